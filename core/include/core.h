@@ -1,0 +1,708 @@
+/*
+ * core.h - Osprey's foundation: SPSC rings, hop message types, the clock,
+ * HDR histograms, threads and pinning, INI configuration, stage runners.
+ *
+ * Depends on libc only. Every stage library includes this header and no other
+ * stage's header.
+ *
+ * Results: functions that act return 0 on success, a negative errno on
+ * failure (forward it unchanged), or a documented positive outcome (handle it).
+ * Predicates return bool. Batch calls return a count.
+ *
+ * Threads: unless a function says otherwise it may be called from any thread
+ * on objects that thread owns. Ring producer calls belong to exactly one
+ * thread, ring consumer calls to exactly one (possibly other) thread.
+ *
+ * Memory: the caller brings the memory. Nothing here allocates after setup;
+ * core_alloc() is the one allocation hook and is for setup paths.
+ */
+#ifndef OSPREY_CORE_H
+#define OSPREY_CORE_H
+
+#include <assert.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CORE_CACHE_LINE 64
+#define CORE_ALIGNED    __attribute__((aligned(CORE_CACHE_LINE)))
+#define CORE_COLD       __attribute__((cold))
+
+/* Positive outcomes shared by the stages. */
+enum core_outcome {
+	CORE_OK = 0,
+	CORE_RING_FULL = 1,  /* nothing was pushed: the consumer is behind */
+	CORE_RING_EMPTY = 2, /* nothing was popped */
+	/* a stage's poll: finished (end of stream forwarded). Larger than any
+	 * work count a poll returns, so the two never collide. */
+	CORE_EOF = 1 << 30,
+};
+
+/* ------------------------------------------------------------------------- */
+/* Allocation hook (setup only). Aligned, zeroed; NULL on failure.            */
+
+void *core_alloc(size_t size, size_t align);
+void core_free(void *p);
+
+/* ------------------------------------------------------------------------- */
+/* SPSC ring: fixed-size slots, power-of-two capacity.
+ *
+ * One producer thread calls core_ring_push*, core_ring_reserve/commit; one
+ * consumer thread calls core_ring_pop*, core_ring_peek/release. Indices are
+ * free-running uint32_t and are compared only by unsigned difference, so they
+ * may wrap. Each side keeps a cached copy of the other side's index and only
+ * reloads it (acquire) when the cached copy says the ring is full or empty.
+ *
+ * Memory orders:
+ *  P1 (producer, release store of head) pairs with C1 (consumer, acquire load
+ *     of head): the slot contents written before P1 are visible after C1.
+ *  C2 (consumer, release store of tail) pairs with P2 (producer, acquire load
+ *     of tail): the consumer's reads of a slot happen before the producer
+ *     overwrites it. The consumer's release is the producer's licence to
+ *     reuse the slot.
+ */
+struct core_ring {
+	/* producer-owned line */
+	CORE_ALIGNED _Atomic uint32_t head; /* next slot to write */
+	uint32_t tail_cache;                /* producer's copy of tail */
+	uint64_t full_waits;                /* pushes that found the ring full */
+	/* consumer-owned line */
+	CORE_ALIGNED _Atomic uint32_t tail; /* next slot to read */
+	uint32_t head_cache;                /* consumer's copy of head */
+	/* read-only after init */
+	CORE_ALIGNED uint32_t mask;
+	uint32_t slot_size;
+	unsigned char *slots;
+	char name[32];
+	char guard_[CORE_CACHE_LINE];
+};
+
+/*
+ * core_ring_init - set up a ring over caller-owned memory.
+ * @slots: capacity * slot_size bytes, cache-line aligned, owned by the caller
+ *         and valid for the ring's lifetime.
+ * Returns 0, or -EINVAL if capacity is not a power of two >= 2 or slot_size
+ * is 0 or not a multiple of 8.
+ */
+int core_ring_init(struct core_ring *r, const char *name, void *slots, uint32_t capacity,
+		   uint32_t slot_size);
+
+/* core_ring_create - allocate ring and slots with core_alloc (setup only). NULL on failure. */
+struct core_ring *core_ring_create(const char *name, uint32_t capacity, uint32_t slot_size);
+/* core_ring_destroy - free a ring from core_ring_create; accepts NULL; returns NULL. */
+struct core_ring *core_ring_destroy(struct core_ring *r);
+
+static inline uint32_t core_ring_capacity(const struct core_ring *r)
+{
+	return r->mask + 1;
+}
+
+/* Producer: number of free slots, reloading the consumer index only if needed. */
+static inline uint32_t core_ring__free(struct core_ring *r, uint32_t want)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed); /* own index */
+	uint32_t cap = r->mask + 1;
+	uint32_t free_slots = cap - (head - r->tail_cache);
+	if (free_slots < want) {
+		/* P2: pairs with C2; the consumer is done with these slots. */
+		r->tail_cache = atomic_load_explicit(&r->tail, memory_order_acquire);
+		free_slots = cap - (head - r->tail_cache);
+	}
+	return free_slots;
+}
+
+/*
+ * core_ring_reserve - producer: pointer to the next free slot, or NULL when
+ * the ring is full. Write the slot, then core_ring_commit(r, 1). Producer only.
+ */
+static inline void *core_ring_reserve(struct core_ring *r)
+{
+	if (core_ring__free(r, 1) == 0)
+		return NULL;
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	return r->slots + (size_t)(head & r->mask) * r->slot_size;
+}
+
+/* core_ring_commit - producer: publish n reserved slots. */
+static inline void core_ring_commit(struct core_ring *r, uint32_t n)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	/* P1: pairs with C1; slot writes become visible before the new head. */
+	atomic_store_explicit(&r->head, head + n, memory_order_release);
+}
+
+/*
+ * core_ring_push_burst - producer: copy up to n messages (slot_size bytes
+ * each, contiguous in msgs) into the ring. Returns the number pushed (0..n).
+ */
+static inline uint32_t core_ring_push_burst(struct core_ring *r, const void *msgs, uint32_t n)
+{
+	uint32_t free_slots = core_ring__free(r, n);
+	if (n > free_slots)
+		n = free_slots;
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	const unsigned char *src = msgs;
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(r->slots + (size_t)((head + i) & r->mask) * r->slot_size,
+		       src + (size_t)i * r->slot_size, r->slot_size);
+	if (n)
+		atomic_store_explicit(&r->head, head + n, memory_order_release); /* P1 */
+	return n;
+}
+
+/* core_ring_push - producer: one message; 0 or CORE_RING_FULL (counted). */
+static inline int core_ring_push(struct core_ring *r, const void *msg)
+{
+	void *slot = core_ring_reserve(r);
+	if (!slot) {
+		r->full_waits++;
+		return CORE_RING_FULL;
+	}
+	memcpy(slot, msg, r->slot_size);
+	core_ring_commit(r, 1);
+	return 0;
+}
+
+/* Consumer: number of readable slots, reloading head only if needed. */
+static inline uint32_t core_ring__avail(struct core_ring *r, uint32_t want)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed); /* own index */
+	uint32_t avail = r->head_cache - tail;
+	if (avail < want) {
+		/* C1: pairs with P1; slot contents are visible after this. */
+		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+		avail = r->head_cache - tail;
+	}
+	return avail;
+}
+
+/*
+ * core_ring_peek - consumer: pointer to the i-th readable slot (i < the value
+ * returned by core_ring_readable), valid until core_ring_release.
+ */
+static inline uint32_t core_ring_readable(struct core_ring *r, uint32_t want)
+{
+	return core_ring__avail(r, want);
+}
+
+static inline const void *core_ring_peek(const struct core_ring *r, uint32_t i)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	return r->slots + (size_t)((tail + i) & r->mask) * r->slot_size;
+}
+
+/* core_ring_release - consumer: hand n peeked slots back to the producer. */
+static inline void core_ring_release(struct core_ring *r, uint32_t n)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	/* C2: pairs with P2; our reads of these slots are done. */
+	atomic_store_explicit(&r->tail, tail + n, memory_order_release);
+}
+
+/* core_ring_pop_burst - consumer: copy up to n messages out. Returns the count. */
+static inline uint32_t core_ring_pop_burst(struct core_ring *r, void *out, uint32_t n)
+{
+	uint32_t avail = core_ring__avail(r, n);
+	if (n > avail)
+		n = avail;
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	unsigned char *dst = out;
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(dst + (size_t)i * r->slot_size,
+		       r->slots + (size_t)((tail + i) & r->mask) * r->slot_size, r->slot_size);
+	if (n)
+		atomic_store_explicit(&r->tail, tail + n, memory_order_release); /* C2 */
+	return n;
+}
+
+/* core_ring_pop - consumer: one message; 0 or CORE_RING_EMPTY. */
+static inline int core_ring_pop(struct core_ring *r, void *out)
+{
+	return core_ring_pop_burst(r, out, 1) ? 0 : CORE_RING_EMPTY;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Hop messages. Every hop message carries t0_ns (core clock when its input
+ * bytes were read), ts_ns (exchange event time, ns since midnight) and seq
+ * (the 1-based index of the market-data event it descends from). Layouts are
+ * pinned by static_assert below. Prices are 1e-4 units (ITCH Price(4)). */
+
+enum md_kind {
+	MD_NONE = 0,
+	MD_ADD = 1,     /* A, F: px, qty, side, ref */
+	MD_EXEC = 2,    /* E, C: executed qty (qty), px = execution price, ref */
+	MD_CANCEL = 3,  /* X: qty cancelled */
+	MD_DELETE = 4,  /* D */
+	MD_REPLACE = 5, /* U: ref = new ref, px/qty new */
+	MD_TRADE = 6,   /* P, Q: non-displayed or cross trade, px, qty */
+	MD_STATUS = 7,  /* S, R, H, Y, ... : no book change */
+	MD_EOS = 15,    /* end of stream: forwarded by every stage, then stop */
+};
+
+enum md_flags {
+	MD_F_STALE = 1 << 0,   /* the instrument's book may be wrong (gap, decode error) */
+	MD_F_CROSSED = 1 << 1, /* best bid >= best ask after this event */
+	MD_F_HALTED = 1 << 2,  /* trading action says halted / paused */
+	MD_F_BOOK = 1 << 3,    /* the event changed the book */
+};
+
+struct md_event {
+	uint64_t t0_ns;
+	uint64_t ts_ns;
+	uint64_t seq;
+	uint64_t ref;     /* order reference (add/exec/cancel/delete/replace-new) or match number */
+	uint32_t px;      /* event price, 1e-4 */
+	uint32_t qty;     /* event shares */
+	uint32_t bid_px;  /* top of book after the event; 0 with qty 0 when the side is empty */
+	uint32_t bid_qty;
+	uint32_t ask_px;
+	uint32_t ask_qty;
+	uint16_t locate;  /* instrument (ITCH stock locate) */
+	uint8_t kind;     /* enum md_kind */
+	uint8_t side;     /* 'B', 'S' or 0 */
+	uint8_t flags;    /* enum md_flags */
+	uint8_t msg_type; /* the ITCH message type byte */
+	uint16_t tracking;
+};
+static_assert(sizeof(struct md_event) == 64, "md_event is one cache line");
+
+#define FEATURE_MAX 22
+/* Fixed-point feature scale: Q16 (value * 65536), saturated to int32. */
+#define FEATURE_ONE 65536
+
+struct feature_vec {
+	uint64_t t0_ns;
+	uint64_t ts_ns;
+	uint64_t seq;
+	uint32_t bid_px, bid_qty;
+	uint32_t ask_px, ask_qty;
+	uint16_t locate;
+	uint8_t kind;  /* MD_* of the source event, or MD_EOS */
+	uint8_t flags; /* MD_F_* of the source event */
+	uint8_t n;     /* number of valid features */
+	uint8_t warm;  /* nonzero once every indicator has warmed up */
+	uint8_t pad_[2];
+	int32_t f[FEATURE_MAX];
+};
+static_assert(sizeof(struct feature_vec) == 136, "feature_vec layout");
+
+enum intent_kind {
+	INTENT_NEW = 1,        /* a new limit order */
+	INTENT_WATERMARK = 2,  /* no order: every event up to seq has been decided */
+	INTENT_EOS = 15,
+};
+
+struct order_intent {
+	uint64_t t0_ns;
+	uint64_t ts_ns;
+	uint64_t seq;
+	uint32_t px;      /* limit price */
+	uint32_t qty;
+	uint32_t bid_px;  /* book when decided (for the price collar) */
+	uint32_t ask_px;
+	uint16_t locate;
+	uint8_t side;     /* 'B' or 'S' */
+	uint8_t kind;     /* enum intent_kind */
+	uint16_t confidence; /* 0..10000 */
+	uint8_t flags;    /* MD_F_* of the source event */
+	uint8_t model;    /* which model produced it */
+	uint8_t pad_[16];
+};
+static_assert(sizeof(struct order_intent) == 64, "order_intent is one cache line");
+
+enum order_kind {
+	ORDER_NEW = 1,
+	ORDER_CANCEL = 2,     /* cancel order_id */
+	ORDER_CANCEL_ALL = 3, /* cancel every open order (kill switch) */
+	ORDER_WATERMARK = 4,  /* no order: every event up to seq has been decided */
+	ORDER_EOS = 15,
+};
+
+struct order_msg {
+	uint64_t t0_ns;
+	uint64_t ts_ns;
+	uint64_t seq;
+	uint64_t order_id; /* assigned by risk, unique per run and across restarts */
+	uint32_t px;
+	uint32_t qty;
+	uint16_t locate;
+	uint8_t side;
+	uint8_t kind;      /* enum order_kind */
+	uint8_t pad_[20];
+};
+static_assert(sizeof(struct order_msg) == 64, "order_msg is one cache line");
+
+enum exec_kind {
+	EXEC_ACK = 1,
+	EXEC_FILL = 2,     /* partial or full: see leaves_qty */
+	EXEC_CANCELED = 3,
+	EXEC_REJECTED = 4,
+};
+
+struct exec_report {
+	uint64_t ts_ns;    /* event time of the venue action */
+	uint64_t seq;      /* md event at which the venue acted */
+	uint64_t order_id;
+	int64_t position;  /* instrument position after this report */
+	uint32_t px;       /* fill price, or the order price */
+	uint32_t qty;      /* fill qty, or the order qty */
+	uint32_t leaves_qty;
+	uint32_t cum_qty;
+	uint16_t locate;
+	uint8_t kind;      /* enum exec_kind */
+	uint8_t side;
+	uint8_t reason;    /* venue reject or cancel reason */
+	uint8_t pad_[11];
+};
+static_assert(sizeof(struct exec_report) == 64, "exec_report is one cache line");
+
+/* A position as persisted and restored. Money in 1e-4 units times shares. */
+struct position {
+	int64_t qty;
+	int64_t cost;          /* signed cost of the open quantity (qty * avg px) */
+	int64_t realized_pnl;
+	uint64_t ts_ns;
+	uint16_t locate;
+	uint8_t pad_[6];
+};
+static_assert(sizeof(struct position) == 40, "position layout");
+
+enum persist_kind {
+	PERSIST_ORDER = 1,    /* an order as sent (order_msg) */
+	PERSIST_REPORT = 2,   /* an execution report */
+	PERSIST_POSITION = 3, /* a position after a fill */
+	PERSIST_EOS = 15,
+};
+
+struct persist_rec {
+	uint8_t kind;   /* enum persist_kind */
+	uint8_t pad_[7];
+	uint64_t run_seq; /* producer's record counter */
+	union {
+		struct order_msg order;
+		struct exec_report report;
+		struct position pos;
+	} u;
+};
+static_assert(sizeof(struct persist_rec) == 80, "persist_rec layout");
+
+/* ------------------------------------------------------------------------- */
+/* Clock: TSC calibrated against CLOCK_MONOTONIC.
+ *
+ * core_clock_init() must run once (setup) before core_now_ns(); it measures
+ * the TSC frequency for about calib_ms milliseconds (0: 20 ms). Without an
+ * invariant TSC it falls back to clock_gettime. core_now_ns() is monotonic
+ * nanoseconds on one host, comparable across threads, and never syscalls
+ * on the TSC path. */
+int core_clock_init(unsigned calib_ms);
+uint64_t core_clock_tsc_hz(void);
+bool core_clock_uses_tsc(void);
+uint64_t core_monotonic_ns(void); /* clock_gettime(CLOCK_MONOTONIC) */
+
+struct core_clock__state {
+	uint64_t tsc0;
+	uint64_t ns0;
+	uint64_t mult; /* ns = (ticks * mult) >> 32 */
+	bool tsc;
+};
+extern struct core_clock__state core_clock__g;
+
+static inline uint64_t core_rdtsc(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	uint32_t lo, hi;
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+#else
+	return 0;
+#endif
+}
+
+static inline uint64_t core_now_ns(void)
+{
+	if (core_clock__g.tsc) {
+		uint64_t d = core_rdtsc() - core_clock__g.tsc0;
+		return core_clock__g.ns0 + (uint64_t)(((unsigned __int128)d * core_clock__g.mult) >> 32);
+	}
+	return core_monotonic_ns();
+}
+
+/* ------------------------------------------------------------------------- */
+/* HDR histogram: values 1 ns .. 60 s at 3 significant digits (the standard
+ * HdrHistogram bucket layout, so its V2 encoding is readable by HdrHistogram's
+ * own tools). Values above the highest trackable value are clamped to it and
+ * counted in `clamped`. One writer thread per histogram; readers must be
+ * ordered after the writer (see core_hist_pair). */
+
+#define CORE_HIST_LOWEST  1
+#define CORE_HIST_HIGHEST 60000000000LL
+#define CORE_HIST_DIGITS  3
+
+struct core_hist {
+	int64_t lowest;
+	int64_t highest;
+	int32_t digits;
+	int32_t unit_magnitude;
+	int32_t sub_bucket_half_count_magnitude;
+	int32_t sub_bucket_count;
+	int32_t sub_bucket_half_count;
+	int32_t bucket_count;
+	int64_t sub_bucket_mask;
+	int32_t counts_len;
+	int32_t pad_;
+	int64_t total;
+	int64_t min;
+	int64_t max;
+	int64_t clamped;
+	int64_t start_ns; /* interval start, wall clock (CLOCK_REALTIME ns), 0 if unset */
+	int64_t end_ns;
+	int64_t *counts;  /* counts_len entries, owned by the histogram */
+};
+
+/* core_hist_init - allocate counts (setup only). 0 or -ENOMEM. */
+int core_hist_init(struct core_hist *h);
+void core_hist_fini(struct core_hist *h);
+void core_hist_reset(struct core_hist *h);
+int32_t core_hist__index(const struct core_hist *h, int64_t v);
+
+static inline void core_hist_record_n(struct core_hist *h, int64_t v, int64_t n)
+{
+	if (v < h->lowest)
+		v = h->lowest;
+	if (v > h->highest) {
+		v = h->highest;
+		h->clamped += n;
+	}
+	h->counts[core_hist__index(h, v)] += n;
+	h->total += n;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+static inline void core_hist_record(struct core_hist *h, int64_t v)
+{
+	core_hist_record_n(h, v, 1);
+}
+
+/* core_hist_value_at - the value at percentile p (0..100): the highest value
+ * equivalent to the bucket holding that rank, as HdrHistogram reports it. 0 if empty. */
+int64_t core_hist_value_at(const struct core_hist *h, double p);
+/* core_hist_merge - add src into dst (same layout). */
+void core_hist_merge(struct core_hist *dst, const struct core_hist *src);
+int64_t core_hist_max(const struct core_hist *h); /* highest equivalent value of max */
+int64_t core_hist_min(const struct core_hist *h);
+double core_hist_mean(const struct core_hist *h);
+/* Bucket helpers used by encoders and iterators. */
+int64_t core_hist_value_from_index(const struct core_hist *h, int32_t index);
+int64_t core_hist_highest_equivalent(const struct core_hist *h, int64_t v);
+
+/*
+ * core_hist_encode_v2 - HdrHistogram V2 encoding (cookie 0x1c849303, ZigZag
+ * LEB128 counts, runs of zeros as negatives) into buf. Returns the number of
+ * bytes written, or -ENOSPC if cap is too small (core_hist_encode_bound()
+ * bytes always suffice).
+ */
+long core_hist_encode_v2(const struct core_hist *h, unsigned char *buf, size_t cap);
+size_t core_hist_encode_bound(const struct core_hist *h);
+
+/*
+ * A double-buffered histogram pair: the stage records into the active one; a
+ * reader (the telemetry sidecar) flips and collects the other.
+ *
+ * Writer (one stage thread): h = core_hist_pair_begin(p) at the start of a
+ * poll, record into h, core_hist_pair_end(p) at the end.
+ * Reader (one thread): core_hist_pair_flip(p) then, once
+ * core_hist_pair_quiesced(p) is true, the returned inactive histogram may be
+ * read and reset; then call again next interval.
+ *
+ * Orders: W1 the writer's acquire load of epoch pairs with R1 the reader's
+ * release store of the next epoch (the reset of the buffer happens before the
+ * writer uses it again). W2 the writer's release store of seen pairs with R2
+ * the reader's acquire load: the writer's records into the old buffer happen
+ * before the reader reads it.
+ */
+struct core_hist_pair {
+	CORE_ALIGNED _Atomic uint64_t epoch; /* written by the reader */
+	CORE_ALIGNED _Atomic uint64_t seen;  /* written by the writer: epoch of its last batch */
+	uint64_t cur;                        /* writer's epoch for the open batch */
+	CORE_ALIGNED struct core_hist h[2];
+};
+
+int core_hist_pair_init(struct core_hist_pair *p);
+void core_hist_pair_fini(struct core_hist_pair *p);
+
+static inline struct core_hist *core_hist_pair_begin(struct core_hist_pair *p)
+{
+	p->cur = atomic_load_explicit(&p->epoch, memory_order_acquire); /* W1 */
+	return &p->h[p->cur & 1];
+}
+
+static inline void core_hist_pair_end(struct core_hist_pair *p)
+{
+	atomic_store_explicit(&p->seen, p->cur, memory_order_release); /* W2 */
+}
+
+/* Reader: start a new interval; returns the histogram to collect once quiesced. */
+struct core_hist *core_hist_pair_flip(struct core_hist_pair *p);
+/* Reader: true when the writer can no longer touch the collected histogram,
+ * i.e. it has finished a batch in the new epoch. An idle writer keeps the
+ * interval open: the reader polls again later and must not flip meanwhile.
+ * After the writer's thread has been joined, both buffers may be read. */
+bool core_hist_pair_quiesced(struct core_hist_pair *p);
+
+/* ------------------------------------------------------------------------- */
+/* Threads. */
+
+/*
+ * core_thread_pin - pin the calling thread to cpu (>= 0) and name it (up to
+ * 15 characters). cpu < 0 leaves the affinity alone. 0 or negative errno.
+ */
+int core_thread_pin(int cpu, const char *name);
+int core_cpu_count(void);
+
+/* Idle policy of a stage runner when a full round of polls did no work. */
+enum core_idle {
+	CORE_IDLE_SPIN = 0,  /* cpu pause only */
+	CORE_IDLE_YIELD = 1, /* sched_yield after spin_limit idle rounds */
+	CORE_IDLE_SLEEP = 2, /* nanosleep(sleep_ns) after spin_limit idle rounds */
+};
+
+/* A stage is a poll function: it does a bounded amount of work and returns how
+ * much (0: idle), CORE_EOF when it has forwarded end-of-stream and is done,
+ * or a negative errno on a fatal error. */
+struct core_stage {
+	const char *name;
+	int (*poll)(void *ctx);
+	void *ctx;
+};
+
+#define CORE_RUNNER_MAX_STAGES 8
+
+struct core_runner {
+	char name[16];
+	int cpu;                    /* -1: no pinning */
+	enum core_idle idle;
+	uint32_t spin_limit;
+	uint64_t sleep_ns;
+	unsigned nstages;
+	struct core_stage stages[CORE_RUNNER_MAX_STAGES];
+	_Atomic bool *stop;         /* shared stop flag (relaxed is enough: no data rides on it) */
+	int result;                 /* 0, or the first negative errno a stage returned */
+	uint64_t idle_rounds;
+	uint64_t busy_rounds;
+};
+
+/*
+ * core_runner_run - run the stages in order, round after round, until every
+ * stage has returned CORE_EOF or *stop is set, or a stage fails. Call from the
+ * thread that should run them (core_runner_start does that on a new thread).
+ * Returns 0 or the failing stage's negative errno.
+ */
+int core_runner_run(struct core_runner *r);
+/* core_runner_start - run r on a new pinned, named thread. 0 or negative errno. */
+int core_runner_start(struct core_runner *r);
+/* core_runner_join - wait for a started runner; returns its result. */
+int core_runner_join(struct core_runner *r);
+
+static inline void core_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* ------------------------------------------------------------------------- */
+/* INI configuration: "[section]" lines, "key = value" lines, '#' or ';'
+ * comments. Keys are looked up as "section.key". */
+
+#define CORE_CONFIG_MAX_ENTRIES 256
+
+struct core_config_entry {
+	char key[64];   /* "section.key" */
+	char value[192];
+	int line;
+	bool used;
+};
+
+struct core_config {
+	char path[256];
+	int n;
+	struct core_config_entry e[CORE_CONFIG_MAX_ENTRIES];
+};
+
+/*
+ * core_config_load - parse an INI file into cfg (caller-owned). On a syntax
+ * error returns -EINVAL and writes "FILE:LINE: what" into err. -errno if the
+ * file cannot be read.
+ */
+int core_config_load(struct core_config *cfg, const char *path, char *err, size_t errlen);
+/* core_config_parse - the same over a string; name is used in messages. */
+int core_config_parse(struct core_config *cfg, const char *name, const char *text, char *err,
+		      size_t errlen);
+/* core_config_get - the raw value of "section.key", or NULL. Marks it used. */
+const char *core_config_get(struct core_config *cfg, const char *key);
+/*
+ * Typed getters: *ret is left alone when the key is absent (returns 0).
+ * A malformed or out-of-range value returns -EINVAL with "FILE:LINE: key
+ * 'K': what" in err.
+ */
+int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *ret, char *err, size_t errlen);
+int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64_t max,
+		    int64_t *ret, char *err, size_t errlen);
+int core_config_bool(struct core_config *cfg, const char *key, bool *ret, char *err,
+		     size_t errlen);
+int core_config_str(struct core_config *cfg, const char *key, char *ret, size_t retlen, char *err,
+		    size_t errlen);
+/* core_config_unused - first entry no getter asked for (a likely typo), or NULL. */
+const struct core_config_entry *core_config_unused(const struct core_config *cfg);
+
+/* ------------------------------------------------------------------------- */
+/* Big-endian loads for wire decoders. */
+static inline uint16_t core_be16(const unsigned char *p)
+{
+	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+static inline uint32_t core_be32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return __builtin_bswap32(v);
+}
+static inline uint64_t core_be48(const unsigned char *p)
+{
+	return (uint64_t)core_be16(p) << 32 | core_be32(p + 2);
+}
+static inline uint64_t core_be64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return __builtin_bswap64(v);
+}
+static inline void core_put_be16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+static inline void core_put_be32(unsigned char *p, uint32_t v)
+{
+	v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+}
+static inline void core_put_be48(unsigned char *p, uint64_t v)
+{
+	core_put_be16(p, (uint16_t)(v >> 32));
+	core_put_be32(p + 2, (uint32_t)v);
+}
+static inline void core_put_be64(unsigned char *p, uint64_t v)
+{
+	v = __builtin_bswap64(v);
+	memcpy(p, &v, 8);
+}
+
+#endif /* OSPREY_CORE_H */

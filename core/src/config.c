@@ -1,0 +1,294 @@
+/* config.c - INI files: [section] and key = value lines. */
+#include "core.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static bool valid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return false;
+	return true;
+}
+
+int core_config_parse(struct core_config *cfg, const char *name, const char *text, char *err,
+		      size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	char section[64] = "";
+	int lineno = 0;
+	const char *p = text;
+	while (*p) {
+		char line[512];
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		lineno++;
+		if (len >= sizeof(line)) {
+			fail(err, errlen, "%s:%d: line longer than %zu bytes", name, lineno,
+			     sizeof(line) - 1);
+			return -EINVAL;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl ? 1 : 0);
+
+		char *s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || trim(close + 1)[0] != '\0') {
+				fail(err, errlen, "%s:%d: malformed section header '%s'", name, lineno, s);
+				return -EINVAL;
+			}
+			*close = '\0';
+			char *sec = trim(s + 1);
+			if (!valid_name(sec) || strlen(sec) >= sizeof(section)) {
+				fail(err, errlen, "%s:%d: bad section name '%s'", name, lineno, sec);
+				return -EINVAL;
+			}
+			snprintf(section, sizeof(section), "%s", sec);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			fail(err, errlen, "%s:%d: expected 'key = value', got '%s'", name, lineno, s);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		char *key = trim(s), *val = trim(eq + 1);
+		/* a trailing comment after whitespace is not part of the value */
+		for (char *c = val; *c; c++)
+			if ((*c == '#' || *c == ';') && c > val && isspace((unsigned char)c[-1])) {
+				*c = '\0';
+				val = trim(val);
+				break;
+			}
+		if (!valid_name(key)) {
+			fail(err, errlen, "%s:%d: bad key '%s'", name, lineno, key);
+			return -EINVAL;
+		}
+		if (!section[0]) {
+			fail(err, errlen, "%s:%d: key '%s' outside any [section]", name, lineno, key);
+			return -EINVAL;
+		}
+		char full[64];
+		if ((size_t)snprintf(full, sizeof(full), "%s.%s", section, key) >= sizeof(full) ||
+		    strlen(val) >= sizeof(cfg->e[0].value)) {
+			fail(err, errlen, "%s:%d: key '%s' or its value is too long", name, lineno, key);
+			return -EINVAL;
+		}
+		for (int i = 0; i < cfg->n; i++)
+			if (strcmp(cfg->e[i].key, full) == 0) {
+				fail(err, errlen, "%s:%d: key '%s' repeats line %d", name, lineno, full,
+				     cfg->e[i].line);
+				return -EINVAL;
+			}
+		if (cfg->n == CORE_CONFIG_MAX_ENTRIES) {
+			fail(err, errlen, "%s:%d: more than %d keys", name, lineno,
+			     CORE_CONFIG_MAX_ENTRIES);
+			return -EINVAL;
+		}
+		struct core_config_entry *e = &cfg->e[cfg->n++];
+		snprintf(e->key, sizeof(e->key), "%s", full);
+		snprintf(e->value, sizeof(e->value), "%s", val);
+		e->line = lineno;
+	}
+	return 0;
+}
+
+int core_config_load(struct core_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int r = -errno;
+		fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return r;
+	}
+	char *text = NULL;
+	size_t cap = 0, len = 0;
+	int r = 0;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (1u << 20)) {
+				fail(err, errlen, "%s: larger than 1 MiB", path);
+				r = -EFBIG;
+				goto out_close;
+			}
+			char *t = realloc(text, cap);
+			if (!t) {
+				r = -ENOMEM;
+				goto out_close;
+			}
+			text = t;
+		}
+		size_t n = fread(text + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	if (ferror(f)) {
+		r = -EIO;
+		fail(err, errlen, "%s: read error", path);
+		goto out_close;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		fail(err, errlen, "%s: contains a NUL byte", path);
+		r = -EINVAL;
+		goto out_close;
+	}
+	r = core_config_parse(cfg, path, text, err, errlen);
+out_close:
+	free(text);
+	fclose(f);
+	return r;
+}
+
+static struct core_config_entry *find(struct core_config *cfg, const char *key)
+{
+	for (int i = 0; i < cfg->n; i++)
+		if (strcmp(cfg->e[i].key, key) == 0) {
+			cfg->e[i].used = true;
+			return &cfg->e[i];
+		}
+	return NULL;
+}
+
+const char *core_config_get(struct core_config *cfg, const char *key)
+{
+	struct core_config_entry *e = find(cfg, key);
+	return e ? e->value : NULL;
+}
+
+/* Accepts an optional k/m/g (x1000) suffix on integers, e.g. "10m". */
+static int parse_i64(const char *s, int64_t *ret)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 0);
+	if (end == s || errno)
+		return -EINVAL;
+	int64_t mul = 1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1000, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1000000, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1000000000, end++;
+	if (*end)
+		return -EINVAL;
+	if (__builtin_mul_overflow((int64_t)v, mul, ret))
+		return -ERANGE;
+	return 0;
+}
+
+int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64_t max,
+		    int64_t *ret, char *err, size_t errlen)
+{
+	struct core_config_entry *e = find(cfg, key);
+	if (!e)
+		return 0;
+	int64_t v;
+	if (parse_i64(e->value, &v) < 0) {
+		fail(err, errlen, "%s:%d: key '%s': '%s' is not an integer", cfg->path, e->line, key,
+		     e->value);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		fail(err, errlen, "%s:%d: key '%s': %" PRId64 " is outside [%" PRId64 ", %" PRId64 "]",
+		     cfg->path, e->line, key, v, min, max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
+		    uint64_t *ret, char *err, size_t errlen)
+{
+	int64_t v = 0;
+	int64_t lo = min > INT64_MAX ? INT64_MAX : (int64_t)min;
+	int64_t hi = max > INT64_MAX ? INT64_MAX : (int64_t)max;
+	struct core_config_entry *e = find(cfg, key);
+	if (!e)
+		return 0;
+	int r = core_config_i64(cfg, key, lo, hi, &v, err, errlen);
+	if (r < 0)
+		return r;
+	*ret = (uint64_t)v;
+	return 0;
+}
+
+int core_config_bool(struct core_config *cfg, const char *key, bool *ret, char *err,
+		     size_t errlen)
+{
+	struct core_config_entry *e = find(cfg, key);
+	if (!e)
+		return 0;
+	const char *v = e->value;
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*ret = true;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*ret = false;
+	else {
+		fail(err, errlen, "%s:%d: key '%s': '%s' is not a boolean (true/false)", cfg->path,
+		     e->line, key, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int core_config_str(struct core_config *cfg, const char *key, char *ret, size_t retlen, char *err,
+		    size_t errlen)
+{
+	struct core_config_entry *e = find(cfg, key);
+	if (!e)
+		return 0;
+	if (strlen(e->value) >= retlen) {
+		fail(err, errlen, "%s:%d: key '%s': value longer than %zu bytes", cfg->path, e->line,
+		     key, retlen - 1);
+		return -EINVAL;
+	}
+	memcpy(ret, e->value, strlen(e->value) + 1);
+	return 0;
+}
+
+const struct core_config_entry *core_config_unused(const struct core_config *cfg)
+{
+	for (int i = 0; i < cfg->n; i++)
+		if (!cfg->e[i].used)
+			return &cfg->e[i];
+	return NULL;
+}
