@@ -1,0 +1,44 @@
+# Osprey: the two commands a user needs on a fresh Debian machine.
+#   make demo   install what is missing, build (release), run the engine on a
+#               generated ITCH session, print the latency report and trading summary
+#   make test   the same set-up, then every test suite
+# Other targets: make build, make bench, make deps, make clean.
+
+BUILD   ?= build
+MESON   ?= meson
+SHARED  ?= $(CURDIR)/../shared
+DEMO    := $(CURDIR)/.osprey-demo
+
+DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev
+# test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
+# own tools to read our latency logs
+DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java
+
+.PHONY: demo test build bench deps test-deps clean
+
+deps:
+	@sh tools/ensure-deps.sh $(DEB_PKGS)
+
+test-deps: deps
+	@sh tools/ensure-deps.sh $(DEB_TEST_PKGS)
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --buildtype=release -Dshared_dir=$(SHARED)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: build
+	@mkdir -p $(DEMO)
+	$(BUILD)/tools/osprey-gen --seed 42 -o $(DEMO)/session.itch
+	$(BUILD)/tools/osprey-replay --config tools/demo.ini --db $(DEMO)/db --fresh \
+		--hlog $(DEMO)/latency.hlog $(DEMO)/session.itch
+
+test: test-deps build
+	@sh tools/run-tests.sh $(BUILD)
+
+bench: build
+	meson test -C $(BUILD) --benchmark --verbose
+
+clean:
+	rm -rf $(BUILD) $(DEMO)

@@ -1,0 +1,62 @@
+/*
+ * telemetry.h - the latency sidecar (tools-internal).
+ *
+ * Each stage owns a core_hist_pair and is its only writer. The sidecar runs as
+ * a core_stage on the aux thread: about once per interval it flips every pair,
+ * waits (without blocking the aux thread) for each writer to move to the new
+ * buffer, merges the collected interval into a cumulative histogram, writes it
+ * to the HdrHistogram log (format V1.3, one tag per stage) and resets it.
+ *
+ * Threads: telemetry_poll on the aux thread only; telemetry_create,
+ * telemetry_finish and the totals on the main thread, before the aux thread
+ * starts or after every thread has been joined. telemetry_snapshot may be
+ * called on the aux thread (the control stage), which owns the totals.
+ */
+#ifndef OSPREY_TELEMETRY_H
+#define OSPREY_TELEMETRY_H
+
+#include "core.h"
+
+#include <stdio.h>
+
+#define TELEMETRY_MAX 12
+
+struct telemetry_series {
+	char tag[24];
+	struct core_hist_pair *pair; /* owned by the telemetry object */
+	struct core_hist total;      /* cumulative */
+	bool pending;                /* flipped, waiting for the writer */
+	struct core_hist *collect;
+	uint64_t intervals;
+	uint64_t flip_ns;             /* when the interval being collected began */
+	uint64_t collect_until_ns;    /* when it was flipped (its end) */
+};
+
+struct telemetry {
+	unsigned n;
+	struct telemetry_series s[TELEMETRY_MAX];
+	FILE *hlog;         /* NULL: no log */
+	uint64_t interval_ns;
+	uint64_t start_mono_ns;
+	double start_wall_s;
+	uint64_t lines;
+	_Atomic bool finish; /* main thread asks the poll to return CORE_EOF */
+};
+
+/* Setup. hlog_path may be NULL. 0 or negative errno (err says why). */
+int telemetry_init(struct telemetry *t, const char *hlog_path, uint64_t interval_ns, char *err,
+		   size_t errlen);
+/* Add a series; returns its pair for the stage to record into, or NULL. */
+struct core_hist_pair *telemetry_add(struct telemetry *t, const char *tag);
+/* Aux-thread poll (core_stage). */
+int telemetry_poll(void *ctx);
+/* After all writers are joined: collect what is left in both buffers, write
+ * the final interval and flush the log. */
+int telemetry_finish(struct telemetry *t);
+void telemetry_fini(struct telemetry *t);
+const struct core_hist *telemetry_total(const struct telemetry *t, const char *tag);
+/* Write an interval line for h (caller-owned) to the log. */
+int telemetry_write_interval(struct telemetry *t, const char *tag, const struct core_hist *h,
+			     double start_s, double len_s);
+
+#endif
