@@ -340,6 +340,10 @@ enum exec_kind {
 	EXEC_FILL = 2,     /* partial or full: see leaves_qty */
 	EXEC_CANCELED = 3,
 	EXEC_REJECTED = 4,
+	/* No order: the venue has processed every md event up to seq. Risk waits
+	 * for it before deciding an intent of a later event, so its position view
+	 * is the same whatever the thread timing. */
+	EXEC_PROGRESS = 5,
 };
 
 struct exec_report {

@@ -1,0 +1,89 @@
+/*
+ * engine.h - assembles the pipeline from a configuration (tools-internal).
+ *
+ *   feeds -> features -> model -> risk -> exec      (hot stages, SPSC rings)
+ *   feeds -> exec (venue market data); exec -> risk (execution reports)
+ *   exec -> persist (aux thread, LMDB); every stage -> telemetry (aux thread)
+ *   osprey-ctl -> control socket (aux thread) -> risk_control
+ *
+ * Which hot thread runs which stages, and on which cpu, comes from
+ * [threads] mapping/cpus. The stage code is the same for every mapping.
+ *
+ * Threads: everything here is called from the main thread, except
+ * engine_request_stop, which is async-signal-safe.
+ */
+#ifndef OSPREY_ENGINE_H
+#define OSPREY_ENGINE_H
+
+#include "core.h"
+
+#include <stdio.h>
+
+#define ENGINE_MAX_INPUTS 16
+#define ENGINE_MAX_THREADS 5
+
+struct engine_opts {
+	/* [feeds] */
+	const char *inputs[ENGINE_MAX_INPUTS];
+	unsigned ninputs;
+	double speed;               /* 0: as fast as possible; 1.0: real time; 10: 10x */
+	uint64_t max_orders_book;   /* live orders in the books */
+	/* [strategy] */
+	char model[256];
+	uint64_t cooldown_events;
+	/* [risk] */
+	uint64_t max_order_qty;
+	int64_t max_position;
+	uint64_t collar_bps;
+	/* [exec] */
+	uint64_t venue_latency_ns;  /* event time */
+	/* [threads] */
+	char mapping[128];          /* "feeds+features+model+risk+exec" or "feeds,features,..." */
+	int cpus[ENGINE_MAX_THREADS];
+	int aux_cpu;
+	enum core_idle idle;
+	uint64_t spin_limit;
+	uint64_t sleep_ns;
+	/* [engine] */
+	uint64_t burst;
+	uint64_t ring_capacity;
+	char db[256];               /* LMDB folder; "" disables persistence */
+	char hlog[256];             /* "" disables the latency log */
+	char control_socket[108];   /* "" disables the control socket */
+	bool stay_up;               /* daemon: after the input ends, wait for a signal */
+};
+
+/* Defaults: one hot thread, spin, persistence and the control socket off. */
+void engine_opts_default(struct engine_opts *o);
+/*
+ * engine_opts_config - apply an INI file's keys over o. Unknown keys and bad
+ * values are errors naming the file, line and key. 0 or -EINVAL/-errno.
+ * The config must outlive o (input paths point into it).
+ */
+int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err, size_t errlen);
+
+struct engine;
+
+int engine_create(const struct engine_opts *o, struct engine **ret, char *err, size_t errlen);
+/* Run until the input ends (or, with stay_up, until a stop request). */
+int engine_run(struct engine *e, char *err, size_t errlen);
+void engine_request_stop(struct engine *e);
+/* Print the latency table and trading summary (text or one JSON object). */
+void engine_report(struct engine *e, FILE *f, bool json);
+/* The sent-order stream's hash and counts, for tests. */
+struct engine_result {
+	uint64_t messages;
+	uint64_t intents;
+	uint64_t orders;
+	uint64_t fills;
+	uint64_t rejects;
+	uint64_t order_hash;
+	int64_t realized_pnl;
+	int64_t unrealized_pnl;
+	int64_t position_sum;  /* sum of instrument positions (shares) */
+	bool positions_agree;  /* exec's positions equal risk's, built from fill reports */
+};
+void engine_result(struct engine *e, struct engine_result *ret);
+struct engine *engine_destroy(struct engine *e);
+
+#endif

@@ -1,0 +1,281 @@
+/* osprey-feedcat - print an ITCH 5.0 day file.
+ *
+ *   osprey-feedcat FILE [--stats] [--bbo]
+ *
+ * Default: one line per message. --stats: per-type counts and book counters.
+ * --bbo: CSV `ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty` (prices in
+ * 1e-4 units) whenever an instrument's top of book changes; with --bbo the
+ * --stats summary goes to stderr. Bad input: "FILE: offset N: what" on
+ * stderr, exit 1. Usage errors exit 2. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feeds.h"
+
+struct top {
+	uint32_t bid_px, bid_qty, ask_px, ask_qty;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: osprey-feedcat FILE [--stats] [--bbo]\n"
+		   "  (default)  one line per message\n"
+		   "  --stats    message counts per type, book counters\n"
+		   "  --bbo      CSV ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty per top-of-book "
+		   "change\n");
+}
+
+/* "AMZN    " -> "AMZN" */
+static const char *alpha(char *dst, const char *src, size_t n)
+{
+	memcpy(dst, src, n);
+	while (n > 0 && (dst[n - 1] == ' ' || dst[n - 1] == '\0'))
+		n--;
+	dst[n] = '\0';
+	return dst;
+}
+
+static const char *price(char *buf, size_t n, uint64_t px, unsigned decimals)
+{
+	uint64_t scale = decimals == 8 ? 100000000ull : 10000ull;
+	snprintf(buf, n, "%" PRIu64 ".%0*" PRIu64, px / scale, (int)decimals, px % scale);
+	return buf;
+}
+
+static void print_msg(FILE *o, uint64_t seq, const struct feeds_itch_msg *m)
+{
+	char s[16], p1[32], p2[32], p3[32];
+	uint64_t ts = m->ts_ns;
+	fprintf(o,
+		"%" PRIu64 " %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%09" PRIu64
+		" %c loc=%u trk=%u",
+		seq, ts / UINT64_C(3600000000000), ts / UINT64_C(60000000000) % 60,
+		ts / UINT64_C(1000000000) % 60, ts % UINT64_C(1000000000), m->type, m->locate,
+		m->tracking);
+	switch (m->type) {
+	case 'S':
+		fprintf(o, " event=%c", m->u.sys.event);
+		break;
+	case 'R':
+		fprintf(o, " stock=%s cat=%c fin=%c lot=%u class=%c luld=%c",
+			alpha(s, m->u.dir.stock, 8), m->u.dir.market_category,
+			m->u.dir.financial_status, m->u.dir.round_lot,
+			m->u.dir.issue_classification, m->u.dir.luld_tier);
+		break;
+	case 'H':
+		fprintf(o, " stock=%s state=%c reason=%s", alpha(s, m->u.trading.stock, 8),
+			m->u.trading.state, alpha(p1, m->u.trading.reason, 4));
+		break;
+	case 'Y':
+		fprintf(o, " stock=%s action=%c", alpha(s, m->u.regsho.stock, 8),
+			m->u.regsho.action);
+		break;
+	case 'L':
+		fprintf(o, " mpid=%s stock=%s primary=%c mode=%c state=%c",
+			alpha(p1, m->u.mpp.mpid, 4), alpha(s, m->u.mpp.stock, 8), m->u.mpp.primary,
+			m->u.mpp.mode, m->u.mpp.state);
+		break;
+	case 'V':
+		fprintf(o, " level1=%s level2=%s level3=%s",
+			price(p1, sizeof(p1), m->u.mwcb_decline.level[0], 8),
+			price(p2, sizeof(p2), m->u.mwcb_decline.level[1], 8),
+			price(p3, sizeof(p3), m->u.mwcb_decline.level[2], 8));
+		break;
+	case 'W':
+		fprintf(o, " level=%c", m->u.mwcb_status.level);
+		break;
+	case 'K':
+		fprintf(o, " stock=%s release=%u qualifier=%c price=%s",
+			alpha(s, m->u.ipo.stock, 8), m->u.ipo.release_time,
+			m->u.ipo.release_qualifier, price(p1, sizeof(p1), m->u.ipo.price, 4));
+		break;
+	case 'J':
+		fprintf(o, " stock=%s ref=%s upper=%s lower=%s ext=%u", alpha(s, m->u.luld.stock, 8),
+			price(p1, sizeof(p1), m->u.luld.ref_price, 4),
+			price(p2, sizeof(p2), m->u.luld.upper_price, 4),
+			price(p3, sizeof(p3), m->u.luld.lower_price, 4), m->u.luld.extension);
+		break;
+	case 'h':
+		fprintf(o, " stock=%s market=%c action=%c", alpha(s, m->u.op_halt.stock, 8),
+			m->u.op_halt.market_code, m->u.op_halt.action);
+		break;
+	case 'I':
+		fprintf(o,
+			" stock=%s paired=%" PRIu64 " imbalance=%" PRIu64
+			" dir=%c far=%s near=%s ref=%s cross=%c var=%c",
+			alpha(s, m->u.noii.stock, 8), m->u.noii.paired, m->u.noii.imbalance,
+			m->u.noii.direction, price(p1, sizeof(p1), m->u.noii.far_price, 4),
+			price(p2, sizeof(p2), m->u.noii.near_price, 4),
+			price(p3, sizeof(p3), m->u.noii.ref_price, 4), m->u.noii.cross_type,
+			m->u.noii.variation);
+		break;
+	case 'O':
+		fprintf(o, " stock=%s eligible=%c min=%s max=%s near=%s near_time=%" PRIu64,
+			alpha(s, m->u.dlcr.stock, 8), m->u.dlcr.eligible,
+			price(p1, sizeof(p1), m->u.dlcr.min_price, 4),
+			price(p2, sizeof(p2), m->u.dlcr.max_price, 4),
+			price(p3, sizeof(p3), m->u.dlcr.near_price, 4), m->u.dlcr.near_time);
+		break;
+	case 'A':
+	case 'F':
+		fprintf(o, " ref=%" PRIu64 " %c %u %s @ %s", m->u.add.ref, m->u.add.side,
+			m->u.add.shares, alpha(s, m->u.add.stock, 8),
+			price(p1, sizeof(p1), m->u.add.price, 4));
+		if (m->type == 'F')
+			fprintf(o, " mpid=%s", alpha(p2, m->u.add.mpid, 4));
+		break;
+	case 'E':
+		fprintf(o, " ref=%" PRIu64 " shares=%u match=%" PRIu64, m->u.exec.ref,
+			m->u.exec.shares, m->u.exec.match);
+		break;
+	case 'C':
+		fprintf(o, " ref=%" PRIu64 " shares=%u match=%" PRIu64 " printable=%c price=%s",
+			m->u.exec.ref, m->u.exec.shares, m->u.exec.match, m->u.exec.printable,
+			price(p1, sizeof(p1), m->u.exec.price, 4));
+		break;
+	case 'X':
+		fprintf(o, " ref=%" PRIu64 " shares=%u", m->u.cancel.ref, m->u.cancel.shares);
+		break;
+	case 'D':
+		fprintf(o, " ref=%" PRIu64, m->u.del.ref);
+		break;
+	case 'U':
+		fprintf(o, " ref=%" PRIu64 " -> %" PRIu64 " %u @ %s", m->u.replace.orig_ref,
+			m->u.replace.new_ref, m->u.replace.shares,
+			price(p1, sizeof(p1), m->u.replace.price, 4));
+		break;
+	case 'P':
+		fprintf(o, " ref=%" PRIu64 " %c %u %s @ %s match=%" PRIu64, m->u.trade.ref,
+			m->u.trade.side, m->u.trade.shares, alpha(s, m->u.trade.stock, 8),
+			price(p1, sizeof(p1), m->u.trade.price, 4), m->u.trade.match);
+		break;
+	case 'Q':
+		fprintf(o, " %" PRIu64 " %s @ %s match=%" PRIu64 " cross=%c", m->u.cross.shares,
+			alpha(s, m->u.cross.stock, 8), price(p1, sizeof(p1), m->u.cross.price, 4),
+			m->u.cross.match, m->u.cross.cross_type);
+		break;
+	case 'B':
+		fprintf(o, " match=%" PRIu64, m->u.broken.match);
+		break;
+	case 'N':
+		fprintf(o, " stock=%s interest=%c", alpha(s, m->u.rpii.stock, 8),
+			m->u.rpii.interest);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', o);
+}
+
+static void print_stats(FILE *o, const uint64_t *by_type, uint64_t total, size_t bytes,
+			const struct feeds_books *b)
+{
+	struct feeds_book_stats st;
+	feeds_books_stats(b, &st);
+	fprintf(o, "messages %" PRIu64 " bytes %zu\n", total, bytes);
+	for (const char *t = feeds_itch_types; *t; t++)
+		if (by_type[(unsigned char)*t])
+			fprintf(o, "  %c %" PRIu64 "\n", *t, by_type[(unsigned char)*t]);
+	fprintf(o,
+		"book: errors %" PRIu64 " (unknown_ref %" PRIu64 ", dup_ref %" PRIu64
+		", over_exec %" PRIu64 ", orders_full %" PRIu64 ", levels_full %" PRIu64
+		", bad_locate %" PRIu64 ", bad_side %" PRIu64 ", bad_ref %" PRIu64
+		"), crossed events %" PRIu64 ", live orders %" PRIu64 " (max %" PRIu64
+		"), live levels %" PRIu64 " (max %" PRIu64 ")\n",
+		st.errors, st.unknown_ref, st.dup_ref, st.over_exec, st.orders_full,
+		st.levels_full, st.bad_locate, st.bad_side, st.bad_ref, st.crossed_events,
+		st.live_orders, st.max_live_orders, st.live_levels, st.max_live_levels);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool stats = false, bbo = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--stats"))
+			stats = true;
+		else if (!strcmp(argv[i], "--bbo"))
+			bbo = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "osprey-feedcat: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else if (!path)
+			path = argv[i];
+		else {
+			fprintf(stderr, "osprey-feedcat: one FILE only ('%s')\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	char err[512];
+	struct feeds_capture cap;
+	int r = feeds_capture_open(&cap, path, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		return 1;
+	}
+	struct feeds_books *books = NULL;
+	struct top *tops = NULL;
+	if ((r = feeds_books_create(NULL, &books, err, sizeof(err))) < 0) {
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		feeds_capture_close(&cap);
+		return 1;
+	}
+	if (bbo && !(tops = calloc(65536, sizeof(*tops)))) {
+		fprintf(stderr, "osprey-feedcat: out of memory\n");
+		r = -ENOMEM;
+		goto out;
+	}
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	uint64_t by_type[256] = { 0 }, total = 0;
+	struct feeds_itch_msg m;
+	struct md_event ev;
+	if (bbo)
+		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
+	while ((r = feeds_capture_next(&cap, &m, err, sizeof(err))) == 0) {
+		total++;
+		by_type[m.type]++;
+		feeds_books_apply(books, &m, &ev);
+		if (bbo) {
+			struct top *t = &tops[ev.locate];
+			if ((ev.flags & MD_F_BOOK) &&
+			    (t->bid_px != ev.bid_px || t->bid_qty != ev.bid_qty ||
+			     t->ask_px != ev.ask_px || t->ask_qty != ev.ask_qty)) {
+				*t = (struct top){ ev.bid_px, ev.bid_qty, ev.ask_px, ev.ask_qty };
+				printf("%" PRIu64 ",%u,%s,%u,%u,%u,%u\n", ev.ts_ns, ev.locate,
+				       feeds_books_symbol(books, ev.locate), ev.bid_px, ev.bid_qty,
+				       ev.ask_px, ev.ask_qty);
+			}
+		} else if (!stats) {
+			print_msg(stdout, total, &m);
+		}
+	}
+	if (r < 0) {
+		fflush(stdout);
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		goto out;
+	}
+	r = 0;
+	if (stats)
+		print_stats(bbo ? stderr : stdout, by_type, total, cap.len, books);
+out:
+	if (fflush(stdout) != 0 && r == 0) {
+		fprintf(stderr, "osprey-feedcat: write error: %s\n", strerror(errno));
+		r = -EIO;
+	}
+	free(tops);
+	feeds_books_destroy(books);
+	feeds_capture_close(&cap);
+	return r < 0 ? 1 : 0;
+}

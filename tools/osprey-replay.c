@@ -1,0 +1,163 @@
+/*
+ * osprey-replay - run captures through the whole pipeline (decode to gateway)
+ * and print the latency table and trading summary.
+ */
+#include "engine.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static struct engine *running;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running)
+		engine_request_stop(running);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: osprey-replay [options] FILE...\n"
+		"  --config FILE     engine configuration (INI); command-line options override it\n"
+		"  --speed S         max (default), realtime, or Nx (e.g. 10x): pace by ITCH timestamps\n"
+		"  --threads MAP     stage-to-thread mapping, e.g. feeds+features+model+risk+exec (one hot\n"
+		"                    thread, the default) or feeds,features,model,risk,exec (five)\n"
+		"  --cpus LIST       cpu per hot thread, e.g. 1 or 0,1,0,1,0 (-1: unpinned)\n"
+		"  --idle POLICY     spin (default), yield or sleep when a hot thread has no work\n"
+		"  --model FILE      model file (default models/default.model)\n"
+		"  --db DIR          persist orders, fills and positions to this LMDB folder\n"
+		"  --fresh           start --db empty (delete its data files first)\n"
+		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
+		"  --json            print one JSON object instead of the tables\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct engine_opts o;
+	static struct core_config cfg;
+	char err[512];
+	bool json = false, fresh = false;
+	engine_opts_default(&o);
+	/* the config first, so flags override it */
+	for (int i = 1; i < argc - 1; i++)
+		if (!strcmp(argv[i], "--config")) {
+			if (core_config_load(&cfg, argv[i + 1], err, sizeof(err)) < 0 ||
+			    engine_opts_config(&o, &cfg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "osprey-replay: %s\n", err);
+				return 2;
+			}
+		}
+	unsigned nfiles = 0;
+	const char *files[ENGINE_MAX_INPUTS];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG                                                                                  \
+	do {                                                                                      \
+		if (!v) {                                                                         \
+			fprintf(stderr, "osprey-replay: %s needs a value\n", a);                  \
+			return 2;                                                                 \
+		}                                                                                 \
+		i++;                                                                              \
+	} while (0)
+		if (!strcmp(a, "--config")) {
+			NEED_ARG;
+		} else if (!strcmp(a, "--speed")) {
+			NEED_ARG;
+			char *end;
+			if (!strcmp(v, "max"))
+				o.speed = 0;
+			else if (!strcmp(v, "realtime"))
+				o.speed = 1.0;
+			else if ((o.speed = strtod(v, &end)) <= 0 || (*end != 'x' && *end) ||
+				 (*end == 'x' && end[1])) {
+				fprintf(stderr, "osprey-replay: --speed '%s': use max, realtime or Nx\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--threads")) {
+			NEED_ARG;
+			snprintf(o.mapping, sizeof(o.mapping), "%s", v);
+		} else if (!strcmp(a, "--cpus")) {
+			NEED_ARG;
+			char *s = (char *)v;
+			for (int k = 0; k < ENGINE_MAX_THREADS && *s; k++) {
+				o.cpus[k] = (int)strtol(s, &s, 10);
+				if (*s == ',')
+					s++;
+			}
+		} else if (!strcmp(a, "--idle")) {
+			NEED_ARG;
+			if (!strcmp(v, "spin"))
+				o.idle = CORE_IDLE_SPIN;
+			else if (!strcmp(v, "yield"))
+				o.idle = CORE_IDLE_YIELD;
+			else if (!strcmp(v, "sleep"))
+				o.idle = CORE_IDLE_SLEEP;
+			else {
+				fprintf(stderr, "osprey-replay: --idle '%s': use spin, yield or sleep\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--model")) {
+			NEED_ARG;
+			snprintf(o.model, sizeof(o.model), "%s", v);
+		} else if (!strcmp(a, "--db")) {
+			NEED_ARG;
+			snprintf(o.db, sizeof(o.db), "%s", v);
+		} else if (!strcmp(a, "--fresh")) {
+			fresh = true;
+		} else if (!strcmp(a, "--hlog")) {
+			NEED_ARG;
+			snprintf(o.hlog, sizeof(o.hlog), "%s", v);
+		} else if (!strcmp(a, "--json")) {
+			json = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "osprey-replay: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		} else if (nfiles < ENGINE_MAX_INPUTS) {
+			files[nfiles++] = a;
+		} else {
+			fprintf(stderr, "osprey-replay: more than %d files\n", ENGINE_MAX_INPUTS);
+			return 2;
+		}
+#undef NEED_ARG
+	}
+	if (nfiles) {
+		o.ninputs = nfiles;
+		for (unsigned k = 0; k < nfiles; k++)
+			o.inputs[k] = files[k];
+	}
+	if (!o.ninputs) {
+		usage(stderr);
+		return 2;
+	}
+	if (fresh && o.db[0]) {
+		char path[300];
+		snprintf(path, sizeof(path), "%s/data.mdb", o.db);
+		remove(path);
+		snprintf(path, sizeof(path), "%s/lock.mdb", o.db);
+		remove(path);
+	}
+	core_clock_init(20);
+	struct engine *e;
+	if (engine_create(&o, &e, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-replay: %s\n", err);
+		return 1;
+	}
+	running = e;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	int r = engine_run(e, err, sizeof(err));
+	running = NULL;
+	if (r < 0)
+		fprintf(stderr, "osprey-replay: %s\n", err);
+	engine_report(e, stdout, json);
+	engine_destroy(e);
+	return r < 0 ? 1 : 0;
+}
