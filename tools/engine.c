@@ -32,6 +32,9 @@ struct gauges {
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
 	_Atomic bool input_done;
+	/* exec's poll returned CORE_EOF: it pushes no report after this. Release
+	 * store by exec's thread, paired with risk's acquire load (risk.h). */
+	_Atomic bool exec_done;
 };
 
 struct engine;
@@ -104,7 +107,7 @@ void engine_opts_default(struct engine_opts *o)
 	o->idle = CORE_IDLE_SPIN;
 	o->spin_limit = 1000;
 	o->sleep_ns = 50000;
-	o->burst = 32;
+	o->burst = 8;
 	o->ring_capacity = 4096;
 }
 
@@ -268,6 +271,8 @@ static int gauged_poll(void *arg)
 {
 	struct gauged *g = arg;
 	int n = g->poll(g->ctx);
+	if (n == CORE_EOF && g->poll == exec_stage_poll)
+		atomic_store_explicit(&g->e->g.exec_done, true, memory_order_release);
 	if (n > 0)
 		g->dirty = true;
 	if (g->dirty) {
@@ -537,6 +542,8 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.ninitial = e->nrestored,
 		.burst = (uint32_t)o->burst,
 		.hist = e->hist[ST_RISK],
+		.reports_done = &e->g.exec_done,
+		.venue_sync = true,
 	};
 	if ((r = risk_stage_create(&rc, &e->risk, err, errlen)) < 0)
 		goto out_destroy;

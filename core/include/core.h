@@ -239,6 +239,8 @@ enum md_kind {
 	MD_REPLACE = 5, /* U: ref = new ref, px/qty new */
 	MD_TRADE = 6,   /* P, Q: non-displayed or cross trade, px, qty */
 	MD_STATUS = 7,  /* S, R, H, Y, ... : no book change */
+	MD_LEVEL = 8,   /* L2 feeds (crypto): the price level px on side now holds qty (0: gone) */
+	MD_GAP = 9,     /* the feed lost messages for this instrument (flags carry MD_F_STALE) */
 	MD_EOS = 15,    /* end of stream: forwarded by every stage, then stop */
 };
 

@@ -1,0 +1,30 @@
+/* persist_int.h - private to persist/. */
+#ifndef OSPREY_PERSIST_INT_H
+#define OSPREY_PERSIST_INT_H
+
+#include <lmdb.h>
+
+#include "persist.h"
+
+enum {
+	PERSIST_DBI_ORDERS = 0,
+	PERSIST_DBI_REPORTS = 1,
+	PERSIST_DBI_POSITIONS = 2,
+	PERSIST_DBI_META = 3,
+	PERSIST_NDBI = 4,
+};
+
+#define PERSIST_META_KEY_MAX 64
+#define PERSIST_META_VAL_MAX 4096
+
+struct persist {
+	MDB_env *env;
+	MDB_dbi dbi[PERSIST_NDBI];
+	uint64_t journal_next; /* next journal key; owned by the writer once it runs */
+	char path[256];
+};
+
+/* "persist: what in path: LMDB text" into err. */
+void persist__err(char *err, size_t errlen, const char *path, const char *what, int rc);
+
+#endif

@@ -1,0 +1,589 @@
+/* risk.c - the pre-trade risk stage. */
+#include "risk.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#define NLOCATE 65536
+
+struct open_order {
+	uint64_t order_id; /* 0: empty slot */
+	int64_t remaining;
+	uint16_t locate;
+	uint8_t side;
+	uint8_t pad_[5];
+};
+
+struct risk_stage {
+	struct core_ring *intents, *reports, *out;
+	struct risk_control *ctl;
+	struct core_hist_pair *hist;
+	const _Atomic bool *reports_done;
+	bool venue_sync;
+	uint64_t wm_sent;    /* highest seq forwarded as a watermark or order */
+	struct risk_limits lim;
+	uint32_t burst;
+	bool eof;
+	bool killed_seen;    /* the kill flag as this stage last saw it */
+	bool cancel_pending; /* an ORDER_CANCEL_ALL waits for room */
+	bool wm_pending;     /* a watermark waits for room */
+	struct order_msg wm;
+	uint64_t last_seq, last_ts, last_t0; /* last consumed intent */
+	uint64_t next_id;
+	/* open-order table: linear probing, backward-shift deletion */
+	struct open_order *tab;
+	uint64_t tab_mask;
+	unsigned tab_bits;
+	uint32_t open_max;
+	uint32_t open_count;
+	struct risk_position *pos; /* NLOCATE entries */
+	struct risk_stats st;
+};
+
+static const char *const reason_names[RISK_R_COUNT] = {
+	[RISK_R_NONE] = "none",
+	[RISK_R_KILLED] = "killed",
+	[RISK_R_HALTED_MODE] = "halted_mode",
+	[RISK_R_REDUCING] = "reducing",
+	[RISK_R_STALE] = "stale",
+	[RISK_R_CROSSED] = "crossed",
+	[RISK_R_HALTED] = "halted",
+	[RISK_R_BAD_ORDER] = "bad_order",
+	[RISK_R_MAX_QTY] = "max_qty",
+	[RISK_R_POSITION] = "position",
+	[RISK_R_NO_MARKET] = "no_market",
+	[RISK_R_COLLAR] = "collar",
+	[RISK_R_OPEN_ORDERS] = "open_orders",
+};
+
+const char *risk_reason_name(unsigned reason)
+{
+	return reason < RISK_R_COUNT ? reason_names[reason] : "?";
+}
+
+/* ------------------------------------------------------------------------- */
+/* Control: written by the control thread, read by the stage. */
+
+void risk_control_init(struct risk_control *c)
+{
+	atomic_init(&c->killed, 0);
+	atomic_init(&c->mode, RISK_MODE_ACTIVE);
+}
+
+void risk_control_kill(struct risk_control *c)
+{
+	atomic_store_explicit(&c->killed, 1, memory_order_release); /* K1: pairs with K2 */
+}
+
+void risk_control_resume(struct risk_control *c)
+{
+	atomic_store_explicit(&c->killed, 0, memory_order_release); /* K1 */
+}
+
+bool risk_control_is_killed(const struct risk_control *c)
+{
+	/* K2: pairs with K1. */
+	return atomic_load_explicit(&c->killed, memory_order_acquire) != 0;
+}
+
+int risk_control_set_mode(struct risk_control *c, enum risk_mode mode)
+{
+	if (mode != RISK_MODE_ACTIVE && mode != RISK_MODE_REDUCING && mode != RISK_MODE_HALTED)
+		return -EINVAL;
+	atomic_store_explicit(&c->mode, (uint32_t)mode, memory_order_release); /* K1 */
+	return 0;
+}
+
+enum risk_mode risk_control_mode(const struct risk_control *c)
+{
+	return (enum risk_mode)atomic_load_explicit(&c->mode,
+						    memory_order_acquire); /* K2 */
+}
+
+/* ------------------------------------------------------------------------- */
+/* Open-order table. */
+
+static uint64_t tab_home(const struct risk_stage *s, uint64_t id)
+{
+	return (id * 0x9E3779B97F4A7C15ull) >> (64 - s->tab_bits);
+}
+
+static struct open_order *tab_find(struct risk_stage *s, uint64_t id)
+{
+	for (uint64_t i = tab_home(s, id);; i = (i + 1) & s->tab_mask) {
+		struct open_order *o = &s->tab[i];
+		if (o->order_id == id)
+			return o;
+		if (o->order_id == 0)
+			return NULL;
+	}
+}
+
+static void tab_insert(struct risk_stage *s, const struct open_order *o)
+{
+	uint64_t i = tab_home(s, o->order_id);
+	while (s->tab[i].order_id)
+		i = (i + 1) & s->tab_mask;
+	s->tab[i] = *o;
+	s->open_count++;
+}
+
+static void tab_remove(struct risk_stage *s, struct open_order *o)
+{
+	uint64_t i = (uint64_t)(o - s->tab);
+	uint64_t j = i;
+	for (;;) {
+		j = (j + 1) & s->tab_mask;
+		if (s->tab[j].order_id == 0)
+			break;
+		uint64_t k = tab_home(s, s->tab[j].order_id);
+		/* Move j back into the hole at i unless its home lies cyclically in (i, j]. */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stays) {
+			s->tab[i] = s->tab[j];
+			i = j;
+		}
+	}
+	memset(&s->tab[i], 0, sizeof(s->tab[i]));
+	s->open_count--;
+}
+
+/* Release an order's remaining exposure and forget it. */
+static void order_close(struct risk_stage *s, struct open_order *o)
+{
+	struct risk_position *p = &s->pos[o->locate];
+	if (o->side == 'B')
+		p->open_buy -= o->remaining;
+	else
+		p->open_sell -= o->remaining;
+	tab_remove(s, o);
+}
+
+static void apply_report(struct risk_stage *s, const struct exec_report *r)
+{
+	struct open_order *o = tab_find(s, r->order_id);
+	s->st.reports++;
+	if (!o)
+		s->st.unknown_reports++;
+	switch (r->kind) {
+	case EXEC_FILL: {
+		s->st.fills++;
+		uint8_t side = o ? o->side : r->side;
+		uint16_t locate = o ? o->locate : r->locate;
+		int64_t q = r->qty;
+		if (side == 'B')
+			s->pos[locate].position += q;
+		else if (side == 'S')
+			s->pos[locate].position -= q;
+		if (o) {
+			int64_t dq = q < o->remaining ? q : o->remaining;
+			o->remaining -= dq;
+			if (o->side == 'B')
+				s->pos[locate].open_buy -= dq;
+			else
+				s->pos[locate].open_sell -= dq;
+			if (o->remaining == 0)
+				tab_remove(s, o);
+		}
+		break;
+	}
+	case EXEC_CANCELED:
+	case EXEC_REJECTED:
+		if (o)
+			order_close(s, o);
+		break;
+	default: /* EXEC_ACK: exposure was counted at approval */
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* Checks: pure, so a full order ring can leave the intent for the next poll. */
+
+static enum risk_reason check(const struct risk_stage *s, const struct order_intent *it,
+			      uint32_t mode)
+{
+	const struct risk_position *p = &s->pos[it->locate];
+	int64_t q = it->qty;
+	if (mode == RISK_MODE_HALTED)
+		return RISK_R_HALTED_MODE;
+	if (mode == RISK_MODE_REDUCING) {
+		bool reduces = it->side == 'B' ? p->position < 0 && p->position + p->open_buy + q <= 0
+					       : it->side == 'S' && p->position > 0 &&
+							 p->position - p->open_sell - q >= 0;
+		if (!reduces)
+			return RISK_R_REDUCING;
+	}
+	if (it->flags & MD_F_STALE)
+		return RISK_R_STALE;
+	if ((it->flags & MD_F_CROSSED) || (it->bid_px && it->ask_px && it->bid_px >= it->ask_px))
+		return RISK_R_CROSSED;
+	if (it->flags & MD_F_HALTED)
+		return RISK_R_HALTED;
+	if ((it->side != 'B' && it->side != 'S') || it->qty == 0 || it->px == 0)
+		return RISK_R_BAD_ORDER;
+	if (it->qty > s->lim.max_order_qty)
+		return RISK_R_MAX_QTY;
+	if (it->side == 'B' ? p->position + p->open_buy + q > s->lim.max_position
+			    : p->position - p->open_sell - q < -s->lim.max_position)
+		return RISK_R_POSITION;
+	if (it->bid_px == 0 || it->ask_px == 0)
+		return RISK_R_NO_MARKET;
+	/* |px - mid| / mid > collar/1e4  <=>  |2px - (bid+ask)| * 1e4 > collar * (bid+ask) */
+	int64_t mid2 = (int64_t)it->bid_px + it->ask_px;
+	int64_t d = 2 * (int64_t)it->px - mid2;
+	if (d < 0)
+		d = -d;
+	if (d * 10000 > (int64_t)s->lim.collar_bps * mid2)
+		return RISK_R_COLLAR;
+	if (s->open_count >= s->open_max)
+		return RISK_R_OPEN_ORDERS;
+	return RISK_R_NONE;
+}
+
+static bool push(struct risk_stage *s, const struct order_msg *m)
+{
+	struct order_msg *slot = core_ring_reserve(s->out);
+	if (!slot) {
+		s->out->full_waits++;
+		s->st.out_full++;
+		return false;
+	}
+	*slot = *m;
+	core_ring_commit(s->out, 1);
+	if (m->seq > s->wm_sent)
+		s->wm_sent = m->seq;
+	return true;
+}
+
+static void marker(struct order_msg *m, uint8_t kind, uint64_t seq, uint64_t ts, uint64_t t0)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->seq = seq;
+	m->ts_ns = ts;
+	m->t0_ns = t0;
+}
+
+/* Observe the kill flag (K2); on clear -> set, queue one CANCEL_ALL. Returns the flag. */
+static bool observe_kill(struct risk_stage *s)
+{
+	bool k = atomic_load_explicit(&s->ctl->killed, memory_order_acquire) != 0; /* K2 */
+	if (k && !s->killed_seen) {
+		s->killed_seen = true;
+		s->cancel_pending = true;
+		s->st.kill_transitions++;
+	} else if (!k && s->killed_seen) {
+		s->killed_seen = false;
+		s->st.resumes++;
+	}
+	return k;
+}
+
+/* Push queued control messages. false if the order ring is full. */
+static bool flush_pending(struct risk_stage *s)
+{
+	if (s->cancel_pending) {
+		struct order_msg m;
+		marker(&m, ORDER_CANCEL_ALL, s->last_seq, s->last_ts, core_now_ns());
+		if (!push(s, &m))
+			return false;
+		s->cancel_pending = false;
+		s->st.cancel_alls++;
+	}
+	if (s->wm_pending) {
+		if (!push(s, &s->wm))
+			return false;
+		s->wm_pending = false;
+		s->st.watermarks++;
+	}
+	return true;
+}
+
+/* Apply reports in ring order while their seq is below limit (PROGRESS
+ * markers only move venue_done). Returns the number consumed. */
+static uint32_t drain_reports(struct risk_stage *s, uint64_t limit, uint32_t max)
+{
+	uint32_t n = core_ring_readable(s->reports, max);
+	if (n > max)
+		n = max;
+	uint32_t i = 0;
+	for (; i < n; i++) {
+		const struct exec_report *r = core_ring_peek(s->reports, i);
+		uint64_t done = r->kind == EXEC_PROGRESS ? r->seq : (r->seq ? r->seq - 1 : 0);
+		if (done > s->st.venue_done)
+			s->st.venue_done = done;
+		if (r->kind == EXEC_PROGRESS) {
+			s->st.reports++;
+			continue;
+		}
+		if (r->seq >= limit)
+			break;
+		apply_report(s, r);
+	}
+	if (i)
+		core_ring_release(s->reports, i);
+	return i;
+}
+
+int risk_stage_poll(void *ctx)
+{
+	struct risk_stage *s = ctx;
+	int work = 0;
+	/* Load before the drain: a report pushed before exec finished is then
+	 * either drained below or still readable, never missed. */
+	bool exec_done = s->eof && s->reports_done &&
+			 atomic_load_explicit(s->reports_done, memory_order_acquire);
+
+	if (s->reports) {
+		/* with venue_sync, only what every future intent is entitled to see */
+		uint64_t limit = s->venue_sync && !s->eof ? s->last_seq + 1 : UINT64_MAX;
+		work += (int)drain_reports(s, limit, s->burst);
+	}
+	if (s->eof) {
+		if (!s->reports || !s->reports_done)
+			return CORE_EOF;
+		if (exec_done && core_ring_readable(s->reports, 1) == 0)
+			return CORE_EOF;
+		return work;
+	}
+
+	observe_kill(s);
+	if (!flush_pending(s))
+		return work;
+
+	uint32_t avail = core_ring_readable(s->intents, s->burst);
+	if (avail == 0)
+		return work;
+	if (avail > s->burst)
+		avail = s->burst;
+
+	struct core_hist *h = s->hist ? core_hist_pair_begin(s->hist) : NULL;
+	uint64_t t = h ? core_now_ns() : 0;
+	uint32_t done = 0;
+	bool last_rejected = false;
+	struct order_msg m;
+	while (done < avail) {
+		const struct order_intent *it = core_ring_peek(s->intents, done);
+		if (it->kind == INTENT_EOS) {
+			marker(&m, ORDER_EOS, it->seq, it->ts_ns, it->t0_ns);
+			if (!push(s, &m))
+				break;
+			s->eof = true;
+			last_rejected = false;
+		} else if (it->kind == INTENT_WATERMARK) {
+			marker(&m, ORDER_WATERMARK, it->seq, it->ts_ns, it->t0_ns);
+			if (!push(s, &m))
+				break;
+			s->st.watermarks++;
+			last_rejected = false;
+		} else {
+			if (s->venue_sync && s->reports) {
+				drain_reports(s, it->seq, UINT32_MAX);
+				if (s->st.venue_done + 1 < it->seq) {
+					/* decided through seq-1: let the venue catch up */
+					if (s->wm_sent + 1 < it->seq) {
+						marker(&m, ORDER_WATERMARK, it->seq - 1, s->last_ts,
+						       s->last_t0);
+						if (!push(s, &m))
+							break;
+						s->wm_sent = it->seq - 1;
+						s->st.watermarks++;
+					}
+					s->st.venue_waits++;
+					break;
+				}
+			}
+			/* One acquire load per order (K2); a fresh kill first sends CANCEL_ALL. */
+			bool killed = observe_kill(s);
+			if (s->cancel_pending && !flush_pending(s))
+				break;
+			enum risk_reason why = RISK_R_KILLED;
+			if (!killed) {
+				uint32_t mode = atomic_load_explicit(&s->ctl->mode,
+								     memory_order_acquire); /* K2 */
+				why = it->kind == INTENT_NEW ? check(s, it, mode) : RISK_R_BAD_ORDER;
+			}
+			if (why == RISK_R_NONE) {
+				marker(&m, ORDER_NEW, it->seq, it->ts_ns, it->t0_ns);
+				m.order_id = s->next_id;
+				m.px = it->px;
+				m.qty = it->qty;
+				m.locate = it->locate;
+				m.side = it->side;
+				if (!push(s, &m))
+					break; /* check() changed nothing */
+				s->next_id++;
+				struct open_order o = { .order_id = m.order_id,
+							.remaining = it->qty,
+							.locate = it->locate,
+							.side = it->side };
+				tab_insert(s, &o);
+				if (it->side == 'B')
+					s->pos[it->locate].open_buy += it->qty;
+				else
+					s->pos[it->locate].open_sell += it->qty;
+				s->st.approved++;
+			} else {
+				s->st.rejects[why]++;
+				s->st.rejected++;
+			}
+			s->st.intents++;
+			last_rejected = why != RISK_R_NONE;
+		}
+		s->last_seq = it->seq;
+		s->last_ts = it->ts_ns;
+		s->last_t0 = it->t0_ns;
+		done++;
+		if (h) {
+			uint64_t t2 = core_now_ns();
+			core_hist_record(h, (int64_t)(t2 - t));
+			t = t2;
+		}
+		if (s->eof)
+			break;
+	}
+	if (done)
+		core_ring_release(s->intents, done);
+	if (last_rejected) {
+		marker(&s->wm, ORDER_WATERMARK, s->last_seq, s->last_ts, s->last_t0);
+		s->wm_pending = true;
+		flush_pending(s);
+	}
+	if (h)
+		core_hist_pair_end(s->hist);
+	work += (int)done;
+	if (s->eof && (!s->reports || !s->reports_done))
+		return CORE_EOF;
+	return work;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_stage **ret_stage,
+				char *err, size_t errlen)
+{
+	if (!cfg || !cfg->intents_in || !cfg->orders_out || !cfg->ctl || !ret_stage) {
+		errf(err, errlen, "risk: cfg, intents_in, orders_out, ctl and ret_stage are required");
+		return -EINVAL;
+	}
+	if (cfg->intents_in->slot_size != sizeof(struct order_intent)) {
+		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_intent)",
+		     cfg->intents_in->name, cfg->intents_in->slot_size, sizeof(struct order_intent));
+		return -EINVAL;
+	}
+	if (cfg->reports_in && cfg->reports_in->slot_size != sizeof(struct exec_report)) {
+		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (exec_report)",
+		     cfg->reports_in->name, cfg->reports_in->slot_size, sizeof(struct exec_report));
+		return -EINVAL;
+	}
+	if (cfg->orders_out->slot_size != sizeof(struct order_msg)) {
+		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_msg)",
+		     cfg->orders_out->name, cfg->orders_out->slot_size, sizeof(struct order_msg));
+		return -EINVAL;
+	}
+	if (cfg->limits.max_order_qty == 0) {
+		errf(err, errlen, "risk: limits.max_order_qty must be > 0");
+		return -EINVAL;
+	}
+	if (cfg->limits.max_position <= 0) {
+		errf(err, errlen, "risk: limits.max_position must be > 0");
+		return -EINVAL;
+	}
+	if (cfg->limits.collar_bps > 10000) {
+		errf(err, errlen, "risk: limits.collar_bps %u above 10000", cfg->limits.collar_bps);
+		return -EINVAL;
+	}
+	if (cfg->ninitial && !cfg->initial) {
+		errf(err, errlen, "risk: ninitial %u without initial positions", cfg->ninitial);
+		return -EINVAL;
+	}
+	uint32_t open_max = cfg->max_open_orders ? cfg->max_open_orders : 65536;
+	if (open_max > (1u << 24)) {
+		errf(err, errlen, "risk: max_open_orders %u above %u", open_max, 1u << 24);
+		return -EINVAL;
+	}
+	/* Table at most half full: probes stay short. */
+	unsigned bits = 1;
+	while (((uint64_t)1 << bits) < 2 * (uint64_t)open_max)
+		bits++;
+
+	struct risk_stage *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
+	if (!s)
+		goto fail_nomem;
+	s->pos = core_alloc(NLOCATE * sizeof(*s->pos), CORE_CACHE_LINE);
+	if (!s->pos)
+		goto out_free_stage;
+	s->tab = core_alloc(((size_t)1 << bits) * sizeof(*s->tab), CORE_CACHE_LINE);
+	if (!s->tab)
+		goto out_free_pos;
+	for (unsigned i = 0; i < cfg->ninitial; i++) {
+		const struct position *p = &cfg->initial[i];
+		for (unsigned j = 0; j < i; j++)
+			if (cfg->initial[j].locate == p->locate) {
+				errf(err, errlen, "risk: initial position %u: locate %u repeated", i,
+				     (unsigned)p->locate);
+				core_free(s->tab);
+				core_free(s->pos);
+				core_free(s);
+				return -EINVAL;
+			}
+		s->pos[p->locate].position = p->qty;
+	}
+	s->tab_bits = bits;
+	s->tab_mask = ((uint64_t)1 << bits) - 1;
+	s->open_max = open_max;
+	s->intents = cfg->intents_in;
+	s->reports = cfg->reports_in;
+	s->out = cfg->orders_out;
+	s->ctl = cfg->ctl;
+	s->hist = cfg->hist;
+	s->reports_done = cfg->reports_done;
+	s->venue_sync = cfg->venue_sync;
+	s->lim = cfg->limits;
+	s->burst = cfg->burst ? cfg->burst : 32;
+	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
+	*ret_stage = s;
+	return 0;
+
+out_free_pos:
+	core_free(s->pos);
+out_free_stage:
+	core_free(s);
+fail_nomem:
+	errf(err, errlen, "risk: out of memory");
+	return -ENOMEM;
+}
+
+struct risk_stage *risk_stage_destroy(struct risk_stage *s)
+{
+	if (!s)
+		return NULL;
+	core_free(s->tab);
+	core_free(s->pos);
+	core_free(s);
+	return NULL;
+}
+
+void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
+{
+	*ret = s->st;
+	ret->open_orders = s->open_count;
+	ret->next_order_id = s->next_id;
+}
+
+void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)
+{
+	*ret = s->pos[locate];
+}

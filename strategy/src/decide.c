@@ -1,0 +1,262 @@
+/* decide.c - the decision stage: feature_vec -> order_intent via the linear model. */
+#include "strategy.h"
+#include "strat_internal.h"
+
+struct cool {
+	uint64_t last_ts;      /* event time of the last intent */
+	uint64_t events_since; /* feature events of the instrument since the last intent */
+};
+
+struct strat_decide {
+	struct core_ring *in, *out;
+	struct core_hist_pair *hist;
+	const struct strat_model *model;
+	uint32_t burst;
+	uint32_t cooldown_events;
+	uint64_t cooldown_ns;
+	bool eof;
+	bool wm_pending;
+	struct order_intent wm; /* the pending watermark */
+	struct strat__pool pool;
+	struct cool *cool;
+	struct strat_decide_stats st;
+};
+
+static void fill_marker(struct order_intent *it, const struct feature_vec *fv, uint8_t kind,
+			uint8_t model_id)
+{
+	memset(it, 0, sizeof(*it));
+	it->t0_ns = fv->t0_ns;
+	it->ts_ns = fv->ts_ns;
+	it->seq = fv->seq;
+	it->locate = fv->locate;
+	it->bid_px = fv->bid_px;
+	it->ask_px = fv->ask_px;
+	it->flags = fv->flags;
+	it->kind = kind;
+	it->model = model_id;
+}
+
+static bool push(struct strat_decide *s, const struct order_intent *it)
+{
+	struct order_intent *slot = core_ring_reserve(s->out);
+	if (!slot) {
+		s->out->full_waits++;
+		s->st.out_full++;
+		return false;
+	}
+	*slot = *it;
+	core_ring_commit(s->out, 1);
+	return true;
+}
+
+enum verdict {
+	V_SKIP = 0,  /* not warm, or too few features: not scored */
+	V_QUIET,     /* scored within the threshold */
+	V_COOLDOWN,  /* a signal inside the instrument's cool-down */
+	V_POOL_FULL, /* a signal for an instrument the pool has no room for */
+	V_NO_PRICE,  /* a signal with that side of the book empty */
+	V_FIRE,      /* an intent */
+};
+
+/*
+ * Decide on one vector without changing any state, so a full intent ring can
+ * leave the vector in place and the next poll decides it again identically.
+ */
+static enum verdict evaluate(const struct strat_decide *s, const struct feature_vec *fv,
+			     const struct cool *c, struct order_intent *it)
+{
+	const struct strat_model *m = s->model;
+	if (!fv->warm || fv->n < m->info.nfeatures)
+		return V_SKIP;
+	int64_t score = strat__score_q32(m, fv->f);
+	int64_t t = m->threshold_q32;
+	uint8_t side;
+	if (score > t)
+		side = 'B';
+	else if (score < -t)
+		side = 'S';
+	else
+		return V_QUIET;
+	if (c) {
+		uint64_t dt = fv->ts_ns >= c->last_ts ? fv->ts_ns - c->last_ts : 0;
+		if (c->events_since < s->cooldown_events || dt < s->cooldown_ns)
+			return V_COOLDOWN;
+	} else if (s->pool.used == s->pool.cap) {
+		return V_POOL_FULL;
+	}
+	uint32_t px;
+	if (m->info.price == STRAT_PRICE_OPPOSITE)
+		px = side == 'B' ? fv->ask_px : fv->bid_px;
+	else
+		px = side == 'B' ? fv->bid_px : fv->ask_px;
+	if (px == 0)
+		return V_NO_PRICE;
+	fill_marker(it, fv, INTENT_NEW, m->info.id);
+	it->side = side;
+	it->px = px;
+	it->qty = m->info.qty;
+	unsigned __int128 a = (unsigned __int128)(score < 0 ? -score : score);
+	it->confidence = (uint16_t)(a * 10000 / (a + (unsigned __int128)t));
+	return V_FIRE;
+}
+
+int strat_decide_poll(void *ctx)
+{
+	struct strat_decide *s = ctx;
+	if (s->eof)
+		return CORE_EOF;
+	if (s->wm_pending) {
+		/* Before anything newer, so seqs downstream never go backwards. */
+		if (!push(s, &s->wm))
+			return 0;
+		s->wm_pending = false;
+		s->st.watermarks++;
+	}
+	uint32_t avail = core_ring_readable(s->in, s->burst);
+	if (avail == 0)
+		return 0;
+	if (avail > s->burst)
+		avail = s->burst;
+
+	struct core_hist *h = s->hist ? core_hist_pair_begin(s->hist) : NULL;
+	uint64_t t = h ? core_now_ns() : 0;
+	uint32_t done = 0;
+	bool last_emitted = false;
+	const struct feature_vec *last = NULL;
+	struct order_intent it;
+	while (done < avail) {
+		const struct feature_vec *fv = core_ring_peek(s->in, done);
+		if (fv->kind == MD_EOS) {
+			fill_marker(&it, fv, INTENT_EOS, s->model->info.id);
+			if (!push(s, &it))
+				break;
+			done++;
+			s->eof = true;
+			s->st.last_seq = fv->seq;
+			break;
+		}
+		uint32_t idx = s->pool.map[fv->locate];
+		struct cool *c = idx ? &s->cool[idx - 1] : NULL;
+		enum verdict v = evaluate(s, fv, c, &it);
+		if (v == V_FIRE && !push(s, &it))
+			break; /* evaluate() changed nothing: the vector stays for the next poll */
+		/* consumed: account for it */
+		s->st.scored += v != V_SKIP;
+		s->st.signals += v >= V_COOLDOWN;
+		s->st.cooldown += v == V_COOLDOWN;
+		s->st.pool_full += v == V_POOL_FULL;
+		if (v == V_FIRE) {
+			if (!c) {
+				idx = ++s->pool.used;
+				s->pool.map[fv->locate] = idx;
+				c = &s->cool[idx - 1];
+			}
+			c->last_ts = fv->ts_ns;
+			c->events_since = 0;
+			if (it.side == 'B')
+				s->st.buys++;
+			else
+				s->st.sells++;
+		} else if (c) {
+			c->events_since++;
+		}
+		last_emitted = v == V_FIRE;
+		last = fv;
+		s->st.last_seq = fv->seq;
+		done++;
+		if (h) {
+			uint64_t t2 = core_now_ns();
+			core_hist_record(h, (int64_t)(t2 - t));
+			t = t2;
+		}
+	}
+	if (last && !s->eof && !last_emitted) {
+		/* Built before the release: the slot is the producer's again after it. */
+		fill_marker(&s->wm, last, INTENT_WATERMARK, s->model->info.id);
+		if (push(s, &s->wm))
+			s->st.watermarks++;
+		else
+			s->wm_pending = true;
+	}
+	if (done)
+		core_ring_release(s->in, done);
+	s->st.events += done;
+	if (h)
+		core_hist_pair_end(s->hist);
+	return s->eof ? CORE_EOF : (int)done;
+}
+
+CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct strat_decide **ret_stage,
+				  char *err, size_t errlen)
+{
+	if (!cfg || !cfg->in || !cfg->out || !cfg->model || !ret_stage) {
+		strat__errf(err, errlen, "strat_decide: cfg, in, out, model and ret_stage are required");
+		return -EINVAL;
+	}
+	if (cfg->in->slot_size != sizeof(struct feature_vec)) {
+		strat__errf(err, errlen, "strat_decide: ring '%s' slot size %u, want %zu (feature_vec)",
+			    cfg->in->name, cfg->in->slot_size, sizeof(struct feature_vec));
+		return -EINVAL;
+	}
+	if (cfg->out->slot_size != sizeof(struct order_intent)) {
+		strat__errf(err, errlen,
+			    "strat_decide: ring '%s' slot size %u, want %zu (order_intent)",
+			    cfg->out->name, cfg->out->slot_size, sizeof(struct order_intent));
+		return -EINVAL;
+	}
+	if (cfg->model->info.nfeatures > STRAT_FEATURE_COUNT) {
+		strat__errf(err, errlen, "strat_decide: model uses %u features, stage has %d",
+			    cfg->model->info.nfeatures, STRAT_FEATURE_COUNT);
+		return -EINVAL;
+	}
+	uint32_t maxi = cfg->max_instruments ? cfg->max_instruments : 1024;
+	if (maxi > 65536) {
+		strat__errf(err, errlen, "strat_decide: max_instruments %u out of range 1..65536",
+			    maxi);
+		return -EINVAL;
+	}
+	struct strat_decide *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
+	if (!s)
+		goto fail_nomem;
+	s->pool.map = core_alloc(65536 * sizeof(uint32_t), CORE_CACHE_LINE);
+	if (!s->pool.map)
+		goto out_free_stage;
+	s->cool = core_alloc((size_t)maxi * sizeof(struct cool), CORE_CACHE_LINE);
+	if (!s->cool)
+		goto out_free_map;
+	s->pool.cap = maxi;
+	s->in = cfg->in;
+	s->out = cfg->out;
+	s->hist = cfg->hist;
+	s->model = cfg->model;
+	s->burst = cfg->burst ? cfg->burst : 32;
+	s->cooldown_events = cfg->cooldown_events ? cfg->cooldown_events
+						  : cfg->model->info.cooldown_events;
+	s->cooldown_ns = cfg->cooldown_ns ? cfg->cooldown_ns : cfg->model->info.cooldown_ns;
+	*ret_stage = s;
+	return 0;
+
+out_free_map:
+	core_free(s->pool.map);
+out_free_stage:
+	core_free(s);
+fail_nomem:
+	strat__errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
+	return -ENOMEM;
+}
+
+struct strat_decide *strat_decide_destroy(struct strat_decide *s)
+{
+	if (!s)
+		return NULL;
+	core_free(s->cool);
+	core_free(s->pool.map);
+	core_free(s);
+	return NULL;
+}
+
+void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret)
+{
+	*ret = s->st;
+}

@@ -1,0 +1,511 @@
+/* model.c - the linear model: text format, exact decimal -> Q16 parsing, scoring. */
+#include "strategy.h"
+#include "strat_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+#define MODEL_MAX_BYTES (1u << 20)
+#define WEIGHT_MAX      ((int64_t)1024 * FEATURE_ONE)
+#define BIAS_MAX        ((int64_t)32767 * FEATURE_ONE)
+
+/*
+ * Parse a decimal "[-+]digits[.digits]" into Q16, rounding half away from
+ * zero, with integer arithmetic only. 0, or -EINVAL with *why set.
+ */
+static int parse_q16(const char *tok, int64_t *ret, const char **why)
+{
+	const char *p = tok;
+	bool neg = false;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1]))) {
+		*why = "not a decimal number";
+		return -EINVAL;
+	}
+	int64_t ip = 0;
+	while (isdigit((unsigned char)*p)) {
+		ip = ip * 10 + (*p++ - '0');
+		if (ip > 1000000000) {
+			*why = "number too large";
+			return -EINVAL;
+		}
+	}
+	unsigned __int128 frac = 0, pow = 1;
+	if (*p == '.') {
+		p++;
+		unsigned nd = 0;
+		while (isdigit((unsigned char)*p)) {
+			if (++nd > 18) {
+				*why = "more than 18 decimals";
+				return -EINVAL;
+			}
+			frac = frac * 10 + (unsigned)(*p++ - '0');
+			pow *= 10;
+		}
+	}
+	if (*p) {
+		*why = "not a decimal number";
+		return -EINVAL;
+	}
+	/* round(frac / pow * 65536), half away from zero (magnitude rounds up at .5). */
+	int64_t fq = (int64_t)((frac * 2 * FEATURE_ONE + pow) / (2 * pow));
+	int64_t v = ip * FEATURE_ONE + fq;
+	*ret = neg ? -v : v;
+	return 0;
+}
+
+static int parse_u64(const char *tok, uint64_t max, uint64_t *ret)
+{
+	if (!isdigit((unsigned char)*tok))
+		return -EINVAL;
+	uint64_t v = 0;
+	for (const char *p = tok; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int validate(const struct strat_model_info *in, const char **why)
+{
+	if (in->nfeatures < 1 || in->nfeatures > STRAT_FEATURE_COUNT) {
+		*why = "features out of range";
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < in->nfeatures; i++)
+		if (in->weights[i] > WEIGHT_MAX || in->weights[i] < -WEIGHT_MAX) {
+			*why = "weight out of range [-1024, 1024]";
+			return -EINVAL;
+		}
+	if (in->bias > BIAS_MAX || in->bias < -BIAS_MAX) {
+		*why = "bias out of range";
+		return -EINVAL;
+	}
+	if (in->threshold <= 0 || in->threshold > BIAS_MAX) {
+		*why = "threshold must be > 0 and <= 32767";
+		return -EINVAL;
+	}
+	if (in->qty < 1 || in->qty > 1000000) {
+		*why = "qty out of range 1..1000000";
+		return -EINVAL;
+	}
+	if (in->price != STRAT_PRICE_OPPOSITE && in->price != STRAT_PRICE_JOIN) {
+		*why = "unknown price mode";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct strat_model *model_new(const struct strat_model_info *info)
+{
+	struct strat_model *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
+	if (!m)
+		return NULL;
+	m->info = *info;
+	for (uint32_t i = info->nfeatures; i < STRAT_FEATURE_COUNT; i++)
+		m->info.weights[i] = 0;
+	m->bias_q32 = info->bias * FEATURE_ONE;
+	m->threshold_q32 = info->threshold * FEATURE_ONE;
+	return m;
+}
+
+int strat_model_from_info(const struct strat_model_info *info, struct strat_model **ret_model,
+			  char *err, size_t errlen)
+{
+	const char *why = NULL;
+	if (!info || !ret_model) {
+		strat__errf(err, errlen, "strat_model_from_info: NULL argument");
+		return -EINVAL;
+	}
+	if (validate(info, &why) < 0) {
+		strat__errf(err, errlen, "model: %s", why);
+		return -EINVAL;
+	}
+	struct strat_model *m = model_new(info);
+	if (!m) {
+		strat__errf(err, errlen, "model: out of memory");
+		return -ENOMEM;
+	}
+	*ret_model = m;
+	return 0;
+}
+
+enum {
+	K_FEATURES = 1 << 0,
+	K_WEIGHTS = 1 << 1,
+	K_BIAS = 1 << 2,
+	K_THRESHOLD = 1 << 3,
+	K_QTY = 1 << 4,
+	K_PRICE = 1 << 5,
+	K_COOLDOWN_EVENTS = 1 << 6,
+	K_COOLDOWN_NS = 1 << 7,
+	K_ID = 1 << 8,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} keys[] = {
+	{ "features", K_FEATURES },   { "weights", K_WEIGHTS },
+	{ "bias", K_BIAS },           { "threshold", K_THRESHOLD },
+	{ "qty", K_QTY },             { "price", K_PRICE },
+	{ "cooldown_events", K_COOLDOWN_EVENTS }, { "cooldown_ns", K_COOLDOWN_NS },
+	{ "id", K_ID },
+};
+
+#define MAX_TOKENS (STRAT_FEATURE_COUNT + 8)
+
+/* Split line (modified in place) into whitespace-separated tokens, dropping a '#' comment. */
+static unsigned tokenize(char *line, char **tok, unsigned max)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	unsigned n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (n == max)
+			return max + 1;
+		tok[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+static int parse_line(struct strat_model_info *info, unsigned *seen, char **tok, unsigned ntok,
+		      const char **why, char *whybuf, size_t whylen)
+{
+	unsigned bit = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(tok[0], keys[i].name) == 0)
+			bit = keys[i].bit;
+	if (!bit) {
+		snprintf(whybuf, whylen, "unknown key '%.40s'", tok[0]);
+		*why = whybuf;
+		return -EINVAL;
+	}
+	if (*seen & bit) {
+		snprintf(whybuf, whylen, "duplicate key '%s'", tok[0]);
+		*why = whybuf;
+		return -EINVAL;
+	}
+	*seen |= bit;
+	unsigned nargs = ntok - 1;
+	char **arg = tok + 1;
+	if (bit != K_WEIGHTS && nargs != 1) {
+		snprintf(whybuf, whylen, "'%s' takes one value, got %u", tok[0], nargs);
+		*why = whybuf;
+		return -EINVAL;
+	}
+	uint64_t u = 0;
+	int64_t q = 0;
+	switch (bit) {
+	case K_FEATURES:
+		if (parse_u64(arg[0], STRAT_FEATURE_COUNT, &u) < 0 || u == 0) {
+			snprintf(whybuf, whylen, "features: want 1..%d, got '%.20s'",
+				 STRAT_FEATURE_COUNT, arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->nfeatures = (uint32_t)u;
+		return 0;
+	case K_WEIGHTS:
+		if (!(*seen & K_FEATURES)) {
+			*why = "'weights' before 'features'";
+			return -EINVAL;
+		}
+		if (nargs != info->nfeatures) {
+			snprintf(whybuf, whylen, "weights: %u values for %u features", nargs,
+				 info->nfeatures);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		for (unsigned i = 0; i < nargs; i++) {
+			const char *w = NULL;
+			if (parse_q16(arg[i], &q, &w) < 0 || q > WEIGHT_MAX || q < -WEIGHT_MAX) {
+				snprintf(whybuf, whylen, "weight %u '%.30s': %s", i, arg[i],
+					 w ? w : "out of range [-1024, 1024]");
+				*why = whybuf;
+				return -EINVAL;
+			}
+			info->weights[i] = (int32_t)q;
+		}
+		return 0;
+	case K_BIAS:
+	case K_THRESHOLD: {
+		const char *w = NULL;
+		if (parse_q16(arg[0], &q, &w) < 0 || q > BIAS_MAX || q < -BIAS_MAX ||
+		    (bit == K_THRESHOLD && q <= 0)) {
+			snprintf(whybuf, whylen, "%s '%.30s': %s", tok[0], arg[0],
+				 w ? w : (bit == K_THRESHOLD ? "must be > 0 and <= 32767"
+							     : "out of range"));
+			*why = whybuf;
+			return -EINVAL;
+		}
+		if (bit == K_BIAS)
+			info->bias = q;
+		else
+			info->threshold = q;
+		return 0;
+	}
+	case K_QTY:
+		if (parse_u64(arg[0], 1000000, &u) < 0 || u == 0) {
+			snprintf(whybuf, whylen, "qty '%.20s': want 1..1000000", arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->qty = (uint32_t)u;
+		return 0;
+	case K_PRICE:
+		if (strcmp(arg[0], "opposite") == 0)
+			info->price = STRAT_PRICE_OPPOSITE;
+		else if (strcmp(arg[0], "join") == 0)
+			info->price = STRAT_PRICE_JOIN;
+		else {
+			snprintf(whybuf, whylen, "price '%.20s': want 'opposite' or 'join'", arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		return 0;
+	case K_COOLDOWN_EVENTS:
+		if (parse_u64(arg[0], UINT32_MAX, &u) < 0) {
+			snprintf(whybuf, whylen, "cooldown_events '%.20s': want 0..%u", arg[0],
+				 UINT32_MAX);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->cooldown_events = (uint32_t)u;
+		return 0;
+	case K_COOLDOWN_NS:
+		if (parse_u64(arg[0], UINT64_MAX / 2, &u) < 0) {
+			snprintf(whybuf, whylen, "cooldown_ns '%.24s': not a nanosecond count",
+				 arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->cooldown_ns = u;
+		return 0;
+	case K_ID:
+		if (parse_u64(arg[0], 255, &u) < 0) {
+			snprintf(whybuf, whylen, "id '%.20s': want 0..255", arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->id = (uint8_t)u;
+		return 0;
+	}
+	*why = "internal: unhandled key";
+	return -EINVAL;
+}
+
+CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat_model **ret_model,
+				char *err, size_t errlen)
+{
+	if (!name)
+		name = "model";
+	if (!text || !ret_model) {
+		strat__errf(err, errlen, "%s: NULL argument", name);
+		return -EINVAL;
+	}
+	struct strat_model_info info = {
+		.qty = 100,
+		.price = STRAT_PRICE_OPPOSITE,
+		.cooldown_events = 100,
+		.cooldown_ns = 0,
+		.id = 1,
+	};
+	unsigned seen = 0;
+	bool header = false;
+	int lineno = 0;
+	char line[1024];
+	char whybuf[160];
+	const char *why = NULL;
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		lineno++;
+		if (len >= sizeof(line)) {
+			why = "line too long";
+			goto fail_line;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl ? 1 : 0);
+		char *tok[MAX_TOKENS];
+		unsigned ntok = tokenize(line, tok, MAX_TOKENS);
+		if (ntok == 0)
+			continue;
+		if (ntok > MAX_TOKENS) {
+			why = "too many values";
+			goto fail_line;
+		}
+		if (!header) {
+			if (ntok != 3 || strcmp(tok[0], "osprey-model") != 0) {
+				why = "expected header 'osprey-model linear v1'";
+				goto fail_line;
+			}
+			if (strcmp(tok[1], "linear") != 0 || strcmp(tok[2], "v1") != 0) {
+				snprintf(whybuf, sizeof(whybuf),
+					 "unsupported model '%.20s %.20s' (want 'linear v1')", tok[1],
+					 tok[2]);
+				why = whybuf;
+				goto fail_line;
+			}
+			header = true;
+			continue;
+		}
+		if (parse_line(&info, &seen, tok, ntok, &why, whybuf, sizeof(whybuf)) < 0)
+			goto fail_line;
+	}
+	if (!header) {
+		why = "empty model (no 'osprey-model linear v1' header)";
+		goto fail_line;
+	}
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} required[] = { { K_FEATURES, "features" },
+			 { K_WEIGHTS, "weights" },
+			 { K_THRESHOLD, "threshold" } };
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(seen & required[i].bit)) {
+			snprintf(whybuf, sizeof(whybuf), "missing '%s'", required[i].name);
+			why = whybuf;
+			goto fail_line;
+		}
+	if (validate(&info, &why) < 0)
+		goto fail_line;
+	struct strat_model *m = model_new(&info);
+	if (!m) {
+		strat__errf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	*ret_model = m;
+	return 0;
+
+fail_line:
+	strat__errf(err, errlen, "%s:%d: %s", name, lineno, why);
+	return -EINVAL;
+}
+
+CORE_COLD int strat_model_load(const char *path, struct strat_model **ret_model, char *err,
+			       size_t errlen)
+{
+	int r;
+	if (!path || !ret_model) {
+		strat__errf(err, errlen, "strat_model_load: NULL argument");
+		return -EINVAL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		r = -errno;
+		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	char *buf = core_alloc(MODEL_MAX_BYTES + 1, 64);
+	if (!buf) {
+		r = -ENOMEM;
+		strat__errf(err, errlen, "%s: out of memory", path);
+		goto out_close;
+	}
+	size_t n = fread(buf, 1, MODEL_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		r = -EIO;
+		strat__errf(err, errlen, "%s: read error", path);
+		goto out_free_buf;
+	}
+	if (n > MODEL_MAX_BYTES) {
+		r = -EFBIG;
+		strat__errf(err, errlen, "%s: larger than %u bytes", path, MODEL_MAX_BYTES);
+		goto out_free_buf;
+	}
+	if (memchr(buf, '\0', n)) {
+		r = -EINVAL;
+		strat__errf(err, errlen, "%s: contains a NUL byte (not a text model)", path);
+		goto out_free_buf;
+	}
+	buf[n] = '\0';
+	r = strat_model_parse(path, buf, ret_model, err, errlen);
+out_free_buf:
+	core_free(buf);
+out_close:
+	fclose(f);
+	return r;
+}
+
+struct strat_model *strat_model_free(struct strat_model *m)
+{
+	core_free(m);
+	return NULL;
+}
+
+void strat_model_info(const struct strat_model *m, struct strat_model_info *ret)
+{
+	*ret = m->info;
+}
+
+int64_t strat_model_score(const struct strat_model *m, const int32_t *f)
+{
+	return strat__div_round(strat__score_q32(m, f), FEATURE_ONE);
+}
+
+/* Exact decimal of a Q16 value: v / 65536 has at most 16 decimals. */
+static int fmt_q16(char *buf, size_t len, int64_t v)
+{
+	uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+	uint64_t ip = a / FEATURE_ONE;
+	uint64_t frac = (a % FEATURE_ONE) * 152587890625ull; /* 10^16 / 65536 */
+	char digits[17];
+	snprintf(digits, sizeof(digits), "%016llu", (unsigned long long)frac);
+	int nd = 16;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	return snprintf(buf, len, "%s%llu.%s", v < 0 ? "-" : "", (unsigned long long)ip, digits);
+}
+
+int strat_model_format(const struct strat_model *m, char *buf, size_t len)
+{
+	const struct strat_model_info *in = &m->info;
+	char num[48];
+	size_t off = 0;
+	int n;
+#define EMIT(...)                                                       \
+	do {                                                            \
+		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__); \
+		if (n < 0)                                              \
+			return -EINVAL;                                 \
+		off += (size_t)n;                                       \
+	} while (0)
+	EMIT("osprey-model linear v1\nfeatures %u\nweights", in->nfeatures);
+	for (uint32_t i = 0; i < in->nfeatures; i++) {
+		fmt_q16(num, sizeof(num), in->weights[i]);
+		EMIT(" %s", num);
+	}
+	fmt_q16(num, sizeof(num), in->bias);
+	EMIT("\nbias %s\n", num);
+	fmt_q16(num, sizeof(num), in->threshold);
+	EMIT("threshold %s\nqty %u\nprice %s\ncooldown_events %u\ncooldown_ns %llu\nid %u\n", num,
+	     in->qty, in->price == STRAT_PRICE_JOIN ? "join" : "opposite", in->cooldown_events,
+	     (unsigned long long)in->cooldown_ns, (unsigned)in->id);
+#undef EMIT
+	if (off >= len)
+		return -ENOSPC;
+	return (int)off;
+}

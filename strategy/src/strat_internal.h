@@ -1,0 +1,48 @@
+/* strat_internal.h - private to the strategy library. */
+#ifndef OSPREY_STRAT_INTERNAL_H
+#define OSPREY_STRAT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "strategy.h"
+
+int64_t strat__div_round(int64_t a, int64_t b);
+int32_t strat__sat32(__int128 v);
+
+/* The model is immutable after load, so any number of stages may share it. */
+struct strat_model {
+	struct strat_model_info info;
+	int64_t threshold_q32; /* threshold << 16 */
+	int64_t bias_q32;      /* bias << 16 */
+};
+
+/* Q32 score: bias << 16 + sum w_i * f_i. |w| <= 2^26, |f| < 2^31, n <= 22: no overflow. */
+static inline int64_t strat__score_q32(const struct strat_model *m, const int32_t *f)
+{
+	int64_t acc = m->bias_q32;
+	for (uint32_t i = 0; i < m->info.nfeatures; i++)
+		acc += (int64_t)m->info.weights[i] * f[i];
+	return acc;
+}
+
+/* Instrument pool lookup: locate -> index + 1 (0: not yet assigned). */
+struct strat__pool {
+	uint32_t *map;  /* 65536 entries */
+	uint32_t cap;
+	uint32_t used;
+};
+
+static inline void strat__errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static inline void strat__errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+#endif
