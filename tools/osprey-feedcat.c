@@ -1,4 +1,5 @@
-/* osprey-feedcat - print an ITCH 5.0 day file.
+/* osprey-feedcat - print a capture: an ITCH 5.0 day file, or MoldUDP64 in a
+ * pcap/pcapng (chosen by content, as osprey-replay does).
  *
  *   osprey-feedcat FILE [--stats] [--bbo]
  *
@@ -25,7 +26,10 @@ static void usage(FILE *f)
 		   "  (default)  one line per message\n"
 		   "  --stats    message counts per type, book counters\n"
 		   "  --bbo      CSV ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty per top-of-book "
-		   "change\n");
+		   "change\n"
+		   "Crypto captures (Binance/Bybit JSON lines) may be given several at once, sharing\n"
+		   "books (Binance: the REST snapshot file, then the WebSocket file); their --bbo\n"
+		   "prices and sizes are in each symbol's integer units (see --stats).\n");
 }
 
 /* "AMZN    " -> "AMZN" */
@@ -190,9 +194,140 @@ static void print_stats(FILE *o, const uint64_t *by_type, uint64_t total, size_t
 		st.live_orders, st.max_live_orders, st.live_levels, st.max_live_levels);
 }
 
+/* ---- helper B: crypto captures (Binance/Bybit JSON lines) ---- */
+
+static const char *crypto_dec(char *buf, size_t n, uint64_t v, unsigned dec)
+{
+	uint64_t p = 1;
+	for (unsigned i = 0; i < dec; i++)
+		p *= 10;
+	if (dec)
+		snprintf(buf, n, "%" PRIu64 ".%0*" PRIu64, v / p, (int)dec, v % p);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+	return buf;
+}
+
+/* All files share one set of books (Binance: REST snapshots first, then the
+ * stream). --bbo prices and sizes are the engine's integer units of each
+ * symbol's scale (shown by --stats). */
+static int crypto_cat(const char *const *paths, int npaths, bool stats, bool bbo)
+{
+	char err[512];
+	struct feeds_crypto *c = NULL;
+	int r = feeds_crypto_create(NULL, &c, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		return 1;
+	}
+	static struct top tops[65536];
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (bbo)
+		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
+	uint64_t by_kind[16] = { 0 }, nev = 0;
+	for (int f = 0; f < npaths && r >= 0; f++) {
+		struct feeds_capture cap;
+		if ((r = feeds_capture_open(&cap, paths[f], err, sizeof(err))) < 0)
+			break;
+		const struct md_event *ev;
+		while ((r = feeds_crypto_next(c, &cap, &ev, err, sizeof(err))) >= 0 &&
+		       r != CORE_EOF) {
+			for (int i = 0; i < r; i++) {
+				const struct md_event *e = &ev[i];
+				nev++;
+				by_kind[e->kind & 15]++;
+				const char *sym = feeds_crypto_symbol(c, e->locate);
+				if (bbo) {
+					struct top *t = &tops[e->locate];
+					if (i + 1 == r && (e->flags & MD_F_BOOK) &&
+					    (t->bid_px != e->bid_px || t->bid_qty != e->bid_qty ||
+					     t->ask_px != e->ask_px || t->ask_qty != e->ask_qty)) {
+						*t = (struct top){ e->bid_px, e->bid_qty, e->ask_px,
+								   e->ask_qty };
+						printf("%" PRIu64 ",%u,%s,%u,%u,%u,%u\n", e->ts_ns,
+						       e->locate, sym, e->bid_px, e->bid_qty,
+						       e->ask_px, e->ask_qty);
+					}
+					continue;
+				}
+				if (stats)
+					continue;
+				unsigned pd = 0, qd = 0;
+				feeds_crypto_scale(c, e->locate, &pd, &qd);
+				char a[40], b[40], d[40], g[40];
+				static const char *kn[16] = { [MD_LEVEL] = "level", [MD_TRADE] = "trade",
+							      [MD_STATUS] = "snapshot", [MD_GAP] = "gap" };
+				printf("%" PRIu64 " %c %s %s", e->ts_ns, e->msg_type, sym,
+				       kn[e->kind & 15] ? kn[e->kind & 15] : "?");
+				if (e->kind == MD_LEVEL || e->kind == MD_TRADE)
+					printf(" %c %s x %s", e->side,
+					       crypto_dec(a, sizeof(a), e->px, pd),
+					       crypto_dec(b, sizeof(b), e->qty, qd));
+				printf(" ref=%" PRIu64 " bbo %s x %s / %s x %s%s%s\n", e->ref,
+				       crypto_dec(a, sizeof(a), e->bid_px, pd),
+				       crypto_dec(b, sizeof(b), e->bid_qty, qd),
+				       crypto_dec(d, sizeof(d), e->ask_px, pd),
+				       crypto_dec(g, sizeof(g), e->ask_qty, qd),
+				       (e->flags & MD_F_STALE) ? " STALE" : "",
+				       (e->flags & MD_F_CROSSED) ? " CROSSED" : "");
+			}
+		}
+		feeds_capture_close(&cap);
+	}
+	if (r < 0) {
+		fflush(stdout);
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		feeds_crypto_destroy(c);
+		return 1;
+	}
+	if (stats) {
+		FILE *so = bbo ? stderr : stdout;
+		struct feeds_crypto_stats st;
+		feeds_crypto_stats(c, &st);
+		fprintf(so,
+			"lines %" PRIu64 ", messages %" PRIu64 ", skipped %" PRIu64 ", events %" PRIu64
+			" (level %" PRIu64 ", trade %" PRIu64 ", snapshot %" PRIu64 ", gap %" PRIu64
+			")\n",
+			st.lines, st.messages, st.skipped, nev, by_kind[MD_LEVEL], by_kind[MD_TRADE],
+			by_kind[MD_STATUS], by_kind[MD_GAP]);
+		fprintf(so,
+			"binance: snapshots %" PRIu64 ", diffs %" PRIu64 " (old %" PRIu64
+			", unsynced %" PRIu64 "), bookTicker %" PRIu64 " (matched the book %" PRIu64
+			", mismatched %" PRIu64 ", unverifiable %" PRIu64 "), trades %" PRIu64 "\n",
+			st.snapshots, st.diffs, st.diffs_old, st.diffs_unsynced, st.tickers,
+			st.ticker_matched, st.ticker_mismatched, st.ticker_unverifiable, st.trades);
+		fprintf(so,
+			"bybit: snapshots %" PRIu64 ", deltas %" PRIu64 ", trades %" PRIu64
+			", level errors %" PRIu64 "\n",
+			st.bybit_snapshots, st.bybit_deltas, st.bybit_trades, st.level_errors);
+		fprintf(so,
+			"sequencing: duplicates %" PRIu64 ", gaps %" PRIu64 ", reconnects %" PRIu64
+			", crossed events %" PRIu64 ", full sides %" PRIu64 "\n",
+			st.duplicates, st.gaps, st.reconnects, st.crossed_events, st.levels_full);
+		for (unsigned l = 1; l <= feeds_crypto_nsymbols(c); l++) {
+			unsigned pd, qd;
+			feeds_crypto_scale(c, (uint16_t)l, &pd, &qd);
+			fprintf(so, "  locate %u %s %s: price 1e-%u, size 1e-%u%s\n", l,
+				feeds_crypto_venue(c, (uint16_t)l) == FEEDS_CRYPTO_BYBIT ? "bybit"
+											  : "binance",
+				feeds_crypto_symbol(c, (uint16_t)l), pd, qd,
+				feeds_crypto_stale(c, (uint16_t)l) ? " (stale)" : "");
+		}
+	}
+	feeds_crypto_destroy(c);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "osprey-feedcat: write error: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
+	const char *more[15];
+	int nmore = 0;
 	bool stats = false, bbo = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--stats"))
@@ -208,8 +343,10 @@ int main(int argc, char **argv)
 			return 2;
 		} else if (!path)
 			path = argv[i];
+		else if (nmore < 15)
+			more[nmore++] = argv[i]; /* several FILEs: crypto captures only */
 		else {
-			fprintf(stderr, "osprey-feedcat: one FILE only ('%s')\n", argv[i]);
+			fprintf(stderr, "osprey-feedcat: too many FILEs ('%s')\n", argv[i]);
 			return 2;
 		}
 	}
@@ -217,9 +354,27 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	{
+		/* helper B: crypto captures by content (Binance REST + WebSocket files share books) */
+		FILE *f = fopen(path, "rb");
+		char head[64];
+		size_t hn = f ? fread(head, 1, sizeof(head), f) : 0;
+		if (f)
+			fclose(f);
+		if (feeds_crypto_sniff(head, hn)) {
+			const char *all[16] = { path };
+			for (int i = 0; i < nmore; i++)
+				all[i + 1] = more[i];
+			return crypto_cat(all, nmore + 1, stats, bbo);
+		}
+		if (nmore) {
+			fprintf(stderr, "osprey-feedcat: one FILE only ('%s')\n", more[0]);
+			return 2;
+		}
+	}
 	char err[512];
-	struct feeds_capture cap;
-	int r = feeds_capture_open(&cap, path, err, sizeof(err));
+	struct feeds_reader *rd = NULL;
+	int r = feeds_reader_open(path, &rd, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "osprey-feedcat: %s\n", err);
 		return 1;
@@ -228,7 +383,7 @@ int main(int argc, char **argv)
 	struct top *tops = NULL;
 	if ((r = feeds_books_create(NULL, &books, err, sizeof(err))) < 0) {
 		fprintf(stderr, "osprey-feedcat: %s\n", err);
-		feeds_capture_close(&cap);
+		feeds_reader_close(rd);
 		return 1;
 	}
 	if (bbo && !(tops = calloc(65536, sizeof(*tops)))) {
@@ -243,10 +398,39 @@ int main(int argc, char **argv)
 	struct md_event ev;
 	if (bbo)
 		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
-	while ((r = feeds_capture_next(&cap, &m, err, sizeof(err))) == 0) {
+	uint8_t xflags;
+	uint64_t nev = 0;
+	/* any capture: ITCH day file, MoldUDP64 pcap/pcapng, ... (feeds_reader) */
+	while ((r = feeds_reader_next(rd, &m, &ev, &xflags, err, sizeof(err))) > 0 &&
+	       r != CORE_EOF) {
+		if (r == FEEDS_READ_EVENT) {
+			nev++;
+			if (bbo && (ev.flags & MD_F_BOOK)) {
+				struct top *t = &tops[ev.locate];
+				if (t->bid_px != ev.bid_px || t->bid_qty != ev.bid_qty ||
+				    t->ask_px != ev.ask_px || t->ask_qty != ev.ask_qty) {
+					*t = (struct top){ ev.bid_px, ev.bid_qty, ev.ask_px,
+							   ev.ask_qty };
+					printf("%" PRIu64 ",%u,%s,%u,%u,%u,%u\n", ev.ts_ns, ev.locate,
+					       "", ev.bid_px, ev.bid_qty, ev.ask_px, ev.ask_qty);
+				}
+			} else if (!bbo && !stats) {
+				if (ev.kind == MD_GAP)
+					printf("- gap: %u messages from %" PRIu64 " missing%s\n",
+					       ev.qty, ev.ref,
+					       (ev.flags & MD_F_HALTED) ? ", lost: feed halted"
+									: ", book stale");
+				else
+					printf("- event kind=%u loc=%u px=%u qty=%u side=%c flags=%u\n",
+					       ev.kind, ev.locate, ev.px, ev.qty,
+					       ev.side ? ev.side : '-', ev.flags);
+			}
+			continue;
+		}
 		total++;
 		by_type[m.type]++;
 		feeds_books_apply(books, &m, &ev);
+		ev.flags |= xflags;
 		if (bbo) {
 			struct top *t = &tops[ev.locate];
 			if ((ev.flags & MD_F_BOOK) &&
@@ -267,8 +451,24 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = 0;
-	if (stats)
-		print_stats(bbo ? stderr : stdout, by_type, total, cap.len, books);
+	if (stats) {
+		FILE *so = bbo ? stderr : stdout;
+		print_stats(so, by_type, total, feeds_reader_bytes(rd), books);
+		struct feeds_stats fs;
+		feeds_reader_stats(rd, &fs);
+		if (fs.mold.packets || fs.mold.bad_packets)
+			fprintf(so,
+				"moldudp64: session %s, packets %" PRIu64 ", messages %" PRIu64
+				", heartbeats %" PRIu64 ", duplicate packets %" PRIu64
+				", gaps %" PRIu64 " (recovered %" PRIu64 " messages, lost %" PRIu64
+				")%s%s\n",
+				fs.mold.session, fs.mold.packets, fs.mold.messages,
+				fs.mold.heartbeats, fs.mold.dup_packets, fs.mold.gaps,
+				fs.mold.recovered, fs.mold.lost_messages,
+				fs.mold.last_loss[0] ? "; " : "", fs.mold.last_loss);
+		if (nev)
+			fprintf(so, "events %" PRIu64 "\n", nev);
+	}
 out:
 	if (fflush(stdout) != 0 && r == 0) {
 		fprintf(stderr, "osprey-feedcat: write error: %s\n", strerror(errno));
@@ -276,6 +476,6 @@ out:
 	}
 	free(tops);
 	feeds_books_destroy(books);
-	feeds_capture_close(&cap);
+	feeds_reader_close(rd);
 	return r < 0 ? 1 : 0;
 }

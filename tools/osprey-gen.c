@@ -1,6 +1,13 @@
-/* osprey-gen - write a deterministic synthetic ITCH 5.0 day file.
+/* osprey-gen - write a deterministic synthetic ITCH 5.0 day file, or
+ * publish a session as MoldUDP64 over UDP.
  *
  *   osprey-gen [--seed N] [--messages N] [--symbols N] -o FILE
+ *   osprey-gen --mold ADDR:PORT [--input FILE] [--serve ADDR:PORT] [--drop P]
+ *              [--reorder P] [--rate PPS] [--pcap FILE] [--session S] [--linger-ms N]
+ *
+ * --mold sends the capture FILE (any format osprey-replay takes) or, without
+ * --input, the generated session, serves MoldUDP64 re-requests on --serve,
+ * sends end of session and keeps serving until --linger-ms pass quietly.
  *
  * The same arguments give the same bytes. Exit 0, 1 on failure, 2 on usage. */
 #include <errno.h>
@@ -8,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds.h"
 
@@ -17,7 +25,118 @@ static void usage(FILE *f)
 		   "  --seed N      PRNG seed (default 1)\n"
 		   "  --messages N  total messages, framing included (default 200000)\n"
 		   "  --symbols N   instruments, locates 1..N (default 3, at most 1000)\n"
-		   "  -o FILE       output day file ([u16 BE length][message] frames)\n");
+		   "  -o FILE       output day file ([u16 BE length][message] frames)\n"
+		   "  --mold ADDR:PORT  publish as MoldUDP64 to ADDR:PORT instead of writing\n"
+		   "  --input FILE      with --mold: send this capture (day file or MoldUDP64 pcap)\n"
+		   "  --serve ADDR:PORT re-request server address (default 0.0.0.0:0)\n"
+		   "  --drop P          probability a data packet is not sent (0..1)\n"
+		   "  --reorder P       probability a data packet is held behind the next\n"
+		   "  --rate PPS        data packets per second (default 0: as fast as possible)\n"
+		   "  --pcap FILE       write every datagram sent to a pcap\n"
+		   "  --session S       MoldUDP64 session (10 characters, default OSPREY0001)\n"
+		   "  --linger-ms N     keep serving after the end for N ms (default 2000)\n");
+}
+
+static int parse_prob(const char *opt, const char *s, double *ret)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v < 1)) {
+		fprintf(stderr, "osprey-gen: %s: '%s' is not a probability in [0, 1)\n", opt, s);
+		return -1;
+	}
+	*ret = v;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Every ITCH message of a capture, as a day file in memory. */
+static unsigned char *load_capture(const char *path, size_t *ret_len)
+{
+	char err[512];
+	struct feeds_reader *rd;
+	if (feeds_reader_open(path, &rd, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-gen: %s\n", err);
+		return NULL;
+	}
+	size_t cap = feeds_reader_bytes(rd) + 64, len = 0;
+	unsigned char *buf = malloc(cap);
+	struct feeds_itch_msg m;
+	struct md_event ev;
+	int r = 0;
+	while (buf && (r = feeds_reader_next(rd, &m, &ev, NULL, err, sizeof(err))) > 0 &&
+	       r != CORE_EOF) {
+		if (r != FEEDS_READ_ITCH)
+			continue;
+		if (cap - len < 2u + m.len) {
+			unsigned char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		buf[len] = (unsigned char)(m.len >> 8);
+		buf[len + 1] = (unsigned char)m.len;
+		memcpy(buf + len + 2, m.raw, m.len);
+		len += 2u + m.len;
+	}
+	feeds_reader_close(rd);
+	if (!buf) {
+		fprintf(stderr, "osprey-gen: out of memory reading %s\n", path);
+		return NULL;
+	}
+	if (r < 0) {
+		fprintf(stderr, "osprey-gen: %s\n", err);
+		free(buf);
+		return NULL;
+	}
+	*ret_len = len;
+	return buf;
+}
+
+static int publish(struct feeds_mold_pub_cfg *pc)
+{
+	char err[512];
+	struct feeds_mold_pub *pub;
+	int r = feeds_mold_pub_create(pc, &pub, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "osprey-gen: %s\n", err);
+		return 1;
+	}
+	struct feeds_mold_pub_stats st;
+	feeds_mold_pub_stats(pub, &st);
+	printf("osprey-gen: publishing to %s, serving re-requests on port %u\n", pc->dest,
+	       st.serve_port);
+	fflush(stdout);
+	while ((r = feeds_mold_pub_poll(pub, now_ns())) >= 0 && r != CORE_EOF) {
+		if (r == 0) {
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	feeds_mold_pub_stats(pub, &st);
+	feeds_mold_pub_destroy(pub);
+	if (r < 0) {
+		fprintf(stderr, "osprey-gen: send: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("osprey-gen: sent %" PRIu64 " messages in %" PRIu64 " packets (%" PRIu64
+	       " dropped, %" PRIu64 " reordered), %" PRIu64 " heartbeats, %" PRIu64
+	       " end of session; served %" PRIu64 " re-requests (%" PRIu64 " packets, %" PRIu64
+	       " messages), %" PRIu64 " bad requests\n",
+	       st.messages, st.packets, st.dropped, st.reordered, st.heartbeats, st.ends,
+	       st.requests, st.resent_packets, st.resent_messages, st.bad_requests);
+	return 0;
 }
 
 static int parse_u64(const char *opt, const char *s, uint64_t *ret)
@@ -36,7 +155,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t *ret)
 int main(int argc, char **argv)
 {
 	struct feeds_gen_cfg cfg = { .seed = 1, .messages = 200000, .symbols = 3 };
-	const char *out = NULL;
+	const char *out = NULL, *input = NULL;
+	struct feeds_mold_pub_cfg pc = { 0 };
 	uint64_t v;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -71,11 +191,67 @@ int main(int argc, char **argv)
 			cfg.symbols = (unsigned)v;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			out = val;
+		} else if (!strcmp(a, "--mold")) {
+			pc.dest = val;
+		} else if (!strcmp(a, "--input")) {
+			input = val;
+		} else if (!strcmp(a, "--serve")) {
+			pc.serve = val;
+		} else if (!strcmp(a, "--pcap")) {
+			pc.pcap = val;
+		} else if (!strcmp(a, "--drop")) {
+			if (parse_prob(a, val, &pc.drop))
+				return 2;
+		} else if (!strcmp(a, "--reorder")) {
+			if (parse_prob(a, val, &pc.reorder))
+				return 2;
+		} else if (!strcmp(a, "--rate")) {
+			if (parse_u64(a, val, &pc.rate_pps))
+				return 2;
+		} else if (!strcmp(a, "--linger-ms")) {
+			if (parse_u64(a, val, &v))
+				return 2;
+			pc.linger_ns = v * 1000000u;
+		} else if (!strcmp(a, "--session")) {
+			if (strlen(val) > 10) {
+				fprintf(stderr, "osprey-gen: --session is at most 10 characters\n");
+				return 2;
+			}
+			memset(pc.session, ' ', 10);
+			memcpy(pc.session, val, strlen(val));
 		} else {
 			fprintf(stderr, "osprey-gen: unknown option '%s'\n", a);
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (pc.dest) {
+		pc.seed = cfg.seed;
+		unsigned char *msgs;
+		size_t mlen = 0;
+		char err[256];
+		if (input) {
+			msgs = load_capture(input, &mlen);
+			if (!msgs)
+				return 1;
+		} else {
+			size_t cap = feeds_gen_bound(&cfg);
+			msgs = malloc(cap);
+			if (!msgs || feeds_gen(&cfg, msgs, cap, &mlen, err, sizeof(err)) < 0) {
+				fprintf(stderr, "osprey-gen: %s\n", msgs ? err : "out of memory");
+				free(msgs);
+				return 1;
+			}
+		}
+		pc.msgs = msgs;
+		pc.msgs_len = mlen;
+		int rc = publish(&pc);
+		free(msgs);
+		return rc;
+	}
+	if (input) {
+		fprintf(stderr, "osprey-gen: --input needs --mold\n");
+		return 2;
 	}
 	if (!out) {
 		fprintf(stderr, "osprey-gen: -o FILE is required\n");

@@ -376,6 +376,802 @@ void feeds_capture_close(struct feeds_capture *cap);
 int feeds_capture_next(struct feeds_capture *cap, struct feeds_itch_msg *ret, char *err,
 		       size_t errlen);
 
+/* ---- MoldUDP64, pcap/pcapng, live UDP receive, publisher (helper A) ---- */
+
+/* ========================================================================= */
+/* Capture formats                                                            */
+/* ========================================================================= */
+
+/* What a capture file holds, judged by its first bytes (feeds_format_detect). */
+enum feeds_format {
+	FEEDS_FMT_ITCH = 0,   /* NASDAQ day file ([u16 BE length][message]...): the fallback */
+	FEEDS_FMT_PCAP = 1,   /* pcap, micro- or nanosecond, either byte order */
+	FEEDS_FMT_PCAPNG = 2, /* pcapng (section header block 0x0a0d0d0a) */
+	FEEDS_FMT_OTHER = 3,  /* reserved for sources added by others (text captures) */
+};
+
+/* feeds_format_detect - pcap magics 0xa1b2c3d4 / 0xa1b23c4d (either byte
+ * order), pcapng 0x0a0d0d0a; anything else is FEEDS_FMT_ITCH. Reads at most
+ * 4 bytes, none if len < 4. */
+enum feeds_format feeds_format_detect(const void *data, size_t len);
+
+/* ========================================================================= */
+/* pcap / pcapng reader and pcap writer                                       */
+/* ========================================================================= */
+
+/*
+ * A small own reader rather than libpcap: it works over a caller's memory
+ * (the mmap of feeds_capture, zero copy, so the hot replay path never copies
+ * a packet), handles pcapng interfaces with any if_tsresol and both byte
+ * orders, and is fuzzable and guard-page testable over a buffer. Link types:
+ * Ethernet (1, with 802.1Q tags), Linux cooked v1 (113) and v2 (276), raw
+ * IPv4 (101, 12, 228) and BSD loopback (0).
+ *
+ * Caller-owned struct; pointers returned point into the caller's buffer.
+ */
+#define FEEDS_PCAP_MAX_IFACES 16
+
+struct feeds_pcap {
+	const unsigned char *data;
+	size_t len;
+	size_t off;             /* next block/record */
+	enum feeds_format format;
+	bool swapped;           /* the file's byte order differs from the host's */
+	uint64_t records;       /* records returned so far */
+	/* pcap: one link type and resolution; pcapng: per interface */
+	uint32_t nifaces;
+	uint32_t linktype[FEEDS_PCAP_MAX_IFACES];
+	uint64_t ts_div[FEEDS_PCAP_MAX_IFACES];  /* ticks per second, as given by the file */
+	char name[256];         /* used in error messages */
+};
+
+struct feeds_pcap_rec {
+	uint64_t ts_ns;          /* capture time, ns since the Unix epoch */
+	const unsigned char *data; /* caplen bytes of the link-layer frame */
+	uint32_t caplen;
+	uint32_t origlen;
+	uint32_t linktype;
+	size_t offset;           /* file offset of the record or block */
+};
+
+/*
+ * feeds_pcap_init - start reading a pcap or pcapng image of len bytes at data
+ * (caller-owned, must outlive the reader). name is copied for messages.
+ * Returns 0, or -EBADMSG ("NAME: offset N: what") for a bad or truncated
+ * file header, or -EPROTONOSUPPORT for an unknown magic.
+ */
+int feeds_pcap_init(struct feeds_pcap *p, const void *data, size_t len, const char *name,
+		    char *err, size_t errlen);
+/*
+ * feeds_pcap_next - the next packet record. pcapng blocks other than packets
+ * are skipped (a new section header restarts the interface table).
+ * Returns 0 and *ret, CORE_EOF at the end, or -EBADMSG ("NAME: offset N:
+ * what") for a truncated or inconsistent record or block (p->off stays at
+ * it). Nothing past data + len is read.
+ */
+int feeds_pcap_next(struct feeds_pcap *p, struct feeds_pcap_rec *ret, char *err, size_t errlen);
+
+/* The IPv4 view of a record: addresses in host order, payload into the record. */
+struct feeds_ip_view {
+	uint32_t src_ip, dst_ip;
+	uint16_t sport, dport;
+	uint8_t proto;            /* 17 UDP, 6 TCP, else other (ports 0, payload = IP payload) */
+	const unsigned char *payload;
+	size_t len;
+};
+/*
+ * feeds_pcap_ip - decode the link, IPv4 and UDP/TCP headers of a record.
+ * Returns 0, -ENOENT when it is not IPv4 or is a fragment (skip it), or
+ * -EBADMSG when a header is truncated or its lengths disagree (err names the
+ * layer and the record offset).
+ */
+int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
+		  size_t errlen);
+
+/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP frames). */
+struct feeds_pcap_writer;
+/* feeds_pcap_writer_open - create/truncate path. 0, or -errno ("PATH: what"). */
+int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, char *err,
+			   size_t errlen);
+/* feeds_pcap_write_udp - append one UDP datagram (addresses host order; ts ns since epoch).
+ * 0, -EMSGSIZE (payload above 65507), or -errno from the write. */
+int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
+			 uint16_t sport, uint32_t dst_ip, uint16_t dport, const void *payload,
+			 size_t len);
+/* feeds_pcap_writer_close - flush and close; accepts NULL; returns 0 or the first write error. */
+int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
+
+/* ========================================================================= */
+/* MoldUDP64: packets                                                         */
+/* ========================================================================= */
+
+#define FEEDS_MOLD_HDR_LEN   20      /* Session[10] Seq u64 Count u16 */
+#define FEEDS_MOLD_COUNT_HB  0       /* count of a heartbeat (seq = next expected) */
+#define FEEDS_MOLD_COUNT_END 0xFFFF  /* count of end of session (seq = next expected) */
+#define FEEDS_MOLD_MAX_PKT   65507   /* largest UDP/IPv4 payload */
+
+/* A validated downstream packet; blocks point into the caller's buffer. */
+struct feeds_mold_pkt {
+	char session[10];
+	uint64_t seq;    /* first message's sequence number (heartbeat/end: the next one) */
+	uint16_t count;  /* messages; FEEDS_MOLD_COUNT_HB or FEEDS_MOLD_COUNT_END */
+	const unsigned char *blocks; /* count blocks of [u16 BE length][message] */
+	size_t blocks_len;
+};
+
+/*
+ * feeds_mold_decode - validate one downstream packet of len bytes.
+ * Every block must be complete, 1..max_msg bytes long (max_msg 0: 65535),
+ * and the blocks must end exactly at len. Returns 0 and *ret, or -EBADMSG
+ * with "offset N: what" in err (N the packet-relative offset): shorter than
+ * the header, a truncated block length or body, a zero-length block, a block
+ * longer than max_msg, bytes after the last block, or a heartbeat / end of
+ * session carrying blocks. *ret is untouched on failure. Nothing past len is read.
+ */
+int feeds_mold_decode(const unsigned char *pkt, size_t len, size_t max_msg,
+		      struct feeds_mold_pkt *ret, char *err, size_t errlen);
+
+/* feeds_mold_block - walk a validated packet's blocks: *off starts at 0;
+ * returns the message and advances *off. Only for packets from feeds_mold_decode,
+ * at most count times. */
+static inline const unsigned char *feeds_mold_block(const struct feeds_mold_pkt *p, size_t *off,
+						    uint16_t *ret_len)
+{
+	const unsigned char *b = p->blocks + *off;
+	*ret_len = core_be16(b);
+	*off += 2u + *ret_len;
+	return b + 2;
+}
+
+/* Request packet (client to the re-request server): Session[10] Seq Count. 20 bytes. */
+void feeds_mold_request_encode(unsigned char buf[FEEDS_MOLD_HDR_LEN], const char session[10],
+			       uint64_t seq, uint16_t count);
+/* feeds_mold_request_decode - 0, or -EBADMSG if len != 20 or count is 0 / 0xFFFF. */
+int feeds_mold_request_decode(const unsigned char *pkt, size_t len, char ret_session[10],
+			      uint64_t *ret_seq, uint16_t *ret_count);
+
+/* Packet builder for publishers and tests (caller's buffer). */
+struct feeds_mold_builder {
+	unsigned char *buf;
+	size_t cap;
+	size_t len;
+	uint16_t count;
+};
+/* Start a downstream packet at seq (cap >= 20). */
+void feeds_mold_build_begin(struct feeds_mold_builder *b, unsigned char *buf, size_t cap,
+			    const char session[10], uint64_t seq);
+/* Append one message: 0, or -ENOSPC (packet full, nothing added), -EINVAL (len 0). */
+int feeds_mold_build_add(struct feeds_mold_builder *b, const void *msg, size_t len);
+/* Write the count; returns the packet length. */
+size_t feeds_mold_build_end(struct feeds_mold_builder *b);
+/* A heartbeat (count 0) or end-of-session (count 0xFFFF) packet: 20 bytes. */
+void feeds_mold_control_encode(unsigned char buf[FEEDS_MOLD_HDR_LEN], const char session[10],
+			       uint64_t next_seq, uint16_t count);
+
+/* ========================================================================= */
+/* MoldUDP64: sequencing                                                      */
+/* ========================================================================= */
+
+/*
+ * The sequencer turns packets in any order, with losses and duplicates, into
+ * the session's messages in sequence order, each exactly once:
+ *  - in-order messages are delivered zero copy from the packet;
+ *  - a packet beyond the next expected number opens a gap; its messages are
+ *    copied into a reorder window (preallocated) and delivered once the gap
+ *    is filled by retransmissions or late packets;
+ *  - a heartbeat or end of session announcing a higher number opens a gap too;
+ *  - duplicates (wholly or partly below the next expected number) are dropped;
+ *  - feeds_mold_seq_poll asks for re-requests while a gap is open and, after
+ *    gap_timeout_ns, gives the gap up: its messages are declared lost and
+ *    delivery resumes after them (FEEDS_MOLD_LOST).
+ * Time is the caller's (ns; live: core_now_ns, replay: capture time).
+ * One thread; allocation only in create.
+ */
+struct feeds_mold_seq;
+
+struct feeds_mold_seq_cfg {
+	uint64_t first_seq;            /* 0: 1; FEEDS_MOLD_JOIN_LATE: the first packet's number */
+	uint32_t window;               /* reorder window in messages, power of two (0: 65536) */
+	uint16_t max_msg;              /* longest message kept (0: 64; ITCH needs 50) */
+	uint16_t max_request;          /* messages asked per re-request (0: 64) */
+	uint64_t request_interval_ns;  /* resend an unanswered re-request after (0: 5 ms) */
+	uint64_t gap_timeout_ns;       /* give a gap up after (0: 2 s) */
+	char session[10];              /* all zero: lock onto the first packet's session */
+};
+#define FEEDS_MOLD_JOIN_LATE UINT64_MAX
+
+/* Positive outcomes of feeds_mold_seq_packet and feeds_mold_seq_poll. */
+enum feeds_mold_outcome {
+	FEEDS_MOLD_OK = 0,        /* in order (messages may be ready) */
+	FEEDS_MOLD_DUP = 1,       /* nothing new: every message already delivered */
+	FEEDS_MOLD_GAP = 2,       /* a gap opened or grew: messages buffered until it fills */
+	FEEDS_MOLD_FILL = 3,      /* filled (part of) the open gap */
+	FEEDS_MOLD_HEARTBEAT = 4, /* heartbeat, no gap */
+	FEEDS_MOLD_ENDED = 5,     /* end of session seen (delivery ends at its number) */
+	FEEDS_MOLD_SESSION = 6,   /* another session's packet: ignored */
+	FEEDS_MOLD_OVERFLOW = 7,  /* beyond the reorder window: dropped (asked again later) */
+	FEEDS_MOLD_REQUEST = 8,   /* poll: send *ret_req to the re-request server */
+	FEEDS_MOLD_LOST = 9,      /* poll/flush: the open gap was given up (*ret_req = lost range) */
+};
+
+struct feeds_mold_msg {
+	uint64_t seq;
+	const unsigned char *data; /* into the last packet or the window (see _next) */
+	uint16_t len;
+};
+
+struct feeds_mold_req {
+	uint64_t seq;
+	uint64_t count;            /* for a request: <= max_request; for LOST: messages lost */
+	unsigned char pkt[FEEDS_MOLD_HDR_LEN]; /* the encoded request packet */
+};
+
+struct feeds_mold_stats {
+	char session[11];          /* locked session, NUL-terminated */
+	uint64_t next_seq;         /* next message to deliver */
+	uint64_t high_seq;         /* one past the highest number seen */
+	uint64_t end_seq;          /* end of session's number (0: not seen) */
+	uint64_t packets;          /* downstream packets accepted (any outcome but bad) */
+	uint64_t messages;         /* messages delivered */
+	uint64_t heartbeats;
+	uint64_t dup_packets, dup_messages;
+	uint64_t out_of_order;     /* packets that arrived beyond a gap */
+	uint64_t gaps;             /* gaps opened */
+	uint64_t gap_open;         /* 1 while a gap is open */
+	uint64_t gap_since_ns;     /* when the open gap opened */
+	uint64_t requests;         /* re-request packets asked for */
+	uint64_t recovered;        /* messages that arrived to fill a gap */
+	uint64_t lost_gaps, lost_messages; /* gaps given up */
+	uint64_t overflow;         /* packets beyond the reorder window */
+	uint64_t other_session;
+	uint64_t bad_packets;      /* failed feeds_mold_decode (counted by the caller's path) */
+	uint64_t request_packets;  /* request packets seen in a capture (skipped) */
+	uint16_t local_port;       /* live receive: the bound UDP port */
+	char last_loss[160];       /* why the last gap was given up, "" if never */
+};
+
+/* feeds_mold_seq_create - validate cfg (NULL: defaults) and allocate. 0, -EINVAL, -ENOMEM. */
+int feeds_mold_seq_create(const struct feeds_mold_seq_cfg *cfg, struct feeds_mold_seq **ret,
+			  char *err, size_t errlen);
+struct feeds_mold_seq *feeds_mold_seq_destroy(struct feeds_mold_seq *s);
+
+/*
+ * feeds_mold_seq_packet - take one downstream packet (raw bytes) received at
+ * now_ns. The previous packet's in-order messages must have been drained by
+ * feeds_mold_seq_next first (-EBUSY otherwise, nothing done). The packet's
+ * bytes must stay valid until feeds_mold_seq_next returns CORE_RING_EMPTY.
+ * Returns a positive enum feeds_mold_outcome or -EBADMSG (feeds_mold_decode's
+ * error, counted in bad_packets; the packet is ignored, so its messages will
+ * be re-requested like lost ones).
+ */
+int feeds_mold_seq_packet(struct feeds_mold_seq *s, const unsigned char *pkt, size_t len,
+			  uint64_t now_ns, char *err, size_t errlen);
+/*
+ * feeds_mold_seq_next - the next message in sequence. Returns 0 and *ret
+ * (data valid until the next call of _next or _packet), CORE_RING_EMPTY when
+ * nothing is deliverable now, or CORE_EOF once end of session was seen and
+ * every message before it delivered.
+ */
+int feeds_mold_seq_next(struct feeds_mold_seq *s, struct feeds_mold_msg *ret);
+/*
+ * feeds_mold_seq_poll - timers. Returns 0 (nothing to do), FEEDS_MOLD_REQUEST
+ * (send ret->pkt to the re-request server; counted), or FEEDS_MOLD_LOST (the
+ * open gap, open for gap_timeout_ns, was given up: ret->seq/count are the
+ * lost messages and stats.last_loss says why). Call it regularly while a gap
+ * is open; it is cheap when none is.
+ */
+int feeds_mold_seq_poll(struct feeds_mold_seq *s, uint64_t now_ns, struct feeds_mold_req *ret);
+/* feeds_mold_seq_flush - give the open gap up now (end of a capture):
+ * FEEDS_MOLD_LOST and *ret as above, or 0 if no gap is open. */
+int feeds_mold_seq_flush(struct feeds_mold_seq *s, uint64_t now_ns, struct feeds_mold_req *ret);
+void feeds_mold_seq_stats(const struct feeds_mold_seq *s, struct feeds_mold_stats *ret);
+
+/* ========================================================================= */
+/* Live UDP receive (io_uring)                                                */
+/* ========================================================================= */
+
+/*
+ * A UDP socket (unicast, or multicast: a group address is joined) read in
+ * batches. Modes:
+ *  - FEEDS_UDP_MULTISHOT: one multishot recv with a provided-buffer ring:
+ *    no syscall per packet while data flows (the default: faster here, see
+ *    BENCHMARKS.md "MoldUDP64 over loopback");
+ *  - FEEDS_UDP_RECVMSG: a recvmsg SQE per buffer, resubmitted in batches;
+ *  - FEEDS_UDP_RECVMMSG: plain non-blocking recvmmsg, no io_uring (the
+ *    baseline; also the fallback when io_uring is unavailable).
+ * Buffers are allocated at open. Owner thread only.
+ */
+enum feeds_udp_mode {
+	FEEDS_UDP_MULTISHOT = 0,
+	FEEDS_UDP_RECVMSG = 1,
+	FEEDS_UDP_RECVMMSG = 2,
+};
+
+struct feeds_udp_cfg {
+	const char *bind;          /* "ADDR:PORT": unicast address, 0.0.0.0, or a multicast group
+				      (then bound to 0.0.0.0:PORT and joined); PORT 0: ephemeral */
+	const char *iface;         /* multicast: local interface address (NULL: INADDR_ANY) */
+	enum feeds_udp_mode mode;
+	uint32_t nbufs;            /* receive buffers, power of two (0: 256) */
+	uint32_t buf_size;         /* bytes each (0: 2048; larger datagrams are truncated: counted) */
+	int rcvbuf;                /* SO_RCVBUF bytes (0: 4 MiB, best effort) */
+};
+
+struct feeds_udp_pkt {
+	const unsigned char *data;
+	uint32_t len;
+	uint32_t buf_;             /* private: buffer id */
+	uint64_t t0_ns;            /* core_now_ns() when the completion was reaped */
+};
+
+struct feeds_udp_stats {
+	uint64_t packets, bytes, truncated, recv_calls, submits, no_buffers, errors;
+	enum feeds_udp_mode mode;  /* the mode in use (after any fallback) */
+};
+
+struct feeds_udp;
+/* feeds_udp_open - 0; -EINVAL (bad cfg/address, err names it), -ENOMEM, or -errno from
+ * socket/bind/io_uring setup ("bind 127.0.0.1:9000: what"). */
+int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char *err,
+		   size_t errlen);
+/*
+ * feeds_udp_recv - up to max received datagrams, without blocking. Returns
+ * the count (0: none yet) or -errno. Each packet's buffer stays valid until
+ * feeds_udp_release for it; at most nbufs may be held at once.
+ */
+int feeds_udp_recv(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max);
+/* feeds_udp_release - return a packet's buffer to the receiver. */
+void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt);
+/* feeds_udp_sendto - send a datagram from this socket ("ADDR:PORT" parsed at open by the
+ * caller via feeds_udp_addr). 0 or -errno. */
+int feeds_udp_sendto(struct feeds_udp *u, const void *buf, size_t len, uint32_t ip,
+		     uint16_t port);
+/* feeds_udp_addr - parse "A.B.C.D:PORT" into host-order ip and port. 0 or -EINVAL. */
+int feeds_udp_addr(const char *s, uint32_t *ret_ip, uint16_t *ret_port);
+uint16_t feeds_udp_port(const struct feeds_udp *u); /* the bound port */
+void feeds_udp_stats(const struct feeds_udp *u, struct feeds_udp_stats *ret);
+struct feeds_udp *feeds_udp_close(struct feeds_udp *u); /* accepts NULL; returns NULL */
+
+/*
+ * Live MoldUDP64 for the feed stage (feeds_stage_cfg.mold). The same
+ * sequencing applies to MoldUDP64 pcap/pcapng files given as stage paths
+ * (capture time drives the timers; a capture cannot be asked again, so a
+ * gap still open after gap_timeout_ns of capture time, at a full reorder
+ * window, or at the end of the file is lost).
+ * Events: when a gap opens the stage emits MD_GAP with MD_F_STALE, locate 0
+ * (the whole feed: ITCH gaps can hide any instrument), ref = first missing
+ * number, qty = missing count; nothing else flows until it fills. When a gap
+ * is lost: MD_GAP with MD_F_STALE | MD_F_HALTED, and every later event of
+ * the feed carries MD_F_STALE | MD_F_HALTED (ITCH has no snapshot to rebuild
+ * from), so risk refuses new orders; feeds_stats.mold.last_loss says why.
+ */
+struct feeds_mold_live_cfg {
+	struct feeds_udp_cfg udp;
+	const char *rerequest;         /* "ADDR:PORT" of the re-request server (NULL: none; gaps
+					  then wait for gap_timeout_ns and are lost) */
+	struct feeds_mold_seq_cfg seq;
+	uint64_t idle_timeout_ns;      /* no packet for this long: -ETIMEDOUT (0: wait forever) */
+};
+
+/* ========================================================================= */
+/* MoldUDP64 publisher (osprey-gen --mold, tests)                             */
+/* ========================================================================= */
+
+/*
+ * Sends a session's messages as MoldUDP64 to dest, serves re-requests on its
+ * own socket (bound to serve), then sends end of session and keeps serving
+ * until `linger_ns` pass without a request. Data packets may be dropped or
+ * reordered (deterministic PRNG); heartbeats, end of session and
+ * retransmissions are always sent.
+ */
+struct feeds_mold_pub;
+
+struct feeds_mold_pub_cfg {
+	const char *dest;           /* "ADDR:PORT" (multicast allowed) */
+	const char *serve;          /* "ADDR:PORT" re-request server bind (NULL: 0.0.0.0:0) */
+	const char *pcap;           /* write every datagram sent to this pcap (NULL: none) */
+	char session[10];           /* all zero: "OSPREY0001" */
+	const void *msgs;           /* the session as a day file: [u16 BE len][msg]... (caller-owned) */
+	size_t msgs_len;
+	uint16_t max_payload;       /* datagram bytes (0: 1400) */
+	uint16_t max_count;         /* messages per packet (0: as many as fit) */
+	double drop;                /* probability a data packet is not sent (0..1) */
+	double reorder;             /* probability a data packet is held back behind the next */
+	uint64_t seed;
+	uint64_t rate_pps;          /* packets per second (0: as fast as possible) */
+	uint64_t heartbeat_ns;      /* while idle (0: 1 s) */
+	uint64_t linger_ns;         /* keep serving after the end (0: 2 s) */
+};
+
+struct feeds_mold_pub_stats {
+	uint64_t messages, packets, dropped, reordered, heartbeats, requests, bad_requests,
+		resent_packets, resent_messages, ends;
+	uint16_t serve_port;
+};
+
+/* feeds_mold_pub_create - index the messages, open the sockets. 0, -EINVAL ("what"), -errno. */
+int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mold_pub **ret,
+			  char *err, size_t errlen);
+/* feeds_mold_pub_poll - send what is due, answer requests. Returns work done (0: idle),
+ * CORE_EOF when finished (end sent and lingered), or -errno. */
+int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now_ns);
+void feeds_mold_pub_stats(const struct feeds_mold_pub *p, struct feeds_mold_pub_stats *ret);
+struct feeds_mold_pub *feeds_mold_pub_destroy(struct feeds_mold_pub *p);
+
+/* ========================================================================= */
+/* Any capture, item by item (tools: osprey-feedcat)                          */
+/* ========================================================================= */
+
+/*
+ * A reader opens any capture the feed stage takes (format chosen by content,
+ * as the stage does) and yields what the stage would see: ITCH messages in
+ * sequence order, or ready events (MD_GAP notices of a MoldUDP64 capture,
+ * MD_LEVEL events of L2 sources). Setup allocates; next does not.
+ */
+struct feeds_reader;
+struct feeds_stats; /* below, with the feed stage */
+
+enum feeds_read_kind {
+	FEEDS_READ_ITCH = 1,  /* *ret_msg filled (raw valid until the next call / close) */
+	FEEDS_READ_EVENT = 2, /* *ret_ev filled (all but seq and t0_ns) */
+};
+
+/* feeds_reader_open - map path and pick its source. 0, or -errno ("PATH: what"). */
+int feeds_reader_open(const char *path, struct feeds_reader **ret, char *err, size_t errlen);
+/*
+ * feeds_reader_next - FEEDS_READ_ITCH, FEEDS_READ_EVENT, CORE_EOF, or a
+ * negative errno with "PATH: offset N: what" in err (later calls repeat it).
+ * ret_flags (may be NULL) receives MD_F_* the source adds to an ITCH
+ * message's event (stale/halted after a lost gap).
+ */
+int feeds_reader_next(struct feeds_reader *r, struct feeds_itch_msg *ret_msg,
+		      struct md_event *ret_ev, uint8_t *ret_flags, char *err, size_t errlen);
+/* feeds_reader_format - what the file was detected as. */
+enum feeds_format feeds_reader_format(const struct feeds_reader *r);
+/* feeds_reader_stats - the source's counters (mold, gap_events; by_type/total of ITCH items). */
+void feeds_reader_stats(const struct feeds_reader *r, struct feeds_stats *ret);
+/* feeds_reader_bytes - the capture's size in bytes. */
+size_t feeds_reader_bytes(const struct feeds_reader *r);
+/* feeds_reader_close - accepts NULL; returns NULL. */
+struct feeds_reader *feeds_reader_close(struct feeds_reader *r);
+
+/* ---- end of helper A's section ---- */
+
+/* ========================================================================= */
+/* Crypto L2 feeds: Binance spot and Bybit WebSocket JSON (helper B)          */
+/* ========================================================================= */
+
+/*
+ * Decodes cryptofeed-style captures, one message per line:
+ *   `<recv unix ts>: <raw JSON>`                     a WebSocket message;
+ *   `https://...depth?symbol=S&... -> <ts>: <JSON>`  a Binance REST depth
+ *                                                    snapshot (lastUpdateId);
+ *   `wss://... <-> <ts>`                             a (re)connection: every
+ *                                                    book of that venue resyncs;
+ *   `wss://... <- <ts>: <JSON>`                      a request we sent (skipped).
+ * Binance: depthUpdate diffs (U/u), bookTicker, aggTrade, trade (raw or
+ * combined `{"stream","data"}` form); kline and acks are skipped. Bybit:
+ * orderBookL2_* snapshot/delta (delete/update/insert) and trade.* topics.
+ *
+ * JSON is read by a purpose-built scanner (no tree, no allocation): any key
+ * order, any whitespace, unknown keys skipped; nesting is bounded.
+ *
+ * Units: every symbol has a price scale and a size scale (decimal places).
+ * Decimal strings become integers without floating point; a value with
+ * nonzero digits beyond the scale, or too large (prices must fit 32 bits,
+ * sizes 64), is rejected (-EBADMSG naming the field), never rounded.
+ * Scales come from cfg->instr, then a built-in table for the symbols of the
+ * captures in ../shared/data/crypto (exchange tick/lot sizes; Bybit prints
+ * sizes as binary floats, e.g. 10.969999, so its sizes need 6-7 places),
+ * then the defaults.
+ *
+ * Books (one L2 book per venue and symbol; locate = 1, 2, ... in order of
+ * first appearance):
+ *  - Binance: a REST snapshot (lastUpdateId L) resets the book; diffs with
+ *    u <= L are dropped; the first applied diff must have U <= L+1 <= u; then
+ *    each U must be the previous u + 1. A diff with u <= the last applied u
+ *    is a duplicate (dropped, counted). Anything else is a gap: one MD_GAP
+ *    event (MD_F_STALE), and the book stays stale (later diffs not applied)
+ *    until the next snapshot for the symbol. Diffs before any snapshot are
+ *    counted as unsynced and dropped. A bookTicker whose u equals the u of an
+ *    applied diff is checked against the book (ticker_* stats).
+ *  - Bybit: a snapshot resets the book; deltas apply deletes, then updates,
+ *    then inserts. A delta before the first snapshot, an update or delete of
+ *    an absent level, an insert of a present one, or a cross_seq not above
+ *    the previous one (duplicate / out of order: dropped) is counted; the
+ *    level errors mark the book stale until the next snapshot.
+ *
+ * Events (each line gives 0..n md_events; t0_ns and seq are the caller's):
+ *  - MD_LEVEL per changed level: px, qty (0: the level is gone), side 'B'/'S',
+ *    ref = the diff's u (Binance) or cross_seq (Bybit); every event of one
+ *    message carries the top of book after the whole message (a message is
+ *    applied atomically; its intermediate states may cross);
+ *  - MD_STATUS with MD_F_BOOK for a snapshot (the book was replaced);
+ *  - MD_TRADE for aggTrade/trade: px, qty, side = the taker's side,
+ *    ref = the trade id (Binance) or 0;
+ *  - MD_GAP when a Binance book falls out of sequence or a Bybit book hits
+ *    a level error, and on reconnection for each book that was in sync.
+ * ts_ns: the exchange event time (or the receive time when the message has
+ * none) as ns since midnight UTC, raised to the previous event's time when it
+ * would step back (symbols interleave; trades carry their match time): the
+ * engine runs on event time and needs it non-decreasing. A REST snapshot
+ * has no exchange time and keeps the previous event's time. qty and bid/ask qty saturate at UINT32_MAX
+ * (the book keeps 64 bits). flags: MD_F_BOOK, MD_F_CROSSED, MD_F_STALE.
+ * msg_type: 'd' Binance diff, 'r' REST snapshot, 'a' aggTrade, 't' trade,
+ * 'o' Bybit delta, 'O' Bybit snapshot, 'T' Bybit trade.
+ *
+ * Threads: one thread at a time per object. Allocation only in create.
+ */
+enum feeds_crypto_venue {
+	FEEDS_CRYPTO_ANY = 0,
+	FEEDS_CRYPTO_BINANCE = 1,
+	FEEDS_CRYPTO_BYBIT = 2,
+};
+
+#define FEEDS_CRYPTO_SYMBOL_MAX 24
+
+struct feeds_crypto_instr {
+	const char *symbol;   /* exchange symbol, e.g. "NKNUSDT" */
+	uint8_t venue;        /* enum feeds_crypto_venue (ANY: both) */
+	uint8_t px_decimals;  /* prices in units of 10^-px_decimals (<= 18) */
+	uint8_t qty_decimals; /* sizes in units of 10^-qty_decimals (<= 18) */
+};
+
+struct feeds_crypto_cfg {
+	const struct feeds_crypto_instr *instr; /* caller-owned; copied at create */
+	unsigned ninstr;
+	bool no_builtin;          /* ignore the built-in table */
+	bool reject_unknown;      /* a symbol in no table is an error (else the defaults) */
+	uint8_t default_px_decimals;  /* 0: 4 (the engine's 1e-4) */
+	uint8_t default_qty_decimals; /* 0: 8 */
+	unsigned max_symbols;     /* books (0: 64; at most 65535) */
+	unsigned max_levels;      /* levels per side per book (0: 4096) */
+	unsigned max_events;      /* level changes in one message (0: 8192) */
+};
+
+struct feeds_crypto_stats {
+	uint64_t lines;           /* lines read (headers and blank lines included) */
+	uint64_t messages;        /* JSON messages decoded */
+	uint64_t skipped;         /* lines or messages with nothing for the books (acks, klines...) */
+	uint64_t snapshots, diffs, tickers, trades;       /* Binance */
+	uint64_t bybit_snapshots, bybit_deltas, bybit_trades;
+	uint64_t diffs_old;       /* u <= lastUpdateId: dropped by the snapshot rule */
+	uint64_t diffs_unsynced;  /* no snapshot yet, or stale after a gap: dropped */
+	uint64_t duplicates;      /* u <= last applied u, or cross_seq not increasing */
+	uint64_t gaps;            /* books that fell out of sequence */
+	uint64_t reconnects;      /* `<->` lines */
+	uint64_t level_errors;    /* Bybit: update/delete of an absent level, insert of a present one */
+	uint64_t levels_full;     /* a side was full: the level was dropped, the book marked stale */
+	uint64_t level_events, trade_events, gap_events;
+	uint64_t crossed_events;  /* messages after which a book was crossed */
+	uint64_t ticker_matched;  /* bookTicker equal to the book at the same u */
+	uint64_t ticker_mismatched;
+	uint64_t ticker_unverifiable; /* its u fell inside a diff, or the book was not in sync */
+};
+
+struct feeds_crypto;
+
+/* feeds_crypto_create - 0 and *ret, -EINVAL (err names the field), -ENOMEM. Setup only. */
+int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto **ret, char *err,
+			size_t errlen);
+/* feeds_crypto_destroy - accepts NULL; returns NULL. */
+struct feeds_crypto *feeds_crypto_destroy(struct feeds_crypto *c);
+
+/* feeds_crypto_sniff - true if buf (a file's first bytes) looks like a
+ * cryptofeed capture: a `wss://`/`https://` line, or `<digits>.<digits>: {`. */
+bool feeds_crypto_sniff(const void *buf, size_t len);
+
+/*
+ * feeds_crypto_line - decode and apply one line (without its '\n'; a
+ * trailing '\r' is ignored). The message is validated completely before
+ * anything is applied, so a rejected line leaves every book unchanged.
+ * Returns the number of events (0..), *ret_ev pointing at them (owned by c,
+ * valid until the next call), or -EBADMSG with "offset N: field 'F': what"
+ * in err (N counts from the start of the line).
+ */
+int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,
+		      const struct md_event **ret_ev, char *err, size_t errlen);
+/*
+ * feeds_crypto_next - feeds_crypto_line on the next line of a mapped capture
+ * (from cap->off, which advances past it). Returns the number of events,
+ * CORE_EOF at the end, or -EBADMSG with "PATH: line L (offset O): ..." in err
+ * (O: the file offset of the bad byte); cap->off then stays at the line.
+ */
+int feeds_crypto_next(struct feeds_crypto *c, struct feeds_capture *cap,
+		      const struct md_event **ret_ev, char *err, size_t errlen);
+
+/* Queries (same thread rules). locate is 1..feeds_crypto_nsymbols(). */
+unsigned feeds_crypto_nsymbols(const struct feeds_crypto *c);
+/* feeds_crypto_symbol - the exchange symbol, or "" for a bad locate. */
+const char *feeds_crypto_symbol(const struct feeds_crypto *c, uint16_t locate);
+/* feeds_crypto_venue - enum feeds_crypto_venue of a locate (0 for a bad one). */
+int feeds_crypto_venue(const struct feeds_crypto *c, uint16_t locate);
+/* feeds_crypto_lookup - the locate of (venue, symbol), or -ENOENT. */
+int feeds_crypto_lookup(const struct feeds_crypto *c, int venue, const char *symbol);
+/* feeds_crypto_scale - price and size decimals of a locate. 0 or -ERANGE. */
+int feeds_crypto_scale(const struct feeds_crypto *c, uint16_t locate, unsigned *ret_px_decimals,
+		       unsigned *ret_qty_decimals);
+/* feeds_crypto_bbo - best levels (px 0, qty 0, orders 0 for an empty side). 0 or -ERANGE. */
+int feeds_crypto_bbo(const struct feeds_crypto *c, uint16_t locate, struct feeds_level *ret_bid,
+		     struct feeds_level *ret_ask);
+/* feeds_crypto_depth - up to n levels of side 'B' or 'S', best first (orders = 1).
+ * Returns the count, -ERANGE (locate) or -EINVAL (side). */
+int feeds_crypto_depth(const struct feeds_crypto *c, uint16_t locate, char side,
+		       struct feeds_level *out, unsigned n);
+/* feeds_crypto_stale - true while the book is out of sync (no snapshot, gap, level error). */
+bool feeds_crypto_stale(const struct feeds_crypto *c, uint16_t locate);
+void feeds_crypto_stats(const struct feeds_crypto *c, struct feeds_crypto_stats *ret);
+
+/* ========================================================================= */
+/* SoupBinTCP 3.0 (helper B)                                                  */
+/* ========================================================================= */
+
+/*
+ * Packets: `[u16 BE length][type][payload]`, length = 1 + payload bytes.
+ * Session packets carry ASCII fields: username (6) and password (10) padded
+ * on the right with spaces, session (10) and sequence numbers (20 digits)
+ * padded on the left with spaces (an all-blank session: the current one).
+ *   client -> server: L login request (47), U unsequenced data, R heartbeat
+ *                     (1), O logout request (1), + debug;
+ *   server -> client: A login accepted (31), J login rejected (2: 'A' not
+ *                     authorized, 'S' session not available), S sequenced
+ *                     data (its number is implicit: the login's number, +1
+ *                     per S), H heartbeat (1), Z end of session (1), + debug.
+ */
+#define FEEDS_SOUP_MAX_PAYLOAD 65534 /* the length field counts the type byte */
+#define FEEDS_SOUP_PARTIAL     1     /* feeds_soup_next: only part of a packet is there */
+
+enum feeds_soup_dir {
+	FEEDS_SOUP_FROM_SERVER = 1,
+	FEEDS_SOUP_FROM_CLIENT = 2,
+};
+
+/* A decoded packet. payload points into the caller's buffer. */
+struct feeds_soup_pkt {
+	const unsigned char *payload;
+	uint16_t len;       /* payload bytes (the length field minus 1) */
+	uint8_t type;
+	char reject;        /* J: reject code */
+	char username[7];   /* L: NUL-terminated, padding removed */
+	char password[11];  /* L */
+	char session[11];   /* L, A: NUL-terminated, padding removed ("" = blank) */
+	uint64_t seq;       /* L: requested sequence number; A: next sequence number */
+};
+
+/*
+ * feeds_soup_next - decode the packet at buf + *off (len bytes in buf;
+ * nothing past them is read) sent in direction dir. Returns:
+ *   0                  *ret filled, *off advanced past the packet;
+ *   CORE_EOF           *off == len;
+ *   FEEDS_SOUP_PARTIAL the bytes left hold only part of a packet (*off kept);
+ *   -EBADMSG           a length of 0 (no type byte), a type this direction
+ *                      never sends, a session packet of the wrong length, or
+ *                      a malformed ASCII field; *off kept; err reads
+ *                      "offset N: what" naming the type and lengths.
+ */
+int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
+		    struct feeds_soup_pkt *ret, char *err, size_t errlen);
+
+/*
+ * Encoders: write one packet into buf (cap bytes) and return its length, or
+ * -ENOSPC (cap too small) / -EINVAL (a field too long: username > 6,
+ * password > 10, session > 10 characters, payload > FEEDS_SOUP_MAX_PAYLOAD).
+ */
+int feeds_soup_put_login(unsigned char *buf, size_t cap, const char *username,
+			 const char *password, const char *session, uint64_t seq);
+int feeds_soup_put_accepted(unsigned char *buf, size_t cap, const char *session, uint64_t seq);
+int feeds_soup_put_rejected(unsigned char *buf, size_t cap, char code);
+/* Any packet by type with a raw payload (S, U, H, R, O, Z, +). */
+int feeds_soup_put(unsigned char *buf, size_t cap, uint8_t type, const void *payload, size_t n);
+
+/*
+ * The client: one TCP connection with plain non-blocking sockets, driven by
+ * feeds_soup_client_poll from the owner's loop (no thread, no io_uring: one
+ * stream and a spinning poller need one recv() per poll either way; a caller
+ * that wants to block can poll(2) feeds_soup_client_fd()).
+ *
+ * Connect, send L with the configured username, password, session and the
+ * next expected sequence number; on A remember the session and its number.
+ * While logged in: send R after heartbeat_ns without sending anything; a
+ * link silent for timeout_ns (no byte from the server, heartbeats included)
+ * is dead. A lost link (EOF, error, timeout) is reported once
+ * (FEEDS_SOUP_EV_LINK_DOWN) and the client reconnects after reconnect_ns,
+ * logging in to the same session from the next expected number; up to
+ * max_reconnects attempts in a row may fail. If the server resumes below the
+ * number asked for, the repeated messages are dropped (counted as
+ * duplicates); above it, FEEDS_SOUP_EV_GAP reports the lost range. Z ends
+ * the session (FEEDS_SOUP_EV_END, then CORE_EOF). feeds_soup_client_logout
+ * sends O; the server's close then gives CORE_EOF.
+ *
+ * Time is the caller's (now_ns, monotonic ns: core_now_ns or
+ * core_monotonic_ns). Owner thread only; allocation only in create.
+ */
+struct feeds_soup_client;
+
+struct feeds_soup_client_cfg {
+	const char *addr;            /* server "A.B.C.D:PORT" */
+	const char *username;        /* up to 6 characters */
+	const char *password;        /* up to 10 */
+	const char *session;         /* up to 10; NULL or "": the current session */
+	uint64_t seq;                /* first sequence number wanted (0: 1) */
+	uint64_t heartbeat_ns;       /* client heartbeat after this send silence (0: 1 s) */
+	uint64_t timeout_ns;         /* server silence that kills the link (0: 15 s) */
+	uint64_t connect_timeout_ns; /* connect plus login answer (0: 5 s) */
+	uint64_t reconnect_ns;       /* wait between attempts (0: 100 ms) */
+	unsigned max_reconnects;     /* failed attempts in a row before giving up (0: 10) */
+};
+
+enum feeds_soup_state {
+	FEEDS_SOUP_DISCONNECTED = 0, /* waiting to (re)connect */
+	FEEDS_SOUP_CONNECTING = 1,
+	FEEDS_SOUP_LOGIN_SENT = 2,
+	FEEDS_SOUP_ACTIVE = 3,
+	FEEDS_SOUP_LOGGING_OUT = 4,
+	FEEDS_SOUP_ENDED = 5,        /* end of session, logout done, or failed: CORE_EOF / error */
+};
+
+enum feeds_soup_ev_kind {
+	FEEDS_SOUP_EV_DATA = 1,      /* sequenced message: seq, data, len */
+	FEEDS_SOUP_EV_LOGIN = 2,     /* login accepted: seq = the server's next number */
+	FEEDS_SOUP_EV_LINK_DOWN = 3, /* the link was lost (error = -errno why); reconnecting */
+	FEEDS_SOUP_EV_GAP = 4,       /* the server resumed above our next number: seq, count lost */
+	FEEDS_SOUP_EV_END = 5,       /* end of session (Z) */
+	FEEDS_SOUP_EV_UNSEQ = 6,     /* unsequenced data (U from the server): data, len */
+};
+
+struct feeds_soup_event {
+	int kind;                  /* enum feeds_soup_ev_kind */
+	int error;                 /* LINK_DOWN: -ECONNRESET (closed), -ETIMEDOUT (silent), -errno */
+	uint64_t seq;
+	uint64_t count;
+	const unsigned char *data; /* into the client's buffer: valid until the next poll */
+	uint16_t len;
+};
+
+struct feeds_soup_client_stats {
+	enum feeds_soup_state state;
+	char session[11];          /* the session logged into ("" before) */
+	uint64_t next_seq;         /* next sequenced message expected */
+	uint64_t messages;         /* sequenced messages delivered */
+	uint64_t duplicates;       /* repeated messages dropped after a resume */
+	uint64_t gaps, lost;       /* resumes above our number, messages lost */
+	uint64_t connects;         /* connection attempts */
+	uint64_t logins;           /* logins accepted */
+	uint64_t link_downs;       /* links lost (closed, error, timeout) */
+	uint64_t timeouts;         /* ... of them by server silence */
+	uint64_t hb_sent, hb_received;
+	uint64_t debug_received, unseq_received;
+	uint64_t bytes_received;
+};
+
+/* feeds_soup_client_create - validate cfg, allocate; connects on the first
+ * poll. 0, -EINVAL (err names the field), -ENOMEM. */
+int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
+			     struct feeds_soup_client **ret, char *err, size_t errlen);
+/*
+ * feeds_soup_client_poll - advance: connect, send what is due, read. Returns
+ * 1 with *ret filled, 0 when nothing happened, CORE_EOF once the session has
+ * ended or logged out, or a fatal negative errno (also on later calls; the
+ * reason is in feeds_soup_client_error): -EACCES login rejected 'A',
+ * -ENOENT login rejected 'S', -EBADMSG a malformed packet or one a server
+ * must not send, -ETIMEDOUT / -ECONNREFUSED / -errno once max_reconnects
+ * attempts in a row failed.
+ */
+int feeds_soup_client_poll(struct feeds_soup_client *c, uint64_t now_ns,
+			   struct feeds_soup_event *ret);
+/* feeds_soup_client_logout - send O (logged in) or just close. 0 or -errno. */
+int feeds_soup_client_logout(struct feeds_soup_client *c, uint64_t now_ns);
+/* feeds_soup_client_fd - the socket (-1 while disconnected), for poll(2). */
+int feeds_soup_client_fd(const struct feeds_soup_client *c);
+/* feeds_soup_client_error - why the last link went down or the client failed ("" if none). */
+const char *feeds_soup_client_error(const struct feeds_soup_client *c);
+void feeds_soup_client_stats(const struct feeds_soup_client *c,
+			     struct feeds_soup_client_stats *ret);
+/* feeds_soup_client_destroy - close and free; accepts NULL; returns NULL. */
+struct feeds_soup_client *feeds_soup_client_destroy(struct feeds_soup_client *c);
+
+/* ---- end of helper B's section ---- */
+
 /* ========================================================================= */
 /* Feed stage                                                                 */
 /* ========================================================================= */
@@ -397,7 +1193,8 @@ int feeds_capture_next(struct feeds_capture *cap, struct feeds_itch_msg *ret, ch
 struct feeds_stage;
 
 struct feeds_stage_cfg {
-	const char *const *paths;  /* capture files, replayed in order */
+	const char *const *paths;  /* capture files, replayed in order; the format of each is
+				      chosen by content (ITCH day file, MoldUDP64 pcap/pcapng) */
 	unsigned npaths;           /* 0: replay mem/mem_len instead */
 	const void *mem;           /* caller-owned, must outlive the stage */
 	size_t mem_len;
@@ -410,6 +1207,15 @@ struct feeds_stage_cfg {
 	uint32_t max_orders;       /* live orders in the books (0: books.max_orders) */
 	struct feeds_books_cfg books; /* book sizes (zeros: the defaults) */
 	struct core_hist_pair *hist; /* decode+book latency per message, ns; may be NULL */
+	/* Live MoldUDP64 instead of files (helper A): non-NULL overrides paths/mem.
+	 * Copied at create. t0_ns is then the packet's receive time, so hist holds
+	 * receive-to-book latency. */
+	const struct feeds_mold_live_cfg *mold;
+	/* Live SoupBinTCP 3.0 instead of files (helper B): non-NULL overrides
+	 * paths/mem (and mold must be NULL). Copied at create. Sequenced Data is
+	 * ITCH into the books; a resume above the next number is an MD_GAP
+	 * event; End of Session (or a logout) ends the stream with EOS. */
+	const struct feeds_soup_client_cfg *soup;
 };
 
 struct feeds_stats {
@@ -420,6 +1226,10 @@ struct feeds_stats {
 	uint64_t ring_full_waits; /* polls that found an output ring full */
 	uint64_t pace_waits;     /* polls that stopped to wait for the pacing clock */
 	struct feeds_book_stats book;
+	/* MoldUDP64 sources (pcap or live; helper A): sequencing counters summed
+	 * over the files; last_loss says why an instrument was halted. */
+	struct feeds_mold_stats mold;
+	uint64_t gap_events;     /* MD_GAP events emitted */
 };
 
 /*

@@ -4,9 +4,15 @@
 
 #include "feeds.h"
 #include "feeds_int.h"
+#include "source.h"
 
 struct feeds_stage {
 	struct feeds_capture *caps;
+	struct feeds_src **srcs; /* per capture: NULL for an ITCH day file (read inline) */
+	struct feeds_src *live;  /* cfg.mold: the only input */
+	bool live_eof;
+	bool have_held;          /* an item fetched early, waiting for the pacing clock */
+	struct feeds_item held;
 	unsigned ncaps;
 	unsigned cur; /* the capture being read */
 	struct core_ring *out[2];
@@ -40,11 +46,74 @@ enum { NEXT_EVENT = 0, NEXT_PACE = 1 };
  * without, 37 with 8 on the LOBSTER files (default 2M-slot order table). */
 #define PREFETCH_AHEAD 8
 
+/* The next item of a source into st->pending. CORE_EOF: the source is done. */
+static int next_from_source(struct feeds_stage *st, struct feeds_src *src, struct core_hist *h,
+			    uint64_t now_shared)
+{
+	struct feeds_item *it = &st->held;
+	if (!st->have_held) {
+		int r = src->ops->next(src, it, st->err, sizeof(st->err));
+		if (r == FEEDS_SRC_AGAIN)
+			return NEXT_PACE;
+		if (r == CORE_EOF)
+			return CORE_EOF;
+		if (r < 0) {
+			st->failed = r;
+			return r;
+		}
+	}
+	st->have_held = false;
+	uint64_t t0 = it->t0_ns ? it->t0_ns : (h || st->speed > 0) ? core_now_ns() : now_shared;
+	struct md_event *ev = &st->pending;
+	if (it->kind == FEEDS_ITEM_ITCH) {
+		if (st->speed > 0 && !st->live) {
+			uint64_t now = core_now_ns();
+			if (!st->pace_started || it->msg.ts_ns < st->pace_ts0) {
+				st->pace_started = true;
+				st->pace_wall0 = now;
+				st->pace_ts0 = it->msg.ts_ns;
+			} else if (now < st->pace_wall0 + (uint64_t)((double)(it->msg.ts_ns -
+									      st->pace_ts0) /
+								     st->speed)) {
+				st->have_held = true;
+				st->st.pace_waits++;
+				return NEXT_PACE;
+			}
+		}
+		feeds_books_apply(st->books, &it->msg, ev);
+		ev->flags |= it->flags;
+		st->last_ts = it->msg.ts_ns;
+		st->st.total++;
+		st->st.by_type[it->msg.type & 127]++;
+		st->st.bytes += it->msg.len;
+	} else {
+		*ev = it->ev;
+	}
+	ev->t0_ns = t0;
+	ev->seq = ++st->seq;
+	st->pending_mask = (1u << st->nout) - 1;
+	if (h)
+		core_hist_record(h, (int64_t)(core_now_ns() - t0));
+	return NEXT_EVENT;
+}
+
 /* Fill st->pending with the next event (or EOS). NEXT_PACE when pacing says wait. */
 static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_shared)
 {
 	struct feeds_itch_msg m;
 	for (;;) {
+		struct feeds_src *src = (st->live && !st->live_eof) ? st->live
+				       : st->cur < st->ncaps ? st->srcs[st->cur] : NULL;
+		if (src) {
+			int r = next_from_source(st, src, h, now_shared);
+			if (r != CORE_EOF)
+				return r;
+			if (src == st->live)
+				st->live_eof = true;
+			else
+				st->cur++;
+			continue;
+		}
 		if (st->cur >= st->ncaps) {
 			memset(&st->pending, 0, sizeof(st->pending));
 			st->pending.kind = MD_EOS;
@@ -151,6 +220,36 @@ int feeds_stage_poll(void *ctx)
 	return pushed;
 }
 
+/* Choose the source for a mapped capture by its content (source.h). NULL: ITCH
+ * day file, read inline by the stage. Other formats (text captures) add their
+ * sniffing here. Used by the stage and by feeds_reader. */
+int feeds__src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err, size_t errlen)
+{
+	*ret = NULL;
+	switch (feeds_format_detect(cap->data, cap->len)) {
+	case FEEDS_FMT_PCAP:
+	case FEEDS_FMT_PCAPNG:
+		return feeds__mold_pcap_open(cap->data, cap->len, cap->path, ret, err, errlen);
+	default:
+		/* helper B: Binance/Bybit JSON-line captures */
+		if (feeds_crypto_sniff(cap->data, cap->len < 64 ? cap->len : 64))
+			return feeds__crypto_src_open(cap, ret, err, errlen);
+		return 0;
+	}
+}
+
+static void close_sources(struct feeds_stage *st)
+{
+	if (st->live)
+		st->live->ops->close(st->live);
+	st->live = NULL;
+	for (unsigned i = 0; i < st->ncaps && st->caps; i++) {
+		if (st->srcs && st->srcs[i])
+			st->srcs[i]->ops->close(st->srcs[i]);
+		feeds_capture_close(&st->caps[i]);
+	}
+}
+
 int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **ret, char *err,
 		       size_t errlen)
 {
@@ -184,24 +283,40 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		feeds__errf(err, errlen, "feeds stage: out of memory");
 		return -ENOMEM;
 	}
-	st->ncaps = cfg->npaths ? cfg->npaths : 1;
-	st->caps = core_alloc(st->ncaps * sizeof(*st->caps), CORE_CACHE_LINE);
-	if (!st->caps) {
+	st->ncaps = (cfg->mold || cfg->soup) ? 0 : cfg->npaths ? cfg->npaths : 1;
+	st->caps = core_alloc((st->ncaps + 1) * sizeof(*st->caps), CORE_CACHE_LINE);
+	st->srcs = core_alloc((st->ncaps + 1) * sizeof(*st->srcs), CORE_CACHE_LINE);
+	if (!st->caps || !st->srcs) {
 		r = -ENOMEM;
 		feeds__errf(err, errlen, "feeds stage: out of memory");
-		goto fail_free_stage;
+		goto fail_close_caps;
 	}
-	if (cfg->npaths) {
+	if (cfg->mold) {
+		r = feeds__mold_live_open(cfg->mold, &st->live, err, errlen);
+		if (r < 0)
+			goto fail_close_caps;
+	} else if (cfg->soup) { /* helper B */
+		r = feeds__soup_live_open(cfg->soup, &st->live, err, errlen);
+		if (r < 0)
+			goto fail_close_caps;
+	} else if (cfg->npaths) {
 		for (unsigned i = 0; i < cfg->npaths; i++) {
 			r = feeds_capture_open(&st->caps[i], cfg->paths[i], err, errlen);
 			if (r < 0)
 				goto fail_close_caps;
+			r = feeds__src_open(&st->caps[i], &st->srcs[i], err, errlen);
+			if (r < 0)
+				goto fail_close_caps;
 		}
+		feeds__crypto_src_link(st->srcs, cfg->npaths); /* helper B: shared crypto books */
 	} else {
 		st->caps[0].data = cfg->mem;
 		st->caps[0].len = cfg->mem_len;
 		snprintf(st->caps[0].path, sizeof(st->caps[0].path), "%s",
 			 cfg->mem_name ? cfg->mem_name : "memory");
+		r = feeds__src_open(&st->caps[0], &st->srcs[0], err, errlen);
+		if (r < 0)
+			goto fail_close_caps;
 	}
 	struct feeds_books_cfg bc = cfg->books;
 	if (cfg->max_orders)
@@ -219,10 +334,9 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 	return 0;
 
 fail_close_caps:
-	for (unsigned i = 0; i < st->ncaps; i++)
-		feeds_capture_close(&st->caps[i]);
+	close_sources(st);
 	core_free(st->caps);
-fail_free_stage:
+	core_free(st->srcs);
 	core_free(st);
 	return r;
 }
@@ -231,9 +345,9 @@ struct feeds_stage *feeds_stage_destroy(struct feeds_stage *st)
 {
 	if (!st)
 		return NULL;
-	for (unsigned i = 0; i < st->ncaps; i++)
-		feeds_capture_close(&st->caps[i]);
+	close_sources(st);
 	core_free(st->caps);
+	core_free(st->srcs);
 	feeds_books_destroy(st->books);
 	core_free(st);
 	return NULL;
@@ -248,11 +362,25 @@ void feeds_stage_stats(const struct feeds_stage *st, struct feeds_stats *ret)
 {
 	*ret = st->st;
 	feeds_books_stats(st->books, &ret->book);
+	memset(&ret->mold, 0, sizeof(ret->mold));
+	ret->gap_events = 0;
+	for (unsigned i = 0; i < st->ncaps; i++)
+		if (st->srcs[i] && st->srcs[i]->ops->stats)
+			st->srcs[i]->ops->stats(st->srcs[i], ret);
+	if (st->live && st->live->ops->stats)
+		st->live->ops->stats(st->live, ret);
 }
 
 const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate)
 {
-	return feeds_books_symbol(st->books, locate);
+	const char *s = feeds_books_symbol(st->books, locate);
+	/* helper B: crypto captures name their locates in their own books */
+	for (unsigned i = 0; !s[0] && st->srcs && i < st->ncaps; i++) {
+		const struct feeds_crypto *c = feeds__crypto_src_books(st->srcs[i]);
+		if (c)
+			return feeds_crypto_symbol(c, locate);
+	}
+	return s;
 }
 
 const struct feeds_books *feeds_stage_books(const struct feeds_stage *st)

@@ -1,0 +1,285 @@
+/* bench-mold - MoldUDP64 over loopback UDP into the feed stage (decode +
+ * book), per receive mode: io_uring multishot recv (provided buffers),
+ * io_uring recvmsg, and a plain recvmmsg loop, measured in the same run.
+ *
+ *   bench-mold [--smoke] [--messages N] [--rate PPS]
+ *
+ * A sender thread (pinned to cpu 0) sends a generated ITCH session as
+ * MoldUDP64 packets of 20 messages with sendmmsg, stamping each message's
+ * ITCH timestamp with its send time; the receiving stage runs on cpu 1 and
+ * a consumer drains its ring on the same thread. Per mode:
+ *  - "max": the sender as fast as it can: messages/s delivered in order to
+ *    the book (kernel drops, if any, are counted as lost: no re-request server);
+ *  - "paced": --rate packets/s (default 50000): receive-to-book latency (the
+ *    stage's own histogram: packet reaped -> message applied to the book) and
+ *    send-to-book (send stamp -> event popped), p50/p99/p99.9/max;
+ *  - ns per received packet spent in the receive call itself.
+ * --smoke: a short run of every mode, exit 0. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "feeds.h"
+
+static const unsigned char *msgs;
+static size_t msgs_len;
+static uint64_t nmsgs;
+static uint64_t base_ns;
+
+struct sender {
+	uint16_t port;
+	uint64_t rate_pps; /* 0: max */
+	uint64_t sent_pkts;
+	int result;
+};
+
+static void *send_main(void *arg)
+{
+	struct sender *s = arg;
+	core_thread_pin(0, "mold-send");
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int sb = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(s->port),
+				  .sin_addr.s_addr = htonl(0x7f000001) };
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		s->result = -errno;
+		close(fd);
+		return NULL;
+	}
+	enum { B = 16 };
+	static unsigned char pk[B][1500];
+	struct mmsghdr mm[B];
+	struct iovec iov[B];
+	size_t off = 0;
+	uint64_t seq = 1, due = core_now_ns();
+	uint64_t gap = s->rate_pps ? 1000000000u / s->rate_pps : 0;
+	while (off < msgs_len) {
+		unsigned nb = s->rate_pps ? 1 : B, k;
+		if (gap) {
+			while (core_now_ns() < due)
+				core_cpu_relax();
+			due += gap;
+		}
+		for (k = 0; k < nb && off < msgs_len; k++) {
+			struct feeds_mold_builder b;
+			feeds_mold_build_begin(&b, pk[k], sizeof(pk[k]), "BENCH00001", seq);
+			uint64_t t = core_now_ns() - base_ns;
+			for (int i = 0; i < 20 && off < msgs_len; i++) {
+				unsigned l = core_be16(msgs + off);
+				unsigned char m[64];
+				memcpy(m, msgs + off + 2, l);
+				core_put_be48(m + 5, t); /* the send time rides in the ITCH timestamp */
+				if (feeds_mold_build_add(&b, m, l) < 0)
+					break;
+				off += 2u + l;
+				seq++;
+			}
+			iov[k].iov_base = pk[k];
+			iov[k].iov_len = feeds_mold_build_end(&b);
+			memset(&mm[k], 0, sizeof(mm[k]));
+			mm[k].msg_hdr.msg_iov = &iov[k];
+			mm[k].msg_hdr.msg_iovlen = 1;
+		}
+		unsigned done = 0;
+		while (done < k) {
+			int r = sendmmsg(fd, mm + done, k - done, 0);
+			if (r < 0) {
+				if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN)
+					continue;
+				s->result = -errno;
+				close(fd);
+				return NULL;
+			}
+			done += (unsigned)r;
+		}
+		s->sent_pkts += k;
+	}
+	/* end of session, a few times */
+	unsigned char end[FEEDS_MOLD_HDR_LEN];
+	feeds_mold_control_encode(end, "BENCH00001", seq, FEEDS_MOLD_COUNT_END);
+	for (int i = 0; i < 50; i++) {
+		send(fd, end, sizeof(end), 0);
+		usleep(2000);
+	}
+	close(fd);
+	return NULL;
+}
+
+struct result {
+	double msgs_per_s;
+	uint64_t delivered, lost;
+	struct core_hist r2b, s2b;
+	uint64_t recv_ns_per_pkt;
+	enum feeds_udp_mode used;
+};
+
+static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
+{
+	char err[512];
+	struct core_ring *ring = core_ring_create("md", 8192, sizeof(struct md_event));
+	struct core_hist_pair *hp = core_alloc(sizeof(*hp), CORE_CACHE_LINE);
+	if (!ring || !hp || core_hist_pair_init(hp) < 0)
+		return -ENOMEM;
+	struct feeds_mold_live_cfg mc = {
+		.udp = { .bind = "127.0.0.1:0", .mode = mode, .nbufs = 1024, .rcvbuf = 32 << 20 },
+		.seq = { .gap_timeout_ns = 20000000 },
+		.idle_timeout_ns = 5000000000ull,
+	};
+	struct feeds_stage *st;
+	struct feeds_stage_cfg cfg = { .out = { ring }, .nout = 1, .mold = &mc, .hist = hp };
+	int r = feeds_stage_create(&cfg, &st, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "bench-mold: %s\n", err);
+		return r;
+	}
+	struct feeds_stats fs;
+	feeds_stage_stats(st, &fs);
+	struct sender snd = { .port = fs.mold.local_port, .rate_pps = rate };
+	core_hist_init(&res->s2b);
+	pthread_t th;
+	pthread_create(&th, NULL, send_main, &snd);
+	struct md_event ev;
+	uint64_t first = 0, last = 0, n = 0;
+	for (;;) {
+		r = feeds_stage_poll(st);
+		while (core_ring_pop(ring, &ev) == 0) {
+			if (ev.kind == MD_EOS || ev.kind == MD_GAP)
+				continue;
+			uint64_t now = core_now_ns();
+			if (!first)
+				first = now;
+			last = now;
+			n++;
+			core_hist_record(&res->s2b, (int64_t)(now - base_ns - ev.ts_ns));
+		}
+		if (r < 0 || r == CORE_EOF)
+			break;
+	}
+	pthread_join(th, NULL);
+	if (r < 0)
+		fprintf(stderr, "bench-mold: %s\n", feeds_stage_error(st));
+	feeds_stage_stats(st, &fs);
+	res->delivered = n;
+	res->lost = fs.mold.lost_messages;
+	res->msgs_per_s = last > first ? (double)n * 1e9 / (double)(last - first) : 0;
+	core_hist_init(&res->r2b);
+	core_hist_merge(&res->r2b, &hp->h[0]);
+	core_hist_merge(&res->r2b, &hp->h[1]);
+	res->used = mode;
+	feeds_stage_destroy(st);
+	core_hist_pair_fini(hp);
+	core_free(hp);
+	core_ring_destroy(ring);
+	return r < 0 ? r : 0;
+}
+
+/* ns per received packet inside feeds_udp_recv, sender at max rate. */
+static uint64_t recv_cost(enum feeds_udp_mode mode)
+{
+	char err[256];
+	struct feeds_udp *u;
+	struct feeds_udp_cfg uc = { .bind = "127.0.0.1:0", .mode = mode, .nbufs = 1024,
+				    .rcvbuf = 32 << 20 };
+	if (feeds_udp_open(&uc, &u, err, sizeof(err)) < 0)
+		return 0;
+	struct sender snd = { .port = feeds_udp_port(u) };
+	pthread_t th;
+	pthread_create(&th, NULL, send_main, &snd);
+	struct feeds_udp_pkt pk[32];
+	uint64_t in_recv = 0, pkts = 0, idle_since = core_now_ns();
+	while (core_now_ns() - idle_since < 200000000u) {
+		uint64_t t = core_now_ns();
+		int k = feeds_udp_recv(u, pk, 32);
+		if (k > 0) {
+			in_recv += core_now_ns() - t;
+			pkts += (uint64_t)k;
+			idle_since = core_now_ns();
+			for (int i = 0; i < k; i++)
+				feeds_udp_release(u, &pk[i]);
+		}
+	}
+	pthread_join(th, NULL);
+	feeds_udp_close(u);
+	return pkts ? in_recv / pkts : 0;
+}
+
+static const char *mode_name[] = { "io_uring multishot", "io_uring recvmsg", "recvmmsg loop" };
+
+static void print_hist(const char *what, const struct core_hist *h)
+{
+	printf("    %-15s p50 %7" PRId64 "  p99 %7" PRId64 "  p99.9 %8" PRId64 "  max %9" PRId64
+	       " ns\n",
+	       what, core_hist_value_at(h, 50), core_hist_value_at(h, 99),
+	       core_hist_value_at(h, 99.9), core_hist_max(h));
+}
+
+int main(int argc, char **argv)
+{
+	bool smoke = false;
+	uint64_t messages = 1000000, rate = 50000;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--smoke"))
+			smoke = true;
+		else if (!strcmp(argv[i], "--messages") && i + 1 < argc)
+			messages = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
+			rate = strtoull(argv[++i], NULL, 10);
+		else {
+			fprintf(stderr, "usage: bench-mold [--smoke] [--messages N] [--rate PPS]\n");
+			return 2;
+		}
+	}
+	if (smoke)
+		messages = 20000;
+	core_clock_init(0);
+	core_thread_pin(1, "mold-recv");
+	struct feeds_gen_cfg gc = { .seed = 5, .messages = messages, .symbols = 8 };
+	size_t cap = feeds_gen_bound(&gc);
+	unsigned char *buf = malloc(cap);
+	char err[256];
+	if (!buf || feeds_gen(&gc, buf, cap, &msgs_len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench-mold: %s\n", err);
+		return 1;
+	}
+	msgs = buf;
+	nmsgs = messages;
+	base_ns = core_now_ns();
+	printf("MoldUDP64 over loopback: %" PRIu64 " ITCH messages, 20 per packet, receiver on cpu 1, "
+	       "sender on cpu 0\n",
+	       messages);
+	int rc = 0;
+	for (int m = 0; m < 3; m++) {
+		struct result mx = { 0 }, pc = { 0 };
+		if (run((enum feeds_udp_mode)m, 0, &mx) < 0 ||
+		    run((enum feeds_udp_mode)m, rate, &pc) < 0) {
+			rc = 1;
+			continue;
+		}
+		uint64_t cost = smoke ? 0 : recv_cost((enum feeds_udp_mode)m);
+		printf("%s:\n", mode_name[m]);
+		printf("    max rate: %.2f M messages/s into the book (%" PRIu64 " delivered, %" PRIu64
+		       " lost to kernel drops)\n",
+		       mx.msgs_per_s / 1e6, mx.delivered, mx.lost);
+		if (!smoke)
+			printf("    receive call: %" PRIu64 " ns per packet\n", cost);
+		printf("    paced %" PRIu64 " packets/s (%" PRIu64 " delivered, %" PRIu64 " lost):\n",
+		       rate, pc.delivered, pc.lost);
+		print_hist("receive-to-book", &pc.r2b);
+		print_hist("send-to-book", &pc.s2b);
+		core_hist_fini(&mx.r2b);
+		core_hist_fini(&mx.s2b);
+		core_hist_fini(&pc.r2b);
+		core_hist_fini(&pc.s2b);
+	}
+	free(buf);
+	return rc;
+}

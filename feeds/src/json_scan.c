@@ -1,0 +1,361 @@
+/* json_scan.c - see json_scan.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "json_scan.h"
+
+void fj_init(struct fj *j, const char *text, size_t len)
+{
+	j->base = text;
+	j->end = text + len;
+	j->err = NULL;
+	j->err_off = 0;
+}
+
+int fj_fail(struct fj *j, const char *p, const char *msg)
+{
+	if (!j->err) {
+		j->err = msg;
+		j->err_off = (size_t)(p - j->base);
+	}
+	return -1;
+}
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static int value_at(struct fj *j, const char **pp, struct fj_val *v, unsigned depth);
+
+/* The string starting at p (p[0] == '"'): span without the quotes. */
+static int scan_string(struct fj *j, const char **pp, struct fj_val *v)
+{
+	const char *p = *pp + 1, *end = j->end;
+	bool esc = false;
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"') {
+			v->type = FJ_STRING;
+			v->s = *pp + 1;
+			v->n = (size_t)(p - v->s);
+			v->escaped = esc;
+			*pp = p + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			esc = true;
+			if (p + 1 >= end)
+				break;
+			c = (unsigned char)p[1];
+			if (c == 'u') {
+				if (end - p < 6)
+					break;
+				for (int i = 2; i < 6; i++) {
+					char h = p[i];
+					if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
+					      (h >= 'A' && h <= 'F')))
+						return fj_fail(j, p, "bad \\u escape in string");
+				}
+				p += 6;
+				continue;
+			}
+			if (!strchr("\"\\/bfnrt", c) || c == 0)
+				return fj_fail(j, p, "bad escape in string");
+			p += 2;
+			continue;
+		}
+		if (c < 0x20)
+			return fj_fail(j, p, "control character in string");
+		p++;
+	}
+	return fj_fail(j, *pp, "unterminated string");
+}
+
+static int scan_number(struct fj *j, const char **pp, struct fj_val *v)
+{
+	const char *p = *pp, *end = j->end;
+	if (p < end && *p == '-')
+		p++;
+	const char *d = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == d)
+		return fj_fail(j, *pp, "bad number");
+	if (p < end && *p == '.') {
+		p++;
+		d = p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return fj_fail(j, *pp, "bad number (no digits after '.')");
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		d = p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == d)
+			return fj_fail(j, *pp, "bad number exponent");
+	}
+	v->type = FJ_NUMBER;
+	v->s = *pp;
+	v->n = (size_t)(p - *pp);
+	v->escaped = false;
+	*pp = p;
+	return 0;
+}
+
+static int scan_literal(struct fj *j, const char **pp, struct fj_val *v, const char *lit,
+			uint8_t type)
+{
+	size_t n = strlen(lit);
+	if ((size_t)(j->end - *pp) < n || memcmp(*pp, lit, n) != 0)
+		return fj_fail(j, *pp, "unexpected character");
+	v->type = type;
+	v->s = *pp;
+	v->n = n;
+	v->escaped = false;
+	*pp += n;
+	return 0;
+}
+
+/* Skip a container, validating its members; *pp at '{' or '['. */
+static int scan_container(struct fj *j, const char **pp, struct fj_val *v, unsigned depth)
+{
+	if (depth >= FJ_MAX_DEPTH)
+		return fj_fail(j, *pp, "nesting too deep");
+	const char *start = *pp;
+	char close = *start == '{' ? '}' : ']';
+	const char *p = start + 1;
+	bool first = true;
+	for (;;) {
+		p = skip_ws(p, j->end);
+		if (p >= j->end)
+			return fj_fail(j, start, "unterminated object or array");
+		if (*p == close) {
+			p++;
+			break;
+		}
+		if (!first) {
+			if (*p != ',')
+				return fj_fail(j, p, "expected ',' or closing bracket");
+			p = skip_ws(p + 1, j->end);
+			if (p < j->end && *p == close)
+				return fj_fail(j, p, "trailing comma");
+		}
+		first = false;
+		struct fj_val tmp;
+		if (close == '}') {
+			if (p >= j->end || *p != '"')
+				return fj_fail(j, p, "expected a key string");
+			if (scan_string(j, &p, &tmp) < 0)
+				return -1;
+			p = skip_ws(p, j->end);
+			if (p >= j->end || *p != ':')
+				return fj_fail(j, p, "expected ':' after key");
+			p++;
+		}
+		if (value_at(j, &p, &tmp, depth + 1) < 0)
+			return -1;
+	}
+	v->type = close == '}' ? FJ_OBJECT : FJ_ARRAY;
+	v->s = start;
+	v->n = (size_t)(p - start);
+	v->escaped = false;
+	*pp = p;
+	return 0;
+}
+
+static int value_at(struct fj *j, const char **pp, struct fj_val *v, unsigned depth)
+{
+	const char *p = skip_ws(*pp, j->end);
+	*pp = p;
+	if (p >= j->end)
+		return fj_fail(j, p, "unexpected end of input");
+	switch (*p) {
+	case '"':
+		return scan_string(j, pp, v);
+	case '{':
+	case '[':
+		return scan_container(j, pp, v, depth);
+	case 't':
+		return scan_literal(j, pp, v, "true", FJ_TRUE);
+	case 'f':
+		return scan_literal(j, pp, v, "false", FJ_FALSE);
+	case 'n':
+		return scan_literal(j, pp, v, "null", FJ_NULL);
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9'))
+			return scan_number(j, pp, v);
+		return fj_fail(j, p, "unexpected character");
+	}
+}
+
+int fj_value(struct fj *j, const char **p, struct fj_val *v)
+{
+	return value_at(j, p, v, 0);
+}
+
+void fj_open(const struct fj_val *v, struct fj_cur *c)
+{
+	c->p = v->s + 1;
+	c->end = v->s + v->n - 1; /* at the closing bracket */
+	c->first = true;
+}
+
+/* Skip a value inside an already validated container: match brackets,
+ * stepping over strings (and their escapes); no grammar checks. */
+static int skip_fast(struct fj *j, const char **pp, const char *end, struct fj_val *v)
+{
+	const char *p = *pp;
+	if (*p != '{' && *p != '[')
+		return value_at(j, pp, v, 1); /* scalars: cheap anyway, and typed */
+	unsigned depth = 0;
+	const char *start = p;
+	for (; p < end; p++) {
+		char ch = *p;
+		if (ch == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (ch == '}' || ch == ']') {
+			if (--depth == 0) {
+				v->type = *start == '{' ? FJ_OBJECT : FJ_ARRAY;
+				v->s = start;
+				v->n = (size_t)(p + 1 - start);
+				v->escaped = false;
+				*pp = p + 1;
+				return 0;
+			}
+		}
+	}
+	return fj_fail(j, start, "unterminated object or array");
+}
+
+/* Members of an already validated container (fj_open of a value fj_value
+ * returned): only the separators need checking, nested values are skipped
+ * by bracket matching. */
+static int cur_sep(struct fj *j, struct fj_cur *c)
+{
+	c->p = skip_ws(c->p, c->end);
+	if (c->p >= c->end)
+		return 0;
+	if (!c->first) {
+		if (*c->p != ',')
+			return fj_fail(j, c->p, "expected ','");
+		c->p = skip_ws(c->p + 1, c->end);
+	}
+	c->first = false;
+	return 1;
+}
+
+int fj_obj_next(struct fj *j, struct fj_cur *c, struct fj_val *key, struct fj_val *val)
+{
+	int r = cur_sep(j, c);
+	if (r <= 0)
+		return r;
+	if (*c->p != '"')
+		return fj_fail(j, c->p, "expected a key string");
+	if (scan_string(j, &c->p, key) < 0)
+		return -1;
+	c->p = skip_ws(c->p, c->end);
+	if (c->p >= c->end || *c->p != ':')
+		return fj_fail(j, c->p, "expected ':' after key");
+	c->p = skip_ws(c->p + 1, c->end);
+	if (c->p >= c->end || skip_fast(j, &c->p, c->end, val) < 0)
+		return fj_fail(j, c->p, "expected a value");
+	return 1;
+}
+
+int fj_arr_next(struct fj *j, struct fj_cur *c, struct fj_val *val)
+{
+	int r = cur_sep(j, c);
+	if (r <= 0)
+		return r;
+	if (skip_fast(j, &c->p, c->end, val) < 0)
+		return -1;
+	return 1;
+}
+
+int fj_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_t *ret,
+	       const char **what)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	unsigned frac = 0;
+	bool digits = false, dot = false;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (dot) {
+				*what = "two decimal points";
+				return -EINVAL;
+			}
+			dot = true;
+			continue;
+		}
+		if (c < '0' || c > '9') {
+			*what = (c == 'e' || c == 'E') ? "exponent not accepted in a decimal"
+			      : (c == '-' || c == '+') ? "sign not accepted in a decimal"
+							: "not a decimal digit";
+			return -EINVAL;
+		}
+		digits = true;
+		if (dot) {
+			if (frac >= decimals) {
+				if (c != '0') {
+					*what = "more decimal places than the instrument's scale";
+					return -ERANGE;
+				}
+				continue;
+			}
+			frac++;
+		}
+		if (v > (UINT64_MAX - 9) / 10) {
+			*what = "value too large";
+			return -ERANGE;
+		}
+		v = v * 10 + (uint64_t)(c - '0');
+	}
+	if (!digits || s[0] == '.' || s[n - 1] == '.') {
+		*what = "malformed decimal";
+		return -EINVAL;
+	}
+	for (; frac < decimals; frac++) {
+		if (v > UINT64_MAX / 10) {
+			*what = "value too large for the scale";
+			return -ERANGE;
+		}
+		v *= 10;
+	}
+	if (v > max) {
+		*what = "value too large for the scale";
+		return -ERANGE;
+	}
+	*ret = v;
+	return 0;
+}
+
+int fj_uint(const char *s, size_t n, uint64_t *ret)
+{
+	if (n == 0 || n > 20)
+		return n ? -ERANGE : -EINVAL;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}

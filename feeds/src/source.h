@@ -1,0 +1,74 @@
+/* source.h - the feed stage's sources (private to feeds).
+ *
+ * The stage reads ITCH day files inline (its fastest path). Every other
+ * input is a source: an object with a small vtable that yields items in
+ * order. An item is either an ITCH message, which the stage applies to its
+ * books, or a ready md_event (an MD_GAP notice, or an MD_LEVEL event from a
+ * source that keeps its own L2 book), which the stage forwards as is.
+ *
+ * To add a source: write a constructor returning a struct feeds_src whose
+ * first member is the base, and choose it by content in stage.c
+ * (feeds__src_open(), which looks at feeds_format_detect()).
+ */
+#ifndef OSPREY_FEEDS_SOURCE_H
+#define OSPREY_FEEDS_SOURCE_H
+
+#include "feeds.h"
+
+enum feeds_item_kind {
+	FEEDS_ITEM_ITCH = 1,  /* msg: apply to the books, then OR flags into the event */
+	FEEDS_ITEM_EVENT = 2, /* ev: complete but for seq (and t0_ns if 0) */
+};
+
+struct feeds_item {
+	int kind;
+	uint8_t flags;  /* ITCH: MD_F_* added to the event the books describe */
+	uint64_t t0_ns; /* when the bytes were read; 0: the stage reads the clock */
+	struct feeds_itch_msg msg;
+	struct md_event ev;
+};
+
+/* next() outcome: nothing now (a live source waiting for the network). */
+#define FEEDS_SRC_AGAIN 3
+
+struct feeds_src;
+struct feeds_src_ops {
+	const char *name;
+	/* 0 and *it (pointers in it stay valid until the next call), CORE_EOF
+	 * when the source is finished, FEEDS_SRC_AGAIN, or -errno with a
+	 * message naming the file/peer and offset in err. Stage thread only. */
+	int (*next)(struct feeds_src *s, struct feeds_item *it, char *err, size_t errlen);
+	/* add the source's counters into *ret (ret->mold and friends) */
+	void (*stats)(const struct feeds_src *s, struct feeds_stats *ret);
+	/* free everything; s may be NULL */
+	void (*close)(struct feeds_src *s);
+};
+
+struct feeds_src {
+	const struct feeds_src_ops *ops;
+};
+
+/* feeds__src_open - the source for a mapped capture, chosen by content
+ * (stage.c); *ret NULL for an ITCH day file. 0 or -errno with err. */
+int feeds__src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err, size_t errlen);
+
+/* MoldUDP64 packets in a pcap/pcapng image (data must outlive the source). */
+int feeds__mold_pcap_open(const unsigned char *data, size_t len, const char *name,
+			  struct feeds_src **ret, char *err, size_t errlen);
+/* Live MoldUDP64 over UDP. */
+int feeds__mold_live_open(const struct feeds_mold_live_cfg *cfg, struct feeds_src **ret, char *err,
+			  size_t errlen);
+/* Crypto JSON-line captures (helper B, cryptosrc.c). cap must outlive the source. */
+int feeds__crypto_src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err,
+			   size_t errlen);
+/* Live SoupBinTCP (helper B, soupsrc.c). */
+int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_src **ret,
+			  char *err, size_t errlen);
+/* Make every crypto source after the first share the first one's books. */
+void feeds__crypto_src_link(struct feeds_src **srcs, unsigned n);
+/* The books of a crypto source, NULL for any other source. */
+const struct feeds_crypto *feeds__crypto_src_books(const struct feeds_src *s);
+/* Add one mold stats block into another (counters summed, strings kept if set). */
+void feeds__mold_stats_add(struct feeds_mold_stats *dst, const struct feeds_mold_stats *src);
+
+#endif
