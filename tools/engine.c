@@ -497,6 +497,14 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	if ((r = open_db(e, err, errlen)) < 0)
 		goto out_destroy;
 
+	/* Only the source is paced by engine.burst. Every stage after it may
+	 * consume several times that per poll: a stage that stalled for a round
+	 * (risk waiting on the venue, exec waiting on a watermark) must be able
+	 * to catch up, or the backlog it built stays in its ring for good and
+	 * every later tick pays for it in tick-to-order latency. */
+	uint32_t drain = (uint32_t)o->burst * 4;
+	if (drain > (uint32_t)o->ring_capacity)
+		drain = (uint32_t)o->ring_capacity;
 	struct feeds_stage_cfg fc = {
 		.paths = o->inputs,
 		.npaths = o->ninputs,
@@ -510,7 +518,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	if ((r = feeds_stage_create(&fc, &e->feeds, err, errlen)) < 0)
 		goto out_destroy;
 	struct strat_features_cfg sc = {
-		.in = e->md, .out = e->feat, .burst = (uint32_t)o->burst, .hist = e->hist[ST_FEATURES],
+		.in = e->md, .out = e->feat, .burst = drain, .hist = e->hist[ST_FEATURES],
 	};
 	if ((r = strat_features_create(&sc, &e->features, err, errlen)) < 0)
 		goto out_destroy;
@@ -520,7 +528,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.in = e->feat,
 		.out = e->intents,
 		.model = e->model,
-		.burst = (uint32_t)o->burst,
+		.burst = drain,
 		.cooldown_events = (uint32_t)o->cooldown_events,
 		.hist = e->hist[ST_MODEL],
 	};
@@ -540,7 +548,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.first_order_id = e->first_order_id,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
-		.burst = (uint32_t)o->burst,
+		.burst = drain,
 		.hist = e->hist[ST_RISK],
 		.reports_done = &e->g.exec_done,
 		.venue_sync = true,
@@ -553,7 +561,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.reports_out = e->reports,
 		.persist_out = e->db ? e->persist_ring : NULL,
 		.latency_ns = o->venue_latency_ns,
-		.burst = (unsigned)o->burst,
+		.burst = drain,
 		.hist_exec = e->hist[ST_EXEC],
 		.hist_t2o = e->t2o,
 		.initial = e->restored,

@@ -588,6 +588,9 @@ struct core_stage {
 };
 
 #define CORE_RUNNER_MAX_STAGES 8
+/* Extra passes a round makes over stages[1..] while they progress (see
+ * core_runner_run): bounds how long the first stage can be starved. */
+#define CORE_RUNNER_DRAIN_PASSES 8
 
 struct core_runner {
 	char name[16];
@@ -605,7 +608,10 @@ struct core_runner {
 
 /*
  * core_runner_run - run the stages in order, round after round, until every
- * stage has returned CORE_EOF or *stop is set, or a stage fails. Call from the
+ * stage has returned CORE_EOF or *stop is set, or a stage fails. A round polls
+ * every stage once, then polls stages[1..] again while they still do work (up
+ * to CORE_RUNNER_DRAIN_PASSES times), so a thread drains what its first stage
+ * admitted before admitting more. Call from the
  * thread that should run them (core_runner_start does that on a new thread).
  * Returns 0 or the failing stage's negative errno.
  */

@@ -58,21 +58,33 @@ int core_runner_run(struct core_runner *r)
 		/* relaxed: the flag carries no data; the stages' rings do. */
 		if (r->stop && atomic_load_explicit(r->stop, memory_order_relaxed))
 			break;
+		/* Pass 0 polls every stage; later passes poll only the stages after
+		 * the first, while they still make progress, so what the first stage
+		 * (the source, where there is one) admitted leaves the thread before
+		 * more is admitted. On one hot thread that is what keeps a stage that
+		 * waited for a later one (risk for the venue) from adding a round of
+		 * latency to every tick behind it. */
 		int work = 0;
-		for (unsigned i = 0; i < r->nstages; i++) {
-			if (done[i])
-				continue;
-			int n = r->stages[i].poll(r->stages[i].ctx);
-			if (n == CORE_EOF) {
-				done[i] = true;
-				ndone++;
-				work++;
-			} else if (n < 0) {
-				r->result = n;
-				return n;
-			} else {
-				work += n;
+		for (unsigned pass = 0; pass <= CORE_RUNNER_DRAIN_PASSES; pass++) {
+			int pass_work = 0;
+			for (unsigned i = pass ? 1 : 0; i < r->nstages; i++) {
+				if (done[i])
+					continue;
+				int n = r->stages[i].poll(r->stages[i].ctx);
+				if (n == CORE_EOF) {
+					done[i] = true;
+					ndone++;
+					pass_work++;
+				} else if (n < 0) {
+					r->result = n;
+					return n;
+				} else {
+					pass_work += n;
+				}
 			}
+			work += pass_work;
+			if (!pass_work)
+				break;
 		}
 		if (work) {
 			r->busy_rounds++;
