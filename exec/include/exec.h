@@ -69,7 +69,10 @@
  *
  * "Sending" an order hands it to the in-process venue. An order or cancel
  * with source event seq S and event time T reaches the venue at the first
- * venue md event e with e.seq > S and e.ts_ns >= T + latency_ns. Messages
+ * venue md event e with e.seq > S and e.ts_ns >= T + latency_ns, or with
+ * e.ts_ns < T: an event time that stepped back (a feed's clock reset, feeds
+ * with different clocks) cannot measure the latency, so it releases the
+ * message rather than strand it until the new clock catches up. Messages
  * reach the venue in the order they were sent (a FIFO), so a cancel never
  * overtakes its order.
  *

@@ -564,6 +564,16 @@ static void venue_cancel_all(struct exec_stage *s)
 	}
 }
 
+/* Has order m reached the venue by event e (e->seq > m->seq)? Event time
+ * must have advanced by the latency since the deciding event. An event whose
+ * time is earlier than the order's (a feed whose clock stepped back, or two
+ * feeds with different clocks) cannot measure elapsed time: it releases the
+ * order, so a clock step never strands orders in flight. */
+static bool arrived(const struct exec_stage *s, const struct order_msg *m, const struct md_event *e)
+{
+	return e->ts_ns < m->ts_ns || e->ts_ns - m->ts_ns >= s->latency_ns;
+}
+
 static void venue_event(struct exec_stage *s, const struct md_event *e)
 {
 	struct exec_inst *in = &s->inst[e->locate];
@@ -578,7 +588,7 @@ static void venue_event(struct exec_stage *s, const struct md_event *e)
 		venue_match_resting(s, in, e);
 	while (s->fifo_head != s->fifo_tail) {
 		struct exec_fifo_ent *f = &s->fifo[s->fifo_head & s->fifo_mask];
-		if (!(f->m.seq < e->seq && e->ts_ns >= f->m.ts_ns + s->latency_ns))
+		if (!(f->m.seq < e->seq && arrived(s, &f->m, e)))
 			break;
 		switch (f->m.kind) {
 		case ORDER_NEW:

@@ -132,6 +132,14 @@ static void latency(void)
 	CHECK(hx_count(&h, 2, EXEC_ACK) == 0);
 	step(&h, hx_book(6, 20001, 3, 99000, 100, 100500, 100));
 	CHECK(hx_count(&h, 2, EXEC_ACK) == 1 && hx_count(&h, 2, EXEC_FILL) == 1);
+	/* event time stepping back (another clock) releases an order in flight at
+	 * once instead of stranding it until the new clock catches up */
+	m = hx_new(3, 3, 'B', 100000, 10, 7, 30000);
+	hx_push_order(&h, &m);
+	step(&h, hx_book(7, 30000, 3, 99000, 100, 100000, 100));
+	CHECK(hx_count(&h, 3, EXEC_ACK) == 0);
+	step(&h, hx_book(8, 1000, 3, 99000, 100, 100000, 100));
+	CHECK(hx_count(&h, 3, EXEC_ACK) == 1 && hx_count(&h, 3, EXEC_FILL) == 1);
 	hx_fini(&h);
 }
 
