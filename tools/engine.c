@@ -95,6 +95,8 @@ void engine_opts_default(struct engine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->max_orders_book = 1u << 20;
+	o->gap_timeout_ms = 2000;
+	o->soup_seq = 1;
 	snprintf(o->model, sizeof(o->model), "models/default.model");
 	o->max_order_qty = 1000;
 	o->max_position = 2000;
@@ -175,6 +177,28 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	}
 	TRY(core_config_u64(cfg, "feeds.max_orders", 1024, 1u << 26, &o->max_orders_book, err,
 			    errlen));
+	TRY(core_config_str(cfg, "feeds.mold", o->mold, sizeof(o->mold), err, errlen));
+	TRY(core_config_str(cfg, "feeds.mold_iface", o->mold_iface, sizeof(o->mold_iface), err,
+			    errlen));
+	TRY(core_config_str(cfg, "feeds.mold_rerequest", o->mold_rerequest,
+			    sizeof(o->mold_rerequest), err, errlen));
+	TRY(core_config_u64(cfg, "feeds.gap_timeout_ms", 1, 3600000, &o->gap_timeout_ms, err,
+			    errlen));
+	TRY(core_config_u64(cfg, "feeds.idle_timeout_ms", 0, 86400000, &o->idle_timeout_ms, err,
+			    errlen));
+	TRY(core_config_str(cfg, "feeds.soup", o->soup, sizeof(o->soup), err, errlen));
+	TRY(core_config_str(cfg, "feeds.soup_user", o->soup_user, sizeof(o->soup_user), err,
+			    errlen));
+	TRY(core_config_str(cfg, "feeds.soup_password", o->soup_password,
+			    sizeof(o->soup_password), err, errlen));
+	TRY(core_config_str(cfg, "feeds.soup_session", o->soup_session, sizeof(o->soup_session),
+			    err, errlen));
+	TRY(core_config_u64(cfg, "feeds.soup_seq", 1, UINT64_MAX, &o->soup_seq, err, errlen));
+	if (o->mold[0] && o->soup[0]) {
+		fail(err, errlen, "%s: keys 'feeds.mold' and 'feeds.soup': one live source at most",
+		     cfg->path);
+		return -EINVAL;
+	}
 	TRY(core_config_str(cfg, "strategy.model", o->model, sizeof(o->model), err, errlen));
 	TRY(core_config_u64(cfg, "strategy.cooldown_events", 0, 1000000, &o->cooldown_events, err,
 			    errlen));
@@ -477,8 +501,16 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	atomic_init(&e->stop, false);
 	atomic_init(&e->aux_stop, false);
 	atomic_init(&e->shutdown, false);
-	if (o->ninputs == 0) {
-		fail(err, errlen, "no input: give capture files ([feeds] files, or on the command line)");
+	bool live = o->mold[0] || o->soup[0];
+	if (o->ninputs == 0 && !live) {
+		fail(err, errlen, "no input: give capture files ([feeds] files, or on the command "
+				  "line), or a live source ([feeds] mold or soup)");
+		r = -EINVAL;
+		goto out_destroy;
+	}
+	if (o->ninputs && live) {
+		fail(err, errlen, "[feeds]: capture files and a live source (%s) at once",
+		     o->mold[0] ? "mold" : "soup");
 		r = -EINVAL;
 		goto out_destroy;
 	}
@@ -515,6 +547,23 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.max_orders = (uint32_t)o->max_orders_book,
 		.hist = e->hist[ST_FEEDS],
 	};
+	struct feeds_mold_live_cfg mold = {
+		.udp = { .bind = o->mold, .iface = o->mold_iface[0] ? o->mold_iface : NULL },
+		.rerequest = o->mold_rerequest[0] ? o->mold_rerequest : NULL,
+		.seq = { .max_msg = 64, .gap_timeout_ns = o->gap_timeout_ms * 1000000ull },
+		.idle_timeout_ns = o->idle_timeout_ms * 1000000ull,
+	};
+	struct feeds_soup_client_cfg soup = {
+		.addr = o->soup,
+		.username = o->soup_user,
+		.password = o->soup_password,
+		.session = o->soup_session,
+		.seq = o->soup_seq,
+	};
+	if (o->mold[0])
+		fc.mold = &mold;
+	else if (o->soup[0])
+		fc.soup = &soup;
 	if ((r = feeds_stage_create(&fc, &e->feeds, err, errlen)) < 0)
 		goto out_destroy;
 	struct strat_features_cfg sc = {
@@ -762,7 +811,15 @@ void engine_report(struct engine *e, FILE *f, bool json)
 				rs.rejects[i]);
 			first = false;
 		}
-		fprintf(f, "},\"positions\":{");
+		fprintf(f, "},\"feed\":{\"gap_events\":%" PRIu64 ",\"mold_gaps\":%" PRIu64
+			   ",\"recovered\":%" PRIu64 ",\"lost_gaps\":%" PRIu64
+			   ",\"lost_messages\":%" PRIu64 ",\"last_loss\":\"",
+			fs.gap_events, fs.mold.gaps, fs.mold.recovered, fs.mold.lost_gaps,
+			fs.mold.lost_messages);
+		for (const char *c = fs.mold.last_loss; *c; c++) /* JSON string: escape */
+			fprintf(f, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "?" : "%c",
+				*c);
+		fprintf(f, "\"},\"positions\":{");
 		for (unsigned i = 0; i < npos; i++)
 			fprintf(f, "%s\"%s\":%" PRId64, i ? "," : "",
 				symbol_of(e, pos[i].locate, sym, sizeof(sym)), pos[i].qty);
@@ -788,6 +845,15 @@ void engine_report(struct engine *e, FILE *f, bool json)
 	fprintf(f, "\nTrading summary\n");
 	fprintf(f, "  messages       %" PRIu64 " in %.3f s (%.2f M msg/s)\n", fs.total, secs,
 		secs > 0 ? (double)fs.total / secs / 1e6 : 0.0);
+	if (fs.mold.packets || fs.gap_events) {
+		fprintf(f, "  moldudp64      %" PRIu64 " gaps, %" PRIu64 " messages recovered by "
+			   "re-request, %" PRIu64 " lost in %" PRIu64 " gaps given up, %" PRIu64
+			   " packets beyond the reorder window\n",
+			fs.mold.gaps, fs.mold.recovered, fs.mold.lost_messages, fs.mold.lost_gaps,
+			fs.mold.overflow);
+		if (fs.mold.last_loss[0])
+			fprintf(f, "  last loss      %s\n", fs.mold.last_loss);
+	}
 	fprintf(f, "  intents        %" PRIu64 "\n", ds.buys + ds.sells);
 	fprintf(f, "  orders sent    %" PRIu64 "\n", xs.sent);
 	fprintf(f, "  fills          %" PRIu64 " (%" PRIu64 " shares)\n", xs.fills, xs.filled_qty);

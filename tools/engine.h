@@ -28,6 +28,18 @@ struct engine_opts {
 	unsigned ninputs;
 	double speed;               /* 0: as fast as possible; 1.0: real time; 10: 10x */
 	uint64_t max_orders_book;   /* live orders in the books */
+	/* Live sources instead of files (at most one of the two; then no files). */
+	char mold[64];              /* feeds.mold: MoldUDP64 "ADDR:PORT" to receive on (unicast
+				       or a multicast group) */
+	char mold_iface[64];        /* feeds.mold_iface: multicast interface address */
+	char mold_rerequest[64];    /* feeds.mold_rerequest: re-request server "ADDR:PORT" */
+	uint64_t gap_timeout_ms;    /* feeds.gap_timeout_ms: an unfilled gap halts its books */
+	uint64_t idle_timeout_ms;   /* feeds.idle_timeout_ms: no packet for this long: error (0: never) */
+	char soup[64];              /* feeds.soup: SoupBinTCP server "ADDR:PORT" */
+	char soup_user[8];          /* feeds.soup_user, up to 6 characters */
+	char soup_password[12];     /* feeds.soup_password, up to 10 */
+	char soup_session[12];      /* feeds.soup_session, up to 10 ("": the current one) */
+	uint64_t soup_seq;          /* feeds.soup_seq: first sequence number wanted */
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;
