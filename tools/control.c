@@ -76,7 +76,7 @@ static void serve(struct control *c, int fd)
 		c->refused++;
 		return;
 	}
-	char line[128];
+	char line[512];
 	size_t n = 0;
 	while (n < sizeof(line) - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -147,7 +147,7 @@ int control_request(const char *path, const char *cmd, char *buf, size_t cap, ch
 		snprintf(err, errlen, "%s: cannot reach the engine: %s", path, strerror(errno));
 		goto out_close;
 	}
-	char line[128];
+	char line[512];
 	int len = snprintf(line, sizeof(line), "%s\n", cmd);
 	if (len < 0 || (size_t)len >= sizeof(line) || write(fd, line, (size_t)len) != len) {
 		r = -EIO;

@@ -55,7 +55,10 @@ struct engine {
 	struct core_ring *md, *venue_md, *feat, *intents, *orders, *reports, *persist_ring;
 	struct feeds_stage *feeds;
 	struct strat_features *features;
-	struct strat_model *model;
+	struct strat_model *model;      /* the running model (owned; the decide stage borrows it) */
+	char model_name[256];           /* "NAME@VERSION" from the registry, or the file's path */
+	struct strat_model *retired[8]; /* replaced models the stage never moved past: freed at exit */
+	unsigned nretired;
 	struct strat_decide *decide;
 	struct risk_stage *risk;
 	struct exec_stage *exec;
@@ -326,9 +329,214 @@ static void status_latency(struct engine *e, const char *tag, char **p, size_t *
 		*p += n, *left -= (size_t)n;
 }
 
+/* ---- model registry commands (control thread) --------------------------- */
+
+/* Parse a registry blob into a model the engine can run. The blob is a model
+ * file's bytes; it must be text without NUL (the linear format). */
+static int model_from_blob(const char *name, const void *blob, size_t len,
+			   struct strat_model **ret, char *err, size_t errlen)
+{
+	if (memchr(blob, 0, len)) {
+		fail(err, errlen, "%s: not a model file this engine reads (binary data)", name);
+		return -EINVAL;
+	}
+	char *text = malloc(len + 1);
+	if (!text) {
+		fail(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(text, blob, len);
+	text[len] = '\0';
+	int r = strat_model_parse(name, text, ret, err, errlen);
+	free(text);
+	return r;
+}
+
+/* "NAME@VERSION" (VERSION >= 1) or "NAME" (the latest). */
+static bool parse_ref(const char *ref, char *name, size_t cap, uint32_t *version)
+{
+	const char *at = strchr(ref, '@');
+	size_t n = at ? (size_t)(at - ref) : strlen(ref);
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(name, ref, n);
+	name[n] = '\0';
+	*version = 0;
+	if (at) {
+		char *end;
+		unsigned long v = strtoul(at + 1, &end, 10);
+		if (end == at + 1 || *end || v == 0 || v > UINT32_MAX)
+			return false;
+		*version = (uint32_t)v;
+	}
+	return true;
+}
+
+static int model_list(struct engine *e, char *reply, size_t cap)
+{
+	static struct persist_model_meta list[64];
+	unsigned n = 0;
+	int r = persist_model_list(e->db, list, 64, &n);
+	if (r < 0 && r != -ENOSPC) {
+		snprintf(reply, cap, "error: model list: %s\n", strerror(-r));
+		return r;
+	}
+	char *p = reply;
+	size_t left = cap;
+	int k = snprintf(p, left, "running: %s\n%-24s %-8s %-18s %-20s %s\n", e->model_name,
+			 "NAME@VERSION", "KIND", "SCHEMA", "CREATED (UTC)", "METRICS");
+	for (unsigned i = 0; i < n && k > 0 && (size_t)k < left; i++) {
+		p += k, left -= (size_t)k;
+		char ref[48], when[32];
+		snprintf(ref, sizeof(ref), "%.31s@%u%s", list[i].name, list[i].version,
+			 list[i].active ? " *" : "");
+		time_t t = (time_t)(list[i].created_ns / 1000000000ull);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		k = snprintf(p, left, "%-24s %-8s 0x%016" PRIx64 " %-20s %s\n", ref, list[i].kind,
+			     list[i].schema, when, list[i].metrics);
+	}
+	if (r == -ENOSPC && k > 0 && (size_t)k < left)
+		snprintf(p + k, left - (size_t)k, "(more than 64 models: first 64 shown)\n");
+	return 0;
+}
+
+/* "model add NAME PATH [METRICS...]": validate the file as the engine would
+ * run it, then store it as NAME's next version (not yet active). */
+static int model_add(struct engine *e, const char *args, char *reply, size_t cap)
+{
+	char name[PERSIST_MODEL_NAME_MAX + 1], path[256], err[300];
+	int used = 0;
+	if (sscanf(args, "%31s %255s %n", name, path, &used) < 2) {
+		snprintf(reply, cap, "error: usage: model add NAME FILE [METRICS]\n");
+		return -EINVAL;
+	}
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(reply, cap, "error: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	static char buf[1 << 20];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	bool big = len == sizeof(buf) && fgetc(f) != EOF;
+	fclose(f);
+	if (big) {
+		snprintf(reply, cap, "error: %s: larger than %zu bytes\n", path, sizeof(buf));
+		return -EFBIG;
+	}
+	struct strat_model *m;
+	int r = model_from_blob(path, buf, len, &m, err, sizeof(err));
+	if (r < 0) {
+		snprintf(reply, cap, "error: refused: %s\n", err);
+		return r;
+	}
+	struct strat_model_info info;
+	strat_model_info(m, &info);
+	strat_model_free(m);
+	struct persist_model_meta meta;
+	memset(&meta, 0, sizeof(meta));
+	snprintf(meta.name, sizeof(meta.name), "%s", name);
+	snprintf(meta.kind, sizeof(meta.kind), "linear");
+	/* a file that states no schema indexes the features of this engine */
+	meta.schema = info.schema ? info.schema : strat_feature_schema();
+	snprintf(meta.source, sizeof(meta.source), "%.127s", path);
+	snprintf(meta.metrics, sizeof(meta.metrics), "%s", args + used);
+	r = persist_model_put(e->db, &meta, buf, len);
+	if (r < 0) {
+		snprintf(reply, cap, "error: model add %s: %s\n", name, strerror(-r));
+		return r;
+	}
+	snprintf(reply, cap, "ok: added %s@%u (%zu bytes; not active: model activate %s@%u)\n",
+		 meta.name, meta.version, len, meta.name, meta.version);
+	return 0;
+}
+
+/* "model activate NAME[@VERSION]": load and validate, swap it into the
+ * running decision stage (ticks never pause), free the old model once the
+ * stage has moved past it, and mark it active in the registry. Anything
+ * wrong leaves the running model in place. */
+static int model_activate(struct engine *e, const char *ref, char *reply, size_t cap)
+{
+	char name[PERSIST_MODEL_NAME_MAX + 1], err[300], label[64];
+	uint32_t version;
+	if (!parse_ref(ref, name, sizeof(name), &version)) {
+		snprintf(reply, cap, "error: '%s' is not NAME@VERSION\n", ref);
+		return -EINVAL;
+	}
+	struct persist_model_meta meta;
+	void *blob;
+	int r = persist_model_get(e->db, name, version, &meta, &blob);
+	if (r < 0) {
+		snprintf(reply, cap, "error: %s: %s; still running %s\n", ref,
+			 r == -ENOENT ? "no such model" : r == -EIO ? "stored model is corrupt"
+								  : strerror(-r),
+			 e->model_name);
+		return r;
+	}
+	snprintf(label, sizeof(label), "%s@%u", meta.name, meta.version);
+	struct strat_model *m = NULL;
+	if (meta.schema != strat_feature_schema()) {
+		fail(err, sizeof(err), "%s: built for features 0x%016" PRIx64 ", this engine has "
+				       "0x%016" PRIx64, label, meta.schema, strat_feature_schema());
+		r = -EINVAL;
+	} else {
+		r = model_from_blob(label, blob, meta.blob_len, &m, err, sizeof(err));
+	}
+	free(blob);
+	const struct strat_model *old = NULL;
+	uint64_t gen = 0;
+	if (r == 0)
+		r = strat_decide_swap(e->decide, m, &old, &gen, err, sizeof(err));
+	if (r < 0) {
+		strat_model_free(m);
+		snprintf(reply, cap, "error: refused: %s; still running %s\n", err, e->model_name);
+		return r;
+	}
+	/* The stage picks the new model up at its next poll (it polls even when
+	 * idle); wait for that before freeing the old one. */
+	bool quiet = false;
+	for (int i = 0; i < 2000 && !(quiet = strat_decide_quiesced(e->decide, gen)); i++) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (quiet)
+		strat_model_free((struct strat_model *)old);
+	else if (e->nretired < sizeof(e->retired) / sizeof(e->retired[0]))
+		e->retired[e->nretired++] = (struct strat_model *)old; /* freed at exit */
+	/* else: leak it rather than free what a stopped stage might still hold */
+	e->model = m;
+	char was[sizeof(e->model_name)];
+	snprintf(was, sizeof(was), "%s", e->model_name);
+	snprintf(e->model_name, sizeof(e->model_name), "%s", label);
+	r = persist_model_activate(e->db, meta.name, meta.version);
+	snprintf(reply, cap, "ok: running %s (was %s)%s\n", label, was,
+		 r < 0 ? "; WARNING: could not mark it active in the registry" : "");
+	return 0;
+}
+
 static int control_handle(void *arg, const char *cmd, char *reply, size_t cap)
 {
 	struct engine *e = arg;
+	if (!strncmp(cmd, "model", 5) && (cmd[5] == ' ' || cmd[5] == '\0')) {
+		const char *a = cmd + 5;
+		while (*a == ' ')
+			a++;
+		if (!e->db) {
+			snprintf(reply, cap, "error: no model registry: the engine runs without a "
+					     "database ([engine] db)\n");
+			return -ENOENT;
+		}
+		if (!strcmp(a, "list"))
+			return model_list(e, reply, cap);
+		if (!strncmp(a, "add ", 4))
+			return model_add(e, a + 4, reply, cap);
+		if (!strncmp(a, "activate ", 9))
+			return model_activate(e, a + 9, reply, cap);
+		snprintf(reply, cap, "error: model commands: list, add NAME FILE [METRICS], "
+				     "activate NAME@VERSION\n");
+		return -EINVAL;
+	}
 	if (!strcmp(cmd, "kill")) {
 		risk_control_kill(&e->ctl);
 		if (e->db)
@@ -354,7 +562,7 @@ static int control_handle(void *arg, const char *cmd, char *reply, size_t cap)
 		"state: %s\ninput: %s\nmessages: %" PRIu64 "\nintents: %" PRIu64
 		"\norders_sent: %" PRIu64 "\nfills: %" PRIu64 "\nopen_orders: %" PRIu64
 		"\ncancels: %" PRIu64 "\nrejects: %" PRIu64 "\nrealized_pnl: %.4f\n"
-		"unrealized_pnl: %.4f\n",
+		"unrealized_pnl: %.4f\nmodel: %s\n",
 		risk_control_is_killed(&e->ctl) ? "KILLED" : "ACTIVE",
 		atomic_load_explicit(&e->g.input_done, memory_order_relaxed) ? "finished" : "running",
 		atomic_load_explicit(&e->g.messages, memory_order_relaxed),
@@ -365,7 +573,8 @@ static int control_handle(void *arg, const char *cmd, char *reply, size_t cap)
 		atomic_load_explicit(&e->g.cancels, memory_order_relaxed),
 		atomic_load_explicit(&e->g.rejects, memory_order_relaxed),
 		(double)atomic_load_explicit(&e->g.realized, memory_order_relaxed) / 1e4,
-		(double)atomic_load_explicit(&e->g.unrealized, memory_order_relaxed) / 1e4);
+		(double)atomic_load_explicit(&e->g.unrealized, memory_order_relaxed) / 1e4,
+		e->model_name);
 	if (n > 0 && (size_t)n < left)
 		p += n, left -= (size_t)n;
 	status_latency(e, "tick_to_order", &p, &left);
@@ -373,6 +582,41 @@ static int control_handle(void *arg, const char *cmd, char *reply, size_t cap)
 }
 
 /* ---- assembly ----------------------------------------------------------- */
+
+/* The registry's active model when the database has one, else [strategy] model. */
+static int load_start_model(struct engine *e, char *err, size_t errlen)
+{
+	if (e->db) {
+		struct persist_model_meta meta;
+		void *blob;
+		int r = persist_model_active(e->db, &meta, &blob);
+		if (r == 0) {
+			snprintf(e->model_name, sizeof(e->model_name), "%s@%u", meta.name,
+				 meta.version);
+			char why[300];
+			if (meta.schema != strat_feature_schema()) {
+				fail(why, sizeof(why), "built for features 0x%016" PRIx64
+						       ", this engine has 0x%016" PRIx64,
+				     meta.schema, strat_feature_schema());
+				r = -EINVAL;
+			} else {
+				r = model_from_blob(e->model_name, blob, meta.blob_len, &e->model,
+						    why, sizeof(why));
+			}
+			free(blob);
+			if (r < 0)
+				fail(err, errlen, "%s: registry's active model %s refused: %s",
+				     e->o.db, e->model_name, why);
+			return r;
+		}
+		if (r != -ENOENT) {
+			fail(err, errlen, "%s: model registry: %s", e->o.db, strerror(-r));
+			return r;
+		}
+	}
+	snprintf(e->model_name, sizeof(e->model_name), "%.255s", e->o.model);
+	return strat_model_load(e->o.model, &e->model, err, errlen);
+}
 
 static int stage_index(const char *name, size_t len)
 {
@@ -571,7 +815,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	};
 	if ((r = strat_features_create(&sc, &e->features, err, errlen)) < 0)
 		goto out_destroy;
-	if ((r = strat_model_load(o->model, &e->model, err, errlen)) < 0)
+	if ((r = load_start_model(e, err, errlen)) < 0)
 		goto out_destroy;
 	struct strat_decide_cfg dc = {
 		.in = e->feat,
@@ -889,6 +1133,8 @@ struct engine *engine_destroy(struct engine *e)
 	e->risk = risk_stage_destroy(e->risk);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);
+	for (unsigned i = 0; i < e->nretired; i++)
+		strat_model_free(e->retired[i]);
 	e->features = strat_features_destroy(e->features);
 	e->feeds = feeds_stage_destroy(e->feeds);
 	e->db = persist_close(e->db);

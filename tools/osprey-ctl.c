@@ -1,15 +1,22 @@
-/* osprey-ctl - talk to a running engine: status, kill, resume. */
+/* osprey-ctl - talk to a running engine: status, kill, resume, model registry. */
 #include "control.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: osprey-ctl [--socket PATH] status|kill|resume\n"
-		   "  status  print the engine's state, counters and latency\n"
-		   "  kill    stop new orders and cancel every open order (stays killed)\n"
-		   "  resume  allow new orders again\n"
+	fprintf(f, "usage: osprey-ctl [--socket PATH] COMMAND\n"
+		   "  status                      the engine's state, counters, model and latency\n"
+		   "  kill                        stop new orders and cancel every open order\n"
+		   "                              (stays killed, across restarts)\n"
+		   "  resume                      allow new orders again\n"
+		   "  model list                  the model registry (* marks the active model)\n"
+		   "  model add NAME FILE [NOTES] validate FILE and store it as NAME's next version\n"
+		   "  model activate NAME@VER     switch the running engine to that model without\n"
+		   "                              pausing ticks (a bad model is refused, the\n"
+		   "                              running one stays)\n"
 		   "The socket defaults to $OSPREY_CTL, $XDG_RUNTIME_DIR/osprey.sock or\n"
 		   "/tmp/osprey-UID.sock, as the engine's [engine] control_socket.\n");
 }
@@ -18,24 +25,48 @@ int main(int argc, char **argv)
 {
 	char path[108];
 	control_default_path(path, sizeof(path));
-	const char *cmd = NULL;
+	char cmd[480] = "";
+	size_t used = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			snprintf(path, sizeof(path), "%s", argv[++i]);
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!cmd && argv[i][0] != '-') {
-			cmd = argv[i];
+		} else if (argv[i][0] != '-' || used) {
+			/* the command and its arguments, one line */
+			int n = snprintf(cmd + used, sizeof(cmd) - used, "%s%s", used ? " " : "",
+					 argv[i]);
+			if (n < 0 || (size_t)n >= sizeof(cmd) - used) {
+				fprintf(stderr, "osprey-ctl: command too long\n");
+				return 2;
+			}
+			used += (size_t)n;
 		} else {
 			fprintf(stderr, "osprey-ctl: unexpected argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!cmd || (strcmp(cmd, "status") && strcmp(cmd, "kill") && strcmp(cmd, "resume"))) {
+	if (!used || (strcmp(cmd, "status") && strcmp(cmd, "kill") && strcmp(cmd, "resume") &&
+		      strncmp(cmd, "model ", 6))) {
 		usage(stderr);
 		return 2;
+	}
+	if (!strncmp(cmd, "model add ", 10)) {
+		/* the engine opens the file: give it an absolute path */
+		char name[64], file[256], abs[PATH_MAX];
+		int off = 0;
+		if (sscanf(cmd + 10, "%63s %255s %n", name, file, &off) >= 2 && file[0] != '/' &&
+		    realpath(file, abs)) {
+			char rest[480];
+			snprintf(rest, sizeof(rest), "%s", cmd + 10 + off);
+			int n = snprintf(cmd, sizeof(cmd), "model add %s %s %s", name, abs, rest);
+			if (n < 0 || (size_t)n >= sizeof(cmd)) {
+				fprintf(stderr, "osprey-ctl: command too long\n");
+				return 2;
+			}
+		}
 	}
 	char reply[8192], err[256];
 	int r = control_request(path, cmd, reply, sizeof(reply), err, sizeof(err));

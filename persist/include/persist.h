@@ -16,6 +16,10 @@
  *   positions  key: locate, big-endian u16; value: struct position (40 bytes)
  *   meta       key: a short string without NUL; value: bytes. Names used
  *              by the engine: PERSIST_META_* below (u64 values big-endian)
+ *   models     the model registry, key: name, NUL, version (big-endian u32),
+ *              so a cursor walks names in order and each name's versions in
+ *              order; value: struct persist_model_meta, then the model file's
+ *              bytes (see "Model registry" below)
  *
  * Values are the in-memory structs of core.h, native byte order: their
  * layouts are pinned by static_assert there and the store is read back only
@@ -219,5 +223,62 @@ uint64_t persist_writer_backlog_hwm(const struct persist_writer *w);
 /* persist_writer_error - the failure message ("" if none). The polling thread,
  * or any thread after it stopped; valid until destroy. */
 const char *persist_writer_error(const struct persist_writer *w);
+
+/* ------------------------------------------------------------------------- */
+/*
+ * Model registry. Every model the engine can run is stored with what it is and
+ * where it came from; one of them may be marked active (the one the engine
+ * starts with and osprey-ctl switches). The blob is the model file exactly as
+ * written by the tool that trained it; the store does not interpret it, it
+ * only checks that what it returns is what was put (length and FNV-1a hash).
+ *
+ * Threads and errors as for the meta functions above (any thread; writes are
+ * their own LMDB transactions). Results: 0, or -EINVAL (bad name: 1..31 of
+ * [A-Za-z0-9_.-]; NULL argument), -ENOENT (no such name/version, or nothing
+ * active), -ENOSPC (cap too small, or the map is full), -EIO (a stored record
+ * is malformed or its blob does not match its hash), -ENOMEM, or an LMDB
+ * error as mapped above.
+ */
+#define PERSIST_MODEL_NAME_MAX 31
+
+struct persist_model_meta {
+	char name[PERSIST_MODEL_NAME_MAX + 1];
+	uint32_t version;       /* assigned by persist_model_put: 1 + the highest stored */
+	uint32_t active;        /* 1: the active model (at most one in the store) */
+	char kind[16];          /* what the blob holds: "linear", "gbtree", "rf", "dqn", ... */
+	uint64_t schema;        /* feature schema hash the model was built for */
+	uint64_t data_from_ns;  /* training data range, event time (0: unknown) */
+	uint64_t data_to_ns;
+	uint64_t created_ns;    /* CLOCK_REALTIME when stored */
+	uint64_t blob_len;
+	uint64_t blob_hash;     /* FNV-1a 64 of the blob */
+	char source[128];       /* where the blob came from (a path, a tool) */
+	char metrics[256];      /* evaluation, free text ("auc 0.61 logloss 0.68 ...") */
+};
+static_assert(sizeof(struct persist_model_meta) == 488, "persist_model_meta layout");
+
+/*
+ * persist_model_put - store blob as the next version of meta->name. The caller
+ * fills name, kind, schema, data range, source and metrics; version,
+ * created_ns, blob_len, blob_hash and active (0) are set here and written
+ * back into *meta. A new version is never active until activated.
+ */
+int persist_model_put(struct persist *p, struct persist_model_meta *meta, const void *blob,
+		      size_t len);
+/* persist_model_list - every stored model's meta, by name then version. */
+int persist_model_list(struct persist *p, struct persist_model_meta *out, unsigned cap,
+		       unsigned *ret_n);
+/*
+ * persist_model_get - name@version (version 0: the highest). On success
+ * *ret_meta is filled and *ret_blob points to a malloc'd copy of the blob
+ * (the caller frees it with free()), checked against its hash.
+ */
+int persist_model_get(struct persist *p, const char *name, uint32_t version,
+		      struct persist_model_meta *ret_meta, void **ret_blob);
+/* persist_model_activate - mark name@version active and every other model
+ * inactive, in one transaction. */
+int persist_model_activate(struct persist *p, const char *name, uint32_t version);
+/* persist_model_active - the active model, as persist_model_get; -ENOENT if none. */
+int persist_model_active(struct persist *p, struct persist_model_meta *ret_meta, void **ret_blob);
 
 #endif /* OSPREY_PERSIST_H */

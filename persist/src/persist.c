@@ -47,7 +47,8 @@ void persist__err(char *err, size_t errlen, const char *path, const char *what, 
 			 mdb_strerror(rc));
 }
 
-static const char *const dbi_names[PERSIST_NDBI] = { "orders", "reports", "positions", "meta" };
+static const char *const dbi_names[PERSIST_NDBI] = { "orders", "reports", "positions", "meta",
+							      "models" };
 
 int persist_open(const char *path, struct persist **ret, char *err, size_t errlen)
 {

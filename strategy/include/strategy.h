@@ -68,6 +68,11 @@ static_assert(STRAT_FEATURE_COUNT <= FEATURE_MAX, "features fit a feature_vec");
 
 /* strat_feature_name - short name of feature index i ("spread_bps", ...), or "?". */
 const char *strat_feature_name(unsigned i);
+/* strat_feature_schema - a hash (FNV-1a 64) of the feature set: the count,
+ * every name in order and the Q16 scale. A model states the schema it was
+ * built for; loading one built for another schema is refused, so a model can
+ * never read features it was not trained on. Any thread. */
+uint64_t strat_feature_schema(void);
 
 /* ------------------------------------------------------------------------- */
 /* Streaming indicators (O(1) per update, integer-exact). Also usable on their
@@ -215,6 +220,8 @@ void strat_features_stats(const struct strat_features *s, struct strat_features_
  *                                   #   intents (default 100)
  *   cooldown_ns 1000000000          # and minimum event time between intents (default 0)
  *   id 1                            # 0..255, copied to order_intent.model (default 1)
+ *   schema 0x0123456789abcdef       # optional: strat_feature_schema() it was built for;
+ *                                   #   another value is refused ("built for other features")
  *
  * '#' starts a comment; blank lines are ignored; keys may come in any order
  * after the header but each once, and "features" before "weights". Real
@@ -246,6 +253,7 @@ struct strat_model_info {
 	uint32_t cooldown_events;
 	uint64_t cooldown_ns;
 	uint8_t id;
+	uint64_t schema;  /* strat_feature_schema() the model was built for; 0: not stated */
 };
 
 /*
@@ -319,6 +327,7 @@ struct strat_decide_stats {
 	uint64_t pool_full;   /* signals dropped because the instrument pool was exhausted */
 	uint64_t out_full;    /* polls that stopped on a full intent ring */
 	uint64_t last_seq;    /* seq of the last consumed event */
+	uint64_t swaps;       /* models picked up from strat_decide_swap */
 };
 
 struct strat_decide;
@@ -332,5 +341,28 @@ struct strat_decide *strat_decide_destroy(struct strat_decide *s);
  * that consumes cfg.in and produces cfg.out only. Events consumed, 0, or CORE_EOF. */
 int strat_decide_poll(void *ctx);
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret);
+
+/*
+ * Hot model swap, without pausing ticks (quiescent-state reclamation).
+ *
+ * strat_decide_swap - publish next as the stage's model. From one thread at a
+ * time (the control thread), while the stage polls on its own. The stage
+ * picks it up at the start of its next poll, so every vector is scored by
+ * exactly one model and no tick waits. *ret_old is the model it replaces and
+ * *ret_gen the swap's generation: the caller keeps ownership of both models
+ * and may free *ret_old only once strat_decide_quiesced(s, gen) is true
+ * (the stage has started a poll with the new model, or has ended). next is
+ * borrowed and must outlive its use. 0, or -EINVAL (nothing changed; err
+ * says why): NULL argument, more features than the stage has, or a stated
+ * schema other than strat_feature_schema(). Cool-downs come from the new
+ * model unless the stage's cfg overrode them; per-instrument cool-down
+ * state carries over.
+ */
+int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
+		      const struct strat_model **ret_old, uint64_t *ret_gen, char *err,
+		      size_t errlen);
+/* strat_decide_quiesced - true once no poll can still be using the model
+ * that swap generation gen replaced. Any thread. */
+bool strat_decide_quiesced(struct strat_decide *s, uint64_t gen);
 
 #endif /* OSPREY_STRATEGY_H */

@@ -2,6 +2,8 @@
 #include "strategy.h"
 #include "strat_internal.h"
 
+#include <stdalign.h>
+
 struct cool {
 	uint64_t last_ts;      /* event time of the last intent */
 	uint64_t events_since; /* feature events of the instrument since the last intent */
@@ -10,17 +12,51 @@ struct cool {
 struct strat_decide {
 	struct core_ring *in, *out;
 	struct core_hist_pair *hist;
-	const struct strat_model *model;
+	const struct strat_model *model; /* the one this thread uses (see swap below) */
+	uint64_t model_gen;              /* the generation it came with */
 	uint32_t burst;
-	uint32_t cooldown_events;
+	uint32_t cooldown_events;        /* in force: the override, else the model's */
 	uint64_t cooldown_ns;
+	uint32_t ov_events;              /* cfg overrides (0: the model's own) */
+	uint64_t ov_ns;
 	bool eof;
 	bool wm_pending;
 	struct order_intent wm; /* the pending watermark */
 	struct strat__pool pool;
 	struct cool *cool;
 	struct strat_decide_stats st;
+
+	/* Hot swap (quiescent-state reclamation). The swapper stores the new
+	 * model into `next`, then increments `gen` (release RMW: ordered after
+	 * the store). At the start of each poll the stage loads `gen` (acquire,
+	 * partner of that RMW); if it moved, it loads `next`, which is then the
+	 * new model, and stores `seen` = that gen (release: every use of the old
+	 * model by earlier polls happens before it; partner: the swapper's
+	 * acquire load in strat_decide_quiesced). Once seen >= the swap's gen
+	 * the old model is no longer referenced and may be freed. */
+	alignas(CORE_CACHE_LINE) _Atomic(const struct strat_model *) next;
+	_Atomic uint64_t gen;
+	alignas(CORE_CACHE_LINE) _Atomic uint64_t seen;
 };
+
+static void adopt(struct strat_decide *s, const struct strat_model *m)
+{
+	s->model = m;
+	s->cooldown_events = s->ov_events ? s->ov_events : m->info.cooldown_events;
+	s->cooldown_ns = s->ov_ns ? s->ov_ns : m->info.cooldown_ns;
+}
+
+/* Poll start: pick up a swapped model and declare the old one unused. */
+static void quiesce(struct strat_decide *s)
+{
+	uint64_t g = atomic_load_explicit(&s->gen, memory_order_acquire);
+	if (g == s->model_gen)
+		return;
+	adopt(s, atomic_load_explicit(&s->next, memory_order_acquire));
+	s->model_gen = g;
+	s->st.swaps++;
+	atomic_store_explicit(&s->seen, g, memory_order_release);
+}
 
 static void fill_marker(struct order_intent *it, const struct feature_vec *fv, uint8_t kind,
 			uint8_t model_id)
@@ -106,6 +142,7 @@ int strat_decide_poll(void *ctx)
 	struct strat_decide *s = ctx;
 	if (s->eof)
 		return CORE_EOF;
+	quiesce(s);
 	if (s->wm_pending) {
 		/* Before anything newer, so seqs downstream never go backwards. */
 		if (!push(s, &s->wm))
@@ -134,6 +171,8 @@ int strat_decide_poll(void *ctx)
 			done++;
 			s->eof = true;
 			s->st.last_seq = fv->seq;
+			/* never polled again: no later swap has to wait for it */
+			atomic_store_explicit(&s->seen, UINT64_MAX, memory_order_release);
 			break;
 		}
 		uint32_t idx = s->pool.map[fv->locate];
@@ -229,11 +268,13 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	s->in = cfg->in;
 	s->out = cfg->out;
 	s->hist = cfg->hist;
-	s->model = cfg->model;
 	s->burst = cfg->burst ? cfg->burst : 32;
-	s->cooldown_events = cfg->cooldown_events ? cfg->cooldown_events
-						  : cfg->model->info.cooldown_events;
-	s->cooldown_ns = cfg->cooldown_ns ? cfg->cooldown_ns : cfg->model->info.cooldown_ns;
+	s->ov_events = cfg->cooldown_events;
+	s->ov_ns = cfg->cooldown_ns;
+	adopt(s, cfg->model);
+	atomic_init(&s->next, cfg->model);
+	atomic_init(&s->gen, 0);
+	atomic_init(&s->seen, 0);
 	*ret_stage = s;
 	return 0;
 
@@ -259,4 +300,35 @@ struct strat_decide *strat_decide_destroy(struct strat_decide *s)
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret)
 {
 	*ret = s->st;
+}
+
+int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
+		      const struct strat_model **ret_old, uint64_t *ret_gen, char *err, size_t errlen)
+{
+	if (!s || !next || !ret_old || !ret_gen) {
+		strat__errf(err, errlen, "strat_decide_swap: NULL argument");
+		return -EINVAL;
+	}
+	if (next->info.nfeatures > STRAT_FEATURE_COUNT) {
+		strat__errf(err, errlen, "strat_decide_swap: model uses %u features, stage has %d",
+			    next->info.nfeatures, STRAT_FEATURE_COUNT);
+		return -EINVAL;
+	}
+	if (next->info.schema && next->info.schema != strat_feature_schema()) {
+		strat__errf(err, errlen,
+			    "strat_decide_swap: model built for features 0x%016llx, stage has "
+			    "0x%016llx",
+			    (unsigned long long)next->info.schema,
+			    (unsigned long long)strat_feature_schema());
+		return -EINVAL;
+	}
+	/* one swapper at a time (documented): relaxed is enough for our own store */
+	*ret_old = atomic_exchange_explicit(&s->next, next, memory_order_relaxed);
+	*ret_gen = atomic_fetch_add_explicit(&s->gen, 1, memory_order_release) + 1;
+	return 0;
+}
+
+bool strat_decide_quiesced(struct strat_decide *s, uint64_t gen)
+{
+	return atomic_load_explicit(&s->seen, memory_order_acquire) >= gen;
 }

@@ -136,3 +136,19 @@ const char *strat_feature_name(unsigned i)
 {
 	return i < STRAT_FEATURE_COUNT ? feature_names[i] : "?";
 }
+
+uint64_t strat_feature_schema(void)
+{
+	/* FNV-1a 64 over "osprey-features q16 N;name;name;..." */
+	uint64_t h = 1469598103934665603ull;
+	char head[48];
+	int n = snprintf(head, sizeof(head), "osprey-features q16 %d;", STRAT_FEATURE_COUNT);
+	for (int i = 0; i < n; i++)
+		h = (h ^ (unsigned char)head[i]) * 1099511628211ull;
+	for (unsigned i = 0; i < STRAT_FEATURE_COUNT; i++) {
+		for (const char *c = feature_names[i]; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		h = (h ^ ';') * 1099511628211ull;
+	}
+	return h;
+}

@@ -148,6 +148,7 @@ enum {
 	K_COOLDOWN_EVENTS = 1 << 6,
 	K_COOLDOWN_NS = 1 << 7,
 	K_ID = 1 << 8,
+	K_SCHEMA = 1 << 9,
 };
 
 static const struct {
@@ -159,6 +160,7 @@ static const struct {
 	{ "qty", K_QTY },             { "price", K_PRICE },
 	{ "cooldown_events", K_COOLDOWN_EVENTS }, { "cooldown_ns", K_COOLDOWN_NS },
 	{ "id", K_ID },
+	{ "schema", K_SCHEMA },
 };
 
 #define MAX_TOKENS (STRAT_FEATURE_COUNT + 8)
@@ -300,6 +302,26 @@ static int parse_line(struct strat_model_info *info, unsigned *seen, char **tok,
 		}
 		info->cooldown_ns = u;
 		return 0;
+	case K_SCHEMA: {
+		char *end;
+		errno = 0;
+		unsigned long long h = strtoull(arg[0], &end, 16);
+		if (strncmp(arg[0], "0x", 2) || strlen(arg[0]) != 18 || *end || errno) {
+			snprintf(whybuf, whylen, "schema '%.24s': want 0x and 16 hex digits", arg[0]);
+			*why = whybuf;
+			return -EINVAL;
+		}
+		if (h != strat_feature_schema()) {
+			snprintf(whybuf, whylen,
+				 "schema 0x%016llx: built for other features (this engine's are "
+				 "0x%016llx)",
+				 h, (unsigned long long)strat_feature_schema());
+			*why = whybuf;
+			return -EINVAL;
+		}
+		info->schema = h;
+		return 0;
+	}
 	case K_ID:
 		if (parse_u64(arg[0], 255, &u) < 0) {
 			snprintf(whybuf, whylen, "id '%.20s': want 0..255", arg[0]);
@@ -504,6 +526,8 @@ int strat_model_format(const struct strat_model *m, char *buf, size_t len)
 	EMIT("threshold %s\nqty %u\nprice %s\ncooldown_events %u\ncooldown_ns %llu\nid %u\n", num,
 	     in->qty, in->price == STRAT_PRICE_JOIN ? "join" : "opposite", in->cooldown_events,
 	     (unsigned long long)in->cooldown_ns, (unsigned)in->id);
+	if (in->schema)
+		EMIT("schema 0x%016llx\n", (unsigned long long)in->schema);
 #undef EMIT
 	if (off >= len)
 		return -ENOSPC;
