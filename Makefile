@@ -9,7 +9,8 @@ MESON   ?= meson
 SHARED  ?= $(CURDIR)/../shared
 DEMO    := $(CURDIR)/.osprey-demo
 
-DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev
+DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev \
+	libxgboost-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
 # own tools to read our latency logs
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark

@@ -433,11 +433,11 @@ static int model_add(struct engine *e, const char *args, char *reply, size_t cap
 	}
 	struct strat_model_info info;
 	strat_model_info(m, &info);
-	strat_model_free(m);
 	struct persist_model_meta meta;
 	memset(&meta, 0, sizeof(meta));
 	snprintf(meta.name, sizeof(meta.name), "%s", name);
-	snprintf(meta.kind, sizeof(meta.kind), "linear");
+	snprintf(meta.kind, sizeof(meta.kind), "%s", strat_model_ensemble(m) ? "ensemble" : "linear");
+	strat_model_free(m);
 	/* a file that states no schema indexes the features of this engine */
 	meta.schema = info.schema ? info.schema : strat_feature_schema();
 	snprintf(meta.source, sizeof(meta.source), "%.127s", path);
@@ -481,7 +481,13 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 				       "0x%016" PRIx64, label, meta.schema, strat_feature_schema());
 		r = -EINVAL;
 	} else {
-		r = model_from_blob(label, blob, meta.blob_len, &m, err, sizeof(err));
+		/* parsed under its source path: an ensemble's member files are
+		 * relative to it */
+		char why[300];
+		r = model_from_blob(meta.source[0] ? meta.source : label, blob, meta.blob_len, &m,
+				    why, sizeof(why));
+		if (r < 0)
+			fail(err, sizeof(err), "%s: %s", label, why);
 	}
 	free(blob);
 	const struct strat_model *old = NULL;
@@ -600,8 +606,9 @@ static int load_start_model(struct engine *e, char *err, size_t errlen)
 				     meta.schema, strat_feature_schema());
 				r = -EINVAL;
 			} else {
-				r = model_from_blob(e->model_name, blob, meta.blob_len, &e->model,
-						    why, sizeof(why));
+				r = model_from_blob(meta.source[0] ? meta.source : e->model_name,
+						    blob, meta.blob_len, &e->model, why,
+						    sizeof(why));
 			}
 			free(blob);
 			if (r < 0)

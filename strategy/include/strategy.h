@@ -68,10 +68,11 @@ static_assert(STRAT_FEATURE_COUNT <= FEATURE_MAX, "features fit a feature_vec");
 
 /* strat_feature_name - short name of feature index i ("spread_bps", ...), or "?". */
 const char *strat_feature_name(unsigned i);
-/* strat_feature_schema - a hash (FNV-1a 64) of the feature set: the count,
- * every name in order and the Q16 scale. A model states the schema it was
- * built for; loading one built for another schema is refused, so a model can
- * never read features it was not trained on. Any thread. */
+/* strat_feature_schema - the hash of this build's whole feature set,
+ * strat_feature_schema_hash(STRAT_FEATURE_COUNT) (see "Tree ensembles"). A
+ * model states the schema it was built for; loading one built for another
+ * schema is refused, so a model can never read features it was not trained
+ * on. Any thread. */
 uint64_t strat_feature_schema(void);
 
 /* ------------------------------------------------------------------------- */
@@ -328,6 +329,7 @@ struct strat_decide_stats {
 	uint64_t out_full;    /* polls that stopped on a full intent ring */
 	uint64_t last_seq;    /* seq of the last consumed event */
 	uint64_t swaps;       /* models picked up from strat_decide_swap */
+	uint64_t regime_switches; /* ensemble models: instrument regime changes */
 };
 
 struct strat_decide;
@@ -364,5 +366,279 @@ int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
 /* strat_decide_quiesced - true once no poll can still be using the model
  * that swap generation gen replaced. Any thread. */
 bool strat_decide_quiesced(struct strat_decide *s, uint64_t gen);
+
+/* ------------------------------------------------------------------------- */
+/* Ensemble and regime.
+ *
+ * A model file may instead hold an ensemble ("osprey-model ensemble v1"):
+ * several member models, each giving a vote in [-1, 1] (Q16) on the same
+ * feature vector, combined as their weighted mean V (weights from the
+ * members' validation performance, chosen by the tool that trained them).
+ * A per-instrument regime detector picks the agent profile that turns V into
+ * an intent:
+ *
+ *   regime    detected from                               default profile
+ *   volatile  realized volatility (STRAT_F_VOL_BPS) high   conservative
+ *   trending  |EMA cross| (STRAT_F_EMA_CROSS_BPS) high      aggressive
+ *   ranging   neither                                      contrarian
+ *
+ * Hysteresis: a regime is entered at its *_enter level and left only below
+ * its *_exit level, and a change takes effect only after the new regime has
+ * been indicated for `dwell` consecutive warm feature events, so the profile
+ * does not flap. Every instrument starts ranging.
+ *
+ * Decision: confidence C = |V|; an intent only when C >= max(min_confidence,
+ * the profile's min_confidence) (min_confidence default 0.6: below 60% the
+ * ensemble emits nothing); side = sign(V), reversed by an `invert` profile
+ * (contrarian: fade the members' call); qty and holding horizon (minimum
+ * feature events between intents of an instrument) from the profile; the
+ * intent's confidence field is C in 1e-4. Integer arithmetic throughout
+ * (tree members: XGBoost's float margin, then 2p - 1 rounded to Q16), so the
+ * same features give the same intent on every path.
+ *
+ * Member votes: linear: score / threshold (full conviction at the member's
+ * own threshold), clamped; tree (binary:logistic .otree): 2p - 1.
+ *
+ * File (keys in any order after the header; '#' comments):
+ *   osprey-model ensemble v1
+ *   min_confidence 0.6
+ *   id 3 | price opposite|join | cooldown_ns N | schema 0x...
+ *   regime vol_enter 3 vol_exit 2 trend_enter 6 trend_exit 4 dwell 100
+ *   profile conservative min_confidence 0.8 qty 50 hold 2000
+ *   profile contrarian min_confidence 0.7 qty 100 hold 500 invert
+ *   select ranging contrarian
+ *   member momentum weight 0.6 linear
+ *     features 13
+ *     weights ...            (a linear model's lines, without its header)
+ *     threshold 1.2
+ *   end
+ *   member trees weight 0.4 tree gbtree.otree   (relative to this file's folder)
+ * Errors name the file and line like the linear format's.
+ */
+#define STRAT_ENSEMBLE_MAX_MEMBERS 8
+
+enum strat_regime {
+	STRAT_REGIME_RANGING = 0,
+	STRAT_REGIME_TRENDING = 1,
+	STRAT_REGIME_VOLATILE = 2,
+	STRAT_REGIME_COUNT = 3,
+};
+
+enum strat_profile {
+	STRAT_PROFILE_CONSERVATIVE = 0,
+	STRAT_PROFILE_BALANCED = 1,
+	STRAT_PROFILE_AGGRESSIVE = 2,
+	STRAT_PROFILE_CONTRARIAN = 3,
+	STRAT_PROFILE_COUNT = 4,
+};
+
+struct strat_regime_cfg {
+	int32_t vol_enter, vol_exit;     /* Q16 bps per tick (STRAT_F_VOL_BPS) */
+	int32_t trend_enter, trend_exit; /* Q16 bps (|STRAT_F_EMA_CROSS_BPS|) */
+	uint32_t dwell;                  /* warm events a new regime must persist */
+};
+
+/* Per-instrument detector state (plain value; the decision stage keeps one per locate). */
+struct strat_regime_state {
+	uint8_t regime;   /* enum strat_regime in force */
+	uint8_t pending;  /* the regime being indicated */
+	uint32_t count;   /* consecutive warm events indicating pending */
+	uint32_t switches; /* regime changes so far */
+};
+
+struct strat_profile_cfg {
+	int32_t min_confidence; /* Q16; the ensemble's min_confidence is a floor under it */
+	uint32_t qty;
+	uint32_t hold_events;   /* minimum feature events of the instrument between intents */
+	bool invert;            /* trade against the ensemble's call */
+};
+
+struct strat_ensemble_cfg {
+	int32_t min_confidence;  /* Q16, default 0.6 */
+	enum strat_price_mode price;
+	uint64_t cooldown_ns;
+	uint8_t id;
+	uint64_t schema;         /* stated schema, 0: none */
+	struct strat_regime_cfg regime;
+	struct strat_profile_cfg profile[STRAT_PROFILE_COUNT];
+	enum strat_profile select[STRAT_REGIME_COUNT];
+};
+
+struct strat_ensemble;
+
+const char *strat_regime_name(enum strat_regime r);
+const char *strat_profile_name(enum strat_profile p);
+/* strat_ensemble_cfg_default - the defaults listed above (what a file overrides). */
+void strat_ensemble_cfg_default(struct strat_ensemble_cfg *c);
+/* strat_regime_step - the detector's next state after vector fv (pure: the
+ * caller stores it). Vectors that are not warm leave the state unchanged. */
+struct strat_regime_state strat_regime_step(const struct strat_regime_cfg *c,
+					    struct strat_regime_state s,
+					    const struct feature_vec *fv);
+/* strat_model_ensemble - the ensemble of an ensemble model, or NULL (linear). */
+const struct strat_ensemble *strat_model_ensemble(const struct strat_model *m);
+const struct strat_ensemble_cfg *strat_ensemble_cfg(const struct strat_ensemble *e);
+unsigned strat_ensemble_members(const struct strat_ensemble *e);
+/* strat_ensemble_vote - V in Q16 [-65536, 65536]; votes (may be NULL) gets each
+ * member's vote. Any thread (the ensemble is immutable). */
+int32_t strat_ensemble_vote(const struct strat_ensemble *e, const int32_t *f, int32_t *votes);
+
+/* ------------------------------------------------------------------------- */
+/* Tree ensembles: gradient-boosted trees and random forests trained by
+ * XGBoost, evaluated by us over the integer features.
+ *
+ * Features. A model reads f[0 .. nfeatures-1] of a feature_vec, the Q16
+ * integers the features stage produces; XGBoost was trained on (float)f.
+ * XGBoost sends a row left at a split when (float)x < cond. Rounding to float
+ * is monotone, so for every cond there is one integer split s with
+ *   x > s  <=>  !((float)x < cond)   for every int32 x in [INT32_MIN + 1, INT32_MAX],
+ * even where float cannot represent x (|x| > 2^24): s is found by bisection
+ * over the integers (strat_tree_quantize). The kernels first clamp INT32_MIN to
+ * INT32_MIN + 1, which XGBoost cannot tell apart ((float) of both is -2^31), so
+ * every int32 row takes exactly XGBoost's path: no clamping is needed before
+ * training. Missing values are not used (every feature is always present), so
+ * the trees' default_left is ignored.
+ *
+ * Layout and kernels. Each tree is padded to a complete tree of the ensemble's
+ * depth (at most STRAT_TREE_MAX_DEPTH) and walked without branches, i = 2i + 1
+ * + (x[feat[i]] > split[i]), depth steps. The SIMD kernels walk 8 (AVX2) or 16
+ * (AVX-512) trees per vector, four vectors level by level, with gathers and
+ * int32 compares; the scalar kernel interleaves 8 trees. All kernels select the
+ * same leaves. Leaf values are added in tree order in float onto the base
+ * margin, as XGBoost's CPU predictor does, so the margin is XGBoost's bit for
+ * bit (tests/strategy/test_trees.c checks every held-out row and leaf against
+ * XGBoost 1.7). binary:logistic: probability = 1 / (1 + expf(-margin)) (float);
+ * reg:squarederror: the margin itself. 100 trees of depth 6: about 0.4 us a row
+ * with AVX-512 (BENCHMARKS.md, "Models: tree ensembles").
+ *
+ * Our file (".otree", little-endian, strat_tree_save / strat_tree_load):
+ *   0  magic "OSPRTREE"        8  version (u32, 1)     12 header size (u32, 64)
+ *   16 kind (u32)              20 objective (u32)      24 ntrees (u32)
+ *   28 depth (u32)             32 nfeatures (u32)      36 num_parallel_tree (u32)
+ *   40 feature schema hash (u64)                       48 base_score (f32 bits)
+ *   52 base margin (f32 bits)  56 payload size (u64)
+ *   64 payload: per tree, 2^depth - 1 internal nodes {feature u32, split i32},
+ *      then 2^depth leaves {value f32 bits, XGBoost node id i32}
+ *   end: FNV-1a 64 of every byte before it (u64; any change of one byte changes it)
+ * The same model always serializes to the same bytes.
+ *
+ * Results: 0 or a count on success; -EINVAL bad argument or malformed JSON
+ * (err: "NAME: offset N: what" or "NAME: learner...trees[3].split_indices[5]:
+ * what"); -EBADMSG corrupt, truncated or inconsistent model file (err names the
+ * byte offset and field); -EPROTO the model's feature schema hash is not the
+ * one expected (err gives both); -ENOTSUP a model we do not evaluate
+ * (multi-class, dart, categorical splits, other objectives, too deep) or an ISA
+ * this CPU lacks; -ENOMEM; -errno from reading or writing a file.
+ *
+ * Threads: loading, saving and strat_tree_set_isa are setup calls. A loaded
+ * model is immutable, so any number of threads may predict with it at once;
+ * predictions allocate nothing and use a few hundred bytes of stack.
+ */
+#define STRAT_TREE_MAX_DEPTH 12
+#define STRAT_TREE_MAX_TREES 100000
+#define STRAT_TREE_MAX_NODES (1u << 24) /* padded nodes over all trees */
+
+enum strat_tree_kind {
+	STRAT_TREE_GBTREE = 1, /* boosted: num_parallel_tree == 1 */
+	STRAT_TREE_RF = 2,     /* random forest: num_parallel_tree > 1 */
+};
+
+enum strat_tree_objective {
+	STRAT_TREE_REG_SQUARED = 1,      /* reg:squarederror: prediction = margin */
+	STRAT_TREE_BINARY_LOGISTIC = 2,  /* binary:logistic: prediction = sigmoid(margin) */
+};
+
+enum strat_tree_isa {
+	STRAT_TREE_ISA_AUTO = 0,   /* the widest this CPU supports (the default at load) */
+	STRAT_TREE_ISA_SCALAR = 1,
+	STRAT_TREE_ISA_AVX2 = 2,
+	STRAT_TREE_ISA_AVX512 = 3, /* AVX-512F */
+};
+
+struct strat_tree_info {
+	enum strat_tree_kind kind;
+	enum strat_tree_objective objective;
+	uint32_t ntrees;
+	uint32_t depth;             /* padded depth: that of the deepest tree (0: all leaves) */
+	uint32_t nfeatures;         /* reads f[0 .. nfeatures-1]; <= FEATURE_MAX */
+	uint32_t num_parallel_tree; /* trees per boosting round (> 1: random forest) */
+	uint64_t schema_hash;       /* feature schema the model was trained for */
+	float base_score;           /* XGBoost's base_score (a probability for logistic) */
+	float base_margin;          /* the same in margin space */
+	enum strat_tree_isa isa;    /* kernel in use */
+};
+
+struct strat_tree_model;
+
+/* strat_feature_schema_hash - FNV-1a 64 of the names and order of features
+ * 0 .. n-1 (strat_feature_name), their Q16 scale and the schema version. A
+ * model records it at training; loaders refuse a model whose hash differs. */
+uint64_t strat_feature_schema_hash(unsigned nfeatures);
+
+/* strat_tree_quantize - the integer split s for XGBoost's float condition cond
+ * (not NaN): for every int32 x > INT32_MIN, x > s exactly when (float)x >= cond. */
+int32_t strat_tree_quantize(float cond);
+
+/*
+ * strat_tree_from_json - build a model from XGBoost's JSON model (save_model
+ * to ".json", or XGBoosterSaveModelToBuffer with format json; XGBoost 1.x):
+ * gbtree booster, objective binary:logistic or reg:squarederror, one target,
+ * numerical splits only. Leaf values are split_conditions of leaf nodes (what
+ * XGBoost's predictor adds); base_weights are not used. text need not be
+ * NUL-terminated; name is used in messages. schema_hash is recorded in the
+ * model (JSON carries none): pass strat_feature_schema_hash(n) of the features
+ * the model was trained on. nfeatures is the model's num_feature, which must be
+ * <= FEATURE_MAX. Setup; allocates; the caller owns *ret_model.
+ */
+int strat_tree_from_json(const char *name, const char *text, size_t len, uint64_t schema_hash,
+			 struct strat_tree_model **ret_model, char *err, size_t errlen);
+/* strat_tree_load_json - the same from a file. */
+int strat_tree_load_json(const char *path, uint64_t schema_hash, struct strat_tree_model **ret_model,
+			 char *err, size_t errlen);
+
+/*
+ * strat_tree_parse - a model from our file format in buf (len bytes; any
+ * alignment). expect_schema: the feature schema hash the caller computes with
+ * (-EPROTO if the model's differs); 0 accepts any. Every field, index, count
+ * and the checksum is checked before use. Setup; the caller owns *ret_model.
+ */
+int strat_tree_parse(const char *name, const void *buf, size_t len, uint64_t expect_schema,
+		     struct strat_tree_model **ret_model, char *err, size_t errlen);
+/* strat_tree_check_schema - 0 if the model was trained on features 0 ..
+ * nfeatures-1 of this build (nfeatures <= STRAT_FEATURE_COUNT and its schema
+ * hash is strat_feature_schema_hash(nfeatures)), so a model keeps loading when
+ * features are appended; else -EPROTO with both hashes in err. Any thread. */
+int strat_tree_check_schema(const struct strat_tree_model *m, char *err, size_t errlen);
+/* strat_tree_load - strat_tree_parse of a whole file. */
+int strat_tree_load(const char *path, uint64_t expect_schema, struct strat_tree_model **ret_model,
+		    char *err, size_t errlen);
+/* strat_tree_serialize - write the file image into buf. Returns its size; if
+ * len is smaller nothing is written (call with len 0 to learn the size). */
+size_t strat_tree_serialize(const struct strat_tree_model *m, void *buf, size_t len);
+/* strat_tree_save - write the file image to path (through path.tmp and a rename). */
+int strat_tree_save(const struct strat_tree_model *m, const char *path, char *err, size_t errlen);
+/* strat_tree_free - accepts NULL; returns NULL. No prediction may be running. */
+struct strat_tree_model *strat_tree_free(struct strat_tree_model *m);
+
+/* strat_tree_info - copy the model's description. Any thread. */
+void strat_tree_info(const struct strat_tree_model *m, struct strat_tree_info *ret);
+/* strat_tree_set_isa - choose the kernel (AUTO: the widest supported).
+ * -ENOTSUP if this CPU lacks it (the model keeps its kernel). Setup only. */
+int strat_tree_set_isa(struct strat_tree_model *m, enum strat_tree_isa isa);
+/* strat_tree_isa_name - "auto", "scalar", "avx2", "avx512", or "?". */
+const char *strat_tree_isa_name(enum strat_tree_isa isa);
+/* strat_tree_isa_parse - the inverse (-EINVAL for an unknown name). */
+int strat_tree_isa_parse(const char *name, enum strat_tree_isa *ret);
+
+/* strat_tree_margin - the margin for features f[0 .. nfeatures-1]: XGBoost's
+ * output_margin prediction (a float, returned exactly as a double). Any thread. */
+double strat_tree_margin(const struct strat_tree_model *m, const int32_t *f);
+/* strat_tree_predict - the prediction: sigmoid(margin) for binary:logistic
+ * (float arithmetic as XGBoost), the margin for reg:squarederror. Any thread. */
+double strat_tree_predict(const struct strat_tree_model *m, const int32_t *f);
+/* strat_tree_leaves - the XGBoost node id of the leaf each tree selects, in
+ * tree order (what XGBoost's pred_leaf returns). ret has room for n ids.
+ * Returns ntrees, or -ENOSPC if n < ntrees (nothing written). Any thread. */
+int strat_tree_leaves(const struct strat_tree_model *m, const int32_t *f, int32_t *ret, uint32_t n);
 
 #endif /* OSPREY_STRATEGY_H */

@@ -24,6 +24,7 @@ struct strat_decide {
 	struct order_intent wm; /* the pending watermark */
 	struct strat__pool pool;
 	struct cool *cool;
+	struct strat_regime_state *regime; /* per locate (65536): ensemble models' regimes */
 	struct strat_decide_stats st;
 
 	/* Hot swap (quiescent-state reclamation). The swapper stores the new
@@ -99,27 +100,74 @@ enum verdict {
  * Decide on one vector without changing any state, so a full intent ring can
  * leave the vector in place and the next poll decides it again identically.
  */
+/*
+ * An ensemble's decision: the regime (*rs, already stepped for this vector)
+ * picks the profile; the weighted vote must reach the profile's confidence.
+ */
+static enum verdict evaluate_ensemble(const struct strat_decide *s, const struct feature_vec *fv,
+				      const struct cool *c, const struct strat_regime_state *rs,
+				      uint8_t *side, uint32_t *qty, uint16_t *conf)
+{
+	const struct strat_ensemble *e = s->model->ens;
+	const struct strat_ensemble_cfg *cfg = strat_ensemble_cfg(e);
+	const struct strat_profile_cfg *pr = &cfg->profile[cfg->select[rs->regime]];
+	uint32_t hold = s->ov_events ? s->ov_events : pr->hold_events;
+	/* holding: nothing can be sent, so the members are not even asked (the
+	 * decision is the same; the tree members are the expensive part) */
+	if (c && c->events_since < hold)
+		return V_COOLDOWN;
+	int32_t v = strat_ensemble_vote(e, fv->f, NULL);
+	int32_t a = v < 0 ? -v : v;
+	int32_t need = pr->min_confidence > cfg->min_confidence ? pr->min_confidence
+								 : cfg->min_confidence;
+	if (a == 0 || a < need)
+		return V_QUIET;
+	bool up = (v > 0) != pr->invert;
+	*side = up ? 'B' : 'S';
+	*qty = pr->qty;
+	*conf = (uint16_t)(((int64_t)a * 10000 + FEATURE_ONE / 2) / FEATURE_ONE);
+	if (c) {
+		uint64_t dt = fv->ts_ns >= c->last_ts ? fv->ts_ns - c->last_ts : 0;
+		if (c->events_since < hold || dt < s->cooldown_ns)
+			return V_COOLDOWN;
+	} else if (s->pool.used == s->pool.cap) {
+		return V_POOL_FULL;
+	}
+	return V_FIRE;
+}
+
 static enum verdict evaluate(const struct strat_decide *s, const struct feature_vec *fv,
-			     const struct cool *c, struct order_intent *it)
+			     const struct cool *c, const struct strat_regime_state *rs,
+			     struct order_intent *it)
 {
 	const struct strat_model *m = s->model;
 	if (!fv->warm || fv->n < m->info.nfeatures)
 		return V_SKIP;
-	int64_t score = strat__score_q32(m, fv->f);
-	int64_t t = m->threshold_q32;
 	uint8_t side;
-	if (score > t)
-		side = 'B';
-	else if (score < -t)
-		side = 'S';
-	else
-		return V_QUIET;
-	if (c) {
-		uint64_t dt = fv->ts_ns >= c->last_ts ? fv->ts_ns - c->last_ts : 0;
-		if (c->events_since < s->cooldown_events || dt < s->cooldown_ns)
-			return V_COOLDOWN;
-	} else if (s->pool.used == s->pool.cap) {
-		return V_POOL_FULL;
+	uint32_t qty = m->info.qty;
+	uint16_t conf = 0;
+	if (m->ens) {
+		enum verdict v = evaluate_ensemble(s, fv, c, rs, &side, &qty, &conf);
+		if (v != V_FIRE)
+			return v;
+	} else {
+		int64_t score = strat__score_q32(m, fv->f);
+		int64_t t = m->threshold_q32;
+		if (score > t)
+			side = 'B';
+		else if (score < -t)
+			side = 'S';
+		else
+			return V_QUIET;
+		if (c) {
+			uint64_t dt = fv->ts_ns >= c->last_ts ? fv->ts_ns - c->last_ts : 0;
+			if (c->events_since < s->cooldown_events || dt < s->cooldown_ns)
+				return V_COOLDOWN;
+		} else if (s->pool.used == s->pool.cap) {
+			return V_POOL_FULL;
+		}
+		unsigned __int128 a = (unsigned __int128)(score < 0 ? -score : score);
+		conf = (uint16_t)(a * 10000 / (a + (unsigned __int128)t));
 	}
 	uint32_t px;
 	if (m->info.price == STRAT_PRICE_OPPOSITE)
@@ -131,9 +179,8 @@ static enum verdict evaluate(const struct strat_decide *s, const struct feature_
 	fill_marker(it, fv, INTENT_NEW, m->info.id);
 	it->side = side;
 	it->px = px;
-	it->qty = m->info.qty;
-	unsigned __int128 a = (unsigned __int128)(score < 0 ? -score : score);
-	it->confidence = (uint16_t)(a * 10000 / (a + (unsigned __int128)t));
+	it->qty = qty;
+	it->confidence = conf;
 	return V_FIRE;
 }
 
@@ -177,7 +224,13 @@ int strat_decide_poll(void *ctx)
 		}
 		uint32_t idx = s->pool.map[fv->locate];
 		struct cool *c = idx ? &s->cool[idx - 1] : NULL;
-		enum verdict v = evaluate(s, fv, c, &it);
+		/* the regime moves with every vector, whatever is decided; it is
+		 * stored only once the vector is consumed */
+		struct strat_regime_state rs = s->model->ens
+			? strat_regime_step(&strat_ensemble_cfg(s->model->ens)->regime,
+					    s->regime[fv->locate], fv)
+			: s->regime[fv->locate];
+		enum verdict v = evaluate(s, fv, c, &rs, &it);
 		if (v == V_FIRE && !push(s, &it))
 			break; /* evaluate() changed nothing: the vector stays for the next poll */
 		/* consumed: account for it */
@@ -200,6 +253,9 @@ int strat_decide_poll(void *ctx)
 		} else if (c) {
 			c->events_since++;
 		}
+		if (rs.switches != s->regime[fv->locate].switches)
+			s->st.regime_switches++;
+		s->regime[fv->locate] = rs;
 		last_emitted = v == V_FIRE;
 		last = fv;
 		s->st.last_seq = fv->seq;
@@ -264,6 +320,12 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	s->cool = core_alloc((size_t)maxi * sizeof(struct cool), CORE_CACHE_LINE);
 	if (!s->cool)
 		goto out_free_map;
+	s->regime = core_alloc(65536 * sizeof(struct strat_regime_state), CORE_CACHE_LINE);
+	if (!s->regime) {
+		core_free(s->cool);
+		goto out_free_map;
+	}
+	memset(s->regime, 0, 65536 * sizeof(struct strat_regime_state));
 	s->pool.cap = maxi;
 	s->in = cfg->in;
 	s->out = cfg->out;
@@ -291,6 +353,7 @@ struct strat_decide *strat_decide_destroy(struct strat_decide *s)
 {
 	if (!s)
 		return NULL;
+	core_free(s->regime);
 	core_free(s->cool);
 	core_free(s->pool.map);
 	core_free(s);

@@ -139,16 +139,6 @@ const char *strat_feature_name(unsigned i)
 
 uint64_t strat_feature_schema(void)
 {
-	/* FNV-1a 64 over "osprey-features q16 N;name;name;..." */
-	uint64_t h = 1469598103934665603ull;
-	char head[48];
-	int n = snprintf(head, sizeof(head), "osprey-features q16 %d;", STRAT_FEATURE_COUNT);
-	for (int i = 0; i < n; i++)
-		h = (h ^ (unsigned char)head[i]) * 1099511628211ull;
-	for (unsigned i = 0; i < STRAT_FEATURE_COUNT; i++) {
-		for (const char *c = feature_names[i]; *c; c++)
-			h = (h ^ (unsigned char)*c) * 1099511628211ull;
-		h = (h ^ ';') * 1099511628211ull;
-	}
-	return h;
+	/* the whole feature set; models using a prefix state strat_feature_schema_hash(n) */
+	return strat_feature_schema_hash(STRAT_FEATURE_COUNT);
 }

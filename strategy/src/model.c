@@ -13,7 +13,7 @@
  * Parse a decimal "[-+]digits[.digits]" into Q16, rounding half away from
  * zero, with integer arithmetic only. 0, or -EINVAL with *why set.
  */
-static int parse_q16(const char *tok, int64_t *ret, const char **why)
+int strat__parse_q16(const char *tok, int64_t *ret, const char **why)
 {
 	const char *p = tok;
 	bool neg = false;
@@ -239,7 +239,7 @@ static int parse_line(struct strat_model_info *info, unsigned *seen, char **tok,
 		}
 		for (unsigned i = 0; i < nargs; i++) {
 			const char *w = NULL;
-			if (parse_q16(arg[i], &q, &w) < 0 || q > WEIGHT_MAX || q < -WEIGHT_MAX) {
+			if (strat__parse_q16(arg[i], &q, &w) < 0 || q > WEIGHT_MAX || q < -WEIGHT_MAX) {
 				snprintf(whybuf, whylen, "weight %u '%.30s': %s", i, arg[i],
 					 w ? w : "out of range [-1024, 1024]");
 				*why = whybuf;
@@ -251,7 +251,7 @@ static int parse_line(struct strat_model_info *info, unsigned *seen, char **tok,
 	case K_BIAS:
 	case K_THRESHOLD: {
 		const char *w = NULL;
-		if (parse_q16(arg[0], &q, &w) < 0 || q > BIAS_MAX || q < -BIAS_MAX ||
+		if (strat__parse_q16(arg[0], &q, &w) < 0 || q > BIAS_MAX || q < -BIAS_MAX ||
 		    (bit == K_THRESHOLD && q <= 0)) {
 			snprintf(whybuf, whylen, "%s '%.30s': %s", tok[0], arg[0],
 				 w ? w : (bit == K_THRESHOLD ? "must be > 0 and <= 32767"
@@ -335,6 +335,61 @@ static int parse_line(struct strat_model_info *info, unsigned *seen, char **tok,
 	return -EINVAL;
 }
 
+/* Is the first non-blank, non-comment line "osprey-model ensemble ..."? */
+static bool is_ensemble(const char *text)
+{
+	const char *p = text;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p != '#')
+			break;
+		while (*p && *p != '\n')
+			p++;
+	}
+	static const char h[] = "osprey-model";
+	if (strncmp(p, h, sizeof(h) - 1))
+		return false;
+	p += sizeof(h) - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return !strncmp(p, "ensemble", 8);
+}
+
+static int ensemble_model(const char *name, const char *text, struct strat_model **ret_model,
+			  char *err, size_t errlen)
+{
+	struct strat_ensemble *ens;
+	int r = strat__ensemble_parse(name, text, &ens, err, errlen);
+	if (r < 0)
+		return r;
+	struct strat_model *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
+	char *copy = malloc(strlen(text) + 1);
+	if (!m || !copy) {
+		core_free(m);
+		free(copy);
+		strat__ensemble_free(ens);
+		strat__errf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memset(m, 0, sizeof(*m));
+	strcpy(copy, text);
+	const struct strat_ensemble_cfg *c = strat_ensemble_cfg(ens);
+	m->ens = ens;
+	m->text = copy;
+	m->info.nfeatures = strat__ensemble_nfeatures(ens);
+	m->info.threshold = c->min_confidence;
+	m->info.qty = c->profile[STRAT_PROFILE_BALANCED].qty;
+	m->info.price = c->price;
+	m->info.cooldown_events = 0; /* the profile's hold governs */
+	m->info.cooldown_ns = c->cooldown_ns;
+	m->info.id = c->id;
+	m->info.schema = c->schema;
+	m->threshold_q32 = (int64_t)c->min_confidence * FEATURE_ONE;
+	*ret_model = m;
+	return 0;
+}
+
 CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat_model **ret_model,
 				char *err, size_t errlen)
 {
@@ -344,6 +399,8 @@ CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat
 		strat__errf(err, errlen, "%s: NULL argument", name);
 		return -EINVAL;
 	}
+	if (is_ensemble(text))
+		return ensemble_model(name, text, ret_model, err, errlen);
 	struct strat_model_info info = {
 		.qty = 100,
 		.price = STRAT_PRICE_OPPOSITE,
@@ -473,6 +530,10 @@ out_close:
 
 struct strat_model *strat_model_free(struct strat_model *m)
 {
+	if (m) {
+		strat__ensemble_free(m->ens);
+		free(m->text);
+	}
 	core_free(m);
 	return NULL;
 }
@@ -482,8 +543,15 @@ void strat_model_info(const struct strat_model *m, struct strat_model_info *ret)
 	*ret = m->info;
 }
 
+const struct strat_ensemble *strat_model_ensemble(const struct strat_model *m)
+{
+	return m->ens;
+}
+
 int64_t strat_model_score(const struct strat_model *m, const int32_t *f)
 {
+	if (m->ens)
+		return strat_ensemble_vote(m->ens, f, NULL);
 	return strat__div_round(strat__score_q32(m, f), FEATURE_ONE);
 }
 
@@ -504,6 +572,13 @@ static int fmt_q16(char *buf, size_t len, int64_t v)
 
 int strat_model_format(const struct strat_model *m, char *buf, size_t len)
 {
+	if (m->text) { /* an ensemble: its source, as parsed */
+		size_t n = strlen(m->text);
+		if (n >= len)
+			return -ENOSPC;
+		memcpy(buf, m->text, n + 1);
+		return (int)n;
+	}
 	const struct strat_model_info *in = &m->info;
 	char num[48];
 	size_t off = 0;

@@ -15,7 +15,18 @@ struct strat_model {
 	struct strat_model_info info;
 	int64_t threshold_q32; /* threshold << 16 */
 	int64_t bias_q32;      /* bias << 16 */
+	struct strat_ensemble *ens; /* an ensemble model (info then summarizes it); NULL: linear */
+	char *text;                 /* an ensemble's source text (strat_model_format) */
 };
+
+/* model.c: a decimal "[-+]digits[.digits]" into Q16, rounding half away from
+ * zero, integer arithmetic only. 0, or -EINVAL with *why set. */
+int strat__parse_q16(const char *tok, int64_t *ret, const char **why);
+/* ensemble.c */
+int strat__ensemble_parse(const char *name, const char *text, struct strat_ensemble **ret,
+			  char *err, size_t errlen);
+void strat__ensemble_free(struct strat_ensemble *e);
+uint32_t strat__ensemble_nfeatures(const struct strat_ensemble *e);
 
 /* Q32 score: bias << 16 + sum w_i * f_i. |w| <= 2^26, |f| < 2^31, n <= 22: no overflow. */
 static inline int64_t strat__score_q32(const struct strat_model *m, const int32_t *f)

@@ -31,7 +31,14 @@ run() { # name, extra feeds keys, osprey-gen options...
 	"$B/tools/osprey-replay" --config "$dir/$name.ini" --json >"$dir/$name.json" \
 		2>"$dir/$name.err" &
 	eng=$!
-	sleep 0.3
+	# publish only once the engine's socket is bound (/proc/net/udp lists it)
+	hex=$(printf '%04X' $port)
+	i=0
+	while ! grep -q "0100007F:$hex " /proc/net/udp; do
+		i=$((i + 1)); [ $i -lt 200 ] || fail "$name: engine never bound 127.0.0.1:$port"
+		kill -0 $eng 2>/dev/null || fail "$name: engine exited early"
+		sleep 0.05
+	done
 	"$B/tools/osprey-gen" --mold 127.0.0.1:$port --serve 127.0.0.1:$((port + 1)) \
 		--input "$dir/s.itch" --rate 20000 --linger-ms 700 "$@" >"$dir/$name.gen.err" 2>&1 ||
 		fail "$name: publisher failed"

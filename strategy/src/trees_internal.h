@@ -1,0 +1,55 @@
+/* trees_internal.h - private to the strategy library: the tree-ensemble layout
+ * shared by trees.c (load, save, scalar kernel) and trees_simd.c (AVX2 and
+ * AVX-512 kernels). */
+#ifndef OSPREY_TREES_INTERNAL_H
+#define OSPREY_TREES_INTERNAL_H
+
+#include "strategy.h"
+
+#define TREES_LANES 16 /* trees are padded to a multiple of this (AVX-512 width) */
+#define TREES_XPAD 32  /* the clamped row handed to kernels has this many int32 (zeros past nfeatures) */
+
+static_assert(FEATURE_MAX <= TREES_XPAD, "a row fits two AVX-512 registers");
+
+/*
+ * Every tree is stored as a complete binary tree of depth D (the deepest tree
+ * of the ensemble), in heap order: internal node i has children 2i+1 and 2i+2;
+ * nodes 0 .. ni-1 (ni = 2^D - 1) are internal, the 2^D leaves follow. A leaf of
+ * the XGBoost tree above depth D becomes a chain of pass-through nodes (feature
+ * 0, split INT32_MAX: always left) whose every descendant leaf holds its value.
+ *
+ * Decision: go right iff x > split, x the feature clamped to
+ * [INT32_MIN + 1, INT32_MAX] (see strat_tree_quantize in strategy.h). So a
+ * traversal is D steps of i = 2i + 1 + (x[feat[i]] > split[i]) with no branch.
+ *
+ * The arrays are tree-major: tree t's internal nodes are feat[t * ni ...],
+ * split[t * ni ...]; its leaves leaf[t * nl ...], leaf_id[t * nl ...].
+ * Trees ntrees .. ntrees_pad - 1 are padding (always left, leaf 0, id 0), so
+ * the SIMD kernels run whole vectors; they are never summed.
+ */
+struct strat_tree_model {
+	struct strat_tree_info info;
+	uint32_t ntrees_pad;
+	uint32_t ni;      /* internal nodes per tree: 2^D - 1 */
+	uint32_t nl;      /* leaves per tree: 2^D */
+	enum strat_tree_isa isa; /* the kernel in use (never AUTO) */
+	int32_t *feat;    /* ntrees_pad * ni feature indices (< nfeatures) */
+	int32_t *split;   /* ntrees_pad * ni quantized splits */
+	float *leaf;      /* ntrees_pad * nl leaf values */
+	int32_t *leaf_id; /* ntrees_pad * nl XGBoost node ids */
+	uint64_t *node;   /* ntrees_pad * ni: split (low 32 bits) | feat << 32: one 64-bit
+			   * gather element per node for the SIMD kernels (half the
+			   * elements of gathering feat and split; measured faster on
+			   * this EPYC). The scalar kernel reads feat/split (faster there). */
+	float base_margin; /* base score in margin space (float, as XGBoost) */
+};
+
+/* Kernels: write the leaf slot (0 .. nl-1) of every tree 0 .. ntrees_pad-1
+ * for the clamped row x (TREES_XPAD values, 64-byte aligned). m may be a view
+ * of a chunk of trees (feat/split offset, ntrees_pad the chunk length). */
+void trees__slots_scalar(const struct strat_tree_model *m, const int32_t *x, uint32_t *ret_slot);
+void trees__slots_avx2(const struct strat_tree_model *m, const int32_t *x, uint32_t *ret_slot);
+void trees__slots_avx512(const struct strat_tree_model *m, const int32_t *x, uint32_t *ret_slot);
+bool trees__cpu_has(enum strat_tree_isa isa);
+
+#endif

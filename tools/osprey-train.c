@@ -1,0 +1,863 @@
+/* osprey-train - train a tree ensemble on the engine's own features.
+ *
+ *   osprey-train --kind gbtree|rf (--itch FILE | --csv BARS.csv) [--horizon N] [--seed S]
+ *                [--trees N] [--depth D] [--eta X] [--tree-method hist|exact] [--threads N]
+ *                [--walk-forward K] -o MODEL.otree [--json-out MODEL.json]
+ *                [--features-out FILE.csv]
+ *
+ * Features: the capture goes through the feeds stage and the features stage
+ * over rings, exactly as in the engine (the same code, in batch). Every warm
+ * feature vector is a row (f[0 .. STRAT_FEATURE_COUNT-1], Q16 integers).
+ * --csv takes OHLCV bars instead (a header row; the close is the "Close"
+ * column, or the last column when there is none, e.g. "Time,USDCHF"; "Open"
+ * and "Volume" are used when present). Each bar becomes one md_event fed to the
+ * same features stage: a trade of the bar's volume (1 without volume) at the
+ * close, buyer-initiated when the close is above the open (or the previous
+ * close), with a one-sided-free book bid = ask = close (so the spread,
+ * imbalance and microprice features are 0 and the price features see the
+ * closes); ts_ns and seq are the bar's 1-based index.
+ * Label: the sign of the change of the mid (bid + ask) over the next N feature
+ * vectors of the same instrument (default 50); rows with no change or with
+ * fewer than N later vectors are dropped.
+ * Split by time, never shuffled: the first 60% of labelled rows train, the next
+ * 20% validate, the last 20% test. A row whose label looks past the start of
+ * the next part is purged, so no label leaks across a boundary.
+ * Training: XGBoost's C API, binary:logistic, nthread 1 by default and the
+ * given seed, so the same arguments give the same model file bit for bit.
+ * --kind gbtree: --trees boosting rounds (default 100) with learning rate --eta
+ * (0.1); --kind rf: one round of --trees parallel trees (XGBoost's random
+ * forest: subsample 0.8, colsample_bynode 0.8, learning rate 1).
+ * Report: accuracy, AUC and log loss on validation and test, next to two
+ * baselines (the training set's majority class; momentum: the sign of the
+ * 8-tick return), and whether the model beats them. The model goes through
+ * XGBoost's JSON, is imported by our loader, checked to select XGBoost's leaves
+ * and margins on every test row, and written in our format (-o).
+ * --walk-forward K: also K expanding-window folds over the labelled rows (cut
+ * into K + 1 time blocks; fold i trains on blocks 0 .. i-1, purged, and tests
+ * on block i), each next to its baselines, and their mean.
+ * --features-out writes the test rows as a CSV that osprey-model predict reads.
+ * Exit 0, 1 on failure, 2 on usage. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <xgboost/c_api.h>
+
+#include "feeds.h"
+#include "strategy.h"
+
+#define NF STRAT_FEATURE_COUNT
+
+struct row {
+	int32_t f[NF];
+	int64_t mid2;
+	uint64_t ts_ns;
+	uint16_t locate;
+};
+
+struct opts {
+	const char *kind, *itch, *csv, *out, *json_out, *features_out, *tree_method;
+	long horizon, trees, depth, threads, walk;
+	unsigned long long seed;
+	double eta;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: osprey-train --kind gbtree|rf (--itch FILE | --csv BARS.csv) [--horizon N]\n"
+		   "                    [--seed S] [--trees N] [--depth D] [--eta X]\n"
+		   "                    [--tree-method hist|exact] [--threads N]\n"
+		   "                    [--walk-forward K] -o MODEL.otree [--json-out MODEL.json] [--features-out F.csv]\n"
+		   "  --kind         gbtree (boosted) or rf (random forest)\n"
+		   "  --itch FILE    capture (ITCH day file or MoldUDP64 pcap) to build features from\n"
+		   "  --csv FILE     or OHLCV bars (header row; Close or last column; Open, Volume)\n"
+		   "  --horizon N    label: sign of the mid change over the next N vectors (50)\n"
+		   "  --seed S       XGBoost seed (default 1)\n"
+		   "  --trees N      boosting rounds (gbtree) or forest size (rf) (default 100)\n"
+		   "  --depth D      max tree depth, 1..%d (default 6)\n"
+		   "  --eta X        gbtree learning rate (default 0.1)\n"
+		   "  --tree-method  hist (default) or exact\n"
+		   "  --threads N    XGBoost threads (default 1: reproducible)\n"
+		   "  --walk-forward K  also evaluate K expanding-window folds (default 0: none)\n"
+		   "  -o FILE        our model file (.otree)\n"
+		   "  --json-out F   XGBoost's JSON model as well\n"
+		   "  --features-out F  the test rows as CSV (features, then the label)\n",
+		STRAT_TREE_MAX_DEPTH);
+}
+
+#define XGB(call)                                                                     \
+	do {                                                                          \
+		if ((call) != 0) {                                                    \
+			fprintf(stderr, "osprey-train: %s: %s\n", #call, XGBGetLastError()); \
+			goto fail;                                                    \
+		}                                                                     \
+	} while (0)
+
+/* ------------------------------------------------------------------------- */
+/* Features through the engine's stages */
+
+/* OHLCV bars -> md_events (see the header comment). */
+static int read_bars(const char *path, struct md_event **ret, size_t *ret_n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "osprey-train: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char line[4096];
+	int ccol = -1, ocol = -1, vcol = -1, ncol = 0, rc = -1;
+	size_t cap = 1024, n = 0;
+	unsigned long ln = 1;
+	struct md_event *ev = malloc(cap * sizeof(*ev));
+	if (!ev || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "osprey-train: %s: empty file or out of memory\n", path);
+		goto out;
+	}
+	for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n"), ncol++) {
+		if (!strcasecmp(tok, "close"))
+			ccol = ncol;
+		else if (!strcasecmp(tok, "open"))
+			ocol = ncol;
+		else if (!strcasecmp(tok, "volume"))
+			vcol = ncol;
+	}
+	if (ccol < 0)
+		ccol = ncol - 1;
+	if (ncol < 2) {
+		fprintf(stderr, "osprey-train: %s:1: want a header with at least 2 columns\n", path);
+		goto out;
+	}
+	int64_t prev = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		double v[64] = { 0 };
+		int k = 0;
+		char *p = line;
+		for (; k < ncol && k < 64; k++) {
+			char *end = p;
+			if (k == ccol || k == ocol || k == vcol) {
+				v[k] = strtod(p, &end);
+				if (end == p || !(v[k] >= 0 && v[k] < 4e9)) {
+					fprintf(stderr, "osprey-train: %s:%lu: column %d: want a number "
+						"in [0, 4e9)\n", path, ln, k + 1);
+					goto out;
+				}
+			}
+			p = strchr(end, ',');
+			if (!p)
+				break;
+			p++;
+		}
+		if (k + 1 < ncol && k < 63) {
+			fprintf(stderr, "osprey-train: %s:%lu: %d columns, want %d\n", path, ln, k + 1,
+				ncol);
+			goto out;
+		}
+		int64_t close = llround(v[ccol] * 10000), open = ocol >= 0 ? llround(v[ocol] * 10000) : prev;
+		if (close <= 0 || close > UINT32_MAX) {
+			fprintf(stderr, "osprey-train: %s:%lu: close out of range\n", path, ln);
+			goto out;
+		}
+		if (n + 2 > cap) {
+			cap *= 2;
+			struct md_event *ne = realloc(ev, cap * sizeof(*ev));
+			if (!ne) {
+				fprintf(stderr, "osprey-train: out of memory\n");
+				goto out;
+			}
+			ev = ne;
+		}
+		double vol = vcol >= 0 ? v[vcol] : 1;
+		struct md_event *e = &ev[n++];
+		memset(e, 0, sizeof(*e));
+		e->ts_ns = e->seq = n;
+		e->kind = MD_TRADE;
+		e->side = close > open ? 'S' : 'B';
+		e->qty = vol < 1 ? 1 : vol > UINT32_MAX ? UINT32_MAX : (uint32_t)vol;
+		e->px = e->bid_px = e->ask_px = (uint32_t)close;
+		e->bid_qty = e->ask_qty = 1;
+		e->locate = 1;
+		prev = close;
+	}
+	if (n == 0) {
+		fprintf(stderr, "osprey-train: %s: no bars\n", path);
+		goto out;
+	}
+	memset(&ev[n], 0, sizeof(ev[n]));
+	ev[n].kind = MD_EOS;
+	ev[n].seq = ev[n].ts_ns = n + 1;
+	n++;
+	*ret = ev;
+	*ret_n = n;
+	ev = NULL;
+	rc = 0;
+out:
+	free(ev);
+	fclose(f);
+	return rc;
+}
+
+static int build_rows(const char *path, const struct md_event *bars, size_t nbars, struct row **ret,
+		      size_t *ret_n)
+{
+	const char *paths[1] = { path };
+	struct core_ring *md = core_ring_create("md", 4096, sizeof(struct md_event));
+	struct core_ring *fv = core_ring_create("fv", 4096, sizeof(struct feature_vec));
+	char err[512];
+	struct feeds_stage *fs = NULL;
+	struct strat_features *sf = NULL;
+	size_t cap = 1 << 16, n = 0;
+	struct row *rows = malloc(cap * sizeof(*rows));
+	int rc = 1;
+	if (!md || !fv || !rows) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		goto out;
+	}
+	struct feeds_stage_cfg fc = { .paths = paths, .npaths = 1, .out = { md }, .nout = 1 };
+	if (!bars && feeds_stage_create(&fc, &fs, err, sizeof(err))) {
+		fprintf(stderr, "osprey-train: %s\n", err);
+		goto out;
+	}
+	struct strat_features_cfg sc = { .in = md, .out = fv };
+	if (strat_features_create(&sc, &sf, err, sizeof(err))) {
+		fprintf(stderr, "osprey-train: %s\n", err);
+		goto out;
+	}
+	bool feof_ = false, done = false;
+	size_t fed = 0;
+	while (!done) {
+		if (bars) {
+			while (fed < nbars && core_ring_push(md, &bars[fed]) == 0)
+				fed++;
+		} else if (!feof_) {
+			int r = feeds_stage_poll(fs);
+			if (r < 0) {
+				fprintf(stderr, "osprey-train: %s: %s\n", path, strerror(-r));
+				goto out;
+			}
+			feof_ = r == CORE_EOF;
+		}
+		strat_features_poll(sf);
+		struct feature_vec v;
+		while (core_ring_pop(fv, &v) == 0) {
+			if (v.kind == MD_EOS) {
+				done = true;
+				break;
+			}
+			if (!v.warm || v.n < NF)
+				continue;
+			if (n == cap) {
+				cap *= 2;
+				struct row *nr = realloc(rows, cap * sizeof(*rows));
+				if (!nr) {
+					fprintf(stderr, "osprey-train: out of memory\n");
+					goto out;
+				}
+				rows = nr;
+			}
+			memcpy(rows[n].f, v.f, sizeof(rows[n].f));
+			rows[n].mid2 = (int64_t)v.bid_px + v.ask_px;
+			rows[n].ts_ns = v.ts_ns;
+			rows[n].locate = v.locate;
+			n++;
+		}
+	}
+	*ret = rows;
+	*ret_n = n;
+	rows = NULL;
+	rc = 0;
+out:
+	free(rows);
+	strat_features_destroy(sf);
+	feeds_stage_destroy(fs);
+	core_ring_destroy(md);
+	core_ring_destroy(fv);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Metrics */
+
+struct scored {
+	double s;
+	float y;
+};
+
+static int cmp_scored(const void *a, const void *b)
+{
+	double x = ((const struct scored *)a)->s, y = ((const struct scored *)b)->s;
+	return x < y ? -1 : x > y;
+}
+
+/* AUC by ranks (Mann-Whitney), ties sharing their mean rank. */
+static double auc(const double *score, const float *y, size_t n)
+{
+	struct scored *v = malloc(n * sizeof(*v));
+	if (!v)
+		return NAN;
+	size_t pos = 0;
+	for (size_t i = 0; i < n; i++) {
+		v[i].s = score[i];
+		v[i].y = y[i];
+		pos += y[i] > 0.5f;
+	}
+	qsort(v, n, sizeof(*v), cmp_scored);
+	double rsum = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && v[j].s == v[i].s)
+			j++;
+		double rank = (double)(i + j + 1) / 2.0; /* ranks i+1 .. j */
+		for (size_t k = i; k < j; k++)
+			if (v[k].y > 0.5f)
+				rsum += rank;
+		i = j;
+	}
+	free(v);
+	size_t neg = n - pos;
+	if (!pos || !neg)
+		return NAN;
+	return (rsum - (double)pos * (double)(pos + 1) / 2.0) / ((double)pos * (double)neg);
+}
+
+struct metrics {
+	double acc, auc, logloss;
+};
+
+static struct metrics eval_prob(const double *p, const float *y, size_t n)
+{
+	struct metrics m = { 0, 0, 0 };
+	for (size_t i = 0; i < n; i++) {
+		double q = p[i] < 1e-15 ? 1e-15 : p[i] > 1 - 1e-15 ? 1 - 1e-15 : p[i];
+		m.acc += (p[i] >= 0.5) == (y[i] > 0.5f);
+		m.logloss -= y[i] > 0.5f ? log(q) : log(1 - q);
+	}
+	m.acc /= (double)n;
+	m.logloss /= (double)n;
+	m.auc = auc(p, y, n);
+	return m;
+}
+
+static void print_metrics(const char *part, const char *who, struct metrics m, bool has_ll)
+{
+	printf("  %-10s %-24s accuracy %.4f  AUC %.4f  log loss ", part, who, m.acc, m.auc);
+	if (has_ll)
+		printf("%.4f\n", m.logloss);
+	else
+		printf("   -\n");
+}
+
+/* Train on n rows of xf (NF floats each) with labels y; the caller frees both handles. */
+static int train_booster(const struct opts *o, const float *xf, const float *y, size_t n,
+			 DMatrixHandle *ret_d, BoosterHandle *ret_b)
+{
+	DMatrixHandle d = NULL;
+	BoosterHandle b = NULL;
+	char buf[64];
+	XGB(XGDMatrixCreateFromMat(xf, n, NF, NAN, &d));
+	XGB(XGDMatrixSetFloatInfo(d, "label", y, n));
+	XGB(XGBoosterCreate(&d, 1, &b));
+	XGB(XGBoosterSetParam(b, "objective", "binary:logistic"));
+	XGB(XGBoosterSetParam(b, "tree_method", o->tree_method));
+	snprintf(buf, sizeof(buf), "%ld", o->depth);
+	XGB(XGBoosterSetParam(b, "max_depth", buf));
+	snprintf(buf, sizeof(buf), "%ld", o->threads);
+	XGB(XGBoosterSetParam(b, "nthread", buf));
+	snprintf(buf, sizeof(buf), "%llu", o->seed);
+	XGB(XGBoosterSetParam(b, "seed", buf));
+	int rounds;
+	if (!strcmp(o->kind, "rf")) {
+		snprintf(buf, sizeof(buf), "%ld", o->trees);
+		XGB(XGBoosterSetParam(b, "num_parallel_tree", buf));
+		XGB(XGBoosterSetParam(b, "subsample", "0.8"));
+		XGB(XGBoosterSetParam(b, "colsample_bynode", "0.8"));
+		XGB(XGBoosterSetParam(b, "learning_rate", "1"));
+		rounds = 1;
+	} else {
+		snprintf(buf, sizeof(buf), "%.17g", o->eta);
+		XGB(XGBoosterSetParam(b, "learning_rate", buf));
+		rounds = (int)o->trees;
+	}
+	for (int it = 0; it < rounds; it++)
+		XGB(XGBoosterUpdateOneIter(b, it, d));
+	*ret_d = d;
+	*ret_b = b;
+	return 0;
+fail:
+	if (b)
+		XGBoosterFree(b);
+	if (d)
+		XGDMatrixFree(d);
+	return -1;
+}
+
+/*
+ * Walk-forward: the labelled rows cut into K + 1 equal time blocks; fold i
+ * trains on blocks 0 .. i-1 (purged of labels reaching block i) and tests on
+ * block i, with our imported model, next to the majority and momentum
+ * baselines of that fold.
+ */
+static int walk_forward(const struct opts *o, const struct row *rows, const size_t *lab,
+			const size_t *future, const float *y, size_t nlab)
+{
+	size_t seg = nlab / ((size_t)o->walk + 1);
+	float *xf = malloc(nlab * NF * sizeof(float)), *ty = malloc(nlab * sizeof(float));
+	double *p = malloc(nlab * sizeof(double)), *mom = malloc(nlab * sizeof(double));
+	double sum[3][3] = { { 0 } }; /* model, majority, momentum x acc, auc, logloss */
+	int rc = -1, beaten = 0;
+	if (!xf || !ty || !p || !mom) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		goto out;
+	}
+	printf("  walk-forward, %ld folds of %zu rows (train on all earlier rows, test on the next "
+	       "block):\n", o->walk, seg);
+	for (long f = 1; f <= o->walk; f++) {
+		size_t start = (size_t)f * seg, end = f == o->walk ? nlab : start + seg, n = 0, up = 0;
+		for (size_t k = 0; k < start; k++) {
+			if (future[lab[k]] >= lab[start])
+				continue; /* its label looks into the test block */
+			for (int j = 0; j < NF; j++)
+				xf[n * NF + (size_t)j] = (float)rows[lab[k]].f[j];
+			ty[n] = y[k];
+			up += y[k] > 0.5f;
+			n++;
+		}
+		if (n < 10 || !up || up == n) {
+			printf("    fold %ld: too few training rows of both classes, skipped\n", f);
+			continue;
+		}
+		DMatrixHandle d;
+		BoosterHandle b;
+		if (train_booster(o, xf, ty, n, &d, &b))
+			goto out;
+		bst_ulong jlen;
+		const char *js;
+		struct strat_tree_model *m = NULL;
+		char err[512];
+		int r = XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &jlen, &js);
+		if (r == 0)
+			r = strat_tree_from_json("fold", js, jlen, 0, &m, err, sizeof(err));
+		XGBoosterFree(b);
+		XGDMatrixFree(d);
+		if (r) {
+			fprintf(stderr, "osprey-train: fold %ld: %s\n", f, r == -1 ? XGBGetLastError() : err);
+			goto out;
+		}
+		double prior = (double)up / (double)n;
+		size_t nt = end - start;
+		for (size_t k = 0; k < nt; k++) {
+			const int32_t *x = rows[lab[start + k]].f;
+			p[k] = strat_tree_predict(m, x);
+			mom[k] = x[STRAT_F_RET8_BPS];
+		}
+		strat_tree_free(m);
+		struct metrics mm = eval_prob(p, y + start, nt);
+		for (size_t k = 0; k < nt; k++)
+			p[k] = prior;
+		struct metrics mb = eval_prob(p, y + start, nt);
+		struct metrics mo = { 0, auc(mom, y + start, nt), 0 };
+		for (size_t k = 0; k < nt; k++)
+			mo.acc += (mom[k] > 0 || (mom[k] == 0 && prior >= 0.5)) == (y[start + k] > 0.5f);
+		mo.acc /= (double)nt;
+		bool beats = mm.acc > mb.acc && mm.acc > mo.acc && mm.logloss < mb.logloss &&
+			     mm.auc > mo.auc;
+		beaten += beats;
+		printf("    fold %ld: train %zu, test %zu: model acc %.4f AUC %.4f logloss %.4f | "
+		       "majority acc %.4f logloss %.4f | momentum acc %.4f AUC %.4f%s\n", f, n, nt,
+		       mm.acc, mm.auc, mm.logloss, mb.acc, mb.logloss, mo.acc, mo.auc,
+		       beats ? "" : "  (does not beat)");
+		double v[3][3] = { { mm.acc, mm.auc, mm.logloss }, { mb.acc, mb.auc, mb.logloss },
+				   { mo.acc, mo.auc, 0 } };
+		for (int a = 0; a < 3; a++)
+			for (int c = 0; c < 3; c++)
+				sum[a][c] += v[a][c] / (double)o->walk;
+	}
+	printf("    mean: model acc %.4f AUC %.4f logloss %.4f | majority acc %.4f logloss %.4f | "
+	       "momentum acc %.4f AUC %.4f; the model beats both in %d of %ld folds\n", sum[0][0],
+	       sum[0][1], sum[0][2], sum[1][0], sum[1][2], sum[2][0], sum[2][1], beaten, o->walk);
+	rc = 0;
+out:
+	free(xf);
+	free(ty);
+	free(p);
+	free(mom);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *ret)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi) {
+		fprintf(stderr, "osprey-train: %s: '%s' is not an integer in %ld..%ld\n", opt, s, lo, hi);
+		return -1;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	*o = (struct opts){ .horizon = 50, .trees = 100, .depth = 6, .threads = 1, .seed = 1,
+			    .eta = 0.1, .tree_method = "hist" };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "osprey-train: %s: missing value\n", a);
+			return -1;
+		}
+		const char *v = argv[++i];
+		if (!strcmp(a, "--kind"))
+			o->kind = v;
+		else if (!strcmp(a, "--itch"))
+			o->itch = v;
+		else if (!strcmp(a, "--csv"))
+			o->csv = v;
+		else if (!strcmp(a, "-o"))
+			o->out = v;
+		else if (!strcmp(a, "--json-out"))
+			o->json_out = v;
+		else if (!strcmp(a, "--features-out"))
+			o->features_out = v;
+		else if (!strcmp(a, "--tree-method"))
+			o->tree_method = v;
+		else if (!strcmp(a, "--horizon")) {
+			if (parse_long(a, v, 1, 1000000, &o->horizon))
+				return -1;
+		} else if (!strcmp(a, "--trees")) {
+			if (parse_long(a, v, 1, 10000, &o->trees))
+				return -1;
+		} else if (!strcmp(a, "--depth")) {
+			if (parse_long(a, v, 1, STRAT_TREE_MAX_DEPTH, &o->depth))
+				return -1;
+		} else if (!strcmp(a, "--walk-forward")) {
+			if (parse_long(a, v, 0, 20, &o->walk))
+				return -1;
+		} else if (!strcmp(a, "--threads")) {
+			if (parse_long(a, v, 1, 256, &o->threads))
+				return -1;
+		} else if (!strcmp(a, "--seed")) {
+			char *end;
+			errno = 0;
+			o->seed = strtoull(v, &end, 10);
+			if (errno || *end || o->seed > 0x7fffffffu) {
+				fprintf(stderr, "osprey-train: --seed: '%s' is not in 0..2^31-1\n", v);
+				return -1;
+			}
+		} else if (!strcmp(a, "--eta")) {
+			char *end;
+			o->eta = strtod(v, &end);
+			if (*end || !(o->eta > 0 && o->eta <= 1)) {
+				fprintf(stderr, "osprey-train: --eta: '%s' is not in (0, 1]\n", v);
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "osprey-train: unknown option %s\n", a);
+			return -1;
+		}
+	}
+	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf"))) {
+		fprintf(stderr, "osprey-train: --kind gbtree or rf is required\n");
+		return -1;
+	}
+	if (!o->itch == !o->csv || !o->out) {
+		fprintf(stderr, "osprey-train: one of --itch or --csv, and -o, are required\n");
+		return -1;
+	}
+	if (strcmp(o->tree_method, "hist") && strcmp(o->tree_method, "exact")) {
+		fprintf(stderr, "osprey-train: --tree-method: hist or exact\n");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	if (parse_args(argc, argv, &o)) {
+		usage(stderr);
+		return 2;
+	}
+	if (core_clock_init(0) < 0) {
+		fprintf(stderr, "osprey-train: clock init failed\n");
+		return 1;
+	}
+	struct row *rows = NULL;
+	size_t nrows = 0;
+	struct md_event *bars = NULL;
+	size_t nbars = 0;
+	if (o.csv && read_bars(o.csv, &bars, &nbars))
+		return 1;
+	int br = build_rows(o.csv ? o.csv : o.itch, bars, nbars, &rows, &nrows);
+	free(bars);
+	if (br)
+		return 1;
+
+	/* labels: the H-th later vector of the same instrument, found through a
+	 * counting sort of row indices by locate (stable: time order kept) */
+	int rc = 1;
+	size_t *order = malloc(nrows * sizeof(size_t));
+	size_t *future = malloc(nrows * sizeof(size_t)); /* row index the label looks at, or SIZE_MAX */
+	size_t *start = calloc(65537, sizeof(size_t));
+	size_t *lab = malloc(nrows * sizeof(size_t));   /* labelled rows, time order */
+	float *y = malloc(nrows * sizeof(float));
+	float *xf = NULL;
+	double *p = NULL, *mom = NULL, *base = NULL;
+	BoosterHandle b = NULL;
+	DMatrixHandle dtrain = NULL, dtest = NULL;
+	struct strat_tree_model *m = NULL, *m2 = NULL;
+	unsigned char *img1 = NULL, *img2 = NULL;
+	size_t *part[3] = { NULL, NULL, NULL };
+	float *py[3] = { NULL, NULL, NULL };
+	if (!order || !future || !start || !lab || !y) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		goto fail;
+	}
+	for (size_t i = 0; i < nrows; i++)
+		start[rows[i].locate + 1]++;
+	for (size_t k = 1; k <= 65536; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < nrows; i++)
+		order[start[rows[i].locate]++] = i;
+	/* start[k] is now the end of locate k's run: walk each run */
+	size_t nlab = 0, flat = 0, tail = 0;
+	for (size_t i = 0; i < nrows; i++)
+		future[i] = SIZE_MAX;
+	for (size_t k = 0, s = 0; k < 65536; s = start[k], k++)
+		for (size_t j = s; j < start[k]; j++)
+			if (j + (size_t)o.horizon < start[k])
+				future[order[j]] = order[j + (size_t)o.horizon];
+	for (size_t i = 0; i < nrows; i++) {
+		if (future[i] == SIZE_MAX) {
+			tail++;
+			continue;
+		}
+		int64_t d = rows[future[i]].mid2 - rows[i].mid2;
+		if (d == 0) {
+			flat++;
+			continue;
+		}
+		y[nlab] = d > 0;
+		lab[nlab++] = i;
+	}
+	printf("osprey-train: %s: %zu warm feature vectors of %d features; horizon %ld: %zu labelled, "
+	       "%zu flat and %zu without a horizon dropped\n", o.csv ? o.csv : o.itch, nrows, NF,
+	       o.horizon, nlab, flat,
+	       tail);
+	if (nlab < 100) {
+		fprintf(stderr, "osprey-train: too few labelled rows (%zu)\n", nlab);
+		goto fail;
+	}
+
+	/* time split 60/20/20 over labelled rows, purging rows whose label
+	 * reaches into the next part */
+	size_t cut1 = nlab * 6 / 10, cut2 = nlab * 8 / 10;
+	size_t g1 = lab[cut1], g2 = lab[cut2]; /* first row index of validation, test */
+	size_t part_n[3] = { 0, 0, 0 }, purged = 0;
+	for (int q = 0; q < 3; q++) {
+		part[q] = malloc(nlab * sizeof(size_t));
+		py[q] = malloc(nlab * sizeof(float));
+		if (!part[q] || !py[q]) {
+			fprintf(stderr, "osprey-train: out of memory\n");
+			goto fail;
+		}
+	}
+	for (size_t k = 0; k < nlab; k++) {
+		size_t i = lab[k];
+		int q = k < cut1 ? 0 : k < cut2 ? 1 : 2;
+		if ((q == 0 && future[i] >= g1) || (q == 1 && future[i] >= g2)) {
+			purged++;
+			continue;
+		}
+		py[q][part_n[q]] = y[k];
+		part[q][part_n[q]++] = i;
+	}
+	static const char *const pname[3] = { "train", "validation", "test" };
+	for (int q = 0; q < 3; q++) {
+		size_t up = 0;
+		for (size_t k = 0; k < part_n[q]; k++)
+			up += py[q][k] > 0.5f;
+		printf("  %-10s %8zu rows, %.1f%% up, ts_ns %" PRIu64 " .. %" PRIu64 "\n", pname[q],
+		       part_n[q], part_n[q] ? 100.0 * (double)up / (double)part_n[q] : 0.0,
+		       part_n[q] ? rows[part[q][0]].ts_ns : 0,
+		       part_n[q] ? rows[part[q][part_n[q] - 1]].ts_ns : 0);
+		if (part_n[q] < 10) {
+			fprintf(stderr, "osprey-train: the %s part is too small\n", pname[q]);
+			goto fail;
+		}
+	}
+	printf("  purged %zu rows whose label crossed a split boundary\n", purged);
+
+	/* XGBoost */
+	size_t maxn = part_n[0] > part_n[2] ? part_n[0] : part_n[2];
+	xf = malloc(maxn * NF * sizeof(float));
+	if (!xf) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		goto fail;
+	}
+	for (size_t k = 0; k < part_n[0]; k++)
+		for (int j = 0; j < NF; j++)
+			xf[k * NF + (size_t)j] = (float)rows[part[0][k]].f[j];
+	bool rf = !strcmp(o.kind, "rf");
+	if (train_booster(&o, xf, py[0], part_n[0], &dtrain, &b))
+		goto fail;
+	bst_ulong jlen;
+	const char *js;
+	XGB(XGBoosterSaveModelToBuffer(b, "{\"format\":\"json\"}", &jlen, &js));
+	if (o.json_out) {
+		FILE *f = fopen(o.json_out, "wb");
+		if (!f || fwrite(js, 1, jlen, f) != jlen || fclose(f)) {
+			fprintf(stderr, "osprey-train: %s: %s\n", o.json_out, strerror(errno));
+			goto fail;
+		}
+	}
+	char err[512];
+	uint64_t schema = strat_feature_schema_hash(NF);
+	if (strat_tree_from_json("xgboost model", js, jlen, schema, &m, err, sizeof(err))) {
+		fprintf(stderr, "osprey-train: import: %s\n", err);
+		goto fail;
+	}
+
+	/* our inference on every test row must be XGBoost's */
+	for (size_t k = 0; k < part_n[2]; k++)
+		for (int j = 0; j < NF; j++)
+			xf[k * NF + (size_t)j] = (float)rows[part[2][k]].f[j];
+	XGB(XGDMatrixCreateFromMat(xf, part_n[2], NF, NAN, &dtest));
+	const bst_ulong *shape;
+	bst_ulong dim;
+	const float *xm;
+	XGB(XGBoosterPredictFromDMatrix(b, dtest, "{\"type\": 1, \"training\": false, "
+					"\"iteration_begin\": 0, \"iteration_end\": 0, "
+					"\"strict_shape\": false}", &shape, &dim, &xm));
+	size_t same = 0;
+	for (size_t k = 0; k < part_n[2]; k++)
+		same += (float)strat_tree_margin(m, rows[part[2][k]].f) == xm[k];
+	struct strat_tree_info info;
+	strat_tree_info(m, &info);
+	printf("  model: %s, %u trees, depth %u, schema %016" PRIx64 "; our margins equal XGBoost's "
+	       "on %zu of %zu test rows (kernel %s)\n", rf ? "random forest" : "gbtree", info.ntrees,
+	       info.depth, schema, same, part_n[2], strat_tree_isa_name(info.isa));
+	if (same != part_n[2]) {
+		fprintf(stderr, "osprey-train: our inference differs from XGBoost's\n");
+		goto fail;
+	}
+
+	/* metrics: ours next to the baselines */
+	p = malloc(maxn * sizeof(double));
+	mom = malloc(maxn * sizeof(double));
+	base = malloc(maxn * sizeof(double));
+	if (!p || !mom || !base) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		goto fail;
+	}
+	size_t up = 0;
+	for (size_t k = 0; k < part_n[0]; k++)
+		up += py[0][k] > 0.5f;
+	double prior = (double)up / (double)part_n[0];
+	bool beats = true;
+	printf("  metrics (threshold 0.5; baseline 'majority' predicts the training up-rate %.4f,\n"
+	       "  'momentum' the sign of the 8-tick return, AUC over the return itself):\n", prior);
+	for (int q = 1; q < 3; q++) {
+		for (size_t k = 0; k < part_n[q]; k++) {
+			const int32_t *f = rows[part[q][k]].f;
+			p[k] = strat_tree_predict(m, f);
+			base[k] = prior;
+			mom[k] = f[STRAT_F_RET8_BPS];
+		}
+		struct metrics mm = eval_prob(p, py[q], part_n[q]);
+		struct metrics mb = eval_prob(base, py[q], part_n[q]);
+		/* momentum: up if the 8-tick return is up, down if down, the
+		 * majority class when flat; AUC ranks by the return */
+		struct metrics mo = { 0, auc(mom, py[q], part_n[q]), 0 };
+		for (size_t k = 0; k < part_n[q]; k++) {
+			bool call = mom[k] > 0 || (mom[k] == 0 && prior >= 0.5);
+			mo.acc += call == (py[q][k] > 0.5f);
+		}
+		mo.acc /= (double)part_n[q];
+		print_metrics(pname[q], rf ? "model (rf)" : "model (gbtree)", mm, true);
+		print_metrics(pname[q], "baseline majority", mb, true);
+		print_metrics(pname[q], "baseline momentum", mo, false);
+		if (q == 2)
+			beats = mm.acc > mb.acc && mm.acc > mo.acc && mm.logloss < mb.logloss &&
+				mm.auc > mo.auc;
+	}
+	printf("  verdict: the model %s its baselines on the test period (accuracy, AUC and log "
+	       "loss)\n", beats ? "beats" : "does NOT beat");
+	if (o.walk && walk_forward(&o, rows, lab, future, y, nlab))
+		goto fail;
+
+	if (o.features_out) {
+		FILE *f = fopen(o.features_out, "w");
+		if (!f) {
+			fprintf(stderr, "osprey-train: %s: %s\n", o.features_out, strerror(errno));
+			goto fail;
+		}
+		for (int j = 0; j < NF; j++)
+			fprintf(f, "%s,", strat_feature_name((unsigned)j));
+		fprintf(f, "label\n");
+		for (size_t k = 0; k < part_n[2]; k++) {
+			for (int j = 0; j < NF; j++)
+				fprintf(f, "%d,", rows[part[2][k]].f[j]);
+			fprintf(f, "%d\n", py[2][k] > 0.5f);
+		}
+		if (fclose(f)) {
+			fprintf(stderr, "osprey-train: %s: %s\n", o.features_out, strerror(errno));
+			goto fail;
+		}
+	}
+
+	/* write our file, then read it back: same bytes, same predictions */
+	if (strat_tree_save(m, o.out, err, sizeof(err)) ||
+	    strat_tree_load(o.out, schema, &m2, err, sizeof(err))) {
+		fprintf(stderr, "osprey-train: %s\n", err);
+		goto fail;
+	}
+	size_t n1 = strat_tree_serialize(m, NULL, 0);
+	img1 = malloc(n1);
+	img2 = malloc(n1);
+	if (!img1 || !img2 || strat_tree_serialize(m, img1, n1) != n1 ||
+	    strat_tree_serialize(m2, img2, n1) != n1 || memcmp(img1, img2, n1)) {
+		fprintf(stderr, "osprey-train: %s does not read back identical\n", o.out);
+		goto fail;
+	}
+	printf("  wrote %s (%zu bytes)%s%s\n", o.out, n1, o.json_out ? " and " : "",
+	       o.json_out ? o.json_out : "");
+	rc = 0;
+fail:
+	free(img1);
+	free(img2);
+	for (int q = 0; q < 3; q++) {
+		free(part[q]);
+		free(py[q]);
+	}
+	strat_tree_free(m);
+	strat_tree_free(m2);
+	if (dtest)
+		XGDMatrixFree(dtest);
+	if (dtrain)
+		XGDMatrixFree(dtrain);
+	if (b)
+		XGBoosterFree(b);
+	free(p);
+	free(mom);
+	free(base);
+	free(xf);
+	free(order);
+	free(future);
+	free(start);
+	free(lab);
+	free(y);
+	free(rows);
+	return rc;
+}
