@@ -72,7 +72,7 @@ struct strat_regime_state strat_regime_step(const struct strat_regime_cfg *c,
 
 /* ---- ensemble ------------------------------------------------------------- */
 
-enum member_kind { MEMBER_LINEAR = 1, MEMBER_TREE = 2 };
+enum member_kind { MEMBER_LINEAR = 1, MEMBER_TREE = 2, MEMBER_POLICY = 3 };
 
 struct member {
 	char name[32];
@@ -80,6 +80,7 @@ struct member {
 	int64_t weight; /* Q16, > 0 */
 	struct strat_model *linear;
 	struct strat_tree_model *tree;
+	struct strat_qmlp *policy;
 	uint32_t nfeatures;
 };
 
@@ -106,6 +107,14 @@ static int32_t member_vote(const struct member *m, const int32_t *f)
 		if (2 * (r < 0 ? -r : r) >= t)
 			q += s < 0 ? -1 : 1;
 		return clamp_q16(q);
+	}
+	if (m->kind == MEMBER_POLICY) {
+		/* the DQN policy's action from a flat position: buy +1, sell -1, hold 0 */
+		int32_t in[STRAT_FEATURE_COUNT + 1]; /* strat_dqn_input at position 0 */
+		memcpy(in, f, STRAT_FEATURE_COUNT * sizeof(int32_t));
+		in[STRAT_FEATURE_COUNT] = 0;
+		int a = strat_qmlp_forward(m->policy, in, NULL);
+		return a == STRAT_ACT_BUY ? FEATURE_ONE : a == STRAT_ACT_SELL ? -FEATURE_ONE : 0;
 	}
 	/* binary:logistic: p of an up move; vote 2p - 1. The double is exact
 	 * (XGBoost's float arithmetic), its rounding to Q16 written out. */
@@ -148,6 +157,7 @@ void strat__ensemble_free(struct strat_ensemble *e)
 	for (unsigned i = 0; i < e->nmembers; i++) {
 		strat_model_free(e->members[i].linear);
 		strat_tree_free(e->members[i].tree);
+		strat_qmlp_free(e->members[i].policy);
 	}
 	core_free(e);
 }
@@ -522,9 +532,31 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				}
 				m->kind = MEMBER_TREE;
 				m->nfeatures = ti.nfeatures;
+			} else if (!strcmp(tok[4], "policy") && n == 6) {
+				member_path(sub, sizeof(sub), name, tok[5]);
+				static const char *const extra[] = { "position" };
+				char terr[300];
+				r = strat_qmlp_load(sub, strat_nn_schema_hash(extra, 1), &m->policy, terr,
+						    sizeof(terr));
+				if (r < 0) {
+					strat__errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
+						    m->name, terr);
+					goto fail;
+				}
+				r = -EINVAL;
+				struct strat_qmlp_info qi;
+				strat_qmlp_info(m->policy, &qi);
+				if (qi.sizes[0] != STRAT_FEATURE_COUNT + 1 ||
+				    qi.sizes[qi.nsizes - 1] != STRAT_ACT_COUNT) {
+					why = "policy member: want a DQN policy (features + position in, "
+					      "hold/buy/sell out)";
+					goto fail_line;
+				}
+				m->kind = MEMBER_POLICY;
+				m->nfeatures = STRAT_FEATURE_COUNT;
 			} else {
-				why = "member NAME weight W linear (then its lines and 'end'), or "
-				      "member NAME weight W tree FILE";
+				why = "member NAME weight W linear (then its lines and 'end'), "
+				      "member NAME weight W tree FILE, or member NAME weight W policy FILE";
 				goto fail_line;
 			}
 			e->weight_sum += m->weight;

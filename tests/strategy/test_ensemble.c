@@ -7,6 +7,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define Q(x) ((int32_t)((x) * FEATURE_ONE))
@@ -220,6 +221,35 @@ static void test_bad_files(void)
 	parse("osprey-model ensemble v1\nmin_confidence 1.5\n", -EINVAL, "ens.model:2: must lie in [0, 1]");
 }
 
+/* the committed DQN policy as a member: votes are its actions */
+static void test_policy_member(void)
+{
+	const char *src = getenv("OSPREY_SOURCE");
+	if (!src)
+		return;
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "osprey-model ensemble v1\nmember dqn weight 1 policy %s/models/dqn_amzn.onn\n", src);
+	struct strat_model *m = parse(text, 0, NULL);
+	const struct strat_ensemble *e = strat_model_ensemble(m);
+	unsigned seen[3] = { 0 };
+	for (int i = 0; i < 2000; i++) {
+		struct feature_vec v = vec((i % 41 - 20) / 20.0, 1 + i % 5, (i % 7) / 2.0, (i % 13) - 6);
+		v.f[STRAT_F_RET8_BPS] = Q((i % 17) - 8);
+		v.f[STRAT_F_FLOW_QTY] = Q((i % 11 - 5) / 5.0);
+		int32_t V = strat_ensemble_vote(e, v.f, NULL);
+		assert(V == FEATURE_ONE || V == -FEATURE_ONE || V == 0);
+		seen[V > 0 ? 0 : V < 0 ? 1 : 2]++;
+	}
+	printf("policy member: %u buy, %u sell, %u hold votes\n", seen[0], seen[1], seen[2]);
+	strat_model_free(m);
+	/* a tree model is not a policy */
+	snprintf(text, sizeof(text),
+		 "osprey-model ensemble v1\nmember dqn weight 1 policy %s/models/trees_amzn.otree\n",
+		 src);
+	parse(text, -EINVAL, "ens.model:2: member dqn");
+}
+
 int main(void)
 {
 	core_clock_init(1);
@@ -227,6 +257,7 @@ int main(void)
 	test_vote();
 	test_profiles();
 	test_bad_files();
+	test_policy_member();
 	printf("ensemble: ok\n");
 	return 0;
 }

@@ -1,0 +1,877 @@
+/* nn.c - float MLP (forward, backward, Adam/SGD), int8 export with calibrated
+ * scales, the .onn file format, and kernel-path dispatch. The int8 kernels are
+ * in nn_simd.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nn_internal.h"
+#include "strat_internal.h"
+
+#define NN_MAGIC "OSPRYNN"
+#define NN_KIND_QMLP 1
+#define NN_HDR_BYTES 64
+#define NN_BIAS_LIMIT (1 << 30)
+
+/* ------------------------------------------------------------------------- */
+/* Schema hash */
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+#define FNV_OFFSET 1469598103934665603ull
+
+uint64_t strat_nn_schema_hash(const char *const *extra, unsigned nextra)
+{
+	/* the whole feature set (one definition for every model kind), then the
+	 * extra inputs; with none it is strat_feature_schema() itself */
+	uint64_t h = strat_feature_schema();
+	if (nextra == 0)
+		return h;
+	uint32_t n = nextra;
+	h = fnv1a(h, &n, sizeof(n));
+	for (unsigned i = 0; i < nextra; i++)
+		h = fnv1a(h, extra[i], strlen(extra[i]) + 1);
+	return h;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Float MLP */
+
+struct strat_mlp {
+	unsigned nsizes, nl;
+	uint32_t sizes[STRAT_NN_MAX_LAYERS + 1];
+	size_t np;
+	size_t woff[STRAT_NN_MAX_LAYERS], boff[STRAT_NN_MAX_LAYERS];
+	float *p, *g, *am, *av; /* params, grads, Adam first and second moments */
+	uint64_t adam_t;
+	float mean[STRAT_NN_MAX_WIDTH], std[STRAT_NN_MAX_WIDTH];
+	float na[STRAT_NN_MAX_WIDTH], nb[STRAT_NN_MAX_WIDTH]; /* z = x * na - nb */
+	float act[STRAT_NN_MAX_LAYERS + 1][STRAT_NN_MAX_WIDTH]; /* act[0] = z */
+	float delta[2][STRAT_NN_MAX_WIDTH];
+};
+
+static int check_sizes(const uint32_t *sizes, unsigned nsizes, char *err, size_t errlen)
+{
+	if (nsizes < 2 || nsizes > STRAT_NN_MAX_LAYERS + 1) {
+		strat__errf(err, errlen, "mlp: %u sizes, need 2..%u", nsizes, STRAT_NN_MAX_LAYERS + 1);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < nsizes; i++) {
+		if (sizes[i] < 1 || sizes[i] > STRAT_NN_MAX_WIDTH) {
+			strat__errf(err, errlen, "mlp: sizes[%u] = %u, need 1..%u", i, sizes[i],
+				    STRAT_NN_MAX_WIDTH);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void norm_update(struct strat_mlp *m)
+{
+	for (unsigned i = 0; i < STRAT_NN_MAX_WIDTH; i++) {
+		m->na[i] = 1.0f / (65536.0f * m->std[i]);
+		m->nb[i] = m->mean[i] / m->std[i];
+	}
+}
+
+int strat_mlp_create(const uint32_t *sizes, unsigned nsizes, uint64_t seed, struct strat_mlp **ret_mlp,
+		     char *err, size_t errlen)
+{
+	int r = check_sizes(sizes, nsizes, err, errlen);
+	if (r)
+		return r;
+	struct strat_mlp *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
+	if (!m)
+		goto fail_nomem;
+	memset(m, 0, sizeof(*m));
+	m->nsizes = nsizes;
+	m->nl = nsizes - 1;
+	memcpy(m->sizes, sizes, nsizes * sizeof(*sizes));
+	size_t np = 0;
+	for (unsigned l = 0; l < m->nl; l++) {
+		m->woff[l] = np;
+		np += (size_t)sizes[l] * sizes[l + 1];
+		m->boff[l] = np;
+		np += sizes[l + 1];
+	}
+	m->np = np;
+	m->p = core_alloc(4 * np * sizeof(float), CORE_CACHE_LINE);
+	if (!m->p)
+		goto fail_free;
+	memset(m->p, 0, 4 * np * sizeof(float));
+	m->g = m->p + np;
+	m->am = m->g + np;
+	m->av = m->am + np;
+	for (unsigned i = 0; i < STRAT_NN_MAX_WIDTH; i++)
+		m->std[i] = 1.0f;
+	norm_update(m);
+
+	struct strat_rng rng = { seed };
+	for (unsigned l = 0; l < m->nl; l++) {
+		/* He-uniform: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)) */
+		float lim = sqrtf(6.0f / (float)sizes[l]);
+		float *w = m->p + m->woff[l];
+		for (size_t i = 0; i < (size_t)sizes[l] * sizes[l + 1]; i++)
+			w[i] = (2.0f * strat_rng_uniform(&rng) - 1.0f) * lim;
+	}
+	*ret_mlp = m;
+	return 0;
+
+fail_free:
+	core_free(m);
+fail_nomem:
+	strat__errf(err, errlen, "mlp: out of memory");
+	return -ENOMEM;
+}
+
+struct strat_mlp *strat_mlp_free(struct strat_mlp *m)
+{
+	if (m) {
+		core_free(m->p);
+		core_free(m);
+	}
+	return NULL;
+}
+
+int strat_mlp_copy(struct strat_mlp *dst, const struct strat_mlp *src)
+{
+	if (dst->nsizes != src->nsizes ||
+	    memcmp(dst->sizes, src->sizes, src->nsizes * sizeof(src->sizes[0])) != 0)
+		return -EINVAL;
+	memcpy(dst->p, src->p, src->np * sizeof(float));
+	memcpy(dst->mean, src->mean, sizeof(dst->mean));
+	memcpy(dst->std, src->std, sizeof(dst->std));
+	norm_update(dst);
+	return 0;
+}
+
+unsigned strat_mlp_sizes(const struct strat_mlp *m, uint32_t *ret_sizes)
+{
+	memcpy(ret_sizes, m->sizes, m->nsizes * sizeof(m->sizes[0]));
+	return m->nsizes;
+}
+
+size_t strat_mlp_nparams(const struct strat_mlp *m)
+{
+	return m->np;
+}
+
+float *strat_mlp_params(struct strat_mlp *m)
+{
+	return m->p;
+}
+
+float *strat_mlp_grads(struct strat_mlp *m)
+{
+	return m->g;
+}
+
+void strat_mlp_set_norm(struct strat_mlp *m, const float *mean, const float *std)
+{
+	for (unsigned i = 0; i < m->sizes[0]; i++) {
+		m->mean[i] = mean[i];
+		m->std[i] = std[i] > 0.0f ? std[i] : 1.0f;
+	}
+	norm_update(m);
+}
+
+void strat_mlp_normalize(const struct strat_mlp *m, const int32_t *x, float *ret_z)
+{
+	for (unsigned i = 0; i < m->sizes[0]; i++)
+		ret_z[i] = (float)x[i] * m->na[i] - m->nb[i];
+}
+
+static void mlp_fwd(struct strat_mlp *m, const float *z)
+{
+	memcpy(m->act[0], z, m->sizes[0] * sizeof(float));
+	for (unsigned l = 0; l < m->nl; l++) {
+		unsigned in = m->sizes[l], out = m->sizes[l + 1];
+		const float *w = m->p + m->woff[l], *b = m->p + m->boff[l];
+		const float *x = m->act[l];
+		float *y = m->act[l + 1];
+		bool relu = l + 1 < m->nl;
+		for (unsigned j = 0; j < out; j++) {
+			const float *wr = w + (size_t)j * in;
+			float s = 0.0f;
+			for (unsigned i = 0; i < in; i++)
+				s += wr[i] * x[i];
+			s += b[j];
+			y[j] = relu && !(s > 0.0f) ? 0.0f : s;
+		}
+	}
+}
+
+void strat_mlp_forward(struct strat_mlp *m, const float *z, float *ret_out)
+{
+	mlp_fwd(m, z);
+	memcpy(ret_out, m->act[m->nl], m->sizes[m->nl] * sizeof(float));
+}
+
+void strat_mlp_backward(struct strat_mlp *m, const float *z, const float *dout)
+{
+	mlp_fwd(m, z);
+	float *d = m->delta[0], *dp = m->delta[1];
+	memcpy(d, dout, m->sizes[m->nl] * sizeof(float));
+	for (unsigned l = m->nl; l-- > 0;) {
+		unsigned in = m->sizes[l], out = m->sizes[l + 1];
+		const float *w = m->p + m->woff[l];
+		float *gw = m->g + m->woff[l], *gb = m->g + m->boff[l];
+		const float *x = m->act[l];
+		for (unsigned j = 0; j < out; j++) {
+			float dj = d[j];
+			float *gr = gw + (size_t)j * in;
+			for (unsigned i = 0; i < in; i++)
+				gr[i] += dj * x[i];
+			gb[j] += dj;
+		}
+		if (l == 0)
+			break;
+		for (unsigned i = 0; i < in; i++)
+			dp[i] = 0.0f;
+		for (unsigned j = 0; j < out; j++) {
+			const float *wr = w + (size_t)j * in;
+			float dj = d[j];
+			for (unsigned i = 0; i < in; i++)
+				dp[i] += wr[i] * dj;
+		}
+		for (unsigned i = 0; i < in; i++)
+			if (!(x[i] > 0.0f)) /* ReLU: x is the layer's output, post-activation */
+				dp[i] = 0.0f;
+		float *t = d;
+		d = dp;
+		dp = t;
+	}
+}
+
+void strat_mlp_zero_grad(struct strat_mlp *m)
+{
+	memset(m->g, 0, m->np * sizeof(float));
+}
+
+void strat__adam(float *p, float *gr, float *am, float *av, size_t n, uint64_t t,
+		 const struct strat_adam_cfg *cfg, float grad_scale)
+{
+	float lr = cfg && cfg->lr > 0.0f ? cfg->lr : 1e-3f;
+	float b1 = cfg && cfg->beta1 > 0.0f ? cfg->beta1 : 0.9f;
+	float b2 = cfg && cfg->beta2 > 0.0f ? cfg->beta2 : 0.999f;
+	float eps = cfg && cfg->eps > 0.0f ? cfg->eps : 1e-8f;
+	float clip = cfg ? cfg->clip : 0.0f;
+	/* bias corrections in double, rounded once to float: deterministic */
+	float c1 = (float)(1.0 - pow((double)b1, (double)t));
+	float c2 = (float)(1.0 - pow((double)b2, (double)t));
+	float step = lr / c1;
+	for (size_t i = 0; i < n; i++) {
+		float g = gr[i] * grad_scale;
+		if (clip > 0.0f)
+			g = g > clip ? clip : g < -clip ? -clip : g;
+		am[i] = b1 * am[i] + (1.0f - b1) * g;
+		av[i] = b2 * av[i] + (1.0f - b2) * (g * g);
+		p[i] -= step * am[i] / (sqrtf(av[i] / c2) + eps);
+		gr[i] = 0.0f;
+	}
+}
+
+void strat_mlp_adam_step(struct strat_mlp *m, const struct strat_adam_cfg *cfg, float grad_scale)
+{
+	m->adam_t++;
+	strat__adam(m->p, m->g, m->am, m->av, m->np, m->adam_t, cfg, grad_scale);
+}
+
+void strat_mlp_sgd_step(struct strat_mlp *m, float lr, float grad_scale)
+{
+	for (size_t i = 0; i < m->np; i++) {
+		m->p[i] -= lr * (m->g[i] * grad_scale);
+		m->g[i] = 0.0f;
+	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* Kernel paths */
+
+static _Atomic int nn_path; /* 0: not resolved yet */
+
+bool strat_nn_path_supported(enum strat_nn_path p)
+{
+	switch (p) {
+	case STRAT_NN_PATH_AUTO:
+	case STRAT_NN_PATH_SCALAR:
+		return true;
+	case STRAT_NN_PATH_AVX2:
+		return __builtin_cpu_supports("avx2");
+	case STRAT_NN_PATH_AVX512:
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+	}
+	return false;
+}
+
+const char *strat_nn_path_name(enum strat_nn_path p)
+{
+	switch (p) {
+	case STRAT_NN_PATH_AUTO:
+		return "auto";
+	case STRAT_NN_PATH_SCALAR:
+		return "scalar";
+	case STRAT_NN_PATH_AVX2:
+		return "avx2";
+	case STRAT_NN_PATH_AVX512:
+		return "avx512";
+	}
+	return "?";
+}
+
+static enum strat_nn_path path_resolve(void)
+{
+	const char *e = getenv("OSPREY_NN_PATH");
+	if (e) {
+		for (int p = STRAT_NN_PATH_SCALAR; p <= STRAT_NN_PATH_AVX512; p++)
+			if (strcmp(e, strat_nn_path_name(p)) == 0 && strat_nn_path_supported(p))
+				return p;
+	}
+	if (strat_nn_path_supported(STRAT_NN_PATH_AVX512))
+		return STRAT_NN_PATH_AVX512;
+	if (strat_nn_path_supported(STRAT_NN_PATH_AVX2))
+		return STRAT_NN_PATH_AVX2;
+	return STRAT_NN_PATH_SCALAR;
+}
+
+int strat_nn_path_select(enum strat_nn_path p)
+{
+	if (p < STRAT_NN_PATH_AUTO || p > STRAT_NN_PATH_AVX512)
+		return -EINVAL;
+	if (!strat_nn_path_supported(p))
+		return -ENOTSUP;
+	if (p == STRAT_NN_PATH_AUTO)
+		p = path_resolve();
+	/* Relaxed: the value is all a reader needs (it selects code, not data). */
+	atomic_store_explicit(&nn_path, (int)p, memory_order_relaxed);
+	return 0;
+}
+
+enum strat_nn_path strat_nn_path_active(void)
+{
+	int p = atomic_load_explicit(&nn_path, memory_order_relaxed);
+	if (p == 0) {
+		/* Racing first callers resolve to the same value. */
+		p = (int)path_resolve();
+		atomic_store_explicit(&nn_path, p, memory_order_relaxed);
+	}
+	return (enum strat_nn_path)p;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Int8 model */
+
+static size_t round_up(size_t v, size_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+/* Allocate q's arrays for q->sizes in one block. */
+static int qmlp_alloc(struct strat_qmlp *q)
+{
+	size_t bytes = 2 * STRAT_NN_MAX_WIDTH * sizeof(float);
+	for (unsigned l = 0; l < q->nl; l++) {
+		uint32_t in = q->sizes[l], out = q->sizes[l + 1];
+		uint32_t op = (uint32_t)round_up(out, STRAT__NN_LANES), ip = (in + 1) / 2;
+		bytes += round_up((size_t)ip * op * 2 * sizeof(int16_t), 64);
+		bytes += op * (sizeof(int32_t) + sizeof(float));
+		bytes += round_up((size_t)out * in, 64);
+		if (l + 1 == q->nl && out <= STRAT__NN_NARROW)
+			bytes += (size_t)out * round_up(in, 32) * sizeof(int16_t);
+	}
+	unsigned char *b = core_alloc(bytes, 64);
+	if (!b)
+		return -ENOMEM;
+	memset(b, 0, bytes);
+	q->mem = b;
+	q->in_a = (float *)b;
+	q->in_b = q->in_a + STRAT_NN_MAX_WIDTH;
+	b += 2 * STRAT_NN_MAX_WIDTH * sizeof(float);
+	for (unsigned l = 0; l < q->nl; l++) {
+		struct strat__qlayer *L = &q->layer[l];
+		L->in = q->sizes[l];
+		L->out = q->sizes[l + 1];
+		L->out_pad = (uint32_t)round_up(L->out, STRAT__NN_LANES);
+		L->in_pairs = (L->in + 1) / 2;
+		L->w = (int16_t *)b;
+		b += round_up((size_t)L->in_pairs * L->out_pad * 2 * sizeof(int16_t), 64);
+		L->bias = (int32_t *)b;
+		b += L->out_pad * sizeof(int32_t);
+		L->scale = (float *)b;
+		b += L->out_pad * sizeof(float);
+		L->wq = (int8_t *)b;
+		b += round_up((size_t)L->out * L->in, 64);
+		if (l + 1 == q->nl && L->out <= STRAT__NN_NARROW) {
+			L->kpad = (uint32_t)round_up(L->in, 32);
+			L->w_rows = (int16_t *)b;
+			b += (size_t)L->out * L->kpad * sizeof(int16_t);
+		}
+	}
+	return 0;
+}
+
+/* Fill the kernel layout from wq. */
+static void qmlp_layout(struct strat_qmlp *q)
+{
+	for (unsigned l = 0; l < q->nl; l++) {
+		struct strat__qlayer *L = &q->layer[l];
+		for (uint32_t j = 0; j < L->out; j++)
+			for (uint32_t i = 0; i < L->in; i++) {
+				L->w[((size_t)(i / 2) * L->out_pad + j) * 2 + (i & 1)] =
+					L->wq[(size_t)j * L->in + i];
+				if (L->w_rows)
+					L->w_rows[(size_t)j * L->kpad + i] = L->wq[(size_t)j * L->in + i];
+			}
+	}
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+int strat_qmlp_quantize(struct strat_mlp *m, const int32_t *calib, size_t nrows, size_t stride,
+			uint64_t schema_hash, struct strat_qmlp **ret_q, char *err, size_t errlen)
+{
+	if (nrows == 0 || !calib) {
+		strat__errf(err, errlen, "quantize: no calibration rows");
+		return -EINVAL;
+	}
+	unsigned in = m->sizes[0];
+	float *zs = core_alloc(nrows * in * sizeof(float), 64);
+	struct strat_qmlp *q = core_alloc(sizeof(*q), CORE_CACHE_LINE);
+	if (!zs || !q)
+		goto fail_nomem;
+	memset(q, 0, sizeof(*q));
+	q->nsizes = m->nsizes;
+	q->nl = m->nl;
+	memcpy(q->sizes, m->sizes, sizeof(q->sizes));
+	q->schema_hash = schema_hash;
+	if (qmlp_alloc(q))
+		goto fail_nomem;
+
+	/* Calibrate: s_0 from the 99.9th percentile of |z|, hidden scales from
+	 * the maximum activation. */
+	float amax[STRAT_NN_MAX_LAYERS] = { 0 };
+	float z[STRAT_NN_MAX_WIDTH];
+	for (size_t r = 0; r < nrows; r++) {
+		strat_mlp_normalize(m, calib + r * stride, z);
+		for (unsigned i = 0; i < in; i++)
+			zs[r * in + i] = fabsf(z[i]);
+		mlp_fwd(m, z);
+		for (unsigned l = 1; l < m->nl; l++)
+			for (unsigned j = 0; j < m->sizes[l]; j++)
+				if (m->act[l][j] > amax[l])
+					amax[l] = m->act[l][j];
+	}
+	size_t nz = nrows * in;
+	qsort(zs, nz, sizeof(float), cmp_float);
+	size_t k = (size_t)((double)(nz - 1) * 0.999);
+	amax[0] = zs[k];
+	for (unsigned l = 0; l < m->nl; l++) {
+		float s = amax[l] / (l == 0 ? 127.0f : 255.0f);
+		q->act_scale[l] = s > 0.0f && isfinite(s) ? s : 1.0f;
+	}
+	for (unsigned i = 0; i < in; i++) {
+		q->in_a[i] = m->na[i] / q->act_scale[0];
+		q->in_b[i] = m->nb[i] / q->act_scale[0];
+	}
+	for (unsigned l = 0; l < m->nl; l++) {
+		struct strat__qlayer *L = &q->layer[l];
+		const float *w = m->p + m->woff[l], *b = m->p + m->boff[l];
+		float sin = q->act_scale[l];
+		for (uint32_t j = 0; j < L->out; j++) {
+			const float *wr = w + (size_t)j * L->in;
+			float mx = 0.0f;
+			for (uint32_t i = 0; i < L->in; i++)
+				if (fabsf(wr[i]) > mx)
+					mx = fabsf(wr[i]);
+			float sw = mx > 0.0f ? mx / 127.0f : 1.0f;
+			for (uint32_t i = 0; i < L->in; i++) {
+				long v = lrintf(wr[i] / sw);
+				L->wq[(size_t)j * L->in + i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+			}
+			double bq = nearbyint((double)b[j] / ((double)sin * sw));
+			if (bq > NN_BIAS_LIMIT)
+				bq = NN_BIAS_LIMIT;
+			if (bq < -NN_BIAS_LIMIT)
+				bq = -NN_BIAS_LIMIT;
+			L->bias[j] = (int32_t)bq;
+			if (l + 1 < m->nl)
+				L->scale[j] = sin * sw / q->act_scale[l + 1];
+			else
+				L->scale[j] = sin * sw;
+		}
+	}
+	qmlp_layout(q);
+	core_free(zs);
+	*ret_q = q;
+	return 0;
+
+fail_nomem:
+	core_free(zs);
+	strat_qmlp_free(q);
+	strat__errf(err, errlen, "quantize: out of memory");
+	return -ENOMEM;
+}
+
+struct strat_qmlp *strat_qmlp_free(struct strat_qmlp *q)
+{
+	if (q) {
+		core_free(q->mem);
+		core_free(q);
+	}
+	return NULL;
+}
+
+static size_t payload_bytes(const uint32_t *sizes, unsigned nsizes)
+{
+	size_t n = (nsizes - 1) * sizeof(float) + 2 * (size_t)sizes[0] * sizeof(float);
+	for (unsigned l = 0; l + 1 < nsizes; l++)
+		n += (size_t)sizes[l + 1] * (sizeof(float) + sizeof(int32_t)) +
+		     (size_t)sizes[l + 1] * sizes[l];
+	return n;
+}
+
+void strat_qmlp_info(const struct strat_qmlp *q, struct strat_qmlp_info *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->nsizes = q->nsizes;
+	memcpy(ret->sizes, q->sizes, sizeof(ret->sizes));
+	ret->schema_hash = q->schema_hash;
+	memcpy(ret->act_scale, q->act_scale, sizeof(ret->act_scale));
+	ret->file_bytes = NN_HDR_BYTES + payload_bytes(q->sizes, q->nsizes) + 8;
+}
+
+size_t strat_qmlp_trace_len(const struct strat_qmlp *q)
+{
+	size_t n = 0;
+	for (unsigned l = 0; l < q->nl; l++)
+		n += q->layer[l].out;
+	return n;
+}
+
+static strat__qmlp_fn path_fn(enum strat_nn_path p)
+{
+	switch (p) {
+	case STRAT_NN_PATH_AVX512:
+		return strat__qmlp_run_avx512;
+	case STRAT_NN_PATH_AVX2:
+		return strat__qmlp_run_avx2;
+	default:
+		return strat__qmlp_run_scalar;
+	}
+}
+
+/* Dequantize the last layer and take the argmax (lowest index on a tie):
+ * the same scalar code after every path. */
+static int qmlp_finish(const struct strat_qmlp *q, const int32_t *acc, float *ret_out)
+{
+	const struct strat__qlayer *L = &q->layer[q->nl - 1];
+	int best = 0;
+	float bv = 0.0f;
+	for (uint32_t j = 0; j < L->out; j++) {
+		float v = (float)acc[j] * L->scale[j];
+		if (ret_out)
+			ret_out[j] = v;
+		if (j == 0 || v > bv) {
+			bv = v;
+			best = (int)j;
+		}
+	}
+	return best;
+}
+
+int strat_qmlp_forward(const struct strat_qmlp *q, const int32_t *x, float *ret_out)
+{
+	int32_t acc[STRAT_NN_MAX_WIDTH] __attribute__((aligned(64)));
+	path_fn(strat_nn_path_active())(q, x, NULL, acc);
+	return qmlp_finish(q, acc, ret_out);
+}
+
+int strat_qmlp_forward_path(const struct strat_qmlp *q, enum strat_nn_path path, const int32_t *x,
+			    int32_t *ret_acc, float *ret_out)
+{
+	if (path == STRAT_NN_PATH_AUTO)
+		path = strat_nn_path_active();
+	if (!strat_nn_path_supported(path))
+		return -ENOTSUP;
+	int32_t acc[STRAT_NN_MAX_WIDTH] __attribute__((aligned(64)));
+	path_fn(path)(q, x, ret_acc, acc);
+	return qmlp_finish(q, acc, ret_out);
+}
+
+/* ------------------------------------------------------------------------- */
+/* File format */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	memcpy(p, &v, 4); /* little-endian host (x86-64) */
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap)
+{
+	size_t pay = payload_bytes(q->sizes, q->nsizes);
+	size_t total = NN_HDR_BYTES + pay + 8;
+	if (cap < total)
+		return -ENOSPC;
+	unsigned char *b = buf;
+	memset(b, 0, NN_HDR_BYTES);
+	memcpy(b, NN_MAGIC, 8);
+	put32(b + 8, STRAT_NN_FILE_VERSION);
+	put32(b + 12, NN_KIND_QMLP);
+	put64(b + 16, q->schema_hash);
+	put32(b + 24, q->nsizes);
+	put32(b + 28, (uint32_t)pay);
+	for (unsigned i = 0; i < q->nsizes; i++)
+		put32(b + 32 + 4 * i, q->sizes[i]);
+	unsigned char *p = b + NN_HDR_BYTES;
+	memcpy(p, q->act_scale, q->nl * sizeof(float));
+	p += q->nl * sizeof(float);
+	memcpy(p, q->in_a, q->sizes[0] * sizeof(float));
+	p += q->sizes[0] * sizeof(float);
+	memcpy(p, q->in_b, q->sizes[0] * sizeof(float));
+	p += q->sizes[0] * sizeof(float);
+	for (unsigned l = 0; l < q->nl; l++) {
+		const struct strat__qlayer *L = &q->layer[l];
+		memcpy(p, L->scale, L->out * sizeof(float));
+		p += L->out * sizeof(float);
+		memcpy(p, L->bias, L->out * sizeof(int32_t));
+		p += L->out * sizeof(int32_t);
+		memcpy(p, L->wq, (size_t)L->out * L->in);
+		p += (size_t)L->out * L->in;
+	}
+	put64(p, fnv1a(FNV_OFFSET, b, (size_t)(p - b)));
+	return (long)total;
+}
+
+int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, size_t errlen)
+{
+	struct strat_qmlp_info info;
+	strat_qmlp_info(q, &info);
+	unsigned char *buf = core_alloc(info.file_bytes, 64);
+	char tmp[4096];
+	int r = 0;
+	if (!buf) {
+		strat__errf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	long n = strat_qmlp_serialize(q, buf, info.file_bytes);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		strat__errf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out_free;
+	}
+	for (long off = 0; off < n;) {
+		ssize_t w = write(fd, buf + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			strat__errf(err, errlen, "%s: write: %s", tmp, strerror(-r));
+			close(fd);
+			goto out_unlink;
+		}
+		off += w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		r = -errno;
+		strat__errf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out_unlink;
+	}
+	if (rename(tmp, path) != 0) {
+		r = -errno;
+		strat__errf(err, errlen, "%s: rename: %s", path, strerror(errno));
+		goto out_unlink;
+	}
+	goto out_free;
+out_unlink:
+	unlink(tmp);
+out_free:
+	core_free(buf);
+	return r;
+}
+
+#define BAD(off, ...)                                                      \
+	do {                                                               \
+		char m_[256];                                              \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);                     \
+		strat__errf(err, errlen, "%s: offset %zu: %s", name, (size_t)(off), m_); \
+		r = -EINVAL;                                               \
+		goto fail;                                                 \
+	} while (0)
+
+int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t expect_hash,
+		     struct strat_qmlp **ret_q, char *err, size_t errlen)
+{
+	const unsigned char *b = buf;
+	struct strat_qmlp *q = NULL;
+	int r;
+	if (len < NN_HDR_BYTES + 8)
+		BAD(len, "truncated: %zu bytes, a header and checksum need %d", len, NN_HDR_BYTES + 8);
+	if (memcmp(b, NN_MAGIC, 8) != 0)
+		BAD(0, "bad magic (not an osprey .onn model)");
+	uint32_t ver = get32(b + 8), kind = get32(b + 12);
+	if (ver != STRAT_NN_FILE_VERSION)
+		BAD(8, "unsupported version %u (this build reads %d)", ver, STRAT_NN_FILE_VERSION);
+	if (kind != NN_KIND_QMLP)
+		BAD(12, "unsupported model kind %u (1 = int8 MLP)", kind);
+	uint32_t nsizes = get32(b + 24), pay = get32(b + 28);
+	if (nsizes < 2 || nsizes > STRAT_NN_MAX_LAYERS + 1)
+		BAD(24, "nsizes %u out of range 2..%d", nsizes, STRAT_NN_MAX_LAYERS + 1);
+	uint32_t sizes[STRAT_NN_MAX_LAYERS + 1] = { 0 };
+	for (unsigned i = 0; i < nsizes; i++) {
+		sizes[i] = get32(b + 32 + 4 * i);
+		if (sizes[i] < 1 || sizes[i] > STRAT_NN_MAX_WIDTH)
+			BAD(32 + 4 * i, "sizes[%u] = %u out of range 1..%d", i, sizes[i], STRAT_NN_MAX_WIDTH);
+	}
+	size_t want = payload_bytes(sizes, nsizes);
+	if (pay != want)
+		BAD(28, "payload size %u does not match the layer sizes (%zu)", pay, want);
+	if (len < NN_HDR_BYTES + want + 8)
+		BAD(len, "truncated: %zu bytes, expected %zu", len, NN_HDR_BYTES + want + 8);
+	if (len > NN_HDR_BYTES + want + 8)
+		BAD(NN_HDR_BYTES + want + 8, "%zu trailing bytes after the checksum",
+		    len - (NN_HDR_BYTES + want + 8));
+	size_t csoff = NN_HDR_BYTES + want;
+	uint64_t cs = fnv1a(FNV_OFFSET, b, csoff), fcs = get64(b + csoff);
+	if (cs != fcs)
+		BAD(csoff, "checksum mismatch (file %016llx, computed %016llx): corrupt file",
+		    (unsigned long long)fcs, (unsigned long long)cs);
+	uint64_t hash = get64(b + 16);
+	if (expect_hash && hash != expect_hash)
+		BAD(16, "feature schema hash mismatch: model built for %016llx, features are %016llx",
+		    (unsigned long long)hash, (unsigned long long)expect_hash);
+
+	q = core_alloc(sizeof(*q), CORE_CACHE_LINE);
+	if (!q)
+		goto fail_nomem;
+	memset(q, 0, sizeof(*q));
+	q->nsizes = nsizes;
+	q->nl = nsizes - 1;
+	memcpy(q->sizes, sizes, sizeof(sizes));
+	q->schema_hash = hash;
+	if (qmlp_alloc(q))
+		goto fail_nomem;
+	const unsigned char *p = b + NN_HDR_BYTES;
+	memcpy(q->act_scale, p, q->nl * sizeof(float));
+	for (unsigned l = 0; l < q->nl; l++)
+		if (!(q->act_scale[l] > 0.0f) || !isfinite(q->act_scale[l]))
+			BAD(p - b + 4 * l, "activation scale %u is not a positive number", l);
+	p += q->nl * sizeof(float);
+	memcpy(q->in_a, p, sizes[0] * sizeof(float));
+	memcpy(q->in_b, p + sizes[0] * sizeof(float), sizes[0] * sizeof(float));
+	for (unsigned i = 0; i < sizes[0]; i++)
+		if (!isfinite(q->in_a[i]) || !isfinite(q->in_b[i]))
+			BAD(p - b + 4 * i, "input scale %u is not finite", i);
+	p += 2 * sizes[0] * sizeof(float);
+	for (unsigned l = 0; l < q->nl; l++) {
+		struct strat__qlayer *L = &q->layer[l];
+		memcpy(L->scale, p, L->out * sizeof(float));
+		for (uint32_t j = 0; j < L->out; j++)
+			if (!(L->scale[j] >= 0.0f) || !isfinite(L->scale[j]))
+				BAD(p - b + 4 * j, "layer %u scale %u is not a finite number >= 0", l, j);
+		p += L->out * sizeof(float);
+		memcpy(L->bias, p, L->out * sizeof(int32_t));
+		for (uint32_t j = 0; j < L->out; j++)
+			if (L->bias[j] > NN_BIAS_LIMIT || L->bias[j] < -NN_BIAS_LIMIT)
+				BAD(p - b + 4 * j, "layer %u bias %u = %d beyond +-2^30", l, j, L->bias[j]);
+		p += L->out * sizeof(int32_t);
+		memcpy(L->wq, p, (size_t)L->out * L->in);
+		for (size_t i = 0; i < (size_t)L->out * L->in; i++)
+			if (L->wq[i] == -128)
+				BAD(p - b + i, "layer %u weight %zu is -128 (symmetric range is +-127)", l, i);
+		p += (size_t)L->out * L->in;
+	}
+	qmlp_layout(q);
+	*ret_q = q;
+	return 0;
+
+fail_nomem:
+	strat__errf(err, errlen, "%s: out of memory", name);
+	r = -ENOMEM;
+fail:
+	strat_qmlp_free(q);
+	return r;
+}
+
+int strat_qmlp_load(const char *path, uint64_t expect_hash, struct strat_qmlp **ret_q, char *err,
+		    size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	struct stat st;
+	int r = 0;
+	unsigned char *buf = NULL;
+	if (fstat(fd, &st) != 0) {
+		r = -errno;
+		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out_close;
+	}
+	if (st.st_size > (1 << 24)) {
+		r = -EINVAL;
+		strat__errf(err, errlen, "%s: %lld bytes: too large for a model", path, (long long)st.st_size);
+		goto out_close;
+	}
+	size_t len = (size_t)st.st_size;
+	buf = core_alloc(len ? len : 1, 64);
+	if (!buf) {
+		r = -ENOMEM;
+		strat__errf(err, errlen, "%s: out of memory", path);
+		goto out_close;
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = read(fd, buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			strat__errf(err, errlen, "%s: read: %s", path, n < 0 ? strerror(errno) : "short read");
+			goto out_free;
+		}
+		off += (size_t)n;
+	}
+	r = strat_qmlp_parse(path, buf, len, expect_hash, ret_q, err, errlen);
+out_free:
+	core_free(buf);
+out_close:
+	close(fd);
+	return r;
+}

@@ -1,0 +1,93 @@
+/* nn_internal.h - private to the strategy library: the int8 MLP layout the
+ * kernels (nn_simd.c) read. */
+#ifndef OSPREY_NN_INTERNAL_H
+#define OSPREY_NN_INTERNAL_H
+
+#include <math.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "strategy.h"
+
+/* strat__rint - round half to even under the default rounding mode, as
+ * lrintf and cvtps2dq do; cvtss2si inline rather than a libm call. Only for
+ * values well inside the int32 range. */
+static inline int32_t strat__rint(float f)
+{
+#if defined(__x86_64__)
+	return _mm_cvtss_si32(_mm_set_ss(f));
+#else
+	return (int32_t)lrintf(f);
+#endif
+}
+
+#define STRAT__NN_LANES 16 /* outputs are padded to a multiple of this */
+
+/*
+ * One int8 layer, laid out for "outputs across lanes": for input pair p and
+ * output j, the 32-bit word w[(p * out_pad + j) * 2 .. +1] holds the
+ * sign-extended weights (W[j][2p], W[j][2p+1]), so one vpmaddwd of a
+ * broadcast input pair against 16 (8) consecutive words adds two products to
+ * 16 (8) output accumulators. Padded outputs have zero weights, bias and
+ * scale; a padded input (odd in) has zero weights.
+ */
+struct strat__qlayer {
+	uint32_t in, out;   /* real sizes */
+	uint32_t in_pairs;  /* (in + 1) / 2 */
+	uint32_t out_pad;   /* out rounded up to STRAT__NN_LANES */
+	int16_t *w;         /* in_pairs * out_pad * 2, 64-byte aligned */
+	int32_t *bias;      /* out_pad */
+	float *scale;       /* out_pad: M (hidden layers) or D (the last layer) */
+	int8_t *wq;         /* out * in, row-major: the file's copy */
+	/* Rows form for a narrow last layer (out <= STRAT__NN_NARROW): w_rows[j *
+	 * kpad + i] = W[j][i], zero-padded to kpad = in rounded up to 32, so a
+	 * dot product of 32 inputs is one vpmaddwd plus a horizontal sum, instead
+	 * of spending 16 lanes on 3 outputs. NULL for other layers. */
+	int16_t *w_rows;
+	uint32_t kpad;
+};
+
+#define STRAT__NN_NARROW 4
+
+struct strat_qmlp {
+	unsigned nsizes, nl;
+	uint32_t sizes[STRAT_NN_MAX_LAYERS + 1];
+	uint64_t schema_hash;
+	float act_scale[STRAT_NN_MAX_LAYERS];
+	float *in_a;        /* STRAT_NN_MAX_WIDTH, zero-padded: q = rint(clamp(x * a - b)) */
+	float *in_b;
+	struct strat__qlayer layer[STRAT_NN_MAX_LAYERS];
+	void *mem;          /* one core_alloc block holding every array */
+};
+
+/*
+ * A path's whole forward pass: quantize x (q->sizes[0] values), run every
+ * layer, write each layer's accumulators into trace (real outputs only, layer
+ * after layer) when trace is not NULL, and the last layer's out_pad
+ * accumulators into acc_out.
+ */
+typedef void (*strat__qmlp_fn)(const struct strat_qmlp *q, const int32_t *x, int32_t *trace,
+			       int32_t *acc_out);
+
+void strat__qmlp_run_scalar(const struct strat_qmlp *q, const int32_t *x, int32_t *trace,
+			    int32_t *acc_out);
+void strat__qmlp_run_avx2(const struct strat_qmlp *q, const int32_t *x, int32_t *trace,
+			  int32_t *acc_out);
+void strat__qmlp_run_avx512(const struct strat_qmlp *q, const int32_t *x, int32_t *trace,
+			    int32_t *acc_out);
+
+/* One Adam step (t >= 1) over n parameters; zeroes the gradients. */
+void strat__adam(float *p, float *grads, float *am, float *av, size_t n, uint64_t t,
+		 const struct strat_adam_cfg *cfg, float grad_scale);
+
+/* Lane-form int16 matmul without requantization (the LSTM gates): acc[j] =
+ * sum_p w[p][j] . x[2p..2p+1] for j < out_pad (a multiple of 16, <= 128). */
+void strat__lanes_scalar(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
+			 int32_t *acc);
+void strat__lanes_avx2(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
+		       int32_t *acc);
+void strat__lanes_avx512(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
+			 int32_t *acc);
+
+#endif /* OSPREY_NN_INTERNAL_H */
