@@ -1051,6 +1051,11 @@ void engine_report(struct engine *e, FILE *f, bool json)
 	if (json) {
 		fprintf(f, "{\"messages\":%" PRIu64 ",\"seconds\":%.6f,\"messages_per_sec\":%.0f,",
 			fs.total, secs, secs > 0 ? (double)fs.total / secs : 0.0);
+		fprintf(f, "\"model\":\"");
+		for (const char *c = e->model_name; *c; c++) /* JSON string: escape */
+			fprintf(f, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "?" : "%c",
+				*c);
+		fprintf(f, "\",\"regime_switches\":%" PRIu64 ",", ds.regime_switches);
 		fprintf(f, "\"intents\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64
 			   ",\"filled_qty\":%" PRIu64 ",\"cancels\":%" PRIu64 ",\"rejects\":%" PRIu64
 			   ",",
@@ -1105,7 +1110,11 @@ void engine_report(struct engine *e, FILE *f, bool json)
 		if (fs.mold.last_loss[0])
 			fprintf(f, "  last loss      %s\n", fs.mold.last_loss);
 	}
-	fprintf(f, "  intents        %" PRIu64 "\n", ds.buys + ds.sells);
+	fprintf(f, "  model          %s", e->model_name);
+	if (strat_model_ensemble(e->model))
+		fprintf(f, " (ensemble of %u, %" PRIu64 " regime switches)",
+			strat_ensemble_members(strat_model_ensemble(e->model)), ds.regime_switches);
+	fprintf(f, "\n  intents        %" PRIu64 "\n", ds.buys + ds.sells);
 	fprintf(f, "  orders sent    %" PRIu64 "\n", xs.sent);
 	fprintf(f, "  fills          %" PRIu64 " (%" PRIu64 " shares)\n", xs.fills, xs.filled_qty);
 	fprintf(f, "  cancels        %" PRIu64 "\n", xs.cancels);
