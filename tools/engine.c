@@ -331,25 +331,21 @@ static void status_latency(struct engine *e, const char *tag, char **p, size_t *
 
 /* ---- model registry commands (control thread) --------------------------- */
 
-/* Parse a registry blob into a model the engine can run. The blob is a model
- * file's bytes; it must be text without NUL (the linear format). */
+/* A registry blob (a model file's bytes: text, .otree or .onn) as a model. */
 static int model_from_blob(const char *name, const void *blob, size_t len,
 			   struct strat_model **ret, char *err, size_t errlen)
 {
-	if (memchr(blob, 0, len)) {
-		fail(err, errlen, "%s: not a model file this engine reads (binary data)", name);
-		return -EINVAL;
-	}
-	char *text = malloc(len + 1);
-	if (!text) {
-		fail(err, errlen, "%s: out of memory", name);
-		return -ENOMEM;
-	}
-	memcpy(text, blob, len);
-	text[len] = '\0';
-	int r = strat_model_parse(name, text, ret, err, errlen);
-	free(text);
-	return r;
+	return strat_model_from_blob(name, blob, len, ret, err, errlen);
+}
+
+/* The registry's kind for a model file. */
+static const char *model_kind(const void *blob, size_t len, const struct strat_model *m)
+{
+	if (len >= 8 && !memcmp(blob, "OSPRTREE", 8))
+		return "trees";
+	if (len >= 8 && !memcmp(blob, "OSPRYNN", 8))
+		return "dqn-policy";
+	return strat_model_ensemble(m) ? "ensemble" : "linear";
 }
 
 /* "NAME@VERSION" (VERSION >= 1) or "NAME" (the latest). */
@@ -436,7 +432,7 @@ static int model_add(struct engine *e, const char *args, char *reply, size_t cap
 	struct persist_model_meta meta;
 	memset(&meta, 0, sizeof(meta));
 	snprintf(meta.name, sizeof(meta.name), "%s", name);
-	snprintf(meta.kind, sizeof(meta.kind), "%s", strat_model_ensemble(m) ? "ensemble" : "linear");
+	snprintf(meta.kind, sizeof(meta.kind), "%s", model_kind(buf, len, m));
 	strat_model_free(m);
 	/* a file that states no schema indexes the features of this engine */
 	meta.schema = info.schema ? info.schema : strat_feature_schema();

@@ -39,6 +39,7 @@
  * Exit 0, 1 on failure, 2 on usage. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,7 @@
 #include <xgboost/c_api.h>
 
 #include "feeds.h"
+#include "persist.h"
 #include "strategy.h"
 
 #define NF STRAT_FEATURE_COUNT
@@ -61,6 +63,7 @@ struct row {
 
 struct opts {
 	const char *kind, *itch, *csv, *out, *json_out, *features_out, *tree_method;
+	const char *db, *name; /* register the model in this LMDB registry under name */
 	long horizon, trees, depth, threads, walk;
 	unsigned long long seed;
 	double eta;
@@ -85,6 +88,8 @@ static void usage(FILE *f)
 		   "  --walk-forward K  also evaluate K expanding-window folds (default 0: none)\n"
 		   "  -o FILE        our model file (.otree)\n"
 		   "  --json-out F   XGBoost's JSON model as well\n"
+		   "  --db DIR --name NAME  also store the model in the engine's registry (LMDB) as\n"
+		   "                 NAME's next version, with its data range and test metrics\n"
 		   "  --features-out F  the test rows as CSV (features, then the label)\n",
 		STRAT_TREE_MAX_DEPTH);
 }
@@ -526,6 +531,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->csv = v;
 		else if (!strcmp(a, "-o"))
 			o->out = v;
+		else if (!strcmp(a, "--db"))
+			o->db = v;
+		else if (!strcmp(a, "--name"))
+			o->name = v;
 		else if (!strcmp(a, "--json-out"))
 			o->json_out = v;
 		else if (!strcmp(a, "--features-out"))
@@ -566,6 +575,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			fprintf(stderr, "osprey-train: unknown option %s\n", a);
 			return -1;
 		}
+	}
+	if (!o->db != !o->name) {
+		fprintf(stderr, "osprey-train: --db and --name go together\n");
+		return -1;
 	}
 	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf"))) {
 		fprintf(stderr, "osprey-train: --kind gbtree or rf is required\n");
@@ -766,6 +779,7 @@ int main(int argc, char **argv)
 		up += py[0][k] > 0.5f;
 	double prior = (double)up / (double)part_n[0];
 	bool beats = true;
+	char metrics[256] = "";
 	printf("  metrics (threshold 0.5; baseline 'majority' predicts the training up-rate %.4f,\n"
 	       "  'momentum' the sign of the 8-tick return, AUC over the return itself):\n", prior);
 	for (int q = 1; q < 3; q++) {
@@ -788,9 +802,15 @@ int main(int argc, char **argv)
 		print_metrics(pname[q], rf ? "model (rf)" : "model (gbtree)", mm, true);
 		print_metrics(pname[q], "baseline majority", mb, true);
 		print_metrics(pname[q], "baseline momentum", mo, false);
-		if (q == 2)
+		if (q == 2) {
 			beats = mm.acc > mb.acc && mm.acc > mo.acc && mm.logloss < mb.logloss &&
 				mm.auc > mo.auc;
+			snprintf(metrics, sizeof(metrics),
+				 "test acc %.4f auc %.4f logloss %.4f; majority acc %.4f; "
+				 "momentum acc %.4f auc %.4f; %s",
+				 mm.acc, mm.auc, mm.logloss, mb.acc, mo.acc, mo.auc,
+				 beats ? "beats baselines" : "does NOT beat baselines");
+		}
 	}
 	printf("  verdict: the model %s its baselines on the test period (accuracy, AUC and log "
 	       "loss)\n", beats ? "beats" : "does NOT beat");
@@ -833,6 +853,33 @@ int main(int argc, char **argv)
 	}
 	printf("  wrote %s (%zu bytes)%s%s\n", o.out, n1, o.json_out ? " and " : "",
 	       o.json_out ? o.json_out : "");
+	if (o.db) {
+		struct persist *db;
+		struct persist_model_meta meta;
+		memset(&meta, 0, sizeof(meta));
+		snprintf(meta.name, sizeof(meta.name), "%s", o.name);
+		snprintf(meta.kind, sizeof(meta.kind), "%s", rf ? "trees-rf" : "trees-gbtree");
+		meta.schema = schema;
+		meta.data_from_ns = rows[part[0][0]].ts_ns;
+		meta.data_to_ns = rows[part[2][part_n[2] - 1]].ts_ns;
+		char abs[PATH_MAX];
+		snprintf(meta.source, sizeof(meta.source), "%.127s",
+			 realpath(o.out, abs) ? abs : o.out);
+		snprintf(meta.metrics, sizeof(meta.metrics), "%s", metrics);
+		int r = persist_open(o.db, &db, err, sizeof(err));
+		if (r == 0) {
+			r = persist_model_put(db, &meta, img1, n1);
+			if (r < 0)
+				snprintf(err, sizeof(err), "%s: model registry: %s", o.db, strerror(-r));
+			persist_close(db);
+		}
+		if (r < 0) {
+			fprintf(stderr, "osprey-train: %s\n", err);
+			goto fail;
+		}
+		printf("  registered %s@%u in %s (not active: osprey-ctl model activate %s@%u)\n",
+		       meta.name, meta.version, o.db, meta.name, meta.version);
+	}
 	rc = 0;
 fail:
 	free(img1);

@@ -268,6 +268,17 @@ int strat_model_load(const char *path, struct strat_model **ret_model, char *err
  * (e.g. a registry key when the blob comes from the database). */
 int strat_model_parse(const char *name, const char *text, struct strat_model **ret_model, char *err,
 		      size_t errlen);
+/*
+ * strat_model_from_blob - a model from a file's bytes, whatever its kind: a
+ * tree model (.otree, binary:logistic) or a DQN policy (.onn) becomes a
+ * one-member ensemble with the default regime detector and profiles (see
+ * "Ensemble and regime"); text is parsed by strat_model_parse. buf need not
+ * be NUL-terminated. Results as strat_model_parse, plus the tree and nn
+ * loaders' (-EBADMSG corrupt or truncated, -EPROTO other features).
+ * strat_model_load reads a file through it.
+ */
+int strat_model_from_blob(const char *name, const void *buf, size_t len,
+			  struct strat_model **ret_model, char *err, size_t errlen);
 /* strat_model_from_info - build a model from values (validated as the parser does). */
 int strat_model_from_info(const struct strat_model_info *info, struct strat_model **ret_model,
 			  char *err, size_t errlen);
@@ -278,7 +289,8 @@ void strat_model_info(const struct strat_model *m, struct strat_model_info *ret)
 /*
  * strat_model_format - write the model as a file strat_model_parse accepts.
  * Returns the length written (excluding NUL), or -ENOSPC if buf is too small
- * (4096 bytes always suffice).
+ * (4096 bytes always suffice for a linear model; an ensemble returns its
+ * source text), or -ENOTSUP for a tree model or policy (its file is binary).
  */
 int strat_model_format(const struct strat_model *m, char *buf, size_t len);
 /* strat_model_score - the Q16 score of f[0..nfeatures-1] (rounded half away

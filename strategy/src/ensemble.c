@@ -593,3 +593,44 @@ uint32_t strat__ensemble_nfeatures(const struct strat_ensemble *e)
 			n = e->members[i].nfeatures;
 	return n;
 }
+
+int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
+			   struct strat_qmlp *policy, struct strat_ensemble **ret, char *err,
+			   size_t errlen)
+{
+	struct strat_ensemble *e = core_alloc(sizeof(*e), CORE_CACHE_LINE);
+	if (!e) {
+		strat_tree_free(tree);
+		strat_qmlp_free(policy);
+		strat__errf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memset(e, 0, sizeof(*e));
+	strat_ensemble_cfg_default(&e->cfg);
+	struct member *m = &e->members[0];
+	m->weight = FEATURE_ONE;
+	if (tree) {
+		struct strat_tree_info ti;
+		strat_tree_info(tree, &ti);
+		snprintf(m->name, sizeof(m->name), "trees");
+		m->kind = MEMBER_TREE;
+		m->tree = tree;
+		m->nfeatures = ti.nfeatures;
+		if (ti.objective != STRAT_TREE_BINARY_LOGISTIC) {
+			strat__errf(err, errlen, "%s: a tree model runs on its own only as "
+						 "binary:logistic (its vote is 2p - 1)", name);
+			e->nmembers = 1;
+			strat__ensemble_free(e);
+			return -EINVAL;
+		}
+	} else {
+		snprintf(m->name, sizeof(m->name), "policy");
+		m->kind = MEMBER_POLICY;
+		m->policy = policy;
+		m->nfeatures = STRAT_FEATURE_COUNT;
+	}
+	e->nmembers = 1;
+	e->weight_sum = m->weight;
+	*ret = e;
+	return 0;
+}

@@ -356,16 +356,13 @@ static bool is_ensemble(const char *text)
 	return !strncmp(p, "ensemble", 8);
 }
 
-static int ensemble_model(const char *name, const char *text, struct strat_model **ret_model,
-			  char *err, size_t errlen)
+/* Wrap an ensemble (owned) into a model; text (may be NULL) is its source. */
+static int wrap_ensemble(const char *name, struct strat_ensemble *ens, const char *text,
+			 struct strat_model **ret_model, char *err, size_t errlen)
 {
-	struct strat_ensemble *ens;
-	int r = strat__ensemble_parse(name, text, &ens, err, errlen);
-	if (r < 0)
-		return r;
 	struct strat_model *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
-	char *copy = malloc(strlen(text) + 1);
-	if (!m || !copy) {
+	char *copy = text ? malloc(strlen(text) + 1) : NULL;
+	if (!m || (text && !copy)) {
 		core_free(m);
 		free(copy);
 		strat__ensemble_free(ens);
@@ -373,7 +370,8 @@ static int ensemble_model(const char *name, const char *text, struct strat_model
 		return -ENOMEM;
 	}
 	memset(m, 0, sizeof(*m));
-	strcpy(copy, text);
+	if (copy)
+		strcpy(copy, text);
 	const struct strat_ensemble_cfg *c = strat_ensemble_cfg(ens);
 	m->ens = ens;
 	m->text = copy;
@@ -388,6 +386,75 @@ static int ensemble_model(const char *name, const char *text, struct strat_model
 	m->threshold_q32 = (int64_t)c->min_confidence * FEATURE_ONE;
 	*ret_model = m;
 	return 0;
+}
+
+static int ensemble_model(const char *name, const char *text, struct strat_model **ret_model,
+			  char *err, size_t errlen)
+{
+	struct strat_ensemble *ens;
+	int r = strat__ensemble_parse(name, text, &ens, err, errlen);
+	if (r < 0)
+		return r;
+	return wrap_ensemble(name, ens, text, ret_model, err, errlen);
+}
+
+CORE_COLD int strat_model_from_blob(const char *name, const void *buf, size_t len,
+				    struct strat_model **ret_model, char *err, size_t errlen)
+{
+	if (!name)
+		name = "model";
+	if (!buf || !ret_model) {
+		strat__errf(err, errlen, "%s: NULL argument", name);
+		return -EINVAL;
+	}
+	struct strat_ensemble *ens;
+	int r;
+	if (len >= 8 && !memcmp(buf, "OSPRTREE", 8)) {
+		struct strat_tree_model *t;
+		if ((r = strat_tree_parse(name, buf, len, 0, &t, err, errlen)) < 0)
+			return r;
+		if ((r = strat_tree_check_schema(t, err, errlen)) < 0) {
+			strat_tree_free(t);
+			return r;
+		}
+		if ((r = strat__ensemble_single(name, t, NULL, &ens, err, errlen)) < 0)
+			return r;
+		return wrap_ensemble(name, ens, NULL, ret_model, err, errlen);
+	}
+	if (len >= 8 && !memcmp(buf, "OSPRYNN", 8)) {
+		static const char *const extra[] = { "position" };
+		struct strat_qmlp *q;
+		if ((r = strat_qmlp_parse(name, buf, len, strat_nn_schema_hash(extra, 1), &q, err,
+					  errlen)) < 0)
+			return r;
+		struct strat_qmlp_info qi;
+		strat_qmlp_info(q, &qi);
+		if (qi.sizes[0] != STRAT_FEATURE_COUNT + 1 ||
+		    qi.sizes[qi.nsizes - 1] != STRAT_ACT_COUNT) {
+			strat_qmlp_free(q);
+			strat__errf(err, errlen, "%s: not a DQN policy (features + position in, "
+						 "hold/buy/sell out)", name);
+			return -EINVAL;
+		}
+		if ((r = strat__ensemble_single(name, NULL, q, &ens, err, errlen)) < 0)
+			return r;
+		return wrap_ensemble(name, ens, NULL, ret_model, err, errlen);
+	}
+	if (memchr(buf, '\0', len)) {
+		strat__errf(err, errlen, "%s: not a model file (binary data without a known magic)",
+			    name);
+		return -EINVAL;
+	}
+	char *text = malloc(len + 1);
+	if (!text) {
+		strat__errf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	r = strat_model_parse(name, text, ret_model, err, errlen);
+	free(text);
+	return r;
 }
 
 CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat_model **ret_model,
@@ -514,13 +581,7 @@ CORE_COLD int strat_model_load(const char *path, struct strat_model **ret_model,
 		strat__errf(err, errlen, "%s: larger than %u bytes", path, MODEL_MAX_BYTES);
 		goto out_free_buf;
 	}
-	if (memchr(buf, '\0', n)) {
-		r = -EINVAL;
-		strat__errf(err, errlen, "%s: contains a NUL byte (not a text model)", path);
-		goto out_free_buf;
-	}
-	buf[n] = '\0';
-	r = strat_model_parse(path, buf, ret_model, err, errlen);
+	r = strat_model_from_blob(path, buf, n, ret_model, err, errlen);
 out_free_buf:
 	core_free(buf);
 out_close:
@@ -572,6 +633,8 @@ static int fmt_q16(char *buf, size_t len, int64_t v)
 
 int strat_model_format(const struct strat_model *m, char *buf, size_t len)
 {
+	if (m->ens && !m->text)
+		return -ENOTSUP; /* a binary model (tree, policy): its file is the format */
 	if (m->text) { /* an ensemble: its source, as parsed */
 		size_t n = strlen(m->text);
 		if (n >= len)

@@ -27,6 +27,11 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 			  char *err, size_t errlen);
 void strat__ensemble_free(struct strat_ensemble *e);
 uint32_t strat__ensemble_nfeatures(const struct strat_ensemble *e);
+/* A one-member ensemble with the default regime and profiles around a tree
+ * model or a policy (exactly one non-NULL; ownership passes, even on error). */
+int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
+			   struct strat_qmlp *policy, struct strat_ensemble **ret, char *err,
+			   size_t errlen);
 
 /* Q32 score: bias << 16 + sum w_i * f_i. |w| <= 2^26, |f| < 2^31, n <= 22: no overflow. */
 static inline int64_t strat__score_q32(const struct strat_model *m, const int32_t *f)

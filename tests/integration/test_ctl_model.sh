@@ -83,12 +83,30 @@ i=0
 while [ "$(field intents)" = "$a" ]; do
 	i=$((i + 1)); [ $i -lt 200 ] || fail "momentum@2 never fired"; sleep 0.05
 done
+# a tree model trained by osprey-train straight into the running engine's
+# registry (LMDB takes a second process), with its data range and metrics
+if [ -x "$B/tools/osprey-train" ]; then
+	"$B/tools/osprey-train" --kind gbtree --itch "$dir/session.itch" --trees 20 --depth 4 \
+		--seed 3 -o "$dir/t.otree" --db "$dir/db" --name trees >"$dir/train.txt" 2>&1 ||
+		fail "osprey-train: $(cat "$dir/train.txt")"
+	grep -q "registered trees@1" "$dir/train.txt" || fail "not registered: $(cat "$dir/train.txt")"
+	ctl model list | grep -q "^trees@1 .*trees-gbtree .*test acc" || fail "trees not listed"
+	m=$(field messages)
+	ctl model activate trees@1 | grep -q '^ok: running trees@1 (was momentum@2)' ||
+		fail "activate trees"
+	[ "$(field model)" = trees@1 ] || fail "status model after activating trees"
+	sleep 0.3
+	[ "$(field messages)" -gt "$m" ] || fail "ticks paused during the tree swap"
+	want=trees@1
+else
+	want=momentum@2
+fi
 kill -TERM "$pid"
 wait "$pid" || fail "engine exit code $? after SIGTERM"
 pid=""
 # the registry's active model is what a restarted engine runs
 start
-[ "$(field model)" = momentum@2 ] || fail "model after restart: $(field model)"
+[ "$(field model)" = $want ] || fail "model after restart: $(field model)"
 kill -INT "$pid"
 wait "$pid" || fail "engine exit code $? after SIGINT"
 pid=""
