@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		   "                    [--tree-method hist|exact] [--threads N]\n"
 		   "                    [--walk-forward K] -o MODEL.otree [--json-out MODEL.json] [--features-out F.csv]\n"
 		   "  --kind         gbtree (boosted) or rf (random forest)\n"
-		   "  --itch FILE    capture (ITCH day file or MoldUDP64 pcap) to build features from\n"
+		   "  --itch FILE    capture to build features from: ITCH day file, MoldUDP64\n"
+		   "                 pcap/pcapng, or Binance/Bybit JSON (alias --capture)\n"
 		   "  --csv FILE     or OHLCV bars (header row; Close or last column; Open, Volume)\n"
 		   "  --horizon N    label: sign of the mid change over the next N vectors (50)\n"
 		   "  --seed S       XGBoost seed (default 1)\n"
@@ -525,7 +526,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		const char *v = argv[++i];
 		if (!strcmp(a, "--kind"))
 			o->kind = v;
-		else if (!strcmp(a, "--itch"))
+		else if (!strcmp(a, "--itch") || !strcmp(a, "--capture"))
 			o->itch = v;
 		else if (!strcmp(a, "--csv"))
 			o->csv = v;
