@@ -675,6 +675,18 @@ int core_config_str(struct core_config *cfg, const char *key, char *ret, size_t 
 const struct core_config_entry *core_config_unused(const struct core_config *cfg);
 
 /* ------------------------------------------------------------------------- */
+/* FNV-1a 64: file checksums, schema and stream hashes. Start from
+ * CORE_FNV_OFFSET; feed more bytes by passing the previous result as h. */
+#define CORE_FNV_OFFSET 0xcbf29ce484222325ull
+static inline uint64_t core_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *b = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* ------------------------------------------------------------------------- */
 /* Big-endian loads for wire decoders. */
 static inline uint16_t core_be16(const unsigned char *p)
 {

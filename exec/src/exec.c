@@ -6,7 +6,6 @@
 
 #define EXEC_LOCATES    65536u
 #define EXEC_MAX_LIMIT  (1u << 22)
-#define FNV_OFFSET      0xcbf29ce484222325ULL
 #define FNV_PRIME       0x100000001b3ULL
 
 struct exec_inst {
@@ -950,7 +949,7 @@ int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, ch
 	s->tif = cfg->tif;
 	s->max_orders = max_orders;
 	s->max_rest = max_rest;
-	s->hash = FNV_OFFSET;
+	s->hash = CORE_FNV_OFFSET;
 	s->all_head = s->all_tail = -1;
 
 	s->orders = core_alloc(sizeof(*s->orders) * max_orders, CORE_CACHE_LINE);

@@ -8,11 +8,7 @@
 
 static uint64_t fnv1a(const void *data, size_t len)
 {
-	const unsigned char *b = data;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
+	return core_fnv1a(CORE_FNV_OFFSET, data, len);
 }
 
 static bool name_ok(const char *name)

@@ -480,11 +480,7 @@ int strat_qlstm_forecast(const struct strat_qlstm *q, enum strat_nn_path path, c
 
 static uint64_t fnv(const void *p, size_t n)
 {
-	const unsigned char *b = p;
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
+	return core_fnv1a(CORE_FNV_OFFSET, p, n);
 }
 
 static size_t payload(uint32_t nin, uint32_t H)

@@ -21,15 +21,6 @@
 /* ------------------------------------------------------------------------- */
 /* Schema hash */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
-#define FNV_OFFSET 1469598103934665603ull
 
 uint64_t strat_nn_schema_hash(const char *const *extra, unsigned nextra)
 {
@@ -39,9 +30,9 @@ uint64_t strat_nn_schema_hash(const char *const *extra, unsigned nextra)
 	if (nextra == 0)
 		return h;
 	uint32_t n = nextra;
-	h = fnv1a(h, &n, sizeof(n));
+	h = core_fnv1a(h, &n, sizeof(n));
 	for (unsigned i = 0; i < nextra; i++)
-		h = fnv1a(h, extra[i], strlen(extra[i]) + 1);
+		h = core_fnv1a(h, extra[i], strlen(extra[i]) + 1);
 	return h;
 }
 
@@ -672,7 +663,7 @@ long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap)
 		memcpy(p, L->wq, (size_t)L->out * L->in);
 		p += (size_t)L->out * L->in;
 	}
-	put64(p, fnv1a(FNV_OFFSET, b, (size_t)(p - b)));
+	put64(p, core_fnv1a(CORE_FNV_OFFSET, b, (size_t)(p - b)));
 	return (long)total;
 }
 
@@ -767,7 +758,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 		BAD(NN_HDR_BYTES + want + 8, "%zu trailing bytes after the checksum",
 		    len - (NN_HDR_BYTES + want + 8));
 	size_t csoff = NN_HDR_BYTES + want;
-	uint64_t cs = fnv1a(FNV_OFFSET, b, csoff), fcs = get64(b + csoff);
+	uint64_t cs = core_fnv1a(CORE_FNV_OFFSET, b, csoff), fcs = get64(b + csoff);
 	if (cs != fcs)
 		BAD(csoff, "checksum mismatch (file %016llx, computed %016llx): corrupt file",
 		    (unsigned long long)fcs, (unsigned long long)cs);

@@ -24,25 +24,16 @@ static_assert(SLOT_CHUNK % TREES_LANES == 0, "chunks hold whole vectors");
 /* ------------------------------------------------------------------------- */
 /* Schema hash, quantization, ISA names */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
-#define FNV_OFFSET 1469598103934665603ull
 
 uint64_t strat_feature_schema_hash(unsigned nfeatures)
 {
-	uint64_t h = fnv1a(FNV_OFFSET, SCHEMA_VERSION, strlen(SCHEMA_VERSION));
+	uint64_t h = core_fnv1a(CORE_FNV_OFFSET, SCHEMA_VERSION, strlen(SCHEMA_VERSION));
 	char num[16];
 	int k = snprintf(num, sizeof(num), ";%u;", nfeatures);
-	h = fnv1a(h, num, (size_t)k);
+	h = core_fnv1a(h, num, (size_t)k);
 	for (unsigned i = 0; i < nfeatures; i++) {
 		const char *s = strat_feature_name(i);
-		h = fnv1a(h, s, strlen(s) + 1);
+		h = core_fnv1a(h, s, strlen(s) + 1);
 	}
 	return h;
 }
@@ -1059,7 +1050,7 @@ size_t strat_tree_serialize(const struct strat_tree_model *m, void *buf, size_t 
 			put32(p + 4, (uint32_t)m->leaf_id[(size_t)t * m->nl + i]);
 		}
 	}
-	put64(p, fnv1a(FNV_OFFSET, b, (size_t)(p - b)));
+	put64(p, core_fnv1a(CORE_FNV_OFFSET, b, (size_t)(p - b)));
 	return need;
 }
 
@@ -1159,7 +1150,7 @@ CORE_COLD int strat_tree_parse(const char *name, const void *buf, size_t len, ui
 		    len < OTREE_HEADER + pay + 8 ? "truncated" : "has trailing bytes", len,
 		    (unsigned long long)(OTREE_HEADER + pay + 8));
 	size_t csum_off = OTREE_HEADER + (size_t)pay;
-	uint64_t want = get64(b + csum_off), got = fnv1a(FNV_OFFSET, b, csum_off);
+	uint64_t want = get64(b + csum_off), got = core_fnv1a(CORE_FNV_OFFSET, b, csum_off);
 	if (want != got)
 		BAD("%s: offset %zu: checksum %016llx, contents hash to %016llx (corrupt file)", name,
 		    csum_off, (unsigned long long)want, (unsigned long long)got);

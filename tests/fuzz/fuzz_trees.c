@@ -68,9 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size)
 			memcpy(c, data, size);
 		if (size >= 72) { /* a valid checksum, so the checks behind it run */
-			uint64_t h = 1469598103934665603ull;
-			for (size_t i = 0; i < size - 8; i++)
-				h = (h ^ c[i]) * 1099511628211ull;
+			uint64_t h = core_fnv1a(CORE_FNV_OFFSET, c, size - 8);
 			for (int i = 0; i < 8; i++)
 				c[size - 8 + (size_t)i] = (unsigned char)(h >> (8 * i));
 		}

@@ -64,7 +64,7 @@ static void run(const char *itch, const struct strat_model *m, uint32_t burst, u
 	assert(strat_decide_create(&dc, &d, err, sizeof(err)) == 0);
 
 	memset(res, 0, sizeof(*res));
-	res->hash_new = res->hash_all = 1469598103934665603ull;
+	res->hash_new = res->hash_all = CORE_FNV_OFFSET;
 	bool feof_ = false, seof = false, deof = false;
 	uint64_t prev = 0;
 	while (!deof || core_ring_readable(in, 1)) {

@@ -348,10 +348,7 @@ static void test_gradcheck(void)
 
 static uint64_t fnv(const unsigned char *b, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
+	return core_fnv1a(CORE_FNV_OFFSET, b, n); /* the file format's checksum */
 }
 
 static int parse(const unsigned char *b, size_t n, uint64_t hash, char *err, size_t el)

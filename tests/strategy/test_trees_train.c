@@ -291,9 +291,7 @@ int main(void)
 	struct strat_tree_model *m2 = NULL;
 	/* rebuild the image with schema of 5 features: parse with any, patch, re-save */
 	memcpy(c + 40, &(uint64_t){ strat_feature_schema_hash(5) }, 8);
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n - 8; i++)
-		h = (h ^ c[i]) * 1099511628211ull;
+	uint64_t h = core_fnv1a(CORE_FNV_OFFSET, c, n - 8);
 	memcpy(c + n - 8, &h, 8);
 	assert(strat_tree_parse("other", c, n, 0, &m2, err, sizeof(err)) == 0);
 	assert(strat_tree_save(m2, bad, err, sizeof(err)) == 0);
