@@ -64,6 +64,8 @@ struct row {
 struct opts {
 	const char *kind, *itch, *csv, *out, *json_out, *features_out, *tree_method;
 	const char *db, *name; /* register the model in this LMDB registry under name */
+	const char *weigh[STRAT_ENSEMBLE_MAX_MEMBERS]; /* --kind weigh: "NAME=FILE" members */
+	unsigned nweigh;
 	long horizon, trees, depth, threads, walk;
 	unsigned long long seed;
 	double eta;
@@ -89,6 +91,9 @@ static void usage(FILE *f)
 		   "  --walk-forward K  also evaluate K expanding-window folds (default 0: none)\n"
 		   "  -o FILE        our model file (.otree)\n"
 		   "  --json-out F   XGBoost's JSON model as well\n"
+		   "  --kind weigh --member NAME=FILE ...  no training: score existing models (linear,\n"
+		   "                 ensemble, .otree, .onn) on the validation and test periods and\n"
+		   "                 print ensemble member lines weighted by validation AUC - 0.5\n"
 		   "  --db DIR --name NAME  also store the model in the engine's registry (LMDB) as\n"
 		   "                 NAME's next version, with its data range and test metrics\n"
 		   "  --features-out F  the test rows as CSV (features, then the label)\n",
@@ -532,7 +537,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->csv = v;
 		else if (!strcmp(a, "-o"))
 			o->out = v;
-		else if (!strcmp(a, "--db"))
+		else if (!strcmp(a, "--member")) {
+			if (o->nweigh == STRAT_ENSEMBLE_MAX_MEMBERS || !strchr(v, '=')) {
+				fprintf(stderr, "osprey-train: --member NAME=FILE, at most %d\n",
+					STRAT_ENSEMBLE_MAX_MEMBERS);
+				return -1;
+			}
+			o->weigh[o->nweigh++] = v;
+		} else if (!strcmp(a, "--db"))
 			o->db = v;
 		else if (!strcmp(a, "--name"))
 			o->name = v;
@@ -581,17 +593,96 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		fprintf(stderr, "osprey-train: --db and --name go together\n");
 		return -1;
 	}
-	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf"))) {
-		fprintf(stderr, "osprey-train: --kind gbtree or rf is required\n");
+	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf") &&
+			 strcmp(o->kind, "weigh"))) {
+		fprintf(stderr, "osprey-train: --kind gbtree, rf or weigh is required\n");
 		return -1;
 	}
-	if (!o->itch == !o->csv || !o->out) {
+	bool weigh = !strcmp(o->kind, "weigh");
+	if (weigh != (o->nweigh > 0)) {
+		fprintf(stderr, "osprey-train: --member goes with --kind weigh (and it needs one)\n");
+		return -1;
+	}
+	if (!o->itch == !o->csv || (!o->out && !weigh)) {
 		fprintf(stderr, "osprey-train: one of --itch or --csv, and -o, are required\n");
 		return -1;
 	}
 	if (strcmp(o->tree_method, "hist") && strcmp(o->tree_method, "exact")) {
 		fprintf(stderr, "osprey-train: --tree-method: hist or exact\n");
 		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --kind weigh: the ensemble's weights from validation performance. Each
+ * member model (any file strat_model_load reads) scores the validation and
+ * test rows with its vote (strat_model_score); its AUC against the labels
+ * says how well it ranks up-moves. weight = max(0, validation AUC - 0.5),
+ * scaled so the weights sum to the number of useful members; a member no
+ * better than chance gets none and is said to.
+ */
+static int weigh_members(const struct opts *o, const struct row *rows, size_t *const part[3],
+			 float *const py[3], const size_t part_n[3])
+{
+	printf("  member weights from validation AUC (weight = AUC - 0.5, scaled):\n");
+	double w[STRAT_ENSEMBLE_MAX_MEMBERS], aucs[STRAT_ENSEMBLE_MAX_MEMBERS][3], sum = 0;
+	const char *kind[STRAT_ENSEMBLE_MAX_MEMBERS];
+	char names[STRAT_ENSEMBLE_MAX_MEMBERS][32], files[STRAT_ENSEMBLE_MAX_MEMBERS][256];
+	unsigned useful = 0;
+	for (unsigned i = 0; i < o->nweigh; i++) {
+		const char *eq = strchr(o->weigh[i], '=');
+		snprintf(names[i], sizeof(names[i]), "%.*s", (int)(eq - o->weigh[i]), o->weigh[i]);
+		snprintf(files[i], sizeof(files[i]), "%s", eq + 1);
+		char err[512];
+		struct strat_model *m;
+		if (strat_model_load(files[i], &m, err, sizeof(err)) < 0) {
+			fprintf(stderr, "osprey-train: member %s: %s\n", names[i], err);
+			return -1;
+		}
+		struct strat_model_info info;
+		strat_model_info(m, &info);
+		FILE *f = fopen(files[i], "rb");
+		char magic[8] = { 0 };
+		size_t got = f ? fread(magic, 1, 8, f) : 0;
+		if (f)
+			fclose(f);
+		kind[i] = got == 8 && !memcmp(magic, "OSPRTREE", 8) ? "tree"
+			  : got == 8 && !memcmp(magic, "OSPRYNN", 8) ? "policy"
+			  : strat_model_ensemble(m)		   ? "ensemble"
+								   : "linear";
+		for (int q = 1; q < 3; q++) {
+			double *score = malloc(part_n[q] * sizeof(double));
+			if (!score) {
+				strat_model_free(m);
+				return -1;
+			}
+			for (size_t k = 0; k < part_n[q]; k++)
+				score[k] = (double)strat_model_score(m, rows[part[q][k]].f);
+			aucs[i][q] = auc(score, py[q], part_n[q]);
+			free(score);
+		}
+		strat_model_free(m);
+		w[i] = aucs[i][1] > 0.5 ? aucs[i][1] - 0.5 : 0; /* NaN: 0 */
+		useful += w[i] > 0;
+		sum += w[i];
+		printf("    %-12s %-8s validation AUC %.4f  test AUC %.4f%s\n", names[i], kind[i],
+		       aucs[i][1], aucs[i][2], w[i] > 0 ? "" : "  (no better than chance: weight 0)");
+	}
+	if (useful == 0) {
+		printf("  no member ranks the validation period better than chance: no ensemble\n");
+		return 0;
+	}
+	printf("  ensemble members (paste into an 'osprey-model ensemble v1' file):\n");
+	for (unsigned i = 0; i < o->nweigh; i++) {
+		if (w[i] <= 0)
+			continue;
+		double scaled = w[i] / sum * useful;
+		if (!strcmp(kind[i], "ensemble"))
+			printf("    # %s is an ensemble itself: ensembles do not nest\n", names[i]);
+		else
+			printf("    member %s weight %.4f %s %s\n", names[i], scaled, kind[i],
+			       files[i]);
 	}
 	return 0;
 }
@@ -712,6 +803,10 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("  purged %zu rows whose label crossed a split boundary\n", purged);
+	if (o.nweigh) {
+		rc = weigh_members(&o, rows, part, py, part_n) ? 1 : 0;
+		goto fail;
+	}
 
 	/* XGBoost */
 	size_t maxn = part_n[0] > part_n[2] ? part_n[0] : part_n[2];

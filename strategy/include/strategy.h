@@ -427,6 +427,7 @@ bool strat_decide_quiesced(struct strat_decide *s, uint64_t gen);
  *     weights ...            (a linear model's lines, without its header)
  *     threshold 1.2
  *   end
+ *   member flow weight 0.5 linear flow.model     (or a linear model in its own file)
  *   member trees weight 0.4 tree gbtree.otree   (relative to this file's folder)
  *   member dqn weight 0.5 policy policy.onn
  * Errors name the file and line like the linear format's.

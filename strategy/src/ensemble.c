@@ -459,7 +459,27 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				why = "member weight must be > 0 and <= 1024";
 				goto fail_line;
 			}
-			if (!strcmp(tok[4], "linear") && n == 5) {
+			if (!strcmp(tok[4], "linear") && n == 6) {
+				/* a linear model in its own file */
+				member_path(sub, sizeof(sub), name, tok[5]);
+				char terr[300];
+				struct strat_model_info mi;
+				r = strat_model_load(sub, &m->linear, terr, sizeof(terr));
+				if (r == 0 && strat_model_ensemble(m->linear)) {
+					r = -EINVAL;
+					snprintf(terr, sizeof(terr), "%.200s: an ensemble, not a "
+						 "linear model (ensembles do not nest)", sub);
+				}
+				if (r < 0) {
+					strat__errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
+						    m->name, terr);
+					goto fail;
+				}
+				r = -EINVAL;
+				m->kind = MEMBER_LINEAR;
+				strat_model_info(m->linear, &mi);
+				m->nfeatures = mi.nfeatures;
+			} else if (!strcmp(tok[4], "linear") && n == 5) {
 				/* the member's lines, up to "end", are a linear model; blank
 				 * lines in front keep its line numbers those of this file */
 				int start = lineno;
@@ -555,8 +575,8 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				m->kind = MEMBER_POLICY;
 				m->nfeatures = STRAT_FEATURE_COUNT;
 			} else {
-				why = "member NAME weight W linear (then its lines and 'end'), "
-				      "member NAME weight W tree FILE, or member NAME weight W policy FILE";
+				why = "member NAME weight W linear (then its lines and 'end'), or "
+				      "member NAME weight W linear|tree|policy FILE";
 				goto fail_line;
 			}
 			e->weight_sum += m->weight;

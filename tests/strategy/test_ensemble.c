@@ -243,6 +243,17 @@ static void test_policy_member(void)
 	}
 	printf("policy member: %u buy, %u sell, %u hold votes\n", seen[0], seen[1], seen[2]);
 	strat_model_free(m);
+	/* a linear member may live in its own file; an ensemble may not be one */
+	snprintf(text, sizeof(text),
+		 "osprey-model ensemble v1\nmember f weight 1 linear %s/models/default.model\n", src);
+	m = parse(text, 0, NULL);
+	struct strat_model_info info;
+	strat_model_info(m, &info);
+	assert(info.nfeatures == STRAT_FEATURE_COUNT);
+	strat_model_free(m);
+	snprintf(text, sizeof(text),
+		 "osprey-model ensemble v1\nmember e weight 1 linear %s/models/demo.model\n", src);
+	parse(text, -EINVAL, "ensembles do not nest");
 	/* a tree model is not a policy */
 	snprintf(text, sizeof(text),
 		 "osprey-model ensemble v1\nmember dqn weight 1 policy %s/models/trees_amzn.otree\n",
