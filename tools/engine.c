@@ -331,11 +331,14 @@ static void status_latency(struct engine *e, const char *tag, char **p, size_t *
 
 /* ---- model registry commands (control thread) --------------------------- */
 
-/* A registry blob (a model file's bytes: text, .otree or .onn) as a model. */
-static int model_from_blob(const char *name, const void *blob, size_t len,
-			   struct strat_model **ret, char *err, size_t errlen)
+/* Was a registry entry built for this engine's features (all of them, or the
+ * first k: a model over a prefix keeps working when features are appended)? */
+static bool schema_ok(uint64_t h)
 {
-	return strat_model_from_blob(name, blob, len, ret, err, errlen);
+	for (unsigned k = 1; k <= STRAT_FEATURE_COUNT; k++)
+		if (h == strat_feature_schema_hash(k))
+			return true;
+	return false;
 }
 
 /* The registry's kind for a model file. */
@@ -422,7 +425,7 @@ static int model_add(struct engine *e, const char *args, char *reply, size_t cap
 		return -EFBIG;
 	}
 	struct strat_model *m;
-	int r = model_from_blob(path, buf, len, &m, err, sizeof(err));
+	int r = strat_model_from_blob(path, buf, len, &m, err, sizeof(err));
 	if (r < 0) {
 		snprintf(reply, cap, "error: refused: %s\n", err);
 		return r;
@@ -472,7 +475,7 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 	}
 	snprintf(label, sizeof(label), "%s@%u", meta.name, meta.version);
 	struct strat_model *m = NULL;
-	if (meta.schema != strat_feature_schema()) {
+	if (!schema_ok(meta.schema)) {
 		fail(err, sizeof(err), "%s: built for features 0x%016" PRIx64 ", this engine has "
 				       "0x%016" PRIx64, label, meta.schema, strat_feature_schema());
 		r = -EINVAL;
@@ -480,7 +483,7 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 		/* parsed under its source path: an ensemble's member files are
 		 * relative to it */
 		char why[300];
-		r = model_from_blob(meta.source[0] ? meta.source : label, blob, meta.blob_len, &m,
+		r = strat_model_from_blob(meta.source[0] ? meta.source : label, blob, meta.blob_len, &m,
 				    why, sizeof(why));
 		if (r < 0)
 			fail(err, sizeof(err), "%s: %s", label, why);
@@ -596,13 +599,13 @@ static int load_start_model(struct engine *e, char *err, size_t errlen)
 			snprintf(e->model_name, sizeof(e->model_name), "%s@%u", meta.name,
 				 meta.version);
 			char why[300];
-			if (meta.schema != strat_feature_schema()) {
+			if (!schema_ok(meta.schema)) {
 				fail(why, sizeof(why), "built for features 0x%016" PRIx64
 						       ", this engine has 0x%016" PRIx64,
 				     meta.schema, strat_feature_schema());
 				r = -EINVAL;
 			} else {
-				r = model_from_blob(meta.source[0] ? meta.source : e->model_name,
+				r = strat_model_from_blob(meta.source[0] ? meta.source : e->model_name,
 						    blob, meta.blob_len, &e->model, why,
 						    sizeof(why));
 			}

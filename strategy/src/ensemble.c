@@ -601,6 +601,13 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 fail_line:
 	strat__errf(err, errlen, "%s:%d: %s", name, lineno, why);
 fail:
+	if (e->nmembers < STRAT_ENSEMBLE_MAX_MEMBERS) {
+		/* the member being read when it failed is not counted yet */
+		struct member *m = &e->members[e->nmembers];
+		strat_model_free(m->linear);
+		strat_tree_free(m->tree);
+		strat_qmlp_free(m->policy);
+	}
 	strat__ensemble_free(e);
 	return r;
 }
