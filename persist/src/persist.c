@@ -180,43 +180,60 @@ static int txn_read(struct persist *p, MDB_txn **txn)
 	return persist_errno(mdb_txn_begin(p->env, NULL, MDB_RDONLY, txn));
 }
 
-int persist_load_positions(struct persist *p, struct position *out, unsigned cap,
-			   unsigned *ret_n)
+int persist__scan(struct persist *p, int dbi,
+		  int (*fn)(void *arg, const MDB_val *k, const MDB_val *v), void *arg)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
 	int r = txn_read(p, &txn);
 	if (r)
 		return r;
-	r = persist_errno(mdb_cursor_open(txn, p->dbi[PERSIST_DBI_POSITIONS], &cur));
+	r = persist_errno(mdb_cursor_open(txn, p->dbi[dbi], &cur));
 	if (r)
 		goto out_txn;
-	unsigned n = 0;
 	MDB_val k, v;
 	int rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != sizeof(struct position) || k.mv_size != 2) {
-			r = -EIO;
-			goto out_cursor;
-		}
-		if (n == cap) {
-			r = -ENOSPC;
-			goto out_cursor;
-		}
-		memcpy(&out[n], v.mv_data, sizeof(struct position));
-		out[n].locate = core_be16(k.mv_data);
-		n++;
+		r = fn(arg, &k, &v);
+		if (r)
+			break;
 	}
-	if (rc != MDB_NOTFOUND) {
+	if (r > 0)
+		r = 0;
+	else if (r == 0 && rc != MDB_NOTFOUND)
 		r = persist_errno(rc);
-		goto out_cursor;
-	}
-	*ret_n = n;
-out_cursor:
 	mdb_cursor_close(cur);
 out_txn:
 	mdb_txn_abort(txn);
+	return r;
+}
+
+struct collect {
+	void *out;
+	unsigned cap, n;
+};
+
+static int collect_position(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct collect *c = arg;
+	struct position *out = c->out;
+	if (v->mv_size != sizeof(struct position) || k->mv_size != 2)
+		return -EIO;
+	if (c->n == c->cap)
+		return -ENOSPC;
+	memcpy(&out[c->n], v->mv_data, sizeof(struct position));
+	out[c->n++].locate = core_be16(k->mv_data);
+	return 0;
+}
+
+int persist_load_positions(struct persist *p, struct position *out, unsigned cap,
+			   unsigned *ret_n)
+{
+	struct collect c = { .out = out, .cap = cap };
+	int r = persist__scan(p, PERSIST_DBI_POSITIONS, collect_position, &c);
+	if (r == 0)
+		*ret_n = c.n;
 	return r;
 }
 
@@ -226,45 +243,29 @@ static bool order_open(const struct persist_order *o)
 	       (o->status == EXEC_FILL && o->leaves_qty > 0);
 }
 
+static int collect_open_order(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(void)k;
+	struct collect *c = arg;
+	struct persist_order o, *out = c->out;
+	if (v->mv_size != sizeof(o))
+		return -EIO;
+	memcpy(&o, v->mv_data, sizeof(o));
+	if (!order_open(&o))
+		return 0;
+	if (c->n == c->cap)
+		return -ENOSPC;
+	out[c->n++] = o;
+	return 0;
+}
+
 int persist_load_open_orders(struct persist *p, struct persist_order *out, unsigned cap,
 			     unsigned *ret_n)
 {
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	int r = txn_read(p, &txn);
-	if (r)
-		return r;
-	r = persist_errno(mdb_cursor_open(txn, p->dbi[PERSIST_DBI_ORDERS], &cur));
-	if (r)
-		goto out_txn;
-	unsigned n = 0;
-	MDB_val k, v;
-	int rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct persist_order o;
-		if (v.mv_size != sizeof(o)) {
-			r = -EIO;
-			goto out_cursor;
-		}
-		memcpy(&o, v.mv_data, sizeof(o));
-		if (!order_open(&o))
-			continue;
-		if (n == cap) {
-			r = -ENOSPC;
-			goto out_cursor;
-		}
-		out[n++] = o;
-	}
-	if (rc != MDB_NOTFOUND) {
-		r = persist_errno(rc);
-		goto out_cursor;
-	}
-	*ret_n = n;
-out_cursor:
-	mdb_cursor_close(cur);
-out_txn:
-	mdb_txn_abort(txn);
+	struct collect c = { .out = out, .cap = cap };
+	int r = persist__scan(p, PERSIST_DBI_ORDERS, collect_open_order, &c);
+	if (r == 0)
+		*ret_n = c.n;
 	return r;
 }
 

@@ -25,6 +25,13 @@ struct persist {
 	char path[256];
 };
 
+/* persist__scan - walk database dbi in key order in one read transaction,
+ * calling fn on every record: fn returns 0 to go on, > 0 to stop (success),
+ * or a negative errno to stop with it. 0 or that negative errno (or an LMDB
+ * error, mapped). The records are valid only during fn. */
+int persist__scan(struct persist *p, int dbi,
+		  int (*fn)(void *arg, const MDB_val *k, const MDB_val *v), void *arg);
+
 /* "persist: what in path: LMDB text" into err. */
 void persist__err(char *err, size_t errlen, const char *path, const char *what, int rc);
 

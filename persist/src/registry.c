@@ -121,39 +121,32 @@ fail:
 	return r;
 }
 
+struct listing {
+	struct persist_model_meta *out;
+	unsigned cap, n;
+};
+
+static int list_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(void)k;
+	struct listing *l = arg;
+	if (l->n == l->cap)
+		return -ENOSPC;
+	int r = parse_rec(v, &l->out[l->n], NULL);
+	if (r == 0)
+		l->n++;
+	return r;
+}
+
 int persist_model_list(struct persist *p, struct persist_model_meta *out, unsigned cap,
 		       unsigned *ret_n)
 {
 	if (!p || (!out && cap) || !ret_n)
 		return -EINVAL;
-	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn));
-	if (r)
-		return r;
-	MDB_cursor *cur;
-	r = persist_errno(mdb_cursor_open(txn, p->dbi[PERSIST_DBI_MODELS], &cur));
-	if (r)
-		goto out;
-	unsigned n = 0;
-	MDB_val key, val;
-	int rc;
-	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		if (n == cap) {
-			r = -ENOSPC;
-			break;
-		}
-		if ((r = parse_rec(&val, &out[n], NULL)))
-			break;
-		n++;
-	}
-	if (!r && rc != MDB_NOTFOUND)
-		r = persist_errno(rc);
-	if (!r)
-		*ret_n = n;
-	mdb_cursor_close(cur);
-out:
-	mdb_txn_abort(txn);
+	struct listing l = { .out = out, .cap = cap };
+	int r = persist__scan(p, PERSIST_DBI_MODELS, list_one, &l);
+	if (r == 0)
+		*ret_n = l.n;
 	return r;
 }
 
@@ -253,38 +246,33 @@ fail:
 	return r;
 }
 
+struct active {
+	struct persist_model_meta *meta;
+	void **blob;
+};
+
+static int active_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(void)k;
+	struct active *a = arg;
+	struct persist_model_meta m;
+	int r = parse_rec(v, &m, NULL);
+	if (r < 0)
+		return r;
+	if (!m.active)
+		return 0;
+	r = copy_out(v, a->meta, a->blob);
+	return r < 0 ? r : 1;
+}
+
 int persist_model_active(struct persist *p, struct persist_model_meta *ret_meta, void **ret_blob)
 {
 	if (!p || !ret_meta || !ret_blob)
 		return -EINVAL;
-	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn));
-	if (r)
-		return r;
-	MDB_cursor *cur;
-	r = persist_errno(mdb_cursor_open(txn, p->dbi[PERSIST_DBI_MODELS], &cur));
-	if (r)
-		goto out;
-	r = -ENOENT;
-	MDB_val key, val;
-	int rc;
-	for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-		struct persist_model_meta m;
-		int pr = parse_rec(&val, &m, NULL);
-		if (pr) {
-			r = pr;
-			break;
-		}
-		if (m.active) {
-			r = copy_out(&val, ret_meta, ret_blob);
-			break;
-		}
-	}
-	if (r == -ENOENT && rc != MDB_NOTFOUND)
-		r = persist_errno(rc);
-	mdb_cursor_close(cur);
-out:
-	mdb_txn_abort(txn);
+	*ret_blob = NULL;
+	struct active a = { .meta = ret_meta, .blob = ret_blob };
+	int r = persist__scan(p, PERSIST_DBI_MODELS, active_one, &a);
+	if (r == 0 && !*ret_blob)
+		r = -ENOENT;
 	return r;
 }
