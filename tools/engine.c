@@ -84,16 +84,6 @@ struct engine {
 	uint64_t run_ns;
 };
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void engine_opts_default(struct engine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -124,8 +114,8 @@ static int parse_cpus(const char *s, int *cpus, unsigned max, const char *what, 
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (end == s || v < -1 || v > 4095 || n == max) {
-			fail(err, errlen, "%s: '%s' is not a list of cpu numbers (-1: unpinned)", what,
-			     s);
+			core_errf(err, errlen,
+			          "%s: '%s' is not a list of cpu numbers (-1: unpinned)", what, s);
 			return -EINVAL;
 		}
 		cpus[n++] = (int)v;
@@ -155,8 +145,8 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		for (char *save, *tok = strtok_r(copy, " \t", &save); tok;
 		     tok = strtok_r(NULL, " \t", &save)) {
 			if (o->ninputs == ENGINE_MAX_INPUTS) {
-				fail(err, errlen, "%s: key 'feeds.files': more than %d files", cfg->path,
-				     ENGINE_MAX_INPUTS);
+				core_errf(err, errlen, "%s: key 'feeds.files': more than %d files",
+				          cfg->path, ENGINE_MAX_INPUTS);
 				return -EINVAL;
 			}
 			o->inputs[o->ninputs++] = tok;
@@ -172,8 +162,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		else if (!strcmp(v, "max"))
 			s = 0.0;
 		else if (end == v || *end || s < 0) {
-			fail(err, errlen, "%s: key 'feeds.speed': '%s' is not max, realtime or Nx",
-			     cfg->path, v);
+			core_errf(err, errlen,
+			          "%s: key 'feeds.speed': '%s' is not max, realtime or Nx",
+			          cfg->path, v);
 			return -EINVAL;
 		}
 		o->speed = s;
@@ -198,8 +189,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 			    err, errlen));
 	TRY(core_config_u64(cfg, "feeds.soup_seq", 1, UINT64_MAX, &o->soup_seq, err, errlen));
 	if (o->mold[0] && o->soup[0]) {
-		fail(err, errlen, "%s: keys 'feeds.mold' and 'feeds.soup': one live source at most",
-		     cfg->path);
+		core_errf(err, errlen,
+		          "%s: keys 'feeds.mold' and 'feeds.soup': one live source at most",
+		          cfg->path);
 		return -EINVAL;
 	}
 	TRY(core_config_str(cfg, "strategy.model", o->model, sizeof(o->model), err, errlen));
@@ -229,8 +221,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		else if (!strcmp(v, "sleep"))
 			o->idle = CORE_IDLE_SLEEP;
 		else {
-			fail(err, errlen, "%s: key 'threads.idle': '%s' is not spin, yield or sleep",
-			     cfg->path, v);
+			core_errf(err, errlen,
+			          "%s: key 'threads.idle': '%s' is not spin, yield or sleep",
+			          cfg->path, v);
 			return -EINVAL;
 		}
 	}
@@ -241,8 +234,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_u64(cfg, "engine.ring_capacity", 64, 1u << 24, &o->ring_capacity, err,
 			    errlen));
 	if (o->ring_capacity & (o->ring_capacity - 1)) {
-		fail(err, errlen, "%s: key 'engine.ring_capacity': %" PRIu64 " is not a power of two",
-		     cfg->path, o->ring_capacity);
+		core_errf(err, errlen,
+		          "%s: key 'engine.ring_capacity': %" PRIu64 " is not a power of two",
+		          cfg->path, o->ring_capacity);
 		return -EINVAL;
 	}
 	TRY(core_config_str(cfg, "engine.db", o->db, sizeof(o->db), err, errlen));
@@ -251,7 +245,7 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 			    sizeof(o->control_socket), err, errlen));
 	const struct core_config_entry *u = core_config_unused(cfg);
 	if (u) {
-		fail(err, errlen, "%s:%d: unknown key '%s'", cfg->path, u->line, u->key);
+		core_errf(err, errlen, "%s:%d: unknown key '%s'", cfg->path, u->line, u->key);
 		return -EINVAL;
 	}
 #undef TRY
@@ -476,8 +470,10 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 	snprintf(label, sizeof(label), "%s@%u", meta.name, meta.version);
 	struct strat_model *m = NULL;
 	if (!schema_ok(meta.schema)) {
-		fail(err, sizeof(err), "%s: built for features 0x%016" PRIx64 ", this engine has "
-				       "0x%016" PRIx64, label, meta.schema, strat_feature_schema());
+		core_errf(err, sizeof(err),
+		          "%s: built for features 0x%016" PRIx64 ", this engine has "
+		          "0x%016" PRIx64,
+		          label, meta.schema, strat_feature_schema());
 		r = -EINVAL;
 	} else {
 		/* parsed under its source path: an ensemble's member files are
@@ -486,7 +482,7 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 		r = strat_model_from_blob(meta.source[0] ? meta.source : label, blob, meta.blob_len, &m,
 				    why, sizeof(why));
 		if (r < 0)
-			fail(err, sizeof(err), "%s: %s", label, why);
+			core_errf(err, sizeof(err), "%s: %s", label, why);
 	}
 	free(blob);
 	const struct strat_model *old = NULL;
@@ -600,9 +596,10 @@ static int load_start_model(struct engine *e, char *err, size_t errlen)
 				 meta.version);
 			char why[300];
 			if (!schema_ok(meta.schema)) {
-				fail(why, sizeof(why), "built for features 0x%016" PRIx64
-						       ", this engine has 0x%016" PRIx64,
-				     meta.schema, strat_feature_schema());
+				core_errf(why, sizeof(why),
+				          "built for features 0x%016" PRIx64
+				          ", this engine has 0x%016" PRIx64,
+				          meta.schema, strat_feature_schema());
 				r = -EINVAL;
 			} else {
 				r = strat_model_from_blob(meta.source[0] ? meta.source : e->model_name,
@@ -611,12 +608,12 @@ static int load_start_model(struct engine *e, char *err, size_t errlen)
 			}
 			free(blob);
 			if (r < 0)
-				fail(err, errlen, "%s: registry's active model %s refused: %s",
-				     e->o.db, e->model_name, why);
+				core_errf(err, errlen, "%s: registry's active model %s refused: %s",
+				          e->o.db, e->model_name, why);
 			return r;
 		}
 		if (r != -ENOENT) {
-			fail(err, errlen, "%s: model registry: %s", e->o.db, strerror(-r));
+			core_errf(err, errlen, "%s: model registry: %s", e->o.db, strerror(-r));
 			return r;
 		}
 	}
@@ -687,11 +684,12 @@ static int build_mapping(struct engine *e, char *err, size_t errlen)
 			goto bad;
 	return 0;
 bad:
-	fail(err, errlen,
-	     "threads.mapping '%s': list each of feeds, features, model, risk, exec once, in "
-	     "pipeline order within a thread, '+' joining stages on one thread and ',' separating "
-	     "at most %d threads",
-	     e->o.mapping, ENGINE_MAX_THREADS);
+	core_errf(err, errlen,
+	          "threads.mapping '%s': list each of feeds, features, model, risk, exec once, in "
+	          "pipeline order within a thread, '+' joining stages on one thread and ',' "
+	          "separating "
+	          "at most %d threads",
+	          e->o.mapping, ENGINE_MAX_THREADS);
 	return -EINVAL;
 }
 
@@ -721,14 +719,15 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 	unsigned n = 0;
 	r = persist_load_positions(e->db, e->restored, 256, &n);
 	if (r < 0) {
-		fail(err, errlen, "%s: cannot load positions (%s)", e->o.db, strerror(-r));
+		core_errf(err, errlen, "%s: cannot load positions (%s)", e->o.db, strerror(-r));
 		return r;
 	}
 	e->nrestored = n;
 	uint64_t next = 1;
 	r = persist_next_order_id(e->db, &next);
 	if (r < 0) {
-		fail(err, errlen, "%s: cannot read the next order id (%s)", e->o.db, strerror(-r));
+		core_errf(err, errlen, "%s: cannot read the next order id (%s)", e->o.db,
+		          strerror(-r));
 		return r;
 	}
 	e->first_order_id = next;
@@ -743,7 +742,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	int r = -ENOMEM;
 	struct engine *e = core_alloc(sizeof(*e), CORE_CACHE_LINE);
 	if (!e) {
-		fail(err, errlen, "out of memory");
+		core_errf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	e->o = *o;
@@ -753,19 +752,20 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	atomic_init(&e->shutdown, false);
 	bool live = o->mold[0] || o->soup[0];
 	if (o->ninputs == 0 && !live) {
-		fail(err, errlen, "no input: give capture files ([feeds] files, or on the command "
-				  "line), or a live source ([feeds] mold or soup)");
+		core_errf(err, errlen,
+		          "no input: give capture files ([feeds] files, or on the command "
+		          "line), or a live source ([feeds] mold or soup)");
 		r = -EINVAL;
 		goto out_destroy;
 	}
 	if (o->ninputs && live) {
-		fail(err, errlen, "[feeds]: capture files and a live source (%s) at once",
-		     o->mold[0] ? "mold" : "soup");
+		core_errf(err, errlen, "[feeds]: capture files and a live source (%s) at once",
+		          o->mold[0] ? "mold" : "soup");
 		r = -EINVAL;
 		goto out_destroy;
 	}
 	if ((r = make_rings(e)) < 0) {
-		fail(err, errlen, "out of memory for the rings");
+		core_errf(err, errlen, "out of memory for the rings");
 		goto out_destroy;
 	}
 	if ((r = telemetry_init(&e->tele, o->hlog[0] ? o->hlog : NULL, 1000000000ull, err,
@@ -886,7 +886,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	return 0;
 out_nomem:
 	r = -ENOMEM;
-	fail(err, errlen, "out of memory for the latency histograms");
+	core_errf(err, errlen, "out of memory for the latency histograms");
 out_destroy:
 	engine_destroy(e);
 	return r;
@@ -918,14 +918,15 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "control", control_poll, &e->control };
 	if ((r = core_runner_start(aux)) < 0) {
-		fail(err, errlen, "cannot start the aux thread: %s", strerror(-r));
+		core_errf(err, errlen, "cannot start the aux thread: %s", strerror(-r));
 		return r;
 	}
 	uint64_t t0 = core_now_ns();
 	unsigned started = 0;
 	for (; started < e->nhot; started++)
 		if ((r = core_runner_start(&e->hot[started])) < 0) {
-			fail(err, errlen, "cannot start hot thread %u: %s", started, strerror(-r));
+			core_errf(err, errlen, "cannot start hot thread %u: %s", started,
+			          strerror(-r));
 			atomic_store_explicit(&e->stop, true, memory_order_relaxed);
 			break;
 		}
@@ -947,7 +948,7 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 	publish_exec(e);
 	if (hot_result < 0) {
 		const char *fe = feeds_stage_error(e->feeds);
-		fail(err, errlen, "%s", fe && *fe ? fe : strerror(-hot_result));
+		core_errf(err, errlen, "%s", fe && *fe ? fe : strerror(-hot_result));
 	}
 	/* daemon: keep serving osprey-ctl until a stop request */
 	while (e->o.stay_up && !hot_result &&
@@ -970,8 +971,8 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 	atomic_store_explicit(&e->control.finish, true, memory_order_relaxed);
 	r = core_runner_join(aux);
 	if (r < 0 && !hot_result) {
-		fail(err, errlen, "persistence failed: %s",
-		     e->writer ? persist_writer_error(e->writer) : strerror(-r));
+		core_errf(err, errlen, "persistence failed: %s",
+		          e->writer ? persist_writer_error(e->writer) : strerror(-r));
 		return r;
 	}
 	telemetry_finish(&e->tele);

@@ -48,6 +48,13 @@ void *core_alloc(size_t size, size_t align);
 void core_free(void *p);
 
 /* ------------------------------------------------------------------------- */
+/* Error messages. Setup calls take (char *err, size_t errlen) and write one
+ * line naming what was wrong and where; core_errf is the one formatter they
+ * share. err may be NULL or errlen 0 (nothing written). Any thread. */
+void core_errf(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------------- */
 /* SPSC ring: fixed-size slots, power-of-two capacity.
  *
  * One producer thread calls core_ring_push*, core_ring_reserve/commit; one

@@ -7,19 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static char *trim(char *s)
 {
 	while (isspace((unsigned char)*s))
@@ -54,8 +41,8 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		lineno++;
 		if (len >= sizeof(line)) {
-			fail(err, errlen, "%s:%d: line longer than %zu bytes", name, lineno,
-			     sizeof(line) - 1);
+			core_errf(err, errlen, "%s:%d: line longer than %zu bytes", name, lineno,
+			          sizeof(line) - 1);
 			return -EINVAL;
 		}
 		memcpy(line, p, len);
@@ -68,13 +55,15 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 		if (*s == '[') {
 			char *close = strchr(s, ']');
 			if (!close || trim(close + 1)[0] != '\0') {
-				fail(err, errlen, "%s:%d: malformed section header '%s'", name, lineno, s);
+				core_errf(err, errlen, "%s:%d: malformed section header '%s'", name,
+				          lineno, s);
 				return -EINVAL;
 			}
 			*close = '\0';
 			char *sec = trim(s + 1);
 			if (!valid_name(sec) || strlen(sec) >= sizeof(section)) {
-				fail(err, errlen, "%s:%d: bad section name '%s'", name, lineno, sec);
+				core_errf(err, errlen, "%s:%d: bad section name '%s'", name, lineno,
+				          sec);
 				return -EINVAL;
 			}
 			snprintf(section, sizeof(section), "%s", sec);
@@ -82,7 +71,8 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 		}
 		char *eq = strchr(s, '=');
 		if (!eq) {
-			fail(err, errlen, "%s:%d: expected 'key = value', got '%s'", name, lineno, s);
+			core_errf(err, errlen, "%s:%d: expected 'key = value', got '%s'", name,
+			          lineno, s);
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -95,28 +85,30 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 				break;
 			}
 		if (!valid_name(key)) {
-			fail(err, errlen, "%s:%d: bad key '%s'", name, lineno, key);
+			core_errf(err, errlen, "%s:%d: bad key '%s'", name, lineno, key);
 			return -EINVAL;
 		}
 		if (!section[0]) {
-			fail(err, errlen, "%s:%d: key '%s' outside any [section]", name, lineno, key);
+			core_errf(err, errlen, "%s:%d: key '%s' outside any [section]", name,
+			          lineno, key);
 			return -EINVAL;
 		}
 		char full[64];
 		if ((size_t)snprintf(full, sizeof(full), "%s.%s", section, key) >= sizeof(full) ||
 		    strlen(val) >= sizeof(cfg->e[0].value)) {
-			fail(err, errlen, "%s:%d: key '%s' or its value is too long", name, lineno, key);
+			core_errf(err, errlen, "%s:%d: key '%s' or its value is too long", name,
+			          lineno, key);
 			return -EINVAL;
 		}
 		for (int i = 0; i < cfg->n; i++)
 			if (strcmp(cfg->e[i].key, full) == 0) {
-				fail(err, errlen, "%s:%d: key '%s' repeats line %d", name, lineno, full,
-				     cfg->e[i].line);
+				core_errf(err, errlen, "%s:%d: key '%s' repeats line %d", name,
+				          lineno, full, cfg->e[i].line);
 				return -EINVAL;
 			}
 		if (cfg->n == CORE_CONFIG_MAX_ENTRIES) {
-			fail(err, errlen, "%s:%d: more than %d keys", name, lineno,
-			     CORE_CONFIG_MAX_ENTRIES);
+			core_errf(err, errlen, "%s:%d: more than %d keys", name, lineno,
+			          CORE_CONFIG_MAX_ENTRIES);
 			return -EINVAL;
 		}
 		struct core_config_entry *e = &cfg->e[cfg->n++];
@@ -132,7 +124,7 @@ int core_config_load(struct core_config *cfg, const char *path, char *err, size_
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int r = -errno;
-		fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		core_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return r;
 	}
 	char *text = NULL;
@@ -142,7 +134,7 @@ int core_config_load(struct core_config *cfg, const char *path, char *err, size_
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
 			if (cap > (1u << 20)) {
-				fail(err, errlen, "%s: larger than 1 MiB", path);
+				core_errf(err, errlen, "%s: larger than 1 MiB", path);
 				r = -EFBIG;
 				goto out_close;
 			}
@@ -160,12 +152,12 @@ int core_config_load(struct core_config *cfg, const char *path, char *err, size_
 	}
 	if (ferror(f)) {
 		r = -EIO;
-		fail(err, errlen, "%s: read error", path);
+		core_errf(err, errlen, "%s: read error", path);
 		goto out_close;
 	}
 	text[len] = '\0';
 	if (memchr(text, '\0', len)) {
-		fail(err, errlen, "%s: contains a NUL byte", path);
+		core_errf(err, errlen, "%s: contains a NUL byte", path);
 		r = -EINVAL;
 		goto out_close;
 	}
@@ -222,13 +214,14 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
 		return 0;
 	int64_t v;
 	if (parse_i64(e->value, &v) < 0) {
-		fail(err, errlen, "%s:%d: key '%s': '%s' is not an integer", cfg->path, e->line, key,
-		     e->value);
+		core_errf(err, errlen, "%s:%d: key '%s': '%s' is not an integer", cfg->path,
+		          e->line, key, e->value);
 		return -EINVAL;
 	}
 	if (v < min || v > max) {
-		fail(err, errlen, "%s:%d: key '%s': %" PRId64 " is outside [%" PRId64 ", %" PRId64 "]",
-		     cfg->path, e->line, key, v, min, max);
+		core_errf(err, errlen,
+		          "%s:%d: key '%s': %" PRId64 " is outside [%" PRId64 ", %" PRId64 "]",
+		          cfg->path, e->line, key, v, min, max);
 		return -EINVAL;
 	}
 	*ret = v;
@@ -263,8 +256,8 @@ int core_config_bool(struct core_config *cfg, const char *key, bool *ret, char *
 	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
 		*ret = false;
 	else {
-		fail(err, errlen, "%s:%d: key '%s': '%s' is not a boolean (true/false)", cfg->path,
-		     e->line, key, v);
+		core_errf(err, errlen, "%s:%d: key '%s': '%s' is not a boolean (true/false)",
+		          cfg->path, e->line, key, v);
 		return -EINVAL;
 	}
 	return 0;
@@ -277,8 +270,8 @@ int core_config_str(struct core_config *cfg, const char *key, char *ret, size_t 
 	if (!e)
 		return 0;
 	if (strlen(e->value) >= retlen) {
-		fail(err, errlen, "%s:%d: key '%s': value longer than %zu bytes", cfg->path, e->line,
-		     key, retlen - 1);
+		core_errf(err, errlen, "%s:%d: key '%s': value longer than %zu bytes", cfg->path,
+		          e->line, key, retlen - 1);
 		return -EINVAL;
 	}
 	memcpy(ret, e->value, strlen(e->value) + 1);

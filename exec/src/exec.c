@@ -82,17 +82,6 @@ struct exec_stage {
 	struct exec_stats st;
 };
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-							 const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint32_t pow2_at_least(uint32_t v)
 {
 	uint32_t p = 2;
@@ -898,40 +887,40 @@ int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, ch
 {
 	int r = -EINVAL;
 	if (!cfg || !ret) {
-		set_err(err, errlen, "exec: %s is NULL", !cfg ? "cfg" : "ret");
+		core_errf(err, errlen, "exec: %s is NULL", !cfg ? "cfg" : "ret");
 		return -EINVAL;
 	}
 	if (!cfg->orders_in || cfg->orders_in->slot_size != sizeof(struct order_msg)) {
-		set_err(err, errlen, "exec: %s missing or not an order_msg ring", "orders_in");
+		core_errf(err, errlen, "exec: %s missing or not an order_msg ring", "orders_in");
 		return -EINVAL;
 	}
 	if (!cfg->md_in || cfg->md_in->slot_size != sizeof(struct md_event)) {
-		set_err(err, errlen, "exec: %s missing or not an md_event ring", "md_in");
+		core_errf(err, errlen, "exec: %s missing or not an md_event ring", "md_in");
 		return -EINVAL;
 	}
 	if (!cfg->reports_out || cfg->reports_out->slot_size != sizeof(struct exec_report)) {
-		set_err(err, errlen, "exec: %s missing or not an exec_report ring", "reports_out");
+		core_errf(err, errlen, "exec: %s missing or not an exec_report ring",
+		          "reports_out");
 		return -EINVAL;
 	}
 	if (cfg->persist_out && cfg->persist_out->slot_size != sizeof(struct persist_rec)) {
-		set_err(err, errlen, "exec: %s is not a persist_rec ring", "persist_out");
+		core_errf(err, errlen, "exec: %s is not a persist_rec ring", "persist_out");
 		return -EINVAL;
 	}
 	uint32_t max_orders = cfg->max_orders ? cfg->max_orders : 4096;
 	uint32_t max_inflight = cfg->max_inflight ? cfg->max_inflight : 2 * max_orders;
 	uint32_t max_rest = cfg->max_resting_per_instrument ? cfg->max_resting_per_instrument : 64;
 	if (max_orders > EXEC_MAX_LIMIT || max_inflight > EXEC_MAX_LIMIT) {
-		set_err(err, errlen, "exec: %s above 4194304", max_orders > EXEC_MAX_LIMIT
-								 ? "max_orders"
-								 : "max_inflight");
+		core_errf(err, errlen, "exec: %s above 4194304",
+		          max_orders > EXEC_MAX_LIMIT ? "max_orders" : "max_inflight");
 		return -EINVAL;
 	}
 	if (cfg->tif != EXEC_TIF_DAY && cfg->tif != EXEC_TIF_IOC) {
-		set_err(err, errlen, "exec: %s is not EXEC_TIF_DAY or EXEC_TIF_IOC", "tif");
+		core_errf(err, errlen, "exec: %s is not EXEC_TIF_DAY or EXEC_TIF_IOC", "tif");
 		return -EINVAL;
 	}
 	if (cfg->ninitial && !cfg->initial) {
-		set_err(err, errlen, "exec: %s is NULL with ninitial > 0", "initial");
+		core_errf(err, errlen, "exec: %s is NULL with ninitial > 0", "initial");
 		return -EINVAL;
 	}
 
@@ -979,8 +968,8 @@ int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, ch
 		const struct position *p = &cfg->initial[j];
 		struct exec_inst *in = &s->inst[p->locate];
 		if (in->touched) {
-			set_err(err, errlen, "exec: initial[%u]: locate %u appears twice", j,
-				(unsigned)p->locate);
+			core_errf(err, errlen, "exec: initial[%u]: locate %u appears twice", j,
+			          (unsigned)p->locate);
 			r = -EINVAL;
 			goto fail_destroy;
 		}
@@ -992,14 +981,14 @@ int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, ch
 	return 0;
 
 fail_free_stage:
-	set_err(err, errlen, "exec: %s", "out of memory allocating the stage tables");
+	core_errf(err, errlen, "exec: %s", "out of memory allocating the stage tables");
 	exec_stage_destroy(s);
 	return -ENOMEM;
 fail_destroy:
 	exec_stage_destroy(s);
 	return r;
 fail_nomem:
-	set_err(err, errlen, "exec: %s", "out of memory allocating the stage");
+	core_errf(err, errlen, "exec: %s", "out of memory allocating the stage");
 	return -ENOMEM;
 }
 

@@ -2,7 +2,6 @@
 #include <sys/mman.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -469,11 +468,11 @@ int feeds_books_create(const struct feeds_books_cfg *cfg, struct feeds_books **r
 	if (c.max_locate == 0)
 		c.max_locate = 65535;
 	if (c.max_orders > (1u << 30)) {
-		feeds__errf(err, errlen, "books: max_orders %u is above 2^30", c.max_orders);
+		core_errf(err, errlen, "books: max_orders %u is above 2^30", c.max_orders);
 		return -EINVAL;
 	}
 	if (c.max_levels > (1u << 30)) {
-		feeds__errf(err, errlen, "books: max_levels %u is above 2^30", c.max_levels);
+		core_errf(err, errlen, "books: max_levels %u is above 2^30", c.max_levels);
 		return -EINVAL;
 	}
 	uint32_t cap = 2;
@@ -512,8 +511,8 @@ fail_free_orders:
 fail_free_books:
 	core_free(b);
 fail_nomem:
-	feeds__errf(err, errlen, "books: out of memory for %u orders, %u levels", c.max_orders,
-		    c.max_levels);
+	core_errf(err, errlen, "books: out of memory for %u orders, %u levels", c.max_orders,
+	          c.max_levels);
 	return -ENOMEM;
 }
 

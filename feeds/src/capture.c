@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, size_t errlen)
 {
@@ -16,17 +15,17 @@ int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, s
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "%s: cannot open: %s", path, strerror(-r));
+		core_errf(err, errlen, "%s: cannot open: %s", path, strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &sb) < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "%s: cannot stat: %s", path, strerror(-r));
+		core_errf(err, errlen, "%s: cannot stat: %s", path, strerror(-r));
 		goto out_close;
 	}
 	if (!S_ISREG(sb.st_mode)) {
 		r = -EINVAL;
-		feeds__errf(err, errlen, "%s: not a regular file", path);
+		core_errf(err, errlen, "%s: not a regular file", path);
 		goto out_close;
 	}
 	if (sb.st_size > 0) {
@@ -35,8 +34,8 @@ int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, s
 			       0);
 		if (p == MAP_FAILED) {
 			r = -errno;
-			feeds__errf(err, errlen, "%s: cannot mmap %lld bytes: %s", path,
-				    (long long)sb.st_size, strerror(-r));
+			core_errf(err, errlen, "%s: cannot mmap %lld bytes: %s", path,
+			          (long long)sb.st_size, strerror(-r));
 			goto out_close;
 		}
 		(void)madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
@@ -69,6 +68,6 @@ int feeds_capture_next(struct feeds_capture *cap, struct feeds_itch_msg *ret, ch
 	char tmp[192];
 	int r = feeds_itch_next(cap->data, cap->len, &cap->off, ret, tmp, sizeof(tmp));
 	if (r < 0)
-		feeds__errf(err, errlen, "%s: %s", cap->path, tmp);
+		core_errf(err, errlen, "%s: %s", cap->path, tmp);
 	return r;
 }

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 #include "json_scan.h"
 
 #define PX_MAX        UINT32_MAX
@@ -109,10 +108,10 @@ struct ctx {
 static int bad(struct ctx *x, const char *at, const char *field, const char *what)
 {
 	if (field)
-		feeds__errf(x->err, x->errlen, "offset %zu: field '%s': %s", (size_t)(at - x->line),
-			    field, what);
+		core_errf(x->err, x->errlen, "offset %zu: field '%s': %s", (size_t)(at - x->line),
+		          field, what);
 	else
-		feeds__errf(x->err, x->errlen, "offset %zu: %s", (size_t)(at - x->line), what);
+		core_errf(x->err, x->errlen, "offset %zu: %s", (size_t)(at - x->line), what);
 	return -EBADMSG;
 }
 
@@ -1250,8 +1249,8 @@ int feeds_crypto_next(struct feeds_crypto *c, struct feeds_capture *cap,
 		size_t o = 0;
 		sscanf(tmp, "offset %zu", &o);
 		const char *rest = strchr(tmp, ':');
-		feeds__errf(err, errlen, "%s: line %llu (offset %zu)%s", cap->path,
-			    (unsigned long long)c->lc_line, cap->off + o, rest ? rest : "");
+		core_errf(err, errlen, "%s: line %llu (offset %zu)%s", cap->path,
+		          (unsigned long long)c->lc_line, cap->off + o, rest ? rest : "");
 		return r;
 	}
 	cap->off += n + (nl ? 1 : 0);
@@ -1292,19 +1291,19 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 	unsigned max_levels = cfg->max_levels ? cfg->max_levels : 4096;
 	unsigned max_ev = cfg->max_events ? cfg->max_events : 8192;
 	if (max_syms > 65535) {
-		feeds__errf(err, errlen, "crypto: max_symbols %u above 65535", max_syms);
+		core_errf(err, errlen, "crypto: max_symbols %u above 65535", max_syms);
 		return -EINVAL;
 	}
 	if (max_levels > (1u << 20) || max_ev > (1u << 20)) {
-		feeds__errf(err, errlen, "crypto: max_levels or max_events above 1048576");
+		core_errf(err, errlen, "crypto: max_levels or max_events above 1048576");
 		return -EINVAL;
 	}
 	if (cfg->ninstr && !cfg->instr) {
-		feeds__errf(err, errlen, "crypto: ninstr %u but no instr", cfg->ninstr);
+		core_errf(err, errlen, "crypto: ninstr %u but no instr", cfg->ninstr);
 		return -EINVAL;
 	}
 	if (cfg->default_px_decimals > 18 || cfg->default_qty_decimals > 18) {
-		feeds__errf(err, errlen, "crypto: default decimals above 18");
+		core_errf(err, errlen, "crypto: default decimals above 18");
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->ninstr; i++) {
@@ -1312,10 +1311,10 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 		if (!in->symbol || !in->symbol[0] ||
 		    strlen(in->symbol) >= FEEDS_CRYPTO_SYMBOL_MAX || in->px_decimals > 18 ||
 		    in->qty_decimals > 18 || in->venue > FEEDS_CRYPTO_BYBIT) {
-			feeds__errf(err, errlen,
-				    "crypto: instr[%u]: symbol must be 1..23 characters, decimals "
-				    "<= 18, venue 0..2",
-				    i);
+			core_errf(err, errlen,
+			          "crypto: instr[%u]: symbol must be 1..23 characters, decimals "
+			          "<= 18, venue 0..2",
+			          i);
 			return -EINVAL;
 		}
 	}
@@ -1357,7 +1356,7 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 fail_free:
 	feeds_crypto_destroy(c);
 fail_nomem:
-	feeds__errf(err, errlen, "crypto: out of memory");
+	core_errf(err, errlen, "crypto: out of memory");
 	return -ENOMEM;
 }
 

@@ -6,7 +6,6 @@
  * makes every later crypto source use the first one's feeds_crypto. */
 #include <stdio.h>
 
-#include "feeds_int.h"
 #include "source.h"
 
 struct crypto_src {
@@ -71,7 +70,7 @@ int feeds__crypto_src_open(struct feeds_capture *cap, struct feeds_src **ret, ch
 {
 	struct crypto_src *cs = core_alloc(sizeof(*cs), CORE_CACHE_LINE);
 	if (!cs) {
-		feeds__errf(err, errlen, "%s: out of memory", cap->path);
+		core_errf(err, errlen, "%s: out of memory", cap->path);
 		return -ENOMEM;
 	}
 	int r = feeds_crypto_create(NULL, &cs->c, err, errlen);

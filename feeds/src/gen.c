@@ -2,7 +2,6 @@
 #include <stdio.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 #define TICK        100u  /* $0.01 in Price(4) units */
 #define MAX_LIVE    1500u /* live orders per symbol before adds turn into deletes */
@@ -89,8 +88,8 @@ static unsigned char *msg_begin(struct gen *g, char type, uint16_t locate)
 	if (g->len + 2 + len > g->cap) {
 		if (!g->fail) {
 			g->fail = -ENOSPC;
-			feeds__errf(g->err, g->errlen, "gen: buffer of %zu bytes is too small",
-				    g->cap);
+			core_errf(g->err, g->errlen, "gen: buffer of %zu bytes is too small",
+			          g->cap);
 		}
 		return NULL;
 	}
@@ -118,16 +117,16 @@ static void msg_end(struct gen *g, unsigned char *p)
 	int r = feeds_itch_decode(p, len, &m, tmp, sizeof(tmp));
 	if (r < 0) {
 		g->fail = -EPROTO;
-		feeds__errf(g->err, g->errlen, "gen: offset %zu: wrote an undecodable message: %s",
-			    at, tmp);
+		core_errf(g->err, g->errlen, "gen: offset %zu: wrote an undecodable message: %s",
+		          at, tmp);
 		return;
 	}
 	r = feeds_books_apply(g->books, &m, &ev);
 	if (r != FEEDS_BOOK_OK || (ev.flags & MD_F_CROSSED)) {
 		g->fail = -EPROTO;
-		feeds__errf(g->err, g->errlen,
-			    "gen: offset %zu: type '%c' locate %u: book outcome %d, flags 0x%x", at,
-			    p[0], m.locate, r, ev.flags);
+		core_errf(g->err, g->errlen,
+		          "gen: offset %zu: type '%c' locate %u: book outcome %d, flags 0x%x", at,
+		          p[0], m.locate, r, ev.flags);
 	}
 }
 
@@ -430,12 +429,12 @@ int feeds_gen(const struct feeds_gen_cfg *cfg, unsigned char *buf, size_t cap, s
 	uint64_t nmsgs = gen_nmsgs(cfg);
 	uint64_t framing = 6 + 2ull * nsyms;
 	if (nsyms > 1000) {
-		feeds__errf(err, errlen, "gen: symbols %u is above 1000", nsyms);
+		core_errf(err, errlen, "gen: symbols %u is above 1000", nsyms);
 		return -EINVAL;
 	}
 	if (nmsgs < framing) {
-		feeds__errf(err, errlen, "gen: messages %llu is below the %llu framing messages",
-			    (unsigned long long)nmsgs, (unsigned long long)framing);
+		core_errf(err, errlen, "gen: messages %llu is below the %llu framing messages",
+		          (unsigned long long)nmsgs, (unsigned long long)framing);
 		return -EINVAL;
 	}
 	struct feeds_books_cfg bc = { .max_orders = nsyms * (ORDERS_CAP + 1),
@@ -505,8 +504,8 @@ int feeds_gen(const struct feeds_gen_cfg *cfg, unsigned char *buf, size_t cap, s
 	r = g.fail;
 	if (!r && g.written != nmsgs) {
 		r = -EPROTO;
-		feeds__errf(err, errlen, "gen: wrote %llu messages, wanted %llu",
-			    (unsigned long long)g.written, (unsigned long long)nmsgs);
+		core_errf(err, errlen, "gen: wrote %llu messages, wanted %llu",
+		          (unsigned long long)g.written, (unsigned long long)nmsgs);
 	}
 	if (!r)
 		*ret_len = g.len;
@@ -517,6 +516,6 @@ out_syms:
 out_books:
 	feeds_books_destroy(g.books);
 	if (r == -ENOMEM)
-		feeds__errf(err, errlen, "gen: out of memory");
+		core_errf(err, errlen, "gen: out of memory");
 	return r;
 }

@@ -2,7 +2,6 @@
 #include <stdio.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 const char feeds_itch_types[FEEDS_ITCH_NTYPES + 1] = "SRHYLVWKJhIOAFECXDUPQBN";
 
@@ -17,16 +16,6 @@ static const uint8_t itch_len[256] = {
 unsigned feeds_itch_msg_len(uint8_t type)
 {
 	return itch_len[type];
-}
-
-void feeds__errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* A printable rendering of a type byte for messages: 'A' or 0x01. */
@@ -203,18 +192,18 @@ int feeds_itch_decode(const unsigned char *msg, size_t len, struct feeds_itch_ms
 {
 	char ts[8];
 	if (len == 0) {
-		feeds__errf(err, errlen, "empty message (length 0)");
+		core_errf(err, errlen, "empty message (length 0)");
 		return -EBADMSG;
 	}
 	unsigned want = itch_len[msg[0]];
 	if (want == 0) {
 		type_str(ts, sizeof(ts), msg[0]);
-		feeds__errf(err, errlen, "unknown message type %s (length %zu)", ts, len);
+		core_errf(err, errlen, "unknown message type %s (length %zu)", ts, len);
 		return -EBADMSG;
 	}
 	if (want != len) {
 		type_str(ts, sizeof(ts), msg[0]);
-		feeds__errf(err, errlen, "type %s has length %u, got %zu", ts, want, len);
+		core_errf(err, errlen, "type %s has length %u, got %zu", ts, want, len);
 		return -EBADMSG;
 	}
 	decode_body(msg, want, ret);
@@ -228,8 +217,8 @@ static CORE_COLD int frame_error(const unsigned char *buf, size_t len, size_t of
 	char ts[8];
 	size_t left = len - off;
 	if (left < 2) {
-		feeds__errf(err, errlen,
-			    "offset %zu: truncated frame header (%zu byte left, need 2)", off, left);
+		core_errf(err, errlen, "offset %zu: truncated frame header (%zu byte left, need 2)",
+		          off, left);
 		return -EBADMSG;
 	}
 	size_t flen = core_be16(buf + off);
@@ -237,36 +226,36 @@ static CORE_COLD int frame_error(const unsigned char *buf, size_t len, size_t of
 	if (flen == 0) {
 		if (left > 0 && itch_len[buf[off + 2]]) {
 			type_str(ts, sizeof(ts), buf[off + 2]);
-			feeds__errf(err, errlen,
-				    "offset %zu: frame length 0 (next byte is type %s, length %u)",
-				    off, ts, itch_len[buf[off + 2]]);
+			core_errf(err, errlen,
+			          "offset %zu: frame length 0 (next byte is type %s, length %u)",
+			          off, ts, itch_len[buf[off + 2]]);
 		} else {
-			feeds__errf(err, errlen, "offset %zu: frame length 0", off);
+			core_errf(err, errlen, "offset %zu: frame length 0", off);
 		}
 		return -EBADMSG;
 	}
 	if (left == 0) {
-		feeds__errf(err, errlen,
-			    "offset %zu: truncated frame: length %zu but no message bytes left", off,
-			    flen);
+		core_errf(err, errlen,
+		          "offset %zu: truncated frame: length %zu but no message bytes left", off,
+		          flen);
 		return -EBADMSG;
 	}
 	uint8_t t = buf[off + 2];
 	unsigned want = itch_len[t];
 	type_str(ts, sizeof(ts), t);
 	if (want == 0) {
-		feeds__errf(err, errlen, "offset %zu: unknown message type %s (frame length %zu)",
-			    off, ts, flen);
+		core_errf(err, errlen, "offset %zu: unknown message type %s (frame length %zu)",
+		          off, ts, flen);
 		return -EBADMSG;
 	}
 	if (flen != want) {
-		feeds__errf(err, errlen, "offset %zu: type %s has length %u, frame length is %zu",
-			    off, ts, want, flen);
+		core_errf(err, errlen, "offset %zu: type %s has length %u, frame length is %zu",
+		          off, ts, want, flen);
 		return -EBADMSG;
 	}
-	feeds__errf(err, errlen,
-		    "offset %zu: truncated message: type %s length %zu, only %zu bytes left", off,
-		    ts, flen, left);
+	core_errf(err, errlen,
+	          "offset %zu: truncated message: type %s length %zu, only %zu bytes left", off, ts,
+	          flen, left);
 	return -EBADMSG;
 }
 
@@ -277,7 +266,7 @@ int feeds_itch_next(const unsigned char *buf, size_t len, size_t *off, struct fe
 	if (o >= len) {
 		if (o == len)
 			return CORE_EOF;
-		feeds__errf(err, errlen, "offset %zu is past the end (%zu bytes)", o, len);
+		core_errf(err, errlen, "offset %zu is past the end (%zu bytes)", o, len);
 		return -EINVAL;
 	}
 	/* Fast path: header, type and body all present and consistent. */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 /* ---- packets ------------------------------------------------------------ */
 
@@ -11,8 +10,10 @@ int feeds_mold_decode(const unsigned char *pkt, size_t len, size_t max_msg,
 		      struct feeds_mold_pkt *ret, char *err, size_t errlen)
 {
 	if (!pkt || len < FEEDS_MOLD_HDR_LEN) {
-		feeds__errf(err, errlen, "offset 0: moldudp64 packet of %zu bytes is shorter than "
-				 "the 20-byte header", len);
+		core_errf(err, errlen,
+		          "offset 0: moldudp64 packet of %zu bytes is shorter than "
+		          "the 20-byte header",
+		          len);
 		return -EBADMSG;
 	}
 	if (max_msg == 0 || max_msg > 65535)
@@ -21,49 +22,49 @@ int feeds_mold_decode(const unsigned char *pkt, size_t len, size_t max_msg,
 	size_t off = FEEDS_MOLD_HDR_LEN;
 	if (count == FEEDS_MOLD_COUNT_HB || count == FEEDS_MOLD_COUNT_END) {
 		if (len != FEEDS_MOLD_HDR_LEN) {
-			feeds__errf(err, errlen,
-				    "offset 20: moldudp64 %s carries %zu bytes after the header",
-				    count ? "end of session" : "heartbeat", len - FEEDS_MOLD_HDR_LEN);
+			core_errf(err, errlen,
+			          "offset 20: moldudp64 %s carries %zu bytes after the header",
+			          count ? "end of session" : "heartbeat", len - FEEDS_MOLD_HDR_LEN);
 			return -EBADMSG;
 		}
 	} else {
 		for (unsigned i = 0; i < count; i++) {
 			if (len - off < 2) {
-				feeds__errf(err, errlen,
-					    "offset %zu: moldudp64 message %u of %u: truncated block "
-					    "length (%zu bytes left)",
-					    off, i + 1, count, len - off);
+				core_errf(err, errlen,
+				          "offset %zu: moldudp64 message %u of %u: truncated block "
+				          "length (%zu bytes left)",
+				          off, i + 1, count, len - off);
 				return -EBADMSG;
 			}
 			size_t bl = core_be16(pkt + off);
 			if (bl == 0) {
-				feeds__errf(err, errlen,
-					    "offset %zu: moldudp64 message %u of %u: zero-length "
-					    "message block",
-					    off, i + 1, count);
+				core_errf(err, errlen,
+				          "offset %zu: moldudp64 message %u of %u: zero-length "
+				          "message block",
+				          off, i + 1, count);
 				return -EBADMSG;
 			}
 			if (bl > max_msg) {
-				feeds__errf(err, errlen,
-					    "offset %zu: moldudp64 message %u of %u: length %zu is "
-					    "above the limit %zu",
-					    off, i + 1, count, bl, max_msg);
+				core_errf(err, errlen,
+				          "offset %zu: moldudp64 message %u of %u: length %zu is "
+				          "above the limit %zu",
+				          off, i + 1, count, bl, max_msg);
 				return -EBADMSG;
 			}
 			if (len - off - 2 < bl) {
-				feeds__errf(err, errlen,
-					    "offset %zu: moldudp64 message %u of %u: truncated, "
-					    "length %zu but %zu bytes left",
-					    off, i + 1, count, bl, len - off - 2);
+				core_errf(err, errlen,
+				          "offset %zu: moldudp64 message %u of %u: truncated, "
+				          "length %zu but %zu bytes left",
+				          off, i + 1, count, bl, len - off - 2);
 				return -EBADMSG;
 			}
 			off += 2 + bl;
 		}
 		if (off != len) {
-			feeds__errf(err, errlen,
-				    "offset %zu: moldudp64 packet has %zu bytes after its %u "
-				    "messages",
-				    off, len - off, count);
+			core_errf(err, errlen,
+			          "offset %zu: moldudp64 packet has %zu bytes after its %u "
+			          "messages",
+			          off, len - off, count);
 			return -EBADMSG;
 		}
 	}
@@ -183,13 +184,13 @@ int feeds_mold_seq_create(const struct feeds_mold_seq_cfg *cfg, struct feeds_mol
 	if (c.gap_timeout_ns == 0)
 		c.gap_timeout_ns = 2000000000;
 	if (c.window & (c.window - 1) || c.window > (1u << 24)) {
-		feeds__errf(err, errlen, "moldudp64: window %u must be a power of two <= 16M",
-			    c.window);
+		core_errf(err, errlen, "moldudp64: window %u must be a power of two <= 16M",
+		          c.window);
 		return -EINVAL;
 	}
 	if (c.max_request >= c.window || c.max_request == FEEDS_MOLD_COUNT_END) {
-		feeds__errf(err, errlen, "moldudp64: max_request %u must be below the window %u",
-			    c.max_request, c.window);
+		core_errf(err, errlen, "moldudp64: max_request %u must be below the window %u",
+		          c.max_request, c.window);
 		return -EINVAL;
 	}
 	struct feeds_mold_seq *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
@@ -230,7 +231,7 @@ fail_free_winseq:
 fail_free_seq:
 	core_free(s);
 fail_nomem:
-	feeds__errf(err, errlen, "moldudp64: out of memory for a %u-message window", c.window);
+	core_errf(err, errlen, "moldudp64: out of memory for a %u-message window", c.window);
 	return -ENOMEM;
 }
 
@@ -282,8 +283,8 @@ int feeds_mold_seq_packet(struct feeds_mold_seq *s, const unsigned char *pkt, si
 	}
 	if (p.seq > UINT64_MAX - 0x20000) {
 		s->st.bad_packets++;
-		feeds__errf(err, errlen, "offset 10: moldudp64 sequence number %" PRIu64
-				 " out of range", p.seq);
+		core_errf(err, errlen,
+		          "offset 10: moldudp64 sequence number %" PRIu64 " out of range", p.seq);
 		return -EBADMSG;
 	}
 	if (!s->locked) {

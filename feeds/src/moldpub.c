@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 enum { PUB_SENDING = 0, PUB_ENDING = 1, PUB_DONE = 2 };
 
@@ -55,22 +54,22 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 	uint32_t dip, sip = 0;
 	uint16_t dport, sport = 0;
 	if (!cfg || feeds_udp_addr(cfg->dest, &dip, &dport) < 0 || dport == 0) {
-		feeds__errf(err, errlen, "mold publisher: destination '%s' is not A.B.C.D:PORT",
-			    cfg && cfg->dest ? cfg->dest : "(null)");
+		core_errf(err, errlen, "mold publisher: destination '%s' is not A.B.C.D:PORT",
+		          cfg && cfg->dest ? cfg->dest : "(null)");
 		return -EINVAL;
 	}
 	if (cfg->serve && feeds_udp_addr(cfg->serve, &sip, &sport) < 0) {
-		feeds__errf(err, errlen, "mold publisher: serve address '%s' is not A.B.C.D:PORT",
-			    cfg->serve);
+		core_errf(err, errlen, "mold publisher: serve address '%s' is not A.B.C.D:PORT",
+		          cfg->serve);
 		return -EINVAL;
 	}
 	if (!(cfg->drop >= 0 && cfg->drop < 1) || !(cfg->reorder >= 0 && cfg->reorder < 1)) {
-		feeds__errf(err, errlen, "mold publisher: drop and reorder must be in [0, 1)");
+		core_errf(err, errlen, "mold publisher: drop and reorder must be in [0, 1)");
 		return -EINVAL;
 	}
 	if (cfg->max_payload && (cfg->max_payload < 100 || cfg->max_payload > FEEDS_MOLD_MAX_PKT)) {
-		feeds__errf(err, errlen, "mold publisher: max_payload %u outside 100..%u",
-			    cfg->max_payload, FEEDS_MOLD_MAX_PKT);
+		core_errf(err, errlen, "mold publisher: max_payload %u outside 100..%u",
+		          cfg->max_payload, FEEDS_MOLD_MAX_PKT);
 		return -EINVAL;
 	}
 	/* index the day file */
@@ -80,14 +79,14 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 	while (o < cfg->msgs_len) {
 		if (cfg->msgs_len - o < 2 || core_be16(m + o) == 0 ||
 		    cfg->msgs_len - o - 2 < core_be16(m + o)) {
-			feeds__errf(err, errlen, "mold publisher: input offset %zu: bad frame", o);
+			core_errf(err, errlen, "mold publisher: input offset %zu: bad frame", o);
 			return -EINVAL;
 		}
 		o += 2 + (size_t)core_be16(m + o);
 		n++;
 	}
 	if (n >= UINT32_MAX || cfg->msgs_len >= UINT32_MAX) {
-		feeds__errf(err, errlen, "mold publisher: input too large");
+		core_errf(err, errlen, "mold publisher: input too large");
 		return -EINVAL;
 	}
 	struct feeds_mold_pub *p = core_alloc(sizeof(*p), CORE_CACHE_LINE);
@@ -125,7 +124,7 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "mold publisher: socket: %s", strerror(-r));
+		core_errf(err, errlen, "mold publisher: socket: %s", strerror(-r));
 		goto fail_free_off;
 	}
 	int sb = 4 << 20, ttl = 1, loop = 1;
@@ -137,8 +136,8 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 				  .sin_addr.s_addr = htonl(sip) };
 	if (bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "mold publisher: bind %s: %s",
-			    cfg->serve ? cfg->serve : "0.0.0.0:0", strerror(-r));
+		core_errf(err, errlen, "mold publisher: bind %s: %s",
+		          cfg->serve ? cfg->serve : "0.0.0.0:0", strerror(-r));
 		goto fail_close;
 	}
 	socklen_t sl = sizeof(sa);
@@ -161,7 +160,7 @@ fail_free_off:
 	core_free(p);
 	return r;
 fail_nomem:
-	feeds__errf(err, errlen, "mold publisher: out of memory");
+	core_errf(err, errlen, "mold publisher: out of memory");
 	return -ENOMEM;
 }
 

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "feeds_int.h"
 #include "source.h"
 
 #define BURST 32
@@ -87,8 +86,8 @@ static int deliver(struct mold_src *s, const struct feeds_mold_msg *m, struct fe
 	char tmp[192];
 	int r = feeds_itch_decode(m->data, m->len, &it->msg, tmp, sizeof(tmp));
 	if (r < 0) {
-		feeds__errf(err, errlen, "%s: moldudp64 message %" PRIu64 ": %s", s->name, m->seq,
-			    tmp);
+		core_errf(err, errlen, "%s: moldudp64 message %" PRIu64 ": %s", s->name, m->seq,
+		          tmp);
 		return r;
 	}
 	it->kind = FEEDS_ITEM_ITCH;
@@ -150,7 +149,7 @@ static int pcap_next(struct feeds_src *base, struct feeds_item *it, char *err, s
 		if (r == -ENOENT || (r == 0 && ip.proto != 17))
 			continue; /* not UDP/IPv4: not ours */
 		if (r < 0) {
-			feeds__errf(err, errlen, "%s: %s", s->name, tmp);
+			core_errf(err, errlen, "%s: %s", s->name, tmp);
 			return r;
 		}
 		char ss[10];
@@ -167,9 +166,8 @@ static int pcap_next(struct feeds_src *base, struct feeds_item *it, char *err, s
 		r = feeds_mold_seq_packet(s->seq, ip.payload, ip.len, rec.ts_ns, tmp, sizeof(tmp));
 		if (r == -EBADMSG) {
 			/* the payload starts 42 bytes into an Ethernet frame, more with tags */
-			feeds__errf(err, errlen, "%s: offset %zu (packet at offset %zu): %s",
-				    s->name,
-				    (size_t)(ip.payload - s->pcap.data), rec.offset, tmp);
+			core_errf(err, errlen, "%s: offset %zu (packet at offset %zu): %s", s->name,
+			          (size_t)(ip.payload - s->pcap.data), rec.offset, tmp);
 			return r;
 		}
 		if (r < 0)
@@ -225,7 +223,7 @@ int feeds__mold_pcap_open(const unsigned char *data, size_t len, const char *nam
 {
 	struct mold_src *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
 	if (!s) {
-		feeds__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	s->base.ops = &pcap_ops;
@@ -237,7 +235,7 @@ int feeds__mold_pcap_open(const unsigned char *data, size_t len, const char *nam
 	/* capture time drives the timers: a gap still open 2 s of capture later is lost */
 	r = feeds_mold_seq_create(NULL, &s->seq, tmp, sizeof(tmp));
 	if (r < 0) {
-		feeds__errf(err, errlen, "%s: %s", name, tmp);
+		core_errf(err, errlen, "%s: %s", name, tmp);
 		goto fail_free;
 	}
 	*ret = &s->base;
@@ -275,7 +273,7 @@ static int live_next(struct feeds_src *base, struct feeds_item *it, char *err, s
 			s->ipkt = s->npkts = 0;
 			r = feeds_udp_recv(s->udp, s->pkts, BURST);
 			if (r < 0) {
-				feeds__errf(err, errlen, "%s: receive: %s", s->name, strerror(-r));
+				core_errf(err, errlen, "%s: receive: %s", s->name, strerror(-r));
 				return r;
 			}
 			uint64_t now = core_now_ns();
@@ -284,9 +282,8 @@ static int live_next(struct feeds_src *base, struct feeds_item *it, char *err, s
 				if (s->have_event)
 					continue;
 				if (s->idle_timeout_ns && now - s->last_rx_ns > s->idle_timeout_ns) {
-					feeds__errf(err, errlen,
-						    "%s: no packet for %" PRIu64 " ms", s->name,
-						    (now - s->last_rx_ns) / 1000000);
+					core_errf(err, errlen, "%s: no packet for %" PRIu64 " ms",
+					          s->name, (now - s->last_rx_ns) / 1000000);
 					return -ETIMEDOUT;
 				}
 				return FEEDS_SRC_AGAIN;
@@ -316,15 +313,17 @@ int feeds__mold_live_open(const struct feeds_mold_live_cfg *cfg, struct feeds_sr
 	int r;
 	struct mold_src *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
 	if (!s) {
-		feeds__errf(err, errlen, "moldudp64: out of memory");
+		core_errf(err, errlen, "moldudp64: out of memory");
 		return -ENOMEM;
 	}
 	s->base.ops = &live_ops;
 	snprintf(s->name, sizeof(s->name), "udp %s", cfg->udp.bind ? cfg->udp.bind : "?");
 	if (cfg->rerequest) {
 		if (feeds_udp_addr(cfg->rerequest, &s->rr_ip, &s->rr_port) < 0) {
-			feeds__errf(err, errlen, "moldudp64: re-request address '%s' is not "
-					 "A.B.C.D:PORT", cfg->rerequest);
+			core_errf(err, errlen,
+			          "moldudp64: re-request address '%s' is not "
+			          "A.B.C.D:PORT",
+			          cfg->rerequest);
 			r = -EINVAL;
 			goto fail_free;
 		}

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_MAGIC_NS 0xa1b23c4du
@@ -43,7 +42,7 @@ static uint16_t rd16(const struct feeds_pcap *p, const unsigned char *q)
 	do {                                                                              \
 		char m_[192];                                                             \
 		snprintf(m_, sizeof(m_), __VA_ARGS__);                                    \
-		feeds__errf(err, errlen, "%s: offset %zu: %s", p->name, (size_t)(off), m_); \
+		core_errf(err, errlen, "%s: offset %zu: %s", p->name, (size_t)(off), m_); \
 		return -EBADMSG;                                                          \
 	} while (0)
 
@@ -81,7 +80,7 @@ int feeds_pcap_init(struct feeds_pcap *p, const void *data, size_t len, const ch
 	if (p->format == FEEDS_FMT_PCAPNG)
 		return ng_section(p, err, errlen);
 	if (p->format != FEEDS_FMT_PCAP) {
-		feeds__errf(err, errlen, "%s: offset 0: not a pcap or pcapng file", p->name);
+		core_errf(err, errlen, "%s: offset 0: not a pcap or pcapng file", p->name);
 		return -EPROTONOSUPPORT;
 	}
 	if (p->len < 24)
@@ -261,12 +260,12 @@ int feeds_pcap_next(struct feeds_pcap *p, struct feeds_pcap_rec *ret, char *err,
 }
 
 #undef BAD
-#define BAD(...)                                                                       \
-	do {                                                                           \
-		char m_[160];                                                          \
-		snprintf(m_, sizeof(m_), __VA_ARGS__);                                 \
-		feeds__errf(err, errlen, "record at offset %zu: %s", rec->offset, m_); \
-		return -EBADMSG;                                                       \
+#define BAD(...)                                                                     \
+	do {                                                                         \
+		char m_[160];                                                        \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);                               \
+		core_errf(err, errlen, "record at offset %zu: %s", rec->offset, m_); \
+		return -EBADMSG;                                                     \
 	} while (0)
 
 int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
@@ -418,13 +417,13 @@ int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, cha
 {
 	struct feeds_pcap_writer *w = core_alloc(sizeof(*w), CORE_CACHE_LINE);
 	if (!w) {
-		feeds__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		int r = -errno;
-		feeds__errf(err, errlen, "%s: cannot create: %s", path, strerror(-r));
+		core_errf(err, errlen, "%s: cannot create: %s", path, strerror(-r));
 		core_free(w);
 		return r;
 	}

@@ -1,7 +1,6 @@
 /* reader.c - any capture, item by item, through the same sources as the stage. */
 #include <stdio.h>
 
-#include "feeds_int.h"
 #include "source.h"
 
 struct feeds_reader {
@@ -17,7 +16,7 @@ int feeds_reader_open(const char *path, struct feeds_reader **ret, char *err, si
 {
 	struct feeds_reader *r = core_alloc(sizeof(*r), CORE_CACHE_LINE);
 	if (!r) {
-		feeds__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	int rc = feeds_capture_open(&r->cap, path, err, errlen);
@@ -42,7 +41,7 @@ int feeds_reader_next(struct feeds_reader *r, struct feeds_itch_msg *ret_msg,
 		      struct md_event *ret_ev, uint8_t *ret_flags, char *err, size_t errlen)
 {
 	if (r->failed) {
-		feeds__errf(err, errlen, "%s", r->err);
+		core_errf(err, errlen, "%s", r->err);
 		return r->failed;
 	}
 	int rc;
@@ -79,7 +78,7 @@ int feeds_reader_next(struct feeds_reader *r, struct feeds_itch_msg *ret_msg,
 	if (rc == CORE_EOF)
 		return CORE_EOF;
 	r->failed = rc;
-	feeds__errf(err, errlen, "%s", r->err);
+	core_errf(err, errlen, "%s", r->err);
 	return rc;
 }
 

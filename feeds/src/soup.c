@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 /* ------------------------------------------------------------------------- */
 /* Codec */
@@ -112,7 +111,7 @@ int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
 		return FEEDS_SOUP_PARTIAL;
 	unsigned plen = core_be16(buf + o);
 	if (plen == 0) {
-		feeds__errf(err, errlen, "offset %zu: packet length 0 (no type byte)", o);
+		core_errf(err, errlen, "offset %zu: packet length 0 (no type byte)", o);
 		return -EBADMSG;
 	}
 	if (rem < 3)
@@ -120,14 +119,15 @@ int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
 	uint8_t t = buf[o + 2];
 	unsigned fixed;
 	if (!type_ok(dir, t, &fixed)) {
-		feeds__errf(err, errlen, "offset %zu: packet type 0x%02x ('%c') is not sent by the %s",
-			    o, t, t >= 0x20 && t < 0x7f ? t : '?',
-			    dir == FEEDS_SOUP_FROM_SERVER ? "server" : "client");
+		core_errf(err, errlen,
+		          "offset %zu: packet type 0x%02x ('%c') is not sent by the %s", o, t,
+		          t >= 0x20 && t < 0x7f ? t : '?',
+		          dir == FEEDS_SOUP_FROM_SERVER ? "server" : "client");
 		return -EBADMSG;
 	}
 	if (fixed && plen != fixed) {
-		feeds__errf(err, errlen, "offset %zu: %s ('%c') with length %u (expected %u)", o,
-			    tname(t), t, plen, fixed);
+		core_errf(err, errlen, "offset %zu: %s ('%c') with length %u (expected %u)", o,
+		          tname(t), t, plen, fixed);
 		return -EBADMSG;
 	}
 	if (rem < 2 + (size_t)plen)
@@ -165,7 +165,7 @@ int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
 		break;
 	}
 	if (bad) {
-		feeds__errf(err, errlen, "offset %zu: %s ('%c'): malformed %s", o, tname(t), t, bad);
+		core_errf(err, errlen, "offset %zu: %s ('%c'): malformed %s", o, tname(t), t, bad);
 		return -EBADMSG;
 	}
 	*ret = k;
@@ -559,7 +559,7 @@ int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
 			     struct feeds_soup_client **ret, char *err, size_t errlen)
 {
 	if (!cfg || !cfg->addr) {
-		feeds__errf(err, errlen, "soup client: addr is required");
+		core_errf(err, errlen, "soup client: addr is required");
 		return -EINVAL;
 	}
 	uint32_t ip;
@@ -572,15 +572,15 @@ int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
 		unsigned long p = colon ? strtoul(colon + 1, &end, 10) : 0;
 		if (!colon || (size_t)(colon - cfg->addr) >= sizeof(host) || !colon[1] || *end ||
 		    p == 0 || p > 65535) {
-			feeds__errf(err, errlen, "soup client: addr '%s': expected A.B.C.D:PORT",
-				    cfg->addr);
+			core_errf(err, errlen, "soup client: addr '%s': expected A.B.C.D:PORT",
+			          cfg->addr);
 			return -EINVAL;
 		}
 		memcpy(host, cfg->addr, (size_t)(colon - cfg->addr));
 		host[colon - cfg->addr] = '\0';
 		if (inet_pton(AF_INET, host, &ia) != 1) {
-			feeds__errf(err, errlen, "soup client: addr '%s': bad IPv4 address",
-				    cfg->addr);
+			core_errf(err, errlen, "soup client: addr '%s': bad IPv4 address",
+			          cfg->addr);
 			return -EINVAL;
 		}
 		ip = ntohl(ia.s_addr);
@@ -590,9 +590,9 @@ int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
 	const char *pass = cfg->password ? cfg->password : "";
 	const char *sess = cfg->session ? cfg->session : "";
 	if (strlen(user) > 6 || strlen(pass) > 10 || strlen(sess) > 10) {
-		feeds__errf(err, errlen,
-			    "soup client: username (max 6), password (max 10) or session (max 10) "
-			    "too long");
+		core_errf(err, errlen,
+		          "soup client: username (max 6), password (max 10) or session (max 10) "
+		          "too long");
 		return -EINVAL;
 	}
 	struct feeds_soup_client *c = core_alloc(sizeof(*c), CORE_CACHE_LINE);
@@ -620,7 +620,7 @@ int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
 fail_free_client:
 	core_free(c);
 fail_nomem:
-	feeds__errf(err, errlen, "soup client: out of memory");
+	core_errf(err, errlen, "soup client: out of memory");
 	return -ENOMEM;
 }
 

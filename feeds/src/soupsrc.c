@@ -4,7 +4,6 @@
  * stream. One client poll per next(): FEEDS_SRC_AGAIN when nothing came. */
 #include <stdio.h>
 
-#include "feeds_int.h"
 #include "source.h"
 
 struct soup_src {
@@ -25,7 +24,7 @@ static int ssrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 		if (r == CORE_EOF)
 			return CORE_EOF;
 		if (r < 0) {
-			feeds__errf(err, errlen, "soupbintcp: %s", feeds_soup_client_error(ss->c));
+			core_errf(err, errlen, "soupbintcp: %s", feeds_soup_client_error(ss->c));
 			return r;
 		}
 		memset(it, 0, sizeof(*it));
@@ -33,8 +32,8 @@ static int ssrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 		if (ev.kind == FEEDS_SOUP_EV_DATA) {
 			char e[160];
 			if (feeds_itch_decode(ev.data, ev.len, &it->msg, e, sizeof(e)) < 0) {
-				feeds__errf(err, errlen, "soupbintcp: message %llu: %s",
-					    (unsigned long long)ev.seq, e);
+				core_errf(err, errlen, "soupbintcp: message %llu: %s",
+				          (unsigned long long)ev.seq, e);
 				return -EBADMSG;
 			}
 			it->kind = FEEDS_ITEM_ITCH;
@@ -79,7 +78,7 @@ int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_
 {
 	struct soup_src *ss = core_alloc(sizeof(*ss), CORE_CACHE_LINE);
 	if (!ss) {
-		feeds__errf(err, errlen, "soupbintcp: out of memory");
+		core_errf(err, errlen, "soupbintcp: out of memory");
 		return -ENOMEM;
 	}
 	int r = feeds_soup_client_create(cfg, &ss->c, err, errlen);

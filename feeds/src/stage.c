@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 #include "source.h"
 
 struct feeds_stage {
@@ -255,32 +254,32 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 {
 	int r;
 	if (!cfg || cfg->nout < 1 || cfg->nout > 2) {
-		feeds__errf(err, errlen, "feeds stage: nout must be 1 or 2");
+		core_errf(err, errlen, "feeds stage: nout must be 1 or 2");
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->nout; i++) {
 		if (!cfg->out[i] || cfg->out[i]->slot_size != sizeof(struct md_event)) {
-			feeds__errf(err, errlen,
-				    "feeds stage: out[%u] must be a ring of %zu-byte md_event slots",
-				    i, sizeof(struct md_event));
+			core_errf(err, errlen,
+			          "feeds stage: out[%u] must be a ring of %zu-byte md_event slots",
+			          i, sizeof(struct md_event));
 			return -EINVAL;
 		}
 	}
 	if (!(cfg->speed >= 0) || isinf(cfg->speed)) {
-		feeds__errf(err, errlen, "feeds stage: speed must be a finite number >= 0");
+		core_errf(err, errlen, "feeds stage: speed must be a finite number >= 0");
 		return -EINVAL;
 	}
 	if (cfg->npaths && !cfg->paths) {
-		feeds__errf(err, errlen, "feeds stage: npaths %u but no paths", cfg->npaths);
+		core_errf(err, errlen, "feeds stage: npaths %u but no paths", cfg->npaths);
 		return -EINVAL;
 	}
 	if (!cfg->npaths && !cfg->mem && cfg->mem_len) {
-		feeds__errf(err, errlen, "feeds stage: mem_len %zu but no mem", cfg->mem_len);
+		core_errf(err, errlen, "feeds stage: mem_len %zu but no mem", cfg->mem_len);
 		return -EINVAL;
 	}
 	struct feeds_stage *st = core_alloc(sizeof(*st), CORE_CACHE_LINE);
 	if (!st) {
-		feeds__errf(err, errlen, "feeds stage: out of memory");
+		core_errf(err, errlen, "feeds stage: out of memory");
 		return -ENOMEM;
 	}
 	st->ncaps = (cfg->mold || cfg->soup) ? 0 : cfg->npaths ? cfg->npaths : 1;
@@ -288,7 +287,7 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 	st->srcs = core_alloc((st->ncaps + 1) * sizeof(*st->srcs), CORE_CACHE_LINE);
 	if (!st->caps || !st->srcs) {
 		r = -ENOMEM;
-		feeds__errf(err, errlen, "feeds stage: out of memory");
+		core_errf(err, errlen, "feeds stage: out of memory");
 		goto fail_close_caps;
 	}
 	if (cfg->mold) {

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "feeds_int.h"
 
 #define BGID 7
 
@@ -114,7 +113,7 @@ static int setup_uring(struct feeds_udp *u, char *err, size_t errlen)
 	if (r == -EINVAL)
 		r = io_uring_queue_init(entries, &u->ring, 0);
 	if (r < 0) {
-		feeds__errf(err, errlen, "io_uring_queue_init: %s", strerror(-r));
+		core_errf(err, errlen, "io_uring_queue_init: %s", strerror(-r));
 		return r;
 	}
 	u->ring_ok = true;
@@ -124,7 +123,7 @@ static int setup_uring(struct feeds_udp *u, char *err, size_t errlen)
 			       -1, 0);
 		if (p == MAP_FAILED) {
 			r = -errno;
-			feeds__errf(err, errlen, "buffer ring: %s", strerror(-r));
+			core_errf(err, errlen, "buffer ring: %s", strerror(-r));
 			return r;
 		}
 		u->br = p;
@@ -133,7 +132,7 @@ static int setup_uring(struct feeds_udp *u, char *err, size_t errlen)
 						.bgid = BGID };
 		r = io_uring_register_buf_ring(&u->ring, &reg, 0);
 		if (r < 0) {
-			feeds__errf(err, errlen, "io_uring_register_buf_ring: %s", strerror(-r));
+			core_errf(err, errlen, "io_uring_register_buf_ring: %s", strerror(-r));
 			return r;
 		}
 		io_uring_buf_ring_init(u->br);
@@ -144,7 +143,7 @@ static int setup_uring(struct feeds_udp *u, char *err, size_t errlen)
 		io_uring_buf_ring_advance(u->br, (int)u->nbufs);
 		r = arm_multishot(u);
 		if (r < 0)
-			feeds__errf(err, errlen, "multishot recv: %s", strerror(-r));
+			core_errf(err, errlen, "multishot recv: %s", strerror(-r));
 		return r;
 	}
 	u->msgs = core_alloc((size_t)u->nbufs * sizeof(*u->msgs), CORE_CACHE_LINE);
@@ -162,7 +161,7 @@ static int setup_uring(struct feeds_udp *u, char *err, size_t errlen)
 	r = io_uring_submit(&u->ring);
 	u->st.submits++;
 	if (r < 0) {
-		feeds__errf(err, errlen, "io_uring_submit: %s", strerror(-r));
+		core_errf(err, errlen, "io_uring_submit: %s", strerror(-r));
 		return r;
 	}
 	u->unsubmitted = 0;
@@ -203,16 +202,16 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	uint32_t ip, iface = 0;
 	uint16_t port, dummy;
 	if (!cfg || feeds_udp_addr(cfg->bind, &ip, &port) < 0) {
-		feeds__errf(err, errlen, "udp: bind address '%s' is not A.B.C.D:PORT",
-			    cfg && cfg->bind ? cfg->bind : "(null)");
+		core_errf(err, errlen, "udp: bind address '%s' is not A.B.C.D:PORT",
+		          cfg && cfg->bind ? cfg->bind : "(null)");
 		return -EINVAL;
 	}
 	if (cfg->iface) {
 		char tmp[80];
 		snprintf(tmp, sizeof(tmp), "%s:0", cfg->iface);
 		if (feeds_udp_addr(tmp, &iface, &dummy) < 0) {
-			feeds__errf(err, errlen, "udp: interface address '%s' is not A.B.C.D",
-				    cfg->iface);
+			core_errf(err, errlen, "udp: interface address '%s' is not A.B.C.D",
+			          cfg->iface);
 			return -EINVAL;
 		}
 	}
@@ -220,15 +219,15 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	uint32_t bsz = cfg->buf_size ? cfg->buf_size : 2048;
 	if (nbufs & (nbufs - 1) || nbufs > 32768 || bsz < 64 || bsz > 65536 ||
 	    cfg->mode > FEEDS_UDP_RECVMMSG) {
-		feeds__errf(err, errlen,
-			    "udp: nbufs %u must be a power of two <= 32768, buf_size %u within "
-			    "64..65536, mode 0..2",
-			    nbufs, bsz);
+		core_errf(err, errlen,
+		          "udp: nbufs %u must be a power of two <= 32768, buf_size %u within "
+		          "64..65536, mode 0..2",
+		          nbufs, bsz);
 		return -EINVAL;
 	}
 	struct feeds_udp *u = core_alloc(sizeof(*u), CORE_CACHE_LINE);
 	if (!u) {
-		feeds__errf(err, errlen, "udp: out of memory");
+		core_errf(err, errlen, "udp: out of memory");
 		return -ENOMEM;
 	}
 	u->nbufs = nbufs;
@@ -237,13 +236,13 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	u->bufs = core_alloc((size_t)nbufs * bsz, 4096);
 	if (!u->bufs) {
 		r = -ENOMEM;
-		feeds__errf(err, errlen, "udp: out of memory for %u buffers", nbufs);
+		core_errf(err, errlen, "udp: out of memory for %u buffers", nbufs);
 		goto fail_free_udp;
 	}
 	u->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (u->fd < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "udp: socket: %s", strerror(-r));
+		core_errf(err, errlen, "udp: socket: %s", strerror(-r));
 		goto fail_free_bufs;
 	}
 	int one = 1, rb = cfg->rcvbuf ? cfg->rcvbuf : 4 << 20;
@@ -256,7 +255,7 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 				  .sin_addr.s_addr = htonl(mcast ? INADDR_ANY : ip) };
 	if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
-		feeds__errf(err, errlen, "udp: bind %s: %s", cfg->bind, strerror(-r));
+		core_errf(err, errlen, "udp: bind %s: %s", cfg->bind, strerror(-r));
 		goto fail_close;
 	}
 	if (mcast) {
@@ -264,7 +263,7 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 				      .imr_interface.s_addr = htonl(iface) };
 		if (setsockopt(u->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
 			r = -errno;
-			feeds__errf(err, errlen, "udp: join %s: %s", cfg->bind, strerror(-r));
+			core_errf(err, errlen, "udp: join %s: %s", cfg->bind, strerror(-r));
 			goto fail_close;
 		}
 	}
@@ -281,7 +280,7 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 		}
 	}
 	if (u->mode == FEEDS_UDP_RECVMMSG && (r = setup_mmsg(u)) < 0) {
-		feeds__errf(err, errlen, "udp: out of memory");
+		core_errf(err, errlen, "udp: out of memory");
 		goto fail_close;
 	}
 	u->st.mode = u->mode;

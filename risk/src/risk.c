@@ -460,58 +460,53 @@ int risk_stage_poll(void *ctx)
 
 /* ------------------------------------------------------------------------- */
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_stage **ret_stage,
 				char *err, size_t errlen)
 {
 	if (!cfg || !cfg->intents_in || !cfg->orders_out || !cfg->ctl || !ret_stage) {
-		errf(err, errlen, "risk: cfg, intents_in, orders_out, ctl and ret_stage are required");
+		core_errf(err, errlen,
+		          "risk: cfg, intents_in, orders_out, ctl and ret_stage are required");
 		return -EINVAL;
 	}
 	if (cfg->intents_in->slot_size != sizeof(struct order_intent)) {
-		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_intent)",
-		     cfg->intents_in->name, cfg->intents_in->slot_size, sizeof(struct order_intent));
+		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_intent)",
+		          cfg->intents_in->name, cfg->intents_in->slot_size,
+		          sizeof(struct order_intent));
 		return -EINVAL;
 	}
 	if (cfg->reports_in && cfg->reports_in->slot_size != sizeof(struct exec_report)) {
-		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (exec_report)",
-		     cfg->reports_in->name, cfg->reports_in->slot_size, sizeof(struct exec_report));
+		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (exec_report)",
+		          cfg->reports_in->name, cfg->reports_in->slot_size,
+		          sizeof(struct exec_report));
 		return -EINVAL;
 	}
 	if (cfg->orders_out->slot_size != sizeof(struct order_msg)) {
-		errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_msg)",
-		     cfg->orders_out->name, cfg->orders_out->slot_size, sizeof(struct order_msg));
+		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_msg)",
+		          cfg->orders_out->name, cfg->orders_out->slot_size,
+		          sizeof(struct order_msg));
 		return -EINVAL;
 	}
 	if (cfg->limits.max_order_qty == 0) {
-		errf(err, errlen, "risk: limits.max_order_qty must be > 0");
+		core_errf(err, errlen, "risk: limits.max_order_qty must be > 0");
 		return -EINVAL;
 	}
 	if (cfg->limits.max_position <= 0) {
-		errf(err, errlen, "risk: limits.max_position must be > 0");
+		core_errf(err, errlen, "risk: limits.max_position must be > 0");
 		return -EINVAL;
 	}
 	if (cfg->limits.collar_bps > 10000) {
-		errf(err, errlen, "risk: limits.collar_bps %u above 10000", cfg->limits.collar_bps);
+		core_errf(err, errlen, "risk: limits.collar_bps %u above 10000",
+		          cfg->limits.collar_bps);
 		return -EINVAL;
 	}
 	if (cfg->ninitial && !cfg->initial) {
-		errf(err, errlen, "risk: ninitial %u without initial positions", cfg->ninitial);
+		core_errf(err, errlen, "risk: ninitial %u without initial positions",
+		          cfg->ninitial);
 		return -EINVAL;
 	}
 	uint32_t open_max = cfg->max_open_orders ? cfg->max_open_orders : 65536;
 	if (open_max > (1u << 24)) {
-		errf(err, errlen, "risk: max_open_orders %u above %u", open_max, 1u << 24);
+		core_errf(err, errlen, "risk: max_open_orders %u above %u", open_max, 1u << 24);
 		return -EINVAL;
 	}
 	/* Table at most half full: probes stay short. */
@@ -532,8 +527,9 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 		const struct position *p = &cfg->initial[i];
 		for (unsigned j = 0; j < i; j++)
 			if (cfg->initial[j].locate == p->locate) {
-				errf(err, errlen, "risk: initial position %u: locate %u repeated", i,
-				     (unsigned)p->locate);
+				core_errf(err, errlen,
+				          "risk: initial position %u: locate %u repeated", i,
+				          (unsigned)p->locate);
 				core_free(s->tab);
 				core_free(s->pos);
 				core_free(s);
@@ -562,7 +558,7 @@ out_free_pos:
 out_free_stage:
 	core_free(s);
 fail_nomem:
-	errf(err, errlen, "risk: out of memory");
+	core_errf(err, errlen, "risk: out of memory");
 	return -ENOMEM;
 }
 

@@ -10,16 +10,16 @@ int strat_bars_init(struct strat_bars *b, const struct strat_bars_cfg *cfg, char
 {
 	if (!cfg || (cfg->kind != STRAT_BARS_TIME && cfg->kind != STRAT_BARS_TICK &&
 		     cfg->kind != STRAT_BARS_VOLUME)) {
-		strat__errf(err, errlen, "strat_bars_init: kind must be TIME, TICK or VOLUME");
+		core_errf(err, errlen, "strat_bars_init: kind must be TIME, TICK or VOLUME");
 		return -EINVAL;
 	}
 	if (cfg->size == 0) {
-		strat__errf(err, errlen, "strat_bars_init: size must be > 0");
+		core_errf(err, errlen, "strat_bars_init: size must be > 0");
 		return -EINVAL;
 	}
 	if (cfg->session_end_ns && cfg->session_end_ns <= cfg->session_start_ns) {
-		strat__errf(err, errlen,
-			    "strat_bars_init: session_end_ns must be above session_start_ns");
+		core_errf(err, errlen,
+		          "strat_bars_init: session_end_ns must be above session_start_ns");
 		return -EINVAL;
 	}
 	memset(b, 0, sizeof(*b));

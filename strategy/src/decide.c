@@ -286,29 +286,31 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 				  char *err, size_t errlen)
 {
 	if (!cfg || !cfg->in || !cfg->out || !cfg->model || !ret_stage) {
-		strat__errf(err, errlen, "strat_decide: cfg, in, out, model and ret_stage are required");
+		core_errf(err, errlen,
+		          "strat_decide: cfg, in, out, model and ret_stage are required");
 		return -EINVAL;
 	}
 	if (cfg->in->slot_size != sizeof(struct feature_vec)) {
-		strat__errf(err, errlen, "strat_decide: ring '%s' slot size %u, want %zu (feature_vec)",
-			    cfg->in->name, cfg->in->slot_size, sizeof(struct feature_vec));
+		core_errf(err, errlen,
+		          "strat_decide: ring '%s' slot size %u, want %zu (feature_vec)",
+		          cfg->in->name, cfg->in->slot_size, sizeof(struct feature_vec));
 		return -EINVAL;
 	}
 	if (cfg->out->slot_size != sizeof(struct order_intent)) {
-		strat__errf(err, errlen,
-			    "strat_decide: ring '%s' slot size %u, want %zu (order_intent)",
-			    cfg->out->name, cfg->out->slot_size, sizeof(struct order_intent));
+		core_errf(err, errlen,
+		          "strat_decide: ring '%s' slot size %u, want %zu (order_intent)",
+		          cfg->out->name, cfg->out->slot_size, sizeof(struct order_intent));
 		return -EINVAL;
 	}
 	if (cfg->model->info.nfeatures > STRAT_FEATURE_COUNT) {
-		strat__errf(err, errlen, "strat_decide: model uses %u features, stage has %d",
-			    cfg->model->info.nfeatures, STRAT_FEATURE_COUNT);
+		core_errf(err, errlen, "strat_decide: model uses %u features, stage has %d",
+		          cfg->model->info.nfeatures, STRAT_FEATURE_COUNT);
 		return -EINVAL;
 	}
 	uint32_t maxi = cfg->max_instruments ? cfg->max_instruments : 1024;
 	if (maxi > 65536) {
-		strat__errf(err, errlen, "strat_decide: max_instruments %u out of range 1..65536",
-			    maxi);
+		core_errf(err, errlen, "strat_decide: max_instruments %u out of range 1..65536",
+		          maxi);
 		return -EINVAL;
 	}
 	struct strat_decide *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
@@ -345,7 +347,7 @@ out_free_map:
 out_free_stage:
 	core_free(s);
 fail_nomem:
-	strat__errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
+	core_errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
 	return -ENOMEM;
 }
 
@@ -369,20 +371,20 @@ int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
 		      const struct strat_model **ret_old, uint64_t *ret_gen, char *err, size_t errlen)
 {
 	if (!s || !next || !ret_old || !ret_gen) {
-		strat__errf(err, errlen, "strat_decide_swap: NULL argument");
+		core_errf(err, errlen, "strat_decide_swap: NULL argument");
 		return -EINVAL;
 	}
 	if (next->info.nfeatures > STRAT_FEATURE_COUNT) {
-		strat__errf(err, errlen, "strat_decide_swap: model uses %u features, stage has %d",
-			    next->info.nfeatures, STRAT_FEATURE_COUNT);
+		core_errf(err, errlen, "strat_decide_swap: model uses %u features, stage has %d",
+		          next->info.nfeatures, STRAT_FEATURE_COUNT);
 		return -EINVAL;
 	}
 	if (next->info.schema && next->info.schema != strat_feature_schema()) {
-		strat__errf(err, errlen,
-			    "strat_decide_swap: model built for features 0x%016llx, stage has "
-			    "0x%016llx",
-			    (unsigned long long)next->info.schema,
-			    (unsigned long long)strat_feature_schema());
+		core_errf(err, errlen,
+		          "strat_decide_swap: model built for features 0x%016llx, stage has "
+		          "0x%016llx",
+		          (unsigned long long)next->info.schema,
+		          (unsigned long long)strat_feature_schema());
 		return -EINVAL;
 	}
 	/* one swapper at a time (documented): relaxed is enough for our own store */

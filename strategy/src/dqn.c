@@ -45,24 +45,27 @@ static int venue_init(struct venue *vs, const struct strat_venue_cfg *v, const s
 	if (vs->c.reward_scale == 0.0)
 		vs->c.reward_scale = 1.0 / (vs->c.lot * 0.01);
 	if (vs->c.latency >= PENDING_MAX) {
-		strat__errf(err, errlen, "venue: latency %u, need 0..%d", vs->c.latency, PENDING_MAX - 1);
+		core_errf(err, errlen, "venue: latency %u, need 0..%d", vs->c.latency,
+		          PENDING_MAX - 1);
 		return -EINVAL;
 	}
 	if (!(vs->c.fee >= 0.0) || !(vs->c.reject_penalty >= 0.0) || vs->c.sharpe_window > 1000000) {
-		strat__errf(err, errlen,
-			    "venue: fee and reject_penalty must be >= 0 and sharpe_window <= 1000000");
+		core_errf(
+		        err, errlen,
+		        "venue: fee and reject_penalty must be >= 0 and sharpe_window <= 1000000");
 		return -EINVAL;
 	}
 	if (!tape || !tape->f || !tape->bid || !tape->ask || tape->nfeat < 1 ||
 	    tape->nfeat > FEATURE_MAX) {
-		strat__errf(err, errlen, "venue: bad tape (NULL arrays or nfeat outside 1..%d)", FEATURE_MAX);
+		core_errf(err, errlen, "venue: bad tape (NULL arrays or nfeat outside 1..%d)",
+		          FEATURE_MAX);
 		return -EINVAL;
 	}
 	vs->tape = tape;
 	vs->maxpos = (int64_t)vs->c.max_lots * vs->c.lot;
 	vs->win = core_alloc(vs->c.sharpe_window * sizeof(double), 64);
 	if (!vs->win) {
-		strat__errf(err, errlen, "venue: out of memory");
+		core_errf(err, errlen, "venue: out of memory");
 		return -ENOMEM;
 	}
 	return 0;
@@ -384,12 +387,12 @@ int strat_dqn_train(const struct strat_dqn_cfg *cfg_in, const struct strat_venue
 	if (c.eps_end == 0.0f)
 		c.eps_end = 0.05f;
 	if (!tape || end > tape->n || begin + 2 > end || end - begin > UINT32_MAX) {
-		strat__errf(err, errlen, "dqn: bad range [%zu, %zu) of a %zu-step tape", begin, end,
-			    tape ? tape->n : 0);
+		core_errf(err, errlen, "dqn: bad range [%zu, %zu) of a %zu-step tape", begin, end,
+		          tape ? tape->n : 0);
 		return -EINVAL;
 	}
 	if (!(c.gamma > 0.0f && c.gamma < 1.0f)) {
-		strat__errf(err, errlen, "dqn: gamma %g outside (0, 1)", (double)c.gamma);
+		core_errf(err, errlen, "dqn: gamma %g outside (0, 1)", (double)c.gamma);
 		return -EINVAL;
 	}
 	if (c.episode_steps > end - begin - 1)
@@ -416,7 +419,7 @@ int strat_dqn_train(const struct strat_dqn_cfg *cfg_in, const struct strat_venue
 		goto out;
 	rb = core_alloc((size_t)c.replay * sizeof(*rb), 64);
 	if (!rb) {
-		strat__errf(err, errlen, "dqn: out of memory for %u replay entries", c.replay);
+		core_errf(err, errlen, "dqn: out of memory for %u replay entries", c.replay);
 		r = -ENOMEM;
 		goto out;
 	}

@@ -278,7 +278,7 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 {
 	struct strat_ensemble *e = core_alloc(sizeof(*e), CORE_CACHE_LINE);
 	if (!e) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	memset(e, 0, sizeof(*e));
@@ -471,8 +471,8 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 						 "linear model (ensembles do not nest)", sub);
 				}
 				if (r < 0) {
-					strat__errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
-						    m->name, terr);
+					core_errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
+					          m->name, terr);
 					goto fail;
 				}
 				r = -EINVAL;
@@ -506,7 +506,7 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				char *txt = malloc(need);
 				if (!txt) {
 					r = -ENOMEM;
-					strat__errf(err, errlen, "%s: out of memory", name);
+					core_errf(err, errlen, "%s: out of memory", name);
 					goto fail;
 				}
 				int off = snprintf(txt, need, "osprey-model linear v1\n");
@@ -532,8 +532,8 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				char terr[300];
 				r = strat_tree_load(sub, 0, &m->tree, terr, sizeof(terr));
 				if (r < 0) {
-					strat__errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
-						    m->name, terr);
+					core_errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
+					          m->name, terr);
 					goto fail;
 				}
 				r = -EINVAL;
@@ -559,8 +559,8 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				r = strat_qmlp_load(sub, strat_nn_schema_hash(extra, 1), &m->policy, terr,
 						    sizeof(terr));
 				if (r < 0) {
-					strat__errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
-						    m->name, terr);
+					core_errf(err, errlen, "%s:%d: member %s: %s", name, lineno,
+					          m->name, terr);
 					goto fail;
 				}
 				r = -EINVAL;
@@ -599,7 +599,7 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 	return 0;
 
 fail_line:
-	strat__errf(err, errlen, "%s:%d: %s", name, lineno, why);
+	core_errf(err, errlen, "%s:%d: %s", name, lineno, why);
 fail:
 	if (e->nmembers < STRAT_ENSEMBLE_MAX_MEMBERS) {
 		/* the member being read when it failed is not counted yet */
@@ -629,7 +629,7 @@ int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
 	if (!e) {
 		strat_tree_free(tree);
 		strat_qmlp_free(policy);
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	memset(e, 0, sizeof(*e));
@@ -644,8 +644,10 @@ int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
 		m->tree = tree;
 		m->nfeatures = ti.nfeatures;
 		if (ti.objective != STRAT_TREE_BINARY_LOGISTIC) {
-			strat__errf(err, errlen, "%s: a tree model runs on its own only as "
-						 "binary:logistic (its vote is 2p - 1)", name);
+			core_errf(err, errlen,
+			          "%s: a tree model runs on its own only as "
+			          "binary:logistic (its vote is 2p - 1)",
+			          name);
 			e->nmembers = 1;
 			strat__ensemble_free(e);
 			return -EINVAL;

@@ -230,35 +230,36 @@ CORE_COLD int strat_features_create(const struct strat_features_cfg *cfg,
 				    struct strat_features **ret_stage, char *err, size_t errlen)
 {
 	if (!cfg || !cfg->in || !cfg->out || !ret_stage) {
-		strat__errf(err, errlen, "strat_features: cfg, in, out and ret_stage are required");
+		core_errf(err, errlen, "strat_features: cfg, in, out and ret_stage are required");
 		return -EINVAL;
 	}
 	if (cfg->in->slot_size != sizeof(struct md_event)) {
-		strat__errf(err, errlen, "strat_features: ring '%s' slot size %u, want %zu (md_event)",
-			    cfg->in->name, cfg->in->slot_size, sizeof(struct md_event));
+		core_errf(err, errlen,
+		          "strat_features: ring '%s' slot size %u, want %zu (md_event)",
+		          cfg->in->name, cfg->in->slot_size, sizeof(struct md_event));
 		return -EINVAL;
 	}
 	if (cfg->out->slot_size != sizeof(struct feature_vec)) {
-		strat__errf(err, errlen,
-			    "strat_features: ring '%s' slot size %u, want %zu (feature_vec)",
-			    cfg->out->name, cfg->out->slot_size, sizeof(struct feature_vec));
+		core_errf(err, errlen,
+		          "strat_features: ring '%s' slot size %u, want %zu (feature_vec)",
+		          cfg->out->name, cfg->out->slot_size, sizeof(struct feature_vec));
 		return -EINVAL;
 	}
 	uint32_t maxi = cfg->max_instruments ? cfg->max_instruments : 1024;
 	uint32_t fast = cfg->ema_fast ? cfg->ema_fast : 8;
 	uint32_t slow = cfg->ema_slow ? cfg->ema_slow : 32;
 	if (maxi > 65536) {
-		strat__errf(err, errlen, "strat_features: max_instruments %u out of range 1..65536",
-			    maxi);
+		core_errf(err, errlen, "strat_features: max_instruments %u out of range 1..65536",
+		          maxi);
 		return -EINVAL;
 	}
 	if (fast > 1024 || slow > 1024) {
-		strat__errf(err, errlen, "strat_features: ema periods %u/%u out of range 1..1024",
-			    fast, slow);
+		core_errf(err, errlen, "strat_features: ema periods %u/%u out of range 1..1024",
+		          fast, slow);
 		return -EINVAL;
 	}
 	if (cfg->sample != STRAT_SAMPLE_MID_CHANGE && cfg->sample != STRAT_SAMPLE_EVERY_EVENT) {
-		strat__errf(err, errlen, "strat_features: unknown sample mode %d", (int)cfg->sample);
+		core_errf(err, errlen, "strat_features: unknown sample mode %d", (int)cfg->sample);
 		return -EINVAL;
 	}
 
@@ -296,7 +297,7 @@ out_free_map:
 out_free_stage:
 	core_free(s);
 fail_nomem:
-	strat__errf(err, errlen, "strat_features: out of memory (%u instruments)", maxi);
+	core_errf(err, errlen, "strat_features: out of memory (%u instruments)", maxi);
 	return -ENOMEM;
 }
 

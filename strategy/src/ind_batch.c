@@ -1177,16 +1177,8 @@ int strat_ind_atr_k(const double *high, const double *low, const double *close, 
 /* ------------------------------------------------------------------------- */
 /* The whole bank. */
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	if (err && errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
+/* Write the message and hand back rc, so a check reads "return fail(...)". */
+#define fail(err, errlen, rc, ...) (core_errf((err), (errlen), __VA_ARGS__), (rc))
 
 int strat_ind_batch(const struct strat_ind_params *p, const struct strat_ind_series *s,
 		    double *out[STRAT_IND_COUNT], char *err, size_t errlen)

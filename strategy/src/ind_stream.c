@@ -43,7 +43,7 @@ int ind_cfg_from_params(struct ind_cfg *cfg, const struct strat_ind_params *p, u
 		p = &d;
 	}
 	if (flags & ~(unsigned)STRAT_IND_CLOSE_ONLY) {
-		strat__errf(err, errlen, "strat_ind params: unknown flags 0x%x", flags);
+		core_errf(err, errlen, "strat_ind params: unknown flags 0x%x", flags);
 		return -EINVAL;
 	}
 	const uint32_t maxp = STRAT_IND_STREAM_MAX_PERIOD;
@@ -63,13 +63,14 @@ int ind_cfg_from_params(struct ind_cfg *cfg, const struct strat_ind_params *p, u
 	};
 	for (size_t k = 0; k < sizeof(chk) / sizeof(chk[0]); k++) {
 		if (chk[k].v < chk[k].lo || chk[k].v > chk[k].hi) {
-			strat__errf(err, errlen, "strat_ind params: %s = %u out of range [%u, %u]",
-				    chk[k].name, chk[k].v, chk[k].lo, chk[k].hi);
+			core_errf(err, errlen, "strat_ind params: %s = %u out of range [%u, %u]",
+			          chk[k].name, chk[k].v, chk[k].lo, chk[k].hi);
 			return -EINVAL;
 		}
 	}
 	if (!isfinite(p->bb_up) || !isfinite(p->bb_dn) || !isfinite(p->stddev_nbdev)) {
-		strat__errf(err, errlen, "strat_ind params: bb_up, bb_dn and stddev_nbdev must be finite");
+		core_errf(err, errlen,
+		          "strat_ind params: bb_up, bb_dn and stddev_nbdev must be finite");
 		return -EINVAL;
 	}
 	memset(cfg, 0, sizeof(*cfg));
@@ -215,8 +216,8 @@ int strat_micro_init(struct strat_micro *m, const struct strat_micro_cfg *cfg, c
 	};
 	for (size_t k = 0; k < sizeof(chk) / sizeof(chk[0]); k++) {
 		if (chk[k].v > chk[k].hi) {
-			strat__errf(err, errlen, "strat_micro_init: %s = %u out of range [1, %u]",
-				    chk[k].name, chk[k].v, chk[k].hi);
+			core_errf(err, errlen, "strat_micro_init: %s = %u out of range [1, %u]",
+			          chk[k].name, chk[k].v, chk[k].hi);
 			return -EINVAL;
 		}
 	}

@@ -181,8 +181,8 @@ int strat_ind_multi_init(struct strat_ind_multi *m, unsigned lanes,
 {
 	struct ind_multi *s = (struct ind_multi *)m;
 	if (lanes < 1 || lanes > STRAT_IND_MAX_LANES) {
-		strat__errf(err, errlen, "strat_ind_multi_init: lanes = %u out of range [1, %u]",
-			    lanes, STRAT_IND_MAX_LANES);
+		core_errf(err, errlen, "strat_ind_multi_init: lanes = %u out of range [1, %u]",
+		          lanes, STRAT_IND_MAX_LANES);
 		return -EINVAL;
 	}
 	struct ind_cfg cfg;

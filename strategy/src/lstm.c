@@ -47,8 +47,9 @@ int strat_lstm_create(uint32_t nin, uint32_t hidden, uint32_t window, uint64_t s
 {
 	if (nin < 1 || nin > STRAT_LSTM_MAX_IN || hidden < 1 || hidden > STRAT_LSTM_MAX_HIDDEN ||
 	    window < 1 || window > STRAT_LSTM_MAX_WINDOW) {
-		strat__errf(err, errlen, "lstm: nin %u (1..%d), hidden %u (1..%d), window %u (1..%d)", nin,
-			    STRAT_LSTM_MAX_IN, hidden, STRAT_LSTM_MAX_HIDDEN, window, STRAT_LSTM_MAX_WINDOW);
+		core_errf(err, errlen, "lstm: nin %u (1..%d), hidden %u (1..%d), window %u (1..%d)",
+		          nin, STRAT_LSTM_MAX_IN, hidden, STRAT_LSTM_MAX_HIDDEN, window,
+		          STRAT_LSTM_MAX_WINDOW);
 		return -EINVAL;
 	}
 	struct strat_lstm *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
@@ -85,7 +86,7 @@ int strat_lstm_create(uint32_t nin, uint32_t hidden, uint32_t window, uint64_t s
 	*ret = m;
 	return 0;
 fail_nomem:
-	strat__errf(err, errlen, "lstm: out of memory");
+	core_errf(err, errlen, "lstm: out of memory");
 	return -ENOMEM;
 }
 
@@ -274,7 +275,7 @@ int strat_qlstm_quantize(struct strat_lstm *m, const int32_t *calib, size_t nrow
 			 uint64_t schema_hash, struct strat_qlstm **ret, char *err, size_t errlen)
 {
 	if (!calib || nrows == 0) {
-		strat__errf(err, errlen, "lstm quantize: no calibration rows");
+		core_errf(err, errlen, "lstm quantize: no calibration rows");
 		return -EINVAL;
 	}
 	struct strat_qlstm *q = core_alloc(sizeof(*q), 64);
@@ -282,7 +283,7 @@ int strat_qlstm_quantize(struct strat_lstm *m, const int32_t *calib, size_t nrow
 	if (!q || !zs) {
 		core_free(q);
 		core_free(zs);
-		strat__errf(err, errlen, "lstm quantize: out of memory");
+		core_errf(err, errlen, "lstm quantize: out of memory");
 		return -ENOMEM;
 	}
 	q->nin = m->nin;
@@ -545,51 +546,57 @@ int strat_qlstm_parse(const char *name, const void *buf, size_t len, uint64_t ex
 	const unsigned char *b = buf;
 	uint32_t v[2], sz[3];
 	if (len < HDR + 8) {
-		strat__errf(err, errlen, "%s: offset %zu: truncated: %zu bytes, a header and checksum need %d",
-			    name, len, len, HDR + 8);
+		core_errf(err, errlen,
+		          "%s: offset %zu: truncated: %zu bytes, a header and checksum need %d",
+		          name, len, len, HDR + 8);
 		return -EINVAL;
 	}
 	if (memcmp(b, "OSPRYNN", 8) != 0) {
-		strat__errf(err, errlen, "%s: offset 0: bad magic (not an osprey .onn model)", name);
+		core_errf(err, errlen, "%s: offset 0: bad magic (not an osprey .onn model)", name);
 		return -EINVAL;
 	}
 	memcpy(v, b + 8, 8);
 	if (v[0] != STRAT_NN_FILE_VERSION || v[1] != 2) {
-		strat__errf(err, errlen, "%s: offset 8: version %u kind %u: not a version-%d LSTM (kind 2)",
-			    name, v[0], v[1], STRAT_NN_FILE_VERSION);
+		core_errf(err, errlen,
+		          "%s: offset 8: version %u kind %u: not a version-%d LSTM (kind 2)", name,
+		          v[0], v[1], STRAT_NN_FILE_VERSION);
 		return -EINVAL;
 	}
 	memcpy(v, b + 24, 8);
 	memcpy(sz, b + 32, sizeof(sz));
 	if (v[0] != 3 || sz[0] < 1 || sz[0] > STRAT_LSTM_MAX_IN || sz[1] < 1 ||
 	    sz[1] > STRAT_LSTM_MAX_HIDDEN || sz[2] < 1 || sz[2] > STRAT_LSTM_MAX_WINDOW) {
-		strat__errf(err, errlen, "%s: offset 24: bad sizes (nsizes %u, nin %u, hidden %u, window %u)",
-			    name, v[0], sz[0], sz[1], sz[2]);
+		core_errf(err, errlen,
+		          "%s: offset 24: bad sizes (nsizes %u, nin %u, hidden %u, window %u)",
+		          name, v[0], sz[0], sz[1], sz[2]);
 		return -EINVAL;
 	}
 	size_t want = payload(sz[0], sz[1]);
 	if (v[1] != want || len != HDR + want + 8) {
-		strat__errf(err, errlen, "%s: offset %zu: truncated or padded: %zu bytes, expected %zu", name,
-			    len < HDR + want + 8 ? len : HDR + want + 8, len, HDR + want + 8);
+		core_errf(err, errlen,
+		          "%s: offset %zu: truncated or padded: %zu bytes, expected %zu", name,
+		          len < HDR + want + 8 ? len : HDR + want + 8, len, HDR + want + 8);
 		return -EINVAL;
 	}
 	uint64_t cs, fcs, hash;
 	cs = fnv(b, HDR + want);
 	memcpy(&fcs, b + HDR + want, 8);
 	if (cs != fcs) {
-		strat__errf(err, errlen, "%s: offset %zu: checksum mismatch: corrupt file", name, HDR + want);
+		core_errf(err, errlen, "%s: offset %zu: checksum mismatch: corrupt file", name,
+		          HDR + want);
 		return -EINVAL;
 	}
 	memcpy(&hash, b + 16, 8);
 	if (expect_hash && hash != expect_hash) {
-		strat__errf(err, errlen,
-			    "%s: offset 16: feature schema hash mismatch: model built for %016llx, features are %016llx",
-			    name, (unsigned long long)hash, (unsigned long long)expect_hash);
+		core_errf(err, errlen,
+		          "%s: offset 16: feature schema hash mismatch: model built for %016llx, "
+		          "features are %016llx",
+		          name, (unsigned long long)hash, (unsigned long long)expect_hash);
 		return -EINVAL;
 	}
 	struct strat_qlstm *q = core_alloc(sizeof(*q), 64);
 	if (!q) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	q->nin = sz[0];
@@ -612,7 +619,7 @@ int strat_qlstm_parse(const char *name, const void *buf, size_t len, uint64_t ex
 	if (!finite_all(&q->s_x, 1) || !finite_all(q->in_a, q->nin) || !finite_all(q->in_b, q->nin) ||
 	    !finite_all(q->mx, q->G) || !finite_all(q->mh, q->G) || !finite_all(q->b, q->G) ||
 	    !finite_all(&q->sy, 1) || !finite_all(&q->by, 1)) {
-		strat__errf(err, errlen, "%s: offset %d: a scale or bias is not finite", name, HDR);
+		core_errf(err, errlen, "%s: offset %d: a scale or bias is not finite", name, HDR);
 		core_free(q);
 		return -EINVAL;
 	}
@@ -629,7 +636,7 @@ int strat_qlstm_parse(const char *name, const void *buf, size_t len, uint64_t ex
 	*ret_q = q;
 	return 0;
 bad_w:
-	strat__errf(err, errlen, "%s: a weight is -128 (symmetric range is +-127)", name);
+	core_errf(err, errlen, "%s: a weight is -128 (symmetric range is +-127)", name);
 	core_free(q);
 	return -EINVAL;
 }

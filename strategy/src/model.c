@@ -122,16 +122,16 @@ int strat_model_from_info(const struct strat_model_info *info, struct strat_mode
 {
 	const char *why = NULL;
 	if (!info || !ret_model) {
-		strat__errf(err, errlen, "strat_model_from_info: NULL argument");
+		core_errf(err, errlen, "strat_model_from_info: NULL argument");
 		return -EINVAL;
 	}
 	if (validate(info, &why) < 0) {
-		strat__errf(err, errlen, "model: %s", why);
+		core_errf(err, errlen, "model: %s", why);
 		return -EINVAL;
 	}
 	struct strat_model *m = model_new(info);
 	if (!m) {
-		strat__errf(err, errlen, "model: out of memory");
+		core_errf(err, errlen, "model: out of memory");
 		return -ENOMEM;
 	}
 	*ret_model = m;
@@ -366,7 +366,7 @@ static int wrap_ensemble(const char *name, struct strat_ensemble *ens, const cha
 		core_free(m);
 		free(copy);
 		strat__ensemble_free(ens);
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	memset(m, 0, sizeof(*m));
@@ -404,7 +404,7 @@ CORE_COLD int strat_model_from_blob(const char *name, const void *buf, size_t le
 	if (!name)
 		name = "model";
 	if (!buf || !ret_model) {
-		strat__errf(err, errlen, "%s: NULL argument", name);
+		core_errf(err, errlen, "%s: NULL argument", name);
 		return -EINVAL;
 	}
 	struct strat_ensemble *ens;
@@ -432,8 +432,10 @@ CORE_COLD int strat_model_from_blob(const char *name, const void *buf, size_t le
 		if (qi.sizes[0] != STRAT_FEATURE_COUNT + 1 ||
 		    qi.sizes[qi.nsizes - 1] != STRAT_ACT_COUNT) {
 			strat_qmlp_free(q);
-			strat__errf(err, errlen, "%s: not a DQN policy (features + position in, "
-						 "hold/buy/sell out)", name);
+			core_errf(err, errlen,
+			          "%s: not a DQN policy (features + position in, "
+			          "hold/buy/sell out)",
+			          name);
 			return -EINVAL;
 		}
 		if ((r = strat__ensemble_single(name, NULL, q, &ens, err, errlen)) < 0)
@@ -441,13 +443,13 @@ CORE_COLD int strat_model_from_blob(const char *name, const void *buf, size_t le
 		return wrap_ensemble(name, ens, NULL, ret_model, err, errlen);
 	}
 	if (memchr(buf, '\0', len)) {
-		strat__errf(err, errlen, "%s: not a model file (binary data without a known magic)",
-			    name);
+		core_errf(err, errlen, "%s: not a model file (binary data without a known magic)",
+		          name);
 		return -EINVAL;
 	}
 	char *text = malloc(len + 1);
 	if (!text) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	memcpy(text, buf, len);
@@ -463,7 +465,7 @@ CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat
 	if (!name)
 		name = "model";
 	if (!text || !ret_model) {
-		strat__errf(err, errlen, "%s: NULL argument", name);
+		core_errf(err, errlen, "%s: NULL argument", name);
 		return -EINVAL;
 	}
 	if (is_ensemble(text))
@@ -539,14 +541,14 @@ CORE_COLD int strat_model_parse(const char *name, const char *text, struct strat
 		goto fail_line;
 	struct strat_model *m = model_new(&info);
 	if (!m) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	*ret_model = m;
 	return 0;
 
 fail_line:
-	strat__errf(err, errlen, "%s:%d: %s", name, lineno, why);
+	core_errf(err, errlen, "%s:%d: %s", name, lineno, why);
 	return -EINVAL;
 }
 
@@ -555,30 +557,30 @@ CORE_COLD int strat_model_load(const char *path, struct strat_model **ret_model,
 {
 	int r;
 	if (!path || !ret_model) {
-		strat__errf(err, errlen, "strat_model_load: NULL argument");
+		core_errf(err, errlen, "strat_model_load: NULL argument");
 		return -EINVAL;
 	}
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		r = -errno;
-		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		core_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return r;
 	}
 	char *buf = core_alloc(MODEL_MAX_BYTES + 1, 64);
 	if (!buf) {
 		r = -ENOMEM;
-		strat__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		goto out_close;
 	}
 	size_t n = fread(buf, 1, MODEL_MAX_BYTES + 1, f);
 	if (ferror(f)) {
 		r = -EIO;
-		strat__errf(err, errlen, "%s: read error", path);
+		core_errf(err, errlen, "%s: read error", path);
 		goto out_free_buf;
 	}
 	if (n > MODEL_MAX_BYTES) {
 		r = -EFBIG;
-		strat__errf(err, errlen, "%s: larger than %u bytes", path, MODEL_MAX_BYTES);
+		core_errf(err, errlen, "%s: larger than %u bytes", path, MODEL_MAX_BYTES);
 		goto out_free_buf;
 	}
 	r = strat_model_from_blob(path, buf, n, ret_model, err, errlen);

@@ -55,13 +55,14 @@ struct strat_mlp {
 static int check_sizes(const uint32_t *sizes, unsigned nsizes, char *err, size_t errlen)
 {
 	if (nsizes < 2 || nsizes > STRAT_NN_MAX_LAYERS + 1) {
-		strat__errf(err, errlen, "mlp: %u sizes, need 2..%u", nsizes, STRAT_NN_MAX_LAYERS + 1);
+		core_errf(err, errlen, "mlp: %u sizes, need 2..%u", nsizes,
+		          STRAT_NN_MAX_LAYERS + 1);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < nsizes; i++) {
 		if (sizes[i] < 1 || sizes[i] > STRAT_NN_MAX_WIDTH) {
-			strat__errf(err, errlen, "mlp: sizes[%u] = %u, need 1..%u", i, sizes[i],
-				    STRAT_NN_MAX_WIDTH);
+			core_errf(err, errlen, "mlp: sizes[%u] = %u, need 1..%u", i, sizes[i],
+			          STRAT_NN_MAX_WIDTH);
 			return -EINVAL;
 		}
 	}
@@ -122,7 +123,7 @@ int strat_mlp_create(const uint32_t *sizes, unsigned nsizes, uint64_t seed, stru
 fail_free:
 	core_free(m);
 fail_nomem:
-	strat__errf(err, errlen, "mlp: out of memory");
+	core_errf(err, errlen, "mlp: out of memory");
 	return -ENOMEM;
 }
 
@@ -437,7 +438,7 @@ int strat_qmlp_quantize(struct strat_mlp *m, const int32_t *calib, size_t nrows,
 			uint64_t schema_hash, struct strat_qmlp **ret_q, char *err, size_t errlen)
 {
 	if (nrows == 0 || !calib) {
-		strat__errf(err, errlen, "quantize: no calibration rows");
+		core_errf(err, errlen, "quantize: no calibration rows");
 		return -EINVAL;
 	}
 	unsigned in = m->sizes[0];
@@ -514,7 +515,7 @@ int strat_qmlp_quantize(struct strat_mlp *m, const int32_t *calib, size_t nrows,
 fail_nomem:
 	core_free(zs);
 	strat_qmlp_free(q);
-	strat__errf(err, errlen, "quantize: out of memory");
+	core_errf(err, errlen, "quantize: out of memory");
 	return -ENOMEM;
 }
 
@@ -675,7 +676,7 @@ int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, siz
 	char tmp[4096];
 	int r = 0;
 	if (!buf) {
-		strat__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	long n = strat_qmlp_serialize(q, buf, info.file_bytes);
@@ -683,7 +684,7 @@ int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, siz
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
-		strat__errf(err, errlen, "%s: %s", tmp, strerror(errno));
+		core_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out_free;
 	}
 	for (long off = 0; off < n;) {
@@ -692,7 +693,7 @@ int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, siz
 			continue;
 		if (w <= 0) {
 			r = w < 0 ? -errno : -EIO;
-			strat__errf(err, errlen, "%s: write: %s", tmp, strerror(-r));
+			core_errf(err, errlen, "%s: write: %s", tmp, strerror(-r));
 			close(fd);
 			goto out_unlink;
 		}
@@ -700,12 +701,12 @@ int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, siz
 	}
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		r = -errno;
-		strat__errf(err, errlen, "%s: %s", tmp, strerror(errno));
+		core_errf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out_unlink;
 	}
 	if (rename(tmp, path) != 0) {
 		r = -errno;
-		strat__errf(err, errlen, "%s: rename: %s", path, strerror(errno));
+		core_errf(err, errlen, "%s: rename: %s", path, strerror(errno));
 		goto out_unlink;
 	}
 	goto out_free;
@@ -716,13 +717,13 @@ out_free:
 	return r;
 }
 
-#define BAD(off, ...)                                                      \
-	do {                                                               \
-		char m_[256];                                              \
-		snprintf(m_, sizeof(m_), __VA_ARGS__);                     \
-		strat__errf(err, errlen, "%s: offset %zu: %s", name, (size_t)(off), m_); \
-		r = -EINVAL;                                               \
-		goto fail;                                                 \
+#define BAD(off, ...)                                                                  \
+	do {                                                                           \
+		char m_[256];                                                          \
+		snprintf(m_, sizeof(m_), __VA_ARGS__);                                 \
+		core_errf(err, errlen, "%s: offset %zu: %s", name, (size_t)(off), m_); \
+		r = -EINVAL;                                                           \
+		goto fail;                                                             \
 	} while (0)
 
 int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t expect_hash,
@@ -812,7 +813,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 	return 0;
 
 fail_nomem:
-	strat__errf(err, errlen, "%s: out of memory", name);
+	core_errf(err, errlen, "%s: out of memory", name);
 	r = -ENOMEM;
 fail:
 	strat_qmlp_free(q);
@@ -825,7 +826,7 @@ int strat_qmlp_load(const char *path, uint64_t expect_hash, struct strat_qmlp **
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int r = -errno;
-		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		core_errf(err, errlen, "%s: %s", path, strerror(errno));
 		return r;
 	}
 	struct stat st;
@@ -833,19 +834,20 @@ int strat_qmlp_load(const char *path, uint64_t expect_hash, struct strat_qmlp **
 	unsigned char *buf = NULL;
 	if (fstat(fd, &st) != 0) {
 		r = -errno;
-		strat__errf(err, errlen, "%s: %s", path, strerror(errno));
+		core_errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out_close;
 	}
 	if (st.st_size > (1 << 24)) {
 		r = -EINVAL;
-		strat__errf(err, errlen, "%s: %lld bytes: too large for a model", path, (long long)st.st_size);
+		core_errf(err, errlen, "%s: %lld bytes: too large for a model", path,
+		          (long long)st.st_size);
 		goto out_close;
 	}
 	size_t len = (size_t)st.st_size;
 	buf = core_alloc(len ? len : 1, 64);
 	if (!buf) {
 		r = -ENOMEM;
-		strat__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		goto out_close;
 	}
 	for (size_t off = 0; off < len;) {
@@ -854,7 +856,8 @@ int strat_qmlp_load(const char *path, uint64_t expect_hash, struct strat_qmlp **
 			continue;
 		if (n <= 0) {
 			r = n < 0 ? -errno : -EIO;
-			strat__errf(err, errlen, "%s: read: %s", path, n < 0 ? strerror(errno) : "short read");
+			core_errf(err, errlen, "%s: read: %s", path,
+			          n < 0 ? strerror(errno) : "short read");
 			goto out_free;
 		}
 		off += (size_t)n;

@@ -291,7 +291,7 @@ struct jdoc {
 static int jfail(struct jdoc *d, size_t off, const char *what)
 {
 	if (d->rc == 0) {
-		strat__errf(d->err, d->errlen, "%s: offset %zu: %s", d->name, off, what);
+		core_errf(d->err, d->errlen, "%s: offset %zu: %s", d->name, off, what);
 		d->rc = -EINVAL;
 	}
 	return -1;
@@ -313,7 +313,7 @@ static int32_t jnew(struct jdoc *d, uint8_t type, size_t off)
 		struct jn *n = core_alloc((size_t)cap * sizeof(*n), 16);
 		if (!n) {
 			if (d->rc == 0) {
-				strat__errf(d->err, d->errlen, "%s: out of memory", d->name);
+				core_errf(d->err, d->errlen, "%s: out of memory", d->name);
 				d->rc = -ENOMEM;
 			}
 			return -1;
@@ -620,8 +620,8 @@ static int xerr(struct xctx *x, int rc, const char *field, long long i, const ch
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	strat__errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s[%lld]: %s", x->d->name, x->t, field,
-		    i, what);
+	core_errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s[%lld]: %s", x->d->name, x->t, field,
+	          i, what);
 	return rc;
 }
 
@@ -673,13 +673,13 @@ static int xarray(struct xctx *x, int32_t tree_node, const char *field, int32_t 
 	struct jdoc *d = x->d;
 	int32_t a = jget(d, tree_node, field);
 	if (a < 0 || d->n[a].type != J_ARR) {
-		strat__errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s: missing or not an array",
-			    d->name, x->t, field);
+		core_errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s: missing or not an array",
+		          d->name, x->t, field);
 		return -EINVAL;
 	}
 	if ((int64_t)d->n[a].count != n) {
-		strat__errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s: %u elements, num_nodes %d",
-			    d->name, x->t, field, d->n[a].count, n);
+		core_errf(x->err, x->errlen, "%s: " TREEPATH "[%u].%s: %u elements, num_nodes %d",
+		          d->name, x->t, field, d->n[a].count, n);
 		return -EINVAL;
 	}
 	int32_t i = 0;
@@ -705,13 +705,15 @@ static int from_dom(struct jdoc *d, uint64_t schema, struct strat_tree_model **r
 	int32_t lmp = jget(d, learner, "learner_model_param");
 	int32_t objn = jget(d, jget(d, learner, "objective"), "name");
 	if (learner < 0 || gb < 0 || lmp < 0 || objn < 0) {
-		strat__errf(err, errlen, "%s: not an XGBoost JSON model (learner.gradient_booster, "
-			    "learner_model_param, objective.name required)", name);
+		core_errf(err, errlen,
+		          "%s: not an XGBoost JSON model (learner.gradient_booster, "
+		          "learner_model_param, objective.name required)",
+		          name);
 		return -EINVAL;
 	}
 	if (!jstreq(d, jget(d, gb, "name"), "gbtree")) {
-		strat__errf(err, errlen, "%s: learner.gradient_booster.name: only gbtree is supported",
-			    name);
+		core_errf(err, errlen,
+		          "%s: learner.gradient_booster.name: only gbtree is supported", name);
 		return -ENOTSUP;
 	}
 	enum strat_tree_objective obj;
@@ -720,64 +722,78 @@ static int from_dom(struct jdoc *d, uint64_t schema, struct strat_tree_model **r
 	else if (jstreq(d, objn, "reg:squarederror"))
 		obj = STRAT_TREE_REG_SQUARED;
 	else {
-		strat__errf(err, errlen, "%s: learner.objective.name: only binary:logistic and "
-			    "reg:squarederror are supported", name);
+		core_errf(err, errlen,
+		          "%s: learner.objective.name: only binary:logistic and "
+		          "reg:squarederror are supported",
+		          name);
 		return -ENOTSUP;
 	}
 	int64_t nclass = 0, ntarget = 1, nfeat = -1, npar = -1;
 	float base_score;
 	if (!jint(d, jget(d, lmp, "num_feature"), &nfeat) || nfeat < 1 || nfeat > FEATURE_MAX) {
-		strat__errf(err, errlen, "%s: learner.learner_model_param.num_feature: missing or out "
-			    "of range 1..%d", name, FEATURE_MAX);
+		core_errf(err, errlen,
+		          "%s: learner.learner_model_param.num_feature: missing or out "
+		          "of range 1..%d",
+		          name, FEATURE_MAX);
 		return jget(d, lmp, "num_feature") >= 0 && nfeat > FEATURE_MAX ? -ENOTSUP : -EINVAL;
 	}
 	if (jget(d, lmp, "num_class") >= 0 && (!jint(d, jget(d, lmp, "num_class"), &nclass) || nclass > 1)) {
-		strat__errf(err, errlen, "%s: learner.learner_model_param.num_class: multi-class models "
-			    "are not supported", name);
+		core_errf(err, errlen,
+		          "%s: learner.learner_model_param.num_class: multi-class models "
+		          "are not supported",
+		          name);
 		return -ENOTSUP;
 	}
 	if (jget(d, lmp, "num_target") >= 0 && (!jint(d, jget(d, lmp, "num_target"), &ntarget) || ntarget != 1)) {
-		strat__errf(err, errlen, "%s: learner.learner_model_param.num_target: only 1 is supported",
-			    name);
+		core_errf(err, errlen,
+		          "%s: learner.learner_model_param.num_target: only 1 is supported", name);
 		return -ENOTSUP;
 	}
 	if (!jbase_score(d, jget(d, lmp, "base_score"), &base_score) ||
 	    (obj == STRAT_TREE_BINARY_LOGISTIC && !(base_score > 0 && base_score < 1))) {
-		strat__errf(err, errlen, "%s: learner.learner_model_param.base_score: missing or out of "
-			    "range", name);
+		core_errf(err, errlen,
+		          "%s: learner.learner_model_param.base_score: missing or out of "
+		          "range",
+		          name);
 		return -EINVAL;
 	}
 	int32_t model = jget(d, gb, "model");
 	int32_t trees = jget(d, model, "trees");
 	int32_t tinfo = jget(d, model, "tree_info");
 	if (trees < 0 || d->n[trees].type != J_ARR) {
-		strat__errf(err, errlen, "%s: " TREEPATH ": missing or not an array", name);
+		core_errf(err, errlen, "%s: " TREEPATH ": missing or not an array", name);
 		return -EINVAL;
 	}
 	if (!jint(d, jget(d, jget(d, model, "gbtree_model_param"), "num_parallel_tree"), &npar) ||
 	    npar < 1 || npar > STRAT_TREE_MAX_TREES) {
-		strat__errf(err, errlen, "%s: learner.gradient_booster.model.gbtree_model_param."
-			    "num_parallel_tree: missing or out of range", name);
+		core_errf(err, errlen,
+		          "%s: learner.gradient_booster.model.gbtree_model_param."
+		          "num_parallel_tree: missing or out of range",
+		          name);
 		return -EINVAL;
 	}
 	uint32_t ntrees = d->n[trees].count;
 	if (ntrees > STRAT_TREE_MAX_TREES) {
-		strat__errf(err, errlen, "%s: " TREEPATH ": %u trees, at most %d", name, ntrees,
-			    STRAT_TREE_MAX_TREES);
+		core_errf(err, errlen, "%s: " TREEPATH ": %u trees, at most %d", name, ntrees,
+		          STRAT_TREE_MAX_TREES);
 		return -ENOTSUP;
 	}
 	if (tinfo >= 0) { /* one output group: every tree in group 0 */
 		int64_t g;
 		uint32_t i = 0;
 		if (d->n[tinfo].type != J_ARR || d->n[tinfo].count != ntrees) {
-			strat__errf(err, errlen, "%s: learner.gradient_booster.model.tree_info: want %u "
-				    "elements", name, ntrees);
+			core_errf(err, errlen,
+			          "%s: learner.gradient_booster.model.tree_info: want %u "
+			          "elements",
+			          name, ntrees);
 			return -EINVAL;
 		}
 		for (int32_t c = d->n[tinfo].child; c >= 0; c = d->n[c].next, i++)
 			if (!jint(d, c, &g) || g != 0) {
-				strat__errf(err, errlen, "%s: learner.gradient_booster.model.tree_info[%u]: "
-					    "only output group 0 is supported", name, i);
+				core_errf(err, errlen,
+				          "%s: learner.gradient_booster.model.tree_info[%u]: "
+				          "only output group 0 is supported",
+				          name, i);
 				return -ENOTSUP;
 			}
 	}
@@ -796,8 +812,10 @@ static int from_dom(struct jdoc *d, uint64_t schema, struct strat_tree_model **r
 		int64_t nn;
 		if (!jint(d, jget(d, jget(d, tn, "tree_param"), "num_nodes"), &nn) || nn < 1 ||
 		    nn > (int64_t)STRAT_TREE_MAX_NODES) {
-			strat__errf(err, errlen, "%s: " TREEPATH "[%u].tree_param.num_nodes: missing or "
-				    "out of range", name, t);
+			core_errf(err, errlen,
+			          "%s: " TREEPATH "[%u].tree_param.num_nodes: missing or "
+			          "out of range",
+			          name, t);
 			rc = -EINVAL;
 			goto out_free;
 		}
@@ -808,7 +826,7 @@ static int from_dom(struct jdoc *d, uint64_t schema, struct strat_tree_model **r
 		tr->c = core_alloc((size_t)nn * sizeof(float), 16);
 		if (!tr->l || !tr->r || !tr->f || !tr->c) {
 			rc = -ENOMEM;
-			strat__errf(err, errlen, "%s: out of memory", name);
+			core_errf(err, errlen, "%s: out of memory", name);
 			goto out_free;
 		}
 		if ((rc = xarray(&x, tn, "left_children", tr->nnodes, tr->l, NULL)) ||
@@ -839,15 +857,15 @@ static int from_dom(struct jdoc *d, uint64_t schema, struct strat_tree_model **r
 	for (uint32_t t = 0; t < ntrees; t++)
 		nodes_total += (uint64_t)2 << depth;
 	if (nodes_total > STRAT_TREE_MAX_NODES) {
-		strat__errf(err, errlen, "%s: %u trees of depth %d: too many padded nodes (max %u)", name,
-			    ntrees, depth, STRAT_TREE_MAX_NODES);
+		core_errf(err, errlen, "%s: %u trees of depth %d: too many padded nodes (max %u)",
+		          name, ntrees, depth, STRAT_TREE_MAX_NODES);
 		rc = -ENOTSUP;
 		goto out_free;
 	}
 	struct strat_tree_model *m;
 	rc = model_alloc(ntrees, (uint32_t)depth, &m);
 	if (rc) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		goto out_free;
 	}
 	for (uint32_t t = 0; t < ntrees; t++)
@@ -871,7 +889,7 @@ out_free:
 	core_free(xt);
 	return rc;
 fail_nomem:
-	strat__errf(err, errlen, "%s: out of memory", name);
+	core_errf(err, errlen, "%s: out of memory", name);
 	return -ENOMEM;
 }
 
@@ -882,11 +900,11 @@ CORE_COLD int strat_tree_from_json(const char *name, const char *text, size_t le
 	if (!name)
 		name = "json";
 	if (!text || !ret_model) {
-		strat__errf(err, errlen, "%s: text and ret_model are required", name);
+		core_errf(err, errlen, "%s: text and ret_model are required", name);
 		return -EINVAL;
 	}
 	if (len > JSON_MAX_BYTES) {
-		strat__errf(err, errlen, "%s: %zu bytes, at most %zu", name, len, JSON_MAX_BYTES);
+		core_errf(err, errlen, "%s: %zu bytes, at most %zu", name, len, JSON_MAX_BYTES);
 		return -EINVAL;
 	}
 	struct jdoc d = { .s = text, .len = len, .name = name, .err = err, .errlen = errlen };
@@ -912,7 +930,7 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, 
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int rc = -errno;
-		strat__errf(err, errlen, "%s: %s", path, strerror(-rc));
+		core_errf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
 	struct stat st;
@@ -920,18 +938,18 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, 
 	char *buf = NULL;
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		strat__errf(err, errlen, "%s: %s", path, strerror(-rc));
+		core_errf(err, errlen, "%s: %s", path, strerror(-rc));
 		goto out_close;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		strat__errf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
+		core_errf(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
 		rc = -EINVAL;
 		goto out_close;
 	}
 	size_t n = (size_t)st.st_size;
 	buf = core_alloc(n + 1, 16);
 	if (!buf) {
-		strat__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		rc = -ENOMEM;
 		goto out_close;
 	}
@@ -942,7 +960,7 @@ static int read_file(const char *path, size_t max, char **ret, size_t *ret_len, 
 			continue;
 		if (r <= 0) {
 			rc = r < 0 ? -errno : -EIO;
-			strat__errf(err, errlen, "%s: read: %s", path, strerror(-rc));
+			core_errf(err, errlen, "%s: read: %s", path, strerror(-rc));
 			core_free(buf);
 			goto out_close;
 		}
@@ -1060,21 +1078,21 @@ CORE_COLD int strat_tree_save(const struct strat_tree_model *m, const char *path
 	size_t n = strat_tree_serialize(m, NULL, 0);
 	unsigned char *buf = core_alloc(n, 16);
 	if (!buf) {
-		strat__errf(err, errlen, "%s: out of memory", path);
+		core_errf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	strat_tree_serialize(m, buf, n);
 	char tmp[4096];
 	int rc = 0;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		strat__errf(err, errlen, "%s: path too long", path);
+		core_errf(err, errlen, "%s: path too long", path);
 		rc = -ENAMETOOLONG;
 		goto out_free;
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
-		strat__errf(err, errlen, "%s: %s", tmp, strerror(-rc));
+		core_errf(err, errlen, "%s: %s", tmp, strerror(-rc));
 		goto out_free;
 	}
 	size_t done = 0;
@@ -1084,7 +1102,7 @@ CORE_COLD int strat_tree_save(const struct strat_tree_model *m, const char *path
 			continue;
 		if (w <= 0) {
 			rc = w < 0 ? -errno : -EIO;
-			strat__errf(err, errlen, "%s: write: %s", tmp, strerror(-rc));
+			core_errf(err, errlen, "%s: write: %s", tmp, strerror(-rc));
 			close(fd);
 			unlink(tmp);
 			goto out_free;
@@ -1093,13 +1111,13 @@ CORE_COLD int strat_tree_save(const struct strat_tree_model *m, const char *path
 	}
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		rc = -errno;
-		strat__errf(err, errlen, "%s: %s", tmp, strerror(-rc));
+		core_errf(err, errlen, "%s: %s", tmp, strerror(-rc));
 		unlink(tmp);
 		goto out_free;
 	}
 	if (rename(tmp, path) < 0) {
 		rc = -errno;
-		strat__errf(err, errlen, "%s: rename: %s", path, strerror(-rc));
+		core_errf(err, errlen, "%s: rename: %s", path, strerror(-rc));
 		unlink(tmp);
 	}
 out_free:
@@ -1107,10 +1125,10 @@ out_free:
 	return rc;
 }
 
-#define BAD(...)                                                   \
-	do {                                                       \
-		strat__errf(err, errlen, __VA_ARGS__);             \
-		return -EBADMSG;                                   \
+#define BAD(...)                                     \
+	do {                                         \
+		core_errf(err, errlen, __VA_ARGS__); \
+		return -EBADMSG;                     \
 	} while (0)
 
 CORE_COLD int strat_tree_parse(const char *name, const void *buf, size_t len, uint64_t expect_schema,
@@ -1120,7 +1138,7 @@ CORE_COLD int strat_tree_parse(const char *name, const void *buf, size_t len, ui
 	if (!name)
 		name = "model";
 	if (!buf || !ret_model) {
-		strat__errf(err, errlen, "%s: buf and ret_model are required", name);
+		core_errf(err, errlen, "%s: buf and ret_model are required", name);
 		return -EINVAL;
 	}
 	if (len < 8 || memcmp(b, OTREE_MAGIC, 8) != 0)
@@ -1168,14 +1186,15 @@ CORE_COLD int strat_tree_parse(const char *name, const void *buf, size_t len, ui
 	if (!isfinite(base_score) || !isfinite(base_margin))
 		BAD("%s: offset 48: base score not finite", name);
 	if (expect_schema && schema != expect_schema) {
-		strat__errf(err, errlen, "%s: offset 40: feature schema hash %016llx, this engine's "
-			    "features hash to %016llx (model trained for other features)", name,
-			    (unsigned long long)schema, (unsigned long long)expect_schema);
+		core_errf(err, errlen,
+		          "%s: offset 40: feature schema hash %016llx, this engine's "
+		          "features hash to %016llx (model trained for other features)",
+		          name, (unsigned long long)schema, (unsigned long long)expect_schema);
 		return -EPROTO;
 	}
 	struct strat_tree_model *m;
 	if (model_alloc(ntrees, depth, &m)) {
-		strat__errf(err, errlen, "%s: out of memory", name);
+		core_errf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
 	const unsigned char *p = b + OTREE_HEADER;
@@ -1221,12 +1240,13 @@ int strat_tree_check_schema(const struct strat_tree_model *m, char *err, size_t 
 	if (n <= STRAT_FEATURE_COUNT && m->info.schema_hash == want)
 		return 0;
 	if (n > STRAT_FEATURE_COUNT)
-		strat__errf(err, errlen, "model reads %u features, this build has %d", n,
-			    STRAT_FEATURE_COUNT);
+		core_errf(err, errlen, "model reads %u features, this build has %d", n,
+		          STRAT_FEATURE_COUNT);
 	else
-		strat__errf(err, errlen, "model feature schema hash %016llx, this build's first %u "
-			    "features hash to %016llx (model trained for other features)",
-			    (unsigned long long)m->info.schema_hash, n, (unsigned long long)want);
+		core_errf(err, errlen,
+		          "model feature schema hash %016llx, this build's first %u "
+		          "features hash to %016llx (model trained for other features)",
+		          (unsigned long long)m->info.schema_hash, n, (unsigned long long)want);
 	return -EPROTO;
 }
 
