@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../tests/stage_poll.h"
 #include "feeds.h"
 
 static const unsigned char *msgs;
@@ -150,7 +151,7 @@ static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 	struct md_event ev;
 	uint64_t first = 0, last = 0, n = 0;
 	for (;;) {
-		r = feeds_stage_poll(st);
+		r = poll_once(feeds_stage_poll, st, NULL);
 		while (core_ring_pop(ring, &ev) == 0) {
 			if (ev.kind == MD_EOS || ev.kind == MD_GAP)
 				continue;

@@ -104,9 +104,10 @@ static void serve(struct control *c, int fd)
 	c->served++;
 }
 
-int control_poll(void *ctx)
+int control_poll(void *ctx, uint32_t *ret_work)
 {
 	struct control *c = ctx;
+	*ret_work = 0;
 	/* relaxed: a request to stop, no data rides on it */
 	if (atomic_load_explicit(&c->finish, memory_order_relaxed))
 		return CORE_EOF;
@@ -117,7 +118,8 @@ int control_poll(void *ctx)
 		return 0; /* EAGAIN: nobody waiting; other errors retried next poll */
 	serve(c, fd);
 	close(fd);
-	return 1;
+	*ret_work = 1;
+	return 0;
 }
 
 void control_close(struct control *c)

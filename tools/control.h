@@ -38,7 +38,7 @@ struct control {
 void control_default_path(char *buf, size_t cap);
 int control_open(struct control *c, const char *path, control_handler h, void *arg, char *err,
 		 size_t errlen);
-int control_poll(void *ctx);
+int control_poll(void *ctx, uint32_t *ret_work);
 void control_close(struct control *c);
 /* Client side: send cmd, read the reply into buf. 0 or negative errno. */
 int control_request(const char *path, const char *cmd, char *buf, size_t cap, char *err,

@@ -32,9 +32,6 @@ struct gauges {
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
 	_Atomic bool input_done;
-	/* exec's poll returned CORE_EOF: it pushes no report after this. Release
-	 * store by exec's thread, paired with risk's acquire load (risk.h). */
-	_Atomic bool exec_done;
 };
 
 struct engine;
@@ -42,7 +39,7 @@ struct engine;
 /* A stage poll wrapped so the stage's own thread publishes its gauges at most
  * once a millisecond, and once more when it goes idle or finishes. */
 struct gauged {
-	int (*poll)(void *ctx);
+	core_poll_fn *poll;
 	void *ctx;
 	void (*publish)(struct engine *e);
 	struct engine *e;
@@ -62,6 +59,7 @@ struct engine {
 	struct strat_decide *decide;
 	struct risk_stage *risk;
 	struct exec_stage *exec;
+	struct exec_sim *sim; /* the venue behind exec */
 	struct persist *db;
 	struct persist_writer *writer;
 	struct risk_control ctl;
@@ -288,23 +286,24 @@ static void publish_exec(struct engine *e)
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
 }
 
-static int gauged_poll(void *arg)
+static int gauged_poll(void *arg, uint32_t *ret_work)
 {
 	struct gauged *g = arg;
-	int n = g->poll(g->ctx);
-	if (n == CORE_EOF && g->poll == exec_stage_poll)
-		atomic_store_explicit(&g->e->g.exec_done, true, memory_order_release);
-	if (n > 0)
+	uint32_t work = 0;
+	int r = g->poll(g->ctx, &work);
+	if (work)
 		g->dirty = true;
 	if (g->dirty) {
 		uint64_t now = core_now_ns();
-		if (n <= 0 || n == CORE_EOF || now - g->last_ns >= 1000000) {
+		if (r != 0 || work == 0 || now - g->last_ns >= 1000000) {
 			g->publish(g->e);
 			g->dirty = false;
 			g->last_ns = now;
 		}
 	}
-	return n;
+	if (r >= 0)
+		*ret_work = work;
+	return r;
 }
 
 /* ---- control ------------------------------------------------------------ */
@@ -633,9 +632,9 @@ static int stage_index(const char *name, size_t len)
  * Every stage must appear exactly once; each thread's stages keep pipeline order. */
 static int build_mapping(struct engine *e, char *err, size_t errlen)
 {
-	static int (*const polls[ST_COUNT])(void *) = {
-		feeds_stage_poll, strat_features_poll, strat_decide_poll, risk_stage_poll,
-		exec_stage_poll,
+	static core_poll_fn *const polls[ST_COUNT] = {
+		feeds_stage_poll, strat_features_poll, strat_decide_poll,
+		risk_stage_poll,  exec_stage_poll,
 	};
 	static void (*const publish[ST_COUNT])(struct engine *) = {
 		publish_feeds, NULL, publish_model, publish_risk, publish_exec,
@@ -841,25 +840,27 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		.reports_in = e->reports,
 		.orders_out = e->orders,
 		.limits = { .max_order_qty = (uint32_t)o->max_order_qty,
-			    .max_position = o->max_position,
-			    .collar_bps = (uint32_t)o->collar_bps },
+		            .max_position = o->max_position,
+		            .collar_bps = (uint32_t)o->collar_bps },
 		.ctl = &e->ctl,
 		.first_order_id = e->first_order_id,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
 		.burst = drain,
 		.hist = e->hist[ST_RISK],
-		.reports_done = &e->g.exec_done,
 		.venue_sync = true,
 	};
 	if ((r = risk_stage_create(&rc, &e->risk, err, errlen)) < 0)
+		goto out_destroy;
+	struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
+	if ((r = exec_sim_create(&vc, &e->sim, err, errlen)) < 0)
 		goto out_destroy;
 	struct exec_config xc = {
 		.orders_in = e->orders,
 		.md_in = e->venue_md,
 		.reports_out = e->reports,
 		.persist_out = e->db ? e->persist_ring : NULL,
-		.latency_ns = o->venue_latency_ns,
+		.venue = exec_sim_venue(e->sim),
 		.burst = drain,
 		.hist_exec = e->hist[ST_EXEC],
 		.hist_t2o = e->t2o,
@@ -1146,6 +1147,7 @@ struct engine *engine_destroy(struct engine *e)
 		control_close(&e->control);
 	e->writer = persist_writer_destroy(e->writer);
 	e->exec = exec_stage_destroy(e->exec);
+	e->sim = exec_sim_destroy(e->sim);
 	e->risk = risk_stage_destroy(e->risk);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);

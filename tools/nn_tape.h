@@ -89,15 +89,16 @@ static inline int nn_tape_build(const char *path, bool every_event, struct nn_ta
 	uint64_t last_mid2 = 0;
 	while (!seof || core_ring_readable(fv, 1)) {
 		if (!feof_) {
-			r = feeds_stage_poll(fs);
-			if (r < 0 && r != CORE_EOF) {
+			uint32_t work;
+			r = feeds_stage_poll(fs, &work);
+			if (r < 0) {
 				snprintf(err, errlen, "%s", feeds_stage_error(fs));
 				goto out;
 			}
 			feof_ = r == CORE_EOF;
 		}
 		if (!seof)
-			seof = strat_features_poll(sf) == CORE_EOF;
+			seof = strat_features_poll(sf, &(uint32_t){ 0 }) == CORE_EOF;
 		struct feature_vec v;
 		while (core_ring_pop(fv, &v) == 0) {
 			if (v.kind == MD_EOS || !v.warm || v.n < STRAT_FEATURE_COUNT || !v.bid_px ||

@@ -231,16 +231,16 @@ static int crypto_cat(const char *const *paths, int npaths, bool stats, bool bbo
 		if ((r = feeds_capture_open(&cap, paths[f], err, sizeof(err))) < 0)
 			break;
 		const struct md_event *ev;
-		while ((r = feeds_crypto_next(c, &cap, &ev, err, sizeof(err))) >= 0 &&
-		       r != CORE_EOF) {
-			for (int i = 0; i < r; i++) {
+		uint32_t n;
+		while ((r = feeds_crypto_next(c, &cap, &ev, &n, err, sizeof(err))) == 0) {
+			for (uint32_t i = 0; i < n; i++) {
 				const struct md_event *e = &ev[i];
 				nev++;
 				by_kind[e->kind & 15]++;
 				const char *sym = feeds_crypto_symbol(c, e->locate);
 				if (bbo) {
 					struct top *t = &tops[e->locate];
-					if (i + 1 == r && (e->flags & MD_F_BOOK) &&
+					if (i + 1 == n && (e->flags & MD_F_BOOK) &&
 					    (t->bid_px != e->bid_px || t->bid_qty != e->bid_qty ||
 					     t->ask_px != e->ask_px || t->ask_qty != e->ask_qty)) {
 						*t = (struct top){ e->bid_px, e->bid_qty, e->ask_px,

@@ -118,8 +118,9 @@ static int publish(struct feeds_mold_pub_cfg *pc)
 	printf("osprey-gen: publishing to %s, serving re-requests on port %u\n", pc->dest,
 	       st.serve_port);
 	fflush(stdout);
-	while ((r = feeds_mold_pub_poll(pub, now_ns())) >= 0 && r != CORE_EOF) {
-		if (r == 0) {
+	uint32_t work;
+	while ((r = feeds_mold_pub_poll(pub, now_ns(), &work)) == 0) {
+		if (work == 0) {
 			struct timespec ts = { 0, 20000 };
 			nanosleep(&ts, NULL);
 		}

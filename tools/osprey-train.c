@@ -245,14 +245,16 @@ static int build_rows(const char *path, const struct md_event *bars, size_t nbar
 			while (fed < nbars && core_ring_push(md, &bars[fed]) == 0)
 				fed++;
 		} else if (!feof_) {
-			int r = feeds_stage_poll(fs);
+			uint32_t work;
+			int r = feeds_stage_poll(fs, &work);
 			if (r < 0) {
 				fprintf(stderr, "osprey-train: %s: %s\n", path, strerror(-r));
 				goto out;
 			}
 			feof_ = r == CORE_EOF;
 		}
-		strat_features_poll(sf);
+		uint32_t fwork;
+		strat_features_poll(sf, &fwork);
 		struct feature_vec v;
 		while (core_ring_pop(fv, &v) == 0) {
 			if (v.kind == MD_EOS) {

@@ -139,14 +139,15 @@ static void collect(struct telemetry *t, struct telemetry_series *s, struct core
 	core_hist_reset(h);
 }
 
-int telemetry_poll(void *ctx)
+int telemetry_poll(void *ctx, uint32_t *ret_work)
 {
 	struct telemetry *t = ctx;
+	*ret_work = 0;
 	/* relaxed: the main thread only asks us to stop; no data rides on it */
 	if (atomic_load_explicit(&t->finish, memory_order_relaxed))
 		return CORE_EOF;
 	uint64_t now = core_now_ns();
-	int work = 0;
+	uint32_t work = 0;
 	/* Each series flips on its own: an idle stage keeps only its own interval
 	 * open (it has not moved to the new buffer yet), never the others'. */
 	for (unsigned i = 0; i < t->n; i++) {
@@ -166,7 +167,8 @@ int telemetry_poll(void *ctx)
 	}
 	if (work && t->hlog)
 		fflush(t->hlog);
-	return work;
+	*ret_work = work;
+	return 0;
 }
 
 int telemetry_finish(struct telemetry *t)

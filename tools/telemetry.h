@@ -49,7 +49,7 @@ int telemetry_init(struct telemetry *t, const char *hlog_path, uint64_t interval
 /* Add a series; returns its pair for the stage to record into, or NULL. */
 struct core_hist_pair *telemetry_add(struct telemetry *t, const char *tag);
 /* Aux-thread poll (core_stage). */
-int telemetry_poll(void *ctx);
+int telemetry_poll(void *ctx, uint32_t *ret_work);
 /* After all writers are joined: collect what is left in both buffers, write
  * the final interval and flush the log. */
 int telemetry_finish(struct telemetry *t);

@@ -36,9 +36,7 @@ enum core_outcome {
 	CORE_OK = 0,
 	CORE_RING_FULL = 1,  /* nothing was pushed: the consumer is behind */
 	CORE_RING_EMPTY = 2, /* nothing was popped */
-	/* a stage's poll: finished (end of stream forwarded). Larger than any
-	 * work count a poll returns, so the two never collide. */
-	CORE_EOF = 1 << 30,
+	CORE_EOF = 3,        /* a stage's poll: finished, end of stream forwarded */
 };
 
 /* ------------------------------------------------------------------------- */
@@ -123,12 +121,15 @@ static inline uint32_t core_ring__free(struct core_ring *r, uint32_t want)
 
 /*
  * core_ring_reserve - producer: pointer to the next free slot, or NULL when
- * the ring is full. Write the slot, then core_ring_commit(r, 1). Producer only.
+ * the ring is full (counted in full_waits). Write the slot, then
+ * core_ring_commit(r, 1). Producer only.
  */
 static inline void *core_ring_reserve(struct core_ring *r)
 {
-	if (core_ring__free(r, 1) == 0)
+	if (core_ring__free(r, 1) == 0) {
+		r->full_waits++;
 		return NULL;
+	}
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	return r->slots + (size_t)(head & r->mask) * r->slot_size;
 }
@@ -164,10 +165,8 @@ static inline uint32_t core_ring_push_burst(struct core_ring *r, const void *msg
 static inline int core_ring_push(struct core_ring *r, const void *msg)
 {
 	void *slot = core_ring_reserve(r);
-	if (!slot) {
-		r->full_waits++;
+	if (!slot)
 		return CORE_RING_FULL;
-	}
 	memcpy(slot, msg, r->slot_size);
 	core_ring_commit(r, 1);
 	return 0;
@@ -193,6 +192,13 @@ static inline uint32_t core_ring__avail(struct core_ring *r, uint32_t want)
 static inline uint32_t core_ring_readable(struct core_ring *r, uint32_t want)
 {
 	return core_ring__avail(r, want);
+}
+
+/* core_ring_readable_upto - consumer: readable slots, at most max (a stage's burst). */
+static inline uint32_t core_ring_readable_upto(struct core_ring *r, uint32_t max)
+{
+	uint32_t n = core_ring__avail(r, max);
+	return n < max ? n : max;
 }
 
 static inline const void *core_ring_peek(const struct core_ring *r, uint32_t i)
@@ -230,6 +236,14 @@ static inline int core_ring_pop(struct core_ring *r, void *out)
 {
 	return core_ring_pop_burst(r, out, 1) ? 0 : CORE_RING_EMPTY;
 }
+
+/*
+ * core_ring_check - setup: 0 if r is non-NULL and its slots are slot_size
+ * bytes; else -EINVAL and "WHO: FIELD: ..." in err (the ring is missing, or
+ * names its slot size next to the wanted type's). Any thread.
+ */
+int core_ring_check(const struct core_ring *r, const char *who, const char *field, size_t slot_size,
+                    const char *type, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------- */
 /* Hop messages. Every hop message carries t0_ns (core clock when its input
@@ -340,19 +354,23 @@ struct order_msg {
 	uint16_t locate;
 	uint8_t side;
 	uint8_t kind;      /* enum order_kind */
-	uint8_t pad_[20];
+	uint8_t tif;       /* ORDER_NEW time in force (exec.h: enum exec_tif); 0: DAY */
+	uint8_t pad_[19];
 };
 static_assert(sizeof(struct order_msg) == 64, "order_msg is one cache line");
 
 enum exec_kind {
 	EXEC_ACK = 1,
-	EXEC_FILL = 2,     /* partial or full: see leaves_qty */
+	EXEC_FILL = 2, /* partial or full: see leaves_qty */
 	EXEC_CANCELED = 3,
 	EXEC_REJECTED = 4,
 	/* No order: the venue has processed every md event up to seq. Risk waits
 	 * for it before deciding an intent of a later event, so its position view
 	 * is the same whatever the thread timing. */
 	EXEC_PROGRESS = 5,
+	/* No order: exec's last report. Exec pushes it once it has consumed
+	 * ORDER_EOS and pushed every report that follows from it. */
+	EXEC_EOS = 15,
 };
 
 struct exec_report {
@@ -585,14 +603,60 @@ enum core_idle {
 	CORE_IDLE_SLEEP = 2, /* nanosleep(sleep_ns) after spin_limit idle rounds */
 };
 
-/* A stage is a poll function: it does a bounded amount of work and returns how
- * much (0: idle), CORE_EOF when it has forwarded end-of-stream and is done,
- * or a negative errno on a fatal error. */
+/*
+ * A stage is a poll function over its rings. One call does a bounded amount
+ * of work and writes how much to *ret_work (messages consumed plus produced,
+ * as the stage's header defines it; 0: idle or blocked). It returns 0 while
+ * its stream goes on, CORE_EOF once it has forwarded end of stream (then and
+ * on every later call, with whatever work that call did), or a negative errno
+ * on a fatal error (*ret_work untouched). End of stream travels in the rings
+ * as a message kind (MD_EOS, INTENT_EOS, ORDER_EOS, EXEC_EOS, PERSIST_EOS),
+ * never beside them.
+ */
+typedef int core_poll_fn(void *ctx, uint32_t *ret_work);
+
 struct core_stage {
 	const char *name;
-	int (*poll)(void *ctx);
+	core_poll_fn *poll;
 	void *ctx;
 };
+
+/*
+ * Per-message timing into a stage's histogram pair: the skeleton every
+ * stage's poll shares. core_timer_begin opens a batch (nothing is recorded
+ * when pair is NULL), core_timer_lap records the time since the previous lap
+ * (or the begin) and returns now, core_timer_end closes the batch. The
+ * stage's polling thread only (it is the pair's one writer).
+ */
+struct core_timer {
+	struct core_hist_pair *pair;
+	struct core_hist *h; /* the open batch; NULL while not recording */
+	uint64_t t;          /* last lap */
+};
+
+static inline void core_timer_begin(struct core_timer *tm, struct core_hist_pair *pair)
+{
+	tm->pair = pair;
+	tm->h = pair ? core_hist_pair_begin(pair) : NULL;
+	tm->t = tm->h ? core_now_ns() : 0;
+}
+
+static inline uint64_t core_timer_lap(struct core_timer *tm)
+{
+	if (!tm->h)
+		return 0;
+	uint64_t now = core_now_ns();
+	core_hist_record(tm->h, (int64_t)(now - tm->t));
+	tm->t = now;
+	return now;
+}
+
+static inline void core_timer_end(struct core_timer *tm)
+{
+	if (tm->h)
+		core_hist_pair_end(tm->pair);
+	tm->h = NULL;
+}
 
 #define CORE_RUNNER_MAX_STAGES 8
 /* Extra passes a round makes over stages[1..] while they progress (see

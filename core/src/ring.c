@@ -46,3 +46,18 @@ struct core_ring *core_ring_destroy(struct core_ring *r)
 	}
 	return NULL;
 }
+
+int core_ring_check(const struct core_ring *r, const char *who, const char *field, size_t slot_size,
+                    const char *type, char *err, size_t errlen)
+{
+	if (!r) {
+		core_errf(err, errlen, "%s: %s: ring missing (want %s slots)", who, field, type);
+		return -EINVAL;
+	}
+	if (r->slot_size != slot_size) {
+		core_errf(err, errlen, "%s: %s: ring '%s' has %u-byte slots, want %zu (%s)", who,
+		          field, r->name, r->slot_size, slot_size, type);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -64,22 +64,23 @@ int core_runner_run(struct core_runner *r)
 		 * more is admitted. On one hot thread that is what keeps a stage that
 		 * waited for a later one (risk for the venue) from adding a round of
 		 * latency to every tick behind it. */
-		int work = 0;
+		uint64_t work = 0;
 		for (unsigned pass = 0; pass <= CORE_RUNNER_DRAIN_PASSES; pass++) {
-			int pass_work = 0;
+			uint64_t pass_work = 0;
 			for (unsigned i = pass ? 1 : 0; i < r->nstages; i++) {
 				if (done[i])
 					continue;
-				int n = r->stages[i].poll(r->stages[i].ctx);
-				if (n == CORE_EOF) {
+				uint32_t n = 0;
+				int rc = r->stages[i].poll(r->stages[i].ctx, &n);
+				if (rc < 0) {
+					r->result = rc;
+					return rc;
+				}
+				pass_work += n;
+				if (rc == CORE_EOF) {
 					done[i] = true;
 					ndone++;
-					pass_work++;
-				} else if (n < 0) {
-					r->result = n;
-					return n;
-				} else {
-					pass_work += n;
+					pass_work++; /* finishing is progress: poll the rest again */
 				}
 			}
 			work += pass_work;

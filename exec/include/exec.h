@@ -1,31 +1,57 @@
 /*
- * exec.h - Osprey's execution stage: order manager, simulated venue,
- * positions and P&L.
+ * exec.h - Osprey's execution stage: the order manager, the venue interface
+ * behind it, the simulated venue (its first backend), and positions and P&L.
  *
- * One stage (a core_stage poll function) with two inputs and two outputs:
+ *   orders_in (struct order_msg) --+                 +--> reports_out (struct exec_report) -> risk
+ *                                  +-- order manager -+
+ *   md_in (struct md_event) -------+   (exec_stage)   +--> persist_out (struct persist_rec)
+ *                                        |     ^
+ *                      send / market     v     |  poll: reports
+ *                                 struct exec_venue (sim today; OUCH and FIX over TCP next)
  *
- *   orders_in   (struct order_msg)   approved orders from risk: ORDER_NEW,
- *                                    ORDER_CANCEL, ORDER_CANCEL_ALL,
- *                                    ORDER_WATERMARK, ORDER_EOS
- *   md_in       (struct md_event)    every market-data event of the session,
- *                                    with top of book after it, then MD_EOS
- *   reports_out (struct exec_report) acks, fills, cancels, rejects, and
- *                                    EXEC_PROGRESS markers -> risk
- *   persist_out (struct persist_rec) optional: every order sent (ORDER_NEW as
- *                                    PERSIST_ORDER, ORDER_CANCEL/_CANCEL_ALL as
- *                                    PERSIST_ORDER too), every report
- *                                    (PERSIST_REPORT), the position after every
- *                                    fill (PERSIST_POSITION), then PERSIST_EOS
+ * Where things live: the order manager is exec/src/om.c, the venue interface
+ * is `struct exec_venue` below, the simulated venue is exec/src/venue_sim.c,
+ * positions and P&L are exec/src/positions.c, the order state machine is
+ * exec/src/order.c.
  *
- * The stage never drops: when an output ring is full it keeps what it has
- * produced in a preallocated outbox, stops consuming input, and retries on the
- * next poll (counted in exec_stats.out_waits).
+ * ------------------------------------------------------------------------
+ * The stage (exec_stage_poll, a core_poll_fn)
+ *
+ * One stage with two inputs and two outputs:
+ *   orders_in   approved orders from risk: ORDER_NEW, ORDER_CANCEL,
+ *               ORDER_CANCEL_ALL, ORDER_WATERMARK, ORDER_EOS
+ *   md_in       every market-data event of the session with the top of book
+ *               after it, then MD_EOS; optional (NULL: no marks, and no
+ *               market data for a venue that needs it)
+ *   reports_out acks, fills, cancels, rejects, EXEC_PROGRESS markers, and
+ *               last EXEC_EOS -> risk
+ *   persist_out optional: every order sent (PERSIST_ORDER, cancels too), every
+ *               report (PERSIST_REPORT), the position after every fill
+ *               (PERSIST_POSITION), then PERSIST_EOS
+ *
+ * Each poll, in this order: push what the outbox holds (nothing else happens
+ * until it is empty); take the venue's pending reports; hand up to `burst`
+ * order messages to the venue; hand up to `burst` market-data events to the
+ * venue, taking its reports after each; and, for an event-time venue, mark
+ * its progress (EXEC_PROGRESS). The stage never drops: when an output ring
+ * is full it keeps what it produced in a preallocated outbox, stops consuming
+ * input, and retries on the next poll (exec_stats.out_waits). When the venue
+ * cannot take an order now (EXEC_VENUE_BUSY) or the order table is full, the
+ * order stays in the ring (exec_stats.table_waits): a delay, never a reject.
+ *
+ * End of stream: once ORDER_EOS (and MD_EOS, with md_in) has been consumed
+ * and handed to the venue, and the venue says EXEC_SESSION_DONE with no
+ * report left, the stage pushes EXEC_EOS on reports_out and PERSIST_EOS, then
+ * returns CORE_EOF.
  *
  * ------------------------------------------------------------------------
  * Order manager
  *
- * Every ORDER_NEW gets a slot in a preallocated order table keyed by
- * order_id. States and the legal transitions (exec_order_transition):
+ * Every valid ORDER_NEW (qty, px > 0, side 'B'/'S', order_id above every
+ * earlier ORDER_NEW's) gets a slot in a preallocated order table keyed by
+ * order_id. An invalid one is still handed to the venue, which rejects it; its
+ * reject passes through to risk. States and the legal transitions
+ * (exec_order_transition):
  *
  *   PENDING_NEW       --ack-->            ACKED
  *   PENDING_NEW       --cancel request--> CANCEL_PENDING
@@ -43,52 +69,199 @@
  *
  * Everything else is illegal: the stage counts it (exec_stats.illegal) and
  * ignores the event; it never crashes or asserts on input. FILLED, CANCELLED
- * and REJECTED are terminal: the slot is freed at once.
+ * and REJECTED are terminal: the slot is freed at once. A report for an order
+ * the table does not hold is forwarded to risk and counted
+ * (exec_stats.unknown_reports) unless it is the reject of an invalid order.
  *
  * Cancels: an ORDER_CANCEL for an id above every ORDER_NEW sent so far is
  * dropped (exec_stats.cancel_unknown). Any other cancel is sent to the venue
  * (and persisted) even if the order already looks done here, because what
- * exec has seen of the venue depends on timing; at the venue a cancel that
- * finds no open order does nothing (exec_stats.cancel_unknown, no report: a
+ * exec has seen of the venue depends on timing; a venue that finds no open
+ * order does nothing (counted by the venue as cancel_too_late, no report: a
  * real venue's "too late to cancel"). A second cancel while the first is
  * pending counts as illegal but is still sent. So `illegal` and
  * `cancel_unknown` may differ between runs of the same input (they count
  * where a race was noticed); reports, the hash, and the persist records of
- * each kind (in order) do not. Only the interleaving of PERSIST_ORDER
- * records (written at send) with the venue's records, and so run_seq,
- * depends on timing.
+ * each kind (in order) do not. Only the interleaving of PERSIST_ORDER records
+ * (written at send) with the venue's records, and so run_seq, depends on
+ * timing. ORDER_CANCEL_ALL moves every open order to CANCEL_PENDING.
  *
- * Capacity: an ORDER_NEW needs a table slot (max_orders) and every message
- * to the venue a FIFO entry (max_inflight) until the venue finishes with it.
- * When either is full the stage stops reading the order ring until the venue
- * frees one: a delay that changes nothing in the output, never a reject
- * that would depend on timing (see exec_stage_poll for the -ENOBUFS case).
+ * Time in force: the stage stamps order_msg.tif with exec_config.tif on every
+ * ORDER_NEW it sends (EXEC_TIF_DAY unless configured).
+ *
+ * Sent-order hash: 64-bit FNV-1a (core_fnv1a) over every ORDER_NEW as sent,
+ * in send order, over the bytes of: order_id (8), locate (2), side (1),
+ * px (4), qty (4), seq (8), each little-endian. Cancels are not hashed.
  *
  * ------------------------------------------------------------------------
- * Simulated venue (deterministic, event time, optimistic)
+ * Positions and P&L (per instrument, average-cost method), kept by the
+ * order manager from the fills the venue reports
  *
- * "Sending" an order hands it to the in-process venue. An order or cancel
- * with source event seq S and event time T reaches the venue at the first
- * venue md event e with e.seq > S and e.ts_ns >= T + latency_ns, or with
- * e.ts_ns < T: an event time that stepped back (a feed's clock reset, feeds
- * with different clocks) cannot measure the latency, so it releases the
- * message rather than strand it until the new clock catches up. Messages
- * reach the venue in the order they were sent (a FIFO), so a cancel never
- * overtakes its order.
+ * Money is 1e-4 price units times shares (int64). position.cost is the signed
+ * cost of the open quantity (qty * average price). A fill that reduces the
+ * position realizes (fill px - average px) * closed qty (sign-adjusted for
+ * shorts); a fill through zero closes the old side, then opens the new one at
+ * the fill price. Unrealized P&L is qty * mid - cost at the last mid of md_in
+ * ((bid + ask) / 2; one side alone if the other is empty; the last fill price
+ * if both are empty; 0 while no price has been seen, e.g. for a restored
+ * position before its first md event). Each report carries the instrument's
+ * position after it.
  *
- * Determinism: md event e is processed only once every order-ring message
- * with seq < e.seq has been received. A watermark (ORDER_WATERMARK) with seq
- * W says every event <= W has been decided; an order, cancel or cancel-all
- * with seq S says every event <= S - 1 has (more messages from event S may
- * follow). Let decided = the highest such bound; e is processed when
- * decided >= e.seq - 1, or once ORDER_EOS has arrived. Reports are produced
- * only while processing md events, so the report stream (content and order,
- * EXEC_PROGRESS markers aside) depends only on the two input streams, never
- * on thread timing. Upstream must forward a watermark regularly (at least
- * once per burst of decided events without an order); otherwise the venue
- * waits, and with a full md ring upstream the pipeline stalls until EOS.
+ * Threads: exec_stage_create/destroy on a setup thread; exec_stage_poll and
+ * the getters on the one thread that polls the stage (or any thread after
+ * that thread has been joined). The venue belongs to the same thread.
+ */
+#ifndef OSPREY_EXEC_H
+#define OSPREY_EXEC_H
+
+#include "core.h"
+
+enum exec_order_state {
+	EXEC_ST_NONE = 0,
+	EXEC_ST_PENDING_NEW = 1, /* sent, not yet acknowledged */
+	EXEC_ST_ACKED = 2,
+	EXEC_ST_PARTIALLY_FILLED = 3,
+	EXEC_ST_FILLED = 4,         /* terminal */
+	EXEC_ST_CANCEL_PENDING = 5, /* cancel sent, not yet answered */
+	EXEC_ST_CANCELLED = 6,      /* terminal */
+	EXEC_ST_REJECTED = 7,       /* terminal */
+};
+
+enum exec_order_event {
+	EXEC_EV_ACK = 1,
+	EXEC_EV_PARTIAL_FILL = 2,
+	EXEC_EV_FULL_FILL = 3,
+	EXEC_EV_CANCEL_REQUEST = 4,
+	EXEC_EV_CANCELLED = 5,
+	EXEC_EV_REJECT = 6,
+};
+
+/* exec_report.reason values. */
+enum exec_reason {
+	EXEC_REASON_NONE = 0,
+	EXEC_REASON_USER_CANCEL = 1, /* ORDER_CANCEL */
+	EXEC_REASON_CANCEL_ALL = 2,  /* ORDER_CANCEL_ALL */
+	EXEC_REASON_IOC = 3,         /* remainder of an IOC order */
+	EXEC_REASON_INVALID = 4,     /* qty 0, px 0 or side not 'B'/'S' */
+	EXEC_REASON_DUPLICATE = 5,   /* order_id not above the previous ORDER_NEW's */
+	EXEC_REASON_RESTING_CAP = 6, /* instrument has max_resting_per_instrument orders */
+};
+
+/* order_msg.tif values. */
+enum exec_tif {
+	EXEC_TIF_DAY = 0, /* rest until cancelled (default) */
+	EXEC_TIF_IOC = 1, /* cancel what does not fill on arrival */
+};
+
+/*
+ * exec_order_transition - the order manager's transition table (above).
+ * Writes the new state to *ret and returns 0, or returns -EINVAL for an
+ * illegal transition (or an unknown state or event) and leaves *ret alone.
+ * Pure; any thread.
+ */
+int exec_order_transition(enum exec_order_state from, enum exec_order_event ev,
+			  enum exec_order_state *ret);
+/* exec_order_state_name - "PENDING_NEW", ...; "?" for unknown values. Static storage. */
+const char *exec_order_state_name(enum exec_order_state s);
+
+/* ------------------------------------------------------------------------- */
+/* The venue interface.
  *
- * Processing venue event e for instrument L (e.locate):
+ * A venue takes order messages and market data from the order manager and
+ * gives back execution reports. It may be in the process (the simulated
+ * venue) or at the other end of a socket (an OUCH or FIX session), so the
+ * contract is asynchronous: send() only hands a message over; acks, fills
+ * (partial ones too), cancels (solicited or not) and rejects come back later
+ * through poll(), in the venue's order. The order manager calls every op from
+ * its own thread; none may block, allocate or take a lock.
+ *
+ * send(ctx, m): one order message: ORDER_NEW, ORDER_CANCEL,
+ *   ORDER_CANCEL_ALL; ORDER_WATERMARK and ORDER_EOS too (a venue that acts in
+ *   event time needs to know what has been decided; others take them as
+ *   no-ops, ORDER_EOS meaning "no more orders: finish the session").
+ *   Returns 0 (taken), EXEC_VENUE_BUSY (not taken now: no room; the caller
+ *   offers the same message again later), or a negative errno (the session
+ *   failed; the stage fails with it).
+ * market(ctx, e): one market-data event, MD_EOS included. NULL for a venue
+ *   that does not use market data. Returns 0 (taken), EXEC_VENUE_BUSY (not
+ *   now: an event-time venue waits for the orders decided before e, or for
+ *   its reports to be taken), or a negative errno.
+ * poll(ctx, out, cap): up to cap reports into out, in order. Returns the
+ *   number written (fewer than cap: nothing else is pending now), or a
+ *   negative errno. EXEC_PROGRESS and EXEC_EOS never come from a venue; the
+ *   order manager makes them. Reports carry ts_ns, seq, order_id, px, qty,
+ *   leaves_qty, cum_qty, locate, kind, side, reason; the order manager sets
+ *   position.
+ * session(ctx): where the session stands (enum exec_session).
+ * stats(ctx, ret): the venue's counters (struct exec_venue_stats); fields a
+ *   venue does not keep are 0.
+ *
+ * event_time: the venue acts on the market-data stream in event order and
+ * only as far as the orders allow (the simulated venue). The stage then tells
+ * risk how far it has got (EXEC_PROGRESS), which risk's venue_sync waits for.
+ * A venue on a socket is never waited for.
+ */
+enum exec_session {
+	EXEC_SESSION_DOWN = 0,       /* no session: orders cannot be sent */
+	EXEC_SESSION_CONNECTING = 1, /* logging in or recovering */
+	EXEC_SESSION_UP = 2,         /* orders may be sent */
+	EXEC_SESSION_DONE = 3,       /* finished after ORDER_EOS: no report will follow */
+};
+
+enum exec_venue_outcome {
+	EXEC_VENUE_BUSY = 1, /* not taken now; offer it again later */
+};
+
+struct exec_venue_stats {
+	uint64_t inflight;        /* messages sent that the venue has not acted on yet */
+	uint64_t open_orders;     /* orders open at the venue */
+	uint64_t cancel_too_late; /* cancels that found no open order there (no report) */
+	uint64_t md_in;           /* market-data events acted on */
+	uint64_t wm_waits;        /* event time: market() refused for want of decisions */
+	uint64_t decided_seq;     /* event time: every md event up to this one is decided */
+};
+
+struct exec_venue_ops {
+	int (*send)(void *ctx, const struct order_msg *m);
+	int (*market)(void *ctx, const struct md_event *e);
+	int (*poll)(void *ctx, struct exec_report *out, uint32_t cap);
+	enum exec_session (*session)(const void *ctx);
+	void (*stats)(const void *ctx, struct exec_venue_stats *ret);
+	bool event_time;
+	const char *name; /* "sim", ... */
+};
+
+/* A venue: its ops and its state. Copied into the stage at create; ctx is
+ * borrowed and must outlive the stage. */
+struct exec_venue {
+	const struct exec_venue_ops *ops;
+	void *ctx;
+};
+
+/* ------------------------------------------------------------------------- */
+/* The simulated venue (deterministic, event time, optimistic).
+ *
+ * An order or cancel with source event seq S and event time T reaches the
+ * venue at the first md event e with e.seq > S and e.ts_ns >= T +
+ * latency_ns, or with e.ts_ns < T: an event time that stepped back (a feed's
+ * clock reset, feeds with different clocks) cannot measure the latency, so it
+ * releases the message rather than strand it until the new clock catches up.
+ * Messages reach the venue in the order they were sent (a FIFO), so a cancel
+ * never overtakes its order.
+ *
+ * Determinism: md event e is acted on only once every order message with
+ * seq < e.seq has been sent. A watermark (ORDER_WATERMARK) with seq W says
+ * every event <= W has been decided; an order, cancel or cancel-all with seq
+ * S says every event <= S - 1 has (more messages from event S may follow).
+ * Let decided = the highest such bound; market(e) takes e when decided >=
+ * e.seq - 1, or once ORDER_EOS has been sent (else EXEC_VENUE_BUSY). Reports
+ * are produced only while acting on md events, so the report stream depends
+ * only on the two input streams, never on thread timing. Upstream must send a
+ * watermark regularly (at least once per burst of decided events without an
+ * order); otherwise the venue waits. market() also refuses (BUSY) while the
+ * reports of the previous event have not all been taken.
+ *
+ * Acting on md event e for instrument L (e.locate):
  *  1. The venue's top of book for L becomes e's (bid/ask after e).
  *  2. Resting orders of L, in time priority, are checked against e:
  *     - book: a resting buy with px >= best ask fills at its own px, up to
@@ -114,121 +287,63 @@
  *     - ORDER_CANCEL: EXEC_CANCELED for the order's leaves, if still open;
  *     - ORDER_CANCEL_ALL: EXEC_CANCELED for every order open at the venue,
  *       all instruments, in the order they reached the venue (orders sent
- *       after the cancel-all are not affected). When exec sends it, every
- *       open order moves to CANCEL_PENDING.
+ *       after the cancel-all are not affected).
  *  "Not yet taken": liquidity we take at a price level is remembered until
  *  the best price on that side changes, so one displayed level is not filled
  *  twice. Nothing fills while the instrument's last event carries
  *  MD_F_HALTED.
  *
- * Progress: at the end of a poll, once every other report has been pushed,
- * if venue md events were processed since the last marker, the stage pushes
- * an EXEC_PROGRESS report with seq = the last event processed (ts_ns its
- * event time, other fields 0): risk's venue_sync waits for it. Where these
- * markers fall depends on poll boundaries, so they are the one part of the
- * report stream that is not deterministic; they are not persisted.
+ * Capacity: send() answers EXEC_VENUE_BUSY while the FIFO holds max_inflight
+ * messages, or while a valid ORDER_NEW would make more than max_orders orders
+ * in flight or resting. Give the stage the same max_orders.
  *
  * Honest limits: no queue position (we are always first at our price), no
  * market impact, fills never exceed what the feed displayed or executed but
- * our orders never remove liquidity from the real book, and there is no
- * time-in-force field on order_msg: every order rests until cancelled
- * unless the stage is configured with EXEC_TIF_IOC. Orders still in flight
- * when both streams end never reach the venue (exec_stats.inflight).
- *
- * ------------------------------------------------------------------------
- * Positions and P&L (per instrument, average-cost method)
- *
- * Money is 1e-4 price units times shares (int64). position.cost is the signed
- * cost of the open quantity (qty * average price). A fill that reduces the
- * position realizes (fill px - average px) * closed qty (sign-adjusted for
- * shorts); a fill through zero closes the old side, then opens the new one
- * at the fill price. Unrealized P&L is qty * mid - cost at the venue's last
- * mid ((bid + ask) / 2; one side alone if the other is empty; the last fill
- * price if both are empty; 0 while no price has been seen, e.g. for a
- * restored position before its first md event).
- *
- * ------------------------------------------------------------------------
- * Sent-order hash: 64-bit FNV-1a (offset 0xcbf29ce484222325, prime
- * 0x100000001b3) over every ORDER_NEW as sent, in send order, over the bytes
- * of: order_id (8), locate (2), side (1), px (4), qty (4), seq (8), each
- * little-endian. Cancels are not hashed.
- *
- * Threads: exec_stage_create/destroy on a setup thread; exec_stage_poll and
- * the getters on the one thread that polls the stage (or any thread after
- * that thread has been joined).
+ * our orders never remove liquidity from the real book. Orders still in
+ * flight when both streams end never reach the venue (inflight).
  */
-#ifndef OSPREY_EXEC_H
-#define OSPREY_EXEC_H
-
-#include "core.h"
-
-enum exec_order_state {
-	EXEC_ST_NONE = 0,
-	EXEC_ST_PENDING_NEW = 1,      /* sent, not yet at the venue */
-	EXEC_ST_ACKED = 2,
-	EXEC_ST_PARTIALLY_FILLED = 3,
-	EXEC_ST_FILLED = 4,           /* terminal */
-	EXEC_ST_CANCEL_PENDING = 5,   /* cancel sent, not yet at the venue */
-	EXEC_ST_CANCELLED = 6,        /* terminal */
-	EXEC_ST_REJECTED = 7,         /* terminal */
+struct exec_sim_config {
+	uint64_t latency_ns;                 /* venue latency in event time */
+	unsigned max_orders;                 /* in flight + resting ORDER_NEWs; 0: 4096 */
+	unsigned max_inflight;               /* FIFO entries; 0: 2 * max_orders */
+	unsigned max_resting_per_instrument; /* 0: 64 */
 };
 
-enum exec_order_event {
-	EXEC_EV_ACK = 1,
-	EXEC_EV_PARTIAL_FILL = 2,
-	EXEC_EV_FULL_FILL = 3,
-	EXEC_EV_CANCEL_REQUEST = 4,
-	EXEC_EV_CANCELLED = 5,
-	EXEC_EV_REJECT = 6,
-};
-
-/* exec_report.reason values. */
-enum exec_reason {
-	EXEC_REASON_NONE = 0,
-	EXEC_REASON_USER_CANCEL = 1, /* ORDER_CANCEL */
-	EXEC_REASON_CANCEL_ALL = 2,  /* ORDER_CANCEL_ALL */
-	EXEC_REASON_IOC = 3,         /* remainder of an IOC order */
-	EXEC_REASON_INVALID = 4,     /* qty 0, px 0 or side not 'B'/'S' */
-	EXEC_REASON_DUPLICATE = 5,   /* order_id not above the previous ORDER_NEW's */
-	EXEC_REASON_RESTING_CAP = 6, /* instrument has max_resting_per_instrument orders */
-};
-
-enum exec_tif {
-	EXEC_TIF_DAY = 0, /* rest until cancelled (default) */
-	EXEC_TIF_IOC = 1, /* cancel what does not fill on arrival */
-};
+struct exec_sim;
 
 /*
- * exec_order_transition - the order manager's transition table (above).
- * Writes the new state to *ret and returns 0, or returns -EINVAL for an
- * illegal transition (or an unknown state or event) and leaves *ret alone.
- * Pure; any thread.
+ * exec_sim_create - allocate the simulated venue and its tables (setup
+ * only; core_alloc). 0 and *ret, or -EINVAL (a limit above 4194304; err
+ * names it) or -ENOMEM.
  */
-int exec_order_transition(enum exec_order_state from, enum exec_order_event ev,
-			  enum exec_order_state *ret);
-/* exec_order_state_name - "PENDING_NEW", ...; "?" for unknown values. Static storage. */
-const char *exec_order_state_name(enum exec_order_state s);
+int exec_sim_create(const struct exec_sim_config *cfg, struct exec_sim **ret, char *err,
+                    size_t errlen);
+/* exec_sim_destroy - accepts NULL; returns NULL. After the stage using it. */
+struct exec_sim *exec_sim_destroy(struct exec_sim *v);
+/* exec_sim_venue - the venue handle to give exec_config.venue. Never fails. */
+struct exec_venue exec_sim_venue(struct exec_sim *v);
+
+/* ------------------------------------------------------------------------- */
+/* The stage. */
 
 struct exec_config {
 	struct core_ring *orders_in;   /* order_msg, consumer side owned by the stage; required */
-	struct core_ring *md_in;       /* md_event, consumer side owned by the stage; required */
+	struct core_ring *md_in;       /* md_event, consumer side; NULL: none (see above) */
 	struct core_ring *reports_out; /* exec_report, producer side owned by the stage; required */
 	struct core_ring *persist_out; /* persist_rec, producer side; NULL: no audit copies */
-	uint64_t latency_ns;           /* venue latency in event time */
+	struct exec_venue venue;       /* required; an event-time venue needs md_in */
 	unsigned burst;                /* messages per input per poll; 0: 32 */
 	struct core_hist_pair *hist_exec; /* per-message processing ns; NULL: not recorded */
 	struct core_hist_pair *hist_t2o;  /* tick-to-order ns at send; NULL: not recorded */
 	const struct position *initial;   /* initial positions (copied), locates unique */
 	unsigned ninitial;
-	unsigned max_orders;           /* open + in-flight ORDER_NEWs; 0: 4096 */
-	unsigned max_inflight;         /* messages on their way to the venue; 0: 2 * max_orders */
-	unsigned max_resting_per_instrument; /* 0: 64 */
-	enum exec_tif tif;             /* applies to every order */
+	unsigned max_orders; /* open + in-flight ORDER_NEWs tracked; 0: 4096 */
+	enum exec_tif tif;   /* stamped on every ORDER_NEW */
 };
 
 struct exec_stats {
 	uint64_t orders_in;        /* order-ring messages consumed (all kinds) */
-	uint64_t md_in;            /* venue md events processed */
+	uint64_t md_in;            /* md events the venue took */
 	uint64_t sent;             /* ORDER_NEW sent (hashed) */
 	uint64_t cancels_sent;     /* ORDER_CANCEL + ORDER_CANCEL_ALL sent */
 	uint64_t acks;
@@ -236,21 +351,23 @@ struct exec_stats {
 	uint64_t filled_qty;
 	uint64_t cancels;          /* EXEC_CANCELED reports */
 	uint64_t rejects;          /* EXEC_REJECTED reports */
-	uint64_t reports;          /* all reports pushed, EXEC_PROGRESS excluded */
+	uint64_t reports;          /* venue reports forwarded (markers excluded) */
 	uint64_t progress;         /* EXEC_PROGRESS markers pushed */
 	uint64_t illegal;          /* illegal order-manager transitions (ignored) */
-	uint64_t cancel_unknown;   /* cancels for ids not open (unknown, done, or too late) */
+	uint64_t
+	        unknown_reports; /* reports for orders not in the table (invalid-order rejects aside) */
+	uint64_t cancel_unknown; /* cancels for ids never sent, plus the venue's cancel_too_late */
 	uint64_t out_waits;        /* polls that stopped on a full output ring */
-	uint64_t wm_waits;         /* polls where md waited for the order watermark */
-	uint64_t table_waits;      /* polls where orders waited for a table or FIFO slot */
-	uint64_t open_orders;      /* orders at the venue, still open */
-	uint64_t inflight;         /* messages sent but not yet at the venue */
-	uint64_t decided_seq;      /* highest seq known decided (watermark) */
+	uint64_t wm_waits;         /* the venue's wm_waits */
+	uint64_t table_waits;      /* polls where an order waited for a table slot or the venue */
+	uint64_t open_orders;      /* the venue's open_orders */
+	uint64_t inflight;         /* the venue's inflight */
+	uint64_t decided_seq;      /* the venue's decided_seq */
 	uint64_t positions;        /* instruments with a nonzero position */
 	int64_t realized_pnl;      /* sum over instruments, 1e-4 * shares */
 	int64_t unrealized_pnl;    /* sum over instruments at the last mid */
 	uint64_t hash;             /* FNV-1a of the sent-order stream */
-	bool eof;                  /* both streams ended and PERSIST_EOS was pushed */
+	bool eof;                  /* EXEC_EOS and PERSIST_EOS pushed */
 };
 
 /* Snapshot of one order in the table (exec_stage_order). */
@@ -264,17 +381,18 @@ struct exec_order_info {
 	uint16_t locate;
 	uint8_t side;
 	uint8_t state; /* enum exec_order_state */
-	bool at_venue; /* reached the venue (acked) */
+	bool at_venue; /* the venue has acknowledged it */
 };
 
 struct exec_stage;
 
 /*
  * exec_stage_create - allocate the stage and every table it will use
- * (setup only). The rings stay owned by the caller and must outlive the
- * stage. Returns 0 and *ret, or -EINVAL (a missing ring, a ring of the wrong
- * slot size, a duplicate locate in initial, a limit too large; err names the
- * field) or -ENOMEM.
+ * (setup only). The rings and the venue stay owned by the caller and must
+ * outlive the stage. Returns 0 and *ret, or -EINVAL (a missing ring or
+ * venue, a ring of the wrong slot size, an event-time venue without md_in, a
+ * duplicate locate in initial, a limit too large; err names the field) or
+ * -ENOMEM.
  */
 int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, char *err,
 		      size_t errlen);
@@ -283,16 +401,16 @@ int exec_stage_create(const struct exec_config *cfg, struct exec_stage **ret, ch
 struct exec_stage *exec_stage_destroy(struct exec_stage *s);
 
 /*
- * exec_stage_poll - the core_stage poll function (ctx is the exec_stage).
- * Returns the amount of work done (messages consumed plus produced; never
- * equal to CORE_EOF), 0 when
- * idle or blocked (full output ring, watermark), CORE_EOF once ORDER_EOS and
- * MD_EOS have both been consumed, every resulting report pushed and
- * PERSIST_EOS pushed (and on every call after), or -ENOBUFS if the order
- * table or in-flight FIFO is full while the venue waits for a watermark
- * behind it: a deadlock that only a larger max_orders/max_inflight avoids.
+ * exec_stage_poll - the core_poll_fn (ctx is the exec_stage). Writes the
+ * amount of work done (messages consumed plus produced; 0 when idle or
+ * blocked) and returns 0, CORE_EOF once the stream has ended (see "End of
+ * stream"; and on every call after), the venue's negative errno, or -ENOBUFS
+ * when the venue refuses both the next order and the next md event while
+ * nothing moved: the event-time venue waits for a watermark queued behind an
+ * order it has no room for, a deadlock only larger max_orders/max_inflight
+ * avoid.
  */
-int exec_stage_poll(void *ctx);
+int exec_stage_poll(void *ctx, uint32_t *ret_work);
 
 /* exec_stage_stats - fill *ret (P&L marked now). Never fails. Costs O(instruments
  * traded), so the polling thread may call it between polls (e.g. once a ms). */

@@ -792,9 +792,10 @@ struct feeds_mold_pub_stats {
 /* feeds_mold_pub_create - index the messages, open the sockets. 0, -EINVAL ("what"), -errno. */
 int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mold_pub **ret,
 			  char *err, size_t errlen);
-/* feeds_mold_pub_poll - send what is due, answer requests. Returns work done (0: idle),
- * CORE_EOF when finished (end sent and lingered), or -errno. */
-int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now_ns);
+/* feeds_mold_pub_poll - send what is due, answer requests. Writes the work
+ * done to *ret_work (0: idle) and returns 0, CORE_EOF when finished (end sent
+ * and lingered), or -errno. */
+int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now_ns, uint32_t *ret_work);
 void feeds_mold_pub_stats(const struct feeds_mold_pub *p, struct feeds_mold_pub_stats *ret);
 struct feeds_mold_pub *feeds_mold_pub_destroy(struct feeds_mold_pub *p);
 
@@ -973,12 +974,13 @@ int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,
 		      const struct md_event **ret_ev, char *err, size_t errlen);
 /*
  * feeds_crypto_next - feeds_crypto_line on the next line of a mapped capture
- * (from cap->off, which advances past it). Returns the number of events,
- * CORE_EOF at the end, or -EBADMSG with "PATH: line L (offset O): ..." in err
- * (O: the file offset of the bad byte); cap->off then stays at the line.
+ * (from cap->off, which advances past it). Returns 0 with the line's events
+ * in *ret_ev and their number in *ret_n (0 or more), CORE_EOF at the end, or
+ * -EBADMSG with "PATH: line L (offset O): ..." in err (O: the file offset of
+ * the bad byte); cap->off then stays at the line.
  */
 int feeds_crypto_next(struct feeds_crypto *c, struct feeds_capture *cap,
-		      const struct md_event **ret_ev, char *err, size_t errlen);
+                      const struct md_event **ret_ev, uint32_t *ret_n, char *err, size_t errlen);
 
 /* Queries (same thread rules). locate is 1..feeds_crypto_nsymbols(). */
 unsigned feeds_crypto_nsymbols(const struct feeds_crypto *c);
@@ -1243,12 +1245,12 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 
 /*
  * feeds_stage_poll - the core_stage poll function (ctx: struct feeds_stage *).
- * Stage thread only. Returns the number of events pushed (0: idle, waiting
- * for a ring or the pacing clock), CORE_EOF once EOS has reached every
- * output, or -EBADMSG after a decode error (see feeds_stage_error; every
- * later poll returns -EBADMSG too).
+ * Stage thread only. Writes the number of events pushed (0: idle, waiting
+ * for a ring or the pacing clock) and returns 0, CORE_EOF once EOS has
+ * reached every output, or -EBADMSG after a decode error (see
+ * feeds_stage_error; every later poll returns -EBADMSG too).
  */
-int feeds_stage_poll(void *stage);
+int feeds_stage_poll(void *stage, uint32_t *ret_work);
 
 /* feeds_stage_error - "FILE: offset N: what" after a failure, else "". */
 const char *feeds_stage_error(const struct feeds_stage *st);

@@ -1225,7 +1225,7 @@ int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,
 }
 
 int feeds_crypto_next(struct feeds_crypto *c, struct feeds_capture *cap,
-		      const struct md_event **ret_ev, char *err, size_t errlen)
+                      const struct md_event **ret_ev, uint32_t *ret_n, char *err, size_t errlen)
 {
 	if (cap->off >= cap->len)
 		return CORE_EOF;
@@ -1254,7 +1254,8 @@ int feeds_crypto_next(struct feeds_crypto *c, struct feeds_capture *cap,
 		return r;
 	}
 	cap->off += n + (nl ? 1 : 0);
-	return r;
+	*ret_n = (uint32_t)r;
+	return 0;
 }
 
 bool feeds_crypto_sniff(const void *buf, size_t len)

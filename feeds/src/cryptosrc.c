@@ -24,10 +24,11 @@ static int csrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 	while (cs->iev >= cs->nev) {
 		/* t0 before decoding: the stage's latency covers scan + book */
 		cs->t0_ns = core_now_ns();
-		int r = feeds_crypto_next(cs->c, cs->cap, &cs->ev, err, errlen);
-		if (r < 0 || r == CORE_EOF)
+		uint32_t n;
+		int r = feeds_crypto_next(cs->c, cs->cap, &cs->ev, &n, err, errlen);
+		if (r != 0)
 			return r;
-		cs->nev = r;
+		cs->nev = n;
 		cs->iev = 0;
 	}
 	it->kind = FEEDS_ITEM_EVENT;

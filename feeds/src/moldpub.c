@@ -303,8 +303,9 @@ static int send_control(struct feeds_mold_pub *p, uint16_t count, uint64_t now)
 	return send_to(p, b, sizeof(b), p->dest_ip, p->dest_port, now);
 }
 
-int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now)
+int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now, uint32_t *ret_work)
 {
+	*ret_work = 0;
 	if (p->phase == PUB_DONE)
 		return CORE_EOF;
 	if (!p->started) {
@@ -343,7 +344,8 @@ int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now)
 				return r;
 			work++;
 		}
-		return work;
+		*ret_work = (uint32_t)work;
+		return 0;
 	}
 	/* ending: repeat end of session now and then, serve until quiet */
 	uint64_t every = p->heartbeat_ns < 100000000u ? p->heartbeat_ns : 100000000u;
@@ -354,11 +356,12 @@ int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now)
 		work++;
 	}
 	uint64_t quiet_since = p->last_req > p->end_at ? p->last_req : p->end_at;
+	*ret_work = (uint32_t)work;
 	if (now - quiet_since >= p->linger_ns) {
 		p->phase = PUB_DONE;
 		return CORE_EOF;
 	}
-	return work;
+	return 0;
 }
 
 void feeds_mold_pub_stats(const struct feeds_mold_pub *p, struct feeds_mold_pub_stats *ret)

@@ -28,8 +28,11 @@ struct feeds_item {
 	struct md_event ev;
 };
 
-/* next() outcome: nothing now (a live source waiting for the network). */
-#define FEEDS_SRC_AGAIN 3
+/* next() outcome: nothing now (a live source waiting for the network).
+ * Returned beside CORE_EOF, so it must differ from every core outcome. */
+#define FEEDS_SRC_AGAIN 16
+static_assert(FEEDS_SRC_AGAIN != CORE_EOF && FEEDS_SRC_AGAIN != CORE_RING_EMPTY,
+              "a source outcome reads as a core one");
 
 struct feeds_src;
 struct feeds_src_ops {

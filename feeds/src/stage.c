@@ -178,16 +178,17 @@ static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_
 	}
 }
 
-int feeds_stage_poll(void *ctx)
+int feeds_stage_poll(void *ctx, uint32_t *ret_work)
 {
 	struct feeds_stage *st = ctx;
 	if (st->failed)
 		return st->failed;
+	*ret_work = 0;
 	if (st->done)
 		return CORE_EOF;
 	struct core_hist *h = st->hist ? core_hist_pair_begin(st->hist) : NULL;
 	uint64_t now_shared = (h || st->speed > 0) ? 0 : core_now_ns();
-	int pushed = 0;
+	uint32_t pushed = 0;
 	int r = 0;
 	for (uint32_t n = 0; n < st->burst; n++) {
 		if (!st->pending_mask) {
@@ -214,9 +215,8 @@ int feeds_stage_poll(void *ctx)
 		core_hist_pair_end(st->hist);
 	if (r < 0)
 		return r;
-	if (st->done)
-		return CORE_EOF;
-	return pushed;
+	*ret_work = pushed;
+	return st->done ? CORE_EOF : 0;
 }
 
 /* Choose the source for a mapped capture by its content (source.h). NULL: ITCH

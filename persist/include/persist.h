@@ -203,16 +203,15 @@ struct persist_writer *persist_writer_destroy(struct persist_writer *w);
  * persist_writer_poll - the core_stage poll function for the aux thread (ctx
  * is the writer). Writes what its inputs hold in one transaction of at most
  * `batch` records, commits, then releases those records from the rings.
- * Returns the number of records committed (1 for a batch of EOS markers
- * only; a count equal to CORE_EOF is reported one higher), 0 when
- * every input is empty (it
- * never spins: the runner may back off), CORE_EOF once PERSIST_EOS has come
- * from every input and the last batch is committed (and on every call
- * after), or a negative errno (persist_errno) if LMDB failed: the batch was
- * rolled back, its records stay in the rings, the message is in
- * persist_writer_error(), and every later call returns the same error.
+ * Writes the number of records committed to *ret_work (1 for a batch of EOS
+ * markers only; 0 when every input is empty: it never spins, the runner may
+ * back off) and returns 0, CORE_EOF once PERSIST_EOS has come from every
+ * input and the last batch is committed (and on every call after), or a
+ * negative errno (persist_errno) if LMDB failed: the batch was rolled back,
+ * its records stay in the rings, the message is in persist_writer_error(),
+ * and every later call returns the same error.
  */
-int persist_writer_poll(void *ctx);
+int persist_writer_poll(void *ctx, uint32_t *ret_work);
 
 /* persist_writer_stats - a snapshot (relaxed atomics: any thread, fields not mutually consistent). */
 void persist_writer_stats(const struct persist_writer *w, struct persist_writer_stats *ret);

@@ -168,11 +168,12 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 	}
 }
 
-int persist_writer_poll(void *ctx)
+int persist_writer_poll(void *ctx, uint32_t *ret_work)
 {
 	struct persist_writer *w = ctx;
 	if (w->error)
 		return w->error;
+	*ret_work = 0;
 	if (w->eof)
 		return CORE_EOF;
 
@@ -238,16 +239,14 @@ int persist_writer_poll(void *ctx)
 	stat_add(&w->journal, bc.journal);
 	stat_add(&w->positions, bc.positions);
 	stat_add(&w->orphans, bc.orphans);
+	/* EOS markers alone count as work too, so the runner polls again */
+	*ret_work = n ? n : 1;
 	if (all_eos) {
 		w->eof = true;
 		atomic_store_explicit(&w->eof_pub, true, memory_order_relaxed);
 		return CORE_EOF;
 	}
-	/* EOS markers alone count as work too, so the runner polls again; a
-	 * count must never read as CORE_EOF */
-	if (n == 0 || n == CORE_EOF)
-		n++;
-	return (int)n;
+	return 0;
 }
 
 void persist_writer_stats(const struct persist_writer *w, struct persist_writer_stats *ret)

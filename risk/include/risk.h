@@ -44,14 +44,11 @@
  * go backwards: a watermark that found the ring full is pushed before anything
  * newer. ORDER_CANCEL_ALL carries the seq/ts of the last consumed intent and
  * t0_ns = core_now_ns() at the kill.
- * INTENT_EOS -> ORDER_EOS, then the poll returns CORE_EOF. Exec may still push
- * reports after that (fills against the rest of the venue's market data), and
- * a runner stops polling a stage once it returned CORE_EOF, so a full report
- * ring could stall exec. Set cfg.reports_done to avoid it: after EOS the poll
- * keeps draining reports and returns 0 until *reports_done is true and the
- * report ring is empty, and only then CORE_EOF. (The tool sets the flag, with
- * a release store, once exec's poll has returned CORE_EOF; exec pushes no
- * report after that.) Without it, CORE_EOF comes right after ORDER_EOS.
+ * INTENT_EOS -> ORDER_EOS. Exec may still push reports after that (fills
+ * against the rest of the venue's market data), so with a report ring the
+ * stage keeps draining reports until exec's last one, EXEC_EOS, and only then
+ * returns CORE_EOF; without a report ring, CORE_EOF comes right after
+ * ORDER_EOS. EXEC_EOS is consumed, not counted in reports.
  *
  * Determinism (cfg.venue_sync): an intent decided at md event S sees exactly
  * the execution reports the venue produced at events before S, whatever the
@@ -68,8 +65,9 @@
  * Never drops: when the order ring is full the stage stops consuming intents
  * (they stay in the intent ring) and counts out_full.
  *
- * Results: 0 / negative errno; poll returns the number of messages consumed
- * (intents + reports; 0 when idle or blocked), or CORE_EOF.
+ * Results: 0 / negative errno; poll (a core_poll_fn) writes the number of
+ * messages consumed (intents + reports; 0 when idle or blocked) and returns
+ * 0 or CORE_EOF.
  */
 #ifndef OSPREY_RISK_H
 #define OSPREY_RISK_H
@@ -149,9 +147,6 @@ struct risk_stage_cfg {
 	uint32_t max_open_orders;     /* open-order table size; 0: 65536 (rounded to a power of two) */
 	uint32_t burst;               /* 0: 32 */
 	struct core_hist_pair *hist;  /* per-intent check ns; may be NULL */
-	/* Optional: set (release) by the tool once exec has finished (its poll returned
-	 * CORE_EOF). Risk loads it with acquire before its last drain of reports_in. */
-	const _Atomic bool *reports_done;
 	/* Gate intents on the venue's progress (see "Determinism" above). Needs an
 	 * exec that sends EXEC_PROGRESS. */
 	bool venue_sync;
@@ -196,7 +191,7 @@ int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_stage **ret_
 struct risk_stage *risk_stage_destroy(struct risk_stage *s);
 /* risk_stage_poll - core_stage poll (ctx = struct risk_stage *). The thread that
  * consumes intents_in/reports_in and produces orders_out only. */
-int risk_stage_poll(void *ctx);
+int risk_stage_poll(void *ctx, uint32_t *ret_work);
 /* risk_stage_stats / risk_stage_position - plain reads: from the polling thread,
  * or after it has stopped. */
 void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret);

@@ -18,8 +18,8 @@ struct risk_stage {
 	struct core_ring *intents, *reports, *out;
 	struct risk_control *ctl;
 	struct core_hist_pair *hist;
-	const _Atomic bool *reports_done;
 	bool venue_sync;
+	bool reports_eos;    /* EXEC_EOS consumed: exec sends nothing more */
 	uint64_t wm_sent;    /* highest seq forwarded as a watermark or order */
 	struct risk_limits lim;
 	uint32_t burst;
@@ -245,7 +245,6 @@ static bool push(struct risk_stage *s, const struct order_msg *m)
 {
 	struct order_msg *slot = core_ring_reserve(s->out);
 	if (!slot) {
-		s->out->full_waits++;
 		s->st.out_full++;
 		return false;
 	}
@@ -301,15 +300,19 @@ static bool flush_pending(struct risk_stage *s)
 }
 
 /* Apply reports in ring order while their seq is below limit (PROGRESS
- * markers only move venue_done). Returns the number consumed. */
+ * markers only move venue_done; EXEC_EOS ends the stream). Returns the
+ * number consumed. */
 static uint32_t drain_reports(struct risk_stage *s, uint64_t limit, uint32_t max)
 {
-	uint32_t n = core_ring_readable(s->reports, max);
-	if (n > max)
-		n = max;
+	uint32_t n = s->reports_eos ? 0 : core_ring_readable_upto(s->reports, max);
 	uint32_t i = 0;
 	for (; i < n; i++) {
 		const struct exec_report *r = core_ring_peek(s->reports, i);
+		if (r->kind == EXEC_EOS) {
+			s->reports_eos = true;
+			i++;
+			break;
+		}
 		uint64_t done = r->kind == EXEC_PROGRESS ? r->seq : (r->seq ? r->seq - 1 : 0);
 		if (done > s->st.venue_done)
 			s->st.venue_done = done;
@@ -326,40 +329,35 @@ static uint32_t drain_reports(struct risk_stage *s, uint64_t limit, uint32_t max
 	return i;
 }
 
-int risk_stage_poll(void *ctx)
+/* Finished once ORDER_EOS is out and, with a report ring, EXEC_EOS is in. */
+static int poll_result(const struct risk_stage *s)
+{
+	return s->eof && (!s->reports || s->reports_eos) ? CORE_EOF : 0;
+}
+
+int risk_stage_poll(void *ctx, uint32_t *ret_work)
 {
 	struct risk_stage *s = ctx;
-	int work = 0;
-	/* Load before the drain: a report pushed before exec finished is then
-	 * either drained below or still readable, never missed. */
-	bool exec_done = s->eof && s->reports_done &&
-			 atomic_load_explicit(s->reports_done, memory_order_acquire);
-
+	uint32_t work = 0;
 	if (s->reports) {
 		/* with venue_sync, only what every future intent is entitled to see */
 		uint64_t limit = s->venue_sync && !s->eof ? s->last_seq + 1 : UINT64_MAX;
-		work += (int)drain_reports(s, limit, s->burst);
+		work += drain_reports(s, limit, s->burst);
 	}
-	if (s->eof) {
-		if (!s->reports || !s->reports_done)
-			return CORE_EOF;
-		if (exec_done && core_ring_readable(s->reports, 1) == 0)
-			return CORE_EOF;
-		return work;
-	}
+	*ret_work = work;
+	if (s->eof)
+		return poll_result(s);
 
 	observe_kill(s);
 	if (!flush_pending(s))
-		return work;
+		return 0;
 
-	uint32_t avail = core_ring_readable(s->intents, s->burst);
+	uint32_t avail = core_ring_readable_upto(s->intents, s->burst);
 	if (avail == 0)
-		return work;
-	if (avail > s->burst)
-		avail = s->burst;
+		return 0;
 
-	struct core_hist *h = s->hist ? core_hist_pair_begin(s->hist) : NULL;
-	uint64_t t = h ? core_now_ns() : 0;
+	struct core_timer tm;
+	core_timer_begin(&tm, s->hist);
 	uint32_t done = 0;
 	bool last_rejected = false;
 	struct order_msg m;
@@ -435,11 +433,7 @@ int risk_stage_poll(void *ctx)
 		s->last_ts = it->ts_ns;
 		s->last_t0 = it->t0_ns;
 		done++;
-		if (h) {
-			uint64_t t2 = core_now_ns();
-			core_hist_record(h, (int64_t)(t2 - t));
-			t = t2;
-		}
+		core_timer_lap(&tm);
 		if (s->eof)
 			break;
 	}
@@ -450,12 +444,9 @@ int risk_stage_poll(void *ctx)
 		s->wm_pending = true;
 		flush_pending(s);
 	}
-	if (h)
-		core_hist_pair_end(s->hist);
-	work += (int)done;
-	if (s->eof && (!s->reports || !s->reports_done))
-		return CORE_EOF;
-	return work;
+	core_timer_end(&tm);
+	*ret_work = work + done;
+	return poll_result(s);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -463,29 +454,18 @@ int risk_stage_poll(void *ctx)
 CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_stage **ret_stage,
 				char *err, size_t errlen)
 {
-	if (!cfg || !cfg->intents_in || !cfg->orders_out || !cfg->ctl || !ret_stage) {
-		core_errf(err, errlen,
-		          "risk: cfg, intents_in, orders_out, ctl and ret_stage are required");
+	if (!cfg || !cfg->ctl || !ret_stage) {
+		core_errf(err, errlen, "risk: cfg, ctl and ret_stage are required");
 		return -EINVAL;
 	}
-	if (cfg->intents_in->slot_size != sizeof(struct order_intent)) {
-		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_intent)",
-		          cfg->intents_in->name, cfg->intents_in->slot_size,
-		          sizeof(struct order_intent));
+	if (core_ring_check(cfg->intents_in, "risk", "intents_in", sizeof(struct order_intent),
+	                    "order_intent", err, errlen) < 0 ||
+	    (cfg->reports_in &&
+	     core_ring_check(cfg->reports_in, "risk", "reports_in", sizeof(struct exec_report),
+	                     "exec_report", err, errlen) < 0) ||
+	    core_ring_check(cfg->orders_out, "risk", "orders_out", sizeof(struct order_msg),
+	                    "order_msg", err, errlen) < 0)
 		return -EINVAL;
-	}
-	if (cfg->reports_in && cfg->reports_in->slot_size != sizeof(struct exec_report)) {
-		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (exec_report)",
-		          cfg->reports_in->name, cfg->reports_in->slot_size,
-		          sizeof(struct exec_report));
-		return -EINVAL;
-	}
-	if (cfg->orders_out->slot_size != sizeof(struct order_msg)) {
-		core_errf(err, errlen, "risk: ring '%s' slot size %u, want %zu (order_msg)",
-		          cfg->orders_out->name, cfg->orders_out->slot_size,
-		          sizeof(struct order_msg));
-		return -EINVAL;
-	}
 	if (cfg->limits.max_order_qty == 0) {
 		core_errf(err, errlen, "risk: limits.max_order_qty must be > 0");
 		return -EINVAL;
@@ -545,7 +525,6 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->out = cfg->orders_out;
 	s->ctl = cfg->ctl;
 	s->hist = cfg->hist;
-	s->reports_done = cfg->reports_done;
 	s->venue_sync = cfg->venue_sync;
 	s->lim = cfg->limits;
 	s->burst = cfg->burst ? cfg->burst : 32;

@@ -15,9 +15,9 @@
  * configuration give the same intents bit for bit on every machine and thread
  * mapping. The wall clock (core_now_ns) is read only to record latency.
  *
- * Results: 0 on success, negative errno on failure; poll functions return the
- * number of input messages consumed (0: idle or blocked on a full output ring),
- * CORE_EOF once end-of-stream has been forwarded, or a negative errno.
+ * Results: 0 on success, negative errno on failure; poll functions (core_poll_fn)
+ * write the number of input messages consumed (0: idle or blocked on a full
+ * output ring) and return 0, or CORE_EOF once end-of-stream has been forwarded.
  * Libraries never print; create/load functions write "what went wrong, where"
  * into the caller's err buffer (may be NULL when errlen is 0).
  */
@@ -196,11 +196,12 @@ int strat_features_create(const struct strat_features_cfg *cfg, struct strat_fea
 struct strat_features *strat_features_destroy(struct strat_features *s);
 /*
  * strat_features_poll - core_stage poll (ctx = struct strat_features *). Only
- * the thread that consumes cfg.in and produces cfg.out may call it. Returns
- * events consumed (0 when idle or when the feature ring is full: nothing is
- * dropped, the events stay in the md ring), or CORE_EOF after EOS went out.
+ * the thread that consumes cfg.in and produces cfg.out may call it. Writes
+ * the events consumed (0 when idle or when the feature ring is full: nothing
+ * is dropped, the events stay in the md ring); returns 0, or CORE_EOF after
+ * EOS went out.
  */
-int strat_features_poll(void *ctx);
+int strat_features_poll(void *ctx, uint32_t *ret_work);
 /* strat_features_stats - copy the counters. From the polling thread, or after
  * it has stopped (the counters are plain, not atomic). */
 void strat_features_stats(const struct strat_features *s, struct strat_features_stats *ret);
@@ -352,8 +353,9 @@ int strat_decide_create(const struct strat_decide_cfg *cfg, struct strat_decide 
 			char *err, size_t errlen);
 struct strat_decide *strat_decide_destroy(struct strat_decide *s);
 /* strat_decide_poll - core_stage poll (ctx = struct strat_decide *); the thread
- * that consumes cfg.in and produces cfg.out only. Events consumed, 0, or CORE_EOF. */
-int strat_decide_poll(void *ctx);
+ * that consumes cfg.in and produces cfg.out only. Writes the events consumed;
+ * returns 0, or CORE_EOF. */
+int strat_decide_poll(void *ctx, uint32_t *ret_work);
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret);
 
 /*

@@ -78,7 +78,6 @@ static bool push(struct strat_decide *s, const struct order_intent *it)
 {
 	struct order_intent *slot = core_ring_reserve(s->out);
 	if (!slot) {
-		s->out->full_waits++;
 		s->st.out_full++;
 		return false;
 	}
@@ -184,9 +183,10 @@ static enum verdict evaluate(const struct strat_decide *s, const struct feature_
 	return V_FIRE;
 }
 
-int strat_decide_poll(void *ctx)
+int strat_decide_poll(void *ctx, uint32_t *ret_work)
 {
 	struct strat_decide *s = ctx;
+	*ret_work = 0;
 	if (s->eof)
 		return CORE_EOF;
 	quiesce(s);
@@ -197,14 +197,12 @@ int strat_decide_poll(void *ctx)
 		s->wm_pending = false;
 		s->st.watermarks++;
 	}
-	uint32_t avail = core_ring_readable(s->in, s->burst);
+	uint32_t avail = core_ring_readable_upto(s->in, s->burst);
 	if (avail == 0)
 		return 0;
-	if (avail > s->burst)
-		avail = s->burst;
 
-	struct core_hist *h = s->hist ? core_hist_pair_begin(s->hist) : NULL;
-	uint64_t t = h ? core_now_ns() : 0;
+	struct core_timer tm;
+	core_timer_begin(&tm, s->hist);
 	uint32_t done = 0;
 	bool last_emitted = false;
 	const struct feature_vec *last = NULL;
@@ -260,11 +258,7 @@ int strat_decide_poll(void *ctx)
 		last = fv;
 		s->st.last_seq = fv->seq;
 		done++;
-		if (h) {
-			uint64_t t2 = core_now_ns();
-			core_hist_record(h, (int64_t)(t2 - t));
-			t = t2;
-		}
+		core_timer_lap(&tm);
 	}
 	if (last && !s->eof && !last_emitted) {
 		/* Built before the release: the slot is the producer's again after it. */
@@ -277,31 +271,23 @@ int strat_decide_poll(void *ctx)
 	if (done)
 		core_ring_release(s->in, done);
 	s->st.events += done;
-	if (h)
-		core_hist_pair_end(s->hist);
-	return s->eof ? CORE_EOF : (int)done;
+	core_timer_end(&tm);
+	*ret_work = done;
+	return s->eof ? CORE_EOF : 0;
 }
 
 CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct strat_decide **ret_stage,
 				  char *err, size_t errlen)
 {
-	if (!cfg || !cfg->in || !cfg->out || !cfg->model || !ret_stage) {
-		core_errf(err, errlen,
-		          "strat_decide: cfg, in, out, model and ret_stage are required");
+	if (!cfg || !cfg->model || !ret_stage) {
+		core_errf(err, errlen, "strat_decide: cfg, model and ret_stage are required");
 		return -EINVAL;
 	}
-	if (cfg->in->slot_size != sizeof(struct feature_vec)) {
-		core_errf(err, errlen,
-		          "strat_decide: ring '%s' slot size %u, want %zu (feature_vec)",
-		          cfg->in->name, cfg->in->slot_size, sizeof(struct feature_vec));
+	if (core_ring_check(cfg->in, "strat_decide", "in", sizeof(struct feature_vec),
+	                    "feature_vec", err, errlen) < 0 ||
+	    core_ring_check(cfg->out, "strat_decide", "out", sizeof(struct order_intent),
+	                    "order_intent", err, errlen) < 0)
 		return -EINVAL;
-	}
-	if (cfg->out->slot_size != sizeof(struct order_intent)) {
-		core_errf(err, errlen,
-		          "strat_decide: ring '%s' slot size %u, want %zu (order_intent)",
-		          cfg->out->name, cfg->out->slot_size, sizeof(struct order_intent));
-		return -EINVAL;
-	}
 	if (cfg->model->info.nfeatures > STRAT_FEATURE_COUNT) {
 		core_errf(err, errlen, "strat_decide: model uses %u features, stage has %d",
 		          cfg->model->info.nfeatures, STRAT_FEATURE_COUNT);

@@ -183,36 +183,30 @@ static void compute(struct strat_features *s, const struct md_event *ev, struct 
 	s->st.warm += fv->warm;
 }
 
-int strat_features_poll(void *ctx)
+int strat_features_poll(void *ctx, uint32_t *ret_work)
 {
 	struct strat_features *s = ctx;
+	*ret_work = 0;
 	if (s->eof)
 		return CORE_EOF;
-	uint32_t avail = core_ring_readable(s->in, s->burst);
+	uint32_t avail = core_ring_readable_upto(s->in, s->burst);
 	if (avail == 0)
 		return 0;
-	if (avail > s->burst)
-		avail = s->burst;
 
-	struct core_hist *h = s->hist ? core_hist_pair_begin(s->hist) : NULL;
-	uint64_t t = h ? core_now_ns() : 0;
+	struct core_timer tm;
+	core_timer_begin(&tm, s->hist);
 	uint32_t done = 0;
 	while (done < avail) {
 		const struct md_event *ev = core_ring_peek(s->in, done);
 		struct feature_vec *fv = core_ring_reserve(s->out);
 		if (!fv) {
-			s->out->full_waits++;
 			s->st.out_full++;
 			break;
 		}
 		compute(s, ev, fv);
 		core_ring_commit(s->out, 1);
 		done++;
-		if (h) {
-			uint64_t t2 = core_now_ns();
-			core_hist_record(h, (int64_t)(t2 - t));
-			t = t2;
-		}
+		core_timer_lap(&tm);
 		if (ev->kind == MD_EOS) {
 			s->eof = true;
 			break;
@@ -220,31 +214,24 @@ int strat_features_poll(void *ctx)
 	}
 	if (done)
 		core_ring_release(s->in, done);
-	if (h)
-		core_hist_pair_end(s->hist);
+	core_timer_end(&tm);
 	s->st.events += done;
-	return s->eof ? CORE_EOF : (int)done;
+	*ret_work = done;
+	return s->eof ? CORE_EOF : 0;
 }
 
 CORE_COLD int strat_features_create(const struct strat_features_cfg *cfg,
 				    struct strat_features **ret_stage, char *err, size_t errlen)
 {
-	if (!cfg || !cfg->in || !cfg->out || !ret_stage) {
-		core_errf(err, errlen, "strat_features: cfg, in, out and ret_stage are required");
+	if (!cfg || !ret_stage) {
+		core_errf(err, errlen, "strat_features: cfg and ret_stage are required");
 		return -EINVAL;
 	}
-	if (cfg->in->slot_size != sizeof(struct md_event)) {
-		core_errf(err, errlen,
-		          "strat_features: ring '%s' slot size %u, want %zu (md_event)",
-		          cfg->in->name, cfg->in->slot_size, sizeof(struct md_event));
+	if (core_ring_check(cfg->in, "strat_features", "in", sizeof(struct md_event), "md_event",
+	                    err, errlen) < 0 ||
+	    core_ring_check(cfg->out, "strat_features", "out", sizeof(struct feature_vec),
+	                    "feature_vec", err, errlen) < 0)
 		return -EINVAL;
-	}
-	if (cfg->out->slot_size != sizeof(struct feature_vec)) {
-		core_errf(err, errlen,
-		          "strat_features: ring '%s' slot size %u, want %zu (feature_vec)",
-		          cfg->out->name, cfg->out->slot_size, sizeof(struct feature_vec));
-		return -EINVAL;
-	}
 	uint32_t maxi = cfg->max_instruments ? cfg->max_instruments : 1024;
 	uint32_t fast = cfg->ema_fast ? cfg->ema_fast : 8;
 	uint32_t slow = cfg->ema_slow ? cfg->ema_slow : 32;

@@ -19,19 +19,27 @@
 		}                                                                                  \
 	} while (0)
 
+/* A stage over the simulated venue: what a test configures of each. */
+struct hx_cfg {
+	struct exec_config exec;
+	struct exec_sim_config sim;
+};
+
 struct hx {
 	struct core_ring *orders, *md, *reports, *persist;
+	struct exec_sim *sim;
 	struct exec_stage *st;
 	struct exec_report *rep;
 	unsigned nrep, caprep;
 	struct persist_rec *per;
 	unsigned nper, capper;
 	unsigned nprog;           /* EXEC_PROGRESS markers (kept out of rep) */
+	unsigned neos;            /* EXEC_EOS markers seen (at most one, last) */
 	uint64_t last_prog;
 	uint64_t md_seq;
 };
 
-static inline void hx_init(struct hx *h, struct exec_config *cfg, uint32_t ring_cap)
+static inline void hx_init(struct hx *h, struct hx_cfg *cfg, uint32_t ring_cap)
 {
 	memset(h, 0, sizeof(*h));
 	h->caprep = 1u << 16;
@@ -44,12 +52,18 @@ static inline void hx_init(struct hx *h, struct exec_config *cfg, uint32_t ring_
 	h->reports = core_ring_create("reports", ring_cap, sizeof(struct exec_report));
 	h->persist = core_ring_create("persist", ring_cap, sizeof(struct persist_rec));
 	CHECK(h->orders && h->md && h->reports && h->persist);
-	cfg->orders_in = h->orders;
-	cfg->md_in = h->md;
-	cfg->reports_out = h->reports;
-	cfg->persist_out = h->persist;
+	cfg->exec.orders_in = h->orders;
+	cfg->exec.md_in = h->md;
+	cfg->exec.reports_out = h->reports;
+	cfg->exec.persist_out = h->persist;
 	char err[256] = "";
-	int r = exec_stage_create(cfg, &h->st, err, sizeof(err));
+	int r = exec_sim_create(&cfg->sim, &h->sim, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "exec_sim_create: %d %s\n", r, err);
+		exit(1);
+	}
+	cfg->exec.venue = exec_sim_venue(h->sim);
+	r = exec_stage_create(&cfg->exec, &h->st, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "exec_stage_create: %d %s\n", r, err);
 		exit(1);
@@ -59,6 +73,7 @@ static inline void hx_init(struct hx *h, struct exec_config *cfg, uint32_t ring_
 static inline void hx_fini(struct hx *h)
 {
 	h->st = exec_stage_destroy(h->st);
+	h->sim = exec_sim_destroy(h->sim);
 	core_ring_destroy(h->orders);
 	core_ring_destroy(h->md);
 	core_ring_destroy(h->reports);
@@ -71,6 +86,11 @@ static inline void hx_collect(struct hx *h)
 {
 	struct exec_report r;
 	while (core_ring_pop(h->reports, &r) == 0) {
+		CHECK(h->neos == 0); /* nothing after EXEC_EOS */
+		if (r.kind == EXEC_EOS) {
+			h->neos++;
+			continue;
+		}
 		if (r.kind == EXEC_PROGRESS) {
 			/* nondecreasing, and never behind a report already seen */
 			CHECK(r.seq > h->last_prog);
@@ -90,18 +110,32 @@ static inline void hx_collect(struct hx *h)
 	}
 }
 
-/* Poll until the stage is idle (or done), collecting outputs. Returns the last result. */
+/* One poll: its result; the work it did in *work when work is non-NULL. */
+static inline int hx_poll(struct hx *h, uint32_t *work)
+{
+	uint32_t w = 0;
+	int r = exec_stage_poll(h->st, &w);
+	if (work)
+		*work = w;
+	return r;
+}
+
+/* Poll until the stage is idle (or done), collecting outputs. Returns the last
+ * result; EXEC_EOS came exactly with CORE_EOF. */
 static inline int hx_run(struct hx *h)
 {
 	int r, idle = 0;
 	for (;;) {
-		r = exec_stage_poll(h->st);
+		uint32_t w;
+		r = hx_poll(h, &w);
 		hx_collect(h);
-		if (r < 0 || r == CORE_EOF)
+		if (r < 0 || r == CORE_EOF) {
+			CHECK(r < 0 || h->neos == 1);
 			return r;
-		if (r == 0 && ++idle > 3)
+		}
+		if (w == 0 && ++idle > 3)
 			return 0;
-		if (r)
+		if (w)
 			idle = 0;
 	}
 }

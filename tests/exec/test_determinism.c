@@ -17,7 +17,7 @@ enum policy { MD_FIRST, ORDERS_FIRST, RANDOM };
 static void run(const struct scen *sc, enum policy pol, uint32_t ring_cap, uint64_t seed,
 		struct outcome *out)
 {
-	struct exec_config cfg = { .latency_ns = 2000, .burst = (unsigned)(1 + seed % 40) };
+	struct hx_cfg cfg = { .sim.latency_ns = 2000, .exec.burst = (unsigned)(1 + seed % 40) };
 	struct hx h;
 	hx_init(&h, &cfg, ring_cap);
 	uint64_t rs = seed | 1;
@@ -48,13 +48,13 @@ static void run(const struct scen *sc, enum policy pol, uint32_t ring_cap, uint6
 				pushed = core_ring_push(h.md, &sc->md[im]) == 0 && ++im;
 		}
 		if (!pushed || (pol == RANDOM && scen_below(&rs, 8) == 0)) {
-			r = exec_stage_poll(h.st);
+			r = hx_poll(&h, NULL);
 			CHECK(r >= 0);
 			hx_collect(&h);
 		}
 	}
 	for (int i = 0; i < 1000000 && r != CORE_EOF; i++) {
-		r = exec_stage_poll(h.st);
+		r = hx_poll(&h, NULL);
 		CHECK(r >= 0);
 		hx_collect(&h);
 	}

@@ -48,7 +48,7 @@ static void table(void)
 
 static void stage(void)
 {
-	struct exec_config cfg = { .latency_ns = 1000 };
+	struct hx_cfg cfg = { .sim.latency_ns = 1000 };
 	struct hx h;
 	hx_init(&h, &cfg, 64);
 	struct exec_order_info oi;
@@ -132,7 +132,7 @@ static void stage(void)
 	e = hx_eos_md();
 	hx_push_md(&h, &e);
 	CHECK(hx_run(&h) == CORE_EOF);
-	CHECK(exec_stage_poll(h.st) == CORE_EOF);
+	CHECK(hx_poll(&h, NULL) == CORE_EOF);
 	CHECK(hx_count(&h, 1, EXEC_CANCELED) == 1);
 	exec_stage_stats(h.st, &st);
 	CHECK(st.cancel_unknown == 3 && st.cancels_sent == 3);
@@ -165,6 +165,20 @@ static void create_errors(void)
 	CHECK(exec_stage_create(&cfg, &s, err, sizeof(err)) == -EINVAL);
 	CHECK(strstr(err, "persist_out"));
 	cfg.persist_out = NULL;
+	CHECK(exec_stage_create(&cfg, &s, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "venue"));
+	struct exec_sim_config sc = { 0 };
+	struct exec_sim *sim = NULL;
+	CHECK(exec_sim_create(&sc, &sim, err, sizeof(err)) == 0 && sim);
+	cfg.venue = exec_sim_venue(sim);
+	cfg.md_in = NULL; /* the simulated venue acts on market data */
+	CHECK(exec_stage_create(&cfg, &s, err, sizeof(err)) == -EINVAL);
+	CHECK(strstr(err, "md_in"));
+	cfg.md_in = md;
+	sc.max_orders = (1u << 22) + 1;
+	struct exec_sim *big = NULL;
+	CHECK(exec_sim_create(&sc, &big, err, sizeof(err)) == -EINVAL && !big);
+	CHECK(strstr(err, "max_orders"));
 	struct position init[2] = { { .qty = 5, .locate = 3 }, { .qty = 6, .locate = 3 } };
 	cfg.initial = init;
 	cfg.ninitial = 2;
@@ -177,6 +191,8 @@ static void create_errors(void)
 	CHECK(p.qty == 5 && p.locate == 3);
 	s = exec_stage_destroy(s);
 	CHECK(exec_stage_destroy(NULL) == NULL);
+	sim = exec_sim_destroy(sim);
+	CHECK(exec_sim_destroy(NULL) == NULL);
 	core_ring_destroy(wrong);
 	core_ring_destroy(md);
 }

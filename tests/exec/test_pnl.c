@@ -41,7 +41,7 @@ int main(void)
 {
 	CHECK(core_clock_init(1) == 0);
 	struct position init = { .qty = 50, .cost = 50LL * 90000, .realized_pnl = 7, .locate = 2 };
-	struct exec_config cfg = { .latency_ns = 0, .initial = &init, .ninitial = 1 };
+	struct hx_cfg cfg = { .exec.initial = &init, .exec.ninitial = 1 };
 	struct hx h;
 	hx_init(&h, &cfg, 64);
 	struct position p;

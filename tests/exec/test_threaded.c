@@ -38,8 +38,9 @@ static void *stage_thread(void *arg)
 {
 	(void)arg;
 	int r;
-	while ((r = exec_stage_poll(stage)) != CORE_EOF && r >= 0)
-		if (r == 0)
+	uint32_t work = 0;
+	while ((r = exec_stage_poll(stage, &work)) == 0)
+		if (work == 0)
 			sched_yield();
 	atomic_store_explicit(&stage_result, r, memory_order_relaxed);
 	return NULL;
@@ -61,7 +62,7 @@ static void *drain_thread(void *arg)
 		struct persist_rec p;
 		bool any = false;
 		while (core_ring_pop(r_rep, &r) == 0) {
-			if (r.kind != EXEC_PROGRESS)
+			if (r.kind != EXEC_PROGRESS && r.kind != EXEC_EOS)
 				d->rep[d->nrep++] = r;
 			any = true;
 		}
@@ -79,7 +80,7 @@ static void *drain_thread(void *arg)
 	/* PERSIST_EOS comes after every report was pushed */
 	struct exec_report r;
 	while (core_ring_pop(r_rep, &r) == 0)
-		if (r.kind != EXEC_PROGRESS)
+		if (r.kind != EXEC_PROGRESS && r.kind != EXEC_EOS)
 			d->rep[d->nrep++] = r;
 	return NULL;
 }
@@ -90,7 +91,7 @@ int main(void)
 	scen_make(&sc, 3000, 7);
 
 	/* reference: single thread, big rings */
-	struct exec_config cfg = { .latency_ns = 1500 };
+	struct hx_cfg cfg = { .sim.latency_ns = 1500 };
 	struct hx h;
 	hx_init(&h, &cfg, 8192);
 	for (unsigned i = 0; i < sc.nmd; i++)
@@ -110,11 +111,18 @@ int main(void)
 		struct core_hist_pair *hx = core_alloc(sizeof(*hx), CORE_CACHE_LINE);
 		struct core_hist_pair *ht = core_alloc(sizeof(*ht), CORE_CACHE_LINE);
 		CHECK(hx && ht && core_hist_pair_init(hx) == 0 && core_hist_pair_init(ht) == 0);
-		struct exec_config c2 = { .orders_in = r_orders, .md_in = r_md, .reports_out = r_rep,
-					  .persist_out = r_per, .latency_ns = 1500,
-					  .burst = 4 + 8 * (unsigned)round, .hist_exec = hx,
-					  .hist_t2o = ht };
+		struct exec_sim_config vc = { .latency_ns = 1500 };
+		struct exec_sim *sim;
 		char err[128];
+		CHECK(exec_sim_create(&vc, &sim, err, sizeof(err)) == 0);
+		struct exec_config c2 = { .orders_in = r_orders,
+			                  .md_in = r_md,
+			                  .reports_out = r_rep,
+			                  .persist_out = r_per,
+			                  .venue = exec_sim_venue(sim),
+			                  .burst = 4 + 8 * (unsigned)round,
+			                  .hist_exec = hx,
+			                  .hist_t2o = ht };
 		CHECK(exec_stage_create(&c2, &stage, err, sizeof(err)) == 0);
 		struct drained d = { .rep = calloc(h.nrep + 16, sizeof(struct exec_report)) };
 		pthread_t t[4];
@@ -138,6 +146,7 @@ int main(void)
 		CHECK(t2o->total == (int64_t)st.sent && t2o->min > 0);
 		free(d.rep);
 		stage = exec_stage_destroy(stage);
+		sim = exec_sim_destroy(sim);
 		core_hist_pair_fini(hx);
 		core_hist_pair_fini(ht);
 		core_free(hx);

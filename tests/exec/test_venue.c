@@ -14,7 +14,7 @@ static void step(struct hx *h, struct md_event e)
 
 static void immediate_and_partial(void)
 {
-	struct exec_config cfg = { .latency_ns = 0 };
+	struct hx_cfg cfg = { .sim.latency_ns = 0 };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	step(&h, hx_book(1, 100, 1, 99000, 300, 100000, 200));
@@ -64,7 +64,7 @@ static void immediate_and_partial(void)
 
 static void trade_fill(void)
 {
-	struct exec_config cfg = { .latency_ns = 0 };
+	struct hx_cfg cfg = { .sim.latency_ns = 0 };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	step(&h, hx_book(1, 10, 2, 50000, 100, 50100, 100));
@@ -109,7 +109,7 @@ static void trade_fill(void)
 static void latency(void)
 {
 	/* latency 5 us event time */
-	struct exec_config cfg = { .latency_ns = 5000 };
+	struct hx_cfg cfg = { .sim.latency_ns = 5000 };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	step(&h, hx_book(1, 1000, 3, 99000, 100, 100000, 100));
@@ -145,7 +145,7 @@ static void latency(void)
 
 static void watermark_gate(void)
 {
-	struct exec_config cfg = { .latency_ns = 0 };
+	struct hx_cfg cfg = { .sim.latency_ns = 0 };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	struct md_event e = hx_book(1, 10, 4, 99000, 100, 100000, 100);
@@ -188,7 +188,7 @@ static void watermark_gate(void)
 
 static void cancel_all_and_caps(void)
 {
-	struct exec_config cfg = { .latency_ns = 0, .max_resting_per_instrument = 3 };
+	struct hx_cfg cfg = { .sim.max_resting_per_instrument = 3 };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	step(&h, hx_book(1, 10, 5, 99000, 100, 100000, 100));
@@ -234,7 +234,7 @@ static void cancel_all_and_caps(void)
 
 static void ioc_and_halt(void)
 {
-	struct exec_config cfg = { .latency_ns = 0, .tif = EXEC_TIF_IOC };
+	struct hx_cfg cfg = { .exec.tif = EXEC_TIF_IOC };
 	struct hx h;
 	hx_init(&h, &cfg, 256);
 	step(&h, hx_book(1, 10, 8, 99000, 100, 100000, 60));
@@ -246,7 +246,7 @@ static void ioc_and_halt(void)
 	CHECK(c && c->qty == 40 && c->reason == EXEC_REASON_IOC && c->cum_qty == 60);
 	hx_fini(&h);
 
-	cfg = (struct exec_config){ .latency_ns = 0 };
+	cfg = (struct hx_cfg){ 0 };
 	hx_init(&h, &cfg, 256);
 	struct md_event e = hx_book(1, 10, 8, 99000, 100, 100000, 60);
 	e.flags |= MD_F_HALTED;
@@ -269,7 +269,7 @@ static void ioc_and_halt(void)
 static void backpressure(void)
 {
 	/* report ring of 4: a cancel-all of 20 orders must not drop anything */
-	struct exec_config cfg = { .latency_ns = 0 };
+	struct hx_cfg cfg = { .sim.latency_ns = 0 };
 	struct hx h;
 	hx_init(&h, &cfg, 4);
 	step(&h, hx_book(1, 10, 9, 99000, 100, 100000, 100));
@@ -303,7 +303,9 @@ static void backpressure(void)
 static void table_full_deadlock(void)
 {
 	/* 2 order slots and a venue latency that needs more watermark: -ENOBUFS */
-	struct exec_config cfg = { .latency_ns = 1000000, .max_orders = 2 };
+	struct hx_cfg cfg = { .sim.latency_ns = 1000000,
+		              .sim.max_orders = 2,
+		              .exec.max_orders = 2 };
 	struct hx h;
 	hx_init(&h, &cfg, 64);
 	struct md_event e = hx_book(1, 10, 9, 99000, 100, 100000, 100);
@@ -316,7 +318,7 @@ static void table_full_deadlock(void)
 	}
 	int r = 0;
 	for (int i = 0; i < 10 && r >= 0; i++)
-		r = exec_stage_poll(h.st);
+		r = hx_poll(&h, NULL);
 	CHECK(r == -ENOBUFS);
 	hx_fini(&h);
 }

@@ -156,12 +156,13 @@ static uint64_t run(struct feeds_crypto *c, const char *path, bool bybit, uint64
 	assert(r == 0);
 	const struct md_event *ev;
 	uint64_t events = 0;
-	while ((r = feeds_crypto_next(c, &cap, &ev, err, sizeof(err))) != CORE_EOF) {
+	uint32_t nev;
+	while ((r = feeds_crypto_next(c, &cap, &ev, &nev, err, sizeof(err))) != CORE_EOF) {
 		if (r < 0)
 			fprintf(stderr, "%s\n", err);
-		assert(r >= 0);
-		events += (uint64_t)r;
-		for (int i = 0; i < r; i++) {
+		assert(r == 0);
+		events += nev;
+		for (uint32_t i = 0; i < nev; i++) {
 			assert(ev[i].locate >= 1 && ev[i].locate <= feeds_crypto_nsymbols(c));
 			assert(!(ev[i].flags & MD_F_CROSSED));
 			assert(ev[i].kind == MD_LEVEL || ev[i].kind == MD_TRADE ||
@@ -171,13 +172,13 @@ static uint64_t run(struct feeds_crypto *c, const char *path, bool bybit, uint64
 				assert(ev[i].side == 'B' || ev[i].side == 'S');
 			assert(ev[i].ts_ns < 86400000000000ull);
 		}
-		if (r > 0) {
+		if (nev > 0) {
 			uint16_t loc = ev[0].locate;
 			check_book(c, loc);
 			/* the last event carries the book after the whole message */
 			struct feeds_level bid, ask;
 			feeds_crypto_bbo(c, loc, &bid, &ask);
-			assert(ev[r - 1].bid_px == bid.px && ev[r - 1].ask_px == ask.px);
+			assert(ev[nev - 1].bid_px == bid.px && ev[nev - 1].ask_px == ask.px);
 			if (!bybit && (ev[0].msg_type == 'd' || ev[0].msg_type == 'r'))
 				check_tickers(c, loc, ev[0].ref);
 			if (bybit && ev[0].msg_type == 'o') {

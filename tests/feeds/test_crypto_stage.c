@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 
 int main(void)
@@ -44,7 +45,8 @@ int main(void)
 		uint64_t seq = 0, last_ts = 0, levels = 0, trades = 0, waits = 0;
 		bool eos = false;
 		while (!eos) {
-			r = feeds_stage_poll(st);
+			uint32_t work;
+			r = poll_once(feeds_stage_poll, st, &work);
 			assert(r >= 0);
 			struct md_event ev;
 			unsigned popped = 0;
@@ -65,10 +67,10 @@ int main(void)
 				trades += ev.kind == MD_TRADE;
 				assert(feeds_stage_symbol(st, ev.locate)[0]);
 			}
-			if (r == 0)
+			if (work == 0)
 				waits++;
 		}
-		assert(feeds_stage_poll(st) == CORE_EOF);
+		assert(poll_once(feeds_stage_poll, st, NULL) == CORE_EOF);
 		struct feeds_stats fs;
 		feeds_stage_stats(st, &fs);
 		printf("%s: %llu events (%llu level, %llu trade), ring-full waits %llu\n",

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 #include "mold_lobster.h"
 
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
 	struct md_event ev;
 	uint64_t t_end = core_monotonic_ns() + 50000000000ull;
 	for (;;) {
-		r = feeds_stage_poll(st);
+		r = poll_once(feeds_stage_poll, st, NULL);
 		if (r < 0)
 			fprintf(stderr, "%s\n", feeds_stage_error(st));
 		assert(r >= 0);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 #include "mold_lobster.h"
 
@@ -30,7 +31,7 @@ static void run_stage(const char *path, struct lob_check *c, struct feeds_stats 
 	assert(r == 0);
 	struct md_event ev;
 	for (;;) {
-		r = feeds_stage_poll(st);
+		r = poll_once(feeds_stage_poll, st, NULL);
 		if (r < 0)
 			fprintf(stderr, "%s\n", feeds_stage_error(st));
 		assert(r >= 0);

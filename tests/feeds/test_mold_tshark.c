@@ -67,8 +67,9 @@ int main(void)
 	/* ask for a few ranges again so retransmissions are in the capture */
 	unsigned asked = 0;
 	int r;
-	while ((r = feeds_mold_pub_poll(pub, core_now_ns())) != CORE_EOF) {
-		assert(r >= 0);
+	uint32_t work;
+	while ((r = feeds_mold_pub_poll(pub, core_now_ns(), &work)) != CORE_EOF) {
+		assert(r == 0);
 		struct feeds_udp_pkt pk[32];
 		int n = feeds_udp_recv(rx, pk, 32);
 		assert(n >= 0);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 #include "soup_server.h"
 
@@ -314,7 +315,7 @@ int main(void)
 		bool eos = false;
 		while (!eos) {
 			assert(core_monotonic_ns() < deadline);
-			int r = feeds_stage_poll(st);
+			int r = poll_once(feeds_stage_poll, st, NULL);
 			assert(r >= 0);
 			struct md_event ev;
 			while (core_ring_pop(ring, &ev) == 0) {

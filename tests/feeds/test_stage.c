@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 
 static char err[512];
@@ -77,9 +78,10 @@ static void memory_run(void)
 	int r, polls = 0;
 	uint64_t pushed = 0;
 	/* Consumers drain unevenly and slower than the stage pushes. */
-	while ((r = feeds_stage_poll(st)) != CORE_EOF) {
-		assert(r >= 0 && r <= 32);
-		pushed += (uint64_t)r;
+	uint32_t w;
+	while ((r = poll_once(feeds_stage_poll, st, &w)) != CORE_EOF) {
+		assert(r >= 0 && w <= 32);
+		pushed += w;
 		polls++;
 		drain(r0, e0, &n0, 20);
 		drain(r1, e1, &n1, polls % 3 ? 7 : 60);
@@ -87,7 +89,7 @@ static void memory_run(void)
 	}
 	drain(r0, e0, &n0, UINT32_MAX);
 	drain(r1, e1, &n1, UINT32_MAX);
-	assert(feeds_stage_poll(st) == CORE_EOF); /* stays finished */
+	assert(poll_once(feeds_stage_poll, st, NULL) == CORE_EOF); /* stays finished */
 	assert(n0 == N + 1 && n1 == N + 1);
 	/* the final poll reports CORE_EOF instead of the count it pushed with the EOS */
 	assert(pushed <= N && pushed + 32 >= N);
@@ -152,7 +154,7 @@ static void files_run(void)
 	struct md_event *ev = calloc(5001, sizeof(*ev));
 	size_t n = 0;
 	int r;
-	while ((r = feeds_stage_poll(st)) != CORE_EOF) {
+	while ((r = poll_once(feeds_stage_poll, st, NULL)) != CORE_EOF) {
 		assert(r >= 0);
 		drain(r0, ev, &n, UINT32_MAX);
 	}
@@ -179,14 +181,14 @@ static void files_run(void)
 	close(f2);
 	assert(feeds_stage_create(&cfg, &st, err, sizeof(err)) == 0);
 	n = 0;
-	while ((r = feeds_stage_poll(st)) >= 0) {
+	while ((r = poll_once(feeds_stage_poll, st, NULL)) >= 0) {
 		assert(r != CORE_EOF);
 		drain(r0, ev, &n, UINT32_MAX);
 	}
 	drain(r0, ev, &n, UINT32_MAX);
 	{
 		assert(r == -EBADMSG);
-		assert(feeds_stage_poll(st) == -EBADMSG);
+		assert(poll_once(feeds_stage_poll, st, NULL) == -EBADMSG);
 		const char *e = feeds_stage_error(st);
 		char want[64];
 		snprintf(want, sizeof(want), ": offset %zu:", bad);
@@ -217,7 +219,7 @@ static void paced_run(void)
 	struct md_event ev, first = { 0 }, last = { 0 };
 	int r;
 	bool have_first = false;
-	while ((r = feeds_stage_poll(st)) != CORE_EOF) {
+	while ((r = poll_once(feeds_stage_poll, st, NULL)) != CORE_EOF) {
 		assert(r >= 0);
 		while (core_ring_pop(r0, &ev) == 0) {
 			if (ev.kind == MD_EOS)
@@ -268,7 +270,7 @@ static void bad_configs(void)
 	cfg.npaths = 0;
 	cfg.paths = NULL;
 	assert(feeds_stage_create(&cfg, &st, err, sizeof(err)) == 0);
-	assert(feeds_stage_poll(st) == CORE_EOF);
+	assert(poll_once(feeds_stage_poll, st, NULL) == CORE_EOF);
 	struct md_event ev;
 	assert(core_ring_pop(r0, &ev) == 0 && ev.kind == MD_EOS && ev.seq == 1);
 	/* EOS waits for a full ring rather than being dropped. */
@@ -276,10 +278,10 @@ static void bad_configs(void)
 	for (int i = 0; i < 16; i++)
 		assert(core_ring_push(r0, &ev) == 0);
 	assert(feeds_stage_create(&cfg, &st, err, sizeof(err)) == 0);
-	assert(feeds_stage_poll(st) == 0);
-	assert(feeds_stage_poll(st) == 0);
+	assert(poll_work(feeds_stage_poll, st) == 0);
+	assert(poll_work(feeds_stage_poll, st) == 0);
 	assert(core_ring_pop(r0, &ev) == 0);
-	assert(feeds_stage_poll(st) == CORE_EOF);
+	assert(poll_once(feeds_stage_poll, st, NULL) == CORE_EOF);
 	struct feeds_stats s;
 	feeds_stage_stats(st, &s);
 	assert(s.ring_full_waits == 2 && s.events == 1);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct md_event ev;
 	uint64_t last = 0;
 	for (int i = 0; i < 1000000; i++) {
-		r = feeds_stage_poll(st);
+		r = poll_once(feeds_stage_poll, st, NULL);
 		while (core_ring_pop(ring, &ev) == 0) {
 			assert(ev.seq == last + 1);
 			last = ev.seq;

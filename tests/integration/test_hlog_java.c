@@ -6,6 +6,7 @@
 #undef NDEBUG
 #include "telemetry.h"
 
+#include "../stage_poll.h"
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -102,10 +103,10 @@ int main(void)
 		core_hist_pair_end(a);
 		core_hist_pair_end(b);
 		usleep(2000);
-		telemetry_poll(&t); /* flips */
+		poll_once(telemetry_poll, &t, NULL); /* flips */
 		core_hist_pair_begin(a), core_hist_pair_end(a);
 		core_hist_pair_begin(b), core_hist_pair_end(b);
-		telemetry_poll(&t); /* collects */
+		poll_once(telemetry_poll, &t, NULL); /* collects */
 	}
 	assert(telemetry_finish(&t) == 0);
 	assert(t.lines >= 10);

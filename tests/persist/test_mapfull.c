@@ -2,6 +2,7 @@
  * message, keeps the failed batch in the ring, and after reopening with a
  * larger map the earlier commits are intact and the batch can be written. */
 #undef NDEBUG
+#include "../stage_poll.h"
 #include "util.h"
 
 int main(void)
@@ -24,7 +25,7 @@ int main(void)
 	}
 	struct persist_rec r = rec_pos(1, 50, 500, 5);
 	CHECK(core_ring_push(ring, &r) == 0);
-	CHECK(persist_writer_poll(w) == 51);
+	CHECK(poll_work(persist_writer_poll, w) == 51);
 
 	/* then far more than 128 KiB */
 	for (unsigned i = 51; i <= 5050; i++) {
@@ -33,12 +34,12 @@ int main(void)
 	}
 	r = (struct persist_rec){ .kind = PERSIST_EOS };
 	CHECK(core_ring_push(ring, &r) == 0);
-	int rc = persist_writer_poll(w);
+	int rc = poll_once(persist_writer_poll, w, NULL);
 	CHECK(rc == -ENOSPC);
 	const char *msg = persist_writer_error(w);
 	fprintf(stderr, "expected failure: %s\n", msg);
 	CHECK(strstr(msg, "MDB_MAP_FULL") && strstr(msg, dir) && strstr(msg, "orders"));
-	CHECK(persist_writer_poll(w) == -ENOSPC); /* sticky */
+	CHECK(poll_once(persist_writer_poll, w, NULL) == -ENOSPC); /* sticky */
 	struct persist_writer_stats st;
 	persist_writer_stats(w, &st);
 	CHECK(st.error == -ENOSPC && st.records == 51 && st.txns == 1);
@@ -59,7 +60,8 @@ int main(void)
 	CHECK(persist_writer_create(&(struct persist_writer_cfg){ .db = p, .in = in, .nin = 1 }, &w,
 				    err, sizeof(err)) == 0);
 	int last;
-	while ((last = persist_writer_poll(w)) > 0 && last != CORE_EOF)
+	uint32_t work;
+	while ((last = poll_once(persist_writer_poll, w, &work)) == 0 && work > 0)
 		;
 	CHECK(last == CORE_EOF);
 	CHECK(persist_next_order_id(p, &next) == 0 && next == 5051);

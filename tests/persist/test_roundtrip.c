@@ -2,6 +2,7 @@
 #undef NDEBUG
 #include <lmdb.h>
 
+#include "../stage_poll.h"
 #include "util.h"
 
 int main(void)
@@ -23,7 +24,7 @@ int main(void)
 	struct persist_writer *w = NULL;
 	struct persist_writer_cfg wc = { .db = p, .in = in, .nin = 1 };
 	CHECK(persist_writer_create(&wc, &w, err, sizeof(err)) == 0);
-	CHECK(persist_writer_poll(w) == 0); /* idle: nothing to do, no spin */
+	CHECK(poll_work(persist_writer_poll, w) == 0); /* idle: nothing to do, no spin */
 
 	struct persist_rec recs[] = {
 		rec_order(5, 1, 'B', 100000, 100),
@@ -53,7 +54,7 @@ int main(void)
 	struct persist_rec eos = { .kind = PERSIST_EOS };
 	CHECK(core_ring_push(ring, &eos) == 0);
 	CHECK(writer_drain(w) == CORE_EOF);
-	CHECK(persist_writer_poll(w) == CORE_EOF);
+	CHECK(poll_once(persist_writer_poll, w, NULL) == CORE_EOF);
 	CHECK(core_ring_readable(ring, 1) == 0);
 
 	struct persist_writer_stats ws;

@@ -33,8 +33,9 @@ static void *writer(void *arg)
 {
 	(void)arg;
 	int r;
-	while ((r = persist_writer_poll(w)) != CORE_EOF && r >= 0)
-		if (r == 0)
+	uint32_t work;
+	while ((r = poll_once(persist_writer_poll, w, &work)) == 0)
+		if (work == 0)
 			sched_yield(); /* the runner would back off here */
 	atomic_store_explicit(&writer_result, r, memory_order_relaxed);
 	return NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "core.h"
 #include "persist.h"
 
@@ -65,13 +66,12 @@ static inline struct persist_rec rec_pos(uint16_t loc, int64_t qty, int64_t cost
 /* Poll until EOF (or an error); returns the last result. */
 static inline int writer_drain(struct persist_writer *w)
 {
-	int r;
+	int r = 0;
 	for (int i = 0; i < 1000000; i++) {
-		r = persist_writer_poll(w);
-		if (r < 0 || r == CORE_EOF)
+		uint32_t work;
+		r = poll_once(persist_writer_poll, w, &work);
+		if (r != 0 || work == 0)
 			return r;
-		if (r == 0)
-			return 0;
 	}
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../stage_poll.h"
 #include "risk.h"
 
 #define BID 1000000u
@@ -77,8 +78,7 @@ static struct order_intent intent(struct rig *g, uint16_t locate, uint8_t side, 
 static struct order_msg send1(struct rig *g, const struct order_intent *it, bool *ret_approved)
 {
 	assert(core_ring_push(g->in, it) == 0);
-	int r = risk_stage_poll(g->s);
-	assert(r >= 1);
+	assert(poll_work(risk_stage_poll, g->s) >= 1);
 	struct order_msg m;
 	assert(core_ring_pop(g->out, &m) == 0);
 	struct order_msg extra;
@@ -125,7 +125,7 @@ static void report(struct rig *g, uint8_t kind, uint64_t id, uint16_t locate, ui
 	r.side = side;
 	r.qty = qty;
 	assert(core_ring_push(g->rep, &r) == 0);
-	assert(risk_stage_poll(g->s) >= 1);
+	assert(poll_work(risk_stage_poll, g->s) >= 1);
 }
 
 static void pos_is(struct rig *g, uint16_t locate, int64_t p, int64_t ob, int64_t os)
@@ -298,11 +298,11 @@ static void test_kill(void)
 	risk_control_kill(&g.ctl);
 	assert(risk_control_is_killed(&g.ctl));
 	/* an idle poll already sends the CANCEL_ALL, exactly once */
-	assert(risk_stage_poll(g.s) == 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
 	struct order_msg m;
 	assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_CANCEL_ALL && m.seq == it.seq);
 	for (int i = 0; i < 5; i++)
-		assert(risk_stage_poll(g.s) == 0);
+		assert(poll_work(risk_stage_poll, g.s) == 0);
 	assert(core_ring_pop(g.out, &m) == CORE_RING_EMPTY);
 	/* while killed: rejected KILLED, with a watermark; no further CANCEL_ALL */
 	it = intent(&g, 1, 'B', ASK, 10);
@@ -322,18 +322,18 @@ static void test_kill(void)
 		it = intent(&g, 9, 'B', ASK, 1);
 		assert(core_ring_push(g.in, &it) == 0);
 	}
-	assert(risk_stage_poll(g.s) == 4); /* fills the 4-slot ring */
+	assert(poll_work(risk_stage_poll, g.s) == 4); /* fills the 4-slot ring */
 	risk_control_kill(&g.ctl);
 	it = intent(&g, 9, 'B', ASK, 1);
 	assert(core_ring_push(g.in, &it) == 0);
-	assert(risk_stage_poll(g.s) == 0);
-	assert(risk_stage_poll(g.s) == 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
 	risk_stage_stats(g.s, &st);
 	assert(st.out_full >= 2 && st.cancel_alls == 1 && st.kill_transitions == 2);
 	for (int i = 0; i < 4; i++) {
 		assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_NEW);
 	}
-	assert(risk_stage_poll(g.s) == 1);
+	assert(poll_work(risk_stage_poll, g.s) == 1);
 	assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_CANCEL_ALL);
 	assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_WATERMARK && m.seq == it.seq);
 	assert(core_ring_pop(g.out, &m) == CORE_RING_EMPTY);
@@ -341,7 +341,7 @@ static void test_kill(void)
 	assert(st.cancel_alls == 2 && st.rejects[RISK_R_KILLED] == 3);
 	/* a kill observed between two intents of one burst: the CANCEL_ALL comes between */
 	risk_control_resume(&g.ctl);
-	assert(risk_stage_poll(g.s) == 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
 	rig_fini(&g);
 }
 
@@ -403,10 +403,10 @@ static void test_watermarks_eos_backpressure(void)
 		assert(core_ring_push(g.in, &in[i]) == 0);
 	struct order_msg out[64];
 	unsigned n = 0;
-	int r = 0, polls = 0;
-	while (r != CORE_EOF) {
-		r = risk_stage_poll(g.s);
-		assert(r >= 0);
+	int polls = 0;
+	/* until ORDER_EOS is out; without exec's EXEC_EOS the stage goes on */
+	while (n == 0 || out[n - 1].kind != ORDER_EOS) {
+		assert(poll_once(risk_stage_poll, g.s, NULL) == 0);
 		if (core_ring_pop(g.out, &out[n]) == 0)
 			n++;
 		assert(++polls < 1000);
@@ -432,58 +432,56 @@ static void test_watermarks_eos_backpressure(void)
 	struct risk_stats st;
 	risk_stage_stats(g.s, &st);
 	assert(st.out_full > 0 && st.approved == 20);
-	assert(risk_stage_poll(g.s) == CORE_EOF);
-	/* reports are still drained after EOS */
+	/* reports are still drained after ORDER_EOS, and EXEC_EOS ends the stream */
 	struct exec_report rep = { .kind = EXEC_FILL, .order_id = 1000, .qty = 10, .locate = 1,
 				   .side = 'B' };
 	assert(core_ring_push(g.rep, &rep) == 0);
-	assert(risk_stage_poll(g.s) == CORE_EOF);
+	struct exec_report xeos = { .kind = EXEC_EOS };
+	assert(core_ring_push(g.rep, &xeos) == 0);
+	assert(poll_once(risk_stage_poll, g.s, NULL) == CORE_EOF);
 	assert(core_ring_readable(g.rep, 1) == 0);
 	pos_is(&g, 1, 10, 90, 100);
 	rig_fini(&g);
 }
 
-/* With reports_done, the stage keeps draining reports after EOS until exec is done. */
-static void test_reports_done(void)
+/* After ORDER_EOS the stage keeps draining reports until exec's last one, EXEC_EOS. */
+static void test_exec_eos(void)
 {
 	struct rig g;
 	rig_init(&g, 64, 0, NULL, 0);
-	static _Atomic bool done;
-	atomic_init(&done, false);
-	risk_stage_destroy(g.s);
-	struct risk_stage_cfg cfg = {
-		.intents_in = g.in, .reports_in = g.rep, .orders_out = g.out,
-		.limits = { .max_order_qty = 600, .max_position = 1000, .collar_bps = 50 },
-		.ctl = &g.ctl, .reports_done = &done,
-	};
-	assert(risk_stage_create(&cfg, &g.s, NULL, 0) == 0);
 	struct order_intent it = intent(&g, 1, 'B', ASK, 10);
 	uint64_t id = expect_approve(&g, &it);
 	struct order_intent eos = intent(&g, 0, 0, 0, 0);
 	eos.kind = INTENT_EOS;
 	assert(core_ring_push(g.in, &eos) == 0);
-	assert(risk_stage_poll(g.s) == 1); /* EOS forwarded, not finished */
+	uint32_t w;
+	assert(poll_once(risk_stage_poll, g.s, &w) == 0 &&
+	       w == 1); /* EOS forwarded, not finished */
 	struct order_msg m;
 	assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_EOS);
-	assert(risk_stage_poll(g.s) == 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
 	struct exec_report rep = { .kind = EXEC_FILL, .order_id = id, .qty = 10, .locate = 1,
 				   .side = 'B' };
 	assert(core_ring_push(g.rep, &rep) == 0);
-	assert(risk_stage_poll(g.s) == 1);
+	assert(poll_work(risk_stage_poll, g.s) == 1);
 	pos_is(&g, 1, 10, 0, 0);
-	/* exec finished with one more report in flight: drained first, then EOF */
+	/* exec's last report and its EXEC_EOS in one poll: both drained, then finished */
 	rep.kind = EXEC_ACK;
 	assert(core_ring_push(g.rep, &rep) == 0);
-	atomic_store_explicit(&done, true, memory_order_release);
-	int r = risk_stage_poll(g.s);
-	assert(r == CORE_EOF || r == 1);
-	if (r == 1)
-		assert(risk_stage_poll(g.s) == CORE_EOF);
+	struct exec_report xeos = { .kind = EXEC_EOS };
+	assert(core_ring_push(g.rep, &xeos) == 0);
+	assert(poll_once(risk_stage_poll, g.s, &w) == CORE_EOF && w == 2);
 	assert(core_ring_readable(g.rep, 1) == 0);
-	assert(risk_stage_poll(g.s) == CORE_EOF);
+	assert(poll_once(risk_stage_poll, g.s, &w) == CORE_EOF && w == 0);
+	/* nothing behind EXEC_EOS is read */
+	rep.kind = EXEC_FILL;
+	assert(core_ring_push(g.rep, &rep) == 0);
+	assert(poll_once(risk_stage_poll, g.s, NULL) == CORE_EOF);
+	assert(core_ring_readable(g.rep, 1) == 1);
+	pos_is(&g, 1, 10, 0, 0);
 	struct risk_stats st;
 	risk_stage_stats(g.s, &st);
-	assert(st.reports == 2);
+	assert(st.reports == 2); /* EXEC_EOS is not a report */
 	rig_fini(&g);
 }
 
@@ -560,7 +558,7 @@ int main(void)
 	test_kill();
 	test_reports();
 	test_watermarks_eos_backpressure();
-	test_reports_done();
+	test_exec_eos();
 	test_table_churn();
 	printf("risk: ok\n");
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../stage_poll.h"
 #include "risk.h"
 
 #define N_INTENTS 100000u
@@ -72,11 +73,12 @@ static void *risk_thread(void *arg)
 {
 	(void)arg;
 	int r;
-	/* cfg.reports_done = &consumer_done: CORE_EOF only once exec has finished
-	 * and every report has been drained */
-	while ((r = risk_stage_poll(stage)) != CORE_EOF) {
+	uint32_t w;
+	/* CORE_EOF only once exec's EXEC_EOS (pushed by the consumer after its last
+	 * report) and every report before it have been drained */
+	while ((r = poll_once(risk_stage_poll, stage, &w)) != CORE_EOF) {
 		assert(r >= 0);
-		if (r == 0)
+		if (w == 0)
 			sched_yield();
 	}
 	assert(atomic_load_explicit(&consumer_done, memory_order_acquire));
@@ -125,6 +127,9 @@ static void *consumer(void *arg)
 			assert(!"unexpected order kind");
 		}
 	}
+	struct exec_report eos = { .kind = EXEC_EOS };
+	while (core_ring_push(reports, &eos) != 0)
+		sched_yield();
 	atomic_store_explicit(&consumer_done, true, memory_order_release);
 	return NULL;
 }
@@ -161,7 +166,6 @@ int main(void)
 		.ctl = &ctl,
 		.first_order_id = FIRST_ID,
 		.hist = hp,
-		.reports_done = &consumer_done,
 	};
 	char err[256];
 	assert(risk_stage_create(&cfg, &stage, err, sizeof(err)) == 0);

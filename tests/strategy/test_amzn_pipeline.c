@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../stage_poll.h"
 #include "feeds.h"
 #include "strategy.h"
 
@@ -69,14 +70,14 @@ static void run(const char *itch, const struct strat_model *m, uint32_t burst, u
 	uint64_t prev = 0;
 	while (!deof || core_ring_readable(in, 1)) {
 		if (!feof_) {
-			r = feeds_stage_poll(fs);
+			r = poll_once(feeds_stage_poll, fs, NULL);
 			assert(r >= 0);
 			feof_ = r == CORE_EOF;
 		}
 		if (!seof)
-			seof = strat_features_poll(f) == CORE_EOF;
+			seof = poll_once(strat_features_poll, f, NULL) == CORE_EOF;
 		if (!deof)
-			deof = strat_decide_poll(d) == CORE_EOF;
+			deof = poll_once(strat_decide_poll, d, NULL) == CORE_EOF;
 		struct order_intent it;
 		while (core_ring_pop(in, &it) == 0) {
 			assert(it.seq > prev || it.kind == INTENT_EOS);

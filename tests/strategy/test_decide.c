@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../stage_poll.h"
 #include "strategy.h"
 
 static uint64_t g_seq = 1;
@@ -92,7 +93,7 @@ static void test_semantics(void)
 	};
 	for (int i = 0; i < 6; i++)
 		assert(core_ring_push(g.in, &v[i]) == 0);
-	assert(strat_decide_poll(g.d) == 6);
+	assert(poll_work(strat_decide_poll, g.d) == 6);
 	struct order_intent o[16];
 	unsigned n = pop_all(&g, o, 16);
 	assert(n == 3);
@@ -112,11 +113,11 @@ static void test_semantics(void)
 	/* another instrument is not in instrument 1's cool-down; no watermark after an intent */
 	struct feature_vec w = vec(2, 700, true, 0.6);
 	assert(core_ring_push(g.in, &w) == 0);
-	assert(strat_decide_poll(g.d) == 1);
+	assert(poll_work(strat_decide_poll, g.d) == 1);
 	n = pop_all(&g, o, 16);
 	assert(n == 1 && o[0].kind == INTENT_NEW && o[0].locate == 2 && o[0].seq == w.seq);
 	/* idle poll: nothing */
-	assert(strat_decide_poll(g.d) == 0);
+	assert(poll_work(strat_decide_poll, g.d) == 0);
 	assert(pop_all(&g, o, 16) == 0);
 
 	/* EOS right after a quiet event: INTENT_EOS only, then CORE_EOF */
@@ -124,10 +125,10 @@ static void test_semantics(void)
 	e.kind = MD_EOS;
 	e.n = 0;
 	assert(core_ring_push(g.in, &q) == 0 && core_ring_push(g.in, &e) == 0);
-	assert(strat_decide_poll(g.d) == CORE_EOF);
+	assert(poll_once(strat_decide_poll, g.d, NULL) == CORE_EOF);
 	n = pop_all(&g, o, 16);
 	assert(n == 1 && o[0].kind == INTENT_EOS && o[0].seq == e.seq && o[0].ts_ns == 900);
-	assert(strat_decide_poll(g.d) == CORE_EOF);
+	assert(poll_once(strat_decide_poll, g.d, NULL) == CORE_EOF);
 	rig_fini(&g);
 	strat_model_free(m);
 }
@@ -145,7 +146,7 @@ static void test_cooldown_ns_and_join(void)
 	};
 	for (int i = 0; i < 4; i++)
 		assert(core_ring_push(g.in, &v[i]) == 0);
-	assert(strat_decide_poll(g.d) == 4);
+	assert(poll_work(strat_decide_poll, g.d) == 4);
 	struct order_intent o[8];
 	unsigned n = pop_all(&g, o, 8);
 	assert(n == 2);
@@ -159,7 +160,7 @@ static void test_cooldown_ns_and_join(void)
 		v[i].seq = g_seq++;
 		assert(core_ring_push(g.in, &v[i]) == 0);
 	}
-	assert(strat_decide_poll(g.d) == 4);
+	assert(poll_work(strat_decide_poll, g.d) == 4);
 	n = pop_all(&g, o, 8);
 	assert(n == 2 && o[0].kind == INTENT_NEW && o[1].kind == INTENT_WATERMARK);
 	rig_fini(&g);
@@ -171,7 +172,7 @@ static void test_cooldown_ns_and_join(void)
 	struct feature_vec s = vec(6, 1, true, 0.9);
 	s.n = 1;
 	assert(core_ring_push(g.in, &s) == 0);
-	assert(strat_decide_poll(g.d) == 1);
+	assert(poll_work(strat_decide_poll, g.d) == 1);
 	n = pop_all(&g, o, 8);
 	assert(n == 1 && o[0].kind == INTENT_WATERMARK);
 	rig_fini(&g);
@@ -192,7 +193,8 @@ static unsigned run(const struct strat_model *m, const struct feature_vec *in, u
 	while (r != CORE_EOF) {
 		while (pushed < nin && core_ring_push(g.in, &in[pushed]) == 0)
 			pushed++;
-		r = strat_decide_poll(g.d);
+		uint32_t w;
+		r = poll_once(strat_decide_poll, g.d, &w);
 		assert(r >= 0);
 		for (unsigned k = 0; k < drain_per_poll && core_ring_pop(g.out, &out[n]) == 0; k++) {
 			/* seqs only move forward */
@@ -200,7 +202,7 @@ static unsigned run(const struct strat_model *m, const struct feature_vec *in, u
 			n++;
 			assert(n < 2 * NSTREAM);
 		}
-		if (r > 0 && drain_per_poll >= out_cap) {
+		if ((w > 0 || r == CORE_EOF) && drain_per_poll >= out_cap) {
 			/* nothing held back: the last output covers the last consumed seq */
 			struct strat_decide_stats st;
 			strat_decide_stats(g.d, &st);

@@ -5,6 +5,7 @@
 #undef NDEBUG
 #include "strategy.h"
 
+#include "../stage_poll.h"
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,7 +149,7 @@ struct rig {
 static struct order_intent step(struct rig *g, struct feature_vec v)
 {
 	assert(core_ring_push(g->in, &v) == 0);
-	assert(strat_decide_poll(g->d) == 1);
+	assert(poll_work(strat_decide_poll, g->d) == 1);
 	struct order_intent it, none = { 0 };
 	while (core_ring_pop(g->out, &it) == 0)
 		if (it.kind == INTENT_NEW)

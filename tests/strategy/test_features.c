@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../stage_poll.h"
 #include "strategy.h"
 
 #define MAXV 4096
@@ -45,8 +46,9 @@ static void drain(void)
 static const struct feature_vec *feed(struct strat_features *s, const struct md_event *e)
 {
 	assert(core_ring_push(md_ring, e) == 0);
-	int r = strat_features_poll(s);
-	assert(r == 1 || r == CORE_EOF);
+	uint32_t w;
+	int r = poll_once(strat_features_poll, s, &w);
+	assert((r == 0 || r == CORE_EOF) && w == 1);
 	unsigned before = nout;
 	drain();
 	assert(nout == before + 1);
@@ -227,8 +229,8 @@ static void test_series(void)
 	e.kind = MD_EOS;
 	fv = feed(s, &e);
 	assert(fv->kind == MD_EOS);
-	assert(strat_features_poll(s) == CORE_EOF);
-	assert(strat_features_poll(s) == CORE_EOF);
+	assert(poll_once(strat_features_poll, s, NULL) == CORE_EOF);
+	assert(poll_once(strat_features_poll, s, NULL) == CORE_EOF);
 	s = strat_features_destroy(s);
 	assert(s == NULL);
 }
@@ -256,9 +258,10 @@ static void test_backpressure(void)
 	int r, stalls = 0;
 	bool done = false;
 	while (!done) {
-		r = strat_features_poll(s);
+		uint32_t w;
+		r = poll_once(strat_features_poll, s, &w);
 		assert(r >= 0);
-		if (r == 0)
+		if (w == 0)
 			stalls++;
 		struct feature_vec fv;
 		int got = 0;
@@ -276,7 +279,7 @@ static void test_backpressure(void)
 	strat_features_stats(s, &st);
 	assert(st.events == 41 && st.out_full > 0);
 	assert(small->full_waits == st.out_full);
-	assert(strat_features_poll(s) == CORE_EOF);
+	assert(poll_once(strat_features_poll, s, NULL) == CORE_EOF);
 	/* latency was recorded into the active histogram: one value per event */
 	struct core_hist *h = core_hist_pair_begin(hp);
 	core_hist_pair_end(hp);

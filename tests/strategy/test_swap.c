@@ -5,6 +5,7 @@
 #undef NDEBUG
 #include "strategy.h"
 
+#include "../stage_poll.h"
 #include <assert.h>
 #include <pthread.h>
 #include <sched.h>
@@ -75,7 +76,7 @@ static void test_swap_semantics(void)
 	rig_init(&g, a);
 	struct feature_vec v = vec(0.9);
 	assert(core_ring_push(g.in, &v) == 0);
-	assert(strat_decide_poll(g.d) == 1);
+	assert(poll_work(strat_decide_poll, g.d) == 1);
 	struct order_intent it;
 	assert(core_ring_pop(g.out, &it) == 0 && it.kind == INTENT_NEW && it.model == 4 &&
 	       it.side == 'B');
@@ -89,7 +90,7 @@ static void test_swap_semantics(void)
 	assert(!strat_decide_quiesced(g.d, gen));
 	v = vec(0.9);
 	assert(core_ring_push(g.in, &v) == 0);
-	assert(strat_decide_poll(g.d) == 1);
+	assert(poll_work(strat_decide_poll, g.d) == 1);
 	assert(strat_decide_quiesced(g.d, gen));
 	assert(core_ring_pop(g.out, &it) == 0 && it.model == 9 && it.side == 'S');
 	strat_model_free(a);
@@ -100,7 +101,7 @@ static void test_swap_semantics(void)
 	/* an idle poll is enough to move past the old model */
 	struct strat_model *c = model(11, 1, NULL);
 	assert(strat_decide_swap(g.d, c, &old, &gen, err, sizeof(err)) == 0 && old == b);
-	assert(strat_decide_poll(g.d) == 0);
+	assert(poll_work(strat_decide_poll, g.d) == 0);
 	assert(strat_decide_quiesced(g.d, gen));
 	strat_model_free(b);
 
@@ -114,7 +115,7 @@ static void test_swap_semantics(void)
 	strat_model_free(bad);
 	v = vec(0.9);
 	assert(core_ring_push(g.in, &v) == 0);
-	assert(strat_decide_poll(g.d) == 1);
+	assert(poll_work(strat_decide_poll, g.d) == 1);
 	assert(core_ring_pop(g.out, &it) == 0 && it.model == 11);
 	rig_fini(&g);
 	strat_model_free(c);
@@ -170,7 +171,7 @@ static void *poller(void *arg)
 		imb = -imb;
 		if (core_ring_push(sh->g.in, &v) != 0)
 			sched_yield();
-		strat_decide_poll(sh->g.d);
+		poll_once(strat_decide_poll, sh->g.d, NULL);
 		struct order_intent it;
 		while (core_ring_pop(sh->g.out, &it) == 0) {
 			if (it.kind != INTENT_NEW)
