@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 /* ------------------------------------------------------------------------- */
 /* A golden CSV: header names, then rows of cells; empty cells are "absent". */

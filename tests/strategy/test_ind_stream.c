@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 static const char *const golden_cols[STRAT_IND_COUNT] = {
 	"SMA20", "EMA20", "RSI14", "MACD_12_26_9", "MACDSIGNAL", "MACDHIST", "BB_UPPER_20_2",

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 static struct strat_rng rng = { 2024 };
 

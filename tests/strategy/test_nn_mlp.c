@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 static struct strat_rng rng = { 12345 };
 

@@ -15,7 +15,7 @@
 
 #include <xgboost/c_api.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 #define NF 13
 #define NROW 3000
