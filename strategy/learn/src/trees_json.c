@@ -3,11 +3,11 @@
  * (strategy/src/trees_internal.h), which the strategy library runs and
  * saves. Setup-time code for the tools that train and import. */
 #include "learn.h"
-#include "strat_internal.h"
 #include "trees_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define JSON_MAX_BYTES ((size_t)1 << 30)
