@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 #define BATCH 64
 

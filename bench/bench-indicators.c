@@ -30,7 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 /* TA-Lib's prototypes (ta_func.h), called through dlsym. */
 typedef int (*ta_init_fn)(void);

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <x86intrin.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 #define ROWS 1024
 

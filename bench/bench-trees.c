@@ -19,7 +19,7 @@
 
 #include <xgboost/c_api.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 #define NF 16
 #define NROWS 1024

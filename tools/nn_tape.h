@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "feeds.h"
-#include "strategy.h"
+#include "learn.h"
 
 struct nn_tape_buf {
 	struct strat_tape tape;

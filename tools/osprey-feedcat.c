@@ -194,7 +194,7 @@ static void print_stats(FILE *o, const uint64_t *by_type, uint64_t total, size_t
 		st.live_orders, st.max_live_orders, st.live_levels, st.max_live_levels);
 }
 
-/* ---- helper B: crypto captures (Binance/Bybit JSON lines) ---- */
+/* ---- crypto captures (Binance/Bybit JSON lines) ---- */
 
 static const char *crypto_dec(char *buf, size_t n, uint64_t v, unsigned dec)
 {
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	{
-		/* helper B: crypto captures by content (Binance REST + WebSocket files share books) */
+		/* crypto captures by content (Binance REST + WebSocket files share books) */
 		FILE *f = fopen(path, "rb");
 		char head[64];
 		size_t hn = f ? fread(head, 1, sizeof(head), f) : 0;

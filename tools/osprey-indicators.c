@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 static void usage(FILE *f)
 {

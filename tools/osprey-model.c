@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 static void usage(FILE *f)
 {

@@ -50,7 +50,7 @@
 
 #include "feeds.h"
 #include "persist.h"
-#include "strategy.h"
+#include "learn.h"
 
 #define NF STRAT_FEATURE_COUNT
 

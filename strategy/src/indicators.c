@@ -1,6 +1,9 @@
-/* indicators.c - streaming integer indicators (EMA, Wilder RSI) and fixed-point helpers. */
+/* indicators.c - streaming integer indicators (EMA, Wilder RSI), fixed-point
+ * arithmetic, and the feature names with the schema hashes built from them. */
 #include "strategy.h"
 #include "strat_internal.h"
+
+#define SCHEMA_VERSION "osprey-features/1;q16"
 
 int64_t strat__div_round(int64_t a, int64_t b)
 {
@@ -141,4 +144,31 @@ uint64_t strat_feature_schema(void)
 {
 	/* the whole feature set; models using a prefix state strat_feature_schema_hash(n) */
 	return strat_feature_schema_hash(STRAT_FEATURE_COUNT);
+}
+
+uint64_t strat_feature_schema_hash(unsigned nfeatures)
+{
+	uint64_t h = core_fnv1a(CORE_FNV_OFFSET, SCHEMA_VERSION, strlen(SCHEMA_VERSION));
+	char num[16];
+	int k = snprintf(num, sizeof(num), ";%u;", nfeatures);
+	h = core_fnv1a(h, num, (size_t)k);
+	for (unsigned i = 0; i < nfeatures; i++) {
+		const char *s = strat_feature_name(i);
+		h = core_fnv1a(h, s, strlen(s) + 1);
+	}
+	return h;
+}
+
+uint64_t strat_nn_schema_hash(const char *const *extra, unsigned nextra)
+{
+	/* the whole feature set (one definition for every model kind), then the
+	 * extra inputs; with none it is strat_feature_schema() itself */
+	uint64_t h = strat_feature_schema();
+	if (nextra == 0)
+		return h;
+	uint32_t n = nextra;
+	h = core_fnv1a(h, &n, sizeof(n));
+	for (unsigned i = 0; i < nextra; i++)
+		h = core_fnv1a(h, extra[i], strlen(extra[i]) + 1);
+	return h;
 }

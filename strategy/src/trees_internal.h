@@ -1,6 +1,8 @@
-/* trees_internal.h - private to the strategy library: the tree-ensemble layout
- * shared by trees.c (load, save, scalar kernel) and trees_simd.c (AVX2 and
- * AVX-512 kernels). */
+/* trees_internal.h - the tree-ensemble layout, private to the strategy
+ * libraries: shared by trees.c (allocation, scalar kernel, prediction),
+ * trees_file.c (.otree load and save), trees_simd.c (AVX2 and AVX-512
+ * kernels) and the learn library's XGBoost JSON import (trees_json.c), which
+ * builds models in this layout. */
 #ifndef OSPREY_TREES_INTERNAL_H
 #define OSPREY_TREES_INTERNAL_H
 
@@ -51,5 +53,19 @@ void trees__slots_scalar(const struct strat_tree_model *m, const int32_t *x, uin
 void trees__slots_avx2(const struct strat_tree_model *m, const int32_t *x, uint32_t *ret_slot);
 void trees__slots_avx512(const struct strat_tree_model *m, const int32_t *x, uint32_t *ret_slot);
 bool trees__cpu_has(enum strat_tree_isa isa);
+
+/* trees__alloc - a model of ntrees trees padded to depth (trees.c): every
+ * array allocated, padding trees always left, the widest kernel this CPU
+ * runs. The caller fills feat, split, leaf, leaf_id and info, then calls
+ * trees__pack. 0 or -ENOMEM. */
+int trees__alloc(uint32_t ntrees, uint32_t depth, struct strat_tree_model **ret);
+/* trees__pack - build node[] from feat and split once both are final. */
+void trees__pack(struct strat_tree_model *m);
+/* trees__read_file - a whole regular file of at most max bytes into a
+ * core_alloc buffer (*ret, the caller frees; one spare byte after the
+ * data) (trees_file.c). 0, or -errno / -EINVAL / -ENOMEM with "PATH: what"
+ * in err. */
+int trees__read_file(const char *path, size_t max, char **ret, size_t *ret_len, char *err,
+		     size_t errlen);
 
 #endif

@@ -1,4 +1,5 @@
-/* harness.h - shared helpers for the exec tests (header-only, test code). */
+/* harness.h - the rig the exec tests share: rings around the order manager, message
+ * builders, report lookups (header-only, test code). */
 #ifndef OSPREY_TEST_EXEC_HARNESS_H
 #define OSPREY_TEST_EXEC_HARNESS_H
 

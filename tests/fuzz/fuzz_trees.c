@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,5 @@
-/* util.h - helpers for the persist tests (test code). */
+/* util.h - what the persist tests share: temporary directories, record builders,
+ * writer drain (test code). */
 #ifndef OSPREY_TEST_PERSIST_UTIL_H
 #define OSPREY_TEST_PERSIST_UTIL_H
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "strategy.h"
+#include "ta.h"
 
 #define SEC 1000000000ull
 

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
+#include "isa_skip.h"
 
 /* ------------------------------------------------------------------------- */
 /* A golden CSV: header names, then rows of cells; empty cells are "absent". */
@@ -608,6 +609,9 @@ static void test_vwap_and_errors(void)
 int main(void)
 {
 	printf("best ISA: %s\n", strat_ind_isa_name());
+	bool avx2 = strat_ind_isa_best() >= STRAT_IND_ISA_AVX2;
+	bool avx512 = strat_ind_isa_best() >= STRAT_IND_ISA_AVX512;
+	isa_skip_report(avx2, avx512);
 	test_vwap_and_errors();
 	test_degenerate();
 	test_paths_agree();
@@ -619,5 +623,6 @@ int main(void)
 	}
 	int files = test_golden(dir);
 	printf("%d golden file checks passed\n", files);
+	isa_skip_exit_if_scalar_only(avx2, avx512);
 	return files ? 0 : 77;
 }

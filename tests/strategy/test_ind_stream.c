@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "ta.h"
+#include "isa_skip.h"
 
 static const char *const golden_cols[STRAT_IND_COUNT] = {
 	"SMA20", "EMA20", "RSI14", "MACD_12_26_9", "MACDSIGNAL", "MACDHIST", "BB_UPPER_20_2",
@@ -146,7 +147,7 @@ static void check_golden(const char *shared, const char *name, bool expect_exact
 	assert(strat_ind_bank_init(b, NULL, close_only ? STRAT_IND_CLOSE_ONLY : 0, err,
 				   sizeof(err)) == 0);
 	if (strat_ind_bank_set_isa(b, isa) == -ENOTSUP) {
-		printf("%s: bank ISA %s not supported here, skipped\n", name, isa_str(isa));
+		printf("SKIP: %s not available: %s, single bank\n", isa_str(isa), name);
 		free(b);
 		free_table(&t);
 		return;
@@ -279,8 +280,8 @@ static void check_multi(unsigned lanes, const struct strat_ind_params *p, unsign
 		assert(strat_ind_multi_init(m, lanes, p, flags, err, sizeof(err)) == 0);
 		int r = strat_ind_multi_set_isa(m, isas[k]);
 		if (r == -ENOTSUP) {
-			printf("multi %u lanes: ISA %d not supported here, skipped\n", lanes,
-			       (int)isas[k]);
+			printf("SKIP: %s not available: multi bank, %u lanes\n", isa_str(isas[k]),
+			       lanes);
 			continue;
 		}
 		assert(r == 0 && strat_ind_multi_isa(m) == isas[k]);
@@ -360,7 +361,7 @@ static void check_batch(const struct strat_ind_params *p, bool flats, enum strat
 	struct strat_ind_bank b;
 	assert(strat_ind_bank_init(&b, p, 0, err, sizeof(err)) == 0);
 	if (strat_ind_bank_set_isa(&b, isa) == -ENOTSUP) {
-		printf("stream == batch: bank ISA %s not supported here, skipped\n", isa_str(isa));
+		printf("SKIP: %s not available: stream == batch (run on scalar)\n", isa_str(isa));
 		isa = STRAT_IND_ISA_SCALAR;
 		assert(strat_ind_bank_set_isa(&b, isa) == 0);
 	}
@@ -503,6 +504,8 @@ int main(void)
 		/* exact decimals: tolerance everywhere, ADX/MFI take the other tie branches */
 		check_golden(shared, "AMZN_2012-06-21_1s.exact-ties.csv", false, 1629, 84, isa);
 	}
+	isa_skip_exit_if_scalar_only(strat_ind_isa_best() >= STRAT_IND_ISA_AVX2,
+				     strat_ind_isa_best() >= STRAT_IND_ISA_AVX512);
 	printf("ind stream: ok\n");
 	return 0;
 }

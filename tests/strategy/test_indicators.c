@@ -1,4 +1,4 @@
-/* test_indicators.c - EMA, RSI, fixed-point helpers against references computed here,
+/* test_indicators.c - EMA, RSI, fixed-point arithmetic against references computed here,
  * and against TA-Lib's golden values on real series when ../shared is present. */
 #undef NDEBUG
 #include <assert.h>

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "isa_skip.h"
 #include "nn_tape.h"
 
 static void row(const char *name, const struct strat_eval *e)
@@ -174,6 +175,9 @@ int main(void)
 	struct strat_qmlp *q2 = NULL;
 	assert(strat_qmlp_parse("amzn.onn", img, qi.file_bytes, hash, &q2, err, sizeof(err)) == 0);
 	size_t tl = strat_qmlp_trace_len(q);
+	bool avx2 = strat_nn_path_supported(STRAT_NN_PATH_AVX2);
+	bool avx512 = strat_nn_path_supported(STRAT_NN_PATH_AVX512);
+	isa_skip_report(avx2, avx512);
 	size_t agree = 0;
 	for (size_t i = 0; i < nh; i++) {
 		const int32_t *s = held + i * ns;
@@ -210,6 +214,7 @@ int main(void)
 	strat_qmlp_free(q);
 	strat_mlp_free(m);
 	nn_tape_free(&tb);
+	isa_skip_exit_if_scalar_only(avx2, avx512);
 	printf("ok\n");
 	return 0;
 }

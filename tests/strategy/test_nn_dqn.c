@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 /* A scripted policy: actions[i] at the i-th call. */
 struct script {

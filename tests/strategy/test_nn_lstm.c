@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "strategy.h"
+#include "learn.h"
+#include "isa_skip.h"
 
 static struct strat_rng rng = { 2024 };
 
@@ -208,9 +209,13 @@ static void test_paths_and_file(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bool avx2 = strat_nn_path_supported(STRAT_NN_PATH_AVX2);
+	bool avx512 = strat_nn_path_supported(STRAT_NN_PATH_AVX512);
+	isa_skip_report(avx2, avx512);
 	test_gradcheck();
 	test_paths_and_file();
 	test_learn();
+	isa_skip_exit_if_scalar_only(avx2, avx512);
 	printf("ok\n");
 	return 0;
 }

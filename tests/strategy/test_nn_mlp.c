@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "strategy.h"
+#include "learn.h"
+#include "isa_skip.h"
 
 static struct strat_rng rng = { 12345 };
 
@@ -464,10 +465,14 @@ static void test_file(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bool avx2 = strat_nn_path_supported(STRAT_NN_PATH_AVX2);
+	bool avx512 = strat_nn_path_supported(STRAT_NN_PATH_AVX512);
+	isa_skip_report(avx2, avx512);
 	test_paths();
 	test_agreement();
 	test_gradcheck();
 	test_file();
+	isa_skip_exit_if_scalar_only(avx2, avx512);
 	printf("ok\n");
 	return 0;
 }

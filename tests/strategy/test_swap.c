@@ -105,20 +105,37 @@ static void test_swap_semantics(void)
 	assert(strat_decide_quiesced(g.d, gen));
 	strat_model_free(b);
 
-	/* a model stating another feature schema is refused: the stage keeps c */
+	/* a model stating another feature schema is refused by the stage itself,
+	 * whatever built it: strat_model_from_info validates values, not the
+	 * schema, so the model exists and strat_decide_swap is what refuses it.
+	 * Nothing changes: no out-parameter written, no generation taken, and the
+	 * stage keeps c. */
 	struct strat_model_info info;
 	strat_model_info(c, &info);
 	info.schema = strat_feature_schema() ^ 1;
 	struct strat_model *bad = NULL;
-	assert(strat_model_from_info(&info, &bad, err, sizeof(err)) == -EINVAL ||
-	       strat_decide_swap(g.d, bad, &old, &gen, err, sizeof(err)) == -EINVAL);
+	assert(strat_model_from_info(&info, &bad, err, sizeof(err)) == 0 && bad);
+	const struct strat_model *old_bad = c;
+	uint64_t gen_bad = 12345;
+	err[0] = '\0';
+	assert(strat_decide_swap(g.d, bad, &old_bad, &gen_bad, err, sizeof(err)) == -EINVAL);
+	assert(strstr(err, "strat_decide_swap: model built for features") != NULL);
+	assert(old_bad == c && gen_bad == 12345);
 	strat_model_free(bad);
 	v = vec(0.9);
 	assert(core_ring_push(g.in, &v) == 0);
 	assert(poll_work(strat_decide_poll, g.d) == 1);
 	assert(core_ring_pop(g.out, &it) == 0 && it.model == 11);
+	strat_decide_stats(g.d, &st);
+	assert(st.swaps == 2);
+	/* the next good swap takes the next generation: the refused one took none */
+	struct strat_model *e = model(12, 1, NULL);
+	assert(strat_decide_swap(g.d, e, &old, &gen, err, sizeof(err)) == 0 && old == c &&
+	       gen == 3);
+	assert(poll_work(strat_decide_poll, g.d) == 0 && strat_decide_quiesced(g.d, gen));
 	rig_fini(&g);
 	strat_model_free(c);
+	strat_model_free(e);
 }
 
 static void test_schema_in_file(void)

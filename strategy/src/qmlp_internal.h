@@ -1,7 +1,8 @@
-/* nn_internal.h - private to the strategy library: the int8 MLP layout the
- * kernels (nn_simd.c) read. */
-#ifndef OSPREY_NN_INTERNAL_H
-#define OSPREY_NN_INTERNAL_H
+/* qmlp_internal.h - the int8 MLP layout, private to the strategy libraries:
+ * read by the kernels (qmlp_simd.c) and the loader (qmlp.c), built by the
+ * learn library's int8 export (strategy/learn/src/mlp.c). */
+#ifndef OSPREY_QMLP_INTERNAL_H
+#define OSPREY_QMLP_INTERNAL_H
 
 #include <math.h>
 #if defined(__x86_64__)
@@ -49,6 +50,7 @@ struct strat__qlayer {
 };
 
 #define STRAT__NN_NARROW 4
+#define STRAT__NN_BIAS_LIMIT (1 << 30) /* |bias_q| bound: |acc| stays below 2^31 */
 
 struct strat_qmlp {
 	unsigned nsizes, nl;
@@ -77,17 +79,10 @@ void strat__qmlp_run_avx2(const struct strat_qmlp *q, const int32_t *x, int32_t 
 void strat__qmlp_run_avx512(const struct strat_qmlp *q, const int32_t *x, int32_t *trace,
 			    int32_t *acc_out);
 
-/* One Adam step (t >= 1) over n parameters; zeroes the gradients. */
-void strat__adam(float *p, float *grads, float *am, float *av, size_t n, uint64_t t,
-		 const struct strat_adam_cfg *cfg, float grad_scale);
+/* strat__qmlp_alloc - q's arrays for q->nsizes, q->nl and q->sizes, in one
+ * zeroed block (q->mem). 0 or -ENOMEM. */
+int strat__qmlp_alloc(struct strat_qmlp *q);
+/* strat__qmlp_layout - fill the kernels' layouts (w, w_rows) from wq. */
+void strat__qmlp_layout(struct strat_qmlp *q);
 
-/* Lane-form int16 matmul without requantization (the LSTM gates): acc[j] =
- * sum_p w[p][j] . x[2p..2p+1] for j < out_pad (a multiple of 16, <= 128). */
-void strat__lanes_scalar(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
-			 int32_t *acc);
-void strat__lanes_avx2(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
-		       int32_t *acc);
-void strat__lanes_avx512(const int16_t *w, uint32_t in_pairs, uint32_t out_pad, const int16_t *x,
-			 int32_t *acc);
-
-#endif /* OSPREY_NN_INTERNAL_H */
+#endif /* OSPREY_QMLP_INTERNAL_H */

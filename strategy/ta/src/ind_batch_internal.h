@@ -1,14 +1,18 @@
-/* ind_batch_internal.h - the per-ISA kernels behind the batch indicator bank.
+/* ind_batch_internal.h - the per-ISA kernels behind the batch indicator bank,
+ * and what its files share.
  *
  * Each kernel performs, for every element, exactly the IEEE-754 operations
- * of the scalar reference in ind_batch.c in the same order, so every table
- * returns the same bits. Only element-independent work and the lanes of the
- * multi-series (*_k) entry points are vectorized. */
+ * of the scalar reference in ind_batch_scalar.c in the same order, so every
+ * table returns the same bits. Only element-independent work and the lanes
+ * of the multi-series (*_k) entry points are vectorized. */
 #ifndef OSPREY_IND_BATCH_INTERNAL_H
 #define OSPREY_IND_BATCH_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "ta.h"
 
 #define IND_WIN_ROWS 512
 #define IND_WIN_MAXP 64
@@ -66,5 +70,58 @@ extern const struct ind_kernels ind__kern_scalar;
 /* ind_batch_simd.c; use only when strat_ind_isa_best() allows. */
 extern const struct ind_kernels ind__kern_avx2;
 extern const struct ind_kernels ind__kern_avx512;
+
+/* ind__kern - the table of the selected ISA (strat_ind_isa_current). */
+const struct ind_kernels *ind__kern(void);
+
+static inline bool ind__period_ok(unsigned p, unsigned min)
+{
+	return p >= min && p <= STRAT_IND_MAX_PERIOD;
+}
+
+static inline void ind__nan_fill(double *out, size_t from, size_t to, size_t st)
+{
+	for (size_t i = from; i < to; i++)
+		out[i * st] = NAN;
+}
+
+/* A running-sum SMA fed one value at a time (TA_INT_SMA's steps): the last
+ * p inputs sit in a ring so the trailing value can be subtracted. */
+struct ind__run_sma {
+	double total;
+	double *ring;
+	unsigned p, pos, seen;
+};
+
+static inline bool ind__run_sma_push(struct ind__run_sma *s, double x, double *ret)
+{
+	if (s->p == 1) { /* TA_MA copies for period 1 */
+		*ret = x;
+		return true;
+	}
+	s->ring[s->pos] = x;
+	if (++s->pos == s->p)
+		s->pos = 0;
+	s->total += x;
+	if (s->seen < s->p - 1) {
+		s->seen++;
+		return false;
+	}
+	double t = s->total;
+	s->total -= s->ring[s->pos]; /* the input p - 1 steps back */
+	*ret = t / s->p;
+	return true;
+}
+
+/* The scalar reference (ind_batch_scalar.c). Each reads x[i * st] and writes
+ * out[i * st], so the same code serves one series (st = 1) and one lane of
+ * k interleaved series (st = k); periods are validated by the caller. */
+void ind__sma_s(const double *x, size_t n, size_t st, unsigned p, double *out);
+void ind__ema_s(const double *x, size_t n, size_t st, unsigned p, double *out);
+void ind__rsi_s(const double *x, size_t n, size_t st, unsigned p, double *out);
+void ind__macd_s(const double *x, size_t n, size_t st, unsigned fast, unsigned slow,
+		 unsigned signal, double *macd, double *sig, double *hist);
+/* ATR's Wilder chain over true ranges already in out[1 .. n-1] (out[i * st]). */
+void ind__atr_chain_s(size_t n, size_t st, unsigned p, double *out);
 
 #endif /* OSPREY_IND_BATCH_INTERNAL_H */

@@ -1,15 +1,15 @@
-/* ind_stream_int.h - private layout of the streaming indicator bank (strategy library only). */
+/* ind_stream_int.h - private layout of the streaming indicator bank (ta library only). */
 #ifndef OSPREY_IND_STREAM_INT_H
 #define OSPREY_IND_STREAM_INT_H
 
 #include <math.h>
 
-#include "strategy.h"
+#include "ta.h"
 
 /*
  * Branch-free scalar compare and select. Several of the bank's decisions (the
  * sign of a move for RSI, OBV and MFI, ADX's directional rules) follow the
- * data and would mispredict half the time as branches; these helpers keep
+ * data and would mispredict half the time as branches; these functions keep
  * them in SSE2 registers (and/andnot/or on a compare mask). A compare gives
  * the same answer as the C operator (false for NaN, != true for NaN).
  */

@@ -2,8 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "strategy.h"
-#include "strat_internal.h"
+#include "ta.h"
 
 int strat_bars_init(struct strat_bars *b, const struct strat_bars_cfg *cfg, char *err,
 		    size_t errlen)

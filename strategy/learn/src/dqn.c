@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "strat_internal.h"
+#include "learn.h"
 
 #define PENDING_MAX 64
 
@@ -219,16 +219,6 @@ void strat_venue_state(const struct strat_venue_cfg *v, const struct strat_tape 
 	int64_t maxpos = (int64_t)(v->max_lots ? v->max_lots : 5) * (v->lot ? v->lot : 100);
 	memcpy(ret, tape->f + t * tape->nfeat, tape->nfeat * sizeof(int32_t));
 	ret[tape->nfeat] = (int32_t)(pos * 65536 / maxpos);
-}
-
-void strat_dqn_input(const struct feature_vec *v, int64_t pos, int64_t max_pos, int32_t *ret)
-{
-	memcpy(ret, v->f, STRAT_FEATURE_COUNT * sizeof(int32_t));
-	if (pos > max_pos)
-		pos = max_pos;
-	if (pos < -max_pos)
-		pos = -max_pos;
-	ret[STRAT_FEATURE_COUNT] = (int32_t)(pos * 65536 / max_pos);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "ind_stream_int.h"
-#include "strat_internal.h"
 
 static_assert(sizeof(struct ind_multi) <= sizeof(struct strat_ind_multi), "multi storage");
 static_assert(_Alignof(struct ind_multi) <= _Alignof(struct strat_ind_multi), "multi alignment");

@@ -1,14 +1,14 @@
 /* lstm.c - a one-layer LSTM forecaster: float training by backpropagation
- * through time, and its int8 twin (gate matmuls on the nn_simd.c kernels,
- * table nonlinearities, an integer cell). See strategy.h "LSTM forecaster". */
+ * through time, and its int8 twin (gate matmuls on the lstm_simd.c kernels,
+ * table nonlinearities, an integer cell). See learn.h "LSTM forecaster". */
 #include <errno.h>
 #include <immintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn_internal.h"
-#include "strat_internal.h"
+#include "learn_internal.h"
+#include "qmlp_internal.h"
 
 #define LUT_HALF 512 /* table index k = rint(clamp(pre * 64, -512, 512)) + 512 */
 #define Q15 32768
@@ -207,7 +207,7 @@ void strat_lstm_backward(struct strat_lstm *m, const float *z, float dy)
 void strat_lstm_adam_step(struct strat_lstm *m, const struct strat_adam_cfg *cfg, float grad_scale)
 {
 	m->adam_t++;
-	strat__adam(m->p, m->g, m->am, m->av, m->np, m->adam_t, cfg, grad_scale);
+	learn__adam(m->p, m->g, m->am, m->av, m->np, m->adam_t, cfg, grad_scale);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -410,16 +410,16 @@ int strat_qlstm_step(const struct strat_qlstm *q, enum strat_nn_path path, struc
 	}
 	switch (path) {
 	case STRAT_NN_PATH_AVX512:
-		strat__lanes_avx512(q->wx_l, q->xpairs, q->gpad, xq, ax);
-		strat__lanes_avx512(q->wh_l, q->hpairs, q->gpad, st->h, ah);
+		learn__lanes_avx512(q->wx_l, q->xpairs, q->gpad, xq, ax);
+		learn__lanes_avx512(q->wh_l, q->hpairs, q->gpad, st->h, ah);
 		break;
 	case STRAT_NN_PATH_AVX2:
-		strat__lanes_avx2(q->wx_l, q->xpairs, q->gpad, xq, ax);
-		strat__lanes_avx2(q->wh_l, q->hpairs, q->gpad, st->h, ah);
+		learn__lanes_avx2(q->wx_l, q->xpairs, q->gpad, xq, ax);
+		learn__lanes_avx2(q->wh_l, q->hpairs, q->gpad, st->h, ah);
 		break;
 	default:
-		strat__lanes_scalar(q->wx_l, q->xpairs, q->gpad, xq, ax);
-		strat__lanes_scalar(q->wh_l, q->hpairs, q->gpad, st->h, ah);
+		learn__lanes_scalar(q->wx_l, q->xpairs, q->gpad, xq, ax);
+		learn__lanes_scalar(q->wh_l, q->hpairs, q->gpad, st->h, ah);
 		break;
 	}
 	if (path == STRAT_NN_PATH_AVX512) {

@@ -1,6 +1,7 @@
-/* nn.c - float MLP (forward, backward, Adam/SGD), int8 export with calibrated
- * scales, the .onn file format, and kernel-path dispatch. The int8 kernels are
- * in nn_simd.c. */
+/* qmlp.c - the int8 MLP (DQN policies and other .onn models): kernel-path
+ * dispatch, forward pass, the policy input, and the .onn file format. The
+ * kernels are in qmlp_simd.c; the float MLP and the int8 export that builds
+ * these models are in the learn library (strategy/learn/src/mlp.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -10,283 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nn_internal.h"
+#include "qmlp_internal.h"
 #include "strat_internal.h"
 
 #define NN_MAGIC "OSPRYNN"
 #define NN_KIND_QMLP 1
 #define NN_HDR_BYTES 64
-#define NN_BIAS_LIMIT (1 << 30)
-
-/* ------------------------------------------------------------------------- */
-/* Schema hash */
-
-
-uint64_t strat_nn_schema_hash(const char *const *extra, unsigned nextra)
-{
-	/* the whole feature set (one definition for every model kind), then the
-	 * extra inputs; with none it is strat_feature_schema() itself */
-	uint64_t h = strat_feature_schema();
-	if (nextra == 0)
-		return h;
-	uint32_t n = nextra;
-	h = core_fnv1a(h, &n, sizeof(n));
-	for (unsigned i = 0; i < nextra; i++)
-		h = core_fnv1a(h, extra[i], strlen(extra[i]) + 1);
-	return h;
-}
-
-/* ------------------------------------------------------------------------- */
-/* Float MLP */
-
-struct strat_mlp {
-	unsigned nsizes, nl;
-	uint32_t sizes[STRAT_NN_MAX_LAYERS + 1];
-	size_t np;
-	size_t woff[STRAT_NN_MAX_LAYERS], boff[STRAT_NN_MAX_LAYERS];
-	float *p, *g, *am, *av; /* params, grads, Adam first and second moments */
-	uint64_t adam_t;
-	float mean[STRAT_NN_MAX_WIDTH], std[STRAT_NN_MAX_WIDTH];
-	float na[STRAT_NN_MAX_WIDTH], nb[STRAT_NN_MAX_WIDTH]; /* z = x * na - nb */
-	float act[STRAT_NN_MAX_LAYERS + 1][STRAT_NN_MAX_WIDTH]; /* act[0] = z */
-	float delta[2][STRAT_NN_MAX_WIDTH];
-};
-
-static int check_sizes(const uint32_t *sizes, unsigned nsizes, char *err, size_t errlen)
-{
-	if (nsizes < 2 || nsizes > STRAT_NN_MAX_LAYERS + 1) {
-		core_errf(err, errlen, "mlp: %u sizes, need 2..%u", nsizes,
-		          STRAT_NN_MAX_LAYERS + 1);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < nsizes; i++) {
-		if (sizes[i] < 1 || sizes[i] > STRAT_NN_MAX_WIDTH) {
-			core_errf(err, errlen, "mlp: sizes[%u] = %u, need 1..%u", i, sizes[i],
-			          STRAT_NN_MAX_WIDTH);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static void norm_update(struct strat_mlp *m)
-{
-	for (unsigned i = 0; i < STRAT_NN_MAX_WIDTH; i++) {
-		m->na[i] = 1.0f / (65536.0f * m->std[i]);
-		m->nb[i] = m->mean[i] / m->std[i];
-	}
-}
-
-int strat_mlp_create(const uint32_t *sizes, unsigned nsizes, uint64_t seed, struct strat_mlp **ret_mlp,
-		     char *err, size_t errlen)
-{
-	int r = check_sizes(sizes, nsizes, err, errlen);
-	if (r)
-		return r;
-	struct strat_mlp *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
-	if (!m)
-		goto fail_nomem;
-	memset(m, 0, sizeof(*m));
-	m->nsizes = nsizes;
-	m->nl = nsizes - 1;
-	memcpy(m->sizes, sizes, nsizes * sizeof(*sizes));
-	size_t np = 0;
-	for (unsigned l = 0; l < m->nl; l++) {
-		m->woff[l] = np;
-		np += (size_t)sizes[l] * sizes[l + 1];
-		m->boff[l] = np;
-		np += sizes[l + 1];
-	}
-	m->np = np;
-	m->p = core_alloc(4 * np * sizeof(float), CORE_CACHE_LINE);
-	if (!m->p)
-		goto fail_free;
-	memset(m->p, 0, 4 * np * sizeof(float));
-	m->g = m->p + np;
-	m->am = m->g + np;
-	m->av = m->am + np;
-	for (unsigned i = 0; i < STRAT_NN_MAX_WIDTH; i++)
-		m->std[i] = 1.0f;
-	norm_update(m);
-
-	struct strat_rng rng = { seed };
-	for (unsigned l = 0; l < m->nl; l++) {
-		/* He-uniform: U(-sqrt(6 / fan_in), sqrt(6 / fan_in)) */
-		float lim = sqrtf(6.0f / (float)sizes[l]);
-		float *w = m->p + m->woff[l];
-		for (size_t i = 0; i < (size_t)sizes[l] * sizes[l + 1]; i++)
-			w[i] = (2.0f * strat_rng_uniform(&rng) - 1.0f) * lim;
-	}
-	*ret_mlp = m;
-	return 0;
-
-fail_free:
-	core_free(m);
-fail_nomem:
-	core_errf(err, errlen, "mlp: out of memory");
-	return -ENOMEM;
-}
-
-struct strat_mlp *strat_mlp_free(struct strat_mlp *m)
-{
-	if (m) {
-		core_free(m->p);
-		core_free(m);
-	}
-	return NULL;
-}
-
-int strat_mlp_copy(struct strat_mlp *dst, const struct strat_mlp *src)
-{
-	if (dst->nsizes != src->nsizes ||
-	    memcmp(dst->sizes, src->sizes, src->nsizes * sizeof(src->sizes[0])) != 0)
-		return -EINVAL;
-	memcpy(dst->p, src->p, src->np * sizeof(float));
-	memcpy(dst->mean, src->mean, sizeof(dst->mean));
-	memcpy(dst->std, src->std, sizeof(dst->std));
-	norm_update(dst);
-	return 0;
-}
-
-unsigned strat_mlp_sizes(const struct strat_mlp *m, uint32_t *ret_sizes)
-{
-	memcpy(ret_sizes, m->sizes, m->nsizes * sizeof(m->sizes[0]));
-	return m->nsizes;
-}
-
-size_t strat_mlp_nparams(const struct strat_mlp *m)
-{
-	return m->np;
-}
-
-float *strat_mlp_params(struct strat_mlp *m)
-{
-	return m->p;
-}
-
-float *strat_mlp_grads(struct strat_mlp *m)
-{
-	return m->g;
-}
-
-void strat_mlp_set_norm(struct strat_mlp *m, const float *mean, const float *std)
-{
-	for (unsigned i = 0; i < m->sizes[0]; i++) {
-		m->mean[i] = mean[i];
-		m->std[i] = std[i] > 0.0f ? std[i] : 1.0f;
-	}
-	norm_update(m);
-}
-
-void strat_mlp_normalize(const struct strat_mlp *m, const int32_t *x, float *ret_z)
-{
-	for (unsigned i = 0; i < m->sizes[0]; i++)
-		ret_z[i] = (float)x[i] * m->na[i] - m->nb[i];
-}
-
-static void mlp_fwd(struct strat_mlp *m, const float *z)
-{
-	memcpy(m->act[0], z, m->sizes[0] * sizeof(float));
-	for (unsigned l = 0; l < m->nl; l++) {
-		unsigned in = m->sizes[l], out = m->sizes[l + 1];
-		const float *w = m->p + m->woff[l], *b = m->p + m->boff[l];
-		const float *x = m->act[l];
-		float *y = m->act[l + 1];
-		bool relu = l + 1 < m->nl;
-		for (unsigned j = 0; j < out; j++) {
-			const float *wr = w + (size_t)j * in;
-			float s = 0.0f;
-			for (unsigned i = 0; i < in; i++)
-				s += wr[i] * x[i];
-			s += b[j];
-			y[j] = relu && !(s > 0.0f) ? 0.0f : s;
-		}
-	}
-}
-
-void strat_mlp_forward(struct strat_mlp *m, const float *z, float *ret_out)
-{
-	mlp_fwd(m, z);
-	memcpy(ret_out, m->act[m->nl], m->sizes[m->nl] * sizeof(float));
-}
-
-void strat_mlp_backward(struct strat_mlp *m, const float *z, const float *dout)
-{
-	mlp_fwd(m, z);
-	float *d = m->delta[0], *dp = m->delta[1];
-	memcpy(d, dout, m->sizes[m->nl] * sizeof(float));
-	for (unsigned l = m->nl; l-- > 0;) {
-		unsigned in = m->sizes[l], out = m->sizes[l + 1];
-		const float *w = m->p + m->woff[l];
-		float *gw = m->g + m->woff[l], *gb = m->g + m->boff[l];
-		const float *x = m->act[l];
-		for (unsigned j = 0; j < out; j++) {
-			float dj = d[j];
-			float *gr = gw + (size_t)j * in;
-			for (unsigned i = 0; i < in; i++)
-				gr[i] += dj * x[i];
-			gb[j] += dj;
-		}
-		if (l == 0)
-			break;
-		for (unsigned i = 0; i < in; i++)
-			dp[i] = 0.0f;
-		for (unsigned j = 0; j < out; j++) {
-			const float *wr = w + (size_t)j * in;
-			float dj = d[j];
-			for (unsigned i = 0; i < in; i++)
-				dp[i] += wr[i] * dj;
-		}
-		for (unsigned i = 0; i < in; i++)
-			if (!(x[i] > 0.0f)) /* ReLU: x is the layer's output, post-activation */
-				dp[i] = 0.0f;
-		float *t = d;
-		d = dp;
-		dp = t;
-	}
-}
-
-void strat_mlp_zero_grad(struct strat_mlp *m)
-{
-	memset(m->g, 0, m->np * sizeof(float));
-}
-
-void strat__adam(float *p, float *gr, float *am, float *av, size_t n, uint64_t t,
-		 const struct strat_adam_cfg *cfg, float grad_scale)
-{
-	float lr = cfg && cfg->lr > 0.0f ? cfg->lr : 1e-3f;
-	float b1 = cfg && cfg->beta1 > 0.0f ? cfg->beta1 : 0.9f;
-	float b2 = cfg && cfg->beta2 > 0.0f ? cfg->beta2 : 0.999f;
-	float eps = cfg && cfg->eps > 0.0f ? cfg->eps : 1e-8f;
-	float clip = cfg ? cfg->clip : 0.0f;
-	/* bias corrections in double, rounded once to float: deterministic */
-	float c1 = (float)(1.0 - pow((double)b1, (double)t));
-	float c2 = (float)(1.0 - pow((double)b2, (double)t));
-	float step = lr / c1;
-	for (size_t i = 0; i < n; i++) {
-		float g = gr[i] * grad_scale;
-		if (clip > 0.0f)
-			g = g > clip ? clip : g < -clip ? -clip : g;
-		am[i] = b1 * am[i] + (1.0f - b1) * g;
-		av[i] = b2 * av[i] + (1.0f - b2) * (g * g);
-		p[i] -= step * am[i] / (sqrtf(av[i] / c2) + eps);
-		gr[i] = 0.0f;
-	}
-}
-
-void strat_mlp_adam_step(struct strat_mlp *m, const struct strat_adam_cfg *cfg, float grad_scale)
-{
-	m->adam_t++;
-	strat__adam(m->p, m->g, m->am, m->av, m->np, m->adam_t, cfg, grad_scale);
-}
-
-void strat_mlp_sgd_step(struct strat_mlp *m, float lr, float grad_scale)
-{
-	for (size_t i = 0; i < m->np; i++) {
-		m->p[i] -= lr * (m->g[i] * grad_scale);
-		m->g[i] = 0.0f;
-	}
-}
 
 /* ------------------------------------------------------------------------- */
 /* Kernel paths */
@@ -370,7 +100,7 @@ static size_t round_up(size_t v, size_t a)
 }
 
 /* Allocate q's arrays for q->sizes in one block. */
-static int qmlp_alloc(struct strat_qmlp *q)
+int strat__qmlp_alloc(struct strat_qmlp *q)
 {
 	size_t bytes = 2 * STRAT_NN_MAX_WIDTH * sizeof(float);
 	for (unsigned l = 0; l < q->nl; l++) {
@@ -414,7 +144,7 @@ static int qmlp_alloc(struct strat_qmlp *q)
 }
 
 /* Fill the kernel layout from wq. */
-static void qmlp_layout(struct strat_qmlp *q)
+void strat__qmlp_layout(struct strat_qmlp *q)
 {
 	for (unsigned l = 0; l < q->nl; l++) {
 		struct strat__qlayer *L = &q->layer[l];
@@ -426,97 +156,6 @@ static void qmlp_layout(struct strat_qmlp *q)
 					L->w_rows[(size_t)j * L->kpad + i] = L->wq[(size_t)j * L->in + i];
 			}
 	}
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-	return (x > y) - (x < y);
-}
-
-int strat_qmlp_quantize(struct strat_mlp *m, const int32_t *calib, size_t nrows, size_t stride,
-			uint64_t schema_hash, struct strat_qmlp **ret_q, char *err, size_t errlen)
-{
-	if (nrows == 0 || !calib) {
-		core_errf(err, errlen, "quantize: no calibration rows");
-		return -EINVAL;
-	}
-	unsigned in = m->sizes[0];
-	float *zs = core_alloc(nrows * in * sizeof(float), 64);
-	struct strat_qmlp *q = core_alloc(sizeof(*q), CORE_CACHE_LINE);
-	if (!zs || !q)
-		goto fail_nomem;
-	memset(q, 0, sizeof(*q));
-	q->nsizes = m->nsizes;
-	q->nl = m->nl;
-	memcpy(q->sizes, m->sizes, sizeof(q->sizes));
-	q->schema_hash = schema_hash;
-	if (qmlp_alloc(q))
-		goto fail_nomem;
-
-	/* Calibrate: s_0 from the 99.9th percentile of |z|, hidden scales from
-	 * the maximum activation. */
-	float amax[STRAT_NN_MAX_LAYERS] = { 0 };
-	float z[STRAT_NN_MAX_WIDTH];
-	for (size_t r = 0; r < nrows; r++) {
-		strat_mlp_normalize(m, calib + r * stride, z);
-		for (unsigned i = 0; i < in; i++)
-			zs[r * in + i] = fabsf(z[i]);
-		mlp_fwd(m, z);
-		for (unsigned l = 1; l < m->nl; l++)
-			for (unsigned j = 0; j < m->sizes[l]; j++)
-				if (m->act[l][j] > amax[l])
-					amax[l] = m->act[l][j];
-	}
-	size_t nz = nrows * in;
-	qsort(zs, nz, sizeof(float), cmp_float);
-	size_t k = (size_t)((double)(nz - 1) * 0.999);
-	amax[0] = zs[k];
-	for (unsigned l = 0; l < m->nl; l++) {
-		float s = amax[l] / (l == 0 ? 127.0f : 255.0f);
-		q->act_scale[l] = s > 0.0f && isfinite(s) ? s : 1.0f;
-	}
-	for (unsigned i = 0; i < in; i++) {
-		q->in_a[i] = m->na[i] / q->act_scale[0];
-		q->in_b[i] = m->nb[i] / q->act_scale[0];
-	}
-	for (unsigned l = 0; l < m->nl; l++) {
-		struct strat__qlayer *L = &q->layer[l];
-		const float *w = m->p + m->woff[l], *b = m->p + m->boff[l];
-		float sin = q->act_scale[l];
-		for (uint32_t j = 0; j < L->out; j++) {
-			const float *wr = w + (size_t)j * L->in;
-			float mx = 0.0f;
-			for (uint32_t i = 0; i < L->in; i++)
-				if (fabsf(wr[i]) > mx)
-					mx = fabsf(wr[i]);
-			float sw = mx > 0.0f ? mx / 127.0f : 1.0f;
-			for (uint32_t i = 0; i < L->in; i++) {
-				long v = lrintf(wr[i] / sw);
-				L->wq[(size_t)j * L->in + i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-			}
-			double bq = nearbyint((double)b[j] / ((double)sin * sw));
-			if (bq > NN_BIAS_LIMIT)
-				bq = NN_BIAS_LIMIT;
-			if (bq < -NN_BIAS_LIMIT)
-				bq = -NN_BIAS_LIMIT;
-			L->bias[j] = (int32_t)bq;
-			if (l + 1 < m->nl)
-				L->scale[j] = sin * sw / q->act_scale[l + 1];
-			else
-				L->scale[j] = sin * sw;
-		}
-	}
-	qmlp_layout(q);
-	core_free(zs);
-	*ret_q = q;
-	return 0;
-
-fail_nomem:
-	core_free(zs);
-	strat_qmlp_free(q);
-	core_errf(err, errlen, "quantize: out of memory");
-	return -ENOMEM;
 }
 
 struct strat_qmlp *strat_qmlp_free(struct strat_qmlp *q)
@@ -605,8 +244,27 @@ int strat_qmlp_forward_path(const struct strat_qmlp *q, enum strat_nn_path path,
 	return qmlp_finish(q, acc, ret_out);
 }
 
+/* The policy input: features, then the position against its limit. */
+void strat_dqn_input(const struct feature_vec *v, int64_t pos, int64_t max_pos, int32_t *ret)
+{
+	memcpy(ret, v->f, STRAT_FEATURE_COUNT * sizeof(int32_t));
+	if (pos > max_pos)
+		pos = max_pos;
+	if (pos < -max_pos)
+		pos = -max_pos;
+	ret[STRAT_FEATURE_COUNT] = (int32_t)(pos * 65536 / max_pos);
+}
+
 /* ------------------------------------------------------------------------- */
-/* File format */
+/* File format (".onn", little-endian), refused with -EINVAL and a message
+ * naming the problem when anything is off:
+ *   0  magic "OSPRYNN\0"      8  u32 version (1)   12 u32 kind (1 = int8 MLP)
+ *   16 u64 feature-schema hash 24 u32 nsizes       28 u32 payload bytes
+ *   32 u32 sizes[8]           64 payload            end: u64 FNV-1a 64 of all
+ *   bytes before it. Payload: f32 s[L] (the activation scales, for
+ *   information), f32 a'[in], f32 b'[in] (the input step's a_i / s_0 and
+ *   b_i / s_0); per layer: f32 M or D [out], i32 bias_q[out], i8 w_q[out][in].
+ * Kind 2 is the LSTM forecaster (strategy/learn/src/lstm.c). */
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -776,7 +434,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 	q->nl = nsizes - 1;
 	memcpy(q->sizes, sizes, sizeof(sizes));
 	q->schema_hash = hash;
-	if (qmlp_alloc(q))
+	if (strat__qmlp_alloc(q))
 		goto fail_nomem;
 	const unsigned char *p = b + NN_HDR_BYTES;
 	memcpy(q->act_scale, p, q->nl * sizeof(float));
@@ -799,7 +457,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 		p += L->out * sizeof(float);
 		memcpy(L->bias, p, L->out * sizeof(int32_t));
 		for (uint32_t j = 0; j < L->out; j++)
-			if (L->bias[j] > NN_BIAS_LIMIT || L->bias[j] < -NN_BIAS_LIMIT)
+			if (L->bias[j] > STRAT__NN_BIAS_LIMIT || L->bias[j] < -STRAT__NN_BIAS_LIMIT)
 				BAD(p - b + 4 * j, "layer %u bias %u = %d beyond +-2^30", l, j, L->bias[j]);
 		p += L->out * sizeof(int32_t);
 		memcpy(L->wq, p, (size_t)L->out * L->in);
@@ -808,7 +466,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 				BAD(p - b + i, "layer %u weight %zu is -128 (symmetric range is +-127)", l, i);
 		p += (size_t)L->out * L->in;
 	}
-	qmlp_layout(q);
+	strat__qmlp_layout(q);
 	*ret_q = q;
 	return 0;
 
