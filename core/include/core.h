@@ -448,11 +448,23 @@ static inline uint64_t core_now_ns(void)
  * HdrHistogram bucket layout, so its V2 encoding is readable by HdrHistogram's
  * own tools). Values above the highest trackable value are clamped to it and
  * counted in `clamped`. One writer thread per histogram; readers must be
- * ordered after the writer (see core_hist_pair). */
+ * ordered after the writer (see core_hist_pair).
+ *
+ * The layout is fixed at compile time, so recording is inline and costs a
+ * few instructions (no call): see core_hist__index. */
 
 #define CORE_HIST_LOWEST  1
 #define CORE_HIST_HIGHEST 60000000000LL
 #define CORE_HIST_DIGITS  3
+
+/* The layout those three give, as HdrHistogram derives it: unit magnitude
+ * floor(log2(lowest)) = 0; sub-bucket count 2^ceil(log2(2 * 10^digits)) =
+ * 2048, half of it 1024 (magnitude 10). core_hist_init computes the same
+ * fields from the three constants above; tests/core/test_hist.c checks that
+ * core_hist__index agrees with HdrHistogram's general formula. */
+#define CORE_HIST__HALF_MAG 10
+static_assert(CORE_HIST_LOWEST == 1 && CORE_HIST_DIGITS == 3,
+	      "core_hist__index hard-codes unit magnitude 0 and 2048 sub-buckets");
 
 struct core_hist {
 	int64_t lowest;
@@ -479,17 +491,32 @@ struct core_hist {
 int core_hist_init(struct core_hist *h);
 void core_hist_fini(struct core_hist *h);
 void core_hist_reset(struct core_hist *h);
-int32_t core_hist__index(const struct core_hist *h, int64_t v);
 
+/*
+ * core_hist__index - the counts index of v (CORE_HIST_LOWEST <= v <=
+ * CORE_HIST_HIGHEST). HdrHistogram's counts_index_for with the constants
+ * folded in: bucket b = 64 - clz(v | 2047) - 11 (b >= 0: bucket 0 holds
+ * 0..2047 exactly, bucket b >= 1 holds [2^(b+10), 2^(b+11)) in steps of
+ * 2^b), sub-bucket v >> b, index (b + 1) * 1024 + (v >> b) - 1024, which
+ * simplifies to b * 1024 + (v >> b).
+ */
+static inline int32_t core_hist__index(int64_t v)
+{
+	int32_t b = 53 - __builtin_clzll((uint64_t)v | ((2u << CORE_HIST__HALF_MAG) - 1));
+	return (b << CORE_HIST__HALF_MAG) + (int32_t)(v >> b);
+}
+
+/* core_hist_record_n - add n occurrences of v (clamped to the trackable
+ * range; above it counted in clamped). Writer thread only. */
 static inline void core_hist_record_n(struct core_hist *h, int64_t v, int64_t n)
 {
-	if (v < h->lowest)
-		v = h->lowest;
-	if (v > h->highest) {
-		v = h->highest;
+	if (v < CORE_HIST_LOWEST)
+		v = CORE_HIST_LOWEST;
+	if (v > CORE_HIST_HIGHEST) {
+		v = CORE_HIST_HIGHEST;
 		h->clamped += n;
 	}
-	h->counts[core_hist__index(h, v)] += n;
+	h->counts[core_hist__index(v)] += n;
 	h->total += n;
 	if (v < h->min)
 		h->min = v;
