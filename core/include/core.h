@@ -695,7 +695,17 @@ const char *core_config_get(struct core_config *cfg, const char *key);
 /*
  * Typed getters: *ret is left alone when the key is absent (returns 0).
  * A malformed or out-of-range value returns -EINVAL with "FILE:LINE: key
- * 'K': what" in err.
+ * 'K': what" in err (and *ret left alone).
+ *
+ * Integers (core_config_u64, core_config_i64): an optional sign, then
+ * decimal digits or "0x"/"0X" and hex digits, then an optional suffix k, m
+ * or g (either case: x1000, x1000000, x1000000000), and nothing else
+ * (no spaces inside, no "_" separators). Leading zeros are decimal: "010" is
+ * ten, never octal. u64 values are exact over the whole range 0 ..
+ * UINT64_MAX (18446744073709551615 = 0xffffffffffffffff); a value above it,
+ * suffix included, is an error, as is a negative one ("-0" is 0). i64 values
+ * are exact over INT64_MIN .. INT64_MAX, and an error beyond. Then the value
+ * must lie in [min, max].
  */
 int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *ret, char *err, size_t errlen);
