@@ -57,8 +57,9 @@ void core_errf(char *err, size_t errlen, const char *fmt, ...)
 /* ------------------------------------------------------------------------- */
 /* SPSC ring: fixed-size slots, power-of-two capacity.
  *
- * One producer thread calls core_ring_push*, core_ring_reserve/commit; one
- * consumer thread calls core_ring_pop*, core_ring_peek/release. Indices are
+ * One producer thread calls core_ring_push*, core_ring_reserve*, core_ring_slot
+ * and core_ring_commit; one consumer thread calls core_ring_pop*,
+ * core_ring_readable, core_ring_peek and core_ring_release. Indices are
  * free-running uint32_t and are compared only by unsigned difference, so they
  * may wrap. Each side keeps a cached copy of the other side's index and only
  * reloads it (acquire) when the cached copy says the ring is full or empty.
@@ -76,6 +77,7 @@ struct core_ring {
 	CORE_ALIGNED _Atomic uint32_t head; /* next slot to write */
 	uint32_t tail_cache;                /* producer's copy of tail */
 	uint64_t full_waits;                /* pushes that found the ring full */
+	uint32_t reserved;                  /* slots reserved and not yet committed */
 	/* consumer-owned line */
 	CORE_ALIGNED _Atomic uint32_t tail; /* next slot to read */
 	uint32_t head_cache;                /* consumer's copy of head */
@@ -124,18 +126,64 @@ static inline uint32_t core_ring__free(struct core_ring *r, uint32_t want)
 /*
  * core_ring_reserve - producer: pointer to the next free slot, or NULL when
  * the ring is full. Write the slot, then core_ring_commit(r, 1). Producer only.
+ * Replaces any earlier reservation not yet committed.
  */
 static inline void *core_ring_reserve(struct core_ring *r)
 {
-	if (core_ring__free(r, 1) == 0)
+	if (core_ring__free(r, 1) == 0) {
+		r->reserved = 0;
 		return NULL;
+	}
+	r->reserved = 1;
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	return r->slots + (size_t)(head & r->mask) * r->slot_size;
 }
 
-/* core_ring_commit - producer: publish n reserved slots. */
+/*
+ * core_ring_reserve_n - producer: reserve up to n slots to write in place.
+ * Returns how many are reserved (0..n: as many free slots as there are, up
+ * to n; 0 when the ring is full). The reserved slots follow the ring's
+ * order but may wrap around the end of the slot buffer, so they are not one
+ * array: write slot i (0 <= i < the count) through core_ring_slot(r, i),
+ * then publish the first k of them (k <= the count, in order) with
+ * core_ring_commit(r, k). Nothing is visible to the consumer before the
+ * commit. A later core_ring_reserve* or push replaces the reservation.
+ * Orders: when the cached consumer index shows fewer than n free slots, it
+ * is reloaded with P2 (acquire, pairs with the consumer's C2 release): the
+ * consumer's reads of the slots we are handed happen before our writes.
+ * Producer only.
+ */
+static inline uint32_t core_ring_reserve_n(struct core_ring *r, uint32_t n)
+{
+	uint32_t free_slots = core_ring__free(r, n);
+	r->reserved = n < free_slots ? n : free_slots;
+	return r->reserved;
+}
+
+/* core_ring_slot - producer: the i-th reserved slot not yet committed (i <
+ * the count core_ring_reserve_n returned; after core_ring_commit(r, k) the
+ * remaining ones are numbered from 0 again). Valid until it is committed.
+ * Producer only. */
+static inline void *core_ring_slot(struct core_ring *r, uint32_t i)
+{
+	assert(i < r->reserved);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed); /* own index */
+	return r->slots + (size_t)((head + i) & r->mask) * r->slot_size;
+}
+
+/*
+ * core_ring_commit - producer: publish the first n reserved slots, in order
+ * (the rest stay reserved). n must not exceed the reservation: asserted, and
+ * clamped to it where asserts are compiled out, so a commit can never
+ * publish a slot that was not reserved, i.e. one the consumer has not
+ * released yet or one never written.
+ */
 static inline void core_ring_commit(struct core_ring *r, uint32_t n)
 {
+	assert(n <= r->reserved);
+	if (n > r->reserved)
+		n = r->reserved;
+	r->reserved -= n;
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	/* P1: pairs with C1; slot writes become visible before the new head. */
 	atomic_store_explicit(&r->head, head + n, memory_order_release);
@@ -150,6 +198,7 @@ static inline uint32_t core_ring_push_burst(struct core_ring *r, const void *msg
 	uint32_t free_slots = core_ring__free(r, n);
 	if (n > free_slots)
 		n = free_slots;
+	r->reserved = 0; /* these slots are published here, not by a commit */
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	const unsigned char *src = msgs;
 	for (uint32_t i = 0; i < n; i++)
