@@ -58,10 +58,10 @@ int feeds__mold_pcap_open(const unsigned char *data, size_t len, const char *nam
 /* Live MoldUDP64 over UDP. */
 int feeds__mold_live_open(const struct feeds_mold_live_cfg *cfg, struct feeds_src **ret, char *err,
 			  size_t errlen);
-/* Crypto JSON-line captures (helper B, cryptosrc.c). cap must outlive the source. */
+/* Crypto JSON-line captures (cryptosrc.c). cap must outlive the source. */
 int feeds__crypto_src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err,
 			   size_t errlen);
-/* Live SoupBinTCP (helper B, soupsrc.c). */
+/* Live SoupBinTCP (soupsrc.c). */
 int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_src **ret,
 			  char *err, size_t errlen);
 /* Make every crypto source after the first share the first one's books. */

@@ -230,7 +230,7 @@ int feeds__src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err
 	case FEEDS_FMT_PCAPNG:
 		return feeds__mold_pcap_open(cap->data, cap->len, cap->path, ret, err, errlen);
 	default:
-		/* helper B: Binance/Bybit JSON-line captures */
+		/* Binance/Bybit JSON-line captures (checked last: no magic number) */
 		if (feeds_crypto_sniff(cap->data, cap->len < 64 ? cap->len : 64))
 			return feeds__crypto_src_open(cap, ret, err, errlen);
 		return 0;
@@ -294,7 +294,7 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		r = feeds__mold_live_open(cfg->mold, &st->live, err, errlen);
 		if (r < 0)
 			goto fail_close_caps;
-	} else if (cfg->soup) { /* helper B */
+	} else if (cfg->soup) { /* live SoupBinTCP */
 		r = feeds__soup_live_open(cfg->soup, &st->live, err, errlen);
 		if (r < 0)
 			goto fail_close_caps;
@@ -307,7 +307,8 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			if (r < 0)
 				goto fail_close_caps;
 		}
-		feeds__crypto_src_link(st->srcs, cfg->npaths); /* helper B: shared crypto books */
+		/* several crypto captures (REST snapshots, then the stream) share one set of books */
+		feeds__crypto_src_link(st->srcs, cfg->npaths);
 	} else {
 		st->caps[0].data = cfg->mem;
 		st->caps[0].len = cfg->mem_len;
@@ -373,7 +374,7 @@ void feeds_stage_stats(const struct feeds_stage *st, struct feeds_stats *ret)
 const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate)
 {
 	const char *s = feeds_books_symbol(st->books, locate);
-	/* helper B: crypto captures name their locates in their own books */
+	/* crypto captures name their locates in their own books */
 	for (unsigned i = 0; !s[0] && st->srcs && i < st->ncaps; i++) {
 		const struct feeds_crypto *c = feeds__crypto_src_books(st->srcs[i]);
 		if (c)
