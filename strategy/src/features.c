@@ -47,8 +47,9 @@ struct strat_features {
  * n = |num| * k + den / 2 is one 64x64->128 multiply, and:
  *  - n and den both below 2^64: one 64-bit division. Always so for spread_bps
  *    and the returns (|num| < 2^34, den < 2^33) and for imbalance (|num| <
- *    2^32, k = 2^16); for the EMA deviations while the mid is within about
- *    430,000 price units (1e-4) of the EMA, for micro_bps while
+ *    2^32, k = 2^16); for the EMA deviations while mid2 (bid + ask) is
+ *    within about 430,000 price units (1e-4) of its EMA, i.e. the mid
+ *    within about $21 of it; for micro_bps while
  *    |spread * (bq - aq)| < 2^34 and mid2 * (bq + aq) < 2^64, and for rsi and
  *    flow_qty while their Q16 numerators are below 2^48: on the AMZN day,
  *    every message;
