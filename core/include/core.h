@@ -55,8 +55,9 @@ void core_errf(char *err, size_t errlen, const char *fmt, ...)
 /* ------------------------------------------------------------------------- */
 /* SPSC ring: fixed-size slots, power-of-two capacity.
  *
- * One producer thread calls core_ring_push*, core_ring_reserve/commit; one
- * consumer thread calls core_ring_pop*, core_ring_peek/release. Indices are
+ * One producer thread calls core_ring_push*, core_ring_reserve*, core_ring_slot
+ * and core_ring_commit; one consumer thread calls core_ring_pop*,
+ * core_ring_readable, core_ring_peek and core_ring_release. Indices are
  * free-running uint32_t and are compared only by unsigned difference, so they
  * may wrap. Each side keeps a cached copy of the other side's index and only
  * reloads it (acquire) when the cached copy says the ring is full or empty.
@@ -74,6 +75,7 @@ struct core_ring {
 	CORE_ALIGNED _Atomic uint32_t head; /* next slot to write */
 	uint32_t tail_cache;                /* producer's copy of tail */
 	uint64_t full_waits;                /* pushes that found the ring full */
+	uint32_t reserved;                  /* slots reserved and not yet committed */
 	/* consumer-owned line */
 	CORE_ALIGNED _Atomic uint32_t tail; /* next slot to read */
 	uint32_t head_cache;                /* consumer's copy of head */
@@ -122,21 +124,66 @@ static inline uint32_t core_ring__free(struct core_ring *r, uint32_t want)
 /*
  * core_ring_reserve - producer: pointer to the next free slot, or NULL when
  * the ring is full (counted in full_waits). Write the slot, then
- * core_ring_commit(r, 1). Producer only.
+ * core_ring_commit(r, 1). Producer only. Replaces any earlier reservation
+ * not yet committed.
  */
 static inline void *core_ring_reserve(struct core_ring *r)
 {
 	if (core_ring__free(r, 1) == 0) {
 		r->full_waits++;
+		r->reserved = 0;
 		return NULL;
 	}
+	r->reserved = 1;
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	return r->slots + (size_t)(head & r->mask) * r->slot_size;
 }
 
-/* core_ring_commit - producer: publish n reserved slots. */
+/*
+ * core_ring_reserve_n - producer: reserve up to n slots to write in place.
+ * Returns how many are reserved (0..n: as many free slots as there are, up
+ * to n; 0 when the ring is full). The reserved slots follow the ring's
+ * order but may wrap around the end of the slot buffer, so they are not one
+ * array: write slot i (0 <= i < the count) through core_ring_slot(r, i),
+ * then publish the first k of them (k <= the count, in order) with
+ * core_ring_commit(r, k). Nothing is visible to the consumer before the
+ * commit. A later core_ring_reserve* or push replaces the reservation.
+ * Orders: when the cached consumer index shows fewer than n free slots, it
+ * is reloaded with P2 (acquire, pairs with the consumer's C2 release): the
+ * consumer's reads of the slots we are handed happen before our writes.
+ * Producer only.
+ */
+static inline uint32_t core_ring_reserve_n(struct core_ring *r, uint32_t n)
+{
+	uint32_t free_slots = core_ring__free(r, n);
+	r->reserved = n < free_slots ? n : free_slots;
+	return r->reserved;
+}
+
+/* core_ring_slot - producer: the i-th reserved slot not yet committed (i <
+ * the count core_ring_reserve_n returned; after core_ring_commit(r, k) the
+ * remaining ones are numbered from 0 again). Valid until it is committed.
+ * Producer only. */
+static inline void *core_ring_slot(struct core_ring *r, uint32_t i)
+{
+	assert(i < r->reserved);
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed); /* own index */
+	return r->slots + (size_t)((head + i) & r->mask) * r->slot_size;
+}
+
+/*
+ * core_ring_commit - producer: publish the first n reserved slots, in order
+ * (the rest stay reserved). n must not exceed the reservation: asserted, and
+ * clamped to it where asserts are compiled out, so a commit can never
+ * publish a slot that was not reserved, i.e. one the consumer has not
+ * released yet or one never written.
+ */
 static inline void core_ring_commit(struct core_ring *r, uint32_t n)
 {
+	assert(n <= r->reserved);
+	if (n > r->reserved)
+		n = r->reserved;
+	r->reserved -= n;
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	/* P1: pairs with C1; slot writes become visible before the new head. */
 	atomic_store_explicit(&r->head, head + n, memory_order_release);
@@ -151,6 +198,7 @@ static inline uint32_t core_ring_push_burst(struct core_ring *r, const void *msg
 	uint32_t free_slots = core_ring__free(r, n);
 	if (n > free_slots)
 		n = free_slots;
+	r->reserved = 0; /* these slots are published here, not by a commit */
 	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	const unsigned char *src = msgs;
 	for (uint32_t i = 0; i < n; i++)
@@ -466,11 +514,23 @@ static inline uint64_t core_now_ns(void)
  * HdrHistogram bucket layout, so its V2 encoding is readable by HdrHistogram's
  * own tools). Values above the highest trackable value are clamped to it and
  * counted in `clamped`. One writer thread per histogram; readers must be
- * ordered after the writer (see core_hist_pair). */
+ * ordered after the writer (see core_hist_pair).
+ *
+ * The layout is fixed at compile time, so recording is inline and costs a
+ * few instructions (no call): see core_hist__index. */
 
 #define CORE_HIST_LOWEST  1
 #define CORE_HIST_HIGHEST 60000000000LL
 #define CORE_HIST_DIGITS  3
+
+/* The layout those three give, as HdrHistogram derives it: unit magnitude
+ * floor(log2(lowest)) = 0; sub-bucket count 2^ceil(log2(2 * 10^digits)) =
+ * 2048, half of it 1024 (magnitude 10). core_hist_init computes the same
+ * fields from the three constants above; tests/core/test_hist.c checks that
+ * core_hist__index agrees with HdrHistogram's general formula. */
+#define CORE_HIST__HALF_MAG 10
+static_assert(CORE_HIST_LOWEST == 1 && CORE_HIST_DIGITS == 3,
+	      "core_hist__index hard-codes unit magnitude 0 and 2048 sub-buckets");
 
 struct core_hist {
 	int64_t lowest;
@@ -497,17 +557,32 @@ struct core_hist {
 int core_hist_init(struct core_hist *h);
 void core_hist_fini(struct core_hist *h);
 void core_hist_reset(struct core_hist *h);
-int32_t core_hist__index(const struct core_hist *h, int64_t v);
 
+/*
+ * core_hist__index - the counts index of v (CORE_HIST_LOWEST <= v <=
+ * CORE_HIST_HIGHEST). HdrHistogram's counts_index_for with the constants
+ * folded in: bucket b = 64 - clz(v | 2047) - 11 (b >= 0: bucket 0 holds
+ * 0..2047 exactly, bucket b >= 1 holds [2^(b+10), 2^(b+11)) in steps of
+ * 2^b), sub-bucket v >> b, index (b + 1) * 1024 + (v >> b) - 1024, which
+ * simplifies to b * 1024 + (v >> b).
+ */
+static inline int32_t core_hist__index(int64_t v)
+{
+	int32_t b = 53 - __builtin_clzll((uint64_t)v | ((2u << CORE_HIST__HALF_MAG) - 1));
+	return (b << CORE_HIST__HALF_MAG) + (int32_t)(v >> b);
+}
+
+/* core_hist_record_n - add n occurrences of v (clamped to the trackable
+ * range; above it counted in clamped). Writer thread only. */
 static inline void core_hist_record_n(struct core_hist *h, int64_t v, int64_t n)
 {
-	if (v < h->lowest)
-		v = h->lowest;
-	if (v > h->highest) {
-		v = h->highest;
+	if (v < CORE_HIST_LOWEST)
+		v = CORE_HIST_LOWEST;
+	if (v > CORE_HIST_HIGHEST) {
+		v = CORE_HIST_HIGHEST;
 		h->clamped += n;
 	}
-	h->counts[core_hist__index(h, v)] += n;
+	h->counts[core_hist__index(v)] += n;
 	h->total += n;
 	if (v < h->min)
 		h->min = v;
@@ -732,7 +807,17 @@ const char *core_config_get(struct core_config *cfg, const char *key);
 /*
  * Typed getters: *ret is left alone when the key is absent (returns 0).
  * A malformed or out-of-range value returns -EINVAL with "FILE:LINE: key
- * 'K': what" in err.
+ * 'K': what" in err (and *ret left alone).
+ *
+ * Integers (core_config_u64, core_config_i64): an optional sign, then
+ * decimal digits or "0x"/"0X" and hex digits, then an optional suffix k, m
+ * or g (either case: x1000, x1000000, x1000000000), and nothing else
+ * (no spaces inside, no "_" separators). Leading zeros are decimal: "010" is
+ * ten, never octal. u64 values are exact over the whole range 0 ..
+ * UINT64_MAX (18446744073709551615 = 0xffffffffffffffff); a value above it,
+ * suffix included, is an error, as is a negative one ("-0" is 0). i64 values
+ * are exact over INT64_MIN .. INT64_MAX, and an error beyond. Then the value
+ * must lie in [min, max].
  */
 int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *ret, char *err, size_t errlen);

@@ -184,26 +184,71 @@ const char *core_config_get(struct core_config *cfg, const char *key)
 	return e ? e->value : NULL;
 }
 
-/* Accepts an optional k/m/g (x1000) suffix on integers, e.g. "10m". */
-static int parse_i64(const char *s, int64_t *ret)
+/*
+ * An integer as core.h describes it: [+-] then decimal digits (leading zeros
+ * are still decimal: "010" is ten) or 0x/0X and hex digits, then an optional
+ * k/m/g suffix (x1000, x1000000, x1000000000). *ret_mag gets the magnitude,
+ * exact up to UINT64_MAX. -EINVAL if malformed, -ERANGE if the magnitude is
+ * above UINT64_MAX.
+ */
+static int parse_int(const char *s, bool *ret_neg, uint64_t *ret_mag)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 0);
-	if (end == s || errno)
+	bool neg = false;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	unsigned base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	uint64_t v = 0;
+	bool overflow = false;
+	const char *digits = s;
+	for (;; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		overflow |= __builtin_mul_overflow(v, (uint64_t)base, &v);
+		overflow |= __builtin_add_overflow(v, (uint64_t)d, &v);
+	}
+	if (s == digits)
 		return -EINVAL;
-	int64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (*end)
+	uint64_t mul = 1;
+	if (*s == 'k' || *s == 'K')
+		mul = 1000, s++;
+	else if (*s == 'm' || *s == 'M')
+		mul = 1000000, s++;
+	else if (*s == 'g' || *s == 'G')
+		mul = 1000000000, s++;
+	if (*s)
 		return -EINVAL;
-	if (__builtin_mul_overflow((int64_t)v, mul, ret))
+	overflow |= __builtin_mul_overflow(v, mul, &v);
+	if (overflow)
 		return -ERANGE;
+	*ret_neg = neg;
+	*ret_mag = v;
 	return 0;
+}
+
+/* parse_int's result for a getter: 0, or -EINVAL with the reason in err. */
+static int bad_int(const struct core_config *cfg, const struct core_config_entry *e,
+		   const char *key, int r, const char *range, char *err, size_t errlen)
+{
+	if (r == -ERANGE)
+		core_errf(err, errlen, "%s:%d: key '%s': '%s' does not fit %s", cfg->path, e->line,
+		          key, e->value, range);
+	else
+		core_errf(err, errlen,
+		          "%s:%d: key '%s': '%s' is not an integer (decimal, or 0x hex; "
+		          "optional k/m/g suffix)",
+		          cfg->path, e->line, key, e->value);
+	return -EINVAL;
 }
 
 int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64_t max,
@@ -212,12 +257,14 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
 	struct core_config_entry *e = find(cfg, key);
 	if (!e)
 		return 0;
-	int64_t v;
-	if (parse_i64(e->value, &v) < 0) {
-		core_errf(err, errlen, "%s:%d: key '%s': '%s' is not an integer", cfg->path,
-		          e->line, key, e->value);
-		return -EINVAL;
-	}
+	bool neg;
+	uint64_t mag;
+	int r = parse_int(e->value, &neg, &mag);
+	if (r == 0 && mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+		r = -ERANGE;
+	if (r < 0)
+		return bad_int(cfg, e, key, r, "an i64", err, errlen);
+	int64_t v = neg ? (int64_t)(0 - mag) : (int64_t)mag;
 	if (v < min || v > max) {
 		core_errf(err, errlen,
 		          "%s:%d: key '%s': %" PRId64 " is outside [%" PRId64 ", %" PRId64 "]",
@@ -231,16 +278,27 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
 int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *ret, char *err, size_t errlen)
 {
-	int64_t v = 0;
-	int64_t lo = min > INT64_MAX ? INT64_MAX : (int64_t)min;
-	int64_t hi = max > INT64_MAX ? INT64_MAX : (int64_t)max;
 	struct core_config_entry *e = find(cfg, key);
 	if (!e)
 		return 0;
-	int r = core_config_i64(cfg, key, lo, hi, &v, err, errlen);
+	bool neg;
+	uint64_t v;
+	int r = parse_int(e->value, &neg, &v);
 	if (r < 0)
-		return r;
-	*ret = (uint64_t)v;
+		return bad_int(cfg, e, key, r, "a u64 (it is above 18446744073709551615)", err,
+		               errlen);
+	if (neg && v != 0) {
+		core_errf(err, errlen, "%s:%d: key '%s': %s is outside [%" PRIu64 ", %" PRIu64 "]",
+		          cfg->path, e->line, key, e->value, min, max);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		core_errf(err, errlen,
+		          "%s:%d: key '%s': %" PRIu64 " is outside [%" PRIu64 ", %" PRIu64 "]",
+		          cfg->path, e->line, key, v, min, max);
+		return -EINVAL;
+	}
+	*ret = v;
 	return 0;
 }
 

@@ -14,18 +14,6 @@ static int32_t sub_bucket_index(const struct core_hist *h, int64_t v, int32_t b)
 	return (int32_t)(v >> (b + h->unit_magnitude));
 }
 
-static int32_t counts_index(const struct core_hist *h, int32_t b, int32_t sb)
-{
-	int32_t base = (b + 1) << h->sub_bucket_half_count_magnitude;
-	return base + (sb - h->sub_bucket_half_count);
-}
-
-int32_t core_hist__index(const struct core_hist *h, int64_t v)
-{
-	int32_t b = bucket_index(h, v);
-	return counts_index(h, b, sub_bucket_index(h, v, b));
-}
-
 int64_t core_hist_value_from_index(const struct core_hist *h, int32_t index)
 {
 	int32_t b = (index >> h->sub_bucket_half_count_magnitude) - 1;
@@ -201,7 +189,7 @@ long core_hist_encode_v2(const struct core_hist *h, unsigned char *buf, size_t c
 {
 	if (cap < core_hist_encode_bound(h))
 		return -ENOSPC;
-	int32_t last = h->total ? core_hist__index(h, h->max) : -1;
+	int32_t last = h->total ? core_hist__index(h->max) : -1;
 	size_t n = V2_HEADER;
 	for (int32_t i = 0; i <= last;) {
 		int64_t c = h->counts[i];

@@ -1,6 +1,26 @@
 /*
- * feeds.h - market data in: the ITCH 5.0 decoder, per-instrument order books,
- * the capture-file source, the feed stage and a synthetic ITCH generator.
+ * feeds.h - market data in: the feed stage, and the codecs and sources it is
+ * made of, each also usable on its own.
+ *
+ * Contents, in this order:
+ *  1. The feed stage, what a pipeline needs: feeds_stage_cfg,
+ *     feeds_stage_create / _poll / _stats / _destroy, and the size and
+ *     counter structs it embeds.
+ *  2. Codecs, over the caller's memory: the ITCH 5.0 decoder and its order
+ *     books; MoldUDP64 packets and sequencing; capture formats and
+ *     pcap/pcapng; SoupBinTCP 3.0 packets; crypto L2 feeds (Binance and
+ *     Bybit WebSocket JSON into books).
+ *  3. Sources, generator, publisher: capture files, any capture item by
+ *     item, live UDP (io_uring) and live MoldUDP64, the SoupBinTCP client,
+ *     the MoldUDP64 publisher, the synthetic ITCH generator.
+ *
+ * Why one header of about 1,300 lines: each library has one public header
+ * and it is the library's manual (ARCHITECTURE.md "Folders"; STYLE.md 1-2),
+ * so a user includes feeds.h and reads one file. Everything declared here is
+ * used outside the library (tools, tests, fuzzers, benches); what only the
+ * library uses is in feeds/src (source.h, json_scan.h, crypto_internal.h).
+ * The sections above, in the order a user meets them, do the work several
+ * headers would.
  *
  * Depends on core.h only.
  *
@@ -14,8 +34,9 @@
  * be called from that thread, or from any thread once the stage has stopped
  * (joined). Nothing here allocates after *_create / *_open.
  *
- * Prices are ITCH Price(4): 1e-4 units in a uint32_t. Timestamps are
- * nanoseconds since midnight (ITCH 6-byte timestamps).
+ * Prices are ITCH Price(4): 1e-4 units in a uint32_t (crypto: each symbol's
+ * own scale, see that section). Timestamps are nanoseconds since midnight
+ * (ITCH 6-byte timestamps).
  */
 #ifndef OSPREY_FEEDS_H
 #define OSPREY_FEEDS_H
@@ -25,6 +46,160 @@
 #include <stdint.h>
 
 #include "core.h"
+
+/* Declared in later sections; the stage and the crypto decoder take pointers. */
+struct feeds_books;
+struct feeds_capture;
+struct feeds_mold_live_cfg;
+struct feeds_soup_client_cfg;
+
+/* ######################################################################### */
+/* 1. The feed stage                                                          */
+/* ######################################################################### */
+
+/*
+ * Use: fill a struct feeds_stage_cfg, feeds_stage_create, then run
+ * feeds_stage_poll as a core_stage (or call it in a loop) until it returns
+ * CORE_EOF; read feeds_stage_stats; feeds_stage_destroy.
+ *
+ * The feed stage reads capture files (or one memory buffer) in order,
+ * decodes every message, updates the books and pushes one md_event per
+ * message, the same event to each output ring. It advances only when every
+ * output has accepted the event; a full ring leaves the event pending (it is
+ * retried on the next poll) and counts a ring-full wait. After the last
+ * message it pushes an MD_EOS event to every output and then returns
+ * CORE_EOF.
+ *
+ * Event fields: t0_ns = core_now_ns() when the message bytes are read (with
+ * hist == NULL one clock reading per poll is shared by the burst); ts_ns the
+ * ITCH timestamp; seq the 1-based message index over the whole run (the EOS
+ * event carries the last seq + 1); the rest as feeds_books_apply.
+ */
+struct feeds_stage;
+
+/* Sizes and counters the stage embeds (their own sections use them too: the
+ * books take feeds_books_cfg and report feeds_book_stats; the MoldUDP64
+ * sequencer reports feeds_mold_stats). */
+struct feeds_books_cfg {
+	uint32_t max_orders; /* live orders at once (0: 1 << 20); more is FEEDS_BOOK_ORDERS_FULL */
+	uint32_t max_levels; /* live price levels, all books (0: 1 << 18) */
+	uint16_t max_locate; /* highest stock locate kept (0: 65535) */
+};
+
+struct feeds_book_stats {
+	uint64_t unknown_ref;
+	uint64_t dup_ref;
+	uint64_t over_exec;
+	uint64_t orders_full;
+	uint64_t levels_full;
+	uint64_t bad_locate;
+	uint64_t bad_side;
+	uint64_t bad_ref;
+	uint64_t errors;         /* sum of the above */
+	uint64_t crossed_events; /* events after which a book was crossed */
+	uint64_t live_orders;
+	uint64_t live_levels;
+	uint64_t max_live_orders; /* high-water marks */
+	uint64_t max_live_levels;
+};
+
+struct feeds_mold_stats {
+	char session[11];          /* locked session, NUL-terminated */
+	uint64_t next_seq;         /* next message to deliver */
+	uint64_t high_seq;         /* one past the highest number seen */
+	uint64_t end_seq;          /* end of session's number (0: not seen) */
+	uint64_t packets;          /* downstream packets accepted (any outcome but bad) */
+	uint64_t messages;         /* messages delivered */
+	uint64_t heartbeats;
+	uint64_t dup_packets, dup_messages;
+	uint64_t out_of_order;     /* packets that arrived beyond a gap */
+	uint64_t gaps;             /* gaps opened */
+	uint64_t gap_open;         /* 1 while a gap is open */
+	uint64_t gap_since_ns;     /* when the open gap opened */
+	uint64_t requests;         /* re-request packets asked for */
+	uint64_t recovered;        /* messages that arrived to fill a gap */
+	uint64_t lost_gaps, lost_messages; /* gaps given up */
+	uint64_t overflow;         /* packets beyond the reorder window */
+	uint64_t other_session;
+	uint64_t bad_packets;      /* failed feeds_mold_decode (counted by the caller's path) */
+	uint64_t request_packets;  /* request packets seen in a capture (skipped) */
+	uint16_t local_port;       /* live receive: the bound UDP port */
+	char last_loss[160];       /* why the last gap was given up, "" if never */
+};
+
+struct feeds_stage_cfg {
+	const char *const *paths;  /* capture files, replayed in order; the format of each is
+				      chosen by content (ITCH day file, MoldUDP64 pcap/pcapng,
+				      crypto JSON lines) */
+	unsigned npaths;           /* 0: replay mem/mem_len instead */
+	const void *mem;           /* caller-owned, must outlive the stage */
+	size_t mem_len;
+	const char *mem_name;      /* used in error messages (NULL: "memory") */
+	struct core_ring *out[2];  /* md_event rings (slot size 64), this stage is their producer */
+	unsigned nout;             /* 1 or 2 */
+	uint32_t burst;            /* messages per poll (0: 32) */
+	double speed;              /* 0: as fast as possible; else ITCH time * speed = wall time
+				      (1.0 real time, 10.0 ten times faster) */
+	uint32_t max_orders;       /* live orders in the books (0: books.max_orders) */
+	struct feeds_books_cfg books; /* book sizes (zeros: the defaults) */
+	struct core_hist_pair *hist; /* decode+book latency per message, ns; may be NULL */
+	/* Live MoldUDP64 instead of files: non-NULL overrides paths/mem.
+	 * Copied at create. t0_ns is then the packet's receive time, so hist holds
+	 * receive-to-book latency. */
+	const struct feeds_mold_live_cfg *mold;
+	/* Live SoupBinTCP 3.0 instead of files: non-NULL overrides
+	 * paths/mem (and mold must be NULL). Copied at create. Sequenced Data is
+	 * ITCH into the books; a resume above the next number is an MD_GAP
+	 * event; End of Session (or a logout) ends the stream with EOS. */
+	const struct feeds_soup_client_cfg *soup;
+};
+
+struct feeds_stats {
+	uint64_t total;          /* messages decoded */
+	uint64_t by_type[128];   /* indexed by the type byte */
+	uint64_t bytes;          /* frame bytes consumed */
+	uint64_t events;         /* events accepted by every output (EOS included) */
+	uint64_t ring_full_waits; /* polls that found an output ring full */
+	uint64_t pace_waits;     /* polls that stopped to wait for the pacing clock */
+	struct feeds_book_stats book;
+	/* MoldUDP64 sources (pcap or live): sequencing counters summed
+	 * over the files; last_loss says why an instrument was halted. */
+	struct feeds_mold_stats mold;
+	uint64_t gap_events;     /* MD_GAP events emitted */
+};
+
+/*
+ * feeds_stage_create - validate cfg, map the files, allocate the books.
+ * Setup only. Returns 0 and *ret, -EINVAL (bad cfg, err names the field),
+ * -ENOMEM, or the -errno of opening a file ("PATH: what" in err).
+ * core_clock_init() must have run before the first poll.
+ */
+int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **ret, char *err,
+		       size_t errlen);
+
+/*
+ * feeds_stage_poll - the core_stage poll function (ctx: struct feeds_stage *).
+ * Stage thread only. Writes the number of events pushed (0: idle, waiting
+ * for a ring or the pacing clock) and returns 0, CORE_EOF once EOS has
+ * reached every output, or -EBADMSG after a decode error (see
+ * feeds_stage_error; every later poll returns -EBADMSG too).
+ */
+int feeds_stage_poll(void *stage, uint32_t *ret_work);
+
+/* feeds_stage_error - "FILE: offset N: what" after a failure, else "". */
+const char *feeds_stage_error(const struct feeds_stage *st);
+/* feeds_stage_stats - a copy of the counters (stage thread, or after it stopped). */
+void feeds_stage_stats(const struct feeds_stage *st, struct feeds_stats *ret);
+/* feeds_stage_symbol - the symbol of a locate (see feeds_books_symbol). */
+const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate);
+/* feeds_stage_books - the stage's books, for depth queries (same thread rules). */
+const struct feeds_books *feeds_stage_books(const struct feeds_stage *st);
+/* feeds_stage_destroy - unmap and free; accepts NULL; returns NULL. */
+struct feeds_stage *feeds_stage_destroy(struct feeds_stage *st);
+
+/* ######################################################################### */
+/* 2. Codecs                                                                  */
+/* ######################################################################### */
 
 /* ========================================================================= */
 /* ITCH 5.0 decoder                                                           */
@@ -218,7 +393,7 @@ int feeds_itch_next(const unsigned char *buf, size_t len, size_t *off, struct fe
 		    char *err, size_t errlen);
 
 /* ========================================================================= */
-/* Order books                                                                */
+/* Order books (ITCH)                                                         */
 /* ========================================================================= */
 
 /*
@@ -239,12 +414,8 @@ int feeds_itch_next(const unsigned char *buf, size_t len, size_t *off, struct fe
  * feeds_book_stats and reported with a positive outcome.
  */
 struct feeds_books;
-
-struct feeds_books_cfg {
-	uint32_t max_orders; /* live orders at once (0: 1 << 20); more is FEEDS_BOOK_ORDERS_FULL */
-	uint32_t max_levels; /* live price levels, all books (0: 1 << 18) */
-	uint16_t max_locate; /* highest stock locate kept (0: 65535) */
-};
+/* Sizes (struct feeds_books_cfg) and counters (struct feeds_book_stats): with
+ * the feed stage, which embeds them. */
 
 /* Positive outcomes of feeds_books_apply (the event is still filled in). */
 enum feeds_book_outcome {
@@ -258,23 +429,6 @@ enum feeds_book_outcome {
 	FEEDS_BOOK_BAD_LOCATE = 6,   /* locate 0 or above max_locate on an order message */
 	FEEDS_BOOK_BAD_SIDE = 7,     /* side not 'B' or 'S' (add ignored) */
 	FEEDS_BOOK_BAD_REF = 8,      /* order reference 0 (add ignored) */
-};
-
-struct feeds_book_stats {
-	uint64_t unknown_ref;
-	uint64_t dup_ref;
-	uint64_t over_exec;
-	uint64_t orders_full;
-	uint64_t levels_full;
-	uint64_t bad_locate;
-	uint64_t bad_side;
-	uint64_t bad_ref;
-	uint64_t errors;         /* sum of the above */
-	uint64_t crossed_events; /* events after which a book was crossed */
-	uint64_t live_orders;
-	uint64_t live_levels;
-	uint64_t max_live_orders; /* high-water marks */
-	uint64_t max_live_levels;
 };
 
 /* A price level as reported: price, aggregate shares, number of orders. */
@@ -348,138 +502,6 @@ void feeds_books_stats(const struct feeds_books *b, struct feeds_book_stats *ret
  */
 size_t feeds_books_prefetch(const struct feeds_books *b, const unsigned char *buf, size_t len,
 			    size_t off);
-
-/* ========================================================================= */
-/* Capture source: a day file mapped read-only                                */
-/* ========================================================================= */
-
-struct feeds_capture {
-	const unsigned char *data; /* the file's bytes (NULL when empty) */
-	size_t len;
-	size_t off;                /* the next frame, for feeds_capture_next */
-	char path[256];
-	size_t map_len_;           /* private */
-};
-
-/*
- * feeds_capture_open - mmap `path` read-only into *cap (caller-owned).
- * Returns 0, or -errno with "PATH: what" in err. An empty file is valid.
- */
-int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, size_t errlen);
-/* feeds_capture_close - unmap; accepts NULL and a zeroed or closed struct. */
-void feeds_capture_close(struct feeds_capture *cap);
-/*
- * feeds_capture_next - feeds_itch_next over the mapping from cap->off.
- * Returns 0, CORE_EOF or -EBADMSG with "PATH: offset N: what" in err.
- * `ret->raw` stays valid until feeds_capture_close.
- */
-int feeds_capture_next(struct feeds_capture *cap, struct feeds_itch_msg *ret, char *err,
-		       size_t errlen);
-
-/* ---- MoldUDP64, pcap/pcapng, live UDP receive, publisher (helper A) ---- */
-
-/* ========================================================================= */
-/* Capture formats                                                            */
-/* ========================================================================= */
-
-/* What a capture file holds, judged by its first bytes (feeds_format_detect). */
-enum feeds_format {
-	FEEDS_FMT_ITCH = 0,   /* NASDAQ day file ([u16 BE length][message]...): the fallback */
-	FEEDS_FMT_PCAP = 1,   /* pcap, micro- or nanosecond, either byte order */
-	FEEDS_FMT_PCAPNG = 2, /* pcapng (section header block 0x0a0d0d0a) */
-	FEEDS_FMT_OTHER = 3,  /* reserved for sources added by others (text captures) */
-};
-
-/* feeds_format_detect - pcap magics 0xa1b2c3d4 / 0xa1b23c4d (either byte
- * order), pcapng 0x0a0d0d0a; anything else is FEEDS_FMT_ITCH. Reads at most
- * 4 bytes, none if len < 4. */
-enum feeds_format feeds_format_detect(const void *data, size_t len);
-
-/* ========================================================================= */
-/* pcap / pcapng reader and pcap writer                                       */
-/* ========================================================================= */
-
-/*
- * A small own reader rather than libpcap: it works over a caller's memory
- * (the mmap of feeds_capture, zero copy, so the hot replay path never copies
- * a packet), handles pcapng interfaces with any if_tsresol and both byte
- * orders, and is fuzzable and guard-page testable over a buffer. Link types:
- * Ethernet (1, with 802.1Q tags), Linux cooked v1 (113) and v2 (276), raw
- * IPv4 (101, 12, 228) and BSD loopback (0).
- *
- * Caller-owned struct; pointers returned point into the caller's buffer.
- */
-#define FEEDS_PCAP_MAX_IFACES 16
-
-struct feeds_pcap {
-	const unsigned char *data;
-	size_t len;
-	size_t off;             /* next block/record */
-	enum feeds_format format;
-	bool swapped;           /* the file's byte order differs from the host's */
-	uint64_t records;       /* records returned so far */
-	/* pcap: one link type and resolution; pcapng: per interface */
-	uint32_t nifaces;
-	uint32_t linktype[FEEDS_PCAP_MAX_IFACES];
-	uint64_t ts_div[FEEDS_PCAP_MAX_IFACES];  /* ticks per second, as given by the file */
-	char name[256];         /* used in error messages */
-};
-
-struct feeds_pcap_rec {
-	uint64_t ts_ns;          /* capture time, ns since the Unix epoch */
-	const unsigned char *data; /* caplen bytes of the link-layer frame */
-	uint32_t caplen;
-	uint32_t origlen;
-	uint32_t linktype;
-	size_t offset;           /* file offset of the record or block */
-};
-
-/*
- * feeds_pcap_init - start reading a pcap or pcapng image of len bytes at data
- * (caller-owned, must outlive the reader). name is copied for messages.
- * Returns 0, or -EBADMSG ("NAME: offset N: what") for a bad or truncated
- * file header, or -EPROTONOSUPPORT for an unknown magic.
- */
-int feeds_pcap_init(struct feeds_pcap *p, const void *data, size_t len, const char *name,
-		    char *err, size_t errlen);
-/*
- * feeds_pcap_next - the next packet record. pcapng blocks other than packets
- * are skipped (a new section header restarts the interface table).
- * Returns 0 and *ret, CORE_EOF at the end, or -EBADMSG ("NAME: offset N:
- * what") for a truncated or inconsistent record or block (p->off stays at
- * it). Nothing past data + len is read.
- */
-int feeds_pcap_next(struct feeds_pcap *p, struct feeds_pcap_rec *ret, char *err, size_t errlen);
-
-/* The IPv4 view of a record: addresses in host order, payload into the record. */
-struct feeds_ip_view {
-	uint32_t src_ip, dst_ip;
-	uint16_t sport, dport;
-	uint8_t proto;            /* 17 UDP, 6 TCP, else other (ports 0, payload = IP payload) */
-	const unsigned char *payload;
-	size_t len;
-};
-/*
- * feeds_pcap_ip - decode the link, IPv4 and UDP/TCP headers of a record.
- * Returns 0, -ENOENT when it is not IPv4 or is a fragment (skip it), or
- * -EBADMSG when a header is truncated or its lengths disagree (err names the
- * layer and the record offset).
- */
-int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
-		  size_t errlen);
-
-/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP frames). */
-struct feeds_pcap_writer;
-/* feeds_pcap_writer_open - create/truncate path. 0, or -errno ("PATH: what"). */
-int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, char *err,
-			   size_t errlen);
-/* feeds_pcap_write_udp - append one UDP datagram (addresses host order; ts ns since epoch).
- * 0, -EMSGSIZE (payload above 65507), or -errno from the write. */
-int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
-			 uint16_t sport, uint32_t dst_ip, uint16_t dport, const void *payload,
-			 size_t len);
-/* feeds_pcap_writer_close - flush and close; accepts NULL; returns 0 or the first write error. */
-int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
 
 /* ========================================================================= */
 /* MoldUDP64: packets                                                         */
@@ -606,30 +628,6 @@ struct feeds_mold_req {
 	unsigned char pkt[FEEDS_MOLD_HDR_LEN]; /* the encoded request packet */
 };
 
-struct feeds_mold_stats {
-	char session[11];          /* locked session, NUL-terminated */
-	uint64_t next_seq;         /* next message to deliver */
-	uint64_t high_seq;         /* one past the highest number seen */
-	uint64_t end_seq;          /* end of session's number (0: not seen) */
-	uint64_t packets;          /* downstream packets accepted (any outcome but bad) */
-	uint64_t messages;         /* messages delivered */
-	uint64_t heartbeats;
-	uint64_t dup_packets, dup_messages;
-	uint64_t out_of_order;     /* packets that arrived beyond a gap */
-	uint64_t gaps;             /* gaps opened */
-	uint64_t gap_open;         /* 1 while a gap is open */
-	uint64_t gap_since_ns;     /* when the open gap opened */
-	uint64_t requests;         /* re-request packets asked for */
-	uint64_t recovered;        /* messages that arrived to fill a gap */
-	uint64_t lost_gaps, lost_messages; /* gaps given up */
-	uint64_t overflow;         /* packets beyond the reorder window */
-	uint64_t other_session;
-	uint64_t bad_packets;      /* failed feeds_mold_decode (counted by the caller's path) */
-	uint64_t request_packets;  /* request packets seen in a capture (skipped) */
-	uint16_t local_port;       /* live receive: the bound UDP port */
-	char last_loss[160];       /* why the last gap was given up, "" if never */
-};
-
 /* feeds_mold_seq_create - validate cfg (NULL: defaults) and allocate. 0, -EINVAL, -ENOMEM. */
 int feeds_mold_seq_create(const struct feeds_mold_seq_cfg *cfg, struct feeds_mold_seq **ret,
 			  char *err, size_t errlen);
@@ -667,179 +665,172 @@ int feeds_mold_seq_flush(struct feeds_mold_seq *s, uint64_t now_ns, struct feeds
 void feeds_mold_seq_stats(const struct feeds_mold_seq *s, struct feeds_mold_stats *ret);
 
 /* ========================================================================= */
-/* Live UDP receive (io_uring)                                                */
+/* Capture formats                                                            */
+/* ========================================================================= */
+
+/* What a capture file holds, judged by its first bytes (feeds_format_detect). */
+enum feeds_format {
+	FEEDS_FMT_ITCH = 0,   /* NASDAQ day file ([u16 BE length][message]...): the fallback */
+	FEEDS_FMT_PCAP = 1,   /* pcap, micro- or nanosecond, either byte order */
+	FEEDS_FMT_PCAPNG = 2, /* pcapng (section header block 0x0a0d0d0a) */
+	FEEDS_FMT_OTHER = 3,  /* reserved for sources added by others (text captures) */
+};
+
+/* feeds_format_detect - pcap magics 0xa1b2c3d4 / 0xa1b23c4d (either byte
+ * order), pcapng 0x0a0d0d0a; anything else is FEEDS_FMT_ITCH. Reads at most
+ * 4 bytes, none if len < 4. */
+enum feeds_format feeds_format_detect(const void *data, size_t len);
+
+/* ========================================================================= */
+/* pcap / pcapng reader and pcap writer                                       */
 /* ========================================================================= */
 
 /*
- * A UDP socket (unicast, or multicast: a group address is joined) read in
- * batches. Modes:
- *  - FEEDS_UDP_MULTISHOT: one multishot recv with a provided-buffer ring:
- *    no syscall per packet while data flows (the default: faster here, see
- *    BENCHMARKS.md "MoldUDP64 over loopback");
- *  - FEEDS_UDP_RECVMSG: a recvmsg SQE per buffer, resubmitted in batches;
- *  - FEEDS_UDP_RECVMMSG: plain non-blocking recvmmsg, no io_uring (the
- *    baseline; also the fallback when io_uring is unavailable).
- * Buffers are allocated at open. Owner thread only.
+ * A small own reader rather than libpcap: it works over a caller's memory
+ * (the mmap of feeds_capture, zero copy, so the hot replay path never copies
+ * a packet), handles pcapng interfaces with any if_tsresol and both byte
+ * orders, and is fuzzable and guard-page testable over a buffer. Link types:
+ * Ethernet (1, with 802.1Q tags), Linux cooked v1 (113) and v2 (276), raw
+ * IPv4 (101, 12, 228) and BSD loopback (0).
+ *
+ * Caller-owned struct; pointers returned point into the caller's buffer.
  */
-enum feeds_udp_mode {
-	FEEDS_UDP_MULTISHOT = 0,
-	FEEDS_UDP_RECVMSG = 1,
-	FEEDS_UDP_RECVMMSG = 2,
-};
+#define FEEDS_PCAP_MAX_IFACES 16
 
-struct feeds_udp_cfg {
-	const char *bind;          /* "ADDR:PORT": unicast address, 0.0.0.0, or a multicast group
-				      (then bound to 0.0.0.0:PORT and joined); PORT 0: ephemeral */
-	const char *iface;         /* multicast: local interface address (NULL: INADDR_ANY) */
-	enum feeds_udp_mode mode;
-	uint32_t nbufs;            /* receive buffers, power of two (0: 256) */
-	uint32_t buf_size;         /* bytes each (0: 2048; larger datagrams are truncated: counted) */
-	int rcvbuf;                /* SO_RCVBUF bytes (0: 4 MiB, best effort) */
-};
-
-struct feeds_udp_pkt {
+struct feeds_pcap {
 	const unsigned char *data;
-	uint32_t len;
-	uint32_t buf_;             /* private: buffer id */
-	uint64_t t0_ns;            /* core_now_ns() when the completion was reaped */
+	size_t len;
+	size_t off;             /* next block/record */
+	enum feeds_format format;
+	bool swapped;           /* the file's byte order differs from the host's */
+	uint64_t records;       /* records returned so far */
+	/* pcap: one link type and resolution; pcapng: per interface */
+	uint32_t nifaces;
+	uint32_t linktype[FEEDS_PCAP_MAX_IFACES];
+	uint64_t ts_div[FEEDS_PCAP_MAX_IFACES];  /* ticks per second, as given by the file */
+	char name[256];         /* used in error messages */
 };
 
-struct feeds_udp_stats {
-	uint64_t packets, bytes, truncated, recv_calls, submits, no_buffers, errors;
-	enum feeds_udp_mode mode;  /* the mode in use (after any fallback) */
+struct feeds_pcap_rec {
+	uint64_t ts_ns;          /* capture time, ns since the Unix epoch */
+	const unsigned char *data; /* caplen bytes of the link-layer frame */
+	uint32_t caplen;
+	uint32_t origlen;
+	uint32_t linktype;
+	size_t offset;           /* file offset of the record or block */
 };
-
-struct feeds_udp;
-/* feeds_udp_open - 0; -EINVAL (bad cfg/address, err names it), -ENOMEM, or -errno from
- * socket/bind/io_uring setup ("bind 127.0.0.1:9000: what"). */
-int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char *err,
-		   size_t errlen);
-/*
- * feeds_udp_recv - up to max received datagrams, without blocking. Returns
- * the count (0: none yet) or -errno. Each packet's buffer stays valid until
- * feeds_udp_release for it; at most nbufs may be held at once.
- */
-int feeds_udp_recv(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max);
-/* feeds_udp_release - return a packet's buffer to the receiver. */
-void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt);
-/* feeds_udp_sendto - send a datagram from this socket ("ADDR:PORT" parsed at open by the
- * caller via feeds_udp_addr). 0 or -errno. */
-int feeds_udp_sendto(struct feeds_udp *u, const void *buf, size_t len, uint32_t ip,
-		     uint16_t port);
-/* feeds_udp_addr - parse "A.B.C.D:PORT" into host-order ip and port. 0 or -EINVAL. */
-int feeds_udp_addr(const char *s, uint32_t *ret_ip, uint16_t *ret_port);
-uint16_t feeds_udp_port(const struct feeds_udp *u); /* the bound port */
-void feeds_udp_stats(const struct feeds_udp *u, struct feeds_udp_stats *ret);
-struct feeds_udp *feeds_udp_close(struct feeds_udp *u); /* accepts NULL; returns NULL */
 
 /*
- * Live MoldUDP64 for the feed stage (feeds_stage_cfg.mold). The same
- * sequencing applies to MoldUDP64 pcap/pcapng files given as stage paths
- * (capture time drives the timers; a capture cannot be asked again, so a
- * gap still open after gap_timeout_ns of capture time, at a full reorder
- * window, or at the end of the file is lost).
- * Events: when a gap opens the stage emits MD_GAP with MD_F_STALE, locate 0
- * (the whole feed: ITCH gaps can hide any instrument), ref = first missing
- * number, qty = missing count; nothing else flows until it fills. When a gap
- * is lost: MD_GAP with MD_F_STALE | MD_F_HALTED, and every later event of
- * the feed carries MD_F_STALE | MD_F_HALTED (ITCH has no snapshot to rebuild
- * from), so risk refuses new orders; feeds_stats.mold.last_loss says why.
+ * feeds_pcap_init - start reading a pcap or pcapng image of len bytes at data
+ * (caller-owned, must outlive the reader). name is copied for messages.
+ * Returns 0, or -EBADMSG ("NAME: offset N: what") for a bad or truncated
+ * file header, or -EPROTONOSUPPORT for an unknown magic.
  */
-struct feeds_mold_live_cfg {
-	struct feeds_udp_cfg udp;
-	const char *rerequest;         /* "ADDR:PORT" of the re-request server (NULL: none; gaps
-					  then wait for gap_timeout_ns and are lost) */
-	struct feeds_mold_seq_cfg seq;
-	uint64_t idle_timeout_ns;      /* no packet for this long: -ETIMEDOUT (0: wait forever) */
-};
-
-/* ========================================================================= */
-/* MoldUDP64 publisher (osprey-gen --mold, tests)                             */
-/* ========================================================================= */
-
+int feeds_pcap_init(struct feeds_pcap *p, const void *data, size_t len, const char *name,
+		    char *err, size_t errlen);
 /*
- * Sends a session's messages as MoldUDP64 to dest, serves re-requests on its
- * own socket (bound to serve), then sends end of session and keeps serving
- * until `linger_ns` pass without a request. Data packets may be dropped or
- * reordered (deterministic PRNG); heartbeats, end of session and
- * retransmissions are always sent.
+ * feeds_pcap_next - the next packet record. pcapng blocks other than packets
+ * are skipped (a new section header restarts the interface table).
+ * Returns 0 and *ret, CORE_EOF at the end, or -EBADMSG ("NAME: offset N:
+ * what") for a truncated or inconsistent record or block (p->off stays at
+ * it). Nothing past data + len is read.
  */
-struct feeds_mold_pub;
+int feeds_pcap_next(struct feeds_pcap *p, struct feeds_pcap_rec *ret, char *err, size_t errlen);
 
-struct feeds_mold_pub_cfg {
-	const char *dest;           /* "ADDR:PORT" (multicast allowed) */
-	const char *serve;          /* "ADDR:PORT" re-request server bind (NULL: 0.0.0.0:0) */
-	const char *pcap;           /* write every datagram sent to this pcap (NULL: none) */
-	char session[10];           /* all zero: "OSPREY0001" */
-	const void *msgs;           /* the session as a day file: [u16 BE len][msg]... (caller-owned) */
-	size_t msgs_len;
-	uint16_t max_payload;       /* datagram bytes (0: 1400) */
-	uint16_t max_count;         /* messages per packet (0: as many as fit) */
-	double drop;                /* probability a data packet is not sent (0..1) */
-	double reorder;             /* probability a data packet is held back behind the next */
-	uint64_t seed;
-	uint64_t rate_pps;          /* packets per second (0: as fast as possible) */
-	uint64_t heartbeat_ns;      /* while idle (0: 1 s) */
-	uint64_t linger_ns;         /* keep serving after the end (0: 2 s) */
+/* The IPv4 view of a record: addresses in host order, payload into the record. */
+struct feeds_ip_view {
+	uint32_t src_ip, dst_ip;
+	uint16_t sport, dport;
+	uint8_t proto;            /* 17 UDP, 6 TCP, else other (ports 0, payload = IP payload) */
+	const unsigned char *payload;
+	size_t len;
 };
+/*
+ * feeds_pcap_ip - decode the link, IPv4 and UDP/TCP headers of a record.
+ * Returns 0, -ENOENT when it is not IPv4 or is a fragment (skip it), or
+ * -EBADMSG when a header is truncated or its lengths disagree (err names the
+ * layer and the record offset).
+ */
+int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
+		  size_t errlen);
 
-struct feeds_mold_pub_stats {
-	uint64_t messages, packets, dropped, reordered, heartbeats, requests, bad_requests,
-		resent_packets, resent_messages, ends;
-	uint16_t serve_port;
-};
-
-/* feeds_mold_pub_create - index the messages, open the sockets. 0, -EINVAL ("what"), -errno. */
-int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mold_pub **ret,
-			  char *err, size_t errlen);
-/* feeds_mold_pub_poll - send what is due, answer requests. Writes the work
- * done to *ret_work (0: idle) and returns 0, CORE_EOF when finished (end sent
- * and lingered), or -errno. */
-int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now_ns, uint32_t *ret_work);
-void feeds_mold_pub_stats(const struct feeds_mold_pub *p, struct feeds_mold_pub_stats *ret);
-struct feeds_mold_pub *feeds_mold_pub_destroy(struct feeds_mold_pub *p);
+/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP frames). */
+struct feeds_pcap_writer;
+/* feeds_pcap_writer_open - create/truncate path. 0, or -errno ("PATH: what"). */
+int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, char *err,
+			   size_t errlen);
+/* feeds_pcap_write_udp - append one UDP datagram (addresses host order; ts ns since epoch).
+ * 0, -EMSGSIZE (payload above 65507), or -errno from the write. */
+int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
+			 uint16_t sport, uint32_t dst_ip, uint16_t dport, const void *payload,
+			 size_t len);
+/* feeds_pcap_writer_close - flush and close; accepts NULL; returns 0 or the first write error. */
+int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
 
 /* ========================================================================= */
-/* Any capture, item by item (tools: osprey-feedcat)                          */
+/* SoupBinTCP 3.0: packets (the client is with the sources)                   */
 /* ========================================================================= */
 
 /*
- * A reader opens any capture the feed stage takes (format chosen by content,
- * as the stage does) and yields what the stage would see: ITCH messages in
- * sequence order, or ready events (MD_GAP notices of a MoldUDP64 capture,
- * MD_LEVEL events of L2 sources). Setup allocates; next does not.
+ * Packets: `[u16 BE length][type][payload]`, length = 1 + payload bytes.
+ * Session packets carry ASCII fields: username (6) and password (10) padded
+ * on the right with spaces, session (10) and sequence numbers (20 digits)
+ * padded on the left with spaces (an all-blank session: the current one).
+ *   client -> server: L login request (47), U unsequenced data, R heartbeat
+ *                     (1), O logout request (1), + debug;
+ *   server -> client: A login accepted (31), J login rejected (2: 'A' not
+ *                     authorized, 'S' session not available), S sequenced
+ *                     data (its number is implicit: the login's number, +1
+ *                     per S), H heartbeat (1), Z end of session (1), + debug.
  */
-struct feeds_reader;
-struct feeds_stats; /* below, with the feed stage */
+#define FEEDS_SOUP_MAX_PAYLOAD 65534 /* the length field counts the type byte */
+#define FEEDS_SOUP_PARTIAL     1     /* feeds_soup_next: only part of a packet is there */
 
-enum feeds_read_kind {
-	FEEDS_READ_ITCH = 1,  /* *ret_msg filled (raw valid until the next call / close) */
-	FEEDS_READ_EVENT = 2, /* *ret_ev filled (all but seq and t0_ns) */
+enum feeds_soup_dir {
+	FEEDS_SOUP_FROM_SERVER = 1,
+	FEEDS_SOUP_FROM_CLIENT = 2,
 };
 
-/* feeds_reader_open - map path and pick its source. 0, or -errno ("PATH: what"). */
-int feeds_reader_open(const char *path, struct feeds_reader **ret, char *err, size_t errlen);
-/*
- * feeds_reader_next - FEEDS_READ_ITCH, FEEDS_READ_EVENT, CORE_EOF, or a
- * negative errno with "PATH: offset N: what" in err (later calls repeat it).
- * ret_flags (may be NULL) receives MD_F_* the source adds to an ITCH
- * message's event (stale/halted after a lost gap).
- */
-int feeds_reader_next(struct feeds_reader *r, struct feeds_itch_msg *ret_msg,
-		      struct md_event *ret_ev, uint8_t *ret_flags, char *err, size_t errlen);
-/* feeds_reader_format - what the file was detected as. */
-enum feeds_format feeds_reader_format(const struct feeds_reader *r);
-/* feeds_reader_stats - the source's counters (mold, gap_events; by_type/total of ITCH items). */
-void feeds_reader_stats(const struct feeds_reader *r, struct feeds_stats *ret);
-/* feeds_reader_bytes - the capture's size in bytes. */
-size_t feeds_reader_bytes(const struct feeds_reader *r);
-/* feeds_reader_close - accepts NULL; returns NULL. */
-struct feeds_reader *feeds_reader_close(struct feeds_reader *r);
+/* A decoded packet. payload points into the caller's buffer. */
+struct feeds_soup_pkt {
+	const unsigned char *payload;
+	uint16_t len;       /* payload bytes (the length field minus 1) */
+	uint8_t type;
+	char reject;        /* J: reject code */
+	char username[7];   /* L: NUL-terminated, padding removed */
+	char password[11];  /* L */
+	char session[11];   /* L, A: NUL-terminated, padding removed ("" = blank) */
+	uint64_t seq;       /* L: requested sequence number; A: next sequence number */
+};
 
-/* ---- end of helper A's section ---- */
+/*
+ * feeds_soup_next - decode the packet at buf + *off (len bytes in buf;
+ * nothing past them is read) sent in direction dir. Returns:
+ *   0                  *ret filled, *off advanced past the packet;
+ *   CORE_EOF           *off == len;
+ *   FEEDS_SOUP_PARTIAL the bytes left hold only part of a packet (*off kept);
+ *   -EBADMSG           a length of 0 (no type byte), a type this direction
+ *                      never sends, a session packet of the wrong length, or
+ *                      a malformed ASCII field; *off kept; err reads
+ *                      "offset N: what" naming the type and lengths.
+ */
+int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
+		    struct feeds_soup_pkt *ret, char *err, size_t errlen);
+
+/*
+ * Encoders: write one packet into buf (cap bytes) and return its length, or
+ * -ENOSPC (cap too small) / -EINVAL (a field too long: username > 6,
+ * password > 10, session > 10 characters, payload > FEEDS_SOUP_MAX_PAYLOAD).
+ */
+int feeds_soup_put_login(unsigned char *buf, size_t cap, const char *username,
+			 const char *password, const char *session, uint64_t seq);
+int feeds_soup_put_accepted(unsigned char *buf, size_t cap, const char *session, uint64_t seq);
+int feeds_soup_put_rejected(unsigned char *buf, size_t cap, char code);
+/* Any packet by type with a raw payload (S, U, H, R, O, Z, +). */
+int feeds_soup_put(unsigned char *buf, size_t cap, uint8_t type, const void *payload, size_t n);
 
 /* ========================================================================= */
-/* Crypto L2 feeds: Binance spot and Bybit WebSocket JSON (helper B)          */
+/* Crypto L2 feeds: Binance spot and Bybit WebSocket JSON                     */
 /* ========================================================================= */
 
 /*
@@ -1004,67 +995,163 @@ int feeds_crypto_depth(const struct feeds_crypto *c, uint16_t locate, char side,
 bool feeds_crypto_stale(const struct feeds_crypto *c, uint16_t locate);
 void feeds_crypto_stats(const struct feeds_crypto *c, struct feeds_crypto_stats *ret);
 
+/* ######################################################################### */
+/* 3. Sources, generator, publisher                                           */
+/* ######################################################################### */
+
 /* ========================================================================= */
-/* SoupBinTCP 3.0 (helper B)                                                  */
+/* Capture file: a day file mapped read-only                                  */
 /* ========================================================================= */
 
-/*
- * Packets: `[u16 BE length][type][payload]`, length = 1 + payload bytes.
- * Session packets carry ASCII fields: username (6) and password (10) padded
- * on the right with spaces, session (10) and sequence numbers (20 digits)
- * padded on the left with spaces (an all-blank session: the current one).
- *   client -> server: L login request (47), U unsequenced data, R heartbeat
- *                     (1), O logout request (1), + debug;
- *   server -> client: A login accepted (31), J login rejected (2: 'A' not
- *                     authorized, 'S' session not available), S sequenced
- *                     data (its number is implicit: the login's number, +1
- *                     per S), H heartbeat (1), Z end of session (1), + debug.
- */
-#define FEEDS_SOUP_MAX_PAYLOAD 65534 /* the length field counts the type byte */
-#define FEEDS_SOUP_PARTIAL     1     /* feeds_soup_next: only part of a packet is there */
-
-enum feeds_soup_dir {
-	FEEDS_SOUP_FROM_SERVER = 1,
-	FEEDS_SOUP_FROM_CLIENT = 2,
-};
-
-/* A decoded packet. payload points into the caller's buffer. */
-struct feeds_soup_pkt {
-	const unsigned char *payload;
-	uint16_t len;       /* payload bytes (the length field minus 1) */
-	uint8_t type;
-	char reject;        /* J: reject code */
-	char username[7];   /* L: NUL-terminated, padding removed */
-	char password[11];  /* L */
-	char session[11];   /* L, A: NUL-terminated, padding removed ("" = blank) */
-	uint64_t seq;       /* L: requested sequence number; A: next sequence number */
+struct feeds_capture {
+	const unsigned char *data; /* the file's bytes (NULL when empty) */
+	size_t len;
+	size_t off;                /* the next frame, for feeds_capture_next */
+	char path[256];
+	size_t map_len_;           /* private */
 };
 
 /*
- * feeds_soup_next - decode the packet at buf + *off (len bytes in buf;
- * nothing past them is read) sent in direction dir. Returns:
- *   0                  *ret filled, *off advanced past the packet;
- *   CORE_EOF           *off == len;
- *   FEEDS_SOUP_PARTIAL the bytes left hold only part of a packet (*off kept);
- *   -EBADMSG           a length of 0 (no type byte), a type this direction
- *                      never sends, a session packet of the wrong length, or
- *                      a malformed ASCII field; *off kept; err reads
- *                      "offset N: what" naming the type and lengths.
+ * feeds_capture_open - mmap `path` read-only into *cap (caller-owned).
+ * Returns 0, or -errno with "PATH: what" in err. An empty file is valid.
  */
-int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
-		    struct feeds_soup_pkt *ret, char *err, size_t errlen);
+int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, size_t errlen);
+/* feeds_capture_close - unmap; accepts NULL and a zeroed or closed struct. */
+void feeds_capture_close(struct feeds_capture *cap);
+/*
+ * feeds_capture_next - feeds_itch_next over the mapping from cap->off.
+ * Returns 0, CORE_EOF or -EBADMSG with "PATH: offset N: what" in err.
+ * `ret->raw` stays valid until feeds_capture_close.
+ */
+int feeds_capture_next(struct feeds_capture *cap, struct feeds_itch_msg *ret, char *err,
+		       size_t errlen);
+
+/* ========================================================================= */
+/* Any capture, item by item (tools: osprey-feedcat)                          */
+/* ========================================================================= */
 
 /*
- * Encoders: write one packet into buf (cap bytes) and return its length, or
- * -ENOSPC (cap too small) / -EINVAL (a field too long: username > 6,
- * password > 10, session > 10 characters, payload > FEEDS_SOUP_MAX_PAYLOAD).
+ * A reader opens any capture the feed stage takes (format chosen by content,
+ * as the stage does) and yields what the stage would see: ITCH messages in
+ * sequence order, or ready events (MD_GAP notices of a MoldUDP64 capture,
+ * MD_LEVEL events of L2 sources). Setup allocates; next does not.
  */
-int feeds_soup_put_login(unsigned char *buf, size_t cap, const char *username,
-			 const char *password, const char *session, uint64_t seq);
-int feeds_soup_put_accepted(unsigned char *buf, size_t cap, const char *session, uint64_t seq);
-int feeds_soup_put_rejected(unsigned char *buf, size_t cap, char code);
-/* Any packet by type with a raw payload (S, U, H, R, O, Z, +). */
-int feeds_soup_put(unsigned char *buf, size_t cap, uint8_t type, const void *payload, size_t n);
+struct feeds_reader;
+
+enum feeds_read_kind {
+	FEEDS_READ_ITCH = 1,  /* *ret_msg filled (raw valid until the next call / close) */
+	FEEDS_READ_EVENT = 2, /* *ret_ev filled (all but seq and t0_ns) */
+};
+
+/* feeds_reader_open - map path and pick its source. 0, or -errno ("PATH: what"). */
+int feeds_reader_open(const char *path, struct feeds_reader **ret, char *err, size_t errlen);
+/*
+ * feeds_reader_next - FEEDS_READ_ITCH, FEEDS_READ_EVENT, CORE_EOF, or a
+ * negative errno with "PATH: offset N: what" in err (later calls repeat it).
+ * ret_flags (may be NULL) receives MD_F_* the source adds to an ITCH
+ * message's event (stale/halted after a lost gap).
+ */
+int feeds_reader_next(struct feeds_reader *r, struct feeds_itch_msg *ret_msg,
+		      struct md_event *ret_ev, uint8_t *ret_flags, char *err, size_t errlen);
+/* feeds_reader_format - what the file was detected as. */
+enum feeds_format feeds_reader_format(const struct feeds_reader *r);
+/* feeds_reader_stats - the source's counters (mold, gap_events; by_type/total of ITCH items). */
+void feeds_reader_stats(const struct feeds_reader *r, struct feeds_stats *ret);
+/* feeds_reader_bytes - the capture's size in bytes. */
+size_t feeds_reader_bytes(const struct feeds_reader *r);
+/* feeds_reader_close - accepts NULL; returns NULL. */
+struct feeds_reader *feeds_reader_close(struct feeds_reader *r);
+
+/* ========================================================================= */
+/* Live UDP receive (io_uring) and live MoldUDP64                             */
+/* ========================================================================= */
+
+/*
+ * A UDP socket (unicast, or multicast: a group address is joined) read in
+ * batches. Modes:
+ *  - FEEDS_UDP_MULTISHOT: one multishot recv with a provided-buffer ring:
+ *    no syscall per packet while data flows (the default: faster here, see
+ *    BENCHMARKS.md "MoldUDP64 over loopback");
+ *  - FEEDS_UDP_RECVMSG: a recvmsg SQE per buffer, resubmitted in batches;
+ *  - FEEDS_UDP_RECVMMSG: plain non-blocking recvmmsg, no io_uring (the
+ *    baseline; also the fallback when io_uring is unavailable).
+ * Buffers are allocated at open. Owner thread only.
+ */
+enum feeds_udp_mode {
+	FEEDS_UDP_MULTISHOT = 0,
+	FEEDS_UDP_RECVMSG = 1,
+	FEEDS_UDP_RECVMMSG = 2,
+};
+
+struct feeds_udp_cfg {
+	const char *bind;          /* "ADDR:PORT": unicast address, 0.0.0.0, or a multicast group
+				      (then bound to 0.0.0.0:PORT and joined); PORT 0: ephemeral */
+	const char *iface;         /* multicast: local interface address (NULL: INADDR_ANY) */
+	enum feeds_udp_mode mode;
+	uint32_t nbufs;            /* receive buffers, power of two (0: 256) */
+	uint32_t buf_size;         /* bytes each (0: 2048; larger datagrams are truncated: counted) */
+	int rcvbuf;                /* SO_RCVBUF bytes (0: 4 MiB, best effort) */
+};
+
+struct feeds_udp_pkt {
+	const unsigned char *data;
+	uint32_t len;
+	uint32_t buf_;             /* private: buffer id */
+	uint64_t t0_ns;            /* core_now_ns() when the completion was reaped */
+};
+
+struct feeds_udp_stats {
+	uint64_t packets, bytes, truncated, recv_calls, submits, no_buffers, errors;
+	enum feeds_udp_mode mode;  /* the mode in use (after any fallback) */
+};
+
+struct feeds_udp;
+/* feeds_udp_open - 0; -EINVAL (bad cfg/address, err names it), -ENOMEM, or -errno from
+ * socket/bind/io_uring setup ("bind 127.0.0.1:9000: what"). */
+int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char *err,
+		   size_t errlen);
+/*
+ * feeds_udp_recv - up to max received datagrams, without blocking. Returns
+ * the count (0: none yet) or -errno. Each packet's buffer stays valid until
+ * feeds_udp_release for it; at most nbufs may be held at once.
+ */
+int feeds_udp_recv(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max);
+/* feeds_udp_release - return a packet's buffer to the receiver. */
+void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt);
+/* feeds_udp_sendto - send a datagram from this socket ("ADDR:PORT" parsed at open by the
+ * caller via feeds_udp_addr). 0 or -errno. */
+int feeds_udp_sendto(struct feeds_udp *u, const void *buf, size_t len, uint32_t ip,
+		     uint16_t port);
+/* feeds_udp_addr - parse "A.B.C.D:PORT" into host-order ip and port. 0 or -EINVAL. */
+int feeds_udp_addr(const char *s, uint32_t *ret_ip, uint16_t *ret_port);
+uint16_t feeds_udp_port(const struct feeds_udp *u); /* the bound port */
+void feeds_udp_stats(const struct feeds_udp *u, struct feeds_udp_stats *ret);
+struct feeds_udp *feeds_udp_close(struct feeds_udp *u); /* accepts NULL; returns NULL */
+
+/*
+ * Live MoldUDP64 for the feed stage (feeds_stage_cfg.mold). The same
+ * sequencing applies to MoldUDP64 pcap/pcapng files given as stage paths
+ * (capture time drives the timers; a capture cannot be asked again, so a
+ * gap still open after gap_timeout_ns of capture time, at a full reorder
+ * window, or at the end of the file is lost).
+ * Events: when a gap opens the stage emits MD_GAP with MD_F_STALE, locate 0
+ * (the whole feed: ITCH gaps can hide any instrument), ref = first missing
+ * number, qty = missing count; nothing else flows until it fills. When a gap
+ * is lost: MD_GAP with MD_F_STALE | MD_F_HALTED, and every later event of
+ * the feed carries MD_F_STALE | MD_F_HALTED (ITCH has no snapshot to rebuild
+ * from), so risk refuses new orders; feeds_stats.mold.last_loss says why.
+ */
+struct feeds_mold_live_cfg {
+	struct feeds_udp_cfg udp;
+	const char *rerequest;         /* "ADDR:PORT" of the re-request server (NULL: none; gaps
+					  then wait for gap_timeout_ns and are lost) */
+	struct feeds_mold_seq_cfg seq;
+	uint64_t idle_timeout_ns;      /* no packet for this long: -ETIMEDOUT (0: wait forever) */
+};
+
+/* ========================================================================= */
+/* SoupBinTCP 3.0: the client (live source)                                   */
+/* ========================================================================= */
 
 /*
  * The client: one TCP connection with plain non-blocking sockets, driven by
@@ -1172,96 +1259,51 @@ void feeds_soup_client_stats(const struct feeds_soup_client *c,
 /* feeds_soup_client_destroy - close and free; accepts NULL; returns NULL. */
 struct feeds_soup_client *feeds_soup_client_destroy(struct feeds_soup_client *c);
 
-/* ---- end of helper B's section ---- */
-
 /* ========================================================================= */
-/* Feed stage                                                                 */
+/* MoldUDP64 publisher (osprey-gen --mold, tests)                             */
 /* ========================================================================= */
 
 /*
- * The feed stage reads capture files (or one memory buffer) in order,
- * decodes every message, updates the books and pushes one md_event per
- * message, the same event to each output ring. It advances only when every
- * output has accepted the event; a full ring leaves the event pending (it is
- * retried on the next poll) and counts a ring-full wait. After the last
- * message it pushes an MD_EOS event to every output and then returns
- * CORE_EOF.
- *
- * Event fields: t0_ns = core_now_ns() when the message bytes are read (with
- * hist == NULL one clock reading per poll is shared by the burst); ts_ns the
- * ITCH timestamp; seq the 1-based message index over the whole run (the EOS
- * event carries the last seq + 1); the rest as feeds_books_apply.
+ * Sends a session's messages as MoldUDP64 to dest, serves re-requests on its
+ * own socket (bound to serve), then sends end of session and keeps serving
+ * until `linger_ns` pass without a request. Data packets may be dropped or
+ * reordered (deterministic PRNG); heartbeats, end of session and
+ * retransmissions are always sent.
  */
-struct feeds_stage;
+struct feeds_mold_pub;
 
-struct feeds_stage_cfg {
-	const char *const *paths;  /* capture files, replayed in order; the format of each is
-				      chosen by content (ITCH day file, MoldUDP64 pcap/pcapng) */
-	unsigned npaths;           /* 0: replay mem/mem_len instead */
-	const void *mem;           /* caller-owned, must outlive the stage */
-	size_t mem_len;
-	const char *mem_name;      /* used in error messages (NULL: "memory") */
-	struct core_ring *out[2];  /* md_event rings (slot size 64), this stage is their producer */
-	unsigned nout;             /* 1 or 2 */
-	uint32_t burst;            /* messages per poll (0: 32) */
-	double speed;              /* 0: as fast as possible; else ITCH time * speed = wall time
-				      (1.0 real time, 10.0 ten times faster) */
-	uint32_t max_orders;       /* live orders in the books (0: books.max_orders) */
-	struct feeds_books_cfg books; /* book sizes (zeros: the defaults) */
-	struct core_hist_pair *hist; /* decode+book latency per message, ns; may be NULL */
-	/* Live MoldUDP64 instead of files (helper A): non-NULL overrides paths/mem.
-	 * Copied at create. t0_ns is then the packet's receive time, so hist holds
-	 * receive-to-book latency. */
-	const struct feeds_mold_live_cfg *mold;
-	/* Live SoupBinTCP 3.0 instead of files (helper B): non-NULL overrides
-	 * paths/mem (and mold must be NULL). Copied at create. Sequenced Data is
-	 * ITCH into the books; a resume above the next number is an MD_GAP
-	 * event; End of Session (or a logout) ends the stream with EOS. */
-	const struct feeds_soup_client_cfg *soup;
+struct feeds_mold_pub_cfg {
+	const char *dest;           /* "ADDR:PORT" (multicast allowed) */
+	const char *serve;          /* "ADDR:PORT" re-request server bind (NULL: 0.0.0.0:0) */
+	const char *pcap;           /* write every datagram sent to this pcap (NULL: none) */
+	char session[10];           /* all zero: "OSPREY0001" */
+	const void *msgs;           /* the session as a day file: [u16 BE len][msg]... (caller-owned) */
+	size_t msgs_len;
+	uint16_t max_payload;       /* datagram bytes (0: 1400) */
+	uint16_t max_count;         /* messages per packet (0: as many as fit) */
+	double drop;                /* probability a data packet is not sent (0..1) */
+	double reorder;             /* probability a data packet is held back behind the next */
+	uint64_t seed;
+	uint64_t rate_pps;          /* packets per second (0: as fast as possible) */
+	uint64_t heartbeat_ns;      /* while idle (0: 1 s) */
+	uint64_t linger_ns;         /* keep serving after the end (0: 2 s) */
 };
 
-struct feeds_stats {
-	uint64_t total;          /* messages decoded */
-	uint64_t by_type[128];   /* indexed by the type byte */
-	uint64_t bytes;          /* frame bytes consumed */
-	uint64_t events;         /* events accepted by every output (EOS included) */
-	uint64_t ring_full_waits; /* polls that found an output ring full */
-	uint64_t pace_waits;     /* polls that stopped to wait for the pacing clock */
-	struct feeds_book_stats book;
-	/* MoldUDP64 sources (pcap or live; helper A): sequencing counters summed
-	 * over the files; last_loss says why an instrument was halted. */
-	struct feeds_mold_stats mold;
-	uint64_t gap_events;     /* MD_GAP events emitted */
+struct feeds_mold_pub_stats {
+	uint64_t messages, packets, dropped, reordered, heartbeats, requests, bad_requests,
+		resent_packets, resent_messages, ends;
+	uint16_t serve_port;
 };
 
-/*
- * feeds_stage_create - validate cfg, map the files, allocate the books.
- * Setup only. Returns 0 and *ret, -EINVAL (bad cfg, err names the field),
- * -ENOMEM, or the -errno of opening a file ("PATH: what" in err).
- * core_clock_init() must have run before the first poll.
- */
-int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **ret, char *err,
-		       size_t errlen);
-
-/*
- * feeds_stage_poll - the core_stage poll function (ctx: struct feeds_stage *).
- * Stage thread only. Writes the number of events pushed (0: idle, waiting
- * for a ring or the pacing clock) and returns 0, CORE_EOF once EOS has
- * reached every output, or -EBADMSG after a decode error (see
- * feeds_stage_error; every later poll returns -EBADMSG too).
- */
-int feeds_stage_poll(void *stage, uint32_t *ret_work);
-
-/* feeds_stage_error - "FILE: offset N: what" after a failure, else "". */
-const char *feeds_stage_error(const struct feeds_stage *st);
-/* feeds_stage_stats - a copy of the counters (stage thread, or after it stopped). */
-void feeds_stage_stats(const struct feeds_stage *st, struct feeds_stats *ret);
-/* feeds_stage_symbol - the symbol of a locate (see feeds_books_symbol). */
-const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate);
-/* feeds_stage_books - the stage's books, for depth queries (same thread rules). */
-const struct feeds_books *feeds_stage_books(const struct feeds_stage *st);
-/* feeds_stage_destroy - unmap and free; accepts NULL; returns NULL. */
-struct feeds_stage *feeds_stage_destroy(struct feeds_stage *st);
+/* feeds_mold_pub_create - index the messages, open the sockets. 0, -EINVAL ("what"), -errno. */
+int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mold_pub **ret,
+			  char *err, size_t errlen);
+/* feeds_mold_pub_poll - send what is due, answer requests. Writes the work
+ * done to *ret_work (0: idle) and returns 0, CORE_EOF when finished (end sent
+ * and lingered), or -errno. */
+int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now_ns, uint32_t *ret_work);
+void feeds_mold_pub_stats(const struct feeds_mold_pub *p, struct feeds_mold_pub_stats *ret);
+struct feeds_mold_pub *feeds_mold_pub_destroy(struct feeds_mold_pub *p);
 
 /* ========================================================================= */
 /* Synthetic ITCH 5.0 day-file generator                                      */

@@ -230,7 +230,7 @@ int feeds__src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err
 	case FEEDS_FMT_PCAPNG:
 		return feeds__mold_pcap_open(cap->data, cap->len, cap->path, ret, err, errlen);
 	default:
-		/* Binance/Bybit JSON-line captures */
+		/* Binance/Bybit JSON-line captures (checked last: no magic number) */
 		if (feeds_crypto_sniff(cap->data, cap->len < 64 ? cap->len : 64))
 			return feeds__crypto_src_open(cap, ret, err, errlen);
 		return 0;
@@ -307,7 +307,8 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			if (r < 0)
 				goto fail_close_caps;
 		}
-		feeds__crypto_src_link(st->srcs, cfg->npaths); /* shared crypto books */
+		/* several crypto captures (REST snapshots, then the stream) share one set of books */
+		feeds__crypto_src_link(st->srcs, cfg->npaths);
 	} else {
 		st->caps[0].data = cfg->mem;
 		st->caps[0].len = cfg->mem_len;

@@ -28,12 +28,57 @@ static int64_t read_zz(const unsigned char **p)
 	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
+/* HdrHistogram_c's counts_index_for over the fields core_hist_init derived
+ * (the out-of-line form core.h's inline core_hist__index replaced). */
+static int32_t general_index(const struct core_hist *h, int64_t v)
+{
+	int32_t pow2ceiling = 64 - __builtin_clzll((uint64_t)(v | h->sub_bucket_mask));
+	int32_t b = pow2ceiling - h->unit_magnitude - (h->sub_bucket_half_count_magnitude + 1);
+	int32_t sb = (int32_t)(v >> (b + h->unit_magnitude));
+	return ((b + 1) << h->sub_bucket_half_count_magnitude) + (sb - h->sub_bucket_half_count);
+}
+
+static void check_index(const struct core_hist *h, int64_t v)
+{
+	int32_t i = core_hist__index(v);
+	if (i != general_index(h, v)) {
+		fprintf(stderr, "core_hist__index(%lld) = %d, HdrHistogram's formula %d\n",
+			(long long)v, i, general_index(h, v));
+		abort();
+	}
+	assert(i >= 0 && i < h->counts_len);
+}
+
 int main(void)
 {
 	struct core_hist h, h2;
 	assert(core_hist_init(&h) == 0);
 	assert(core_hist_init(&h2) == 0);
 	assert(core_hist_value_at(&h, 50) == 0);
+
+	/* the inline index (constants folded in) against the general formula:
+	 * every value below 2^22, both sides of every power of two and of the
+	 * highest trackable value, and random values over the whole range */
+	assert(h.unit_magnitude == 0 && h.sub_bucket_half_count_magnitude == CORE_HIST__HALF_MAG);
+	for (int64_t v = CORE_HIST_LOWEST; v < (1 << 22); v++)
+		check_index(&h, v);
+	for (int s = 1; s < 36; s++)
+		for (int64_t d = -3; d <= 3; d++)
+			if ((1LL << s) + d >= CORE_HIST_LOWEST && (1LL << s) + d <= CORE_HIST_HIGHEST)
+				check_index(&h, (1LL << s) + d);
+	for (int64_t d = 0; d < 4096; d++)
+		check_index(&h, CORE_HIST_HIGHEST - d);
+	assert(core_hist__index(CORE_HIST_HIGHEST) < h.counts_len);
+	{
+		uint64_t r = 0x243f6a8885a308d3ull;
+		for (int i = 0; i < 2000000; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			/* log-uniform: a random bit length, then random bits */
+			int64_t v = (int64_t)(r >> (28 + (r & 31)));
+			if (v >= CORE_HIST_LOWEST && v <= CORE_HIST_HIGHEST)
+				check_index(&h, v);
+		}
+	}
 
 	/* exact below 2048 (3 significant digits, unit 1) */
 	for (int64_t v = 1; v <= 1000; v++)

@@ -1,0 +1,374 @@
+/* binance.c - Binance spot messages into the crypto L2 books: depthUpdate
+ * diffs in update-id sequence against REST depth snapshots, bookTicker checks
+ * against the book, aggTrade and trade events (feeds.h "Crypto L2 feeds"). */
+#include "crypto_internal.h"
+
+static bool tick_matches(const struct sym *y, const struct tick *t)
+{
+	uint32_t bpx, apx;
+	uint64_t bq, aq;
+	top(&y->s[BID], &bpx, &bq);
+	top(&y->s[ASK], &apx, &aq);
+	return bpx == t->bpx && bq == t->bq && apx == t->apx && aq == t->aq;
+}
+
+/* The book is now exactly at update id y->last_id: settle pending tickers. */
+static void ticks_settle(struct feeds_crypto *c, struct sym *y)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < y->ntick; i++) {
+		struct tick *t = &y->tick[i];
+		if (t->u > y->last_id) {
+			y->tick[k++] = *t;
+		} else if (t->u == y->last_id) {
+			if (tick_matches(y, t))
+				c->st.ticker_matched++;
+			else
+				c->st.ticker_mismatched++;
+		} else {
+			c->st.ticker_unverifiable++;
+		}
+	}
+	y->ntick = k;
+}
+
+/* [["price","qty"], ...] into changes. */
+static int parse_pairs(struct crypto_ctx *x, struct sym *y, const struct fj_val *arr, int sd,
+		       const char *field, uint8_t op, unsigned *n)
+{
+	struct feeds_crypto *c = x->c;
+	if (arr->type != FJ_ARRAY)
+		return bad(x, arr->s, field, "expected an array of [price, size] pairs");
+	struct fj_cur cur;
+	struct fj_val e;
+	fj_open(arr, &cur);
+	int r;
+	while ((r = fj_arr_next(&x->j, &cur, &e)) == 1) {
+		if (e.type != FJ_ARRAY)
+			return bad(x, e.s, field, "expected a [price, size] pair");
+		struct fj_cur ec;
+		struct fj_val pv, qv, extra;
+		fj_open(&e, &ec);
+		if (fj_arr_next(&x->j, &ec, &pv) != 1 || fj_arr_next(&x->j, &ec, &qv) != 1)
+			return x->j.err ? bad_json(x, field)
+					: bad(x, e.s, field, "pair with fewer than 2 elements");
+		r = fj_arr_next(&x->j, &ec, &extra);
+		if (r != 0)
+			return r < 0 ? bad_json(x, field)
+				     : bad(x, extra.s, field, "pair with more than 2 elements");
+		if (*n >= c->max_ch)
+			return bad(x, e.s, field, "more level changes than max_events");
+		struct change *ch = &c->ch[*n];
+		uint64_t px;
+		if ((r = dec_val(x, &pv, field, y->pxd, PX_MAX, &px)) < 0 ||
+		    (r = dec_val(x, &qv, field, y->qtyd, QTY_MAX, &ch->qty)) < 0)
+			return r;
+		ch->px = (uint32_t)px;
+		ch->side = (uint8_t)sd;
+		ch->op = op;
+		(*n)++;
+	}
+	return r < 0 ? bad_json(x, field) : 0;
+}
+
+/* Apply Binance-style set changes (qty 0 removes) and emit level events. */
+static void apply_sets(struct feeds_crypto *c, struct sym *y, unsigned n, uint8_t msg_type,
+		       uint64_t ts, uint64_t ref)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct change *ch = &c->ch[i];
+		struct side *s = &y->s[ch->side];
+		bool found;
+		uint32_t at = side_find(s, ch->side, ch->px, &found);
+		if (found) {
+			if (ch->qty)
+				s->lv[at].qty = ch->qty;
+			else
+				side_remove(s, at);
+		} else if (ch->qty) {
+			if (!side_insert(c, s, at, ch->px, ch->qty)) {
+				c->st.levels_full++;
+				y->state = ST_STALE;
+			}
+		}
+		if (msg_type) {
+			struct md_event *e = ev_new(c, y, MD_LEVEL, msg_type, ts, ref);
+			e->px = ch->px;
+			e->qty = sat32(ch->qty);
+			e->side = ch->side == BID ? 'B' : 'S';
+			e->flags = MD_F_BOOK;
+			c->st.level_events++;
+		}
+	}
+}
+
+/* The fields of a Binance event object we look at. */
+struct bn_fields {
+	struct fj_val e, E, s, U, u, b, a, B, A, p, q, m, t, T;
+	bool has_e, has_E, has_s, has_U, has_u, has_b, has_a, has_B, has_A, has_p, has_q, has_m,
+		has_t, has_T;
+};
+
+static int bn_scan(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	struct fj_cur cur;
+	struct fj_val k, v;
+	int r;
+	fj_open(obj, &cur);
+	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (k.n != 1 || k.escaped)
+			continue;
+#define F(ch, fld)                 \
+	case ch:                   \
+		f->fld = v;        \
+		f->has_##fld = true; \
+		break;
+		switch (k.s[0]) {
+			F('e', e)
+			F('E', E)
+			F('s', s)
+			F('U', U)
+			F('u', u)
+			F('b', b)
+			F('a', a)
+			F('B', B)
+			F('A', A)
+			F('p', p)
+			F('q', q)
+			F('m', m)
+			F('t', t)
+			F('T', T)
+		default:
+			break;
+		}
+#undef F
+	}
+	return r < 0 ? bad_json(x, NULL) : 0;
+}
+
+static int need(struct crypto_ctx *x, bool has, const struct fj_val *obj, const char *field)
+{
+	if (!has) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "missing field '%s'", field);
+		return bad(x, obj->s, NULL, msg);
+	}
+	return 0;
+}
+
+static int bn_diff(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+{
+	struct feeds_crypto *c = x->c;
+	int r;
+	if ((r = need(x, f->has_s, obj, "s")) < 0 || (r = need(x, f->has_U, obj, "U")) < 0 ||
+	    (r = need(x, f->has_u, obj, "u")) < 0 || (r = need(x, f->has_b, obj, "b")) < 0 ||
+	    (r = need(x, f->has_a, obj, "a")) < 0)
+		return r;
+	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	if (!y)
+		return -EBADMSG;
+	uint64_t U, u, E = 0;
+	if ((r = uint_val(x, &f->U, "U", &U)) < 0 || (r = uint_val(x, &f->u, "u", &u)) < 0)
+		return r;
+	if (f->has_E && (r = uint_val(x, &f->E, "E", &E)) < 0)
+		return r;
+	if (U > u)
+		return bad(x, f->U.s, "U", "first update id above the last (u)");
+	unsigned n = 0;
+	if ((r = parse_pairs(x, y, &f->b, BID, "b", OP_SET, &n)) < 0 ||
+	    (r = parse_pairs(x, y, &f->a, ASK, "a", OP_SET, &n)) < 0)
+		return r;
+	c->st.diffs++;
+	uint64_t ts = E ? day_ns_ms(E) : x->recv_ns % NS_PER_DAY;
+	switch (y->state) {
+	case ST_NOSNAP:
+	case ST_STALE:
+		c->st.diffs_unsynced++;
+		return 0;
+	case ST_SYNCING:
+		if (u <= y->last_id) {
+			c->st.diffs_old++;
+			return 0;
+		}
+		if (U > y->last_id + 1) {
+			feeds__crypto_sym_gap(c, y, 'd', ts, u);
+			return 0;
+		}
+		break;
+	default: /* ST_LIVE */
+		if (u <= y->last_id) {
+			c->st.duplicates++;
+			return 0;
+		}
+		if (U != y->last_id + 1) {
+			feeds__crypto_sym_gap(c, y, 'd', ts, u);
+			return 0;
+		}
+		break;
+	}
+	y->state = ST_LIVE;
+	unsigned from = c->nev;
+	apply_sets(c, y, n, 'd', ts, u);
+	y->last_id = u;
+	feeds__crypto_ev_finish(c, y, from);
+	if (y->state == ST_LIVE)
+		ticks_settle(c, y);
+	return 0;
+}
+
+static int bn_ticker(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+{
+	struct feeds_crypto *c = x->c;
+	int r;
+	if ((r = need(x, f->has_s, obj, "s")) < 0 || (r = need(x, f->has_u, obj, "u")) < 0 ||
+	    (r = need(x, f->has_b, obj, "b")) < 0 || (r = need(x, f->has_B, obj, "B")) < 0 ||
+	    (r = need(x, f->has_a, obj, "a")) < 0 || (r = need(x, f->has_A, obj, "A")) < 0)
+		return r;
+	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	if (!y)
+		return -EBADMSG;
+	struct tick t;
+	uint64_t bpx, apx;
+	if ((r = uint_val(x, &f->u, "u", &t.u)) < 0 ||
+	    (r = dec_val(x, &f->b, "b", y->pxd, PX_MAX, &bpx)) < 0 ||
+	    (r = dec_val(x, &f->B, "B", y->qtyd, QTY_MAX, &t.bq)) < 0 ||
+	    (r = dec_val(x, &f->a, "a", y->pxd, PX_MAX, &apx)) < 0 ||
+	    (r = dec_val(x, &f->A, "A", y->qtyd, QTY_MAX, &t.aq)) < 0)
+		return r;
+	t.bpx = (uint32_t)bpx;
+	t.apx = (uint32_t)apx;
+	c->st.tickers++;
+	if (y->state != ST_LIVE && y->state != ST_SYNCING) {
+		c->st.ticker_unverifiable++;
+		return 0;
+	}
+	if (t.u <= y->last_id) {
+		if (t.u == y->last_id) {
+			if (tick_matches(y, &t))
+				c->st.ticker_matched++;
+			else
+				c->st.ticker_mismatched++;
+		} else {
+			c->st.ticker_unverifiable++;
+		}
+		return 0;
+	}
+	if (y->ntick == TICKS_PENDING) {
+		c->st.ticker_unverifiable++;
+		memmove(&y->tick[0], &y->tick[1], (TICKS_PENDING - 1) * sizeof(y->tick[0]));
+		y->ntick--;
+	}
+	y->tick[y->ntick++] = t;
+	return 0;
+}
+
+static int bn_trade(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f, bool agg)
+{
+	struct feeds_crypto *c = x->c;
+	int r;
+	const struct fj_val *id = agg ? &f->a : &f->t;
+	if ((r = need(x, f->has_s, obj, "s")) < 0 || (r = need(x, f->has_p, obj, "p")) < 0 ||
+	    (r = need(x, f->has_q, obj, "q")) < 0 || (r = need(x, f->has_m, obj, "m")) < 0 ||
+	    (r = need(x, agg ? f->has_a : f->has_t, obj, agg ? "a" : "t")) < 0)
+		return r;
+	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	if (!y)
+		return -EBADMSG;
+	uint64_t px, qty, ref, T = 0;
+	if ((r = dec_val(x, &f->p, "p", y->pxd, PX_MAX, &px)) < 0 ||
+	    (r = dec_val(x, &f->q, "q", y->qtyd, QTY_MAX, &qty)) < 0 ||
+	    (r = uint_val(x, id, agg ? "a" : "t", &ref)) < 0)
+		return r;
+	if (f->has_T && (r = uint_val(x, &f->T, "T", &T)) < 0)
+		return r;
+	if (!T && f->has_E && (r = uint_val(x, &f->E, "E", &T)) < 0)
+		return r;
+	if (f->m.type != FJ_TRUE && f->m.type != FJ_FALSE)
+		return bad(x, f->m.s, "m", "expected true or false");
+	c->st.trades++;
+	unsigned from = c->nev;
+	struct md_event *e = ev_new(c, y, MD_TRADE, agg ? 'a' : 't',
+				    T ? day_ns_ms(T) : x->recv_ns % NS_PER_DAY, ref);
+	e->px = (uint32_t)px;
+	e->qty = sat32(qty);
+	e->side = f->m.type == FJ_TRUE ? 'S' : 'B'; /* buyer is maker: the taker sold */
+	c->st.trade_events++;
+	feeds__crypto_ev_finish(c, y, from);
+	return 0;
+}
+
+int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj)
+{
+	struct bn_fields f;
+	int r = bn_scan(x, obj, &f);
+	if (r < 0)
+		return r;
+	if (f.has_e) {
+		if (f.e.type != FJ_STRING)
+			return bad(x, f.e.s, "e", "expected a string");
+		if (FJ_KEY(&f.e, "depthUpdate"))
+			return bn_diff(x, obj, &f);
+		if (FJ_KEY(&f.e, "aggTrade"))
+			return bn_trade(x, obj, &f, true);
+		if (FJ_KEY(&f.e, "trade"))
+			return bn_trade(x, obj, &f, false);
+		x->c->st.skipped++;
+		return 0;
+	}
+	if (f.has_u && f.has_B && f.has_A)
+		return bn_ticker(x, obj, &f);
+	x->c->st.skipped++;
+	return 0;
+}
+
+/* A REST depth snapshot for `sym` (from the URL). */
+int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
+			    const struct fj_val *symv)
+{
+	struct feeds_crypto *c = x->c;
+	struct fj_cur cur;
+	struct fj_val k, v, lid = { 0 }, bids = { 0 }, asks = { 0 };
+	int r;
+	fj_open(root, &cur);
+	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (FJ_KEY(&k, "lastUpdateId"))
+			lid = v;
+		else if (FJ_KEY(&k, "bids"))
+			bids = v;
+		else if (FJ_KEY(&k, "asks"))
+			asks = v;
+	}
+	if (r < 0)
+		return bad_json(x, NULL);
+	if (!lid.type) {
+		c->st.skipped++; /* another REST answer */
+		return 0;
+	}
+	if (!bids.type || !asks.type)
+		return bad(x, root->s, NULL, "snapshot without bids or asks");
+	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, symv, "symbol");
+	if (!y)
+		return -EBADMSG;
+	uint64_t L;
+	if ((r = uint_val(x, &lid, "lastUpdateId", &L)) < 0)
+		return r;
+	unsigned n = 0;
+	if ((r = parse_pairs(x, y, &bids, BID, "bids", OP_SET, &n)) < 0 ||
+	    (r = parse_pairs(x, y, &asks, ASK, "asks", OP_SET, &n)) < 0)
+		return r;
+	c->st.snapshots++;
+	y->state = ST_SYNCING;
+	feeds__crypto_load_snapshot(c, y, n); /* a full side leaves it ST_STALE */
+	y->last_id = L;
+	y->sync_ns = x->recv_ns;
+	unsigned from = c->nev;
+	/* No exchange time, and fetched out of band (a replay reads the REST file
+	 * first): it does not advance the event clock. */
+	struct md_event *e = ev_new(c, y, MD_STATUS, 'r', c->last_ts, L);
+	e->flags = MD_F_BOOK;
+	feeds__crypto_ev_finish(c, y, from);
+	ticks_settle(c, y);
+	return 0;
+}
+
