@@ -113,6 +113,11 @@ int control_poll(void *ctx, uint32_t *ret_work)
 		return CORE_EOF;
 	if (c->fd < 0)
 		return 0;
+	if (c->wait_ms > 0) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		if (poll(&p, 1, c->wait_ms) <= 0)
+			return 0; /* nobody came, or EINTR: the runner polls again */
+	}
 	int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return 0; /* EAGAIN: nobody waiting; other errors retried next poll */

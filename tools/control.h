@@ -6,9 +6,11 @@
  * created with mode 0600 and every peer's uid is checked (SO_PEERCRED), so
  * only the engine's owner (or root) may talk to it.
  *
- * Threads: control_poll runs on the aux thread (non-blocking accept; a client
- * gets at most CONTROL_IO_TIMEOUT_MS to send its line). The handler runs on
- * that thread too.
+ * Threads: control_poll runs on one thread, the engine's control thread
+ * (a client gets at most CONTROL_IO_TIMEOUT_MS to send its line); the handler
+ * runs on that thread too. With wait_ms > 0 the poll waits that long for a
+ * client when none is there (a thread of its own sleeps in the kernel and
+ * answers at once); with 0 it never blocks.
  */
 #ifndef OSPREY_CONTROL_H
 #define OSPREY_CONTROL_H
@@ -28,6 +30,7 @@ struct control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	control_handler handler;
 	void *arg;
+	int wait_ms; /* set after control_open; 0: never block */
 	uint64_t served;
 	uint64_t refused;
 	_Atomic bool finish; /* main thread asks the poll to return CORE_EOF */

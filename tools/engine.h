@@ -10,7 +10,13 @@
  * [threads] mapping/cpus. The stage code is the same for every mapping.
  *
  * Threads: everything here is called from the main thread, except
- * engine_request_stop, which is async-signal-safe.
+ * engine_request_stop, which is async-signal-safe. The engine runs its own
+ * threads: the hot ones, an aux thread (persistence, telemetry) and a control
+ * thread (osprey-ctl commands and the model registry), so a slow command never
+ * holds up persistence and, through it, the hot path.
+ *
+ * Memory: struct engine_opts owns its strings (input paths included); the
+ * engine copies the opts at create.
  */
 #ifndef OSPREY_ENGINE_H
 #define OSPREY_ENGINE_H
@@ -21,10 +27,11 @@
 
 #define ENGINE_MAX_INPUTS 16
 #define ENGINE_MAX_THREADS 5
+#define ENGINE_PATH_MAX    256
 
 struct engine_opts {
 	/* [feeds] */
-	const char *inputs[ENGINE_MAX_INPUTS];
+	char inputs[ENGINE_MAX_INPUTS][ENGINE_PATH_MAX]; /* capture files, replayed in order */
 	unsigned ninputs;
 	double speed;               /* 0: as fast as possible; 1.0: real time; 10: 10x */
 	uint64_t max_orders_book;   /* live orders in the books */
@@ -70,9 +77,28 @@ void engine_opts_default(struct engine_opts *o);
 /*
  * engine_opts_config - apply an INI file's keys over o. Unknown keys and bad
  * values are errors naming the file, line and key. 0 or -EINVAL/-errno.
- * The config must outlive o (input paths point into it).
+ * Nothing in o points into cfg afterwards.
  */
 int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err, size_t errlen);
+
+/*
+ * Values as the tools' flags and the INI keys both spell them; each returns
+ * 0, or -EINVAL with "what: 'value': what is accepted" in err (what names the
+ * flag or key) and o unchanged.
+ *   engine_opts_add_input  one more capture file (at most ENGINE_MAX_INPUTS,
+ *                          each shorter than ENGINE_PATH_MAX)
+ *   engine_opts_set_speed  "max", "realtime" or "Nx" (N > 0, e.g. 10x)
+ *   engine_opts_set_idle   "spin", "yield" or "sleep"
+ *   engine_opts_set_cpus   "1" or "0,1,0,1,0": a cpu per hot thread, -1 unpinned
+ */
+int engine_opts_add_input(struct engine_opts *o, const char *path, const char *what, char *err,
+                          size_t errlen);
+int engine_opts_set_speed(struct engine_opts *o, const char *v, const char *what, char *err,
+                          size_t errlen);
+int engine_opts_set_idle(struct engine_opts *o, const char *v, const char *what, char *err,
+                         size_t errlen);
+int engine_opts_set_cpus(struct engine_opts *o, const char *v, const char *what, char *err,
+                         size_t errlen);
 
 struct engine;
 

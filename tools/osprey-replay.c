@@ -51,8 +51,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		}
-	unsigned nfiles = 0;
-	const char *files[ENGINE_MAX_INPUTS];
+	bool files_given = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -68,39 +67,19 @@ int main(int argc, char **argv)
 			NEED_ARG;
 		} else if (!strcmp(a, "--speed")) {
 			NEED_ARG;
-			char *end;
-			if (!strcmp(v, "max"))
-				o.speed = 0;
-			else if (!strcmp(v, "realtime"))
-				o.speed = 1.0;
-			else if ((o.speed = strtod(v, &end)) <= 0 || (*end != 'x' && *end) ||
-				 (*end == 'x' && end[1])) {
-				fprintf(stderr, "osprey-replay: --speed '%s': use max, realtime or Nx\n", v);
-				return 2;
-			}
+			if (engine_opts_set_speed(&o, v, a, err, sizeof(err)) < 0)
+				goto bad_flag;
 		} else if (!strcmp(a, "--threads")) {
 			NEED_ARG;
 			snprintf(o.mapping, sizeof(o.mapping), "%s", v);
 		} else if (!strcmp(a, "--cpus")) {
 			NEED_ARG;
-			char *s = (char *)v;
-			for (int k = 0; k < ENGINE_MAX_THREADS && *s; k++) {
-				o.cpus[k] = (int)strtol(s, &s, 10);
-				if (*s == ',')
-					s++;
-			}
+			if (engine_opts_set_cpus(&o, v, a, err, sizeof(err)) < 0)
+				goto bad_flag;
 		} else if (!strcmp(a, "--idle")) {
 			NEED_ARG;
-			if (!strcmp(v, "spin"))
-				o.idle = CORE_IDLE_SPIN;
-			else if (!strcmp(v, "yield"))
-				o.idle = CORE_IDLE_YIELD;
-			else if (!strcmp(v, "sleep"))
-				o.idle = CORE_IDLE_SLEEP;
-			else {
-				fprintf(stderr, "osprey-replay: --idle '%s': use spin, yield or sleep\n", v);
-				return 2;
-			}
+			if (engine_opts_set_idle(&o, v, a, err, sizeof(err)) < 0)
+				goto bad_flag;
 		} else if (!strcmp(a, "--model")) {
 			NEED_ARG;
 			snprintf(o.model, sizeof(o.model), "%s", v);
@@ -121,18 +100,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "osprey-replay: unknown option '%s'\n", a);
 			usage(stderr);
 			return 2;
-		} else if (nfiles < ENGINE_MAX_INPUTS) {
-			files[nfiles++] = a;
 		} else {
-			fprintf(stderr, "osprey-replay: more than %d files\n", ENGINE_MAX_INPUTS);
-			return 2;
+			if (!files_given)
+				o.ninputs = 0; /* files on the command line replace the config's */
+			files_given = true;
+			if (engine_opts_add_input(&o, a, "FILE", err, sizeof(err)) < 0)
+				goto bad_flag;
 		}
 #undef NEED_ARG
-	}
-	if (nfiles) {
-		o.ninputs = nfiles;
-		for (unsigned k = 0; k < nfiles; k++)
-			o.inputs[k] = files[k];
 	}
 	if (!o.ninputs && !o.mold[0] && !o.soup[0]) { /* no files and no live source configured */
 		usage(stderr);
@@ -161,4 +136,7 @@ int main(int argc, char **argv)
 	engine_report(e, stdout, json);
 	engine_destroy(e);
 	return r < 0 ? 1 : 0;
+bad_flag:
+	fprintf(stderr, "osprey-replay: %s\n", err);
+	return 2;
 }

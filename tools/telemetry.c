@@ -19,6 +19,7 @@ int telemetry_init(struct telemetry *t, const char *hlog_path, uint64_t interval
 {
 	memset(t, 0, sizeof(*t));
 	atomic_init(&t->finish, false);
+	pthread_mutex_init(&t->lock, NULL);
 	t->interval_ns = interval_ns ? interval_ns : 1000000000ull;
 	t->start_mono_ns = core_now_ns();
 	t->start_wall_s = wall_now_s();
@@ -133,7 +134,9 @@ static void collect(struct telemetry *t, struct telemetry_series *s, struct core
 		double start = (double)(s->flip_ns - t->start_mono_ns) / 1e9;
 		double len = (double)(end_ns - s->flip_ns) / 1e9;
 		telemetry_write_interval(t, s->tag, h, start, len);
+		pthread_mutex_lock(&t->lock);
 		core_hist_merge(&s->total, h);
+		pthread_mutex_unlock(&t->lock);
 		s->intervals++;
 	}
 	core_hist_reset(h);
@@ -202,6 +205,7 @@ void telemetry_fini(struct telemetry *t)
 	if (t->hlog)
 		fclose(t->hlog);
 	t->hlog = NULL;
+	pthread_mutex_destroy(&t->lock);
 }
 
 const struct core_hist *telemetry_total(const struct telemetry *t, const char *tag)
@@ -210,4 +214,29 @@ const struct core_hist *telemetry_total(const struct telemetry *t, const char *t
 		if (!strcmp(t->s[i].tag, tag))
 			return &t->s[i].total;
 	return NULL;
+}
+
+void telemetry_summarize(const struct core_hist *h, struct telemetry_summary *ret)
+{
+	*ret = (struct telemetry_summary){
+		.count = h->total,
+		.p50 = core_hist_value_at(h, 50),
+		.p90 = core_hist_value_at(h, 90),
+		.p99 = core_hist_value_at(h, 99),
+		.p999 = core_hist_value_at(h, 99.9),
+		.max = core_hist_max(h),
+	};
+}
+
+int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_summary *ret)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		if (strcmp(t->s[i].tag, tag) != 0)
+			continue;
+		pthread_mutex_lock(&t->lock);
+		telemetry_summarize(&t->s[i].total, ret);
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
+	return -ENOENT;
 }

@@ -7,16 +7,18 @@
  * buffer, merges the collected interval into a cumulative histogram, writes it
  * to the HdrHistogram log (format V1.3, one tag per stage) and resets it.
  *
- * Threads: telemetry_poll on the aux thread only; telemetry_create,
- * telemetry_finish and the totals on the main thread, before the aux thread
- * starts or after every thread has been joined. telemetry_snapshot may be
- * called on the aux thread (the control stage), which owns the totals.
+ * Threads: telemetry_poll on the aux thread only; telemetry_init,
+ * telemetry_add, telemetry_finish and telemetry_total on the main thread,
+ * before the aux thread starts or after every thread has been joined.
+ * telemetry_summary from any thread at any time (the control thread's
+ * status): a mutex guards the totals while the aux thread merges into them.
  */
 #ifndef OSPREY_TELEMETRY_H
 #define OSPREY_TELEMETRY_H
 
 #include "core.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #define TELEMETRY_MAX 12
@@ -41,6 +43,12 @@ struct telemetry {
 	double start_wall_s;
 	uint64_t lines;
 	_Atomic bool finish; /* main thread asks the poll to return CORE_EOF */
+	pthread_mutex_t lock; /* the totals, between merges and summaries */
+};
+
+/* A cumulative histogram in a few numbers (nanoseconds). */
+struct telemetry_summary {
+	int64_t count, p50, p90, p99, p999, max;
 };
 
 /* Setup. hlog_path may be NULL. 0 or negative errno (err says why). */
@@ -55,6 +63,10 @@ int telemetry_poll(void *ctx, uint32_t *ret_work);
 int telemetry_finish(struct telemetry *t);
 void telemetry_fini(struct telemetry *t);
 const struct core_hist *telemetry_total(const struct telemetry *t, const char *tag);
+/* telemetry_summary - tag's totals so far: 0, or -ENOENT for an unknown tag. Any thread. */
+int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_summary *ret);
+/* telemetry_summarize - the same numbers from any histogram (the caller's). */
+void telemetry_summarize(const struct core_hist *h, struct telemetry_summary *ret);
 /* Write an interval line for h (caller-owned) to the log. */
 int telemetry_write_interval(struct telemetry *t, const char *tag, const struct core_hist *h,
 			     double start_s, double len_s);

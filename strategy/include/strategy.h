@@ -387,19 +387,18 @@ void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats 
  * strat_decide_swap - publish next as the stage's model. From one thread at a
  * time (the control thread), while the stage polls on its own. The stage
  * picks it up at the start of its next poll, so every vector is scored by
- * exactly one model and no tick waits. *ret_old is the model it replaces and
- * *ret_gen the swap's generation: the caller keeps ownership of both models
- * and may free *ret_old only once strat_decide_quiesced(s, gen) is true
- * (the stage has started a poll with the new model, or has ended). next is
- * borrowed and must outlive its use. 0, or -EINVAL (nothing changed; err
+ * exactly one model and no tick waits. *ret_gen is the swap's generation.
+ * The caller owns every model it gave the stage (cfg.model, then each next)
+ * and may free the one next replaces only once strat_decide_quiesced(s, gen)
+ * is true (the stage has started a poll with the new model, or has ended);
+ * next is borrowed and must outlive its use. 0, or -EINVAL (nothing changed; err
  * says why): NULL argument, more features than the stage has, or a stated
  * schema other than strat_feature_schema(). Cool-downs come from the new
  * model unless the stage's cfg overrode them; per-instrument cool-down
  * state carries over.
  */
-int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
-		      const struct strat_model **ret_old, uint64_t *ret_gen, char *err,
-		      size_t errlen);
+int strat_decide_swap(struct strat_decide *s, const struct strat_model *next, uint64_t *ret_gen,
+                      char *err, size_t errlen);
 /* strat_decide_quiesced - true once no poll can still be using the model
  * that swap generation gen replaced. Any thread. */
 bool strat_decide_quiesced(struct strat_decide *s, uint64_t gen);

@@ -353,10 +353,10 @@ void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats 
 	*ret = s->st;
 }
 
-int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
-		      const struct strat_model **ret_old, uint64_t *ret_gen, char *err, size_t errlen)
+int strat_decide_swap(struct strat_decide *s, const struct strat_model *next, uint64_t *ret_gen,
+                      char *err, size_t errlen)
 {
-	if (!s || !next || !ret_old || !ret_gen) {
+	if (!s || !next || !ret_gen) {
 		core_errf(err, errlen, "strat_decide_swap: NULL argument");
 		return -EINVAL;
 	}
@@ -374,7 +374,7 @@ int strat_decide_swap(struct strat_decide *s, const struct strat_model *next,
 		return -EINVAL;
 	}
 	/* one swapper at a time (documented): relaxed is enough for our own store */
-	*ret_old = atomic_exchange_explicit(&s->next, next, memory_order_relaxed);
+	atomic_store_explicit(&s->next, next, memory_order_relaxed);
 	*ret_gen = atomic_fetch_add_explicit(&s->gen, 1, memory_order_release) + 1;
 	return 0;
 }

@@ -18,12 +18,14 @@ static void run(const char *file, const char *mapping, enum core_idle idle,
 {
 	struct engine_opts o;
 	engine_opts_default(&o);
-	o.inputs[0] = file;
-	o.ninputs = 1;
+	char err[512];
+	if (engine_opts_add_input(&o, file, "input", err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
 	o.idle = idle;
 	snprintf(o.mapping, sizeof(o.mapping), "%s", mapping);
 	snprintf(o.model, sizeof(o.model), "%s/models/default.model", getenv("OSPREY_SOURCE"));
-	char err[512];
 	struct engine *e;
 	if (engine_create(&o, &e, err, sizeof(err)) < 0) {
 		fprintf(stderr, "engine_create: %s\n", err);

@@ -34,8 +34,7 @@ int main(void)
 
 	struct engine_opts o;
 	engine_opts_default(&o);
-	o.inputs[0] = session;
-	o.ninputs = 1;
+	assert(engine_opts_add_input(&o, session, "input", err, sizeof(err)) == 0);
 	snprintf(o.db, sizeof(o.db), "%s", db);
 	snprintf(o.model, sizeof(o.model), "%s/models/default.model", getenv("OSPREY_SOURCE"));
 	struct engine *e;

@@ -81,11 +81,10 @@ static void test_swap_semantics(void)
 	assert(core_ring_pop(g.out, &it) == 0 && it.kind == INTENT_NEW && it.model == 4 &&
 	       it.side == 'B');
 
-	const struct strat_model *old = NULL;
 	uint64_t gen = 0;
 	char err[256];
-	assert(strat_decide_swap(g.d, b, &old, &gen, err, sizeof(err)) == 0);
-	assert(old == a && gen == 1);
+	assert(strat_decide_swap(g.d, b, &gen, err, sizeof(err)) == 0);
+	assert(gen == 1);
 	/* the stage has not polled since: a may still be in use */
 	assert(!strat_decide_quiesced(g.d, gen));
 	v = vec(0.9);
@@ -100,7 +99,7 @@ static void test_swap_semantics(void)
 
 	/* an idle poll is enough to move past the old model */
 	struct strat_model *c = model(11, 1, NULL);
-	assert(strat_decide_swap(g.d, c, &old, &gen, err, sizeof(err)) == 0 && old == b);
+	assert(strat_decide_swap(g.d, c, &gen, err, sizeof(err)) == 0 && gen == 2);
 	assert(poll_work(strat_decide_poll, g.d) == 0);
 	assert(strat_decide_quiesced(g.d, gen));
 	strat_model_free(b);
@@ -108,19 +107,18 @@ static void test_swap_semantics(void)
 	/* a model stating another feature schema is refused by the stage itself,
 	 * whatever built it: strat_model_from_info validates values, not the
 	 * schema, so the model exists and strat_decide_swap is what refuses it.
-	 * Nothing changes: no out-parameter written, no generation taken, and the
-	 * stage keeps c. */
+	 * Nothing changes: the out-parameter is not written, no generation is
+	 * taken, and the stage keeps c. */
 	struct strat_model_info info;
 	strat_model_info(c, &info);
 	info.schema = strat_feature_schema() ^ 1;
 	struct strat_model *bad = NULL;
 	assert(strat_model_from_info(&info, &bad, err, sizeof(err)) == 0 && bad);
-	const struct strat_model *old_bad = c;
 	uint64_t gen_bad = 12345;
 	err[0] = '\0';
-	assert(strat_decide_swap(g.d, bad, &old_bad, &gen_bad, err, sizeof(err)) == -EINVAL);
+	assert(strat_decide_swap(g.d, bad, &gen_bad, err, sizeof(err)) == -EINVAL);
 	assert(strstr(err, "strat_decide_swap: model built for features") != NULL);
-	assert(old_bad == c && gen_bad == 12345);
+	assert(gen_bad == 12345);
 	strat_model_free(bad);
 	v = vec(0.9);
 	assert(core_ring_push(g.in, &v) == 0);
@@ -130,8 +128,7 @@ static void test_swap_semantics(void)
 	assert(st.swaps == 2);
 	/* the next good swap takes the next generation: the refused one took none */
 	struct strat_model *e = model(12, 1, NULL);
-	assert(strat_decide_swap(g.d, e, &old, &gen, err, sizeof(err)) == 0 && old == c &&
-	       gen == 3);
+	assert(strat_decide_swap(g.d, e, &gen, err, sizeof(err)) == 0 && gen == 3);
 	assert(poll_work(strat_decide_poll, g.d) == 0 && strat_decide_quiesced(g.d, gen));
 	rig_fini(&g);
 	strat_model_free(c);
@@ -211,17 +208,16 @@ static void test_swap_threaded(void)
 	assert(pthread_create(&t, NULL, poller, &sh) == 0);
 	char err[256];
 	for (int i = 0; i < SWAPS; i++) {
-		struct strat_model *next = model(100 + (unsigned)((i + 1) & 1), (i & 1) ? 1 : -1,
-						 NULL);
-		const struct strat_model *old;
+		struct strat_model *next =
+		        model(100 + (unsigned)((i + 1) & 1), (i & 1) ? 1 : -1, NULL);
 		uint64_t gen;
-		assert(strat_decide_swap(sh.g.d, next, &old, &gen, err, sizeof(err)) == 0);
-		assert(old == cur);
+		assert(strat_decide_swap(sh.g.d, next, &gen, err, sizeof(err)) == 0);
 		while (!strat_decide_quiesced(sh.g.d, gen))
 			sched_yield();
-		/* poison, then free: a stage still reading it would trip ASan/TSan */
-		memset((void *)old, 0xa5, 64);
-		strat_model_free((struct strat_model *)old);
+		/* poison, then free the model next replaced: a stage still reading
+		 * it would trip ASan/TSan */
+		memset(cur, 0xa5, 64);
+		strat_model_free(cur);
 		cur = next;
 	}
 	atomic_store_explicit(&sh.done, true, memory_order_release);

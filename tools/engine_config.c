@@ -1,0 +1,216 @@
+/* engine_config.c - the engine's options: defaults, INI keys, tool flags. */
+#include "engine_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void engine_opts_default(struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_orders_book = 1u << 20;
+	o->gap_timeout_ms = 2000;
+	o->soup_seq = 1;
+	snprintf(o->model, sizeof(o->model), "models/default.model");
+	o->max_order_qty = 1000;
+	o->max_position = 2000;
+	o->collar_bps = 100;
+	o->venue_latency_ns = 20000;
+	snprintf(o->mapping, sizeof(o->mapping), "feeds+features+model+risk+exec");
+	for (int i = 0; i < ENGINE_MAX_THREADS; i++)
+		o->cpus[i] = -1;
+	o->aux_cpu = -1;
+	o->idle = CORE_IDLE_SPIN;
+	o->spin_limit = 1000;
+	o->sleep_ns = 50000;
+	o->burst = 8;
+	o->ring_capacity = 4096;
+}
+
+int engine_opts_add_input(struct engine_opts *o, const char *path, const char *what, char *err,
+                          size_t errlen)
+{
+	if (o->ninputs == ENGINE_MAX_INPUTS) {
+		core_errf(err, errlen, "%s: more than %d capture files", what, ENGINE_MAX_INPUTS);
+		return -EINVAL;
+	}
+	if (strlen(path) >= ENGINE_PATH_MAX) {
+		core_errf(err, errlen, "%s: '%.40s...': path longer than %d bytes", what, path,
+		          ENGINE_PATH_MAX - 1);
+		return -EINVAL;
+	}
+	snprintf(o->inputs[o->ninputs++], ENGINE_PATH_MAX, "%s", path);
+	return 0;
+}
+
+int engine_opts_set_speed(struct engine_opts *o, const char *v, const char *what, char *err,
+                          size_t errlen)
+{
+	if (!strcmp(v, "max")) {
+		o->speed = 0;
+		return 0;
+	}
+	if (!strcmp(v, "realtime")) {
+		o->speed = 1.0;
+		return 0;
+	}
+	char *end;
+	double s = strtod(v, &end);
+	if (end != v && *end == 'x')
+		end++;
+	if (end == v || *end || !(s > 0) || s > 1e9) {
+		core_errf(err, errlen, "%s: '%s' is not max, realtime or Nx (N > 0)", what, v);
+		return -EINVAL;
+	}
+	o->speed = s;
+	return 0;
+}
+
+int engine_opts_set_idle(struct engine_opts *o, const char *v, const char *what, char *err,
+                         size_t errlen)
+{
+	static const char *const names[] = {
+		[CORE_IDLE_SPIN] = "spin", [CORE_IDLE_YIELD] = "yield", [CORE_IDLE_SLEEP] = "sleep"
+	};
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i])) {
+			o->idle = (enum core_idle)i;
+			return 0;
+		}
+	core_errf(err, errlen, "%s: '%s' is not spin, yield or sleep", what, v);
+	return -EINVAL;
+}
+
+int engine_opts_set_cpus(struct engine_opts *o, const char *v, const char *what, char *err,
+                         size_t errlen)
+{
+	int cpus[ENGINE_MAX_THREADS];
+	unsigned n = 0;
+	const char *s = v;
+	while (*s) {
+		char *end;
+		long c = strtol(s, &end, 10);
+		if (end == s || c < -1 || c > 4095 || n == ENGINE_MAX_THREADS ||
+		    (*end && *end != ',')) {
+			core_errf(err, errlen,
+			          "%s: '%s' is not a list of at most %d cpu numbers (-1: unpinned)",
+			          what, v, ENGINE_MAX_THREADS);
+			return -EINVAL;
+		}
+		cpus[n++] = (int)c;
+		s = *end ? end + 1 : end;
+	}
+	for (unsigned i = 0; i < n; i++)
+		o->cpus[i] = cpus[i];
+	return 0;
+}
+
+/* "FILE:LINE: key 'section.key'" for messages about a value. */
+static const char *key_what(const struct core_config *cfg, const char *key, char *buf, size_t cap)
+{
+	int line = 0;
+	for (int i = 0; i < cfg->n; i++)
+		if (!strcmp(cfg->e[i].key, key))
+			line = cfg->e[i].line;
+	snprintf(buf, cap, "%s:%d: key '%s'", cfg->path, line, key);
+	return buf;
+}
+
+int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err, size_t errlen)
+{
+	int r;
+	const char *v;
+	char what[320];
+#define TRY(x)                     \
+	do {                       \
+		if ((r = (x)) < 0) \
+			return r;  \
+	} while (0)
+	if ((v = core_config_get(cfg, "feeds.files"))) {
+		/* whitespace-separated paths, copied */
+		key_what(cfg, "feeds.files", what, sizeof(what));
+		o->ninputs = 0;
+		while (*v) {
+			size_t skip = strspn(v, " \t");
+			v += skip;
+			size_t len = strcspn(v, " \t");
+			if (!len)
+				break;
+			char path[ENGINE_PATH_MAX + 1];
+			snprintf(path, sizeof(path), "%.*s",
+			         (int)(len < ENGINE_PATH_MAX ? len : ENGINE_PATH_MAX), v);
+			TRY(engine_opts_add_input(o, path, what, err, errlen));
+			v += len;
+		}
+	}
+	if ((v = core_config_get(cfg, "feeds.speed")))
+		TRY(engine_opts_set_speed(o, v, key_what(cfg, "feeds.speed", what, sizeof(what)),
+		                          err, errlen));
+	TRY(core_config_u64(cfg, "feeds.max_orders", 1024, 1u << 26, &o->max_orders_book, err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.mold", o->mold, sizeof(o->mold), err, errlen));
+	TRY(core_config_str(cfg, "feeds.mold_iface", o->mold_iface, sizeof(o->mold_iface), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.mold_rerequest", o->mold_rerequest,
+	                    sizeof(o->mold_rerequest), err, errlen));
+	TRY(core_config_u64(cfg, "feeds.gap_timeout_ms", 1, 3600000, &o->gap_timeout_ms, err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "feeds.idle_timeout_ms", 0, 86400000, &o->idle_timeout_ms, err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.soup", o->soup, sizeof(o->soup), err, errlen));
+	TRY(core_config_str(cfg, "feeds.soup_user", o->soup_user, sizeof(o->soup_user), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.soup_password", o->soup_password, sizeof(o->soup_password),
+	                    err, errlen));
+	TRY(core_config_str(cfg, "feeds.soup_session", o->soup_session, sizeof(o->soup_session),
+	                    err, errlen));
+	TRY(core_config_u64(cfg, "feeds.soup_seq", 1, UINT64_MAX, &o->soup_seq, err, errlen));
+	if (o->mold[0] && o->soup[0]) {
+		core_errf(err, errlen,
+		          "%s: keys 'feeds.mold' and 'feeds.soup': one live source at most",
+		          cfg->path);
+		return -EINVAL;
+	}
+	TRY(core_config_str(cfg, "strategy.model", o->model, sizeof(o->model), err, errlen));
+	TRY(core_config_u64(cfg, "strategy.cooldown_events", 0, 1000000, &o->cooldown_events, err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "risk.max_order_qty", 1, 100000000, &o->max_order_qty, err,
+	                    errlen));
+	TRY(core_config_i64(cfg, "risk.max_position", 0, INT64_MAX / 4, &o->max_position, err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "risk.collar_bps", 1, 10000, &o->collar_bps, err, errlen));
+	TRY(core_config_u64(cfg, "exec.venue_latency_ns", 0, 60000000000ull, &o->venue_latency_ns,
+	                    err, errlen));
+	TRY(core_config_str(cfg, "threads.mapping", o->mapping, sizeof(o->mapping), err, errlen));
+	if ((v = core_config_get(cfg, "threads.cpus")))
+		TRY(engine_opts_set_cpus(o, v, key_what(cfg, "threads.cpus", what, sizeof(what)),
+		                         err, errlen));
+	int64_t aux = o->aux_cpu;
+	TRY(core_config_i64(cfg, "threads.aux_cpu", -1, 4095, &aux, err, errlen));
+	o->aux_cpu = (int)aux;
+	if ((v = core_config_get(cfg, "threads.idle")))
+		TRY(engine_opts_set_idle(o, v, key_what(cfg, "threads.idle", what, sizeof(what)),
+		                         err, errlen));
+	TRY(core_config_u64(cfg, "threads.spin_limit", 0, UINT32_MAX, &o->spin_limit, err, errlen));
+	TRY(core_config_u64(cfg, "threads.sleep_ns", 1000, 1000000000, &o->sleep_ns, err, errlen));
+	TRY(core_config_u64(cfg, "engine.burst", 1, 1024, &o->burst, err, errlen));
+	TRY(core_config_u64(cfg, "engine.ring_capacity", 64, 1u << 24, &o->ring_capacity, err,
+	                    errlen));
+	if (o->ring_capacity & (o->ring_capacity - 1)) {
+		core_errf(err, errlen,
+		          "%s: key 'engine.ring_capacity': %" PRIu64 " is not a power of two",
+		          cfg->path, o->ring_capacity);
+		return -EINVAL;
+	}
+	TRY(core_config_str(cfg, "engine.db", o->db, sizeof(o->db), err, errlen));
+	TRY(core_config_str(cfg, "engine.hlog", o->hlog, sizeof(o->hlog), err, errlen));
+	TRY(core_config_str(cfg, "engine.control_socket", o->control_socket,
+	                    sizeof(o->control_socket), err, errlen));
+	const struct core_config_entry *u = core_config_unused(cfg);
+	if (u) {
+		core_errf(err, errlen, "%s:%d: unknown key '%s'", cfg->path, u->line, u->key);
+		return -EINVAL;
+	}
+#undef TRY
+	return 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * engine_int.h - the engine's parts, shared by its files (tools-internal):
+ *   engine.c          assembly (rings, stages, threads) and running
+ *   engine_config.c   [section] keys -> struct engine_opts
+ *   engine_control.c  the control thread: osprey-ctl commands, the model registry
+ *   engine_report.c   the latency table and trading summary, text or JSON
+ */
+#ifndef OSPREY_ENGINE_INT_H
+#define OSPREY_ENGINE_INT_H
+
+#include "control.h"
+#include "engine.h"
+#include "exec.h"
+#include "feeds.h"
+#include "persist.h"
+#include "risk.h"
+#include "strategy.h"
+#include "telemetry.h"
+
+enum { ST_FEEDS, ST_FEATURES, ST_MODEL, ST_RISK, ST_EXEC, ST_COUNT };
+extern const char *const engine__stage_names[ST_COUNT];
+
+/* Counters the hot stages publish for osprey-ctl status (relaxed: they are
+ * gauges read for display, no other data depends on them). */
+struct engine_gauges {
+	_Atomic uint64_t messages;
+	_Atomic uint64_t intents;
+	_Atomic uint64_t orders;
+	_Atomic uint64_t fills;
+	_Atomic uint64_t open_orders;
+	_Atomic uint64_t rejects;
+	_Atomic uint64_t cancels;
+	_Atomic int64_t realized;
+	_Atomic int64_t unrealized;
+	_Atomic bool input_done;
+};
+
+struct engine;
+
+/* A stage poll wrapped so the stage's own thread publishes its gauges at most
+ * once a millisecond, and once more when it goes idle or finishes. */
+struct engine_gauged {
+	core_poll_fn *poll;
+	void *ctx;
+	void (*publish)(struct engine *e);
+	struct engine *e;
+	bool dirty;
+	uint64_t last_ns;
+};
+
+#define ENGINE_MAX_RETIRED 8
+
+struct engine {
+	struct engine_opts o;
+	struct core_ring *md, *venue_md, *feat, *intents, *orders, *reports, *persist_ring;
+	struct feeds_stage *feeds;
+	struct strat_features *features;
+	struct strat_decide *decide;
+	struct risk_stage *risk;
+	struct exec_sim *sim; /* the venue behind exec */
+	struct exec_stage *exec;
+	struct persist *db;
+	struct persist_writer *writer;
+	struct risk_control ctl;
+	struct telemetry tele;
+	struct control control;
+	bool control_open;
+	struct core_hist_pair *hist[ST_COUNT], *t2o;
+	struct engine_gauged gauged[ST_COUNT];
+	struct engine_gauges g;
+
+	/* The running model: owned here, borrowed by the decide stage. Set at
+	 * create; replaced only by the control thread (model activate), which is
+	 * joined before anything else reads these. */
+	struct strat_model *model;
+	char model_name[256]; /* "NAME@VERSION" from the registry, or the file's path */
+	struct strat_model *retired[ENGINE_MAX_RETIRED]; /* replaced, not yet known unused */
+	unsigned nretired;
+
+	struct core_runner hot[ENGINE_MAX_THREADS];
+	unsigned nhot;
+	struct core_runner aux;     /* persist, telemetry: blocks, never spins */
+	struct core_runner ctl_thr; /* the control socket and its commands */
+	_Atomic bool stop;          /* hot threads: stop now (signal) */
+	_Atomic bool aux_stop;      /* aux and control threads: stop now */
+	_Atomic bool shutdown;      /* daemon: a stop was requested */
+	uint64_t first_order_id;
+	struct position restored[256];
+	unsigned nrestored;
+	bool restored_killed;
+	uint64_t run_ns;
+};
+
+/* Publish every stage's gauges (the hot threads are joined, or the caller is
+ * the stage's thread). */
+void engine__publish_all(struct engine *e);
+
+/* engine_control.c: the control socket's handler (control_handler). */
+int engine__control(void *arg, const char *cmd, char *reply, size_t cap);
+/* Was a registry entry built for this engine's features (all of them, or a prefix)? */
+bool engine__schema_ok(uint64_t schema);
+
+#endif

@@ -1,0 +1,197 @@
+/* engine_report.c - the latency table and trading summary, as text or as one
+ * JSON object (json.h); and the result tests compare. Main thread, after
+ * engine_run. */
+#include "engine_int.h"
+#include "json.h"
+
+#include <inttypes.h>
+
+/* The report's latency series: each stage's processing time, then tick-to-order. */
+static const char *const series[] = {
+	"feeds", "features", "model", "risk", "exec", "tick_to_order"
+};
+#define NSERIES (sizeof(series) / sizeof(series[0]))
+
+struct snapshot {
+	struct feeds_stats fs;
+	struct strat_decide_stats ds;
+	struct risk_stats rs;
+	struct exec_stats xs;
+	struct position pos[256];
+	unsigned npos;
+	double secs;
+};
+
+static void take(struct engine *e, struct snapshot *s)
+{
+	feeds_stage_stats(e->feeds, &s->fs);
+	strat_decide_stats(e->decide, &s->ds);
+	risk_stage_stats(e->risk, &s->rs);
+	exec_stage_stats(e->exec, &s->xs);
+	s->npos = exec_stage_positions(e->exec, s->pos, 256);
+	if (s->npos > 256)
+		s->npos = 256;
+	s->secs = (double)e->run_ns / 1e9;
+}
+
+static const char *symbol_of(struct engine *e, uint16_t locate, char *buf, size_t cap)
+{
+	const char *s = feeds_stage_symbol(e->feeds, locate);
+	if (s && *s)
+		return s;
+	snprintf(buf, cap, "locate%u", locate);
+	return buf;
+}
+
+static void json_hist(struct json_out *j, const char *key, const struct core_hist *h)
+{
+	struct telemetry_summary t;
+	telemetry_summarize(h, &t);
+	json_obj(j, key);
+	json_i64(j, "count", t.count);
+	json_i64(j, "p50", t.p50);
+	json_i64(j, "p90", t.p90);
+	json_i64(j, "p99", t.p99);
+	json_i64(j, "p999", t.p999);
+	json_i64(j, "max", t.max);
+	json_end(j);
+}
+
+static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
+{
+	struct json_out j;
+	char sym[32];
+	json_begin(&j, f);
+	json_u64(&j, "messages", s->fs.total);
+	json_f64(&j, "seconds", s->secs, 6);
+	json_f64(&j, "messages_per_sec", s->secs > 0 ? (double)s->fs.total / s->secs : 0.0, 0);
+	json_str(&j, "model", e->model_name);
+	json_u64(&j, "regime_switches", s->ds.regime_switches);
+	json_u64(&j, "intents", s->ds.buys + s->ds.sells);
+	json_u64(&j, "orders", s->xs.sent);
+	json_u64(&j, "fills", s->xs.fills);
+	json_u64(&j, "filled_qty", s->xs.filled_qty);
+	json_u64(&j, "cancels", s->xs.cancels);
+	json_u64(&j, "rejects", s->rs.rejected);
+	json_obj(&j, "rejects_by_reason");
+	for (unsigned i = 1; i < RISK_R_COUNT; i++)
+		json_u64(&j, risk_reason_name(i), s->rs.rejects[i]);
+	json_end(&j);
+	json_obj(&j, "feed");
+	json_u64(&j, "gap_events", s->fs.gap_events);
+	json_u64(&j, "mold_gaps", s->fs.mold.gaps);
+	json_u64(&j, "recovered", s->fs.mold.recovered);
+	json_u64(&j, "lost_gaps", s->fs.mold.lost_gaps);
+	json_u64(&j, "lost_messages", s->fs.mold.lost_messages);
+	json_str(&j, "last_loss", s->fs.mold.last_loss);
+	json_end(&j);
+	json_obj(&j, "positions");
+	for (unsigned i = 0; i < s->npos; i++)
+		json_i64(&j, symbol_of(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty);
+	json_end(&j);
+	json_fixed4(&j, "realized_pnl", s->xs.realized_pnl);
+	json_fixed4(&j, "unrealized_pnl", s->xs.unrealized_pnl);
+	char hash[17];
+	snprintf(hash, sizeof(hash), "%016" PRIx64, s->xs.hash);
+	json_str(&j, "order_hash", hash);
+	json_bool(&j, "killed", risk_control_is_killed(&e->ctl));
+	json_obj(&j, "latency_ns");
+	for (unsigned i = 0; i < NSERIES; i++)
+		json_hist(&j, series[i], telemetry_total(&e->tele, series[i]));
+	json_end(&j);
+	json_hist(&j, "tick_to_order_ns", telemetry_total(&e->tele, "tick_to_order"));
+	json_end(&j);
+}
+
+static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
+{
+	char sym[32];
+	fprintf(f, "\nLatency (ns)        count        p50        p90        p99      p99.9        "
+	           "max\n");
+	for (unsigned i = 0; i < NSERIES; i++) {
+		struct telemetry_summary t;
+		telemetry_summarize(telemetry_total(&e->tele, series[i]), &t);
+		fprintf(f,
+		        "%-14s %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64 " %10" PRId64
+		        " %10" PRId64 "\n",
+		        series[i], t.count, t.p50, t.p90, t.p99, t.p999, t.max);
+	}
+	fprintf(f,
+	        "(per stage: processing time per message; tick_to_order: gateway send minus t0)\n");
+	fprintf(f, "\nTrading summary\n");
+	fprintf(f, "  messages       %" PRIu64 " in %.3f s (%.2f M msg/s)\n", s->fs.total, s->secs,
+	        s->secs > 0 ? (double)s->fs.total / s->secs / 1e6 : 0.0);
+	const struct feeds_mold_stats *m = &s->fs.mold;
+	if (m->packets || s->fs.gap_events) {
+		fprintf(f,
+		        "  moldudp64      %" PRIu64 " gaps, %" PRIu64 " messages recovered by "
+		        "re-request, %" PRIu64 " lost in %" PRIu64 " gaps given up, %" PRIu64
+		        " packets beyond the reorder window\n",
+		        m->gaps, m->recovered, m->lost_messages, m->lost_gaps, m->overflow);
+		if (m->last_loss[0])
+			fprintf(f, "  last loss      %s\n", m->last_loss);
+	}
+	fprintf(f, "  model          %s", e->model_name);
+	if (strat_model_ensemble(e->model))
+		fprintf(f, " (ensemble of %u, %" PRIu64 " regime switches)",
+		        strat_ensemble_members(strat_model_ensemble(e->model)),
+		        s->ds.regime_switches);
+	fprintf(f, "\n  intents        %" PRIu64 "\n", s->ds.buys + s->ds.sells);
+	fprintf(f, "  orders sent    %" PRIu64 "\n", s->xs.sent);
+	fprintf(f, "  fills          %" PRIu64 " (%" PRIu64 " shares)\n", s->xs.fills,
+	        s->xs.filled_qty);
+	fprintf(f, "  cancels        %" PRIu64 "\n", s->xs.cancels);
+	fprintf(f, "  open orders    %" PRIu64 "\n", s->xs.open_orders);
+	fprintf(f, "  risk rejects   %" PRIu64 "\n", s->rs.rejected);
+	for (unsigned i = 1; i < RISK_R_COUNT; i++)
+		if (s->rs.rejects[i])
+			fprintf(f, "    %-12s %" PRIu64 "\n", risk_reason_name(i),
+			        s->rs.rejects[i]);
+	fprintf(f, "  positions\n");
+	if (s->npos == 0)
+		fprintf(f, "    (flat)\n");
+	for (unsigned i = 0; i < s->npos; i++)
+		fprintf(f, "    %-8s %10" PRId64 " shares  realized %.4f  unrealized %.4f\n",
+		        symbol_of(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty,
+		        (double)s->pos[i].realized_pnl / 1e4,
+		        (double)exec_stage_unrealized(e->exec, s->pos[i].locate) / 1e4);
+	fprintf(f, "  realized P&L   %.4f\n", (double)s->xs.realized_pnl / 1e4);
+	fprintf(f, "  unrealized P&L %.4f\n", (double)s->xs.unrealized_pnl / 1e4);
+	fprintf(f, "  order stream   %016" PRIx64 "\n", s->xs.hash);
+	if (risk_control_is_killed(&e->ctl))
+		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
+}
+
+void engine_report(struct engine *e, FILE *f, bool json)
+{
+	static struct snapshot s; /* main thread only; keeps 10 KiB off the stack */
+	take(e, &s);
+	if (json)
+		report_json(e, &s, f);
+	else
+		report_text(e, &s, f);
+}
+
+void engine_result(struct engine *e, struct engine_result *ret)
+{
+	static struct snapshot s;
+	take(e, &s);
+	memset(ret, 0, sizeof(*ret));
+	ret->messages = s.fs.total;
+	ret->intents = s.ds.buys + s.ds.sells;
+	ret->orders = s.xs.sent;
+	ret->fills = s.xs.fills;
+	ret->rejects = s.rs.rejected;
+	ret->order_hash = s.xs.hash;
+	ret->realized_pnl = s.xs.realized_pnl;
+	ret->unrealized_pnl = s.xs.unrealized_pnl;
+	ret->positions_agree = true;
+	for (unsigned i = 0; i < s.npos; i++) {
+		ret->position_sum += s.pos[i].qty;
+		/* risk's view is built only from the fill reports exec sent it */
+		struct risk_position rp;
+		risk_stage_position(e->risk, s.pos[i].locate, &rp);
+		if (rp.position != s.pos[i].qty)
+			ret->positions_agree = false;
+	}
+}

@@ -1,0 +1,52 @@
+/*
+ * json.h - a streaming JSON writer for the tools' reports (tools-internal).
+ *
+ * Values go out as they are written; the writer keeps only the nesting, so it
+ * puts the commas and escapes every string (RFC 8259: quote, backslash and
+ * control characters; other bytes pass through, so UTF-8 stays UTF-8).
+ *
+ *   struct json_out j;
+ *   json_begin(&j, stdout);            {
+ *   json_u64(&j, "messages", 42);        "messages":42,
+ *   json_obj(&j, "feed");                "feed":{
+ *   json_str(&j, "last_loss", s);          "last_loss":"..."
+ *   json_end(&j);                        }
+ *   json_end(&j);                      }  and a newline at the outermost end
+ *
+ * Inside an array (json_arr) keys are NULL. Nesting deeper than JSON_MAX_DEPTH
+ * is ignored (nothing is written for it). One thread per writer.
+ */
+#ifndef OSPREY_JSON_H
+#define OSPREY_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json_out {
+	FILE *f;
+	unsigned depth;
+	bool more[JSON_MAX_DEPTH];  /* a value was written at this depth: a comma is due */
+	char close[JSON_MAX_DEPTH]; /* '}' or ']' */
+};
+
+/* Start the outermost object. */
+void json_begin(struct json_out *j, FILE *f);
+/* Open an object or array as the value of key (NULL inside an array). */
+void json_obj(struct json_out *j, const char *key);
+void json_arr(struct json_out *j, const char *key);
+/* Close the innermost object or array. */
+void json_end(struct json_out *j);
+
+void json_str(struct json_out *j, const char *key, const char *v);
+void json_u64(struct json_out *j, const char *key, uint64_t v);
+void json_i64(struct json_out *j, const char *key, int64_t v);
+void json_bool(struct json_out *j, const char *key, bool v);
+/* A number with `places` digits after the point. */
+void json_f64(struct json_out *j, const char *key, double v, int places);
+/* Money in 1e-4 units as a decimal with four places, exactly (no double). */
+void json_fixed4(struct json_out *j, const char *key, int64_t v);
+
+#endif
