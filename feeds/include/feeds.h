@@ -1008,6 +1008,7 @@ struct feeds_capture {
 	size_t len;
 	size_t off;                /* the next frame, for feeds_capture_next */
 	char path[256];
+	void *map_;                /* private: the mapping, for munmap */
 	size_t map_len_;           /* private */
 };
 

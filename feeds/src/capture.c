@@ -41,6 +41,7 @@ int feeds_capture_open(struct feeds_capture *cap, const char *path, char *err, s
 		(void)madvise(p, (size_t)sb.st_size, MADV_SEQUENTIAL);
 		cap->data = p;
 		cap->len = (size_t)sb.st_size;
+		cap->map_ = p;
 		cap->map_len_ = (size_t)sb.st_size;
 	}
 	snprintf(cap->path, sizeof(cap->path), "%s", path);
@@ -54,8 +55,9 @@ void feeds_capture_close(struct feeds_capture *cap)
 {
 	if (!cap)
 		return;
-	if (cap->map_len_)
-		munmap((void *)(uintptr_t)cap->data, cap->map_len_);
+	if (cap->map_)
+		munmap(cap->map_, cap->map_len_);
+	cap->map_ = NULL;
 	cap->data = NULL;
 	cap->len = 0;
 	cap->off = 0;

@@ -294,7 +294,7 @@ static int meta_get_txn(struct persist *p, MDB_txn *txn, const char *key, MDB_va
 	size_t kl = strlen(key);
 	if (kl == 0 || kl > PERSIST_META_KEY_MAX)
 		return -EINVAL;
-	MDB_val k = { kl, (void *)(uintptr_t)key };
+	MDB_val k = persist__in(key, kl);
 	return persist_errno(mdb_get(txn, p->dbi[PERSIST_DBI_META], &k, v));
 }
 
@@ -422,8 +422,8 @@ int persist_set_meta_blob(struct persist *p, const char *key, const void *val, s
 	int r = persist_errno(mdb_txn_begin(p->env, NULL, 0, &txn));
 	if (r)
 		return r;
-	MDB_val k = { kl, (void *)(uintptr_t)key };
-	MDB_val v = { len, (void *)(uintptr_t)val };
+	MDB_val k = persist__in(key, kl);
+	MDB_val v = persist__in(val, len);
 	r = persist_errno(mdb_put(txn, p->dbi[PERSIST_DBI_META], &k, &v, 0));
 	if (r) {
 		mdb_txn_abort(txn);
@@ -487,7 +487,7 @@ int persist_run_begin(struct persist *p, uint64_t *ret_run)
 	run++;
 	unsigned char b[8];
 	core_put_be64(b, run);
-	MDB_val k = { strlen(PERSIST_META_RUN), (void *)(uintptr_t)PERSIST_META_RUN };
+	MDB_val k = persist__in(PERSIST_META_RUN, strlen(PERSIST_META_RUN));
 	MDB_val v = { 8, b };
 	r = persist_errno(mdb_put(txn, p->dbi[PERSIST_DBI_META], &k, &v, 0));
 	if (r)

@@ -35,4 +35,14 @@ int persist__scan(struct persist *p, int dbi,
 /* "persist: what in path: LMDB text" into err. */
 void persist__err(char *err, size_t errlen, const char *path, const char *what, int rc);
 
+/* An MDB_val for bytes LMDB only reads (keys, values to put). MDB_val's
+ * mv_data is not const-qualified; this is the one place that says so. */
+static inline MDB_val persist__in(const void *data, size_t len)
+{
+	MDB_val v;
+	v.mv_size = len;
+	memcpy(&v.mv_data, &data, sizeof(data));
+	return v;
+}
+
 #endif

@@ -94,7 +94,7 @@ static int put_journal(struct persist_writer *w, MDB_txn *txn, const struct pers
 	unsigned char kb[8];
 	core_put_be64(kb, *jnext);
 	MDB_val k = { 8, kb };
-	MDB_val v = { sizeof(*rec), (void *)(uintptr_t)rec };
+	MDB_val v = persist__in(rec, sizeof(*rec));
 	int rc = mdb_put(txn, w->p->dbi[PERSIST_DBI_REPORTS], &k, &v, MDB_APPEND);
 	if (rc == 0)
 		(*jnext)++;
@@ -154,7 +154,7 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 		unsigned char kb[2];
 		core_put_be16(kb, rec->u.pos.locate);
 		MDB_val k = { 2, kb };
-		MDB_val v = { sizeof(rec->u.pos), (void *)(uintptr_t)&rec->u.pos };
+		MDB_val v = persist__in(&rec->u.pos, sizeof(rec->u.pos));
 		*what = "mdb_put(positions)";
 		rc = mdb_put(txn, p->dbi[PERSIST_DBI_POSITIONS], &k, &v, 0);
 		bc->positions += rc == 0;
@@ -251,7 +251,8 @@ int persist_writer_poll(void *ctx, uint32_t *ret_work)
 
 void persist_writer_stats(const struct persist_writer *w, struct persist_writer_stats *ret)
 {
-	struct persist_writer *m = (struct persist_writer *)(uintptr_t)w;
+	/* atomic loads through a const pointer: nothing is written */
+	const struct persist_writer *m = w;
 	*ret = (struct persist_writer_stats){
 		.records = atomic_load_explicit(&m->records, memory_order_relaxed),
 		.txns = atomic_load_explicit(&m->txns, memory_order_relaxed),
@@ -268,8 +269,7 @@ void persist_writer_stats(const struct persist_writer *w, struct persist_writer_
 
 uint64_t persist_writer_backlog_hwm(const struct persist_writer *w)
 {
-	struct persist_writer *m = (struct persist_writer *)(uintptr_t)w;
-	return atomic_load_explicit(&m->backlog_hwm, memory_order_relaxed);
+	return atomic_load_explicit(&w->backlog_hwm, memory_order_relaxed);
 }
 
 const char *persist_writer_error(const struct persist_writer *w)
