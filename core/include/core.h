@@ -416,9 +416,21 @@ enum exec_kind {
 	 * for it before deciding an intent of a later event, so its position view
 	 * is the same whatever the thread timing. */
 	EXEC_PROGRESS = 5,
+	/* No order: the venue session changed state; reason = enum exec_session.
+	 * Sent for venues on a socket (the simulated venue is always up). Risk
+	 * sends no new order while the session is not EXEC_SESSION_UP. */
+	EXEC_SESSION = 6,
 	/* No order: exec's last report. Exec pushes it once it has consumed
 	 * ORDER_EOS and pushed every report that follows from it. */
 	EXEC_EOS = 15,
+};
+
+/* Where a venue session stands (exec.h: the venue interface). */
+enum exec_session {
+	EXEC_SESSION_DOWN = 0,       /* no session: orders cannot be sent */
+	EXEC_SESSION_CONNECTING = 1, /* logging in, or recovering what happened while down */
+	EXEC_SESSION_UP = 2,         /* logged in and reconciled: orders may be sent */
+	EXEC_SESSION_DONE = 3,       /* finished after ORDER_EOS: no report will follow */
 };
 
 struct exec_report {

@@ -23,8 +23,10 @@
  *   md_in       every market-data event of the session with the top of book
  *               after it, then MD_EOS; optional (NULL: no marks, and no
  *               market data for a venue that needs it)
- *   reports_out acks, fills, cancels, rejects, EXEC_PROGRESS markers, and
- *               last EXEC_EOS -> risk
+ *   reports_out acks, fills, cancels, rejects, EXEC_PROGRESS markers (an
+ *               event-time venue), EXEC_SESSION when the venue session goes
+ *               down or comes back up (a venue on a socket; it starts down),
+ *               and last EXEC_EOS -> risk
  *   persist_out optional: every order sent (PERSIST_ORDER, cancels too), every
  *               report (PERSIST_REPORT), the position after every fill
  *               (PERSIST_POSITION), then PERSIST_EOS
@@ -192,7 +194,8 @@ const char *exec_order_state_name(enum exec_order_state s);
  *   order manager makes them. Reports carry ts_ns, seq, order_id, px, qty,
  *   leaves_qty, cum_qty, locate, kind, side, reason; the order manager sets
  *   position.
- * session(ctx): where the session stands (enum exec_session).
+ * session(ctx): where the session stands (enum exec_session, core.h). The
+ *   stage tells risk of every change with an EXEC_SESSION report.
  * stats(ctx, ret): the venue's counters (struct exec_venue_stats); fields a
  *   venue does not keep are 0.
  *
@@ -201,13 +204,6 @@ const char *exec_order_state_name(enum exec_order_state s);
  * risk how far it has got (EXEC_PROGRESS), which risk's venue_sync waits for.
  * A venue on a socket is never waited for.
  */
-enum exec_session {
-	EXEC_SESSION_DOWN = 0,       /* no session: orders cannot be sent */
-	EXEC_SESSION_CONNECTING = 1, /* logging in or recovering */
-	EXEC_SESSION_UP = 2,         /* orders may be sent */
-	EXEC_SESSION_DONE = 3,       /* finished after ORDER_EOS: no report will follow */
-};
-
 enum exec_venue_outcome {
 	EXEC_VENUE_BUSY = 1, /* not taken now; offer it again later */
 };
@@ -335,6 +331,8 @@ struct exec_config {
 	unsigned burst;                /* messages per input per poll; 0: 32 */
 	struct core_hist_pair *hist_exec; /* per-message processing ns; NULL: not recorded */
 	struct core_hist_pair *hist_t2o;  /* tick-to-order ns at send; NULL: not recorded */
+	struct core_hist_pair *hist_t2w;  /* tick-to-wire ns: t0 to the order's bytes handed to the
+					     kernel (a venue on a socket only); NULL: not recorded */
 	const struct position *initial;   /* initial positions (copied), locates unique */
 	unsigned ninitial;
 	unsigned max_orders; /* open + in-flight ORDER_NEWs tracked; 0: 4096 */
@@ -353,6 +351,7 @@ struct exec_stats {
 	uint64_t rejects;          /* EXEC_REJECTED reports */
 	uint64_t reports;          /* venue reports forwarded (markers excluded) */
 	uint64_t progress;         /* EXEC_PROGRESS markers pushed */
+	uint64_t session_changes;  /* EXEC_SESSION reports pushed */
 	uint64_t illegal;          /* illegal order-manager transitions (ignored) */
 	uint64_t
 	        unknown_reports; /* reports for orders not in the table (invalid-order rejects aside) */

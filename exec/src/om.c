@@ -20,8 +20,9 @@ struct exec_stage {
 	struct core_ring *oin, *min, *rout, *pout;
 	struct exec_venue venue;
 	uint32_t burst;
-	struct core_hist_pair *hist_exec, *hist_t2o;
-	struct core_hist *t2o; /* open tick-to-order batch during a poll */
+	struct core_hist_pair *hist_exec, *hist_t2o, *hist_t2w;
+	struct core_hist *t2o, *t2w; /* open tick-to-order / tick-to-wire batches during a poll */
+	bool batch_open;             /* this poll has opened its histogram batches */
 	enum exec_tif tif;
 	uint32_t max_orders;
 
@@ -42,6 +43,7 @@ struct exec_stage {
 	uint64_t md_seq, md_ts; /* last md event the venue took */
 	uint64_t progress_seq;  /* last EXEC_PROGRESS pushed */
 	bool venue_pending;     /* the venue may hold reports not yet taken */
+	uint8_t session_seen;   /* enum exec_session as last told to risk */
 	bool order_eos, md_eos, eos_queued, eof;
 
 	struct exec_stats st;
@@ -107,7 +109,7 @@ static void out_persist(struct exec_stage *s, uint8_t kind, const void *body, si
 static void out_report(struct exec_stage *s, const struct exec_report *r)
 {
 	s->rep[s->rep_n++] = *r;
-	if (r->kind != EXEC_PROGRESS && r->kind != EXEC_EOS)
+	if (r->kind != EXEC_PROGRESS && r->kind != EXEC_EOS && r->kind != EXEC_SESSION)
 		out_persist(s, PERSIST_REPORT, r, sizeof(*r));
 }
 
@@ -338,11 +340,14 @@ consumed:
 /* Open the poll's histogram batches at its first piece of work. */
 static void batch_begin(struct exec_stage *s, struct core_timer *tm)
 {
-	if (tm->h || s->t2o)
+	if (s->batch_open)
 		return;
+	s->batch_open = true;
 	core_timer_begin(tm, s->hist_exec);
 	if (s->hist_t2o)
 		s->t2o = core_hist_pair_begin(s->hist_t2o);
+	if (s->hist_t2w)
+		s->t2w = core_hist_pair_begin(s->hist_t2w);
 }
 
 static int finish(struct exec_stage *s, struct core_timer *tm, uint32_t work, uint32_t *ret_work,
@@ -351,7 +356,10 @@ static int finish(struct exec_stage *s, struct core_timer *tm, uint32_t work, ui
 	core_timer_end(tm);
 	if (s->t2o)
 		core_hist_pair_end(s->hist_t2o);
-	s->t2o = NULL;
+	if (s->t2w)
+		core_hist_pair_end(s->hist_t2w);
+	s->t2o = s->t2w = NULL;
+	s->batch_open = false;
 	*ret_work = work;
 	return rc;
 }
@@ -382,6 +390,24 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 		}
 	}
 
+	/* A session that went down or came back: risk hears it before anything new. */
+	enum exec_session ses = s->venue.ops->session(s->venue.ctx);
+	if (ses != EXEC_SESSION_DONE && ses != s->session_seen) {
+		struct exec_report sr = { .ts_ns = s->md_ts,
+			                  .seq = s->md_seq,
+			                  .kind = EXEC_SESSION,
+			                  .reason = (uint8_t)ses };
+		batch_begin(s, &tm);
+		out_report(s, &sr);
+		s->session_seen = (uint8_t)ses;
+		s->st.session_changes++;
+		work += out_drain(s);
+		if (!out_empty(s)) {
+			s->st.out_waits++;
+			return finish(s, &tm, work, ret_work, 0);
+		}
+	}
+
 	/* Orders: they advance the decisions an event-time venue waits for. */
 	bool orders_blocked = false;
 	uint32_t n = s->order_eos ? 0 : core_ring_readable_upto(s->oin, s->burst);
@@ -398,11 +424,14 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 			break;
 		}
 		uint64_t now = core_timer_lap(&tm);
-		if (sent && s->t2o && m->t0_ns) {
+		if (sent && (s->t2o || s->t2w) && m->t0_ns) {
 			if (!now)
 				now = core_now_ns();
-			if (now >= m->t0_ns)
+			if (now >= m->t0_ns && s->t2o)
 				core_hist_record(s->t2o, (int64_t)(now - m->t0_ns));
+			/* a venue on a socket took the bytes in send(): that was the wire */
+			if (now >= m->t0_ns && s->t2w && !s->venue.ops->event_time)
+				core_hist_record(s->t2w, (int64_t)(now - m->t0_ns));
 		}
 		work++;
 		work += out_drain(s);
@@ -553,6 +582,9 @@ CORE_COLD int exec_stage_create(const struct exec_config *cfg, struct exec_stage
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->hist_exec = cfg->hist_exec;
 	s->hist_t2o = cfg->hist_t2o;
+	s->hist_t2w = cfg->hist_t2w;
+	/* an event-time venue is up from the start; one on a socket is not */
+	s->session_seen = ops->event_time ? EXEC_SESSION_UP : EXEC_SESSION_DOWN;
 	s->tif = cfg->tif;
 	s->max_orders = max_orders;
 	s->hash = CORE_FNV_OFFSET;

@@ -14,6 +14,10 @@
  *   2. mode (risk_control.mode): HALTED rejects RISK_R_HALTED_MODE; REDUCING
  *      lets through only orders that reduce |position| counting open orders on
  *      the same side (else RISK_R_REDUCING).
+ *   2b. the venue session: while the last EXEC_SESSION report said anything
+ *      but EXEC_SESSION_UP (or, with cfg.wait_for_session, before the first
+ *      one), RISK_R_SESSION: nothing new goes to a venue that is down or not
+ *      yet reconciled. Cancels (the kill switch's cancel-all) still go.
  *   3. book flags of the intent: MD_F_STALE -> RISK_R_STALE, MD_F_CROSSED (or
  *      bid_px >= ask_px with both nonzero) -> RISK_R_CROSSED, MD_F_HALTED ->
  *      RISK_R_HALTED.
@@ -34,6 +38,7 @@
  *   EXEC_FILL     position += qty (buy) or -= qty (sell); open qty of the order -= qty
  *   EXEC_CANCELED, EXEC_REJECTED   the order's remaining open qty is released
  *   EXEC_ACK      no change (exposure was counted at approval)
+ *   EXEC_SESSION  the venue session's state (reason): gates new orders (2b)
  * A fill for an order the table does not know (e.g. placed before a restart)
  * still moves the position, and is counted in unknown_reports.
  *
@@ -75,19 +80,20 @@
 #include "core.h"
 
 enum risk_reason {
-	RISK_R_NONE = 0,     /* approved */
-	RISK_R_KILLED,       /* kill switch set */
-	RISK_R_HALTED_MODE,  /* risk mode HALTED */
-	RISK_R_REDUCING,     /* risk mode REDUCING and the order would not reduce exposure */
-	RISK_R_STALE,        /* book marked stale (gap, decode error) */
-	RISK_R_CROSSED,      /* book crossed */
-	RISK_R_HALTED,       /* instrument halted or paused */
-	RISK_R_BAD_ORDER,    /* side not 'B'/'S', qty 0 or px 0 */
-	RISK_R_MAX_QTY,      /* qty above max_order_qty */
-	RISK_R_POSITION,     /* would breach max_position counting open orders */
-	RISK_R_NO_MARKET,    /* no two-sided book to collar against */
-	RISK_R_COLLAR,       /* price too far from mid */
-	RISK_R_OPEN_ORDERS,  /* open-order table full */
+	RISK_R_NONE = 0,    /* approved */
+	RISK_R_KILLED,      /* kill switch set */
+	RISK_R_HALTED_MODE, /* risk mode HALTED */
+	RISK_R_REDUCING,    /* risk mode REDUCING and the order would not reduce exposure */
+	RISK_R_STALE,       /* book marked stale (gap, decode error) */
+	RISK_R_CROSSED,     /* book crossed */
+	RISK_R_HALTED,      /* instrument halted or paused */
+	RISK_R_BAD_ORDER,   /* side not 'B'/'S', qty 0 or px 0 */
+	RISK_R_MAX_QTY,     /* qty above max_order_qty */
+	RISK_R_POSITION,    /* would breach max_position counting open orders */
+	RISK_R_NO_MARKET,   /* no two-sided book to collar against */
+	RISK_R_COLLAR,      /* price too far from mid */
+	RISK_R_OPEN_ORDERS, /* open-order table full */
+	RISK_R_SESSION,     /* the venue session is not up (or not yet reconciled) */
 	RISK_R_COUNT,
 };
 
@@ -148,8 +154,11 @@ struct risk_stage_cfg {
 	uint32_t burst;               /* 0: 32 */
 	struct core_hist_pair *hist;  /* per-intent check ns; may be NULL */
 	/* Gate intents on the venue's progress (see "Determinism" above). Needs an
-	 * exec that sends EXEC_PROGRESS. */
+	 * exec that sends EXEC_PROGRESS: the simulated venue only. */
 	bool venue_sync;
+	/* The venue starts down: no new order before an EXEC_SESSION(UP) report
+	 * (a venue on a socket). false: up until told otherwise. */
+	bool wait_for_session;
 };
 
 struct risk_stats {
@@ -166,6 +175,8 @@ struct risk_stats {
 	uint64_t reports;      /* execution reports consumed */
 	uint64_t fills;
 	uint64_t unknown_reports; /* reports for orders not in the open-order table */
+	uint64_t session_changes; /* EXEC_SESSION reports */
+	bool session_up;          /* the venue session as last reported */
 	uint64_t out_full;     /* polls that stopped on a full order ring */
 	uint64_t open_orders;  /* orders currently open */
 	uint64_t next_order_id;

@@ -20,6 +20,7 @@ struct risk_stage {
 	struct core_hist_pair *hist;
 	bool venue_sync;
 	bool reports_eos;    /* EXEC_EOS consumed: exec sends nothing more */
+	bool session_up;     /* the venue session as last reported (check 2b) */
 	uint64_t wm_sent;    /* highest seq forwarded as a watermark or order */
 	struct risk_limits lim;
 	uint32_t burst;
@@ -54,6 +55,7 @@ static const char *const reason_names[RISK_R_COUNT] = {
 	[RISK_R_NO_MARKET] = "no_market",
 	[RISK_R_COLLAR] = "collar",
 	[RISK_R_OPEN_ORDERS] = "open_orders",
+	[RISK_R_SESSION] = "session",
 };
 
 const char *risk_reason_name(unsigned reason)
@@ -161,6 +163,12 @@ static void order_close(struct risk_stage *s, struct open_order *o)
 
 static void apply_report(struct risk_stage *s, const struct exec_report *r)
 {
+	if (r->kind == EXEC_SESSION) {
+		s->st.reports++;
+		s->st.session_changes++;
+		s->session_up = r->reason == EXEC_SESSION_UP;
+		return;
+	}
 	struct open_order *o = tab_find(s, r->order_id);
 	s->st.reports++;
 	if (!o)
@@ -214,6 +222,8 @@ static enum risk_reason check(const struct risk_stage *s, const struct order_int
 		if (!reduces)
 			return RISK_R_REDUCING;
 	}
+	if (!s->session_up)
+		return RISK_R_SESSION;
 	if (it->flags & MD_F_STALE)
 		return RISK_R_STALE;
 	if ((it->flags & MD_F_CROSSED) || (it->bid_px && it->ask_px && it->bid_px >= it->ask_px))
@@ -526,6 +536,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->ctl = cfg->ctl;
 	s->hist = cfg->hist;
 	s->venue_sync = cfg->venue_sync;
+	s->session_up = !cfg->wait_for_session;
 	s->lim = cfg->limits;
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
@@ -555,6 +566,7 @@ void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
 {
 	*ret = s->st;
 	ret->open_orders = s->open_count;
+	ret->session_up = s->session_up;
 	ret->next_order_id = s->next_id;
 }
 

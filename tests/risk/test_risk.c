@@ -345,6 +345,60 @@ static void test_kill(void)
 	rig_fini(&g);
 }
 
+/* A venue on a socket: nothing new before the session is up, nothing while it
+ * is down or recovering; the kill switch's cancel-all goes through anyway. */
+static void test_session(void)
+{
+	struct rig g;
+	rig_init(&g, 64, 0, NULL, 0);
+	risk_stage_destroy(g.s);
+	struct risk_stage_cfg cfg = {
+		.intents_in = g.in,
+		.reports_in = g.rep,
+		.orders_out = g.out,
+		.limits = { .max_order_qty = 600, .max_position = 1000, .collar_bps = 50 },
+		.ctl = &g.ctl,
+		.first_order_id = 1000,
+		.wait_for_session = true,
+	};
+	assert(risk_stage_create(&cfg, &g.s, NULL, 0) == 0);
+	struct risk_stats st;
+	risk_stage_stats(g.s, &st);
+	assert(!st.session_up);
+	struct order_intent it = intent(&g, 1, 'B', ASK, 10);
+	expect_reject(&g, &it, RISK_R_SESSION);
+	/* the session comes up: orders go */
+	struct exec_report sr = { .kind = EXEC_SESSION, .reason = EXEC_SESSION_UP };
+	assert(core_ring_push(g.rep, &sr) == 0);
+	it = intent(&g, 1, 'B', ASK, 10);
+	expect_approve(&g, &it);
+	/* down, then recovering: refused both times, and the checks before it still
+	 * come first (a killed engine says killed) */
+	sr.reason = EXEC_SESSION_DOWN;
+	assert(core_ring_push(g.rep, &sr) == 0);
+	it = intent(&g, 1, 'B', ASK, 10);
+	expect_reject(&g, &it, RISK_R_SESSION);
+	sr.reason = EXEC_SESSION_CONNECTING;
+	assert(core_ring_push(g.rep, &sr) == 0);
+	it = intent(&g, 1, 'S', BID, 10);
+	expect_reject(&g, &it, RISK_R_SESSION);
+	risk_control_kill(&g.ctl);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
+	struct order_msg m;
+	assert(core_ring_pop(g.out, &m) == 0 && m.kind == ORDER_CANCEL_ALL);
+	it = intent(&g, 1, 'B', ASK, 10);
+	expect_reject(&g, &it, RISK_R_KILLED);
+	risk_control_resume(&g.ctl);
+	sr.reason = EXEC_SESSION_UP;
+	assert(core_ring_push(g.rep, &sr) == 0);
+	it = intent(&g, 1, 'B', ASK, 10);
+	expect_approve(&g, &it);
+	risk_stage_stats(g.s, &st);
+	assert(st.session_up && st.session_changes == 4 && st.rejects[RISK_R_SESSION] == 3);
+	assert(strcmp(risk_reason_name(RISK_R_SESSION), "session") == 0);
+	rig_fini(&g);
+}
+
 static void test_reports(void)
 {
 	struct rig g;
@@ -557,6 +611,7 @@ int main(void)
 	test_reducing_and_initial();
 	test_kill();
 	test_reports();
+	test_session();
 	test_watermarks_eos_backpressure();
 	test_exec_eos();
 	test_table_churn();
