@@ -324,7 +324,8 @@ struct md_event {
 	uint64_t t0_ns;
 	uint64_t ts_ns;
 	uint64_t seq;
-	uint64_t ref;     /* order reference (add/exec/cancel/delete/replace-new) or match number */
+	uint64_t ref;     /* order reference (add/exec/cancel/delete/replace-new) or match number;
+			     ITCH 'R' (stock directory): the Stock field's 8 bytes, space padded */
 	uint32_t px;      /* event price, 1e-4 */
 	uint32_t qty;     /* event shares */
 	uint32_t bid_px;  /* top of book after the event; 0 with qty 0 when the side is empty */

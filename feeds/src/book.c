@@ -393,6 +393,9 @@ int feeds_books_apply(struct feeds_books *b, const struct feeds_itch_msg *m, str
 		break;
 	case 'R':
 		ev->kind = MD_STATUS;
+		/* the symbol rides in the event, so a stage that names instruments
+		 * (an order gateway) learns them from the stream itself */
+		memcpy(&ev->ref, m->u.dir.stock, 8);
 		if (loc < b->nbooks) {
 			char *sym = b->books[loc].symbol;
 			memcpy(sym, m->u.dir.stock, 8);

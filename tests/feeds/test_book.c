@@ -205,6 +205,7 @@ static void operations(void)
 	assert(feeds_books_apply(B, &m, &ev) == 0 && ev.kind == MD_STATUS);
 	assert(strcmp(feeds_books_symbol(B, 1), "AMZN") == 0);
 	assert(strcmp(feeds_books_symbol(B, 3), "") == 0);
+	assert(memcmp(&ev.ref, "AMZN    ", 8) == 0); /* the symbol rides in the event */
 	m = mk('H', 1);
 	m.u.trading.state = 'H';
 	assert(feeds_books_apply(B, &m, &ev) == 0 && (ev.flags & MD_F_HALTED));
