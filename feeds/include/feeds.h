@@ -1286,6 +1286,16 @@ struct feeds_mold_pub_cfg {
 	double reorder;             /* probability a data packet is held back behind the next */
 	uint64_t seed;
 	uint64_t rate_pps;          /* packets per second (0: as fast as possible) */
+	double speed;               /* > 0: pace by the messages' ITCH timestamps (1: real time,
+				       10: ten times faster); a packet holds only messages due
+				       by then. 0: rate_pps alone */
+	/* Called once per data packet, in sequence order, when it is published
+	 * (dropped and reordered ones too: those faults happen after publishing):
+	 * messages first_seq .. first_seq + count - 1, sent_ns = core_now_ns() of
+	 * the send. A venue advances its matching engine and notes send times
+	 * here. Runs in feeds_mold_pub_poll; NULL: none. */
+	void (*on_publish)(void *arg, uint64_t first_seq, uint16_t count, uint64_t sent_ns);
+	void *on_publish_arg;
 	uint64_t heartbeat_ns;      /* while idle (0: 1 s) */
 	uint64_t linger_ns;         /* keep serving after the end (0: 2 s) */
 };

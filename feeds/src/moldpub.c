@@ -24,6 +24,10 @@ struct feeds_mold_pub {
 	double drop, reorder;
 	uint64_t rng;
 	uint64_t rate_pps, heartbeat_ns, linger_ns;
+	double speed;
+	uint64_t pace_wall0, pace_ts0; /* speed > 0: wall time and ITCH time of the first message */
+	void (*on_publish)(void *arg, uint64_t first_seq, uint16_t count, uint64_t sent_ns);
+	void *on_publish_arg;
 	int phase;
 	uint64_t next_due, last_send, last_req, end_at, last_end;
 	bool started;
@@ -61,6 +65,10 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 	if (cfg->serve && feeds_udp_addr(cfg->serve, &sip, &sport) < 0) {
 		core_errf(err, errlen, "mold publisher: serve address '%s' is not A.B.C.D:PORT",
 		          cfg->serve);
+		return -EINVAL;
+	}
+	if (!(cfg->speed >= 0 && cfg->speed <= 1e9)) {
+		core_errf(err, errlen, "mold publisher: speed must be in [0, 1e9]");
 		return -EINVAL;
 	}
 	if (!(cfg->drop >= 0 && cfg->drop < 1) || !(cfg->reorder >= 0 && cfg->reorder < 1)) {
@@ -119,6 +127,9 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 	if (!p->rng)
 		p->rng = 1;
 	p->rate_pps = cfg->rate_pps;
+	p->speed = cfg->speed;
+	p->on_publish = cfg->on_publish;
+	p->on_publish_arg = cfg->on_publish_arg;
 	p->heartbeat_ns = cfg->heartbeat_ns ? cfg->heartbeat_ns : 1000000000ull;
 	p->linger_ns = cfg->linger_ns ? cfg->linger_ns : 2000000000ull;
 	p->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -265,12 +276,42 @@ static int serve(struct feeds_mold_pub *p, uint64_t now)
 	return work;
 }
 
-static int send_data(struct feeds_mold_pub *p, uint64_t now)
+/* ITCH timestamp (ns since midnight) of message seq: bytes 5..10 of the message. */
+static uint64_t msg_ts(const struct feeds_mold_pub *p, uint64_t seq)
+{
+	const unsigned char *f = p->msgs + p->off[seq - 1];
+	return core_be16(f) >= 11 ? core_be48(f + 2 + 5) : 0;
+}
+
+/* speed > 0: how many messages from p->next are due at now (0: none yet). */
+static uint64_t due_count(struct feeds_mold_pub *p, uint64_t now)
+{
+	if (p->speed <= 0)
+		return UINT64_MAX;
+	if (!p->pace_wall0) {
+		p->pace_wall0 = now;
+		p->pace_ts0 = msg_ts(p, p->next);
+	}
+	uint64_t n = 0;
+	for (uint64_t s = p->next; s <= p->n && n < p->max_count; s++, n++) {
+		uint64_t ts = msg_ts(p, s);
+		if (ts < p->pace_ts0) { /* time went back (a new day): rebase */
+			p->pace_wall0 = now;
+			p->pace_ts0 = ts;
+		}
+		if (now < p->pace_wall0 + (uint64_t)((double)(ts - p->pace_ts0) / p->speed))
+			break;
+	}
+	return n;
+}
+
+static int send_data(struct feeds_mold_pub *p, uint64_t now, uint64_t limit)
 {
 	uint16_t c;
-	size_t l = build(p, p->next, UINT64_MAX, &c);
+	size_t l = build(p, p->next, limit, &c);
 	if (!c)
 		return -EMSGSIZE; /* a message longer than max_payload */
+	uint64_t first = p->next;
 	p->next += c;
 	p->st.messages += c;
 	p->st.packets++;
@@ -289,6 +330,8 @@ static int send_data(struct feeds_mold_pub *p, uint64_t now)
 	} else {
 		r = send_to(p, p->pkt, l, p->dest_ip, p->dest_port, now);
 	}
+	if (r == 0 && p->on_publish)
+		p->on_publish(p->on_publish_arg, first, c, core_now_ns());
 	return r;
 }
 
@@ -321,7 +364,10 @@ int feeds_mold_pub_poll(struct feeds_mold_pub *p, uint64_t now, uint32_t *ret_wo
 		for (int k = 0; k < 16 && p->next <= p->n; k++) {
 			if (p->rate_pps && now < p->next_due)
 				break;
-			if ((r = send_data(p, now)) < 0)
+			uint64_t due = due_count(p, now);
+			if (due == 0)
+				break;
+			if ((r = send_data(p, now, due)) < 0)
 				return r;
 			if (p->rate_pps)
 				p->next_due += 1000000000ull / p->rate_pps;
