@@ -45,6 +45,7 @@ static void publish_exec(struct engine *e)
 	atomic_store_explicit(&e->g.open_orders, st.open_orders + st.inflight,
 			      memory_order_relaxed);
 	atomic_store_explicit(&e->g.cancels, st.cancels, memory_order_relaxed);
+	atomic_store_explicit(&e->g.positions, st.positions, memory_order_relaxed);
 	atomic_store_explicit(&e->g.realized, st.realized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
 }
@@ -336,6 +337,7 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.hist_t2o = e->t2o,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
+		.flatten_bps = (unsigned)o->collar_bps, /* as far through as risk's collar */
 	};
 	if ((r = exec_stage_create(&xc, &e->exec, err, errlen)) < 0)
 		return r;

@@ -258,7 +258,8 @@ static int status(struct engine *e, char *reply, size_t cap)
 	reply_add(&p, &left,
 	          "state: %s\ninput: %s\nmessages: %" PRIu64 "\nintents: %" PRIu64
 	          "\norders_sent: %" PRIu64 "\nfills: %" PRIu64 "\nopen_orders: %" PRIu64
-	          "\ncancels: %" PRIu64 "\nrejects: %" PRIu64 "\nrealized_pnl: %.4f\n"
+	          "\ncancels: %" PRIu64 "\nrejects: %" PRIu64 "\npositions: %" PRIu64
+	          "\nrealized_pnl: %.4f\n"
 	          "unrealized_pnl: %.4f\nmodel: %s\n",
 	          risk_control_is_killed(&e->ctl) ? "KILLED" : "ACTIVE",
 	          atomic_load_explicit(&g->input_done, memory_order_relaxed) ? "finished"
@@ -270,6 +271,7 @@ static int status(struct engine *e, char *reply, size_t cap)
 	          atomic_load_explicit(&g->open_orders, memory_order_relaxed),
 	          atomic_load_explicit(&g->cancels, memory_order_relaxed),
 	          atomic_load_explicit(&g->rejects, memory_order_relaxed),
+	          atomic_load_explicit(&g->positions, memory_order_relaxed),
 	          (double)atomic_load_explicit(&g->realized, memory_order_relaxed) / 1e4,
 	          (double)atomic_load_explicit(&g->unrealized, memory_order_relaxed) / 1e4,
 	          e->model_name);
@@ -287,12 +289,16 @@ int engine__control(void *arg, const char *cmd, char *reply, size_t cap)
 	struct engine *e = arg;
 	if (!strncmp(cmd, "model", 5) && (cmd[5] == ' ' || cmd[5] == '\0'))
 		return model_command(e, cmd + 5, reply, cap);
-	if (!strcmp(cmd, "kill")) {
+	if (!strcmp(cmd, "kill") || !strcmp(cmd, "kill --flatten")) {
+		bool flatten = cmd[4] != '\0';
 		risk_control_kill(&e->ctl);
+		if (flatten)
+			risk_control_flatten(&e->ctl);
 		if (e->db)
 			persist_set_meta(e->db, "killed", 1);
 		snprintf(reply, cap,
-		         "ok: killed; new orders refused, open orders being cancelled\n");
+		         "ok: killed; new orders refused, open orders being cancelled%s\n",
+		         flatten ? ", every position being closed" : "");
 		return 0;
 	}
 	if (!strcmp(cmd, "resume")) {
@@ -304,7 +310,8 @@ int engine__control(void *arg, const char *cmd, char *reply, size_t cap)
 	}
 	if (!strcmp(cmd, "status"))
 		return status(e, reply, cap);
-	snprintf(reply, cap, "error: unknown command '%s' (status, kill, resume, model ...)\n",
+	snprintf(reply, cap,
+	         "error: unknown command '%s' (status, kill [--flatten], resume, model ...)\n",
 	         cmd);
 	return -EINVAL;
 }

@@ -30,6 +30,7 @@ struct engine_gauges {
 	_Atomic uint64_t open_orders;
 	_Atomic uint64_t rejects;
 	_Atomic uint64_t cancels;
+	_Atomic uint64_t positions; /* instruments with a position */
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
 	_Atomic bool input_done;

@@ -7,18 +7,21 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: osprey-ctl [--socket PATH] COMMAND\n"
-		   "  status                      the engine's state, counters, model and latency\n"
-		   "  kill                        stop new orders and cancel every open order\n"
-		   "                              (stays killed, across restarts)\n"
-		   "  resume                      allow new orders again\n"
-		   "  model list                  the model registry (* marks the active model)\n"
-		   "  model add NAME FILE [NOTES] validate FILE and store it as NAME's next version\n"
-		   "  model activate NAME@VER     switch the running engine to that model without\n"
-		   "                              pausing ticks (a bad model is refused, the\n"
-		   "                              running one stays)\n"
-		   "The socket defaults to $OSPREY_CTL, $XDG_RUNTIME_DIR/osprey.sock or\n"
-		   "/tmp/osprey-UID.sock, as the engine's [engine] control_socket.\n");
+	fprintf(f,
+	        "usage: osprey-ctl [--socket PATH] COMMAND\n"
+	        "  status                      the engine's state, counters, model and latency\n"
+	        "  kill                        stop new orders and cancel every open order\n"
+	        "                              (stays killed, across restarts)\n"
+	        "  kill --flatten              the same, then close every position with an\n"
+	        "                              order at the touch (allowed while killed)\n"
+	        "  resume                      allow new orders again\n"
+	        "  model list                  the model registry (* marks the active model)\n"
+	        "  model add NAME FILE [NOTES] validate FILE and store it as NAME's next version\n"
+	        "  model activate NAME@VER     switch the running engine to that model without\n"
+	        "                              pausing ticks (a bad model is refused, the\n"
+	        "                              running one stays)\n"
+	        "The socket defaults to $OSPREY_CTL, $XDG_RUNTIME_DIR/osprey.sock or\n"
+	        "/tmp/osprey-UID.sock, as the engine's [engine] control_socket.\n");
 }
 
 int main(int argc, char **argv)
@@ -48,8 +51,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!used || (strcmp(cmd, "status") && strcmp(cmd, "kill") && strcmp(cmd, "resume") &&
-		      strncmp(cmd, "model ", 6))) {
+	if (!used ||
+	    (strcmp(cmd, "status") && strcmp(cmd, "kill") && strcmp(cmd, "kill --flatten") &&
+	     strcmp(cmd, "resume") && strncmp(cmd, "model ", 6))) {
 		usage(stderr);
 		return 2;
 	}

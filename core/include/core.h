@@ -393,6 +393,14 @@ enum order_kind {
 	ORDER_EOS = 15,
 };
 
+enum order_flags {
+	/* ORDER_NEW closing a position on the operator's command (osprey-ctl kill
+	 * --flatten): risk lets it through while killed; with px 0 exec prices it
+	 * at the touch (a buy at the last ask, a sell at the last bid) and sends
+	 * it immediate-or-cancel. */
+	ORDER_F_FLATTEN = 1 << 0,
+};
+
 struct order_msg {
 	uint64_t t0_ns;
 	uint64_t ts_ns;
@@ -404,7 +412,8 @@ struct order_msg {
 	uint8_t side;
 	uint8_t kind;      /* enum order_kind */
 	uint8_t tif;       /* ORDER_NEW time in force (exec.h: enum exec_tif); 0: DAY */
-	uint8_t pad_[19];
+	uint8_t flags;     /* enum order_flags */
+	uint8_t pad_[18];
 };
 static_assert(sizeof(struct order_msg) == 64, "order_msg is one cache line");
 

@@ -89,7 +89,12 @@
  * timing. ORDER_CANCEL_ALL moves every open order to CANCEL_PENDING.
  *
  * Time in force: the stage stamps order_msg.tif with exec_config.tif on every
- * ORDER_NEW it sends (EXEC_TIF_DAY unless configured).
+ * ORDER_NEW it sends (EXEC_TIF_DAY unless configured). An ORDER_F_FLATTEN
+ * order goes EXEC_TIF_IOC, and with px 0 it is priced from md_in through the
+ * touch by flatten_bps (a buy at the last ask + flatten_bps, a sell at the
+ * last bid - flatten_bps, so it may take several levels; the last fill price
+ * when that side is empty; still 0, so rejected as invalid, when nothing is
+ * known).
  *
  * Sent-order hash: 64-bit FNV-1a (core_fnv1a) over every ORDER_NEW as sent,
  * in send order, over the bytes of: order_id (8), locate (2), side (1),
@@ -337,6 +342,7 @@ struct exec_config {
 	unsigned ninitial;
 	unsigned max_orders; /* open + in-flight ORDER_NEWs tracked; 0: 4096 */
 	enum exec_tif tif;   /* stamped on every ORDER_NEW */
+	unsigned flatten_bps; /* how far through the touch a flatten order is priced */
 };
 
 struct exec_stats {

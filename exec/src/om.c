@@ -25,6 +25,7 @@ struct exec_stage {
 	bool batch_open;             /* this poll has opened its histogram batches */
 	enum exec_tif tif;
 	uint32_t max_orders;
+	uint32_t flatten_bps;
 
 	struct om_order *orders;
 	int32_t free_head;
@@ -286,10 +287,25 @@ static int handle_order(struct exec_stage *s, const struct order_msg *in, bool *
 	int r;
 	switch (m.kind) {
 	case ORDER_NEW:
+		m.tif = (uint8_t)s->tif;
+		if (m.flags & ORDER_F_FLATTEN) {
+			/* the operator's flatten: at the touch, now or never */
+			const struct exec__inst *mk = &s->book.inst[m.locate];
+			uint32_t ref = m.side == 'B' ? mk->ask_px : mk->bid_px;
+			if (!ref)
+				ref = mk->last_fill_px;
+			uint64_t through = (uint64_t)ref * s->flatten_bps / 10000;
+			if (!m.px && ref)
+				m.px = m.side == 'B'
+				               ? (uint32_t)(ref + through < UINT32_MAX
+				                                    ? ref + through
+				                                    : UINT32_MAX)
+				               : (uint32_t)(ref > through ? ref - through : 1);
+			m.tif = EXEC_TIF_IOC;
+		}
 		/* a valid order needs a table slot before it leaves */
 		if (order_valid(&m) && m.order_id > s->last_new_id && s->free_head < 0)
 			return EXEC_VENUE_BUSY;
-		m.tif = (uint8_t)s->tif;
 		break;
 	case ORDER_CANCEL:
 		if (m.order_id == 0 || m.order_id > s->last_new_id) {
@@ -586,6 +602,7 @@ CORE_COLD int exec_stage_create(const struct exec_config *cfg, struct exec_stage
 	/* an event-time venue is up from the start; one on a socket is not */
 	s->session_seen = ops->event_time ? EXEC_SESSION_UP : EXEC_SESSION_DOWN;
 	s->tif = cfg->tif;
+	s->flatten_bps = cfg->flatten_bps;
 	s->max_orders = max_orders;
 	s->hash = CORE_FNV_OFFSET;
 	s->orders = core_alloc(sizeof(*s->orders) * max_orders, CORE_CACHE_LINE);

@@ -30,6 +30,10 @@
  *      |px - mid| * 10000 > collar_bps * mid -> RISK_R_COLLAR, mid = (bid+ask)/2
  *      of the intent's book (computed exactly as 2*px vs bid+ask).
  *   8. room in the open-order table (else RISK_R_OPEN_ORDERS).
+ * Flatten (risk_control_flatten): after the kill's CANCEL_ALL, one ORDER_NEW
+ * per instrument with a position, ORDER_F_FLATTEN, px 0 (exec prices it at the
+ * touch), qty |position|, the closing side, the next order id; its qty counts
+ * as open exposure like any order's.
  * An approved intent becomes ORDER_NEW with order_id = the next id (starting at
  * cfg.first_order_id, so a restarted engine can continue past the last
  * persisted id), and its qty counts as open exposure at once.
@@ -127,7 +131,8 @@ enum risk_mode {
 struct risk_control {
 	CORE_ALIGNED _Atomic uint32_t killed; /* 0 clear, 1 set */
 	_Atomic uint32_t mode;                /* enum risk_mode */
-	char pad_[CORE_CACHE_LINE - 2 * sizeof(uint32_t)];
+	_Atomic uint32_t flatten;             /* flatten requests so far */
+	char pad_[CORE_CACHE_LINE - 3 * sizeof(uint32_t)];
 };
 
 void risk_control_init(struct risk_control *c);
@@ -135,6 +140,11 @@ void risk_control_init(struct risk_control *c);
 void risk_control_kill(struct risk_control *c);
 /* risk_control_resume - clear the kill switch (release). Any thread. */
 void risk_control_resume(struct risk_control *c);
+/* risk_control_flatten - ask for every position to be closed (release): the
+ * stage sends, once per request, an ORDER_NEW with ORDER_F_FLATTEN and px 0
+ * for each instrument whose position is not zero (the opposite side, the
+ * position's size), past every check, killed or not. Any thread. */
+void risk_control_flatten(struct risk_control *c);
 /* risk_control_is_killed - acquire load. Any thread. */
 bool risk_control_is_killed(const struct risk_control *c);
 /* risk_control_set_mode - 0, or -EINVAL for an unknown mode. Any thread. */
@@ -169,6 +179,8 @@ struct risk_stats {
 	uint64_t kill_transitions; /* clear -> set seen */
 	uint64_t resumes;      /* set -> clear seen */
 	uint64_t cancel_alls;  /* ORDER_CANCEL_ALL pushed */
+	uint64_t flattens;     /* flatten requests carried out */
+	uint64_t flatten_orders; /* ORDER_NEW with ORDER_F_FLATTEN pushed */
 	uint64_t watermarks;   /* ORDER_WATERMARK pushed */
 	uint64_t venue_waits;  /* polls where an intent waited for the venue (venue_sync) */
 	uint64_t venue_done;   /* the venue has processed every md event up to this seq */

@@ -26,6 +26,11 @@ struct risk_stage {
 	uint32_t burst;
 	bool eof;
 	bool killed_seen;    /* the kill flag as this stage last saw it */
+	uint32_t flatten_seen; /* flatten requests carried out (or under way) */
+	uint32_t flatten_at;   /* under way: the next index in touched[] to close */
+	bool flattening;
+	uint16_t *touched; /* locates that ever had a position or exposure */
+	uint32_t ntouched;
 	bool cancel_pending; /* an ORDER_CANCEL_ALL waits for room */
 	bool wm_pending;     /* a watermark waits for room */
 	struct order_msg wm;
@@ -38,6 +43,7 @@ struct risk_stage {
 	uint32_t open_max;
 	uint32_t open_count;
 	struct risk_position *pos; /* NLOCATE entries */
+	uint8_t *seen;             /* NLOCATE flags: in touched[] */
 	struct risk_stats st;
 };
 
@@ -70,11 +76,17 @@ void risk_control_init(struct risk_control *c)
 {
 	atomic_init(&c->killed, 0);
 	atomic_init(&c->mode, RISK_MODE_ACTIVE);
+	atomic_init(&c->flatten, 0);
 }
 
 void risk_control_kill(struct risk_control *c)
 {
 	atomic_store_explicit(&c->killed, 1, memory_order_release); /* K1: pairs with K2 */
+}
+
+void risk_control_flatten(struct risk_control *c)
+{
+	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
 }
 
 void risk_control_resume(struct risk_control *c)
@@ -150,6 +162,15 @@ static void tab_remove(struct risk_stage *s, struct open_order *o)
 	s->open_count--;
 }
 
+/* A locate that has (or had) a position or exposure, for flatten's walk. */
+static void touch(struct risk_stage *s, uint16_t locate)
+{
+	if (!s->seen[locate]) {
+		s->seen[locate] = 1;
+		s->touched[s->ntouched++] = locate;
+	}
+}
+
 /* Release an order's remaining exposure and forget it. */
 static void order_close(struct risk_stage *s, struct open_order *o)
 {
@@ -183,6 +204,7 @@ static void apply_report(struct risk_stage *s, const struct exec_report *r)
 			s->pos[locate].position += q;
 		else if (side == 'S')
 			s->pos[locate].position -= q;
+		touch(s, locate);
 		if (o) {
 			int64_t dq = q < o->remaining ? q : o->remaining;
 			o->remaining -= dq;
@@ -274,9 +296,16 @@ static void marker(struct order_msg *m, uint8_t kind, uint64_t seq, uint64_t ts,
 	m->t0_ns = t0;
 }
 
-/* Observe the kill flag (K2); on clear -> set, queue one CANCEL_ALL. Returns the flag. */
+/* Observe the kill flag and flatten requests (K2); on clear -> set, queue one
+ * CANCEL_ALL; on a new flatten request, start one. Returns the kill flag. */
 static bool observe_kill(struct risk_stage *s)
 {
+	uint32_t f = atomic_load_explicit(&s->ctl->flatten, memory_order_acquire); /* K2 */
+	if (f != s->flatten_seen && !s->flattening) {
+		s->flatten_seen = f; /* requests while one is under way join it */
+		s->flattening = true;
+		s->flatten_at = 0;
+	}
 	bool k = atomic_load_explicit(&s->ctl->killed, memory_order_acquire) != 0; /* K2 */
 	if (k && !s->killed_seen) {
 		s->killed_seen = true;
@@ -289,7 +318,52 @@ static bool observe_kill(struct risk_stage *s)
 	return k;
 }
 
-/* Push queued control messages. false if the order ring is full. */
+/* Open exposure for an order just pushed. */
+static void expose(struct risk_stage *s, const struct order_msg *m)
+{
+	struct open_order o = {
+		.order_id = m->order_id, .remaining = m->qty, .locate = m->locate, .side = m->side
+	};
+	tab_insert(s, &o);
+	if (m->side == 'B')
+		s->pos[m->locate].open_buy += m->qty;
+	else
+		s->pos[m->locate].open_sell += m->qty;
+	touch(s, m->locate);
+}
+
+/* Close every position: one flatten order per instrument, resumable when the
+ * order ring fills. false if it is full. */
+static bool flatten_step(struct risk_stage *s)
+{
+	for (; s->flatten_at < s->ntouched; s->flatten_at++) {
+		uint16_t l = s->touched[s->flatten_at];
+		int64_t p = s->pos[l].position;
+		if (p == 0)
+			continue;
+		uint64_t q = p < 0 ? (uint64_t)-p : (uint64_t)p;
+		struct order_msg m;
+		marker(&m, ORDER_NEW, s->last_seq, s->last_ts, core_now_ns());
+		m.order_id = s->next_id;
+		m.locate = l;
+		m.side = p > 0 ? 'S' : 'B';
+		m.qty = q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
+		m.flags = ORDER_F_FLATTEN;
+		if (s->open_count >= s->open_max)
+			continue; /* no room to track it: the next request tries again */
+		if (!push(s, &m))
+			return false;
+		s->next_id++;
+		expose(s, &m);
+		s->st.flatten_orders++;
+	}
+	s->flattening = false;
+	s->st.flattens++;
+	return true;
+}
+
+/* Push queued control messages: the kill's CANCEL_ALL, then flatten orders,
+ * then a watermark. false if the order ring is full. */
 static bool flush_pending(struct risk_stage *s)
 {
 	if (s->cancel_pending) {
@@ -300,6 +374,8 @@ static bool flush_pending(struct risk_stage *s)
 		s->cancel_pending = false;
 		s->st.cancel_alls++;
 	}
+	if (s->flattening && !flatten_step(s))
+		return false;
 	if (s->wm_pending) {
 		if (!push(s, &s->wm))
 			return false;
@@ -404,7 +480,7 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 			}
 			/* One acquire load per order (K2); a fresh kill first sends CANCEL_ALL. */
 			bool killed = observe_kill(s);
-			if (s->cancel_pending && !flush_pending(s))
+			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
 				break;
 			enum risk_reason why = RISK_R_KILLED;
 			if (!killed) {
@@ -422,15 +498,7 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 				if (!push(s, &m))
 					break; /* check() changed nothing */
 				s->next_id++;
-				struct open_order o = { .order_id = m.order_id,
-							.remaining = it->qty,
-							.locate = it->locate,
-							.side = it->side };
-				tab_insert(s, &o);
-				if (it->side == 'B')
-					s->pos[it->locate].open_buy += it->qty;
-				else
-					s->pos[it->locate].open_sell += it->qty;
+				expose(s, &m);
 				s->st.approved++;
 			} else {
 				s->st.rejects[why]++;
@@ -511,21 +579,22 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	if (!s->pos)
 		goto out_free_stage;
 	s->tab = core_alloc(((size_t)1 << bits) * sizeof(*s->tab), CORE_CACHE_LINE);
-	if (!s->tab)
-		goto out_free_pos;
+	s->seen = core_alloc(NLOCATE, CORE_CACHE_LINE);
+	s->touched = core_alloc(NLOCATE * sizeof(*s->touched), CORE_CACHE_LINE);
+	if (!s->tab || !s->seen || !s->touched) {
+		risk_stage_destroy(s);
+		goto fail_nomem;
+	}
 	for (unsigned i = 0; i < cfg->ninitial; i++) {
 		const struct position *p = &cfg->initial[i];
-		for (unsigned j = 0; j < i; j++)
-			if (cfg->initial[j].locate == p->locate) {
-				core_errf(err, errlen,
-				          "risk: initial position %u: locate %u repeated", i,
-				          (unsigned)p->locate);
-				core_free(s->tab);
-				core_free(s->pos);
-				core_free(s);
-				return -EINVAL;
-			}
+		if (s->seen[p->locate]) {
+			core_errf(err, errlen, "risk: initial position %u: locate %u repeated", i,
+			          (unsigned)p->locate);
+			risk_stage_destroy(s);
+			return -EINVAL;
+		}
 		s->pos[p->locate].position = p->qty;
+		touch(s, p->locate);
 	}
 	s->tab_bits = bits;
 	s->tab_mask = ((uint64_t)1 << bits) - 1;
@@ -543,8 +612,6 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	*ret_stage = s;
 	return 0;
 
-out_free_pos:
-	core_free(s->pos);
 out_free_stage:
 	core_free(s);
 fail_nomem:
@@ -557,6 +624,8 @@ struct risk_stage *risk_stage_destroy(struct risk_stage *s)
 	if (!s)
 		return NULL;
 	core_free(s->tab);
+	core_free(s->seen);
+	core_free(s->touched);
 	core_free(s->pos);
 	core_free(s);
 	return NULL;

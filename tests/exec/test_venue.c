@@ -232,6 +232,38 @@ static void cancel_all_and_caps(void)
 	hx_fini(&h);
 }
 
+/* The operator's flatten order: priced from the last book through the touch,
+ * immediate-or-cancel, whatever the stage's own time in force. */
+static void flatten(void)
+{
+	struct hx_cfg cfg = { .exec.flatten_bps = 100 };
+	struct hx h;
+	hx_init(&h, &cfg, 256);
+	step(&h, hx_book(1, 10, 5, 99000, 30, 100000, 60));
+	struct order_msg m = hx_new(1, 5, 'S', 0, 50, 1, 10);
+	m.flags = ORDER_F_FLATTEN;
+	hx_push_order(&h, &m);
+	step(&h, hx_book(2, 10, 5, 99000, 30, 100000, 60));
+	/* sent at bid - 1% = 98010, IOC: 30 fill at the bid, 20 cancelled */
+	const struct persist_rec *sent = NULL;
+	for (unsigned i = 0; i < h.nper; i++)
+		if (h.per[i].kind == PERSIST_ORDER && h.per[i].u.order.order_id == 1)
+			sent = &h.per[i];
+	CHECK(sent && sent->u.order.px == 98010 && sent->u.order.tif == EXEC_TIF_IOC);
+	const struct exec_report *f = hx_find(&h, 1, EXEC_FILL, 0);
+	CHECK(f && f->qty == 30 && f->px == 99000);
+	const struct exec_report *c = hx_find(&h, 1, EXEC_CANCELED, 0);
+	CHECK(c && c->qty == 20 && c->reason == EXEC_REASON_IOC);
+	/* nothing known of the instrument: px stays 0 and the venue rejects it */
+	m = hx_new(2, 6, 'B', 0, 10, 2, 10);
+	m.flags = ORDER_F_FLATTEN;
+	hx_push_order(&h, &m);
+	step(&h, hx_book(3, 10, 5, 99000, 30, 100000, 60));
+	const struct exec_report *rj = hx_find(&h, 2, EXEC_REJECTED, 0);
+	CHECK(rj && rj->reason == EXEC_REASON_INVALID);
+	hx_fini(&h);
+}
+
 static void ioc_and_halt(void)
 {
 	struct hx_cfg cfg = { .exec.tif = EXEC_TIF_IOC };
@@ -332,6 +364,7 @@ int main(void)
 	watermark_gate();
 	cancel_all_and_caps();
 	ioc_and_halt();
+	flatten();
 	backpressure();
 	table_full_deadlock();
 	printf("exec venue: ok\n");

@@ -77,6 +77,27 @@ status
 status
 [ "$(field state)" = ACTIVE ] || fail "state after resume: $(field state)"
 "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" bogus >/dev/null 2>&1 && fail "usage error accepted"
+
+# kill --flatten: once positions are open, close them all (each request is one IOC
+# order per instrument through the touch; ask again while a book was too thin)
+i=0
+while :; do
+	status
+	[ "$(field positions)" -gt 0 ] && break
+	i=$((i + 1)); [ $i -lt 200 ] || fail "no position after 10 s"; sleep 0.05
+done
+i=0
+while :; do
+	"$B/tools/osprey-ctl" --socket "$dir/ctl.sock" kill --flatten | grep -q 'every position' ||
+		fail "kill --flatten"
+	sleep 0.3
+	status
+	[ "$(field positions)" = 0 ] && break
+	i=$((i + 1)); [ $i -lt 10 ] || fail "still $(field positions) positions after 10 flattens"
+done
+[ "$(field state)" = KILLED ] || fail "state after flatten: $(field state)"
+[ "$(field input)" = running ] || fail "input ended during the flatten check"
+echo "flatten: flat after $((i + 1)) request(s)"
 kill -INT "$pid"
 wait "$pid" || fail "engine exit code $? after SIGINT"
 pid=""

@@ -399,6 +399,59 @@ static void test_session(void)
 	rig_fini(&g);
 }
 
+/* kill --flatten: after the CANCEL_ALL, one closing order per instrument with
+ * a position, killed or not, resumable across a full order ring. */
+static void test_flatten(void)
+{
+	struct position init[1] = { { .qty = -300, .locate = 9 } };
+	struct rig g;
+	rig_init(&g, 2, 0, init, 1);
+	/* long 40 on locate 1 (two fills), flat on 2, short 300 on 9 (restored) */
+	struct order_intent it = intent(&g, 1, 'B', ASK, 40);
+	uint64_t id1 = expect_approve(&g, &it);
+	report(&g, EXEC_FILL, id1, 1, 'B', 25);
+	report(&g, EXEC_FILL, id1, 1, 'B', 15);
+	it = intent(&g, 2, 'B', ASK, 10);
+	uint64_t id2 = expect_approve(&g, &it);
+	report(&g, EXEC_CANCELED, id2, 2, 'B', 10);
+	pos_is(&g, 1, 40, 0, 0);
+	pos_is(&g, 2, 0, 0, 0);
+	risk_control_kill(&g.ctl);
+	risk_control_flatten(&g.ctl);
+	/* a 2-slot order ring: CANCEL_ALL and one flatten order, then the other */
+	assert(poll_work(risk_stage_poll, g.s) == 0);
+	struct order_msg m[3];
+	assert(core_ring_pop(g.out, &m[0]) == 0 && m[0].kind == ORDER_CANCEL_ALL);
+	assert(core_ring_pop(g.out, &m[1]) == 0 && core_ring_pop(g.out, &m[2]) != 0);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
+	assert(core_ring_pop(g.out, &m[2]) == 0);
+	/* in the order the instruments were first touched: 9 (restored), then 1 */
+	assert(m[1].kind == ORDER_NEW && (m[1].flags & ORDER_F_FLATTEN) && m[1].px == 0);
+	assert(m[1].locate == 9 && m[1].side == 'B' && m[1].qty == 300 && m[1].order_id == id2 + 1);
+	assert(m[2].locate == 1 && m[2].side == 'S' && m[2].qty == 40 && m[2].order_id == id2 + 2);
+	assert(m[2].flags & ORDER_F_FLATTEN);
+	/* their qty is open exposure, released by their reports like any order's */
+	pos_is(&g, 9, -300, 300, 0);
+	pos_is(&g, 1, 40, 0, 40);
+	report(&g, EXEC_FILL, m[2].order_id, 1, 'S', 40);
+	report(&g, EXEC_FILL, m[1].order_id, 9, 'B', 100);
+	report(&g, EXEC_CANCELED, m[1].order_id, 9, 'B', 200); /* IOC rest */
+	pos_is(&g, 1, 0, 0, 0);
+	pos_is(&g, 9, -200, 0, 0);
+	/* still killed: intents refused; a second request closes what is left */
+	it = intent(&g, 1, 'B', ASK, 10);
+	expect_reject(&g, &it, RISK_R_KILLED);
+	risk_control_flatten(&g.ctl);
+	assert(poll_work(risk_stage_poll, g.s) == 0);
+	assert(core_ring_pop(g.out, &m[0]) == 0 && m[0].locate == 9 && m[0].qty == 200 &&
+	       m[0].side == 'B' && (m[0].flags & ORDER_F_FLATTEN));
+	assert(core_ring_pop(g.out, &m[1]) != 0);
+	struct risk_stats st;
+	risk_stage_stats(g.s, &st);
+	assert(st.flattens == 2 && st.flatten_orders == 3 && st.cancel_alls == 1);
+	rig_fini(&g);
+}
+
 static void test_reports(void)
 {
 	struct rig g;
@@ -612,6 +665,7 @@ int main(void)
 	test_kill();
 	test_reports();
 	test_session();
+	test_flatten();
 	test_watermarks_eos_backpressure();
 	test_exec_eos();
 	test_table_churn();
