@@ -248,13 +248,6 @@ int strat_model_from_info(const struct strat_model_info *info, struct strat_mode
 struct strat_model *strat_model_free(struct strat_model *m);
 /* strat_model_info - copy the model's values out. Any thread (the model is immutable). */
 void strat_model_info(const struct strat_model *m, struct strat_model_info *ret);
-/*
- * strat_model_format - write the model as a file strat_model_parse accepts.
- * Returns the length written (excluding NUL), or -ENOSPC if buf is too small
- * (4096 bytes always suffice for a linear model; an ensemble returns its
- * source text), or -ENOTSUP for a tree model or policy (its file is binary).
- */
-int strat_model_format(const struct strat_model *m, char *buf, size_t len);
 /* strat_model_score - the Q16 score of f[0..nfeatures-1] (rounded half away
  * from zero from Q32; decisions use the exact Q32 comparison). Any thread. */
 int64_t strat_model_score(const struct strat_model *m, const int32_t *f);
@@ -555,11 +548,6 @@ int strat_tree_check_schema(const struct strat_tree_model *m, char *err, size_t 
 /* strat_tree_load - strat_tree_parse of a whole file. */
 int strat_tree_load(const char *path, uint64_t expect_schema, struct strat_tree_model **ret_model,
 		    char *err, size_t errlen);
-/* strat_tree_serialize - write the file image into buf. Returns its size; if
- * len is smaller nothing is written (call with len 0 to learn the size). */
-size_t strat_tree_serialize(const struct strat_tree_model *m, void *buf, size_t len);
-/* strat_tree_save - write the file image to path (through path.tmp and a rename). */
-int strat_tree_save(const struct strat_tree_model *m, const char *path, char *err, size_t errlen);
 /* strat_tree_free - accepts NULL; returns NULL. No prediction may be running. */
 struct strat_tree_model *strat_tree_free(struct strat_tree_model *m);
 
@@ -682,12 +670,6 @@ size_t strat_qmlp_trace_len(const struct strat_qmlp *q);
  */
 int strat_qmlp_forward_path(const struct strat_qmlp *q, enum strat_nn_path path, const int32_t *x,
 			    int32_t *ret_acc, float *ret_out);
-/* strat_qmlp_serialize - write the file image into buf; returns its length,
- * or -ENOSPC if cap is smaller (info.file_bytes always suffices). */
-long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap);
-/* strat_qmlp_save - write the file (via "PATH.tmp" and rename). 0 or -errno
- * with "PATH: what" in err. */
-int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, size_t errlen);
 /*
  * strat_qmlp_parse - validate and load a file image of len bytes; name is used
  * in messages. expect_hash: the schema hash the caller's features have (0:

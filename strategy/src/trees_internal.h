@@ -68,4 +68,16 @@ void trees__pack(struct strat_tree_model *m);
 int trees__read_file(const char *path, size_t max, char **ret, size_t *ret_len, char *err,
 		     size_t errlen);
 
+/* The .otree container, shared by its reader (trees_file.c) and its writer
+ * (the learn library's trees_write.c, which describes the layout). */
+#define OTREE_MAGIC "OSPRTREE"
+#define OTREE_VERSION 1
+#define OTREE_HEADER 64
+
+/* otree__payload_size - bytes of ntrees trees padded to depth in the file. */
+static inline uint64_t otree__payload_size(uint32_t ntrees, uint32_t depth)
+{
+	return (uint64_t)ntrees * (((1ull << depth) - 1) * 8 + (1ull << depth) * 8);
+}
+
 #endif

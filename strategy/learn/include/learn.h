@@ -5,10 +5,12 @@
  * not link it.
  *
  * Sections:
+ *   Model files           writing the linear, .otree and .onn files that
+ *                         strategy.h loads
  *   XGBoost JSON import   tree ensembles trained by XGBoost -> struct
- *                         strat_tree_model (run and saved by strategy.h)
+ *                         strat_tree_model (run by strategy.h)
  *   Float MLP             training (Adam, SGD) and the int8 export ->
- *                         struct strat_qmlp (run and saved by strategy.h)
+ *                         struct strat_qmlp (run by strategy.h)
  *   Simplified venue      a tape of features and quotes, policies, and their
  *                         evaluation (P&L, Sharpe, drawdown, win rate, ...)
  *   Double DQN            trains a policy over that venue
@@ -51,6 +53,35 @@ static inline float strat_rng_uniform(struct strat_rng *r)
 {
 	return (float)(strat_rng_next(r) >> 40) * (1.0f / 16777216.0f);
 }
+
+/* ------------------------------------------------------------------------- */
+/* Model files: the writers of what strategy.h's loaders read.
+ *
+ * The same model always writes the same bytes, and what is written loads
+ * back bit for bit. Byte layouts: strategy/learn/src/trees_write.c (.otree),
+ * strategy/learn/src/qmlp_write.c (.onn). Setup calls; the model is
+ * immutable, so they may run while other threads predict with it. The save
+ * functions write PATH.tmp, fsync it and rename it over PATH: 0, or -ENOMEM,
+ * -ENAMETOOLONG (strat_tree_save) or the -errno of the failing open, write,
+ * fsync or rename, with "PATH: what" in err.
+ */
+
+/* strat_model_format - write the model as text strat_model_parse accepts
+ * (Q16 values as exact decimals). Returns the length written (excluding
+ * NUL), or -ENOSPC if buf is too small (4096 bytes always suffice for a
+ * linear model; an ensemble returns its source text), or -ENOTSUP for a tree
+ * model or policy (its file is binary). */
+int strat_model_format(const struct strat_model *m, char *buf, size_t len);
+/* strat_tree_serialize - write the .otree image into buf. Returns its size;
+ * if len is smaller nothing is written (call with len 0 to learn the size). */
+size_t strat_tree_serialize(const struct strat_tree_model *m, void *buf, size_t len);
+/* strat_tree_save - write the .otree file to path. */
+int strat_tree_save(const struct strat_tree_model *m, const char *path, char *err, size_t errlen);
+/* strat_qmlp_serialize - write the .onn image into buf; returns its length,
+ * or -ENOSPC if cap is smaller (strat_qmlp_info's file_bytes suffices). */
+long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap);
+/* strat_qmlp_save - write the .onn file to path. */
+int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------------- */
 /* XGBoost JSON import.
@@ -342,7 +373,8 @@ int strat_dqn_train(const struct strat_dqn_cfg *cfg, const struct strat_venue_cf
  * products for f c); it computes the same integers, so states and forecasts
  * are bit-identical across paths (tested).
  *
- * File: the .onn container (strategy/src/qmlp.c) with kind 2; sizes = { nin, H, N }; payload
+ * File: the .onn container (strategy/learn/src/qmlp_write.c) with kind 2;
+ * sizes = { nin, H, N }; payload
  * f32 s_x, f32 a'[nin], f32 b'[nin], f32 mx[4H], f32 mh[4H], f32 b[4H],
  * i8 Wx[4H][nin], i8 Wh[4H][H], f32 sy, f32 by, i8 wy[H].
  */
