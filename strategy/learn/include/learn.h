@@ -123,8 +123,7 @@ int strat_tree_load_json(const char *path, uint64_t schema_hash, struct strat_tr
  * A model is used by one thread at a time (forward/backward use a workspace
  * inside it).
  *
- * Int8 export (strat_qmlp_quantize; the arithmetic that runs it is in
- * strategy.h, "Int8 MLP policies"):
+ * Int8 export (strat_qmlp_quantize), which strategy.h's int8 kernels run:
  * - weights: per output row j, symmetric int8: s_w[j] = max_i |W[j][i]| / 127,
  *   w_q = round(W / s_w[j]) in [-127, 127];
  * - activations: 8-bit per layer with one calibrated scale s_l. The input
@@ -134,6 +133,16 @@ int strat_tree_load_json(const char *path, uint64_t schema_hash, struct strat_tr
  *   over the calibration rows / 255, M[j] = s_{l-1} * s_w[j] / s_l;
  * - bias_q = round(b / (s_{l-1} s_w[j])), clamped to +-2^30;
  * - output: D[j] = s_{L-1} * s_w[j].
+ * Inference, from Q16 inputs x: input q_i = rint(clamp((float)x_i * a'_i -
+ * b'_i, -127, 127)) (int8); per layer acc_j = bias_q_j + sum_i w_q[j][i] *
+ * q_i in int32 (int8 weights, |acc| < 2^31 always); hidden layers
+ * h_j = rint(clamp((float)acc_j * M_j, 0, 255)) (ReLU folded into the clamp,
+ * unsigned 8-bit); the last layer out_j = (float)acc_j * D_j. "rint" rounds
+ * half to even (cvtps2dq and lrintf agree under the default MXCSR); every
+ * step is one IEEE single operation, so the scalar, AVX2 and AVX-512BW
+ * kernels give bit-identical accumulators and outputs (vpmaddwd on 16-bit
+ * pairs: no saturation anywhere; a last layer of at most 4 outputs is done as
+ * dot products).
  */
 
 struct strat_mlp;
