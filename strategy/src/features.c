@@ -1,5 +1,6 @@
 /* features.c - the features stage: md_event -> feature_vec, O(1) integer indicators per event. */
 #include "strategy.h"
+#include "fixed.h"
 #include "strat_internal.h"
 
 #define HIST_TICKS 64  /* mid2 ring: needs > 32 past ticks for the 32-tick return */

@@ -1,6 +1,7 @@
 /* indicators.c - streaming integer indicators (EMA, Wilder RSI), fixed-point
  * arithmetic, and the feature names with the schema hashes built from them. */
 #include "strategy.h"
+#include "fixed.h"
 #include "strat_internal.h"
 
 #define SCHEMA_VERSION "osprey-features/1;q16"

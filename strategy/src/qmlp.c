@@ -1,7 +1,8 @@
 /* qmlp.c - the int8 MLP (DQN policies and other .onn models): kernel-path
- * dispatch, forward pass, the policy input, and the .onn file format. The
- * kernels are in qmlp_simd.c; the float MLP and the int8 export that builds
- * these models are in the learn library (strategy/learn/src/mlp.c). */
+ * dispatch, forward pass, the policy input, and the .onn reader. The kernels
+ * are in qmlp_simd.c; the float MLP and the int8 export that builds these
+ * models are in the learn library (strategy/learn/src/mlp.c), and so is the
+ * .onn writer (qmlp_write.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -13,10 +14,6 @@
 
 #include "qmlp_internal.h"
 #include "strat_internal.h"
-
-#define NN_MAGIC "OSPRYNN"
-#define NN_KIND_QMLP 1
-#define NN_HDR_BYTES 64
 
 /* ------------------------------------------------------------------------- */
 /* Kernel paths */
@@ -167,15 +164,6 @@ struct strat_qmlp *strat_qmlp_free(struct strat_qmlp *q)
 	return NULL;
 }
 
-static size_t payload_bytes(const uint32_t *sizes, unsigned nsizes)
-{
-	size_t n = (nsizes - 1) * sizeof(float) + 2 * (size_t)sizes[0] * sizeof(float);
-	for (unsigned l = 0; l + 1 < nsizes; l++)
-		n += (size_t)sizes[l + 1] * (sizeof(float) + sizeof(int32_t)) +
-		     (size_t)sizes[l + 1] * sizes[l];
-	return n;
-}
-
 void strat_qmlp_info(const struct strat_qmlp *q, struct strat_qmlp_info *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -183,7 +171,7 @@ void strat_qmlp_info(const struct strat_qmlp *q, struct strat_qmlp_info *ret)
 	memcpy(ret->sizes, q->sizes, sizeof(ret->sizes));
 	ret->schema_hash = q->schema_hash;
 	memcpy(ret->act_scale, q->act_scale, sizeof(ret->act_scale));
-	ret->file_bytes = NN_HDR_BYTES + payload_bytes(q->sizes, q->nsizes) + 8;
+	ret->file_bytes = STRAT__NN_HDR_BYTES + strat__qmlp_payload_bytes(q->sizes, q->nsizes) + 8;
 }
 
 size_t strat_qmlp_trace_len(const struct strat_qmlp *q)
@@ -256,25 +244,9 @@ void strat_dqn_input(const struct feature_vec *v, int64_t pos, int64_t max_pos, 
 }
 
 /* ------------------------------------------------------------------------- */
-/* File format (".onn", little-endian), refused with -EINVAL and a message
- * naming the problem when anything is off:
- *   0  magic "OSPRYNN\0"      8  u32 version (1)   12 u32 kind (1 = int8 MLP)
- *   16 u64 feature-schema hash 24 u32 nsizes       28 u32 payload bytes
- *   32 u32 sizes[8]           64 payload            end: u64 FNV-1a 64 of all
- *   bytes before it. Payload: f32 s[L] (the activation scales, for
- *   information), f32 a'[in], f32 b'[in] (the input step's a_i / s_0 and
- *   b_i / s_0); per layer: f32 M or D [out], i32 bias_q[out], i8 w_q[out][in].
- * Kind 2 is the LSTM forecaster (strategy/learn/src/lstm.c). */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	memcpy(p, &v, 4); /* little-endian host (x86-64) */
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
+/* File format (".onn", little-endian): the byte layout is described beside
+ * the writer (strategy/learn/src/qmlp_write.c). The parser refuses a file
+ * with -EINVAL and a message naming the problem when anything is off. */
 
 static uint32_t get32(const unsigned char *p)
 {
@@ -288,91 +260,6 @@ static uint64_t get64(const unsigned char *p)
 	uint64_t v;
 	memcpy(&v, p, 8);
 	return v;
-}
-
-long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap)
-{
-	size_t pay = payload_bytes(q->sizes, q->nsizes);
-	size_t total = NN_HDR_BYTES + pay + 8;
-	if (cap < total)
-		return -ENOSPC;
-	unsigned char *b = buf;
-	memset(b, 0, NN_HDR_BYTES);
-	memcpy(b, NN_MAGIC, 8);
-	put32(b + 8, STRAT_NN_FILE_VERSION);
-	put32(b + 12, NN_KIND_QMLP);
-	put64(b + 16, q->schema_hash);
-	put32(b + 24, q->nsizes);
-	put32(b + 28, (uint32_t)pay);
-	for (unsigned i = 0; i < q->nsizes; i++)
-		put32(b + 32 + 4 * i, q->sizes[i]);
-	unsigned char *p = b + NN_HDR_BYTES;
-	memcpy(p, q->act_scale, q->nl * sizeof(float));
-	p += q->nl * sizeof(float);
-	memcpy(p, q->in_a, q->sizes[0] * sizeof(float));
-	p += q->sizes[0] * sizeof(float);
-	memcpy(p, q->in_b, q->sizes[0] * sizeof(float));
-	p += q->sizes[0] * sizeof(float);
-	for (unsigned l = 0; l < q->nl; l++) {
-		const struct strat__qlayer *L = &q->layer[l];
-		memcpy(p, L->scale, L->out * sizeof(float));
-		p += L->out * sizeof(float);
-		memcpy(p, L->bias, L->out * sizeof(int32_t));
-		p += L->out * sizeof(int32_t);
-		memcpy(p, L->wq, (size_t)L->out * L->in);
-		p += (size_t)L->out * L->in;
-	}
-	put64(p, core_fnv1a(CORE_FNV_OFFSET, b, (size_t)(p - b)));
-	return (long)total;
-}
-
-int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, size_t errlen)
-{
-	struct strat_qmlp_info info;
-	strat_qmlp_info(q, &info);
-	unsigned char *buf = core_alloc(info.file_bytes, 64);
-	char tmp[4096];
-	int r = 0;
-	if (!buf) {
-		core_errf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	long n = strat_qmlp_serialize(q, buf, info.file_bytes);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		r = -errno;
-		core_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out_free;
-	}
-	for (long off = 0; off < n;) {
-		ssize_t w = write(fd, buf + off, (size_t)(n - off));
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = w < 0 ? -errno : -EIO;
-			core_errf(err, errlen, "%s: write: %s", tmp, strerror(-r));
-			close(fd);
-			goto out_unlink;
-		}
-		off += w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		r = -errno;
-		core_errf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	if (rename(tmp, path) != 0) {
-		r = -errno;
-		core_errf(err, errlen, "%s: rename: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	goto out_free;
-out_unlink:
-	unlink(tmp);
-out_free:
-	core_free(buf);
-	return r;
 }
 
 #define BAD(off, ...)                                                                  \
@@ -390,14 +277,14 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 	const unsigned char *b = buf;
 	struct strat_qmlp *q = NULL;
 	int r;
-	if (len < NN_HDR_BYTES + 8)
-		BAD(len, "truncated: %zu bytes, a header and checksum need %d", len, NN_HDR_BYTES + 8);
-	if (memcmp(b, NN_MAGIC, 8) != 0)
+	if (len < STRAT__NN_HDR_BYTES + 8)
+		BAD(len, "truncated: %zu bytes, a header and checksum need %d", len, STRAT__NN_HDR_BYTES + 8);
+	if (memcmp(b, STRAT__NN_MAGIC, 8) != 0)
 		BAD(0, "bad magic (not an osprey .onn model)");
 	uint32_t ver = get32(b + 8), kind = get32(b + 12);
 	if (ver != STRAT_NN_FILE_VERSION)
 		BAD(8, "unsupported version %u (this build reads %d)", ver, STRAT_NN_FILE_VERSION);
-	if (kind != NN_KIND_QMLP)
+	if (kind != STRAT__NN_KIND_QMLP)
 		BAD(12, "unsupported model kind %u (1 = int8 MLP)", kind);
 	uint32_t nsizes = get32(b + 24), pay = get32(b + 28);
 	if (nsizes < 2 || nsizes > STRAT_NN_MAX_LAYERS + 1)
@@ -408,15 +295,15 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 		if (sizes[i] < 1 || sizes[i] > STRAT_NN_MAX_WIDTH)
 			BAD(32 + 4 * i, "sizes[%u] = %u out of range 1..%d", i, sizes[i], STRAT_NN_MAX_WIDTH);
 	}
-	size_t want = payload_bytes(sizes, nsizes);
+	size_t want = strat__qmlp_payload_bytes(sizes, nsizes);
 	if (pay != want)
 		BAD(28, "payload size %u does not match the layer sizes (%zu)", pay, want);
-	if (len < NN_HDR_BYTES + want + 8)
-		BAD(len, "truncated: %zu bytes, expected %zu", len, NN_HDR_BYTES + want + 8);
-	if (len > NN_HDR_BYTES + want + 8)
-		BAD(NN_HDR_BYTES + want + 8, "%zu trailing bytes after the checksum",
-		    len - (NN_HDR_BYTES + want + 8));
-	size_t csoff = NN_HDR_BYTES + want;
+	if (len < STRAT__NN_HDR_BYTES + want + 8)
+		BAD(len, "truncated: %zu bytes, expected %zu", len, STRAT__NN_HDR_BYTES + want + 8);
+	if (len > STRAT__NN_HDR_BYTES + want + 8)
+		BAD(STRAT__NN_HDR_BYTES + want + 8, "%zu trailing bytes after the checksum",
+		    len - (STRAT__NN_HDR_BYTES + want + 8));
+	size_t csoff = STRAT__NN_HDR_BYTES + want;
 	uint64_t cs = core_fnv1a(CORE_FNV_OFFSET, b, csoff), fcs = get64(b + csoff);
 	if (cs != fcs)
 		BAD(csoff, "checksum mismatch (file %016llx, computed %016llx): corrupt file",
@@ -436,7 +323,7 @@ int strat_qmlp_parse(const char *name, const void *buf, size_t len, uint64_t exp
 	q->schema_hash = hash;
 	if (strat__qmlp_alloc(q))
 		goto fail_nomem;
-	const unsigned char *p = b + NN_HDR_BYTES;
+	const unsigned char *p = b + STRAT__NN_HDR_BYTES;
 	memcpy(q->act_scale, p, q->nl * sizeof(float));
 	for (unsigned l = 0; l < q->nl; l++)
 		if (!(q->act_scale[l] > 0.0f) || !isfinite(q->act_scale[l]))

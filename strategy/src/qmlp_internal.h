@@ -1,6 +1,7 @@
 /* qmlp_internal.h - the int8 MLP layout, private to the strategy libraries:
  * read by the kernels (qmlp_simd.c) and the loader (qmlp.c), built by the
- * learn library's int8 export (strategy/learn/src/mlp.c). */
+ * learn library's int8 export (strategy/learn/src/mlp.c) and written by its
+ * qmlp_write.c. */
 #ifndef OSPREY_QMLP_INTERNAL_H
 #define OSPREY_QMLP_INTERNAL_H
 
@@ -84,5 +85,21 @@ void strat__qmlp_run_avx512(const struct strat_qmlp *q, const int32_t *x, int32_
 int strat__qmlp_alloc(struct strat_qmlp *q);
 /* strat__qmlp_layout - fill the kernels' layouts (w, w_rows) from wq. */
 void strat__qmlp_layout(struct strat_qmlp *q);
+
+/* The .onn container, shared by its reader (qmlp.c) and its writer (the
+ * learn library's qmlp_write.c, which describes the layout). */
+#define STRAT__NN_MAGIC "OSPRYNN"
+#define STRAT__NN_KIND_QMLP 1
+#define STRAT__NN_HDR_BYTES 64
+
+/* strat__qmlp_payload_bytes - bytes between the header and the checksum. */
+static inline size_t strat__qmlp_payload_bytes(const uint32_t *sizes, unsigned nsizes)
+{
+	size_t n = (nsizes - 1) * sizeof(float) + 2 * (size_t)sizes[0] * sizeof(float);
+	for (unsigned l = 0; l + 1 < nsizes; l++)
+		n += (size_t)sizes[l + 1] * (sizeof(float) + sizeof(int32_t)) +
+		     (size_t)sizes[l + 1] * sizes[l];
+	return n;
+}
 
 #endif /* OSPREY_QMLP_INTERNAL_H */

@@ -16,7 +16,7 @@ struct strat_model {
 	int64_t threshold_q32; /* threshold << 16 */
 	int64_t bias_q32;      /* bias << 16 */
 	struct strat_ensemble *ens; /* an ensemble model (info then summarizes it); NULL: linear */
-	char *text;                 /* an ensemble's source text (strat_model_format) */
+	char *text;                 /* an ensemble's source text (learn.h's strat_model_format) */
 };
 
 /* model.c: a decimal "[-+]digits[.digits]" into Q16, rounding half away from

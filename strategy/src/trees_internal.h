@@ -24,6 +24,17 @@ static_assert(FEATURE_MAX <= TREES_XPAD, "a row fits two AVX-512 registers");
  * [INT32_MIN + 1, INT32_MAX] (see strat_tree_quantize in strategy.h). So a
  * traversal is D steps of i = 2i + 1 + (x[feat[i]] > split[i]) with no branch.
  *
+ * Why that is XGBoost's path: XGBoost was trained on (float)f and sends a row
+ * left when (float)x < cond. Rounding to float is monotone, so for every cond
+ * there is one integer split s with
+ *   x > s  <=>  !((float)x < cond)   for every int32 x in [INT32_MIN + 1, INT32_MAX],
+ * even where float cannot represent x (strat_tree_quantize bisects for it).
+ * The kernels clamp INT32_MIN to INT32_MIN + 1, which XGBoost cannot tell
+ * apart, so every int32 row takes exactly XGBoost's path. Leaf values are
+ * added in tree order in float onto the base margin, as XGBoost's CPU
+ * predictor does, so the margin is XGBoost's bit for bit (test_trees.c checks
+ * every held-out row and leaf against XGBoost 1.7).
+ *
  * The arrays are tree-major: tree t's internal nodes are feat[t * ni ...],
  * split[t * ni ...]; its leaves leaf[t * nl ...], leaf_id[t * nl ...].
  * Trees ntrees .. ntrees_pad - 1 are padding (always left, leaf 0, id 0), so
@@ -67,5 +78,17 @@ void trees__pack(struct strat_tree_model *m);
  * in err. */
 int trees__read_file(const char *path, size_t max, char **ret, size_t *ret_len, char *err,
 		     size_t errlen);
+
+/* The .otree container, shared by its reader (trees_file.c) and its writer
+ * (the learn library's trees_write.c, which describes the layout). */
+#define OTREE_MAGIC "OSPRTREE"
+#define OTREE_VERSION 1
+#define OTREE_HEADER 64
+
+/* otree__payload_size - bytes of ntrees trees padded to depth in the file. */
+static inline uint64_t otree__payload_size(uint32_t ntrees, uint32_t depth)
+{
+	return (uint64_t)ntrees * (((1ull << depth) - 1) * 8 + (1ull << depth) * 8);
+}
 
 #endif

@@ -3,7 +3,7 @@
  * holding horizon, contrarian inversion), the 60% confidence gate, and
  * malformed ensemble files refused with file:line. */
 #undef NDEBUG
-#include "strategy.h"
+#include "learn.h"
 
 #include "../stage_poll.h"
 #include <assert.h>

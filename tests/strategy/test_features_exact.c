@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "strategy.h"
+#include "fixed.h"
 
 /* ---- the reference: features.c's compute() with its old arithmetic ----- */
 

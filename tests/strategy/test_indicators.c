@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "strategy.h"
+#include "fixed.h"
 
 /* TA-Lib's EMA in doubles: SMA seed at N-1, then ema = (x - ema) * k + ema. */
 static void ref_ema(const double *x, int n, int period, double *out)

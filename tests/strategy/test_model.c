@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "strategy.h"
+#include "learn.h"
 
 static const char *good =
 	"# a comment line\n"

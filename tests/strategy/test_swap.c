@@ -3,7 +3,7 @@
  * other features is refused, and (threaded, also under TSan/ASan) thousands of
  * swaps while the stage polls never let it touch a freed model. */
 #undef NDEBUG
-#include "strategy.h"
+#include "learn.h"
 
 #include "../stage_poll.h"
 #include <assert.h>

@@ -19,7 +19,7 @@
 
 #include <xgboost/c_api.h>
 
-#include "strategy.h"
+#include "learn.h"
 #include "isa_skip.h"
 
 #define XGB(call)                                                                   \

@@ -5,10 +5,12 @@
  * not link it.
  *
  * Sections:
+ *   Model files           writing the linear, .otree and .onn files that
+ *                         strategy.h loads
  *   XGBoost JSON import   tree ensembles trained by XGBoost -> struct
- *                         strat_tree_model (run and saved by strategy.h)
+ *                         strat_tree_model (run by strategy.h)
  *   Float MLP             training (Adam, SGD) and the int8 export ->
- *                         struct strat_qmlp (run and saved by strategy.h)
+ *                         struct strat_qmlp (run by strategy.h)
  *   Simplified venue      a tape of features and quotes, policies, and their
  *                         evaluation (P&L, Sharpe, drawdown, win rate, ...)
  *   Double DQN            trains a policy over that venue
@@ -53,6 +55,35 @@ static inline float strat_rng_uniform(struct strat_rng *r)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Model files: the writers of what strategy.h's loaders read.
+ *
+ * The same model always writes the same bytes, and what is written loads
+ * back bit for bit. Byte layouts: strategy/learn/src/trees_write.c (.otree),
+ * strategy/learn/src/qmlp_write.c (.onn). Setup calls; the model is
+ * immutable, so they may run while other threads predict with it. The save
+ * functions write PATH.tmp, fsync it and rename it over PATH: 0, or -ENOMEM,
+ * -ENAMETOOLONG (strat_tree_save) or the -errno of the failing open, write,
+ * fsync or rename, with "PATH: what" in err.
+ */
+
+/* strat_model_format - write the model as text strat_model_parse accepts
+ * (Q16 values as exact decimals). Returns the length written (excluding
+ * NUL), or -ENOSPC if buf is too small (4096 bytes always suffice for a
+ * linear model; an ensemble returns its source text), or -ENOTSUP for a tree
+ * model or policy (its file is binary). */
+int strat_model_format(const struct strat_model *m, char *buf, size_t len);
+/* strat_tree_serialize - write the .otree image into buf. Returns its size;
+ * if len is smaller nothing is written (call with len 0 to learn the size). */
+size_t strat_tree_serialize(const struct strat_tree_model *m, void *buf, size_t len);
+/* strat_tree_save - write the .otree file to path. */
+int strat_tree_save(const struct strat_tree_model *m, const char *path, char *err, size_t errlen);
+/* strat_qmlp_serialize - write the .onn image into buf; returns its length,
+ * or -ENOSPC if cap is smaller (strat_qmlp_info's file_bytes suffices). */
+long strat_qmlp_serialize(const struct strat_qmlp *q, void *buf, size_t cap);
+/* strat_qmlp_save - write the .onn file to path. */
+int strat_qmlp_save(const struct strat_qmlp *q, const char *path, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------- */
 /* XGBoost JSON import.
  *
  * Results: 0; -EINVAL bad argument or malformed JSON (err: "NAME: offset N:
@@ -92,8 +123,7 @@ int strat_tree_load_json(const char *path, uint64_t schema_hash, struct strat_tr
  * A model is used by one thread at a time (forward/backward use a workspace
  * inside it).
  *
- * Int8 export (strat_qmlp_quantize; the arithmetic that runs it is in
- * strategy.h, "Int8 MLP policies"):
+ * Int8 export (strat_qmlp_quantize), which strategy.h's int8 kernels run:
  * - weights: per output row j, symmetric int8: s_w[j] = max_i |W[j][i]| / 127,
  *   w_q = round(W / s_w[j]) in [-127, 127];
  * - activations: 8-bit per layer with one calibrated scale s_l. The input
@@ -103,6 +133,16 @@ int strat_tree_load_json(const char *path, uint64_t schema_hash, struct strat_tr
  *   over the calibration rows / 255, M[j] = s_{l-1} * s_w[j] / s_l;
  * - bias_q = round(b / (s_{l-1} s_w[j])), clamped to +-2^30;
  * - output: D[j] = s_{L-1} * s_w[j].
+ * Inference, from Q16 inputs x: input q_i = rint(clamp((float)x_i * a'_i -
+ * b'_i, -127, 127)) (int8); per layer acc_j = bias_q_j + sum_i w_q[j][i] *
+ * q_i in int32 (int8 weights, |acc| < 2^31 always); hidden layers
+ * h_j = rint(clamp((float)acc_j * M_j, 0, 255)) (ReLU folded into the clamp,
+ * unsigned 8-bit); the last layer out_j = (float)acc_j * D_j. "rint" rounds
+ * half to even (cvtps2dq and lrintf agree under the default MXCSR); every
+ * step is one IEEE single operation, so the scalar, AVX2 and AVX-512BW
+ * kernels give bit-identical accumulators and outputs (vpmaddwd on 16-bit
+ * pairs: no saturation anywhere; a last layer of at most 4 outputs is done as
+ * dot products).
  */
 
 struct strat_mlp;
@@ -342,7 +382,8 @@ int strat_dqn_train(const struct strat_dqn_cfg *cfg, const struct strat_venue_cf
  * products for f c); it computes the same integers, so states and forecasts
  * are bit-identical across paths (tested).
  *
- * File: the .onn container (strategy/src/qmlp.c) with kind 2; sizes = { nin, H, N }; payload
+ * File: the .onn container (strategy/learn/src/qmlp_write.c) with kind 2;
+ * sizes = { nin, H, N }; payload
  * f32 s_x, f32 a'[nin], f32 b'[nin], f32 mx[4H], f32 mh[4H], f32 b[4H],
  * i8 Wx[4H][nin], i8 Wh[4H][H], f32 sy, f32 by, i8 wy[H].
  */

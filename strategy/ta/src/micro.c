@@ -1,10 +1,12 @@
 /* micro.c - microstructure features: integer and fixed point, O(1) per
  * event, exact and deterministic (see ta.h "Microstructure features"). The
- * Q16 arithmetic is the features stage's (strat_q16_ratio, strat_isqrt). */
+ * Q16 arithmetic is the features stage's (strat_q16_ratio, strat_isqrt of
+ * strategy/src/fixed.h). */
 #include <errno.h>
 #include <string.h>
 
 #include "strategy.h"
+#include "fixed.h"
 #include "ta.h"
 
 #define MICRO_MASK (STRAT_MICRO_MAX_WINDOW - 1)
