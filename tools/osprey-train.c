@@ -1,4 +1,6 @@
 /* osprey-train - train a tree ensemble on the engine's own features.
+ * One long file on purpose: a tool's main() with its flag parsing, data
+ * loading, split, training, evaluation and report, read top to bottom.
  *
  *   osprey-train --kind gbtree|rf (--itch FILE | --csv BARS.csv) [--horizon N] [--seed S]
  *                [--trees N] [--depth D] [--eta X] [--tree-method hist|exact] [--threads N]

@@ -1,6 +1,8 @@
 /*
  * core.h - Osprey's foundation: SPSC rings, hop message types, the clock,
  * HDR histograms, threads and pinning, INI configuration, stage runners.
+ * One long header on purpose: every stage includes it and no other, and the
+ * ring, clock and histogram operations must be inline here for the hot path.
  *
  * Depends on libc only. Every stage library includes this header and no other
  * stage's header.

@@ -1,6 +1,6 @@
 /*
  * feeds.h - market data in: the feed stage, and the codecs and sources it is
- * made of, each also usable on its own.
+ * made of, each also usable on its own. A long header: why, below.
  *
  * Contents, in this order:
  *  1. The feed stage, what a pipeline needs: feeds_stage_cfg,
