@@ -47,6 +47,55 @@ enum core_outcome {
 void *core_alloc(size_t size, size_t align);
 void core_free(void *p);
 
+/*
+ * One allocation for an object and every table it owns (setup only): plan
+ * each table, allocate once, free with core_free alone. No partial-failure
+ * paths, and the tables sit together in memory.
+ *
+ *   struct core_layout l = core_layout_begin(sizeof(struct x));
+ *   size_t tab = core_layout_add(&l, n, sizeof(*x->tab), CORE_CACHE_LINE);
+ *   struct x *x = core_layout_alloc(&l);   // zeroed; NULL: out of memory
+ *   x->tab = core_layout_at(x, tab);
+ *
+ * core_layout_add returns the table's offset from the object; a size that
+ * overflows makes core_layout_alloc return NULL. align: a power of two; the
+ * block is aligned to the largest one asked for (at least a cache line).
+ */
+struct core_layout {
+	size_t size;
+	size_t align;
+	bool overflow;
+};
+
+static inline struct core_layout core_layout_begin(size_t object_size)
+{
+	return (struct core_layout){ .size = object_size, .align = CORE_CACHE_LINE };
+}
+
+static inline size_t core_layout_add(struct core_layout *l, size_t count, size_t elem_size,
+                                     size_t align)
+{
+	size_t off = (l->size + align - 1) & ~(align - 1);
+	if (l->size > SIZE_MAX - align || (elem_size && count > (SIZE_MAX - off) / elem_size)) {
+		l->overflow = true;
+		return 0;
+	}
+	l->size = off + count * elem_size;
+	if (align > l->align)
+		l->align = align;
+	return off;
+}
+
+static inline void *core_layout_alloc(const struct core_layout *l)
+{
+	return l->overflow ? NULL : core_alloc(l->size, l->align);
+}
+
+static inline void *core_layout_at(void *object, size_t offset)
+{
+	return (unsigned char *)object + offset;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Error messages. Setup calls take (char *err, size_t errlen) and write one
  * line naming what was wrong and where; core_errf is the one formatter they

@@ -37,6 +37,7 @@ struct book {
 };
 
 struct feeds_books {
+	void *block; /* the one allocation holding this struct and its tables */
 	struct order *orders;
 	uint32_t omask;
 	uint32_t obits; /* log2 of the table size */
@@ -484,21 +485,29 @@ int feeds_books_create(const struct feeds_books_cfg *cfg, struct feeds_books **r
 		cap <<= 1;
 		bits++;
 	}
-	struct feeds_books *b = core_alloc(sizeof(*b), CORE_CACHE_LINE);
-	if (!b)
-		goto fail_nomem;
+	/* the order table first and, when large, on huge-page boundaries */
 	size_t osize = (size_t)cap * sizeof(struct order);
-	b->orders = core_alloc(osize, osize >= HUGE_PAGE ? HUGE_PAGE : CORE_CACHE_LINE);
-	if (!b->orders)
-		goto fail_free_books;
+	struct core_layout l = core_layout_begin(0);
+	size_t o_orders = core_layout_add(&l, cap, sizeof(struct order),
+	                                  osize >= HUGE_PAGE ? HUGE_PAGE : CORE_CACHE_LINE);
+	size_t o_levels = core_layout_add(&l, (size_t)c.max_levels + 1, sizeof(struct level),
+	                                  CORE_CACHE_LINE);
+	size_t o_books =
+	        core_layout_add(&l, (size_t)c.max_locate + 1, sizeof(struct book), CORE_CACHE_LINE);
+	size_t o_self = core_layout_add(&l, 1, sizeof(struct feeds_books), CORE_CACHE_LINE);
+	void *block = core_layout_alloc(&l);
+	if (!block) {
+		core_errf(err, errlen, "books: out of memory for %u orders, %u levels",
+		          c.max_orders, c.max_levels);
+		return -ENOMEM;
+	}
+	struct feeds_books *b = core_layout_at(block, o_self);
+	b->block = block;
+	b->orders = core_layout_at(block, o_orders);
 	hugepage_hint(b->orders, osize);
-	b->levels = core_alloc(((size_t)c.max_levels + 1) * sizeof(struct level), CORE_CACHE_LINE);
-	if (!b->levels)
-		goto fail_free_orders;
+	b->levels = core_layout_at(block, o_levels);
 	b->nbooks = (uint32_t)c.max_locate + 1;
-	b->books = core_alloc((size_t)b->nbooks * sizeof(struct book), CORE_CACHE_LINE);
-	if (!b->books)
-		goto fail_free_levels;
+	b->books = core_layout_at(block, o_books);
 	b->omask = cap - 1;
 	b->obits = bits;
 	b->max_orders = c.max_orders;
@@ -506,27 +515,12 @@ int feeds_books_create(const struct feeds_books_cfg *cfg, struct feeds_books **r
 	b->next_unused = 1;
 	*ret = b;
 	return 0;
-
-fail_free_levels:
-	core_free(b->levels);
-fail_free_orders:
-	core_free(b->orders);
-fail_free_books:
-	core_free(b);
-fail_nomem:
-	core_errf(err, errlen, "books: out of memory for %u orders, %u levels", c.max_orders,
-	          c.max_levels);
-	return -ENOMEM;
 }
 
 struct feeds_books *feeds_books_destroy(struct feeds_books *b)
 {
-	if (!b)
-		return NULL;
-	core_free(b->books);
-	core_free(b->levels);
-	core_free(b->orders);
-	core_free(b);
+	if (b)
+		core_free(b->block); /* one block (core_layout), the struct inside it */
 	return NULL;
 }
 

@@ -196,9 +196,27 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 			return -EINVAL;
 		}
 	}
-	struct feeds_crypto *c = core_alloc(sizeof(*c), CORE_CACHE_LINE);
-	if (!c)
-		goto fail_nomem;
+	/* + 1 event: a message's gap event after its level events; a reconnection
+	 * line gives one gap event per symbol. */
+	struct feeds_crypto *c;
+	struct core_layout l = core_layout_begin(sizeof(*c));
+	size_t o_syms = core_layout_add(&l, max_syms, sizeof(*c->syms), CORE_CACHE_LINE);
+	size_t o_pool = core_layout_add(&l, (size_t)max_syms * 2 * max_levels, sizeof(struct lvl),
+	                                CORE_CACHE_LINE);
+	size_t o_ch = core_layout_add(&l, max_ev, sizeof(*c->ch), CORE_CACHE_LINE);
+	size_t o_ev = core_layout_add(&l, (max_ev > max_syms ? max_ev : max_syms) + 1,
+	                              sizeof(*c->ev), CORE_CACHE_LINE);
+	size_t o_instr = core_layout_add(&l, cfg->ninstr, sizeof(*c->instr), CORE_CACHE_LINE);
+	c = core_layout_alloc(&l);
+	if (!c) {
+		core_errf(err, errlen, "crypto: out of memory");
+		return -ENOMEM;
+	}
+	c->syms = core_layout_at(c, o_syms);
+	c->pool = core_layout_at(c, o_pool);
+	c->ch = core_layout_at(c, o_ch);
+	c->ev = core_layout_at(c, o_ev);
+	c->instr = cfg->ninstr ? core_layout_at(c, o_instr) : NULL;
 	c->max_syms = max_syms;
 	c->max_levels = max_levels;
 	c->max_ch = max_ev;
@@ -206,18 +224,6 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 	c->reject_unknown = cfg->reject_unknown;
 	c->def_pxd = cfg->default_px_decimals ? cfg->default_px_decimals : 4;
 	c->def_qtyd = cfg->default_qty_decimals ? cfg->default_qty_decimals : 8;
-	c->syms = core_alloc(max_syms * sizeof(*c->syms), CORE_CACHE_LINE);
-	c->pool = core_alloc((size_t)max_syms * 2 * max_levels * sizeof(struct lvl),
-			     CORE_CACHE_LINE);
-	c->ch = core_alloc(max_ev * sizeof(*c->ch), CORE_CACHE_LINE);
-	/* + 1: a message's gap event after its level events; a reconnection
-	 * line gives one gap event per symbol. */
-	c->ev = core_alloc(((max_ev > max_syms ? max_ev : max_syms) + 1) * sizeof(*c->ev),
-			   CORE_CACHE_LINE);
-	if (cfg->ninstr)
-		c->instr = core_alloc(cfg->ninstr * sizeof(*c->instr), CORE_CACHE_LINE);
-	if (!c->syms || !c->pool || !c->ch || !c->ev || (cfg->ninstr && !c->instr))
-		goto fail_free;
 	for (unsigned i = 0; i < cfg->ninstr; i++) {
 		snprintf(c->instr[i].symbol, sizeof(c->instr[i].symbol), "%s", cfg->instr[i].symbol);
 		c->instr[i].venue = cfg->instr[i].venue;
@@ -230,24 +236,11 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 			c->syms[i].s[sd].lv = c->pool + ((size_t)i * 2 + (size_t)sd) * max_levels;
 	*ret = c;
 	return 0;
-
-fail_free:
-	feeds_crypto_destroy(c);
-fail_nomem:
-	core_errf(err, errlen, "crypto: out of memory");
-	return -ENOMEM;
 }
 
 struct feeds_crypto *feeds_crypto_destroy(struct feeds_crypto *c)
 {
-	if (!c)
-		return NULL;
-	core_free(c->syms);
-	core_free(c->pool);
-	core_free(c->ch);
-	core_free(c->ev);
-	core_free(c->instr);
-	core_free(c);
+	core_free(c); /* one block (core_layout) */
 	return NULL;
 }
 

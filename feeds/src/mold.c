@@ -193,19 +193,23 @@ int feeds_mold_seq_create(const struct feeds_mold_seq_cfg *cfg, struct feeds_mol
 		          c.max_request, c.window);
 		return -EINVAL;
 	}
-	struct feeds_mold_seq *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
-	if (!s)
-		goto fail_nomem;
+	uint32_t slot_size = (2u + c.max_msg + 7u) & ~7u;
+	struct core_layout l = core_layout_begin(sizeof(struct feeds_mold_seq));
+	size_t o_seq = core_layout_add(&l, c.window, sizeof(uint64_t), CORE_CACHE_LINE);
+	size_t o_win = core_layout_add(&l, c.window, slot_size, CORE_CACHE_LINE);
+	size_t o_t = core_layout_add(&l, c.window, sizeof(uint64_t), CORE_CACHE_LINE);
+	struct feeds_mold_seq *s = core_layout_alloc(&l);
+	if (!s) {
+		core_errf(err, errlen, "moldudp64: out of memory for a %u-message window",
+		          c.window);
+		return -ENOMEM;
+	}
 	s->cfg = c;
 	s->mask = c.window - 1;
-	s->slot_size = (2u + c.max_msg + 7u) & ~7u;
-	s->win_seq = core_alloc((size_t)c.window * sizeof(uint64_t), CORE_CACHE_LINE);
-	if (!s->win_seq)
-		goto fail_free_seq;
-	s->win = core_alloc((size_t)c.window * s->slot_size, CORE_CACHE_LINE);
-	s->win_t = core_alloc((size_t)c.window * sizeof(uint64_t), CORE_CACHE_LINE);
-	if (!s->win || !s->win_t)
-		goto fail_free_winseq;
+	s->slot_size = slot_size;
+	s->win_seq = core_layout_at(s, o_seq);
+	s->win = core_layout_at(s, o_win);
+	s->win_t = core_layout_at(s, o_t);
 	/* slot tags are message numbers; UINT64_MAX never is one */
 	for (uint32_t i = 0; i < c.window; i++)
 		s->win_seq[i] = UINT64_MAX;
@@ -223,26 +227,11 @@ int feeds_mold_seq_create(const struct feeds_mold_seq_cfg *cfg, struct feeds_mol
 	s->gap_next = UINT64_MAX;
 	*ret = s;
 	return 0;
-
-fail_free_winseq:
-	core_free(s->win);
-	core_free(s->win_t);
-	core_free(s->win_seq);
-fail_free_seq:
-	core_free(s);
-fail_nomem:
-	core_errf(err, errlen, "moldudp64: out of memory for a %u-message window", c.window);
-	return -ENOMEM;
 }
 
 struct feeds_mold_seq *feeds_mold_seq_destroy(struct feeds_mold_seq *s)
 {
-	if (!s)
-		return NULL;
-	core_free(s->win);
-	core_free(s->win_t);
-	core_free(s->win_seq);
-	core_free(s);
+	core_free(s); /* one block (core_layout) */
 	return NULL;
 }
 

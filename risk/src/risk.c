@@ -572,19 +572,21 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	while (((uint64_t)1 << bits) < 2 * (uint64_t)open_max)
 		bits++;
 
-	struct risk_stage *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
-	if (!s)
-		goto fail_nomem;
-	s->pos = core_alloc(NLOCATE * sizeof(*s->pos), CORE_CACHE_LINE);
-	if (!s->pos)
-		goto out_free_stage;
-	s->tab = core_alloc(((size_t)1 << bits) * sizeof(*s->tab), CORE_CACHE_LINE);
-	s->seen = core_alloc(NLOCATE, CORE_CACHE_LINE);
-	s->touched = core_alloc(NLOCATE * sizeof(*s->touched), CORE_CACHE_LINE);
-	if (!s->tab || !s->seen || !s->touched) {
-		risk_stage_destroy(s);
-		goto fail_nomem;
+	struct core_layout l = core_layout_begin(sizeof(struct risk_stage));
+	size_t o_pos = core_layout_add(&l, NLOCATE, sizeof(struct risk_position), CORE_CACHE_LINE);
+	size_t o_tab =
+	        core_layout_add(&l, (size_t)1 << bits, sizeof(struct open_order), CORE_CACHE_LINE);
+	size_t o_seen = core_layout_add(&l, NLOCATE, 1, CORE_CACHE_LINE);
+	size_t o_touched = core_layout_add(&l, NLOCATE, sizeof(uint16_t), CORE_CACHE_LINE);
+	struct risk_stage *s = core_layout_alloc(&l);
+	if (!s) {
+		core_errf(err, errlen, "risk: out of memory");
+		return -ENOMEM;
 	}
+	s->pos = core_layout_at(s, o_pos);
+	s->tab = core_layout_at(s, o_tab);
+	s->seen = core_layout_at(s, o_seen);
+	s->touched = core_layout_at(s, o_touched);
 	for (unsigned i = 0; i < cfg->ninitial; i++) {
 		const struct position *p = &cfg->initial[i];
 		if (s->seen[p->locate]) {
@@ -611,23 +613,11 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
 	*ret_stage = s;
 	return 0;
-
-out_free_stage:
-	core_free(s);
-fail_nomem:
-	core_errf(err, errlen, "risk: out of memory");
-	return -ENOMEM;
 }
 
 struct risk_stage *risk_stage_destroy(struct risk_stage *s)
 {
-	if (!s)
-		return NULL;
-	core_free(s->tab);
-	core_free(s->seen);
-	core_free(s->touched);
-	core_free(s->pos);
-	core_free(s);
+	core_free(s); /* one block: the stage and its tables (core_layout) */
 	return NULL;
 }
 

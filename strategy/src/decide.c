@@ -299,21 +299,19 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 		          maxi);
 		return -EINVAL;
 	}
-	struct strat_decide *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
-	if (!s)
-		goto fail_nomem;
-	s->pool.map = core_alloc(65536 * sizeof(uint32_t), CORE_CACHE_LINE);
-	if (!s->pool.map)
-		goto out_free_stage;
-	s->cool = core_alloc((size_t)maxi * sizeof(struct cool), CORE_CACHE_LINE);
-	if (!s->cool)
-		goto out_free_map;
-	s->regime = core_alloc(65536 * sizeof(struct strat_regime_state), CORE_CACHE_LINE);
-	if (!s->regime) {
-		core_free(s->cool);
-		goto out_free_map;
+	struct core_layout l = core_layout_begin(sizeof(struct strat_decide));
+	size_t o_map = core_layout_add(&l, 65536, sizeof(uint32_t), CORE_CACHE_LINE);
+	size_t o_cool = core_layout_add(&l, maxi, sizeof(struct cool), CORE_CACHE_LINE);
+	size_t o_regime =
+	        core_layout_add(&l, 65536, sizeof(struct strat_regime_state), CORE_CACHE_LINE);
+	struct strat_decide *s = core_layout_alloc(&l);
+	if (!s) {
+		core_errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
+		return -ENOMEM;
 	}
-	memset(s->regime, 0, 65536 * sizeof(struct strat_regime_state));
+	s->pool.map = core_layout_at(s, o_map);
+	s->cool = core_layout_at(s, o_cool);
+	s->regime = core_layout_at(s, o_regime); /* zeroed: every instrument starts unclassified */
 	s->pool.cap = maxi;
 	s->in = cfg->in;
 	s->out = cfg->out;
@@ -327,24 +325,11 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	atomic_init(&s->seen, 0);
 	*ret_stage = s;
 	return 0;
-
-out_free_map:
-	core_free(s->pool.map);
-out_free_stage:
-	core_free(s);
-fail_nomem:
-	core_errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
-	return -ENOMEM;
 }
 
 struct strat_decide *strat_decide_destroy(struct strat_decide *s)
 {
-	if (!s)
-		return NULL;
-	core_free(s->regime);
-	core_free(s->cool);
-	core_free(s->pool.map);
-	core_free(s);
+	core_free(s); /* one block (core_layout) */
 	return NULL;
 }
 

@@ -353,15 +353,16 @@ CORE_COLD int strat_features_create(const struct strat_features_cfg *cfg,
 		return -EINVAL;
 	}
 
-	struct strat_features *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
-	if (!s)
-		goto fail_nomem;
-	s->pool.map = core_alloc(65536 * sizeof(uint32_t), CORE_CACHE_LINE);
-	if (!s->pool.map)
-		goto out_free_stage;
-	s->insts = core_alloc((size_t)maxi * sizeof(struct inst), CORE_CACHE_LINE);
-	if (!s->insts)
-		goto out_free_map;
+	struct core_layout l = core_layout_begin(sizeof(struct strat_features));
+	size_t o_map = core_layout_add(&l, 65536, sizeof(uint32_t), CORE_CACHE_LINE);
+	size_t o_insts = core_layout_add(&l, maxi, sizeof(struct inst), CORE_CACHE_LINE);
+	struct strat_features *s = core_layout_alloc(&l);
+	if (!s) {
+		core_errf(err, errlen, "strat_features: out of memory (%u instruments)", maxi);
+		return -ENOMEM;
+	}
+	s->pool.map = core_layout_at(s, o_map);
+	s->insts = core_layout_at(s, o_insts);
 	s->pool.cap = maxi;
 	s->in = cfg->in;
 	s->out = cfg->out;
@@ -381,23 +382,11 @@ CORE_COLD int strat_features_create(const struct strat_features_cfg *cfg,
 	s->warm_ticks = w;
 	*ret_stage = s;
 	return 0;
-
-out_free_map:
-	core_free(s->pool.map);
-out_free_stage:
-	core_free(s);
-fail_nomem:
-	core_errf(err, errlen, "strat_features: out of memory (%u instruments)", maxi);
-	return -ENOMEM;
 }
 
 struct strat_features *strat_features_destroy(struct strat_features *s)
 {
-	if (!s)
-		return NULL;
-	core_free(s->insts);
-	core_free(s->pool.map);
-	core_free(s);
+	core_free(s); /* one block (core_layout) */
 	return NULL;
 }
 

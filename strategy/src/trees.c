@@ -61,27 +61,31 @@ void trees__pack(struct strat_tree_model *m)
 
 int trees__alloc(uint32_t ntrees, uint32_t depth, struct strat_tree_model **ret)
 {
-	struct strat_tree_model *m = core_alloc(sizeof(*m), CORE_CACHE_LINE);
+	uint32_t pad = (ntrees + TREES_LANES - 1) / TREES_LANES * TREES_LANES;
+	if (pad == 0)
+		pad = TREES_LANES;
+	uint32_t nl = 1u << depth;
+	size_t nint = (size_t)pad * (nl - 1), nlf = (size_t)pad * nl;
+	/* +1: never an empty table (depth 0 has no internal nodes) */
+	struct core_layout l = core_layout_begin(sizeof(struct strat_tree_model));
+	size_t o_feat = core_layout_add(&l, nint + 1, sizeof(int32_t), CORE_CACHE_LINE);
+	size_t o_split = core_layout_add(&l, nint + 1, sizeof(int32_t), CORE_CACHE_LINE);
+	size_t o_leaf = core_layout_add(&l, nlf, sizeof(float), CORE_CACHE_LINE);
+	size_t o_leaf_id = core_layout_add(&l, nlf, sizeof(int32_t), CORE_CACHE_LINE);
+	size_t o_node = core_layout_add(&l, nint + 1, sizeof(uint64_t), CORE_CACHE_LINE);
+	struct strat_tree_model *m = core_layout_alloc(&l);
 	if (!m)
 		return -ENOMEM;
 	m->info.ntrees = ntrees;
 	m->info.depth = depth;
-	m->ntrees_pad = (ntrees + TREES_LANES - 1) / TREES_LANES * TREES_LANES;
-	if (m->ntrees_pad == 0)
-		m->ntrees_pad = TREES_LANES;
-	m->nl = 1u << depth;
-	m->ni = m->nl - 1;
-	size_t nint = (size_t)m->ntrees_pad * m->ni, nlf = (size_t)m->ntrees_pad * m->nl;
-	/* +1: never a zero-size allocation (depth 0 has no internal nodes) */
-	m->feat = core_alloc((nint + 1) * sizeof(int32_t), CORE_CACHE_LINE);
-	m->split = core_alloc((nint + 1) * sizeof(int32_t), CORE_CACHE_LINE);
-	m->leaf = core_alloc(nlf * sizeof(float), CORE_CACHE_LINE);
-	m->leaf_id = core_alloc(nlf * sizeof(int32_t), CORE_CACHE_LINE);
-	m->node = core_alloc((nint + 1) * sizeof(uint64_t), CORE_CACHE_LINE);
-	if (!m->feat || !m->split || !m->leaf || !m->leaf_id || !m->node) {
-		strat_tree_free(m);
-		return -ENOMEM;
-	}
+	m->ntrees_pad = pad;
+	m->nl = nl;
+	m->ni = nl - 1;
+	m->feat = core_layout_at(m, o_feat);
+	m->split = core_layout_at(m, o_split);
+	m->leaf = core_layout_at(m, o_leaf);
+	m->leaf_id = core_layout_at(m, o_leaf_id);
+	m->node = core_layout_at(m, o_node);
 	/* padding trees: always left, leaf 0 */
 	for (size_t i = 0; i < nint; i++)
 		m->split[i] = INT32_MAX;
@@ -93,14 +97,7 @@ int trees__alloc(uint32_t ntrees, uint32_t depth, struct strat_tree_model **ret)
 
 struct strat_tree_model *strat_tree_free(struct strat_tree_model *m)
 {
-	if (!m)
-		return NULL;
-	core_free(m->feat);
-	core_free(m->split);
-	core_free(m->leaf);
-	core_free(m->leaf_id);
-	core_free(m->node);
-	core_free(m);
+	core_free(m); /* one block (core_layout) */
 	return NULL;
 }
 
