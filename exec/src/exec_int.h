@@ -34,9 +34,11 @@ struct exec__idmap {
 int exec__idmap_init(struct exec__idmap *m, uint32_t slots);
 void exec__idmap_fini(struct exec__idmap *m);
 
+/* Ids come in sequence: the id itself is the hash, so live orders sit in
+ * neighbouring cells (see risk.c's open-order table). */
 static inline uint32_t exec__idmap_home(const struct exec__idmap *m, uint64_t id)
 {
-	return (uint32_t)((id * 0x9E3779B97F4A7C15ULL) >> 32) & m->mask;
+	return (uint32_t)id & m->mask;
 }
 
 /* The slot mapped to id, or -1. */

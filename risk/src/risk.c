@@ -117,9 +117,12 @@ enum risk_mode risk_control_mode(const struct risk_control *c)
 /* ------------------------------------------------------------------------- */
 /* Open-order table. */
 
+/* Order ids are handed out in sequence, so the id itself is the hash: the
+ * orders in flight sit in neighbouring slots (one warm cache line for the
+ * next insert) instead of scattered over the table (a miss per order). */
 static uint64_t tab_home(const struct risk_stage *s, uint64_t id)
 {
-	return (id * 0x9E3779B97F4A7C15ull) >> (64 - s->tab_bits);
+	return id & s->tab_mask;
 }
 
 static struct open_order *tab_find(struct risk_stage *s, uint64_t id)
