@@ -140,8 +140,10 @@ int exec_fix_parse_price(const char *p, size_t n, bool round, int64_t *ret)
 		return -EBADMSG;
 	for (unsigned k = nfrac; k < 4; k++)
 		fp *= 10;
-	int64_t v = (int64_t)(ip * 10000 + fp + up);
-	*ret = neg ? -v : v;
+	uint64_t v = ip * 10000 + fp + up;
+	if (v > (uint64_t)INT64_MAX)
+		return -ERANGE;
+	*ret = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 
@@ -254,7 +256,8 @@ int exec_fix_parse_time(const char *p, size_t n, uint64_t *ret_ns)
 		for (size_t k = nf; k < 9; k++)
 			frac *= 10;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+	/* 2500: ns since 1970 stay within uint64_t */
+	if (y < 1970 || y > 2500 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
 		return -ERANGE;
 	int64_t days = days_from_civil(y, mo, d);
 	*ret_ns = ((uint64_t)days * 86400 + hh * 3600u + mm * 60u + ss) * 1000000000u + frac;
