@@ -877,7 +877,12 @@ int exec_fix_store_close(struct exec_fix_store *st);
  *   122, 123=Y, 36 = the number after the range). We never resend: an order
  *   sent again seconds later is a stale order the venue would act on; the
  *   order manager reconciles instead (its open orders against the venue's
- *   reports).
+ *   reports). So an application message of ours inside the range never
+ *   reaches the peer (a peer that queued a too-high order drops it when the
+ *   gap fill passes it): the session counts them (stats.app_gap_filled,
+ *   known for the last 4096 numbers this process sent) and names the range in
+ *   exec_fix_session_reason; the owner treats orders sent with those numbers
+ *   as not delivered (exec_fix_session_next_out before a send is its number).
  * - SequenceReset: GapFill (123=Y) obeys the MsgSeqNum rules and moves the
  *   expected number to NewSeqNo; Reset mode ignores MsgSeqNum and moves it
  *   forward. A NewSeqNo that would move it back: Reject 5 (tag 36).
@@ -929,6 +934,8 @@ struct exec_fix_session_stats {
 	uint64_t resend_requests_sent;
 	uint64_t resend_requests_received;
 	uint64_t gap_fills_sent;
+	uint64_t app_gap_filled;   /* our application messages inside ranges we gap-filled:
+	                              the peer will never see them (reconcile those orders) */
 	uint64_t gap_fills_received;
 	uint64_t seq_resets_received; /* Reset mode */
 	uint64_t seq_too_high;     /* messages dropped for a gap */
@@ -954,6 +961,7 @@ struct exec_fix_session {
 	uint64_t hb_ns, logon_timeout_ns, logout_timeout_ns;
 	uint64_t last_sent_ns, last_recv_ns, state_ns;
 	uint64_t resend_end;   /* the highest MsgSeqNum seen during a gap */
+	uint64_t app_bits[64]; /* MsgSeqNum % 4096 of what we sent: 1 = application message */
 	uint32_t test_req_n;
 	struct exec_fix_session_stats stats;
 	char reason[192];

@@ -127,8 +127,15 @@ static int out_commit(struct exec_fix_session *s, int n, uint64_t now_ns, bool u
 	if (n < 0)
 		return n;
 	s->out_len += (uint32_t)n;
-	if (use_seq)
-		s->seqs->next_out++; /* plain store into the mapped page */
+	if (use_seq) {
+		uint64_t q = s->seqs->next_out;
+		uint64_t bit = UINT64_C(1) << (q % 64);
+		if (admin)
+			s->app_bits[q / 64 % 64] &= ~bit;
+		else
+			s->app_bits[q / 64 % 64] |= bit;
+		s->seqs->next_out = q + 1; /* plain store into the mapped page */
+	}
 	s->last_sent_ns = now_ns;
 	s->stats.msgs_out++;
 	if (!admin)
@@ -349,10 +356,15 @@ static int on_resend_request(struct exec_fix_session *s, const struct exec_fix_m
 	int n = exec_fix_encode_sequence_reset(&s->hdr, buf, cap, b, now_ns, new_seq, true);
 	int r = out_commit(s, n, now_ns, false, true);
 	if (r == 0) {
+		uint64_t apps = 0;
+		uint64_t from = new_seq - b > 4096 ? new_seq - 4096 : b;
+		for (uint64_t q = from; q < new_seq; q++)
+			apps += s->app_bits[q / 64 % 64] >> (q % 64) & 1;
 		s->stats.gap_fills_sent++;
+		s->stats.app_gap_filled += apps;
 		say(s, "ResendRequest %" PRId64 "-%" PRId64 ": gap fill %" PRIu64 " -> %" PRIu64
-		       " (we do not resend)",
-		    begin, end, b, new_seq);
+		       " (we do not resend: %" PRIu64 " application messages not delivered)",
+		    begin, end, b, new_seq, apps);
 	}
 	return r;
 }
