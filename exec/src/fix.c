@@ -1,8 +1,13 @@
 /* fix.c - the FIX 4.4 codec: in-place builders, encoders, the parser and its
  * typed getters and decoders. The manual is exec.h ("FIX 4.4: the codec"). */
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "exec.h"
+
+static_assert(EXEC_FIX_MAX_FIELDS < 255, "decode() indexes fields with uint8_t");
 
 #define SOH EXEC_FIX_SOH
 
@@ -740,9 +745,37 @@ int exec_fix_parse(const char *buf, size_t len, struct exec_fix_msg *m, struct e
 	    (unsigned)(u[t + 3] - '0') > 9 || (unsigned)(u[t + 4] - '0') > 9 ||
 	    (unsigned)(u[t + 5] - '0') > 9)
 		return garbled(buf, len, t, EXEC_FIX_ERR_LENGTH, 9, e);
+	/* One pass over the body: its byte sum and where each SOH is. */
+	uint32_t ends[EXEC_FIX_MAX_FIELDS + 1];
+	uint32_t ne = 0;
 	uint32_t sum = 0;
-	for (size_t k = 0; k < t; k++)
+	for (size_t k = 0; k < body; k++)
 		sum += u[k];
+	size_t k = body;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128(), soh = _mm_set1_epi8(SOH);
+	__m128i acc = zero;
+	for (; k + 16 <= t; k += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + k));
+		acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, soh));
+		while (mask) {
+			if (ne <= EXEC_FIX_MAX_FIELDS)
+				ends[ne] = (uint32_t)(k + (unsigned)__builtin_ctz(mask));
+			ne++;
+			mask &= mask - 1;
+		}
+	}
+	sum += (uint32_t)_mm_cvtsi128_si32(acc) + (uint32_t)_mm_extract_epi16(acc, 4);
+#endif
+	for (; k < t; k++) { /* the scalar twin, and the SIMD loop's tail */
+		sum += u[k];
+		if (u[k] == SOH) {
+			if (ne <= EXEC_FIX_MAX_FIELDS)
+				ends[ne] = (uint32_t)k;
+			ne++;
+		}
+	}
 	sum &= 0xff;
 	uint32_t want = (uint32_t)(u[t + 3] - '0') * 100 + (uint32_t)(u[t + 4] - '0') * 10 +
 			(uint32_t)(u[t + 5] - '0');
@@ -764,41 +797,30 @@ int exec_fix_parse(const char *buf, size_t len, struct exec_fix_msg *m, struct e
 	m->sender = m->target = m->sending_time = m->orig_sending_time =
 	        (struct exec_fix_str){ NULL, 0 };
 	m->type[0] = 0;
-	uint32_t nf = 0;
+	uint32_t nf = ne < EXEC_FIX_MAX_FIELDS ? ne : EXEC_FIX_MAX_FIELDS;
 	size_t p = body;
-	while (p < t) {
-		size_t f0 = p;
+	for (uint32_t fi = 0; fi < nf; fi++) {
+		size_t f0 = p, q = ends[fi];
 		uint32_t tag = 0;
 		unsigned nd = 0;
-		for (;; p++) {
-			unsigned d = (unsigned)(u[p] - '0');
-			if (d > 9)
-				break;
-			tag = tag * 10 + d;
-			if (++nd > 9)
-				break;
+		while (p < q && nd <= 9 && (unsigned)(u[p] - '0') <= 9) {
+			tag = tag * 10 + (unsigned)(u[p] - '0');
+			p++;
+			nd++;
 		}
-		const char *v = buf + p + 1;
-		const char *q = nd && nd <= 9 && buf[p] == '=' ? memchr(v, SOH, t - p - 1) : NULL;
-		if (!q || tag == 0) {
+		if (!nd || nd > 9 || p == q || u[p] != '=' || tag == 0) {
 			garbled(buf, len, f0, EXEC_FIX_ERR_FORMAT, 0, e);
 			e->seq = m->seq;
 			memcpy(e->type, m->type, sizeof(e->type));
 			e->skip = (uint32_t)total;
 			return -EBADMSG;
 		}
-		uint32_t vl = (uint32_t)(q - v);
-		if (nf == EXEC_FIX_MAX_FIELDS) {
-			garbled(buf, len, f0, EXEC_FIX_ERR_TOO_MANY, tag, e);
-			e->seq = m->seq;
-			memcpy(e->type, m->type, sizeof(e->type));
-			e->skip = (uint32_t)total;
-			return -EBADMSG;
-		}
-		m->f[nf++] = (struct exec_fix_field){ tag, vl, v };
+		const char *v = buf + p + 1;
+		uint32_t vl = (uint32_t)(q - p - 1);
+		m->f[fi] = (struct exec_fix_field){ tag, vl, v };
 		switch (tag) {
 		case 35:
-			if (nf == 1) {
+			if (fi == 0) {
 				if (vl < 1 || vl > 2)
 					return garbled(buf, len, f0, EXEC_FIX_ERR_GARBLED, 35, e);
 				memcpy(m->type, v, vl);
@@ -806,9 +828,9 @@ int exec_fix_parse(const char *buf, size_t len, struct exec_fix_msg *m, struct e
 			}
 			break;
 		case 34: {
-			int64_t s;
-			if (!m->seq && exec_fix_parse_int(v, vl, &s) == 0 && s > 0)
-				m->seq = (uint64_t)s;
+			int64_t sq;
+			if (!m->seq && exec_fix_parse_int(v, vl, &sq) == 0 && sq > 0)
+				m->seq = (uint64_t)sq;
 			break;
 		}
 		case 49:
@@ -832,7 +854,14 @@ int exec_fix_parse(const char *buf, size_t len, struct exec_fix_msg *m, struct e
 		default:
 			break;
 		}
-		p = (size_t)(q - buf) + 1;
+		p = q + 1;
+	}
+	if (ne > EXEC_FIX_MAX_FIELDS) {
+		garbled(buf, len, p, EXEC_FIX_ERR_TOO_MANY, 0, e);
+		e->seq = m->seq;
+		memcpy(e->type, m->type, sizeof(e->type));
+		e->skip = (uint32_t)total;
+		return -EBADMSG;
 	}
 	m->nfields = nf;
 	return 0;
@@ -968,8 +997,19 @@ static int derr(const struct exec_fix_msg *m, const struct exec_fix_field *f, ui
 static int decode(const struct exec_fix_msg *m, const struct spec *sp, unsigned n,
 		  struct exec_fix_error *e)
 {
+	/* where the first occurrence of each tag below 256 is: one pass over
+	 * the fields instead of one per wanted tag */
+	uint8_t pos[256];
+	memset(pos, 0xff, sizeof(pos));
+	for (uint32_t i = m->nfields; i-- > 0;)
+		if (m->f[i].tag < 256)
+			pos[m->f[i].tag] = (uint8_t)i;
 	for (unsigned k = 0; k < n; k++) {
-		const struct exec_fix_field *f = exec_fix_msg_find(m, sp[k].tag);
+		const struct exec_fix_field *f;
+		if (sp[k].tag < 256)
+			f = pos[sp[k].tag] == 0xff ? NULL : &m->f[pos[sp[k].tag]];
+		else
+			f = exec_fix_msg_find(m, sp[k].tag);
 		if (!f) {
 			if (sp[k].required)
 				return derr(m, NULL, sp[k].tag, EXEC_FIX_ERR_MISSING, e);
