@@ -12,7 +12,15 @@
  * Where things live: the order manager is exec/src/om.c, the venue interface
  * is `struct exec_venue` below, the simulated venue is exec/src/venue_sim.c,
  * positions and P&L are exec/src/positions.c, the order state machine is
- * exec/src/order.c.
+ * exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and its session and
+ * sequence store exec/src/fix_session.c (the last sections of this header).
+ *
+ * Why one header of this length: it is the exec library's one public header
+ * and so its manual (the project's rule: one library, one header). Its
+ * sections go from the stage to the venue interface, the simulated venue,
+ * then the FIX codec, store and session, which the stage's FIX gateway and
+ * osprey-venue's acceptor both build on; splitting it would give exec a
+ * second public header for callers to find.
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
