@@ -12,8 +12,9 @@ DEMO    := $(CURDIR)/.osprey-demo
 DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev \
 	libxgboost-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
-# own tools to read our latency logs
-DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark
+# own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test
+DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
+	libquickfix-dev g++
 
 .PHONY: demo test build bench deps test-deps clean
 

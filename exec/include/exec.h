@@ -12,7 +12,15 @@
  * Where things live: the order manager is exec/src/om.c, the venue interface
  * is `struct exec_venue` below, the simulated venue is exec/src/venue_sim.c,
  * positions and P&L are exec/src/positions.c, the order state machine is
- * exec/src/order.c.
+ * exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and its session and
+ * sequence store exec/src/fix_session.c (the last sections of this header).
+ *
+ * Why one header of this length: it is the exec library's one public header
+ * and so its manual (the project's rule: one library, one header). Its
+ * sections go from the stage to the venue interface, the simulated venue,
+ * then the FIX codec, store and session, which the stage's FIX gateway and
+ * osprey-venue's acceptor both build on; splitting it would give exec a
+ * second public header for callers to find.
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
@@ -441,5 +449,640 @@ unsigned exec_stage_positions(const struct exec_stage *s, struct position *out, 
 /* exec_stage_order - snapshot of an order in the table: 0, or -ENOENT if
  * order_id is not open or in flight (never sent, or already terminal). */
 int exec_stage_order(const struct exec_stage *s, uint64_t order_id, struct exec_order_info *ret);
+
+/* ========================================================================= */
+/* FIX 4.4: the codec (exec/src/fix.c)
+ *
+ * One FIX engine for both ends of a session: the engine's order gateway (an
+ * initiator, on the hot thread) and osprey-venue's FIX acceptor use the same
+ * codec and the same session (below). Nothing here allocates, locks, prints
+ * or reads a clock: times are handed in by the caller.
+ *
+ * Wire: tag=value fields, each ended by SOH (0x01). A message is
+ *   8=FIX.4.4|9=<BodyLength>|35=<MsgType>| ...header... ...body... |10=<CheckSum>|
+ * BodyLength counts the bytes from the one after 9's SOH up to and including
+ * the SOH before 10=; CheckSum is the sum of every byte before "10=", mod
+ * 256, as exactly 3 digits.
+ *
+ * Numbers on our side: prices are int64 in 1e-4 units (ITCH Price(4)), quantities
+ * whole shares, times uint64 ns since the Unix epoch (UTC). Prices are written
+ * and read as decimals exactly, with no floating point: 1892500 is "189.25",
+ * 10000 is "1", -5 is "-0.0005".
+ *
+ * Threads: every codec function is pure over its arguments, except that the
+ * encoders write the caller's struct exec_fix_header (its time cache): one
+ * header per thread.
+ */
+
+#define EXEC_FIX_SOH        '\001'
+#define EXEC_FIX_MAX_FIELDS 96    /* fields a parsed view holds (header + body) */
+#define EXEC_FIX_MAX_MSG    65536 /* a BodyLength above this is a garbled length */
+#define EXEC_FIX_MAX_COMPID 32    /* SenderCompID / TargetCompID bytes */
+
+/* Positive outcomes of the FIX codec and session. */
+enum exec_fix_outcome {
+	EXEC_FIX_PARTIAL = 1, /* parse/input: only the start of a message is there; read more */
+	EXEC_FIX_MSG = 2,     /* input: a message for the owner is in *ret (see the session) */
+	EXEC_FIX_CLOSED = 3,  /* session over: write what is pending, then close the socket */
+	EXEC_FIX_BUSY = 4,    /* send: no room in the out buffer now; nothing was written */
+};
+
+/* A string view: len bytes at p (not NUL-terminated). len 0: absent or empty. */
+struct exec_fix_str {
+	const char *p;
+	uint32_t len;
+};
+
+/* One tag=value field of a parsed message: a view into the caller's buffer. */
+struct exec_fix_field {
+	uint32_t tag;
+	uint32_t len; /* value bytes (0 for "57=", which real peers send) */
+	const char *val;
+};
+
+/*
+ * A parsed message: views into the buffer given to exec_fix_parse, valid as
+ * long as those bytes are. The standard header's fields are picked out; f[]
+ * holds every field after MsgType and before CheckSum, in wire order (the
+ * header fields too, so any tag can be found).
+ */
+struct exec_fix_msg {
+	const char *data;        /* the message: data[0] is the '8' of "8=" */
+	uint32_t len;            /* bytes, through the SOH after 10=nnn */
+	uint32_t body_off;       /* offset of "35=" (where BodyLength starts counting) */
+	char type[3];            /* MsgType (35), NUL-terminated: "8", "D", "AE" */
+	bool poss_dup;           /* 43=Y */
+	bool poss_resend;        /* 97=Y */
+	uint64_t seq;            /* MsgSeqNum (34); 0: absent or not a number */
+	struct exec_fix_str begin_string;      /* 8: "FIX.4.4" */
+	struct exec_fix_str sender;            /* 49 */
+	struct exec_fix_str target;            /* 56 */
+	struct exec_fix_str sending_time;      /* 52 */
+	struct exec_fix_str orig_sending_time; /* 122 */
+	uint32_t nfields;
+	struct exec_fix_field f[EXEC_FIX_MAX_FIELDS];
+};
+
+/* What was wrong with a message (exec_fix_error.kind). */
+enum exec_fix_err {
+	EXEC_FIX_ERR_NONE = 0,
+	/* The frame itself: the message cannot be trusted at all and, by the
+	 * FIX session rules, is ignored (no Reject, MsgSeqNum not consumed). */
+	EXEC_FIX_ERR_GARBLED = 1,  /* not 8= / 9= / 35= first, or BodyLength not a number */
+	EXEC_FIX_ERR_LENGTH = 2,   /* BodyLength does not end where "10=nnn|" starts */
+	EXEC_FIX_ERR_CHECKSUM = 3, /* CheckSum differs: got (computed) vs want (the field) */
+	/* Inside an intact frame (checksum right): answered with a Reject. */
+	EXEC_FIX_ERR_FORMAT = 4,   /* a field is not <digits>=<value>SOH */
+	EXEC_FIX_ERR_TOO_MANY = 5, /* more than EXEC_FIX_MAX_FIELDS fields */
+	EXEC_FIX_ERR_MISSING = 6,  /* a required tag is absent */
+	EXEC_FIX_ERR_EMPTY = 7,    /* a required tag has no value */
+	EXEC_FIX_ERR_VALUE = 8,    /* value out of range or not an allowed code */
+	EXEC_FIX_ERR_DATA = 9,     /* value not of the field's type (not a number, a time...) */
+};
+
+struct exec_fix_error {
+	enum exec_fix_err kind;
+	uint32_t offset; /* byte offset of the problem from the start of the buffer */
+	uint32_t tag;    /* the field concerned; 0: none */
+	uint32_t got;    /* CHECKSUM: the sum we computed */
+	uint32_t want;   /* CHECKSUM: the value of field 10 */
+	uint32_t skip;   /* bytes to drop before parsing again (>= 1): the whole frame
+	                    when it is intact, else up to the next "8=FIX" */
+	uint64_t seq;    /* MsgSeqNum when the frame was intact and 34 was read; else 0 */
+	char type[3];    /* MsgType when it was read; else "" */
+};
+
+/*
+ * exec_fix_parse - the message at buf[0] (len bytes available).
+ * The first three fields must be 8 (BeginString), 9 (BodyLength, zero
+ * padding accepted: 9=0000095) and 35 (MsgType); BodyLength must end exactly
+ * where "10=" starts; CheckSum must be 3 digits, right, and the last field.
+ * Then every field is split into ret->f (tag numbers must be digits; an
+ * empty value is kept as len 0).
+ * Returns 0 and *ret (the message is ret->len bytes from buf), EXEC_FIX_PARTIAL
+ * (len holds the start of a message only; nothing written), or -EBADMSG with
+ * *ret_err filled (what, where, how many bytes to skip; *ret is garbage).
+ * Reads nothing outside buf[0, len). Any thread.
+ */
+int exec_fix_parse(const char *buf, size_t len, struct exec_fix_msg *ret,
+		   struct exec_fix_error *ret_err);
+
+/* exec_fix_error_format - one line, e.g. "offset 120: bad checksum: computed 017,
+ * field 10 says 016". Returns what snprintf returns. Any thread. */
+int exec_fix_error_format(const struct exec_fix_error *e, char *buf, size_t len);
+
+/* exec_fix_reject_reason - the SessionRejectReason (373) for e: 0 invalid tag
+ * number, 1 required tag missing, 4 tag without a value, 5 value incorrect,
+ * 6 incorrect data format, 99 other. */
+int exec_fix_reject_reason(const struct exec_fix_error *e);
+
+/* Typed getters over a parsed message. Each returns 0 and *ret, -ENOENT
+ * (tag absent: *ret untouched), -EBADMSG (not of the type: "12a", empty) or
+ * -ERANGE (does not fit, or a price with a nonzero digit past 1e-4). The
+ * first occurrence of the tag is read. Any thread. */
+const struct exec_fix_field *exec_fix_msg_find(const struct exec_fix_msg *m, uint32_t tag);
+int exec_fix_msg_int(const struct exec_fix_msg *m, uint32_t tag, int64_t *ret);
+int exec_fix_msg_price(const struct exec_fix_msg *m, uint32_t tag, int64_t *ret);
+int exec_fix_msg_char(const struct exec_fix_msg *m, uint32_t tag, char *ret);
+int exec_fix_msg_str(const struct exec_fix_msg *m, uint32_t tag, struct exec_fix_str *ret);
+int exec_fix_msg_time(const struct exec_fix_msg *m, uint32_t tag, uint64_t *ret_ns);
+
+/* The value parsers behind the getters, over n bytes at p. Results as above.
+ * exec_fix_parse_price with round: a value with more than 4 decimals is
+ * rounded half away from zero instead of -ERANGE (AvgPx is an average; a peer
+ * may print 189.2533333333). exec_fix_parse_time: UTCTimestamp
+ * YYYYMMDD-HH:MM:SS with an optional fraction of 1 to 9 digits. */
+int exec_fix_parse_int(const char *p, size_t n, int64_t *ret);
+int exec_fix_parse_price(const char *p, size_t n, bool round, int64_t *ret);
+int exec_fix_parse_time(const char *p, size_t n, uint64_t *ret_ns);
+/* exec_fix_format_price - write px (1e-4 units) as a decimal, shortest exact
+ * form, into dst (room for 22 bytes). Returns the length. */
+int exec_fix_format_price(char *dst, int64_t px);
+
+/*
+ * Per-session header bytes, prepared once (exec_fix_header_init) so an
+ * encoder copies them instead of formatting: "\x01" "49=SENDER\x01" "56=TARGET\x01" "34="
+ * after MsgType, and the date-time part of SendingTime, formatted at most
+ * once per second. Caller-owned; one writer thread (the encoders update the
+ * time cache).
+ */
+struct exec_fix_header {
+	char comp[2 * EXEC_FIX_MAX_COMPID + 16]; /* "\x0149=S\x0156=T\x0134=" */
+	uint32_t comp_len;
+	uint64_t cached_sec; /* the UTC second date_time holds; UINT64_MAX: none */
+	char date_time[18];  /* "YYYYMMDD-HH:MM:SS" */
+	char sender[EXEC_FIX_MAX_COMPID + 1];
+	char target[EXEC_FIX_MAX_COMPID + 1];
+};
+
+/* exec_fix_header_init - our SenderCompID and the peer's TargetCompID (1 to
+ * EXEC_FIX_MAX_COMPID printable bytes, no '|' or SOH). 0, or -EINVAL (err says
+ * which). */
+int exec_fix_header_init(struct exec_fix_header *h, const char *sender, const char *target,
+			 char *err, size_t errlen);
+
+/*
+ * Building any message in place. exec_fix_build_begin writes
+ * "8=FIX.4.4|9=" with room for a 3-digit BodyLength, "35=type", the prepared
+ * CompIDs, "34=seq" and "52=SendingTime" (and 43=Y + 122=orig_ns when
+ * orig_ns is not 0: a PossDup message); put adds fields in the order called;
+ * exec_fix_build_end fixes BodyLength (moving the body by a byte when it does
+ * not have 3 digits) and appends CheckSum. The message starts at buf[0].
+ * Returns the message length, or -ENOSPC (cap too small: buf holds garbage)
+ * or -EINVAL (a string with SOH, an empty string for a required field).
+ * String values must not contain SOH. put_* never fail by themselves: the
+ * first problem is remembered and returned by end.
+ */
+struct exec_fix_builder {
+	struct exec_fix_header *h;
+	char *buf;
+	char *p;
+	char *end;
+	int err; /* 0, -ENOSPC or -EINVAL */
+};
+void exec_fix_build_begin(struct exec_fix_builder *b, struct exec_fix_header *h, char *buf,
+			  size_t cap, const char *type, uint64_t seq, uint64_t now_ns,
+			  uint64_t orig_ns);
+void exec_fix_put_str(struct exec_fix_builder *b, uint32_t tag, const char *s, size_t n);
+void exec_fix_put_int(struct exec_fix_builder *b, uint32_t tag, int64_t v);
+void exec_fix_put_price(struct exec_fix_builder *b, uint32_t tag, int64_t px);
+void exec_fix_put_char(struct exec_fix_builder *b, uint32_t tag, char c);
+void exec_fix_put_time(struct exec_fix_builder *b, uint32_t tag, uint64_t ns);
+int exec_fix_build_end(struct exec_fix_builder *b);
+
+/* The application messages, typed. Strings are views (encoding: the
+ * caller's, decoding: into the parsed buffer). FIX codes are kept as FIX
+ * characters: Side 54 '1' buy '2' sell; OrdType 40 '2' limit; TimeInForce
+ * 59 '0' DAY '3' IOC; ExecType 150 / OrdStatus 39 '0' new '1' partially filled '2'
+ * filled '4' canceled '5' replaced '8' rejected 'F' trade. */
+
+/* NewOrderSingle D, OrderCancelRequest F, OrderCancelReplaceRequest G. */
+struct exec_fix_order {
+	struct exec_fix_str cl_ord_id;      /* 11, required */
+	struct exec_fix_str orig_cl_ord_id; /* 41, F and G */
+	struct exec_fix_str symbol;         /* 55, required */
+	char side;                          /* 54, required */
+	char ord_type;                      /* 40, D and G ('2' limit; 0: '2') */
+	char tif;                           /* 59, D and G ('0' DAY, '3' IOC; 0: not sent) */
+	uint64_t qty;                       /* 38 */
+	int64_t px;                         /* 44, D and G (limit) */
+	uint64_t transact_time_ns;          /* 60, required */
+};
+
+/* OrderMassCancelRequest q (530=7: cancel all orders). */
+struct exec_fix_mass_cancel {
+	struct exec_fix_str cl_ord_id; /* 11 */
+	char request_type;             /* 530 ('7' all orders; 0: '7') */
+	uint64_t transact_time_ns;     /* 60 */
+};
+
+/* ExecutionReport 8. Absent optional fields decode as 0 / len 0. */
+struct exec_fix_exec_report {
+	struct exec_fix_str order_id;       /* 37, required */
+	struct exec_fix_str exec_id;        /* 17, required */
+	struct exec_fix_str cl_ord_id;      /* 11 */
+	struct exec_fix_str orig_cl_ord_id; /* 41 (cancel and replace reports) */
+	struct exec_fix_str symbol;         /* 55, required */
+	struct exec_fix_str text;           /* 58 */
+	char exec_type;                     /* 150, required */
+	char ord_status;                    /* 39, required */
+	char side;                          /* 54, required */
+	uint64_t leaves_qty;                /* 151, required */
+	uint64_t cum_qty;                   /* 14, required */
+	int64_t avg_px;                     /* 6, required (rounded to 1e-4 on decode) */
+	uint64_t last_qty;                  /* 32 (fills) */
+	int64_t last_px;                    /* 31 (fills) */
+	uint64_t order_qty;                 /* 38 */
+	int64_t px;                         /* 44 */
+	uint64_t transact_time_ns;          /* 60 */
+};
+
+/* OrderCancelReject 9. */
+struct exec_fix_cancel_reject {
+	struct exec_fix_str order_id;       /* 37, required ("NONE" when unknown) */
+	struct exec_fix_str cl_ord_id;      /* 11, required */
+	struct exec_fix_str orig_cl_ord_id; /* 41, required */
+	struct exec_fix_str text;           /* 58 */
+	char ord_status;                    /* 39, required */
+	char response_to;                   /* 434, required: '1' cancel, '2' replace */
+	int32_t reason;                     /* 102 CxlRejReason; -1: not known / not sent */
+};
+
+/* OrderMassCancelReport r. */
+struct exec_fix_mass_cancel_report {
+	struct exec_fix_str order_id;  /* 37, required */
+	struct exec_fix_str cl_ord_id; /* 11 */
+	struct exec_fix_str text;      /* 58 */
+	char request_type;             /* 530, required */
+	char response;                 /* 531, required: '0' rejected, '7' all orders cancelled */
+	int32_t reject_reason;         /* 532; -1: none */
+	int64_t total_affected;        /* 533; -1: not sent */
+};
+
+/* Session-level Reject 3. */
+struct exec_fix_reject {
+	uint64_t ref_seq;       /* 45, required */
+	uint32_t ref_tag;       /* 371; 0: not sent */
+	char ref_type[3];       /* 372 RefMsgType; "": not sent */
+	int32_t reason;         /* 373 SessionRejectReason; -1: not sent */
+	struct exec_fix_str text; /* 58 */
+};
+
+/*
+ * Encoders: one message at buf[0] with MsgSeqNum seq and SendingTime now_ns.
+ * Return the length, -ENOSPC or -EINVAL (see the builder). The session's
+ * exec_fix_session_send_* call these with the next sequence number; use them
+ * directly for tests and tools.
+ */
+int exec_fix_encode_logon(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			  uint64_t now_ns, uint32_t heartbeat_s, bool reset_seq);
+int exec_fix_encode_heartbeat(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			      uint64_t now_ns, struct exec_fix_str test_req_id /* len 0: none */);
+int exec_fix_encode_test_request(struct exec_fix_header *h, char *buf, size_t cap,
+				 uint64_t seq, uint64_t now_ns, struct exec_fix_str test_req_id);
+int exec_fix_encode_resend_request(struct exec_fix_header *h, char *buf, size_t cap,
+				   uint64_t seq, uint64_t now_ns, uint64_t begin,
+				   uint64_t end /* 0: through the latest */);
+int exec_fix_encode_reject(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			   uint64_t now_ns, const struct exec_fix_reject *r);
+/* gap_fill: 123=Y and PossDupFlag 43=Y with 122 = SendingTime (the message
+ * stands for resent ones); else Reset mode (123=N). */
+int exec_fix_encode_sequence_reset(struct exec_fix_header *h, char *buf, size_t cap,
+				   uint64_t seq, uint64_t now_ns, uint64_t new_seq, bool gap_fill);
+int exec_fix_encode_logout(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			   uint64_t now_ns, struct exec_fix_str text /* len 0: none */);
+int exec_fix_encode_new_order(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			      uint64_t now_ns, const struct exec_fix_order *o);
+int exec_fix_encode_cancel(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			   uint64_t now_ns, const struct exec_fix_order *o);
+int exec_fix_encode_replace(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+			    uint64_t now_ns, const struct exec_fix_order *o);
+int exec_fix_encode_mass_cancel(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+				uint64_t now_ns, const struct exec_fix_mass_cancel *q);
+int exec_fix_encode_exec_report(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+				uint64_t now_ns, const struct exec_fix_exec_report *r);
+int exec_fix_encode_cancel_reject(struct exec_fix_header *h, char *buf, size_t cap,
+				  uint64_t seq, uint64_t now_ns,
+				  const struct exec_fix_cancel_reject *r);
+int exec_fix_encode_mass_cancel_report(struct exec_fix_header *h, char *buf, size_t cap,
+				       uint64_t seq, uint64_t now_ns,
+				       const struct exec_fix_mass_cancel_report *r);
+
+/*
+ * Decoders: the typed view of a parsed message of that MsgType (the caller
+ * checks m->type). Return 0 and *ret, or -EBADMSG with *ret_err naming the
+ * tag: EXEC_FIX_ERR_MISSING (a required tag absent), _EMPTY, _DATA (not a
+ * number / time), _VALUE (out of range, an unknown code). ret_err.seq and
+ * .type are the message's, so exec_fix_session_reject can answer it.
+ * exec_fix_decode_order reads D, F and G (required tags by m->type).
+ */
+int exec_fix_decode_order(const struct exec_fix_msg *m, struct exec_fix_order *ret,
+			  struct exec_fix_error *ret_err);
+int exec_fix_decode_mass_cancel(const struct exec_fix_msg *m, struct exec_fix_mass_cancel *ret,
+				struct exec_fix_error *ret_err);
+int exec_fix_decode_exec_report(const struct exec_fix_msg *m, struct exec_fix_exec_report *ret,
+				struct exec_fix_error *ret_err);
+int exec_fix_decode_cancel_reject(const struct exec_fix_msg *m,
+				  struct exec_fix_cancel_reject *ret,
+				  struct exec_fix_error *ret_err);
+int exec_fix_decode_mass_cancel_report(const struct exec_fix_msg *m,
+				       struct exec_fix_mass_cancel_report *ret,
+				       struct exec_fix_error *ret_err);
+int exec_fix_decode_reject(const struct exec_fix_msg *m, struct exec_fix_reject *ret,
+			   struct exec_fix_error *ret_err);
+
+/* ========================================================================= */
+/* FIX 4.4: the sequence-number store (exec/src/fix_session.c)
+ *
+ * The two numbers a FIX session must keep across a restart, in one page of a
+ * memory-mapped file: the next MsgSeqNum we send and the next one we expect.
+ * The session updates them with plain stores as it sends and receives; the
+ * kernel writes the page back, so they survive the process being killed
+ * (SIGKILL included) without a syscall on the hot path. They do not survive
+ * the machine losing power before writeback (exec_fix_store_close msyncs).
+ * A sequence number is stored as used when the message is written into the
+ * session's out buffer: a message lost in a kill before reaching the socket
+ * shows up at the peer as a gap, which the resend protocol fills.
+ *
+ * Caller-owned struct; open and close on a setup thread, the session's
+ * thread uses it in between.
+ */
+struct exec_fix_seqs {
+	uint64_t magic;    /* "OSPRYFX1" */
+	uint64_t next_out; /* MsgSeqNum of the next message we send (>= 1) */
+	uint64_t next_in;  /* MsgSeqNum we expect next from the peer (>= 1) */
+	char sender[EXEC_FIX_MAX_COMPID + 1]; /* the session the numbers belong to */
+	char target[EXEC_FIX_MAX_COMPID + 1];
+};
+
+struct exec_fix_store {
+	struct exec_fix_seqs *seqs; /* the mapped page, or &mem */
+	struct exec_fix_seqs mem;   /* without a file */
+	int fd;                     /* -1: no file */
+	size_t map_len;
+};
+
+/*
+ * exec_fix_store_open - map path (created with next_out = next_in = 1 if new
+ * or empty), or keep the numbers in memory only when path is NULL.
+ * Returns 0, -errno of open/ftruncate/mmap ("PATH: what" in err), or
+ * -EBADMSG for a file that is not a store.
+ */
+int exec_fix_store_open(struct exec_fix_store *st, const char *path, char *err, size_t errlen);
+/* exec_fix_store_close - msync, unmap, close. 0 or the first -errno. Accepts
+ * a store that was never opened (zeroed) or already closed. */
+int exec_fix_store_close(struct exec_fix_store *st);
+
+/* ========================================================================= */
+/* FIX 4.4: the session (exec/src/fix_session.c)
+ *
+ * One FIX session, either side, with no socket inside: the owner hands it the
+ * bytes it received and writes out the bytes it is given, so the engine's
+ * gateway and osprey-venue can put it on any socket (or none, in tests).
+ * Caller-owned memory (struct exec_fix_session below: its fields are private,
+ * read them through the functions); nothing allocates after init. One
+ * thread drives a session (the owner's); every call takes now_ns, the wall
+ * clock in ns since the Unix epoch (UTC), used for SendingTime and the
+ * timers (core_now_ns() plus an offset read once at start serves).
+ *
+ * The owner's loop:
+ *   exec_fix_session_start (after connect or accept)
+ *   loop:
+ *     n = read(fd, rx + have, ...)             (the owner's receive buffer)
+ *     off = 0
+ *     while ((r = exec_fix_session_input(s, rx + off, have - off, now, &msg, &used)),
+ *            off += used, r != EXEC_FIX_PARTIAL):
+ *         r == EXEC_FIX_MSG: an application message (or a peer's Reject) in
+ *                            msg, a view into rx: handle it before moving rx
+ *         r == EXEC_FIX_CLOSED: write what is pending, close the socket,
+ *                            exec_fix_session_disconnected
+ *         r < 0: a failure (the out buffer full): close as above
+ *     keep rx[off, have) for the next read
+ *     exec_fix_session_tick(s, now) now and then (heartbeats, timeouts)
+ *     orders: exec_fix_session_send_new_order(...) etc.
+ *     n = exec_fix_session_pending(s, &p): write(fd, p, n), then
+ *         exec_fix_session_sent(s, written)
+ *
+ * What the session does by itself (FIX 4.4 session rules):
+ * - Logon: the initiator sends A (98=0, 108=HeartBtInt, 141=Y when
+ *   reset_on_logon: both numbers go back to 1 first). The acceptor checks the
+ *   first message is a Logon for its CompIDs (49 = its target, 56 = its
+ *   sender; else Logout with the reason, and CLOSED), takes the peer's
+ *   HeartBtInt, honours 141=Y (both numbers back to 1) and answers A (with
+ *   141=Y when asked). A first message that is not a Logon closes the
+ *   session without an answer.
+ * - Heartbeats: a Heartbeat after heartbeat_s without sending; after 1.2 x
+ *   HeartBtInt without receiving, a TestRequest; after 2.4 x HeartBtInt
+ *   without receiving, CLOSED ("timed out"). A TestRequest is answered with
+ *   a Heartbeat echoing 112.
+ * - MsgSeqNum: equal to the expected one: processed. Lower without
+ *   PossDupFlag: Logout "MsgSeqNum too low, expecting X but received Y",
+ *   CLOSED. Lower with PossDupFlag=Y: ignored (a Reject when OrigSendingTime
+ *   is missing, 1; or later than SendingTime, 10, then Logout). Higher: a
+ *   ResendRequest from the expected number through the latest (16=0) and the
+ *   message is dropped: nothing is queued, the peer resends it; while that
+ *   resend is in progress, later too-high messages are dropped without a new
+ *   request. Resent messages (PossDupFlag=Y) and gap fills are processed as
+ *   they come; an application message resent this way reaches the owner with
+ *   msg.poss_dup set.
+ * - An incoming ResendRequest (7 BeginSeqNo, 16 EndSeqNo, 0 = through the
+ *   latest) is answered with one SequenceReset-GapFill (34 = BeginSeqNo, 43=Y,
+ *   122, 123=Y, 36 = the number after the range). We never resend: an order
+ *   sent again seconds later is a stale order the venue would act on; the
+ *   order manager reconciles instead (its open orders against the venue's
+ *   reports). So an application message of ours inside the range never
+ *   reaches the peer (a peer that queued a too-high order drops it when the
+ *   gap fill passes it): the session counts them (stats.app_gap_filled,
+ *   known for the last 4096 numbers this process sent) and names the range in
+ *   exec_fix_session_reason; the owner treats orders sent with those numbers
+ *   as not delivered (exec_fix_session_next_out before a send is its number).
+ * - SequenceReset: GapFill (123=Y) obeys the MsgSeqNum rules and moves the
+ *   expected number to NewSeqNo; Reset mode ignores MsgSeqNum and moves it
+ *   forward. A NewSeqNo that would move it back: Reject 5 (tag 36).
+ * - Session-level Reject 3 (45 RefSeqNum, 371 RefTagID, 372 RefMsgType, 373
+ *   SessionRejectReason, 58) for a message whose frame is intact but whose
+ *   content is not (a field that is not tag=value, a missing 49/56/52, a
+ *   missing TestReqID...); it consumes its MsgSeqNum. A garbled frame (bad
+ *   BodyLength or CheckSum) is ignored and counted, as the rules say; the gap
+ *   it leaves brings the resend. CompIDs that do not match on a message:
+ *   Reject 9, Logout, CLOSED. A BeginString other than FIX.4.4: Logout,
+ *   CLOSED. A MsgSeqNum missing or not a number: Logout, CLOSED.
+ * - Logout: exec_fix_session_logout sends 5 (58 = the reason) and waits
+ *   logout_timeout_ms for the peer's 5, then CLOSED; a Logout from the peer
+ *   is answered with one, then CLOSED.
+ * Every such event is counted (struct exec_fix_session_stats) and the last
+ * one is described in one line (exec_fix_session_reason): libraries do not
+ * log, the owner does.
+ */
+enum exec_fix_state {
+	EXEC_FIX_DOWN = 0,        /* no connection */
+	EXEC_FIX_LOGON_SENT = 1,  /* initiator: Logon sent, waiting for the answer */
+	EXEC_FIX_AWAIT_LOGON = 2, /* acceptor: connected, waiting for the Logon */
+	EXEC_FIX_ACTIVE = 3,      /* logged on: application messages flow */
+	EXEC_FIX_LOGOUT_SENT = 4, /* our Logout sent, waiting for the peer's */
+	EXEC_FIX_CLOSING = 5,     /* over: flush the out buffer and close the socket */
+};
+
+struct exec_fix_session_config {
+	const char *sender;        /* our CompID (49 on what we send); required */
+	const char *target;        /* the peer's (56 on what we send); required */
+	bool initiator;            /* true: we send the Logon (the engine's gateway) */
+	uint32_t heartbeat_s;      /* initiator: HeartBtInt we ask for (0: 30);
+	                              acceptor: ignored, the peer's is used */
+	bool reset_on_logon;       /* initiator: 141=Y in our Logon */
+	uint32_t logon_timeout_ms; /* no Logon answer / no Logon within it: CLOSED (0: 10000) */
+	uint32_t logout_timeout_ms; /* wait for the peer's Logout (0: 2000) */
+	struct exec_fix_store *store; /* open store, borrowed (must outlive the session);
+	                                 NULL: numbers in the session, lost at exit */
+};
+
+struct exec_fix_session_stats {
+	uint64_t msgs_in;          /* messages parsed (garbled ones excluded) */
+	uint64_t msgs_out;         /* messages written to the out buffer */
+	uint64_t app_in;           /* handed to the owner (EXEC_FIX_MSG) */
+	uint64_t app_out;          /* application messages sent */
+	uint64_t garbled;          /* frames ignored: BeginString, BodyLength, CheckSum */
+	uint64_t rejects_sent;     /* session-level Rejects we sent */
+	uint64_t rejects_received; /* the peer's (also handed to the owner) */
+	uint64_t resend_requests_sent;
+	uint64_t resend_requests_received;
+	uint64_t gap_fills_sent;
+	uint64_t app_gap_filled;   /* our application messages inside ranges we gap-filled:
+	                              the peer will never see them (reconcile those orders) */
+	uint64_t gap_fills_received;
+	uint64_t seq_resets_received; /* Reset mode */
+	uint64_t seq_too_high;     /* messages dropped for a gap */
+	uint64_t seq_too_low;      /* without PossDupFlag: the session was closed */
+	uint64_t poss_dup_ignored; /* too low with PossDupFlag: ignored */
+	uint64_t heartbeats_sent;
+	uint64_t test_requests_sent;
+	uint64_t timeouts;         /* logon, heartbeat or logout timeouts */
+	uint64_t logons;           /* sessions established */
+	uint64_t out_busy;         /* sends refused: out buffer full */
+};
+
+#define EXEC_FIX_OUT_CAP (64 * 1024) /* bytes the out buffer holds */
+
+struct exec_fix_session {
+	/* private */
+	struct exec_fix_header hdr;
+	struct exec_fix_store mem_store;
+	struct exec_fix_seqs *seqs;
+	bool initiator, reset_on_logon, reset_sent, test_pending, resend_pending;
+	enum exec_fix_state state;
+	uint32_t heartbeat_s;
+	uint64_t hb_ns, logon_timeout_ns, logout_timeout_ns;
+	uint64_t last_sent_ns, last_recv_ns, state_ns;
+	uint64_t resend_end;   /* the highest MsgSeqNum seen during a gap */
+	uint64_t app_bits[64]; /* MsgSeqNum % 4096 of what we sent: 1 = application message */
+	uint32_t test_req_n;
+	struct exec_fix_session_stats stats;
+	char reason[192];
+	uint32_t out_off, out_len;
+	char out[EXEC_FIX_OUT_CAP];
+};
+
+/* exec_fix_session_init - set up s (state DOWN). Setup thread. 0, or
+ * -EINVAL (bad CompIDs; a store that belongs to another pair of CompIDs; err
+ * says which). */
+int exec_fix_session_init(struct exec_fix_session *s, const struct exec_fix_session_config *cfg,
+			  char *err, size_t errlen);
+
+/*
+ * exec_fix_session_start - a connection is up: the initiator writes its
+ * Logon (LOGON_SENT), the acceptor waits for one (AWAIT_LOGON). The out
+ * buffer starts empty. 0, or -EALREADY when not DOWN, or -ENOBUFS.
+ */
+int exec_fix_session_start(struct exec_fix_session *s, uint64_t now_ns);
+
+/*
+ * exec_fix_session_input - consume at most one message from buf (len bytes:
+ * the unconsumed part of the owner's receive buffer). *ret_used: how many
+ * bytes were consumed (0 with EXEC_FIX_PARTIAL). Returns
+ *   0                   a session message was handled, or garbled bytes were
+ *                       skipped (counted; exec_fix_session_reason says what);
+ *                       call again
+ *   EXEC_FIX_MSG        *ret is an application message for the owner (any
+ *                       MsgType not 0-5 or A), or a session-level Reject from
+ *                       the peer (35=3, about one of our messages); its views
+ *                       point into buf: use them before the bytes move
+ *   EXEC_FIX_PARTIAL    buf holds no complete message; read more
+ *   EXEC_FIX_CLOSED     the session is over (state CLOSING; reason says why):
+ *                       write what is pending, then close the socket
+ *   -ENOBUFS            the out buffer could not take an answer: close
+ * Answers (Heartbeats, Rejects, gap fills, ResendRequests, Logon, Logout) go
+ * to the out buffer. Bytes in a state that takes none (DOWN, CLOSING) are
+ * consumed and ignored.
+ */
+int exec_fix_session_input(struct exec_fix_session *s, const char *buf, size_t len,
+			   uint64_t now_ns, struct exec_fix_msg *ret, size_t *ret_used);
+
+/*
+ * exec_fix_session_tick - timers: Heartbeat, TestRequest, and the logon,
+ * heartbeat and logout timeouts. Call at least every few hundred ms.
+ * Returns 0, EXEC_FIX_CLOSED (a timeout: flush and close) or -ENOBUFS.
+ */
+int exec_fix_session_tick(struct exec_fix_session *s, uint64_t now_ns);
+
+/* exec_fix_session_logout - send Logout (text may be NULL) and wait for the
+ * peer's (LOGOUT_SENT). 0, -ENOTCONN when not ACTIVE, or -ENOBUFS. */
+int exec_fix_session_logout(struct exec_fix_session *s, uint64_t now_ns, const char *text);
+
+/* exec_fix_session_disconnected - the socket is closed: state DOWN, the out
+ * buffer emptied, the sequence numbers kept. Never fails. */
+void exec_fix_session_disconnected(struct exec_fix_session *s);
+
+/*
+ * exec_fix_session_reject - answer a message the owner could not use (e.g.
+ * exec_fix_decode_* failed on it) with a session-level Reject built from
+ * *e (RefSeqNum e->seq, RefTagID e->tag, RefMsgType e->type, the reason
+ * from exec_fix_reject_reason, the text from exec_fix_error_format).
+ * 0, -ENOTCONN (not ACTIVE) or EXEC_FIX_BUSY.
+ */
+int exec_fix_session_reject(struct exec_fix_session *s, uint64_t now_ns,
+			    const struct exec_fix_error *e);
+
+/*
+ * Application messages, with the next MsgSeqNum. Returns 0 (in the out
+ * buffer, the number used and stored), EXEC_FIX_BUSY (the out buffer is full:
+ * nothing written, no number used; write it out and offer the message
+ * again), -ENOTCONN (not ACTIVE: nothing written) or -EINVAL (a field the
+ * encoder refuses). Hot path: no allocation, no syscall.
+ */
+int exec_fix_session_send_new_order(struct exec_fix_session *s, uint64_t now_ns,
+				    const struct exec_fix_order *o);
+int exec_fix_session_send_cancel(struct exec_fix_session *s, uint64_t now_ns,
+				 const struct exec_fix_order *o);
+int exec_fix_session_send_replace(struct exec_fix_session *s, uint64_t now_ns,
+				  const struct exec_fix_order *o);
+int exec_fix_session_send_mass_cancel(struct exec_fix_session *s, uint64_t now_ns,
+				      const struct exec_fix_mass_cancel *q);
+int exec_fix_session_send_exec_report(struct exec_fix_session *s, uint64_t now_ns,
+				      const struct exec_fix_exec_report *r);
+int exec_fix_session_send_cancel_reject(struct exec_fix_session *s, uint64_t now_ns,
+					const struct exec_fix_cancel_reject *r);
+int exec_fix_session_send_mass_cancel_report(struct exec_fix_session *s, uint64_t now_ns,
+					     const struct exec_fix_mass_cancel_report *r);
+
+/* exec_fix_session_pending - the bytes waiting to be written: *ret and the
+ * count (0: nothing). Valid until the next call on s. */
+size_t exec_fix_session_pending(const struct exec_fix_session *s, const char **ret);
+/* exec_fix_session_sent - n of those bytes were written (n <= pending). */
+void exec_fix_session_sent(struct exec_fix_session *s, size_t n);
+
+enum exec_fix_state exec_fix_session_state(const struct exec_fix_session *s);
+/* The next MsgSeqNum we send / we expect. */
+uint64_t exec_fix_session_next_out(const struct exec_fix_session *s);
+uint64_t exec_fix_session_next_in(const struct exec_fix_session *s);
+/* exec_fix_session_set_next_out / _in - move a number (a manual recovery, a
+ * test forcing a gap). 0, or -EINVAL for 0. */
+int exec_fix_session_set_next_out(struct exec_fix_session *s, uint64_t seq);
+int exec_fix_session_set_next_in(struct exec_fix_session *s, uint64_t seq);
+/* The peer's HeartBtInt in effect (s). */
+uint32_t exec_fix_session_heartbeat_s(const struct exec_fix_session *s);
+const struct exec_fix_session_stats *exec_fix_session_stats(const struct exec_fix_session *s);
+/* The last notable event or the reason the session closed, one line; "" if
+ * none. Valid until the next call on s. */
+const char *exec_fix_session_reason(const struct exec_fix_session *s);
 
 #endif /* OSPREY_EXEC_H */
