@@ -1085,4 +1085,84 @@ const struct exec_fix_session_stats *exec_fix_session_stats(const struct exec_fi
  * none. Valid until the next call on s. */
 const char *exec_fix_session_reason(const struct exec_fix_session *s);
 
+/* ========================================================================= */
+/* FIX 4.4: the order gateway (exec/src/gw_fix.c)
+ *
+ * An exec_venue that sends the order manager's orders to a FIX 4.4 acceptor
+ * (any: osprey-venue, QuickFIX, a broker) over one TCP connection, with the
+ * session above as initiator. It starts down; it connects on the first poll,
+ * logs on, and is EXEC_SESSION_UP while the session is ACTIVE (risk sends
+ * nothing new before). A lost connection is retried every reconnect_ns; the
+ * stored sequence numbers continue the session (resend and gap fill per the
+ * session rules); open orders stay open until the venue's reports end them.
+ *
+ *   ORDER_NEW         NewOrderSingle D: ClOrdID "<order_id>-<md seq>" (the
+ *                     triggering event, for wire-to-wire), 55 = the symbol the
+ *                     md stream gave the locate (an ITCH 'R' event; an order
+ *                     for an instrument never named is rejected here,
+ *                     EXEC_REASON_INVALID), limit, 59 DAY or IOC
+ *   ORDER_CANCEL      OrderCancelRequest F: ClOrdID "<order_id>-C<n>",
+ *                     OrigClOrdID the order's (a cancel for an order already
+ *                     ended here is dropped: cancel_too_late)
+ *   ORDER_CANCEL_ALL  OrderMassCancelRequest q, 530=7 (every order)
+ *   ORDER_EOS         drain: once no order is open, or drain_ns later, Logout;
+ *                     then EXEC_SESSION_DONE
+ * ExecutionReports map to reports: 150=0 EXEC_ACK, F (and 4.2's 1/2)
+ * EXEC_FILL (32/31: qty and price of this fill), 4 or C EXEC_CANCELED (the
+ * reason from what we asked: cancel-all, cancel, IOC), 8 EXEC_REJECTED; the
+ * order is found by OrigClOrdID when present, else ClOrdID. A report that
+ * does not decode is answered with a session Reject and counted; others (5
+ * replaced, D restated, ...) are counted. OrderCancelReject 9 is counted: the
+ * order keeps the state its own reports give it.
+ *
+ * Send path: one send(2) per order (tick-to-wire ends when it returns); the
+ * socket is read at most every recv_every_ns while idle (a syscall costs
+ * about a microsecond on these machines; reports are not on the
+ * tick-to-order path). Times on the wire are the wall clock.
+ *
+ * Threads: create/destroy on a setup thread; the ops and exec_fix_gw_stats
+ * on the stage's thread (or after it has stopped).
+ */
+struct exec_fix_gw_config {
+	const char *connect;    /* the acceptor's "A.B.C.D:PORT"; required */
+	const char *sender;     /* SenderCompID (49); required */
+	const char *target;     /* TargetCompID (56); required */
+	uint32_t heartbeat_s;   /* HeartBtInt (0: 30) */
+	bool reset_on_logon;    /* 141=Y: both numbers back to 1 at logon */
+	const char *store_path; /* sequence-number store; NULL: in memory only */
+	uint64_t drain_ns;      /* after ORDER_EOS (0: 2 s) */
+	uint64_t reconnect_ns;  /* between connection attempts (0: 1 s) */
+	uint64_t recv_every_ns; /* socket reads while idle (0: 10 us) */
+	unsigned max_orders;    /* open orders tracked (0: 4096) */
+};
+
+struct exec_fix_gw_stats {
+	enum exec_fix_state state;
+	uint64_t connects, disconnects;
+	uint64_t sent; /* D, F and q sent */
+	uint64_t open_orders;
+	uint64_t bad_reports;     /* ExecutionReports that did not decode (Rejected) */
+	uint64_t other_reports;   /* application messages with nothing for the order manager */
+	uint64_t unknown_reports; /* reports for orders this gateway does not know */
+	uint64_t cancel_rejects, mass_cancel_reports, rejects_received;
+	uint64_t no_symbol;      /* orders for an instrument never named */
+	uint64_t drain_timeouts; /* logged out at ORDER_EOS with orders still open */
+	uint64_t bytes_in, bytes_out;
+	struct exec_fix_session_stats session;
+	char reason[200]; /* the last notable event, or the connection's last failure */
+};
+
+struct exec_fix_gw;
+
+/* exec_fix_gw_create - validate cfg, open the store, allocate (setup; one
+ * core_layout block). No connection yet. 0, -EINVAL (err names the field),
+ * -ENOMEM, or the store's -errno. */
+int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct exec_fix_gw **ret, char *err,
+                       size_t errlen);
+/* exec_fix_gw_destroy - close the socket and the store, free; accepts NULL. */
+struct exec_fix_gw *exec_fix_gw_destroy(struct exec_fix_gw *g);
+/* exec_fix_gw_venue - the handle for exec_config.venue. Never fails. */
+struct exec_venue exec_fix_gw_venue(struct exec_fix_gw *g);
+void exec_fix_gw_stats(const struct exec_fix_gw *g, struct exec_fix_gw_stats *ret);
+
 #endif /* OSPREY_EXEC_H */

@@ -33,6 +33,9 @@ struct exec__idmap {
 /* Room for `slots` ids (setup; core_alloc). 0 or -ENOMEM. */
 int exec__idmap_init(struct exec__idmap *m, uint32_t slots);
 void exec__idmap_fini(struct exec__idmap *m);
+/* The same over the caller's memory: exec__idmap_cells(slots) cells at cells. */
+uint32_t exec__idmap_cells(uint32_t slots);
+void exec__idmap_place(struct exec__idmap *m, struct exec__idcell *cells, uint32_t ncells);
 
 /* Ids come in sequence: the id itself is the hash, so live orders sit in
  * neighbouring cells (see risk.c's open-order table). */

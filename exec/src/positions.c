@@ -5,15 +5,26 @@
 /* ------------------------------------------------------------------------- */
 /* Order-id map. */
 
+uint32_t exec__idmap_cells(uint32_t slots)
+{
+	return exec__pow2_at_least(2 * slots);
+}
+
+void exec__idmap_place(struct exec__idmap *m, struct exec__idcell *cells, uint32_t ncells)
+{
+	m->cells = cells;
+	m->mask = ncells - 1;
+	for (uint32_t i = 0; i < ncells; i++)
+		m->cells[i].slot = -1;
+}
+
 int exec__idmap_init(struct exec__idmap *m, uint32_t slots)
 {
-	uint32_t cap = exec__pow2_at_least(2 * slots);
-	m->cells = core_alloc(sizeof(*m->cells) * cap, CORE_CACHE_LINE);
-	if (!m->cells)
+	uint32_t cap = exec__idmap_cells(slots);
+	struct exec__idcell *cells = core_alloc(sizeof(*cells) * cap, CORE_CACHE_LINE);
+	if (!cells)
 		return -ENOMEM;
-	m->mask = cap - 1;
-	for (uint32_t i = 0; i < cap; i++)
-		m->cells[i].slot = -1;
+	exec__idmap_place(m, cells, cap);
 	return 0;
 }
 

@@ -1,0 +1,103 @@
+/* gw.h - what the order gateways (venues on a socket: FIX, OUCH) share:
+ * the orders they have sent, the instruments' symbols, the queue of reports
+ * for the order manager, and a TCP connection. Private to exec. */
+#ifndef OSPREY_EXEC_GW_H
+#define OSPREY_EXEC_GW_H
+
+#include "exec_int.h"
+
+#include <sys/types.h>
+
+/* An order the gateway sent and has not seen end. */
+struct gw_order {
+	uint64_t order_id;
+	uint64_t seq; /* the md event that triggered it (carried in its id on the wire) */
+	uint32_t px, qty, leaves, cum;
+	uint16_t locate;
+	uint8_t side;
+	uint8_t tif;
+	bool acked;
+	bool cancel_sent; /* an ORDER_CANCEL for it went out */
+	bool mass_sent;   /* a cancel-all went out while it was open */
+	int32_t next_free;
+};
+
+#define GW_SYMBOL 8 /* ITCH / OUCH Stock field width */
+
+struct gw {
+	struct gw_order *orders;
+	int32_t free_head;
+	uint32_t max_orders, nopen;
+	struct exec__idmap ids;
+	char (*symbols)[GW_SYMBOL]; /* by locate, space padded; all spaces: unknown */
+	struct exec_report *q;      /* reports for the order manager, in arrival order */
+	uint32_t q_cap, q_head, q_tail;
+	uint64_t md_seq; /* the last md event seen (market()) */
+	struct exec_venue_stats st;
+	uint64_t unknown_reports; /* reports for ids this gateway did not send */
+};
+
+/* Plan the tables in the owner's core_layout; gw_place points them into the
+ * allocated block. max_orders open orders, q_cap queued reports. */
+struct gw_plan {
+	size_t orders, ids, symbols, q;
+	uint32_t id_cap;
+};
+void gw_plan(struct core_layout *l, uint32_t max_orders, uint32_t q_cap, struct gw_plan *ret);
+void gw_place(struct gw *g, void *block, const struct gw_plan *p, uint32_t max_orders,
+              uint32_t q_cap);
+
+/* An 'R' (stock directory) event names its instrument: learn it. */
+void gw_market(struct gw *g, const struct md_event *e);
+/* The symbol of locate, space padded to GW_SYMBOL; false when unknown. */
+bool gw_symbol(const struct gw *g, uint16_t locate, const char **ret);
+
+/* Track an order about to be sent; NULL when the table is full. */
+struct gw_order *gw_track(struct gw *g, const struct order_msg *m);
+struct gw_order *gw_find(struct gw *g, uint64_t order_id);
+/* Forget an order that has ended (filled, cancelled, rejected). */
+void gw_retire(struct gw *g, struct gw_order *o);
+
+/* Room for one more report? */
+static inline bool gw_q_room(const struct gw *g)
+{
+	return g->q_tail - g->q_head < g->q_cap;
+}
+/* Queue a report about o (px/qty as given; leaves and cum from o). */
+void gw_report(struct gw *g, const struct gw_order *o, uint8_t kind, uint32_t px, uint32_t qty,
+               uint8_t reason, uint64_t ts_ns);
+/* Queue a report for an id the gateway does not know (forwarded, counted). */
+void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t px, uint32_t qty,
+                       uint64_t ts_ns);
+/* Hand out up to cap queued reports. */
+uint32_t gw_pop(struct gw *g, struct exec_report *out, uint32_t cap);
+
+/* ------------------------------------------------------------------------- */
+/* A non-blocking TCP connection to "A.B.C.D:PORT". */
+
+struct gw_conn {
+	int fd;         /* -1: none */
+	bool connected; /* connect finished */
+	uint32_t ip;
+	uint16_t port;
+	uint64_t next_try_ns; /* earliest next connection attempt */
+	uint64_t retry_ns;    /* wait between attempts */
+	uint64_t connects, failures;
+	char why[160]; /* the last failure */
+};
+
+/* Parse addr ("A.B.C.D:PORT"); -EINVAL with err. */
+int gw_conn_init(struct gw_conn *c, const char *addr, uint64_t retry_ns, char *err, size_t errlen);
+/* Drive the connection: start an attempt when due, finish one in progress.
+ * Returns 1 when it has just become connected, 0 otherwise (connected or
+ * not), negative never: failures are counted, described in why, retried. */
+int gw_conn_poll(struct gw_conn *c, uint64_t now_ns);
+/* Close it; the next attempt after retry_ns. */
+void gw_conn_close(struct gw_conn *c, uint64_t now_ns, const char *why);
+/* One send(2) of n bytes: how many went (0..n), or -errno (the link is dead). */
+ssize_t gw_conn_send(struct gw_conn *c, const void *buf, size_t n);
+/* One recv(2): bytes read (> 0), 0 nothing now, -ECONNRESET the peer closed,
+ * or -errno. */
+ssize_t gw_conn_recv(struct gw_conn *c, void *buf, size_t cap);
+
+#endif

@@ -1,0 +1,478 @@
+/* gw_fix.c - the FIX 4.4 order gateway: an exec_venue over a FIX session on
+ * a TCP connection (exec.h, "FIX 4.4: the order gateway"). */
+#define _GNU_SOURCE
+#include "gw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#define FIX_RX_CAP (256 * 1024)
+#define FIX_Q_CAP  4096
+#define NS_PER_DAY 86400000000000ull
+
+struct exec_fix_gw {
+	struct gw gw;
+	struct gw_conn conn;
+	struct exec_fix_session ses;
+	struct exec_fix_store store;
+	bool store_open;
+	int64_t wall_off; /* CLOCK_REALTIME ns - core_now_ns() */
+	uint64_t drain_ns, recv_every_ns;
+	uint64_t next_recv_ns, next_tick_ns, drain_until_ns;
+	uint64_t cancel_n; /* ClOrdIDs of cancels and mass cancels */
+	bool eos, done;
+	struct exec_fix_gw_stats st;
+	uint32_t rx_len;
+	char rx[FIX_RX_CAP];
+};
+
+static uint64_t wall_now(const struct exec_fix_gw *g, uint64_t now)
+{
+	return (uint64_t)((int64_t)now + g->wall_off);
+}
+
+/* The order id a ClOrdID names: its leading digits ("123-45", "123-C7"). */
+static uint64_t cl_ord_order_id(struct exec_fix_str s)
+{
+	uint64_t id = 0;
+	uint32_t i = 0;
+	for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9' && i < 19; i++)
+		id = id * 10 + (uint64_t)(s.p[i] - '0');
+	return i ? id : 0;
+}
+
+static void note(struct exec_fix_gw *g, const char *what)
+{
+	snprintf(g->st.reason, sizeof(g->st.reason), "%s", what);
+}
+
+/* The connection is gone: the session too; orders stay open (the venue may
+ * still hold them: a reconnect and the venue's reports tell). */
+static void lost(struct exec_fix_gw *g, uint64_t now, const char *why)
+{
+	if (g->conn.fd >= 0)
+		g->st.disconnects++;
+	char r[200];
+	snprintf(r, sizeof(r), "%s%s%s", why, exec_fix_session_reason(&g->ses)[0] ? ": " : "",
+	         exec_fix_session_reason(&g->ses));
+	note(g, r);
+	exec_fix_session_disconnected(&g->ses);
+	gw_conn_close(&g->conn, now, r);
+	g->rx_len = 0;
+	if (g->eos)
+		g->done = true; /* no drain on a dead link */
+}
+
+/* Write what the session has pending; false when the link died. */
+static bool flush(struct exec_fix_gw *g, uint64_t now)
+{
+	const char *p;
+	size_t n;
+	while ((n = exec_fix_session_pending(&g->ses, &p)) > 0) {
+		ssize_t k = gw_conn_send(&g->conn, p, n);
+		if (k < 0) {
+			lost(g, now, "send failed");
+			return false;
+		}
+		if (k == 0)
+			break; /* the kernel is full: the rest goes on a later poll */
+		exec_fix_session_sent(&g->ses, (size_t)k);
+		g->st.bytes_out += (uint64_t)k;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reports from the venue. */
+
+static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, uint64_t now)
+{
+	struct exec_fix_exec_report r;
+	struct exec_fix_error e;
+	if (exec_fix_decode_exec_report(m, &r, &e) < 0) {
+		g->st.bad_reports++;
+		exec_fix_session_reject(&g->ses, wall_now(g, now), &e);
+		return;
+	}
+	uint64_t id = cl_ord_order_id(r.orig_cl_ord_id.len ? r.orig_cl_ord_id : r.cl_ord_id);
+	uint64_t ts = r.transact_time_ns ? r.transact_time_ns % NS_PER_DAY : 0;
+	struct gw_order *o = id ? gw_find(&g->gw, id) : NULL;
+	uint8_t kind;
+	switch (r.exec_type) {
+	case '0':
+		kind = EXEC_ACK;
+		break;
+	case 'F':
+	case '1': /* FIX 4.2 partial fill / fill, from peers that still send them */
+	case '2':
+		kind = EXEC_FILL;
+		break;
+	case '4':
+	case 'C': /* expired */
+		kind = EXEC_CANCELED;
+		break;
+	case '8':
+		kind = EXEC_REJECTED;
+		break;
+	default: /* replaced, restated, status...: nothing for the order manager */
+		g->st.other_reports++;
+		return;
+	}
+	if (!o) {
+		gw_report_unknown(&g->gw, id, kind, (uint32_t)r.last_px, (uint32_t)r.last_qty, ts);
+		return;
+	}
+	uint32_t px = o->px, qty = o->qty;
+	uint8_t reason = 0;
+	if (kind == EXEC_FILL) {
+		qty = (uint32_t)r.last_qty;
+		px = (uint32_t)r.last_px;
+		o->cum += qty;
+		o->leaves = r.leaves_qty < o->qty ? (uint32_t)r.leaves_qty : 0;
+	} else if (kind == EXEC_CANCELED) {
+		qty = o->leaves;
+		o->leaves = 0;
+		reason = o->mass_sent             ? EXEC_REASON_CANCEL_ALL
+		         : o->cancel_sent         ? EXEC_REASON_USER_CANCEL
+		         : o->tif == EXEC_TIF_IOC ? EXEC_REASON_IOC
+		                                  : EXEC_REASON_NONE;
+	} else if (kind == EXEC_REJECTED) {
+		o->leaves = 0;
+		reason = EXEC_REASON_INVALID;
+	} else {
+		o->acked = true;
+	}
+	gw_report(&g->gw, o, kind, px, qty, reason, ts);
+	if (o->leaves == 0 && kind != EXEC_ACK)
+		gw_retire(&g->gw, o);
+}
+
+static void on_app(struct exec_fix_gw *g, const struct exec_fix_msg *m, uint64_t now)
+{
+	if (!strcmp(m->type, "8")) {
+		on_exec_report(g, m, now);
+	} else if (!strcmp(m->type, "9")) {
+		/* too late or unknown at the venue: the order keeps whatever state its
+		 * own reports give it */
+		g->st.cancel_rejects++;
+	} else if (!strcmp(m->type, "3")) {
+		g->st.rejects_received++;
+		note(g, exec_fix_session_reason(&g->ses));
+	} else if (!strcmp(m->type, "r")) {
+		g->st.mass_cancel_reports++;
+	} else {
+		g->st.other_reports++;
+	}
+}
+
+/* Read and handle what the venue sent. */
+static void receive(struct exec_fix_gw *g, uint64_t now)
+{
+	while (gw_q_room(&g->gw) && g->conn.connected) {
+		/* room for at least a message before reading more */
+		if (g->rx_len == FIX_RX_CAP) {
+			lost(g, now, "a message larger than the receive buffer");
+			return;
+		}
+		ssize_t k = gw_conn_recv(&g->conn, g->rx + g->rx_len, FIX_RX_CAP - g->rx_len);
+		if (k < 0) {
+			lost(g, now,
+			     k == -ECONNRESET ? "the venue closed the connection"
+			                      : "receive failed");
+			return;
+		}
+		if (k == 0)
+			return;
+		g->rx_len += (uint32_t)k;
+		g->st.bytes_in += (uint64_t)k;
+		uint32_t off = 0;
+		static struct exec_fix_msg msg; /* the gateway's thread only; 3 KiB */
+		for (;;) {
+			if (!gw_q_room(&g->gw)) /* the rest waits in rx until reports are taken */
+				break;
+			size_t used = 0;
+			int r = exec_fix_session_input(&g->ses, g->rx + off, g->rx_len - off,
+			                               wall_now(g, now), &msg, &used);
+			off += (uint32_t)used;
+			if (r == EXEC_FIX_PARTIAL)
+				break;
+			if (r == EXEC_FIX_MSG)
+				on_app(g, &msg, now);
+			if (r == EXEC_FIX_CLOSED || r < 0) {
+				flush(g, now);
+				lost(g, now, "session closed");
+				return;
+			}
+		}
+		memmove(g->rx, g->rx + off, g->rx_len - off);
+		g->rx_len -= off;
+	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* The exec_venue ops. */
+
+static int fix_send(void *ctx, const struct order_msg *m)
+{
+	struct exec_fix_gw *g = ctx;
+	uint64_t now = core_now_ns();
+	if (m->kind == ORDER_WATERMARK)
+		return 0;
+	if (m->kind == ORDER_EOS) {
+		g->eos = true;
+		g->drain_until_ns = now + g->drain_ns;
+		return 0;
+	}
+	if (exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE)
+		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile; cancels wait here */
+	uint64_t wall = wall_now(g, now);
+	char id[48], orig[48];
+	int r;
+	switch (m->kind) {
+	case ORDER_NEW: {
+		const char *sym;
+		if (!gw_symbol(&g->gw, m->locate, &sym)) {
+			/* nothing to name it by: refused here, as the venue would */
+			g->st.no_symbol++;
+			struct gw_order tmp = { .order_id = m->order_id,
+				                .px = m->px,
+				                .qty = m->qty,
+				                .locate = m->locate,
+				                .side = m->side };
+			if (!gw_q_room(&g->gw))
+				return EXEC_VENUE_BUSY;
+			gw_report(&g->gw, &tmp, EXEC_REJECTED, m->px, m->qty, EXEC_REASON_INVALID,
+			          0);
+			return 0;
+		}
+		if (g->gw.free_head < 0)
+			return EXEC_VENUE_BUSY;
+		int n = snprintf(id, sizeof(id), "%" PRIu64 "-%" PRIu64, m->order_id, m->seq);
+		uint32_t sl = GW_SYMBOL;
+		while (sl && sym[sl - 1] == ' ')
+			sl--;
+		struct exec_fix_order o = {
+			.cl_ord_id = { id, (uint32_t)n },
+			.symbol = { sym, sl },
+			.side = m->side == 'B' ? '1' : '2',
+			.ord_type = '2',
+			.tif = m->tif == EXEC_TIF_IOC ? '3' : '0',
+			.qty = m->qty,
+			.px = m->px,
+			.transact_time_ns = wall,
+		};
+		r = exec_fix_session_send_new_order(&g->ses, wall, &o);
+		if (r == 0)
+			gw_track(&g->gw, m);
+		break;
+	}
+	case ORDER_CANCEL: {
+		struct gw_order *o = gw_find(&g->gw, m->order_id);
+		if (!o) {
+			g->gw.st.cancel_too_late++;
+			return 0; /* ended already: nothing to cancel */
+		}
+		const char *sym;
+		gw_symbol(&g->gw, o->locate, &sym);
+		uint32_t sl = GW_SYMBOL;
+		while (sl && sym[sl - 1] == ' ')
+			sl--;
+		int n = snprintf(id, sizeof(id), "%" PRIu64 "-C%" PRIu64, o->order_id,
+		                 ++g->cancel_n);
+		int on = snprintf(orig, sizeof(orig), "%" PRIu64 "-%" PRIu64, o->order_id, o->seq);
+		struct exec_fix_order c = {
+			.cl_ord_id = { id, (uint32_t)n },
+			.orig_cl_ord_id = { orig, (uint32_t)on },
+			.symbol = { sym, sl },
+			.side = o->side == 'B' ? '1' : '2',
+			.qty = o->qty,
+			.transact_time_ns = wall,
+		};
+		r = exec_fix_session_send_cancel(&g->ses, wall, &c);
+		if (r == 0)
+			o->cancel_sent = true;
+		break;
+	}
+	case ORDER_CANCEL_ALL: {
+		int n = snprintf(id, sizeof(id), "M%" PRIu64, ++g->cancel_n);
+		struct exec_fix_mass_cancel q = { .cl_ord_id = { id, (uint32_t)n },
+			                          .request_type = '7',
+			                          .transact_time_ns = wall };
+		r = exec_fix_session_send_mass_cancel(&g->ses, wall, &q);
+		if (r == 0)
+			for (uint32_t k = 0; k < g->gw.max_orders; k++)
+				if (g->gw.orders[k].order_id)
+					g->gw.orders[k].mass_sent = true;
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	if (r == EXEC_FIX_BUSY)
+		return EXEC_VENUE_BUSY;
+	if (r < 0) {
+		note(g, exec_fix_session_reason(&g->ses));
+		return r == -ENOTCONN ? EXEC_VENUE_BUSY : r;
+	}
+	g->st.sent++;
+	/* on the wire now: tick-to-wire ends when send(2) returns */
+	flush(g, now);
+	return 0;
+}
+
+static int fix_market(void *ctx, const struct md_event *e)
+{
+	struct exec_fix_gw *g = ctx;
+	gw_market(&g->gw, e);
+	return 0;
+}
+
+static int fix_poll(void *ctx, struct exec_report *out, uint32_t cap)
+{
+	struct exec_fix_gw *g = ctx;
+	uint64_t now = core_now_ns();
+	if (!g->done && gw_conn_poll(&g->conn, now) == 1) {
+		g->st.connects++;
+		if (exec_fix_session_start(&g->ses, wall_now(g, now)) < 0)
+			lost(g, now, "session start");
+		flush(g, now);
+	}
+	if (g->conn.connected && now >= g->next_recv_ns) {
+		g->next_recv_ns = now + g->recv_every_ns;
+		receive(g, now);
+	}
+	if (g->conn.connected && now >= g->next_tick_ns) {
+		g->next_tick_ns = now + 1000000; /* timers: every ms is plenty */
+		int r = exec_fix_session_tick(&g->ses, wall_now(g, now));
+		if (r == EXEC_FIX_CLOSED || r < 0) {
+			flush(g, now);
+			lost(g, now, "session timed out");
+		}
+	}
+	/* end of the capture: wait for open orders' reports, then log out */
+	if (g->eos && !g->done && g->conn.connected &&
+	    exec_fix_session_state(&g->ses) == EXEC_FIX_ACTIVE &&
+	    (g->gw.nopen == 0 || now >= g->drain_until_ns)) {
+		if (g->gw.nopen)
+			g->st.drain_timeouts++;
+		exec_fix_session_logout(&g->ses, wall_now(g, now), "end of session");
+	}
+	if (g->eos && !g->conn.connected && exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE &&
+	    now >= g->drain_until_ns)
+		g->done = true; /* never got (back) up: nothing more will come */
+	if (g->conn.connected)
+		flush(g, now);
+	return (int)gw_pop(&g->gw, out, cap);
+}
+
+static enum exec_session fix_session(const void *ctx)
+{
+	const struct exec_fix_gw *g = ctx;
+	if (g->done && g->gw.q_head == g->gw.q_tail)
+		return EXEC_SESSION_DONE;
+	switch (exec_fix_session_state(&g->ses)) {
+	case EXEC_FIX_ACTIVE:
+		return EXEC_SESSION_UP;
+	case EXEC_FIX_LOGON_SENT:
+	case EXEC_FIX_AWAIT_LOGON:
+		return EXEC_SESSION_CONNECTING;
+	default:
+		return g->conn.fd >= 0 ? EXEC_SESSION_CONNECTING : EXEC_SESSION_DOWN;
+	}
+}
+
+static void fix_stats(const void *ctx, struct exec_venue_stats *ret)
+{
+	const struct exec_fix_gw *g = ctx;
+	*ret = g->gw.st;
+}
+
+static const struct exec_venue_ops fix_ops = {
+	.send = fix_send,
+	.market = fix_market,
+	.poll = fix_poll,
+	.session = fix_session,
+	.stats = fix_stats,
+	.event_time = false,
+	.name = "fix",
+};
+
+struct exec_venue exec_fix_gw_venue(struct exec_fix_gw *g)
+{
+	return (struct exec_venue){ .ops = &fix_ops, .ctx = g };
+}
+
+/* ------------------------------------------------------------------------- */
+/* Setup. */
+
+CORE_COLD int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct exec_fix_gw **ret,
+                                 char *err, size_t errlen)
+{
+	if (!cfg || !ret) {
+		core_errf(err, errlen, "fix gateway: cfg and ret are required");
+		return -EINVAL;
+	}
+	uint32_t max_orders = cfg->max_orders ? cfg->max_orders : 4096;
+	if (max_orders > EXEC_MAX_LIMIT) {
+		core_errf(err, errlen, "fix gateway: max_orders above %u", EXEC_MAX_LIMIT);
+		return -EINVAL;
+	}
+	struct exec_fix_gw *g;
+	struct core_layout l = core_layout_begin(sizeof(*g));
+	struct gw_plan plan;
+	gw_plan(&l, max_orders, FIX_Q_CAP, &plan);
+	g = core_layout_alloc(&l);
+	if (!g) {
+		core_errf(err, errlen, "fix gateway: out of memory");
+		return -ENOMEM;
+	}
+	gw_place(&g->gw, g, &plan, max_orders, FIX_Q_CAP);
+	int r = gw_conn_init(&g->conn, cfg->connect, cfg->reconnect_ns, err, errlen);
+	if (r < 0)
+		goto fail;
+	if ((r = exec_fix_store_open(&g->store, cfg->store_path, err, errlen)) < 0)
+		goto fail;
+	g->store_open = true;
+	struct exec_fix_session_config sc = { .sender = cfg->sender,
+		                              .target = cfg->target,
+		                              .initiator = true,
+		                              .heartbeat_s = cfg->heartbeat_s,
+		                              .reset_on_logon = cfg->reset_on_logon,
+		                              .store = &g->store };
+	if ((r = exec_fix_session_init(&g->ses, &sc, err, errlen)) < 0)
+		goto fail;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	g->wall_off = (int64_t)((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) -
+	              (int64_t)core_now_ns();
+	g->drain_ns = cfg->drain_ns ? cfg->drain_ns : 2000000000ull;
+	g->recv_every_ns = cfg->recv_every_ns ? cfg->recv_every_ns : 10000;
+	*ret = g;
+	return 0;
+fail:
+	exec_fix_gw_destroy(g);
+	return r;
+}
+
+struct exec_fix_gw *exec_fix_gw_destroy(struct exec_fix_gw *g)
+{
+	if (!g)
+		return NULL;
+	gw_conn_close(&g->conn, 0, NULL);
+	if (g->store_open)
+		exec_fix_store_close(&g->store);
+	core_free(g);
+	return NULL;
+}
+
+void exec_fix_gw_stats(const struct exec_fix_gw *g, struct exec_fix_gw_stats *ret)
+{
+	*ret = g->st;
+	ret->state = exec_fix_session_state(&g->ses);
+	ret->open_orders = g->gw.nopen;
+	ret->unknown_reports = g->gw.unknown_reports;
+	ret->session = *exec_fix_session_stats(&g->ses);
+	if (!ret->reason[0])
+		snprintf(ret->reason, sizeof(ret->reason), "%s", g->conn.why);
+}
