@@ -539,7 +539,7 @@ int exec_match_order_info(const struct exec_match *m, uint32_t account, uint64_t
 void exec_match_stats(const struct exec_match *m, struct exec_match_stats *ret);
 
 /* ------------------------------------------------------------------------- */
-/* The simulated venue (deterministic, event time, optimistic).
+/* The simulated venue (deterministic, event time, the matching engine's queue model).
  *
  * An order or cancel with source event seq S and event time T reaches the
  * venue at the first md event e with e.seq > S and e.ts_ns >= T +
@@ -561,52 +561,54 @@ void exec_match_stats(const struct exec_match *m, struct exec_match_stats *ret);
  * order); otherwise the venue waits. market() also refuses (BUSY) while the
  * reports of the previous event have not all been taken.
  *
- * Acting on md event e for instrument L (e.locate):
- *  1. The venue's top of book for L becomes e's (bid/ask after e).
- *  2. Resting orders of L, in time priority, are checked against e:
- *     - book: a resting buy with px >= best ask fills at its own px, up to
- *       the displayed ask qty not yet taken by us (sell symmetric vs bid);
- *     - trades: an MD_EXEC with side 'B' (a displayed bid was hit) at price
- *       P fills resting buys with px >= P at their px, up to the executed
- *       qty shared among our orders; side 'S' fills resting sells with
- *       px <= P. MD_TRADE (non-displayed) or an MD_EXEC without a side fills
- *       buys with px > P and sells with px < P (strictly through). An
- *       execution on the other side (a lifted ask for our buy) fills nothing
- *       by itself: the book rule already covers that liquidity.
- *     Both rules together give at most one fill report per order per event.
- *  3. FIFO messages that have now reached the venue are applied in order:
+ * Acting on md event e:
+ *  1. The matching engine (above) takes e: the replayed book changes, queues
+ *     move, and resting orders fill by the queue rules (exec_match_market,
+ *     orig_ref 0: an md_event does not carry MD_REPLACE's original
+ *     reference; see MD_REPLACE above).
+ *  2. FIFO messages that have now reached the venue are applied in order:
  *     - ORDER_NEW: EXEC_REJECTED if invalid (qty 0, px 0, side not 'B'/'S';
  *       order_id not above every earlier ORDER_NEW's: risk hands ids out in
  *       increasing order, and checking that instead of "is it open now"
- *       keeps rejects independent of timing; instrument already at
- *       max_resting_per_instrument open orders);
- *       else EXEC_ACK, then a buy with px >= best ask fills at once at the
- *       ask price up to the displayed ask qty not yet taken (sell
- *       symmetric); the remainder rests (or, with EXEC_TIF_IOC, is
- *       cancelled: EXEC_CANCELED reason EXEC_REASON_IOC);
+ *       keeps rejects independent of timing; both decided when sent);
+ *       else exec_match_new (account 0, tif as stamped): EXEC_REJECTED
+ *       with EXEC_REASON_RESTING_CAP when its instrument already has
+ *       max_resting_per_instrument open orders (or VENUE_FULL), else
+ *       EXEC_ACK, the fills it takes from the displayed book (at the book's
+ *       prices, level by level, at most 16 levels), then the rest rests or,
+ *       with EXEC_TIF_IOC, EXEC_CANCELED reason EXEC_REASON_IOC;
  *     - ORDER_CANCEL: EXEC_CANCELED for the order's leaves, if still open;
  *     - ORDER_CANCEL_ALL: EXEC_CANCELED for every order open at the venue,
  *       all instruments, in the order they reached the venue (orders sent
  *       after the cancel-all are not affected).
- *  "Not yet taken": liquidity we take at a price level is remembered until
- *  the best price on that side changes, so one displayed level is not filled
- *  twice. Nothing fills while the instrument's last event carries
- *  MD_F_HALTED.
+ * Reports carry e's seq and ts_ns. Every report the engine emits becomes an
+ * exec_report (REPLACED never occurs here: the order manager sends no
+ * replace). So a resting order fills only when the market has executed or
+ * cancelled everything displayed ahead of it at its arrival, then by what
+ * executes behind it or through its price, or by liquidity that arrives
+ * crossing it; a marketable order takes what is displayed; nothing fills
+ * while the instrument is halted, stale or crossed.
  *
  * Capacity: send() answers EXEC_VENUE_BUSY while the FIFO holds max_inflight
  * messages, or while a valid ORDER_NEW would make more than max_orders orders
- * in flight or resting. Give the stage the same max_orders.
+ * in flight or open at the engine. Give the stage the same max_orders.
  *
- * Honest limits: no queue position (we are always first at our price), no
- * market impact, fills never exceed what the feed displayed or executed but
- * our orders never remove liquidity from the real book. Orders still in
- * flight when both streams end never reach the venue (inflight).
+ * Honest limits: no market impact (our orders never remove liquidity from the
+ * replayed book nor lengthen its queues: a market that would have reacted to
+ * them is not modelled); MD_REPLACE without its original reference (above);
+ * the LOBSTER files' synthetic orders (tracking numbers) are placed ahead of
+ * ours, which is exact for the orders that rested before 09:30 and cautious
+ * for the placeholders of deeper levels; hidden liquidity is not taken on
+ * arrival (only MD_TRADE through our price shows it). Orders still in flight
+ * when both streams end never reach the venue (inflight).
  */
 struct exec_sim_config {
 	uint64_t latency_ns;                 /* venue latency in event time */
 	unsigned max_orders;                 /* in flight + resting ORDER_NEWs; 0: 4096 */
 	unsigned max_inflight;               /* FIFO entries; 0: 2 * max_orders */
 	unsigned max_resting_per_instrument; /* 0: 64 */
+	unsigned max_refs;                   /* the engine's ref map; 0: its default (262144) */
+	enum exec_match_tracking tracking;   /* the engine's; default: LOBSTER */
 };
 
 struct exec_sim;
@@ -622,6 +624,9 @@ int exec_sim_create(const struct exec_sim_config *cfg, struct exec_sim **ret, ch
 struct exec_sim *exec_sim_destroy(struct exec_sim *v);
 /* exec_sim_venue - the venue handle to give exec_config.venue. Never fails. */
 struct exec_venue exec_sim_venue(struct exec_sim *v);
+/* exec_sim_match_stats - its matching engine's counters. Same thread rules as
+ * exec_stage_stats. */
+void exec_sim_match_stats(const struct exec_sim *v, struct exec_match_stats *ret);
 
 /* ------------------------------------------------------------------------- */
 /* The stage. */
