@@ -683,7 +683,9 @@ static int on_add(struct exec_match *m, struct minst *in, const struct md_event 
 /* exec, cancel, delete of a known reference; false if unknown. */
 static bool on_reduce(struct exec_match *m, uint64_t ref, uint32_t shares, bool exec, bool fills)
 {
-	int32_t n = ref ? exec__idmap_find(&m->refs, ref) : -1;
+	if (!ref)
+		return false; /* a stream without references (top of book, L2) */
+	int32_t n = exec__idmap_find(&m->refs, ref);
 	if (n < 0) {
 		m->st.unknown_refs++;
 		return false;
