@@ -15,6 +15,7 @@ struct mnode {
 	uint32_t taken; /* of them, taken by orders of ours (<= qty) */
 	uint32_t level;
 	uint32_t prev, next; /* the level's orders in arrival order; next: free list */
+	uint32_t hnext;      /* the ref map's chain */
 	uint16_t locate;
 	uint8_t side; /* 0 bid, 1 ask */
 	uint8_t pad_;
@@ -53,9 +54,11 @@ struct mord {
 struct minst {
 	uint32_t best[2], worst[2]; /* levels, [0] bids, [1] asks */
 	uint32_t ours[2];           /* resting orders of ours, best price first, then arrival */
+	uint32_t top_px[2], top_qty[2]; /* the feed's top at the last check (px 0: empty side) */
 	uint32_t nopen;
-	bool blocked; /* the last event was halted, stale or crossed */
-	uint8_t pad_[3];
+	bool blocked;  /* the last event was halted, stale or crossed */
+	uint8_t dirty; /* bit s: side s changed at or above top_px[s] since the last check */
+	uint8_t pad_[2];
 };
 
 /* (account, order_id) -> order index; ord NIL: empty cell. */
@@ -73,7 +76,8 @@ struct exec_match {
 
 	struct mnode *nodes; /* max_refs + 1 */
 	uint32_t nodes_cap, node_free, node_unused;
-	struct exec__idmap refs; /* ref -> node */
+	uint32_t *rhead; /* ref -> node: bucket heads, chained through mnode.hnext */
+	uint32_t rmask, rbits;
 
 	struct mlevel *levels; /* max_levels + 1 */
 	uint32_t levels_cap, level_free, level_unused;
@@ -109,6 +113,53 @@ static inline uint32_t min32(uint64_t a, uint64_t b)
 static inline uint64_t ahead_of(const struct mord *o)
 {
 	return o->ahead_known + o->ahead_anon;
+}
+
+/* Displayed shares changed at px on side s: the top of book must be checked
+ * unless px is behind the top seen at the last check. */
+static inline void mark(struct minst *in, int s, uint32_t px)
+{
+	if (!in->top_px[s] || !better(s, in->top_px[s], px))
+		in->dirty |= (uint8_t)(1u << s);
+}
+
+/* ------------------------------------------------------------------------- */
+/* The ref map: chained hashing, the chains through the nodes. The bucket
+ * array is a quarter of max_refs (4 bytes each), so it stays small enough to
+ * live in cache while the book holds far fewer orders than it could; the
+ * chains are short then. As in the feeds' book, the low bits of the
+ * reference pick the bucket, plus a scrambled offset per array-sized block of
+ * references: ITCH hands references out in increasing order. */
+
+static inline uint32_t ref_home(const struct exec_match *m, uint64_t ref)
+{
+	uint64_t block = ref >> m->rbits;
+	return (uint32_t)(ref + ((block * 0x9E3779B97F4A7C15ULL) >> 32)) & m->rmask;
+}
+
+/* The node of ref, NIL if not tracked. */
+static inline uint32_t ref_find(const struct exec_match *m, uint64_t ref)
+{
+	uint32_t n = m->rhead[ref_home(m, ref)];
+	while (n != NIL && m->nodes[n].ref != ref)
+		n = m->nodes[n].hnext;
+	return n;
+}
+
+static void ref_insert(struct exec_match *m, uint64_t ref, uint32_t n)
+{
+	uint32_t *h = &m->rhead[ref_home(m, ref)];
+	m->nodes[n].hnext = *h;
+	*h = n;
+}
+
+static void ref_erase(struct exec_match *m, uint64_t ref)
+{
+	uint32_t *p = &m->rhead[ref_home(m, ref)];
+	while (*p != NIL && m->nodes[*p].ref != ref)
+		p = &m->nodes[*p].hnext;
+	if (*p != NIL)
+		*p = m->nodes[*p].hnext;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -518,6 +569,7 @@ static void node_reduce(struct exec_match *m, uint32_t n, uint32_t r)
 {
 	struct mnode *d = &m->nodes[n];
 	struct mlevel *lv = &m->levels[d->level];
+	mark(&m->inst[d->locate], d->side, lv->px);
 	for (uint32_t k = lv->ours; k != NIL && m->ords[k].level == d->level; k = m->ords[k].next) {
 		struct mord *o = &m->ords[k];
 		if (d->arr < o->arr)
@@ -537,7 +589,7 @@ static void node_reduce(struct exec_match *m, uint32_t n, uint32_t r)
 		m->nodes[d->next].prev = d->prev;
 	else
 		lv->tail = d->prev;
-	exec__idmap_erase(&m->refs, d->ref);
+	ref_erase(m, d->ref);
 	d->ref = 0;
 	d->next = m->node_free;
 	m->node_free = n;
@@ -601,13 +653,16 @@ static void level_grow_to(struct exec_match *m, struct minst *in, int s, uint32_
 	uint64_t d = i != NIL ? m->levels[i].known + m->levels[i].anon : 0;
 	if (d >= target)
 		return;
-	if (i == NIL && (i = level_get(m, in, s, px)) == NIL)
+	if (i == NIL && (i = level_get(m, in, s, px)) == NIL) {
+		in->dirty |= (uint8_t)(1u << s); /* no room (counted): check again next time */
 		return;
+	}
 	struct mlevel *lv = &m->levels[i];
 	uint64_t add64 = target - d;
 	uint32_t add = min32(add64, UINT32_MAX - lv->anon);
 	lv->anon += add;
 	m->st.anon_qty += add;
+	mark(in, s, px);
 	if (fills)
 		lv->anon_taken += cross_new(m, in, s, px, add);
 }
@@ -634,7 +689,7 @@ static int on_add(struct exec_match *m, struct minst *in, const struct md_event 
 {
 	if (ref == 0 || e->qty == 0 || e->px == 0 || (e->side != 'B' && e->side != 'S'))
 		return 0;
-	if (exec__idmap_find(&m->refs, ref) >= 0)
+	if (ref_find(m, ref) != NIL)
 		return 0; /* the feed's book refused it too (duplicate reference) */
 	int s = e->side == 'S';
 	if (m->node_free == NIL && m->node_unused > m->nodes_cap) {
@@ -667,7 +722,8 @@ static int on_add(struct exec_match *m, struct minst *in, const struct md_event 
 		lv->head = n;
 	lv->tail = n;
 	lv->known += e->qty;
-	exec__idmap_insert(&m->refs, ref, (int32_t)n);
+	mark(in, s, e->px);
+	ref_insert(m, ref, n);
 	if (++m->st.refs > m->st.refs_max)
 		m->st.refs_max = m->st.refs;
 	if (presession) {
@@ -685,8 +741,8 @@ static bool on_reduce(struct exec_match *m, uint64_t ref, uint32_t shares, bool 
 {
 	if (!ref)
 		return false; /* a stream without references (top of book, L2) */
-	int32_t n = exec__idmap_find(&m->refs, ref);
-	if (n < 0) {
+	uint32_t n = ref_find(m, ref);
+	if (n == NIL) {
 		m->st.unknown_refs++;
 		return false;
 	}
@@ -697,7 +753,7 @@ static bool on_reduce(struct exec_match *m, uint64_t ref, uint32_t shares, bool 
 	uint32_t r = shares < d->qty ? shares : d->qty;
 	if (exec && fills && r)
 		meet(m, in, s, m->levels[i].px, d->arr, false, r);
-	node_reduce(m, (uint32_t)n, r);
+	node_reduce(m, n, r);
 	level_maybe_release(m, in, s, i, NIL);
 	return true;
 }
@@ -759,6 +815,7 @@ int exec_match_market(struct exec_match *m, const struct md_event *e, uint64_t o
 	case MD_LEVEL:
 		if (e->px && (e->side == 'B' || e->side == 'S')) {
 			int s = e->side == 'S';
+			mark(in, s, e->px);
 			uint32_t i = level_find(m, in, s, e->px);
 			if (i != NIL) {
 				level_shrink_to(m, i, e->qty);
@@ -771,12 +828,24 @@ int exec_match_market(struct exec_match *m, const struct md_event *e, uint64_t o
 		break;
 	}
 	if (!(e->flags & MD_F_STALE)) {
-		top_shrink(m, in, 0, e->bid_px, e->bid_qty);
-		top_shrink(m, in, 1, e->ask_px, e->ask_qty);
-		if (e->bid_px && e->bid_qty)
-			level_grow_to(m, in, 0, e->bid_px, e->bid_qty, fills);
-		if (e->ask_px && e->ask_qty)
-			level_grow_to(m, in, 1, e->ask_px, e->ask_qty, fills);
+		/* Only a side whose top moved, or that changed at or above its
+		 * old top, can disagree with the feed: the others matched at
+		 * the last check and nothing there has changed since. */
+		const uint32_t px[2] = { e->bid_px, e->ask_px }, qty[2] = { e->bid_qty, e->ask_qty };
+		bool check[2];
+		for (int s = 0; s < 2; s++) {
+			check[s] = (in->dirty >> s & 1) || px[s] != in->top_px[s] ||
+			           qty[s] != in->top_qty[s];
+			in->top_px[s] = px[s];
+			in->top_qty[s] = qty[s];
+		}
+		in->dirty = 0; /* what the checks below change marks it again */
+		for (int s = 0; s < 2; s++)
+			if (check[s])
+				top_shrink(m, in, s, px[s], qty[s]);
+		for (int s = 0; s < 2; s++)
+			if (check[s] && px[s] && qty[s])
+				level_grow_to(m, in, s, px[s], qty[s], fills);
 	}
 	if (fills && was_blocked)
 		sweep(m, in);
@@ -992,7 +1061,7 @@ CORE_COLD int exec_match_create(const struct exec_match_config *cfg, struct exec
 		core_errf(err, errlen, "exec_match: cfg, ret and cfg->sink are required");
 		return -EINVAL;
 	}
-	uint32_t max_refs = cfg->max_refs ? cfg->max_refs : 1u << 18;
+	uint32_t max_refs = cfg->max_refs ? cfg->max_refs : 1u << 16;
 	uint32_t max_orders = cfg->max_orders ? cfg->max_orders : 4096;
 	if (max_refs > MATCH_MAX_REFS || max_orders > EXEC_MAX_LIMIT ||
 	    cfg->max_levels > MATCH_MAX_REFS) {
@@ -1024,13 +1093,17 @@ CORE_COLD int exec_match_create(const struct exec_match_config *cfg, struct exec
 	m->ord_unused = 1;
 	uint32_t ccap = exec__pow2_at_least(2 * max_orders);
 	m->cmask = ccap - 1;
+	uint32_t rcap = exec__pow2_at_least(max_refs / 4);
+	m->rmask = rcap - 1;
+	while ((1u << m->rbits) < rcap)
+		m->rbits++;
+	m->rhead = core_alloc(sizeof(*m->rhead) * rcap, CORE_CACHE_LINE);
 	m->nodes = core_alloc(sizeof(*m->nodes) * ((size_t)max_refs + 1), CORE_CACHE_LINE);
 	m->levels = core_alloc(sizeof(*m->levels) * ((size_t)max_levels + 1), CORE_CACHE_LINE);
 	m->ords = core_alloc(sizeof(*m->ords) * ((size_t)max_orders + 1), CORE_CACHE_LINE);
 	m->cells = core_alloc(sizeof(*m->cells) * ccap, CORE_CACHE_LINE);
 	m->inst = core_alloc(sizeof(*m->inst) * EXEC_LOCATES, CORE_CACHE_LINE);
-	if (!m->nodes || !m->levels || !m->ords || !m->cells || !m->inst ||
-	    exec__idmap_init(&m->refs, max_refs) < 0) {
+	if (!m->rhead || !m->nodes || !m->levels || !m->ords || !m->cells || !m->inst) {
 		exec_match_destroy(m);
 		goto fail_nomem;
 	}
@@ -1050,7 +1123,7 @@ struct exec_match *exec_match_destroy(struct exec_match *m)
 	core_free(m->ords);
 	core_free(m->cells);
 	core_free(m->inst);
-	exec__idmap_fini(&m->refs);
+	core_free(m->rhead);
 	core_free(m);
 	return NULL;
 }
