@@ -264,7 +264,9 @@ struct exec_venue {
  * shares no known order explains: see "Top of book"). Each md event means:
  *   MD_ADD      e.ref joins the tail of level e.px on e.side with e.qty;
  *   MD_EXEC     e.qty of e.ref executed (side and level from the engine's map;
- *               for a ref it does not know, see "anonymous execution");
+ *               a ref it does not know but e.px and e.side name is an
+ *               anonymous execution, see "Queue rules"; e.side 0, a ref the
+ *               feed did not know either, changes nothing);
  *   MD_CANCEL   e.qty of e.ref cancelled; MD_DELETE: e.ref removed;
  *   MD_REPLACE  (ITCH U) e.ref is the NEW reference, a new arrival at the
  *               tail of level e.px on e.side with e.qty: it loses priority.
