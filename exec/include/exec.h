@@ -10,17 +10,19 @@
  *                                 struct exec_venue (sim today; OUCH and FIX over TCP next)
  *
  * Where things live: the order manager is exec/src/om.c, the venue interface
- * is `struct exec_venue` below, the simulated venue is exec/src/venue_sim.c,
- * positions and P&L are exec/src/positions.c, the order state machine is
- * exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and its session and
- * sequence store exec/src/fix_session.c (the last sections of this header).
+ * is `struct exec_venue` below, the matching engine (the simulated venue's and
+ * osprey-venue's) is exec/src/match.c, the simulated venue is
+ * exec/src/venue_sim.c, positions and P&L are exec/src/positions.c, the order
+ * state machine is exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and
+ * its session and sequence store exec/src/fix_session.c, the order gateways
+ * exec/src/gw*.c (the last sections of this header).
  *
  * Why one header of this length: it is the exec library's one public header
  * and so its manual (the project's rule: one library, one header). Its
- * sections go from the stage to the venue interface, the simulated venue,
- * then the FIX codec, store and session, which the stage's FIX gateway and
- * osprey-venue's acceptor both build on; splitting it would give exec a
- * second public header for callers to find.
+ * sections go from the stage to the venue interface, the matching engine,
+ * the simulated venue, then the FIX codec, store and session, which the
+ * stage's FIX gateway and osprey-venue's acceptor both build on; splitting it
+ * would give exec a second public header for callers to find.
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
@@ -160,6 +162,7 @@ enum exec_reason {
 	EXEC_REASON_INVALID = 4,     /* qty 0, px 0 or side not 'B'/'S' */
 	EXEC_REASON_DUPLICATE = 5,   /* order_id not above the previous ORDER_NEW's */
 	EXEC_REASON_RESTING_CAP = 6, /* instrument has max_resting_per_instrument orders */
+	EXEC_REASON_VENUE_FULL = 7,  /* the matching engine had no room (order table, levels) */
 };
 
 /* order_msg.tif values. */
@@ -248,7 +251,311 @@ struct exec_venue {
 };
 
 /* ------------------------------------------------------------------------- */
-/* The simulated venue (deterministic, event time, optimistic).
+/* The matching engine (exec/src/match.c).
+ *
+ * One matching engine for the venues Osprey plays itself: the in-process
+ * simulated venue below and the osprey-venue server use this code, so a
+ * replay and a paper session fill the same orders the same way. It matches
+ * orders of ours (from one or more accounts) against the replayed market,
+ * price-time, with an exact L3 queue model. No clock, no ring, no allocation
+ * after exec_match_create, no lock: one thread calls everything, and every
+ * output goes to the sink during the call that causes it, in an order that
+ * depends only on the sequence of calls.
+ *
+ * No market impact: the replayed book is never changed by our orders. What
+ * we take is only marked taken, the queue we join is not lengthened for the
+ * market's own orders, and orders of ours never trade with each other (not
+ * even across accounts): they trade only with the replayed market.
+ *
+ * The engine's book. The engine keeps its own book of the displayed orders per
+ * instrument (md_event.locate) and side: price levels, each holding the orders
+ * it knows by reference (ref -> side, price, remaining shares, arrival number,
+ * shares we took), in arrival order, plus an anonymous quantity (displayed
+ * shares no known order explains: see "Top of book"). Each md event means:
+ *   MD_ADD      e.ref joins the tail of level e.px on e.side with e.qty;
+ *   MD_EXEC     e.qty of e.ref executed (side and level from the engine's map;
+ *               a ref it does not know but e.px and e.side name is an
+ *               anonymous execution, see "Queue rules"; e.side 0, a ref the
+ *               feed did not know either, changes nothing);
+ *   MD_CANCEL   e.qty of e.ref cancelled; MD_DELETE: e.ref removed;
+ *   MD_REPLACE  (ITCH U) e.ref is the NEW reference, a new arrival at the
+ *               tail of level e.px on e.side with e.qty: it loses priority.
+ *               The original reference is not in struct md_event (the feeds'
+ *               book looks it up and keeps only its side), so the caller
+ *               passes it as orig_ref when it has it (a venue decoding ITCH
+ *               itself). With orig_ref 0 (the simulated venue) the engine
+ *               counts replace_unresolved and the top of book finds the
+ *               replaced order when it was at the best price; a replaced
+ *               order deeper in the book stays until its level reaches the
+ *               top, where its shares are removed as excess (see "Top of
+ *               book"): exact for queue position at the top, approximate
+ *               deeper.
+ *   MD_TRADE    a non-displayed execution or a cross (ITCH P, Q) or an L2
+ *               feed's trade: no book change;
+ *   MD_LEVEL    (L2 feeds) level e.px on e.side now holds e.qty;
+ *   MD_STATUS, MD_GAP: no book change.
+ *
+ * LOBSTER tracking numbers (exec_match_config.tracking). The LOBSTER ITCH files
+ * (../shared/data/README.md) mark synthetic adds with a tracking number: 1
+ * for an order that rested before 09:30, added just before its first
+ * reduction and carved out of a placeholder; 2 for the placeholders (the book
+ * at 09:30, levels entering the file's window from deeper). Those orders
+ * arrived before their add says, so with EXEC_MATCH_TRACKING_LOBSTER (the
+ * default) an add with a nonzero tracking number is placed AHEAD of every
+ * order of ours at its level (arrival number 0) and is not new liquidity (it
+ * crosses nothing). EXEC_MATCH_TRACKING_IGNORE: every add is a new arrival
+ * (for feeds whose tracking numbers mean something else, as NASDAQ's own).
+ *
+ * Queue rules for a resting order O of ours (side s, price p):
+ *  - Joining: O joins the tail of level p behind every displayed share there
+ *    at its arrival: ahead(O) = those shares (known orders, plus the
+ *    anonymous quantity). Orders added later at p are behind O.
+ *  - Moving forward: shares of a known order that arrived before O that are
+ *    executed, cancelled, deleted or replaced away leave ahead(O). Shares
+ *    behind O change nothing. Anonymous quantity at p that shrinks is taken
+ *    from behind O first: O's anonymous part of ahead becomes min(itself, the
+ *    anonymous quantity left).
+ *  - O never fills while ahead(O) > 0: the queue ahead is never jumped, even
+ *    when the data look as if it was (an execution behind O while shares
+ *    ahead of O remain: possible with synthetic or incomplete data).
+ *  - Executions that reach O: an MD_EXEC on side s against a known order
+ *    that arrived after O at p, or at a price worse than p (for a buy:
+ *    bids executed below p), would have met O first. Its executed shares q
+ *    are shared among the orders of ours it reaches in price-time order (the
+ *    best price first, then arrival): each fills min(leaves, what is left of
+ *    q), at its own price. An anonymous execution (an MD_EXEC whose ref the
+ *    engine does not know, with e.px and e.side set, as in L2 or synthetic
+ *    streams) at p first uses up the anonymous shares ahead of each order of
+ *    ours at p, in queue order, then fills them. An MD_TRADE at price P fills
+ *    strictly through only: buys above P and sells below P, each side up to
+ *    e.qty; a hidden or crossed execution at p says nothing about the
+ *    displayed queue at p.
+ *  - Liquidity that arrives crossing O: a displayed order added on the other
+ *    side (MD_ADD, MD_REPLACE's new reference, anonymous quantity growing at
+ *    the top or by MD_LEVEL) at a price that crosses p would have traded with
+ *    O first (O rests, it arrives): it fills the orders of ours it crosses
+ *    (best price first, then arrival; ahead 0 only) up to its shares, at
+ *    their own prices, and those shares are marked taken.
+ *
+ * Taking liquidity (an order of ours that crosses the book on arrival or
+ * after a replace that loses priority, or a resting one when trading
+ * resumes): it takes the displayed shares available on the other side from
+ * the best price, level by level, within a level the known orders in arrival
+ * order and then the anonymous quantity, at the level's price, one FILL per
+ * level, at most max_take_levels levels; the remainder rests (DAY) or is
+ * cancelled (IOC, reason EXEC_REASON_IOC). Available shares of a known order
+ * are remaining - taken: what we took stays taken as long as that order lasts
+ * (the market's own executions and cancels of it remove untaken shares first;
+ * taken is capped at what remains). Shares we took become available again only
+ * as new displayed liquidity: a new add, the new reference of a replace,
+ * anonymous quantity that grows. A level's taken anonymous shares are forgotten
+ * when its anonymous quantity is gone.
+ *
+ * Halted, stale, crossed (our choice: trade only on a book we trust): an md
+ * event whose flags carry MD_F_HALTED, MD_F_STALE or MD_F_CROSSED fills
+ * nothing, and an order arriving while the instrument's last event carried one
+ * of them takes nothing (IOC: cancelled whole; DAY: rests). The book still
+ * changes and queues still move. On the instrument's next event without them,
+ * after that event, resting orders of ours that cross the book (ahead 0) take
+ * liquidity as on arrival: buys, then sells, each in price-time order.
+ *
+ * Top of book. After every event not flagged MD_F_STALE, the engine checks each
+ * side of the instrument against the event's top of book: displayed shares at
+ * levels better than the event's best price are gone (ghosts: removed, known
+ * orders too); at the best price, shares above the event's quantity are
+ * removed (anonymous first; then the newest known order with exactly the excess,
+ * else from the newest backward); shares missing there are added as anonymous
+ * quantity (arrived now, behind every order of ours). Removals on both sides
+ * come before additions. With a complete L3 feed this never changes anything
+ * (counted: ghost_qty, anon_qty); it lets the engine run on L2 and top-of-book
+ * streams (only the top, or the MD_LEVEL levels, are known there), resolve
+ * MD_REPLACE without orig_ref at the top, and recover from a full ref map.
+ *
+ * Orders of ours. exec_match_new rejects (a REJECTED event, reason) an order
+ * with qty or px 0, side not 'B'/'S' or an unknown tif (EXEC_REASON_INVALID),
+ * an (account, order_id) that is open (EXEC_REASON_DUPLICATE), an instrument
+ * with max_open_per_instrument open orders (EXEC_REASON_RESTING_CAP), or no
+ * room (EXEC_REASON_VENUE_FULL); else: ACK, its fills, then an IOC cancel or it
+ * rests. exec_match_replace is cancel/replace (OUCH Replace Order, FIX
+ * OrderCancelReplaceRequest): qty is the new total order quantity, filled
+ * shares included (FIX OrderQty: leaves = qty - cum); the order keeps its
+ * place in the queue only when the price is the same and qty does not grow;
+ * any other replace is a new arrival at the tail of its (new) level and may
+ * take liquidity like a new order. A replace to qty <= cum closes the order
+ * (REPLACED with leaves 0). The time in force stays.
+ *
+ * Capacity: the ref map (max_refs displayed orders), the level pool
+ * (max_levels) and the order table (max_orders) are sized at create. An add
+ * that does not fit is counted (refs_full, levels_full; exec_match_market
+ * returns EXEC_MATCH_FULL) and its shares appear as anonymous quantity when
+ * they reach the top. The default max_refs (65536) holds a few symbols' books
+ * (the AMZN day peaks at 868 orders, a generated 10-symbol session at about
+ * 15000); a whole NASDAQ day needs millions. Bigger tables cost cache: per md
+ * event p99 on the AMZN day, alone, 175 ns with 65536, 237 ns with 262144
+ * (bench-match), and more inside the pipeline.
+ *
+ * Threads: every function on one thread at a time (create/destroy on a setup
+ * thread). The sink runs on the calling thread and must not call the engine.
+ */
+enum exec_match_tracking {
+	EXEC_MATCH_TRACKING_LOBSTER = 0, /* nonzero tracking number: ahead of ours (default) */
+	EXEC_MATCH_TRACKING_IGNORE = 1,  /* tracking numbers mean nothing here */
+};
+
+/* exec_match_event.kind: the first four as enum exec_kind. */
+enum exec_match_kind {
+	EXEC_MATCH_ACK = EXEC_ACK,
+	EXEC_MATCH_FILL = EXEC_FILL,
+	EXEC_MATCH_CANCELED = EXEC_CANCELED,
+	EXEC_MATCH_REJECTED = EXEC_REJECTED,
+	EXEC_MATCH_REPLACED = 16, /* order_id is the new id, orig_order_id the old */
+};
+
+struct exec_match_event {
+	uint64_t ts_ns;         /* event time of the last md event taken (0 before any) */
+	uint64_t seq;           /* its seq */
+	uint64_t order_id;      /* REPLACED: the new id */
+	uint64_t orig_order_id; /* REPLACED: the id replaced; else 0 */
+	uint32_t account;
+	uint32_t px;            /* FILL: the fill price; else the order's limit price */
+	uint32_t qty;           /* FILL: shares filled; CANCELED: shares cancelled; else order qty */
+	uint32_t leaves_qty;    /* after this event; 0: the order is closed */
+	uint32_t cum_qty;
+	uint16_t locate;
+	uint8_t kind;      /* enum exec_match_kind */
+	uint8_t side;      /* 'B' or 'S' */
+	uint8_t reason;    /* enum exec_reason: REJECTED and CANCELED */
+	uint8_t tif;       /* enum exec_tif */
+	uint8_t liquidity; /* FILL: 'A' a resting order of ours was met, 'R' ours took */
+	uint8_t pad_[5];
+};
+static_assert(sizeof(struct exec_match_event) == 64, "exec_match_event is one cache line");
+
+/* Called for every event, on the calling thread, during the call that causes
+ * it. ev is valid only during the call. Must not call the engine. */
+typedef void (*exec_match_sink_fn)(void *ctx, const struct exec_match_event *ev);
+
+struct exec_match_config {
+	exec_match_sink_fn sink; /* required */
+	void *sink_ctx;
+	uint32_t max_refs;   /* displayed orders tracked at once; 0: 65536; at most 1 << 26 */
+	uint32_t max_levels; /* price levels (displayed or holding ours); 0: max_refs / 4 + 1024 */
+	uint32_t max_orders; /* open orders of ours; 0: 4096; at most 4194304 */
+	uint32_t max_open_per_instrument; /* open orders of ours per instrument; 0: no cap */
+	uint32_t max_take_levels;         /* levels one take may walk; 0: 16 */
+	enum exec_match_tracking tracking;
+};
+
+/* exec_match_order: a new order of ours. */
+struct exec_match_order {
+	uint64_t order_id; /* unique among the account's open orders */
+	uint32_t account;
+	uint32_t px;  /* limit price, 1e-4 */
+	uint32_t qty;
+	uint16_t locate;
+	uint8_t side; /* 'B' or 'S' */
+	uint8_t tif;  /* enum exec_tif */
+};
+
+/* Positive outcomes (nothing was changed unless said). */
+enum exec_match_outcome {
+	EXEC_MATCH_REJECT = 1,    /* exec_match_new: a REJECTED event says why */
+	EXEC_MATCH_NOT_OPEN = 2,  /* cancel/replace: no such open order (no event) */
+	EXEC_MATCH_DUPLICATE = 3, /* replace: the new id is open already (no event) */
+	EXEC_MATCH_INVALID = 4,   /* replace: px or qty 0 (no event) */
+	EXEC_MATCH_FULL = 5,      /* market: an add not tracked (counted; the event was
+	                           * applied otherwise); replace: no level for the new price */
+};
+
+/* Every open account: exec_match_cancel_all. */
+#define EXEC_MATCH_ALL_ACCOUNTS UINT32_MAX
+
+struct exec_match_stats {
+	uint64_t md_in;              /* md events taken (MD_EOS excluded) */
+	uint64_t blocked_events;     /* of which halted, stale or crossed: filled nothing */
+	uint64_t refs;               /* displayed orders tracked now */
+	uint64_t refs_max;           /* the most at once */
+	uint64_t refs_full;          /* adds not tracked: the ref map was full */
+	uint64_t levels_full;        /* adds or orders refused: the level pool was full */
+	uint64_t unknown_refs;       /* exec/cancel/delete/replace of a ref not tracked */
+	uint64_t replace_unresolved; /* MD_REPLACE without orig_ref */
+	uint64_t ghost_qty;          /* displayed shares removed on the top of book's word */
+	uint64_t anon_qty;           /* displayed shares added on the top of book's or MD_LEVEL's */
+	uint64_t open_orders;        /* ours, now */
+	uint64_t accepted, rejected, cancels, replaces;
+	uint64_t fills, filled_qty;
+	uint64_t taken_qty;          /* of which we took as the aggressor ('R') */
+};
+
+/* A snapshot of an open order of ours (exec_match_order_info). */
+struct exec_match_info {
+	uint64_t order_id;
+	uint64_t ahead;  /* displayed shares ahead of it in its level's queue */
+	uint32_t account;
+	uint32_t px, qty, leaves_qty, cum_qty;
+	uint16_t locate;
+	uint8_t side, tif;
+};
+
+struct exec_match;
+
+/*
+ * exec_match_create - allocate the engine and all its tables with core_alloc
+ * (setup only). 0 and *ret, or -EINVAL (no sink, a limit too large, an
+ * unknown tracking; err names it) or -ENOMEM.
+ */
+int exec_match_create(const struct exec_match_config *cfg, struct exec_match **ret, char *err,
+                      size_t errlen);
+/* exec_match_destroy - accepts NULL; returns NULL. */
+struct exec_match *exec_match_destroy(struct exec_match *m);
+
+/*
+ * exec_match_market - take the next md event of the session (every event, in
+ * order; MD_EOS is ignored). orig_ref: for MD_REPLACE, the replaced order's
+ * reference when the caller has it, else 0 (ignored for other kinds). Fills
+ * and nothing else go to the sink. Returns 0, or EXEC_MATCH_FULL (an add the
+ * ref map or the level pool had no room for; counted; carry on).
+ */
+int exec_match_market(struct exec_match *m, const struct md_event *e, uint64_t orig_ref);
+
+/*
+ * exec_match_new - an order of ours arrives. Emits ACK (then fills, then an
+ * IOC cancel) and returns 0, or emits REJECTED and returns EXEC_MATCH_REJECT.
+ */
+int exec_match_new(struct exec_match *m, const struct exec_match_order *o);
+
+/*
+ * exec_match_cancel - cancel an open order: emits CANCELED (qty: the shares
+ * cancelled, with reason) and returns 0, or returns EXEC_MATCH_NOT_OPEN
+ * (filled, cancelled or never seen: a real venue's "too late to cancel").
+ */
+int exec_match_cancel(struct exec_match *m, uint32_t account, uint64_t order_id, uint8_t reason);
+
+/*
+ * exec_match_replace - cancel/replace an open order (rules above): new_order_id
+ * (0: keep the id), the new price and total qty. Emits REPLACED (then fills,
+ * then an IOC cancel) and returns 0; or EXEC_MATCH_NOT_OPEN, _INVALID,
+ * _DUPLICATE, or _FULL (no level for the new price) with no event.
+ */
+int exec_match_replace(struct exec_match *m, uint32_t account, uint64_t order_id,
+                       uint64_t new_order_id, uint32_t px, uint32_t qty);
+
+/*
+ * exec_match_cancel_all - cancel every open order of account (or of every
+ * account: EXEC_MATCH_ALL_ACCOUNTS), all instruments, in the order they
+ * reached the engine. Returns how many were cancelled.
+ */
+unsigned exec_match_cancel_all(struct exec_match *m, uint32_t account, uint8_t reason);
+
+/* exec_match_order_info - a snapshot of an open order: 0, or -ENOENT. */
+int exec_match_order_info(const struct exec_match *m, uint32_t account, uint64_t order_id,
+                          struct exec_match_info *ret);
+
+/* exec_match_stats - the counters. Never fails. */
+void exec_match_stats(const struct exec_match *m, struct exec_match_stats *ret);
+
+/* ------------------------------------------------------------------------- */
+/* The simulated venue (deterministic, event time, the matching engine's queue model).
  *
  * An order or cancel with source event seq S and event time T reaches the
  * venue at the first md event e with e.seq > S and e.ts_ns >= T +
@@ -270,52 +577,54 @@ struct exec_venue {
  * order); otherwise the venue waits. market() also refuses (BUSY) while the
  * reports of the previous event have not all been taken.
  *
- * Acting on md event e for instrument L (e.locate):
- *  1. The venue's top of book for L becomes e's (bid/ask after e).
- *  2. Resting orders of L, in time priority, are checked against e:
- *     - book: a resting buy with px >= best ask fills at its own px, up to
- *       the displayed ask qty not yet taken by us (sell symmetric vs bid);
- *     - trades: an MD_EXEC with side 'B' (a displayed bid was hit) at price
- *       P fills resting buys with px >= P at their px, up to the executed
- *       qty shared among our orders; side 'S' fills resting sells with
- *       px <= P. MD_TRADE (non-displayed) or an MD_EXEC without a side fills
- *       buys with px > P and sells with px < P (strictly through). An
- *       execution on the other side (a lifted ask for our buy) fills nothing
- *       by itself: the book rule already covers that liquidity.
- *     Both rules together give at most one fill report per order per event.
- *  3. FIFO messages that have now reached the venue are applied in order:
+ * Acting on md event e:
+ *  1. The matching engine (above) takes e: the replayed book changes, queues
+ *     move, and resting orders fill by the queue rules (exec_match_market,
+ *     orig_ref 0: an md_event does not carry MD_REPLACE's original
+ *     reference; see MD_REPLACE above).
+ *  2. FIFO messages that have now reached the venue are applied in order:
  *     - ORDER_NEW: EXEC_REJECTED if invalid (qty 0, px 0, side not 'B'/'S';
  *       order_id not above every earlier ORDER_NEW's: risk hands ids out in
  *       increasing order, and checking that instead of "is it open now"
- *       keeps rejects independent of timing; instrument already at
- *       max_resting_per_instrument open orders);
- *       else EXEC_ACK, then a buy with px >= best ask fills at once at the
- *       ask price up to the displayed ask qty not yet taken (sell
- *       symmetric); the remainder rests (or, with EXEC_TIF_IOC, is
- *       cancelled: EXEC_CANCELED reason EXEC_REASON_IOC);
+ *       keeps rejects independent of timing; both decided when sent);
+ *       else exec_match_new (account 0, tif as stamped): EXEC_REJECTED
+ *       with EXEC_REASON_RESTING_CAP when its instrument already has
+ *       max_resting_per_instrument open orders (or VENUE_FULL), else
+ *       EXEC_ACK, the fills it takes from the displayed book (at the book's
+ *       prices, level by level, at most 16 levels), then the rest rests or,
+ *       with EXEC_TIF_IOC, EXEC_CANCELED reason EXEC_REASON_IOC;
  *     - ORDER_CANCEL: EXEC_CANCELED for the order's leaves, if still open;
  *     - ORDER_CANCEL_ALL: EXEC_CANCELED for every order open at the venue,
  *       all instruments, in the order they reached the venue (orders sent
  *       after the cancel-all are not affected).
- *  "Not yet taken": liquidity we take at a price level is remembered until
- *  the best price on that side changes, so one displayed level is not filled
- *  twice. Nothing fills while the instrument's last event carries
- *  MD_F_HALTED.
+ * Reports carry e's seq and ts_ns. Every report the engine emits becomes an
+ * exec_report (REPLACED never occurs here: the order manager sends no
+ * replace). So a resting order fills only when the market has executed or
+ * cancelled everything displayed ahead of it at its arrival, then by what
+ * executes behind it or through its price, or by liquidity that arrives
+ * crossing it; a marketable order takes what is displayed; nothing fills
+ * while the instrument is halted, stale or crossed.
  *
  * Capacity: send() answers EXEC_VENUE_BUSY while the FIFO holds max_inflight
  * messages, or while a valid ORDER_NEW would make more than max_orders orders
- * in flight or resting. Give the stage the same max_orders.
+ * in flight or open at the engine. Give the stage the same max_orders.
  *
- * Honest limits: no queue position (we are always first at our price), no
- * market impact, fills never exceed what the feed displayed or executed but
- * our orders never remove liquidity from the real book. Orders still in
- * flight when both streams end never reach the venue (inflight).
+ * Honest limits: no market impact (our orders never remove liquidity from the
+ * replayed book nor lengthen its queues: a market that would have reacted to
+ * them is not modelled); MD_REPLACE without its original reference (above);
+ * the LOBSTER files' synthetic orders (tracking numbers) are placed ahead of
+ * ours, which is exact for the orders that rested before 09:30 and cautious
+ * for the placeholders of deeper levels; hidden liquidity is not taken on
+ * arrival (only MD_TRADE through our price shows it). Orders still in flight
+ * when both streams end never reach the venue (inflight).
  */
 struct exec_sim_config {
 	uint64_t latency_ns;                 /* venue latency in event time */
 	unsigned max_orders;                 /* in flight + resting ORDER_NEWs; 0: 4096 */
 	unsigned max_inflight;               /* FIFO entries; 0: 2 * max_orders */
 	unsigned max_resting_per_instrument; /* 0: 64 */
+	unsigned max_refs;                   /* the engine's ref map; 0: its default (65536) */
+	enum exec_match_tracking tracking;   /* the engine's; default: LOBSTER */
 };
 
 struct exec_sim;
@@ -331,6 +640,9 @@ int exec_sim_create(const struct exec_sim_config *cfg, struct exec_sim **ret, ch
 struct exec_sim *exec_sim_destroy(struct exec_sim *v);
 /* exec_sim_venue - the venue handle to give exec_config.venue. Never fails. */
 struct exec_venue exec_sim_venue(struct exec_sim *v);
+/* exec_sim_match_stats - its matching engine's counters. Same thread rules as
+ * exec_stage_stats. */
+void exec_sim_match_stats(const struct exec_sim *v, struct exec_match_stats *ret);
 
 /* ------------------------------------------------------------------------- */
 /* The stage. */

@@ -1,5 +1,7 @@
-/* Simulated venue: immediate fill, partial + rest, book-move fill, trade fill,
- * event-time latency, cancel-all, resting cap, IOC, halted. */
+/* Simulated venue: immediate fill, partial + rest, book-move fill, trade fill
+ * behind the displayed queue, event-time latency, cancel-all, resting cap, IOC,
+ * halted. The streams here are top of book only (no order references), so the
+ * matching engine sees the displayed quantity as anonymous (exec.h). */
 #undef NDEBUG
 #include "harness.h"
 
@@ -74,7 +76,8 @@ static void trade_fill(void)
 	hx_push_order(&h, &m);
 	step(&h, hx_book(2, 20, 2, 50000, 100, 50100, 100));
 	CHECK(hx_count(&h, 1, EXEC_ACK) == 1 && hx_count(&h, 1, EXEC_FILL) == 0);
-	/* a sell aggressor hits the displayed bid at 5.0000 for 120: we are first */
+	/* a sell aggressor hits the displayed bid at 5.0000 for 120: the 100 shares
+	 * displayed there when we joined are ahead of us, so we get the other 20 */
 	struct md_event e = hx_book(3, 30, 2, 50000, 100, 50100, 100);
 	e.kind = MD_EXEC;
 	e.side = 'B';
@@ -82,7 +85,7 @@ static void trade_fill(void)
 	e.qty = 120;
 	step(&h, e);
 	const struct exec_report *f = hx_find(&h, 1, EXEC_FILL, 0);
-	CHECK(f && f->qty == 120 && f->px == 50000 && f->leaves_qty == 180);
+	CHECK(f && f->qty == 20 && f->px == 50000 && f->leaves_qty == 280);
 	/* an execution on the ask side does not fill our buy */
 	e.seq = 4;
 	e.side = 'S';
