@@ -762,7 +762,7 @@ struct feeds_ip_view {
 int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
 		  size_t errlen);
 
-/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP frames). */
+/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP or TCP frames). */
 struct feeds_pcap_writer;
 /* feeds_pcap_writer_open - create/truncate path. 0, or -errno ("PATH: what"). */
 int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, char *err,
@@ -772,6 +772,13 @@ int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, cha
 int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
 			 uint16_t sport, uint32_t dst_ip, uint16_t dport, const void *payload,
 			 size_t len);
+/* feeds_pcap_write_tcp - append one TCP segment (addresses host order; ts ns since
+ * epoch; seq/ack the raw numbers; flags the TCP flag byte: 0x02 SYN, 0x10 ACK,
+ * 0x18 PSH|ACK, 0x11 FIN|ACK). The caller keeps seq/ack consistent; the TCP
+ * checksum is left 0. 0, -EMSGSIZE (payload above 65495), or -errno from the write. */
+int feeds_pcap_write_tcp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
+			 uint16_t sport, uint32_t dst_ip, uint16_t dport, uint32_t seq, uint32_t ack,
+			 uint8_t flags, const void *payload, size_t len);
 /* feeds_pcap_writer_close - flush and close; accepts NULL; returns 0 or the first write error. */
 int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
 
