@@ -175,10 +175,10 @@ static bool event_ok(uint8_t c)
 /* Every byte of b valid for its field (s->len bytes, the type byte not read). */
 static inline bool valid(const struct spec *s, const unsigned char *b)
 {
-	unsigned bad = 0;
+	uint8_t bad = 0; /* byte lanes: the loop vectorizes without widening */
 	for (unsigned i = 1; i < s->len; i++)
-		bad |= (((unsigned char)s->layout[i] | 0x20) != 'n') &
-		       ((unsigned char)(b[i] - 0x20) > 0x5e);
+		bad |= (uint8_t)((((unsigned char)s->layout[i] | 0x20) != 'n') &
+				 ((unsigned char)(b[i] - 0x20) > 0x5e));
 	if (s->side && !side_ok(b[s->side]))
 		return false;
 	if (s->state && !state_ok(b[s->state]))
