@@ -102,12 +102,10 @@ int core_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
 		    struct core_soup_pkt *ret, char *err, size_t errlen)
 {
 	size_t o = *off;
-	if (o > len)
+	if (o > len || (dir != CORE_SOUP_FROM_SERVER && dir != CORE_SOUP_FROM_CLIENT))
 		return -EINVAL;
 	if (o == len)
 		return CORE_EOF;
-	if (dir != CORE_SOUP_FROM_SERVER && dir != CORE_SOUP_FROM_CLIENT)
-		return -EINVAL;
 	size_t rem = len - o;
 	if (rem < 2)
 		return CORE_SOUP_PARTIAL;
