@@ -413,7 +413,8 @@ int core_soup_client_send(struct core_soup_client *c, const void *payload, size_
 	unsigned char *p = c->obuf + before;
 	core_put_be16(p, (uint16_t)(len + 1));
 	p[2] = 'U';
-	memcpy(p + 3, payload, len);
+	if (len)
+		memcpy(p + 3, payload, len);
 	c->olen = before + n;
 	ssize_t w = send(c->fd, c->obuf, c->olen, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w < 0) {

@@ -324,7 +324,8 @@ static void record(int from_client, uint8_t flags, const void *p, size_t n, int 
 	struct frame *f = &frames[nframes++];
 	f->from_client = from_client;
 	f->flags = flags;
-	memcpy(f->data, p, n);
+	if (n)
+		memcpy(f->data, p, n);
 	f->len = n;
 	f->ts_ns = wall_ns();
 	f->ouch_kind = kind;
