@@ -7,6 +7,12 @@
  * Depends on libc only. Every stage library includes this header and no other
  * stage's header.
  *
+ * Why one header of about 1,100 lines: it is core's manual (STYLE.md 1-2),
+ * and what two stages share must live in core, since stages never include
+ * each other: SoupBinTCP, its last and longest section, is here because the
+ * feed stage and the order-entry gateway both speak it. The sections run from
+ * what every stage uses (rings, messages, clock) to what some do.
+ *
  * Results: functions that act return 0 on success, a negative errno on
  * failure (forward it unchanged), or a documented positive outcome (handle it).
  * Predicates return bool. Batch calls return a count.
