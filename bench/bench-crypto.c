@@ -6,7 +6,7 @@
  * feeds_crypto_line (Binance: REST snapshot file then WebSocket file); ns per
  * line at p50/p99/p99.9/max (one clock read per line), lines/s, events/s and
  * MB/s. Soup: a 200,000-message generated ITCH session framed as Sequenced
- * Data, decoded by feeds_soup_next: ns per packet (batches of 64) and
+ * Data, decoded by core_soup_next: ns per packet (batches of 64) and
  * packets/s. --smoke: one short pass. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -85,7 +85,7 @@ static int soup(int reps)
 	size_t blen = 0;
 	for (size_t off = 0; off < len;) {
 		unsigned ml = core_be16(itch + off);
-		blen += (size_t)feeds_soup_put(buf + blen, cap * 2 - blen, 'S', itch + off + 2, ml);
+		blen += (size_t)core_soup_put(buf + blen, cap * 2 - blen, 'S', itch + off + 2, ml);
 		off += 2 + ml;
 	}
 	struct core_hist h;
@@ -93,11 +93,11 @@ static int soup(int reps)
 	uint64_t n = 0, ns = 0, sink = 0;
 	for (int r = 0; r < reps; r++) {
 		size_t off = 0;
-		struct feeds_soup_pkt k;
+		struct core_soup_pkt k;
 		for (;;) {
 			uint64_t t0 = core_now_ns();
 			int got = 0, rc = 0;
-			for (; got < 64 && (rc = feeds_soup_next(buf, blen, &off, FEEDS_SOUP_FROM_SERVER,
+			for (; got < 64 && (rc = core_soup_next(buf, blen, &off, CORE_SOUP_FROM_SERVER,
 								 &k, err, sizeof(err))) == 0;
 			     got++)
 				sink += k.len;

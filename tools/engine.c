@@ -264,7 +264,7 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.seq = { .max_msg = 64, .gap_timeout_ns = o->gap_timeout_ms * 1000000ull },
 		.idle_timeout_ns = o->idle_timeout_ms * 1000000ull,
 	};
-	struct feeds_soup_client_cfg soup = {
+	struct core_soup_client_cfg soup = {
 		.addr = o->soup,
 		.username = o->soup_user,
 		.password = o->soup_password,

@@ -1,11 +1,19 @@
 /*
  * core.h - Osprey's foundation: SPSC rings, hop message types, the clock,
- * HDR histograms, threads and pinning, INI configuration, stage runners.
+ * HDR histograms, threads and pinning, INI configuration, stage runners, and
+ * SoupBinTCP 3.0 (the one framing both market data and order entry ride on:
+ * the packet codec and a session client, last section).
  * One long header on purpose: every stage includes it and no other, and the
  * ring, clock and histogram operations must be inline here for the hot path.
  *
  * Depends on libc only. Every stage library includes this header and no other
  * stage's header.
+ *
+ * Why one header of about 1,100 lines: it is core's manual (STYLE.md 1-2),
+ * and what two stages share must live in core, since stages never include
+ * each other: SoupBinTCP, its last and longest section, is here because the
+ * feed stage and the order-entry gateway both speak it. The sections run from
+ * what every stage uses (rings, messages, clock) to what some do.
  *
  * Results: functions that act return 0 on success, a negative errno on
  * failure (forward it unchanged), or a documented positive outcome (handle it).
@@ -39,6 +47,11 @@ enum core_outcome {
 	CORE_RING_FULL = 1,  /* nothing was pushed: the consumer is behind */
 	CORE_RING_EMPTY = 2, /* nothing was popped */
 	CORE_EOF = 3,        /* a stage's poll: finished, end of stream forwarded */
+	/* SoupBinTCP (last section of this header) */
+	CORE_SOUP_PARTIAL = 4, /* core_soup_next: only part of a packet is there */
+	CORE_SOUP_QUEUED = 5,  /* core_soup_client_send: sent in part, the rest is buffered */
+	CORE_SOUP_BUSY = 6,    /* core_soup_client_send: the kernel takes nothing now; not sent */
+	CORE_SOUP_OFFLINE = 7, /* core_soup_client_send: not logged in; not sent */
 };
 
 /* ------------------------------------------------------------------------- */
@@ -957,5 +970,244 @@ static inline void core_put_be64(unsigned char *p, uint64_t v)
 	v = __builtin_bswap64(v);
 	memcpy(p, &v, 8);
 }
+
+/* ------------------------------------------------------------------------- */
+/* SoupBinTCP 3.0: the packet codec and a session client.
+ *
+ * SoupBinTCP is NASDAQ's framing for TCP sessions: market data (ITCH in
+ * Sequenced Data) and order entry (OUCH: orders in Unsequenced Data from the
+ * client, the venue's answers in Sequenced Data) use the same packets, so
+ * both the feed stage and the order-entry gateway use this one copy.
+ *
+ * Packets: `[u16 BE length][type][payload]`, length = 1 + payload bytes.
+ * Session packets carry ASCII fields: username (6) and password (10) padded
+ * on the right with spaces, session (10) and sequence numbers (20 digits)
+ * padded on the left with spaces (an all-blank session: the current one).
+ *   client -> server: L login request (47), U unsequenced data, R heartbeat
+ *                     (1), O logout request (1), + debug;
+ *   server -> client: A login accepted (31), J login rejected (2: 'A' not
+ *                     authorized, 'S' session not available), S sequenced
+ *                     data (its number is implicit: the login's number, +1
+ *                     per S), H heartbeat (1), Z end of session (1), + debug.
+ *
+ * The codec reads and writes the caller's memory, allocates nothing and may
+ * be called from any thread.
+ */
+#define CORE_SOUP_MAX_PAYLOAD 65534 /* the length field counts the type byte */
+
+enum core_soup_dir {
+	CORE_SOUP_FROM_SERVER = 1,
+	CORE_SOUP_FROM_CLIENT = 2,
+};
+
+/* A decoded packet. payload points into the caller's buffer. */
+struct core_soup_pkt {
+	const unsigned char *payload;
+	uint16_t len;       /* payload bytes (the length field minus 1) */
+	uint8_t type;
+	char reject;        /* J: reject code */
+	char username[7];   /* L: NUL-terminated, padding removed */
+	char password[11];  /* L */
+	char session[11];   /* L, A: NUL-terminated, padding removed ("" = blank) */
+	uint64_t seq;       /* L: requested sequence number; A: next sequence number */
+};
+
+/*
+ * core_soup_next - decode the packet at buf + *off (len bytes in buf;
+ * nothing past them is read) sent in direction dir (enum core_soup_dir: a
+ * server reads FROM_CLIENT, a client FROM_SERVER). Returns:
+ *   0                 *ret filled, *off advanced past the packet;
+ *   CORE_EOF          *off == len;
+ *   CORE_SOUP_PARTIAL the bytes left hold only part of a packet (*off kept);
+ *   -EBADMSG          a length of 0 (no type byte), a type this direction
+ *                     never sends, a session packet of the wrong length, or
+ *                     a malformed ASCII field; *off kept; err reads
+ *                     "offset N: what" naming the type and lengths;
+ *   -EINVAL           *off > len, or dir is not a core_soup_dir.
+ */
+int core_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
+		   struct core_soup_pkt *ret, char *err, size_t errlen);
+
+/*
+ * Encoders: write one packet into buf (cap bytes) and return its length, or
+ * -ENOSPC (cap too small; nothing written) / -EINVAL (a field the packet
+ * cannot carry: username > 6, password > 10, session > 10 characters, a
+ * reject code other than 'A' or 'S', payload > CORE_SOUP_MAX_PAYLOAD).
+ * Every packet one of them writes decodes with core_soup_next in its
+ * direction.
+ */
+/* client -> server */
+int core_soup_put_login(unsigned char *buf, size_t cap, const char *username,
+			const char *password, const char *session, uint64_t seq);
+int core_soup_put_unsequenced(unsigned char *buf, size_t cap, const void *payload, size_t n);
+int core_soup_put_client_heartbeat(unsigned char *buf, size_t cap); /* R */
+int core_soup_put_logout(unsigned char *buf, size_t cap);           /* O */
+/* server -> client */
+int core_soup_put_accepted(unsigned char *buf, size_t cap, const char *session, uint64_t seq);
+int core_soup_put_rejected(unsigned char *buf, size_t cap, char code);
+int core_soup_put_sequenced(unsigned char *buf, size_t cap, const void *payload, size_t n);
+int core_soup_put_server_heartbeat(unsigned char *buf, size_t cap); /* H */
+int core_soup_put_end_of_session(unsigned char *buf, size_t cap);   /* Z */
+/* Any packet by type with a raw payload (+ debug, or one of the above by hand). */
+int core_soup_put(unsigned char *buf, size_t cap, uint8_t type, const void *payload, size_t n);
+
+/*
+ * The client: one TCP connection with plain non-blocking sockets, driven by
+ * core_soup_client_poll from the owner's loop (no thread, no io_uring: one
+ * stream and a spinning poller need one recv() per poll either way; a caller
+ * that wants to block can poll(2) core_soup_client_fd()).
+ *
+ * Connect, send L with the configured username, password, session and the
+ * next expected sequence number; on A remember the session and its number.
+ * While logged in: send R after heartbeat_ns without sending anything; a
+ * link silent for timeout_ns (no byte from the server, heartbeats included)
+ * is dead. A lost link (EOF, error, timeout, a send that failed) is reported
+ * once (CORE_SOUP_EV_LINK_DOWN) and the client reconnects after
+ * reconnect_ns, logging in to the same session from the next expected
+ * number, so the server replays every Sequenced Data packet not yet
+ * delivered; up to max_reconnects attempts in a row may fail. If the server
+ * resumes below the number asked for, the repeated messages are dropped
+ * (counted as duplicates); above it, CORE_SOUP_EV_GAP reports the lost
+ * range. Z ends the session (CORE_SOUP_EV_END, then CORE_EOF).
+ * core_soup_client_logout sends O; the server's close then gives CORE_EOF.
+ *
+ * Sending (order entry): core_soup_client_send puts one Unsequenced Data
+ * packet on the wire with one send(2). SoupBinTCP never replays what a
+ * client sent: a U packet sent on a link that then died may or may not have
+ * reached the server, and the caller finds out from the server's Sequenced
+ * Data after the re-login (OUCH: the Accepted, or not, for its token).
+ *
+ * Time is the caller's (now_ns, monotonic ns: core_now_ns or
+ * core_monotonic_ns). Every call on a client belongs to its owner thread;
+ * allocation only in create; poll and send never allocate or lock.
+ */
+struct core_soup_client;
+
+struct core_soup_client_cfg {
+	const char *addr;            /* server "A.B.C.D:PORT" */
+	const char *username;        /* up to 6 characters */
+	const char *password;        /* up to 10 */
+	const char *session;         /* up to 10; NULL or "": the current session */
+	uint64_t seq;                /* first sequence number wanted (0: 1) */
+	uint64_t heartbeat_ns;       /* client heartbeat after this send silence (0: 1 s) */
+	uint64_t timeout_ns;         /* server silence that kills the link (0: 15 s) */
+	uint64_t connect_timeout_ns; /* connect plus login answer (0: 5 s) */
+	uint64_t reconnect_ns;       /* wait between attempts (0: 100 ms) */
+	unsigned max_reconnects;     /* failed attempts in a row before giving up (0: 10) */
+};
+
+enum core_soup_state {
+	CORE_SOUP_DISCONNECTED = 0, /* waiting to (re)connect */
+	CORE_SOUP_CONNECTING = 1,
+	CORE_SOUP_LOGIN_SENT = 2,
+	CORE_SOUP_ACTIVE = 3,       /* logged in: core_soup_client_send works */
+	CORE_SOUP_LOGGING_OUT = 4,
+	CORE_SOUP_ENDED = 5,        /* end of session, logout done, or failed: CORE_EOF / error */
+};
+
+enum core_soup_ev_kind {
+	CORE_SOUP_EV_DATA = 1,      /* sequenced message: seq, data, len */
+	CORE_SOUP_EV_LOGIN = 2,     /* login accepted: seq = the server's next number */
+	CORE_SOUP_EV_LINK_DOWN = 3, /* the link was lost (error = -errno why); reconnecting */
+	CORE_SOUP_EV_GAP = 4,       /* the server resumed above our next number: seq, count lost */
+	CORE_SOUP_EV_END = 5,       /* end of session (Z) */
+	CORE_SOUP_EV_UNSEQ = 6,     /* unsequenced data (U from the server): data, len */
+};
+
+struct core_soup_event {
+	int kind;                  /* enum core_soup_ev_kind */
+	int error;                 /* LINK_DOWN: -ECONNRESET (closed), -ETIMEDOUT (silent), -errno */
+	uint64_t seq;
+	uint64_t count;
+	const unsigned char *data; /* into the client's buffer: valid until the next poll */
+	uint16_t len;
+};
+
+struct core_soup_client_stats {
+	enum core_soup_state state;
+	char session[11];          /* the session logged into ("" before) */
+	uint64_t next_seq;         /* next sequenced message expected */
+	uint64_t messages;         /* sequenced messages delivered */
+	uint64_t duplicates;       /* repeated messages dropped after a resume */
+	uint64_t gaps, lost;       /* resumes above our number, messages lost */
+	uint64_t connects;         /* connection attempts */
+	uint64_t logins;           /* logins accepted */
+	uint64_t link_downs;       /* links lost (closed, error, timeout) */
+	uint64_t timeouts;         /* ... of them by server silence */
+	uint64_t hb_sent, hb_received;
+	uint64_t debug_received, unseq_received;
+	uint64_t bytes_received;
+	uint64_t unseq_sent;       /* U packets core_soup_client_send took (0 or QUEUED) */
+	uint64_t send_queued;      /* ... of them left partly in the send buffer */
+	uint64_t send_busy;        /* sends refused with CORE_SOUP_BUSY */
+	uint64_t bytes_sent;       /* bytes the kernel took, session packets included */
+};
+
+/* Largest payload core_soup_client_send takes (OUCH 4.2's largest message is 49). */
+#define CORE_SOUP_SEND_MAX 512
+
+/* core_soup_client_create - validate cfg, allocate; connects on the first
+ * poll. 0, -EINVAL (err names the field), -ENOMEM. Setup. */
+int core_soup_client_create(const struct core_soup_client_cfg *cfg, struct core_soup_client **ret,
+			    char *err, size_t errlen);
+/*
+ * core_soup_client_poll - advance: connect, send what is due (the rest of a
+ * packet sent in part first), read. Returns 1 with *ret filled, 0 when
+ * nothing happened, CORE_EOF once the session has ended or logged out, or a
+ * fatal negative errno (also on later calls; the reason is in
+ * core_soup_client_error): -EACCES login rejected 'A', -ENOENT login
+ * rejected 'S', -EBADMSG a malformed packet or one a server must not send,
+ * -ETIMEDOUT / -ECONNREFUSED / -errno once max_reconnects attempts in a row
+ * failed.
+ */
+int core_soup_client_poll(struct core_soup_client *c, uint64_t now_ns,
+			  struct core_soup_event *ret);
+/*
+ * core_soup_client_send - send payload (len bytes, caller's memory, read
+ * before the call returns) as one Unsequenced Data packet, with one
+ * send(2) (MSG_NOSIGNAL | MSG_DONTWAIT) that also carries whatever an
+ * earlier call or poll left in the client's send buffer, in front of it.
+ * Returns:
+ *   0                  the whole packet was handed to the kernel by this
+ *                      call. The wire time (tick-to-wire's end) is the
+ *                      caller's core_now_ns() right after the return: the
+ *                      client reads no clock (now_ns is the caller's, used
+ *                      for heartbeat bookkeeping only);
+ *   CORE_SOUP_QUEUED   the kernel took the packet's first bytes (or only
+ *                      what was waiting before it and part of it), the rest
+ *                      waits in the client's send buffer and leaves before
+ *                      anything else, on the next poll or send. The packet
+ *                      is committed: do not send it again.
+ *                      core_soup_client_pending() == 0 says it is all out;
+ *   CORE_SOUP_BUSY     nothing of this packet was sent or kept: the kernel's
+ *                      socket buffer is full (or earlier bytes are still
+ *                      waiting and the send buffer has no room). Try again
+ *                      later (after a poll);
+ *   CORE_SOUP_OFFLINE  not logged in (connecting, logging in, reconnecting,
+ *                      logging out, ended): nothing sent;
+ *   -EMSGSIZE          len > CORE_SOUP_SEND_MAX: nothing sent;
+ *   -errno             the send failed (-EPIPE, -ECONNRESET, ...): the link
+ *                      is down, nothing of this packet counts as sent; the
+ *                      next poll reports CORE_SOUP_EV_LINK_DOWN and
+ *                      reconnects (or returns the fatal error once
+ *                      max_reconnects attempts have failed); or the client's
+ *                      fatal error if it has already failed.
+ * Owner thread; no allocation, no lock.
+ */
+int core_soup_client_send(struct core_soup_client *c, const void *payload, size_t len,
+			  uint64_t now_ns);
+/* core_soup_client_pending - bytes in the send buffer not yet taken by the kernel. */
+size_t core_soup_client_pending(const struct core_soup_client *c);
+/* core_soup_client_state - the session state now (cheap; for the hot path). */
+enum core_soup_state core_soup_client_state(const struct core_soup_client *c);
+/* core_soup_client_logout - send O (logged in) or just close. 0 or -errno. */
+int core_soup_client_logout(struct core_soup_client *c, uint64_t now_ns);
+/* core_soup_client_fd - the socket (-1 while disconnected), for poll(2). */
+int core_soup_client_fd(const struct core_soup_client *c);
+/* core_soup_client_error - why the last link went down or the client failed ("" if none). */
+const char *core_soup_client_error(const struct core_soup_client *c);
+void core_soup_client_stats(const struct core_soup_client *c, struct core_soup_client_stats *ret);
+/* core_soup_client_destroy - close and free; accepts NULL; returns NULL. */
+struct core_soup_client *core_soup_client_destroy(struct core_soup_client *c);
 
 #endif /* OSPREY_CORE_H */

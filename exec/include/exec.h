@@ -15,7 +15,8 @@
  * exec/src/venue_sim.c, positions and P&L are exec/src/positions.c, the order
  * state machine is exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and
  * its session and sequence store exec/src/fix_session.c, the order gateways
- * exec/src/gw*.c (the last sections of this header).
+ * exec/src/gw*.c, the OUCH 4.2 message codec exec/src/ouch.c (the last
+ * sections of this header).
  *
  * Why one header of this length: it is the exec library's one public header
  * and so its manual (the project's rule: one library, one header). Its
@@ -1476,5 +1477,313 @@ struct exec_fix_gw *exec_fix_gw_destroy(struct exec_fix_gw *g);
 /* exec_fix_gw_venue - the handle for exec_config.venue. Never fails. */
 struct exec_venue exec_fix_gw_venue(struct exec_fix_gw *g);
 void exec_fix_gw_stats(const struct exec_fix_gw *g, struct exec_fix_gw_stats *ret);
+
+/* ------------------------------------------------------------------------- */
+/* OUCH 4.2: the order-entry messages, encoded and decoded.
+ *
+ * NASDAQ's order-entry protocol (O*U*C*H 4.2), which rides in SoupBinTCP
+ * (core.h): the client sends each inbound message as one Unsequenced Data
+ * packet (core_soup_client_send), the venue answers with outbound messages
+ * in Sequenced Data (replayed from the requested number after a re-login).
+ * The layouts below were taken from the field lists of the Open Markets
+ * Initiative's Nasdaq OUCH 4.2 Wireshark dissector and Wireshark's own
+ * packet-ouch.c, and checked against Debian's tshark 4.0 decoding our bytes
+ * (tests/exec/test_ouch_tshark.c).
+ *
+ * Every message is fixed-length, starting with its type byte; numbers are
+ * big-endian unsigned binary. Field types:
+ *   alpha  ASCII, left-justified, padded on the right with spaces: token
+ *          (14), stock (8), firm (4). Structs keep them as the wire bytes (no
+ *          NUL): fill with exec_ouch_alpha_set, measure with
+ *          exec_ouch_alpha_len;
+ *   code   one ASCII byte (display, capacity, reasons, liquidity flag, ...);
+ *   price  u32 with 4 implied decimals (1e-4 units, as ITCH Price(4));
+ *   ts     u64 nanoseconds since midnight;
+ *   other numbers u32 (shares, TIF, quantities) or u64 (order reference
+ *          number, match number).
+ *
+ * Valid bytes, the same for encoder and decoder (so everything encoded
+ * decodes, and everything decoded re-encodes to the same bytes): every alpha
+ * and code byte is printable ASCII (0x20..0x7e); the side is 'B' buy, 'S'
+ * sell, 'T' sell short or 'E' sell short exempt; the order state is 'L' live
+ * or 'D' dead; the system event code 'S' start of day or 'E' end of day.
+ * Other code bytes are not held to a list (venues add values); the values
+ * the specification names:
+ *   display     A attributable, Y anonymous (price to comply), N non-display,
+ *               P post-only, I imbalance-only, M mid-point peg, W mid-point
+ *               peg post-only, L post-only attributable, O / T retail order
+ *               type 1 / 2, Q retail price improvement
+ *   capacity    A agency, P principal, R riskless, O other
+ *   iso         Y eligible, N not eligible (intermarket sweep)
+ *   cross_type  N none, O opening, C closing, H halt/IPO, S supplemental,
+ *               R retail, I intraday
+ *   customer_type  R retail designated, N not, ' ' the port's default
+ *   bbo_weight  '0'..'3', ' ' unspecified, S sets the QBBO, N improves the NBBO
+ *   TIF         seconds; 0 immediate or cancel, 99998 market hours, 99999
+ *               system hours
+ *
+ * Inbound (client -> venue), offsets from the type byte:
+ *   'O' Enter Order (49): 1 token, 15 side, 16 shares, 20 stock, 28 price,
+ *        32 TIF, 36 firm, 40 display, 41 capacity, 42 iso, 43 min qty,
+ *        47 cross type, 48 customer type
+ *   'U' Replace Order (47): 1 existing token, 15 replacement token,
+ *        29 shares, 33 price, 37 TIF, 41 display, 42 iso, 43 min qty
+ *   'X' Cancel Order (19): 1 token, 15 shares (the size to leave; 0 cancels all)
+ *   'M' Modify Order (20): 1 token, 15 side, 16 shares
+ *   'N' Trade Now (15): 1 token
+ * Outbound (venue -> client); every one has ts at 1 and (but S) the token at 9:
+ *   'S' System Event (10): 9 event code
+ *   'A' Accepted (66): 23 side, 24 shares, 28 stock, 36 price, 40 TIF,
+ *        44 firm, 48 display, 49 order ref, 57 capacity, 58 iso, 59 min qty,
+ *        63 cross type, 64 order state, 65 BBO weight
+ *   'U' Replaced (80): as Accepted with the replacement token at 9, then
+ *        65 previous token, 79 BBO weight
+ *   'C' Canceled (28): 23 decrement shares, 27 reason
+ *   'D' AIQ Canceled (37): 23 decrement shares, 27 reason, 28 quantity
+ *        prevented from trading, 32 execution price, 36 liquidity flag
+ *   'E' Executed (40): 23 shares, 27 price, 31 liquidity flag, 32 match
+ *   'B' Broken Trade (32): 23 match, 31 reason
+ *   'G' Executed with Reference Price (45): as Executed, then 40 reference
+ *        price, 44 reference price type
+ *   'F' Trade Correction (41): as Executed, then 40 reason
+ *   'J' Rejected (24): 23 reason
+ *   'P' Cancel Pending (23), 'I' Cancel Reject (23): nothing more
+ *   'T' Order Priority Update (36): 23 price, 27 display, 28 order ref
+ *   'M' Order Modified (28): 23 side, 24 shares
+ * 'U' and 'M' mean different messages in each direction, so the decoder is
+ * told the direction.
+ *
+ * Memory: encoders write into the caller's buffer, the decoder reads the
+ * caller's buffer (nothing past len) and fills the caller's struct; nothing
+ * allocates, nothing is kept. Any thread.
+ */
+#define EXEC_OUCH_MAX_LEN 80 /* the longest message (Replaced) */
+
+enum exec_ouch_dir {
+	EXEC_OUCH_INBOUND = 1,  /* client -> venue */
+	EXEC_OUCH_OUTBOUND = 2, /* venue -> client */
+};
+
+/* Message kinds: exec_ouch_decode's positive result, exec_ouch_msg.kind. */
+enum exec_ouch_kind {
+	/* inbound */
+	EXEC_OUCH_ENTER = 1,         /* 'O' 49 */
+	EXEC_OUCH_REPLACE = 2,       /* 'U' 47 */
+	EXEC_OUCH_CANCEL = 3,        /* 'X' 19 */
+	EXEC_OUCH_MODIFY = 4,        /* 'M' 20 */
+	EXEC_OUCH_TRADE_NOW = 5,     /* 'N' 15 */
+	/* outbound */
+	EXEC_OUCH_SYSTEM_EVENT = 6,  /* 'S' 10 */
+	EXEC_OUCH_ACCEPTED = 7,      /* 'A' 66 */
+	EXEC_OUCH_REPLACED = 8,      /* 'U' 80 */
+	EXEC_OUCH_CANCELED = 9,      /* 'C' 28 */
+	EXEC_OUCH_AIQ_CANCELED = 10, /* 'D' 37 */
+	EXEC_OUCH_EXECUTED = 11,     /* 'E' 40 */
+	EXEC_OUCH_BROKEN = 12,       /* 'B' 32 */
+	EXEC_OUCH_EXECUTED_REF = 13, /* 'G' 45 */
+	EXEC_OUCH_CORRECTION = 14,   /* 'F' 41 */
+	EXEC_OUCH_REJECTED = 15,     /* 'J' 24 */
+	EXEC_OUCH_CANCEL_PENDING = 16, /* 'P' 23 */
+	EXEC_OUCH_CANCEL_REJECT = 17,  /* 'I' 23 */
+	EXEC_OUCH_PRIORITY = 18,     /* 'T' 36 */
+	EXEC_OUCH_MODIFIED = 19,     /* 'M' 28 */
+	EXEC_OUCH_KINDS = 20         /* one past the last kind */
+};
+
+struct exec_ouch_enter {
+	char token[14], stock[8], firm[4];
+	uint32_t shares, price, tif, min_qty;
+	uint8_t side, display, capacity, iso, cross_type, customer_type;
+};
+struct exec_ouch_replace {
+	char existing[14], replacement[14];
+	uint32_t shares, price, tif, min_qty;
+	uint8_t display, iso;
+};
+struct exec_ouch_cancel {
+	char token[14];
+	uint32_t shares; /* what is left of the order after the cancel: 0 cancels it all */
+};
+struct exec_ouch_modify {
+	char token[14];
+	uint32_t shares;
+	uint8_t side;
+};
+struct exec_ouch_trade_now {
+	char token[14];
+};
+struct exec_ouch_system_event {
+	uint64_t ts_ns;
+	uint8_t event;
+};
+struct exec_ouch_accepted {
+	uint64_t ts_ns, order_ref;
+	char token[14], stock[8], firm[4];
+	uint32_t shares, price, tif, min_qty;
+	uint8_t side, display, capacity, iso, cross_type, state, bbo_weight;
+};
+struct exec_ouch_replaced {
+	uint64_t ts_ns, order_ref;
+	char token[14];    /* the replacement (new) order's token */
+	char previous[14]; /* the replaced order's token */
+	char stock[8], firm[4];
+	uint32_t shares, price, tif, min_qty;
+	uint8_t side, display, capacity, iso, cross_type, state, bbo_weight;
+};
+struct exec_ouch_canceled {
+	uint64_t ts_ns;
+	char token[14];
+	uint32_t decrement; /* shares just taken off the order (not cumulative) */
+	uint8_t reason;
+};
+struct exec_ouch_aiq_canceled {
+	uint64_t ts_ns;
+	char token[14];
+	uint32_t decrement, prevented, price; /* prevented from trading; its execution price */
+	uint8_t reason, liquidity;
+};
+struct exec_ouch_executed {
+	uint64_t ts_ns, match;
+	char token[14];
+	uint32_t shares, price;
+	uint8_t liquidity;
+};
+struct exec_ouch_broken {
+	uint64_t ts_ns, match;
+	char token[14];
+	uint8_t reason;
+};
+struct exec_ouch_executed_ref {
+	uint64_t ts_ns, match;
+	char token[14];
+	uint32_t shares, price, ref_price;
+	uint8_t liquidity, ref_type;
+};
+struct exec_ouch_correction {
+	uint64_t ts_ns, match;
+	char token[14];
+	uint32_t shares, price; /* the corrected execution */
+	uint8_t liquidity, reason;
+};
+struct exec_ouch_rejected {
+	uint64_t ts_ns;
+	char token[14];
+	uint8_t reason;
+};
+struct exec_ouch_cancel_pending {
+	uint64_t ts_ns;
+	char token[14];
+};
+struct exec_ouch_cancel_reject {
+	uint64_t ts_ns;
+	char token[14];
+};
+struct exec_ouch_priority {
+	uint64_t ts_ns, order_ref;
+	char token[14];
+	uint32_t price;
+	uint8_t display;
+};
+struct exec_ouch_modified {
+	uint64_t ts_ns;
+	char token[14];
+	uint32_t shares;
+	uint8_t side;
+};
+
+/* Any message: kind says which member is valid. */
+struct exec_ouch_msg {
+	uint8_t kind; /* enum exec_ouch_kind */
+	uint8_t type; /* the type byte on the wire */
+	uint8_t len;  /* the length on the wire */
+	union {
+		struct exec_ouch_enter enter;
+		struct exec_ouch_replace replace;
+		struct exec_ouch_cancel cancel;
+		struct exec_ouch_modify modify;
+		struct exec_ouch_trade_now trade_now;
+		struct exec_ouch_system_event system_event;
+		struct exec_ouch_accepted accepted;
+		struct exec_ouch_replaced replaced;
+		struct exec_ouch_canceled canceled;
+		struct exec_ouch_aiq_canceled aiq_canceled;
+		struct exec_ouch_executed executed;
+		struct exec_ouch_broken broken;
+		struct exec_ouch_executed_ref executed_ref;
+		struct exec_ouch_correction correction;
+		struct exec_ouch_rejected rejected;
+		struct exec_ouch_cancel_pending cancel_pending;
+		struct exec_ouch_cancel_reject cancel_reject;
+		struct exec_ouch_priority priority;
+		struct exec_ouch_modified modified;
+	};
+};
+
+/*
+ * Encoders: write one message at buf (cap bytes) and return its length, or
+ * -ENOSPC (cap below the length; nothing written) or -EINVAL (a byte the
+ * message cannot carry, see "Valid bytes" above; buf's first length bytes
+ * may have been written). No allocation; any thread.
+ */
+int exec_ouch_put_enter(unsigned char *buf, size_t cap, const struct exec_ouch_enter *m);
+int exec_ouch_put_replace(unsigned char *buf, size_t cap, const struct exec_ouch_replace *m);
+int exec_ouch_put_cancel(unsigned char *buf, size_t cap, const struct exec_ouch_cancel *m);
+int exec_ouch_put_modify(unsigned char *buf, size_t cap, const struct exec_ouch_modify *m);
+int exec_ouch_put_trade_now(unsigned char *buf, size_t cap, const struct exec_ouch_trade_now *m);
+int exec_ouch_put_system_event(unsigned char *buf, size_t cap,
+			       const struct exec_ouch_system_event *m);
+int exec_ouch_put_accepted(unsigned char *buf, size_t cap, const struct exec_ouch_accepted *m);
+int exec_ouch_put_replaced(unsigned char *buf, size_t cap, const struct exec_ouch_replaced *m);
+int exec_ouch_put_canceled(unsigned char *buf, size_t cap, const struct exec_ouch_canceled *m);
+int exec_ouch_put_aiq_canceled(unsigned char *buf, size_t cap,
+			       const struct exec_ouch_aiq_canceled *m);
+int exec_ouch_put_executed(unsigned char *buf, size_t cap, const struct exec_ouch_executed *m);
+int exec_ouch_put_broken(unsigned char *buf, size_t cap, const struct exec_ouch_broken *m);
+int exec_ouch_put_executed_ref(unsigned char *buf, size_t cap,
+			       const struct exec_ouch_executed_ref *m);
+int exec_ouch_put_correction(unsigned char *buf, size_t cap, const struct exec_ouch_correction *m);
+int exec_ouch_put_rejected(unsigned char *buf, size_t cap, const struct exec_ouch_rejected *m);
+int exec_ouch_put_cancel_pending(unsigned char *buf, size_t cap,
+				 const struct exec_ouch_cancel_pending *m);
+int exec_ouch_put_cancel_reject(unsigned char *buf, size_t cap,
+				const struct exec_ouch_cancel_reject *m);
+int exec_ouch_put_priority(unsigned char *buf, size_t cap, const struct exec_ouch_priority *m);
+int exec_ouch_put_modified(unsigned char *buf, size_t cap, const struct exec_ouch_modified *m);
+/* exec_ouch_encode - the encoder of m->kind (m->type and m->len are not read);
+ * -EINVAL also for a kind that is not an enum exec_ouch_kind. */
+int exec_ouch_encode(unsigned char *buf, size_t cap, const struct exec_ouch_msg *m);
+
+/*
+ * exec_ouch_decode - decode the one message in buf[0..len) (a SoupBinTCP
+ * payload: exactly one message) sent in direction dir (enum exec_ouch_dir).
+ * Returns its kind (> 0, enum exec_ouch_kind) with *ret filled, or, with
+ * *ret untouched and "offset N: what" in err (NUL-terminated when errlen >
+ * 0; offsets count from the type byte):
+ *   -ENOMSG   len is 0, or the type byte is not a message of this direction
+ *             ("offset 0: type 0x51 ('Q') is not an inbound OUCH 4.2
+ *             message (length 12)");
+ *   -EBADMSG  the length is not the type's ("offset 0: Accepted ('A') with
+ *             length 65 (expected 66)"), or a byte is not valid for its
+ *             field ("offset 15: Enter Order ('O', length 49): Buy/Sell
+ *             Indicator byte 0x58 ('X') is not B, S, T or E");
+ *   -EINVAL   dir is not an enum exec_ouch_dir.
+ * Reads nothing past buf + len. No allocation; any thread.
+ */
+int exec_ouch_decode(const unsigned char *buf, size_t len, int dir, struct exec_ouch_msg *ret,
+		     char *err, size_t errlen);
+
+/* exec_ouch_len - the wire length of a kind (0 for a value that is not one). */
+unsigned exec_ouch_len(int kind);
+/* exec_ouch_name - "Enter Order", "Accepted", ... ("unknown" for a value that is not one). */
+const char *exec_ouch_name(int kind);
+/* exec_ouch_type - the type byte of a kind (0 for a value that is not one). */
+uint8_t exec_ouch_type(int kind);
+
+/* exec_ouch_alpha_set - fill an alpha field of width bytes from a C string:
+ * copied left-justified, padded with spaces. 0, or -EINVAL (longer than width,
+ * or not printable ASCII; dst untouched). */
+int exec_ouch_alpha_set(char *dst, size_t width, const char *s);
+/* exec_ouch_alpha_len - the length of an alpha field without its right padding. */
+size_t exec_ouch_alpha_len(const char *field, size_t width);
 
 #endif /* OSPREY_EXEC_H */

@@ -8,13 +8,17 @@
  *     counter structs it embeds.
  *  2. Codecs, over the caller's memory: the ITCH 5.0 decoder and its order
  *     books; MoldUDP64 packets and sequencing; capture formats and
- *     pcap/pcapng; SoupBinTCP 3.0 packets; crypto L2 feeds (Binance and
- *     Bybit WebSocket JSON into books).
+ *     pcap/pcapng; crypto L2 feeds (Binance and Bybit WebSocket JSON into
+ *     books).
  *  3. Sources, generator, publisher: capture files, any capture item by
- *     item, live UDP (io_uring) and live MoldUDP64, the SoupBinTCP client,
- *     the MoldUDP64 publisher, the synthetic ITCH generator.
+ *     item, live UDP (io_uring) and live MoldUDP64, the MoldUDP64
+ *     publisher, the synthetic ITCH generator.
  *
- * Why one header of about 1,300 lines: each library has one public header
+ * SoupBinTCP 3.0 (the packet codec and the session client) is in core.h:
+ * order entry rides on it too. The feed stage takes a core_soup_client_cfg
+ * for a live SoupBinTCP session (feeds_stage_cfg.soup).
+ *
+ * Why one header of about 1,200 lines: each library has one public header
  * and it is the library's manual (ARCHITECTURE.md "Folders"; STYLE.md 1-2),
  * so a user includes feeds.h and reads one file. Everything declared here is
  * used outside the library (tools, tests, fuzzers, benches); what only the
@@ -51,7 +55,6 @@
 struct feeds_books;
 struct feeds_capture;
 struct feeds_mold_live_cfg;
-struct feeds_soup_client_cfg;
 
 /* ######################################################################### */
 /* 1. The feed stage                                                          */
@@ -151,7 +154,7 @@ struct feeds_stage_cfg {
 	 * paths/mem (and mold must be NULL). Copied at create. Sequenced Data is
 	 * ITCH into the books; a resume above the next number is an MD_GAP
 	 * event; End of Session (or a logout) ends the stream with EOS. */
-	const struct feeds_soup_client_cfg *soup;
+	const struct core_soup_client_cfg *soup;
 };
 
 struct feeds_stats {
@@ -754,7 +757,7 @@ struct feeds_ip_view {
 int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, char *err,
 		  size_t errlen);
 
-/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP frames). */
+/* A pcap writer (nanosecond pcap, Ethernet + IPv4 + UDP or TCP frames). */
 struct feeds_pcap_writer;
 /* feeds_pcap_writer_open - create/truncate path. 0, or -errno ("PATH: what"). */
 int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, char *err,
@@ -764,70 +767,15 @@ int feeds_pcap_writer_open(const char *path, struct feeds_pcap_writer **ret, cha
 int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
 			 uint16_t sport, uint32_t dst_ip, uint16_t dport, const void *payload,
 			 size_t len);
+/* feeds_pcap_write_tcp - append one TCP segment (addresses host order; ts ns since
+ * epoch; seq/ack the raw numbers; flags the TCP flag byte: 0x02 SYN, 0x10 ACK,
+ * 0x18 PSH|ACK, 0x11 FIN|ACK). The caller keeps seq/ack consistent; the TCP
+ * checksum is left 0. 0, -EMSGSIZE (payload above 65495), or -errno from the write. */
+int feeds_pcap_write_tcp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
+			 uint16_t sport, uint32_t dst_ip, uint16_t dport, uint32_t seq, uint32_t ack,
+			 uint8_t flags, const void *payload, size_t len);
 /* feeds_pcap_writer_close - flush and close; accepts NULL; returns 0 or the first write error. */
 int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
-
-/* ========================================================================= */
-/* SoupBinTCP 3.0: packets (the client is with the sources)                   */
-/* ========================================================================= */
-
-/*
- * Packets: `[u16 BE length][type][payload]`, length = 1 + payload bytes.
- * Session packets carry ASCII fields: username (6) and password (10) padded
- * on the right with spaces, session (10) and sequence numbers (20 digits)
- * padded on the left with spaces (an all-blank session: the current one).
- *   client -> server: L login request (47), U unsequenced data, R heartbeat
- *                     (1), O logout request (1), + debug;
- *   server -> client: A login accepted (31), J login rejected (2: 'A' not
- *                     authorized, 'S' session not available), S sequenced
- *                     data (its number is implicit: the login's number, +1
- *                     per S), H heartbeat (1), Z end of session (1), + debug.
- */
-#define FEEDS_SOUP_MAX_PAYLOAD 65534 /* the length field counts the type byte */
-#define FEEDS_SOUP_PARTIAL     1     /* feeds_soup_next: only part of a packet is there */
-
-enum feeds_soup_dir {
-	FEEDS_SOUP_FROM_SERVER = 1,
-	FEEDS_SOUP_FROM_CLIENT = 2,
-};
-
-/* A decoded packet. payload points into the caller's buffer. */
-struct feeds_soup_pkt {
-	const unsigned char *payload;
-	uint16_t len;       /* payload bytes (the length field minus 1) */
-	uint8_t type;
-	char reject;        /* J: reject code */
-	char username[7];   /* L: NUL-terminated, padding removed */
-	char password[11];  /* L */
-	char session[11];   /* L, A: NUL-terminated, padding removed ("" = blank) */
-	uint64_t seq;       /* L: requested sequence number; A: next sequence number */
-};
-
-/*
- * feeds_soup_next - decode the packet at buf + *off (len bytes in buf;
- * nothing past them is read) sent in direction dir. Returns:
- *   0                  *ret filled, *off advanced past the packet;
- *   CORE_EOF           *off == len;
- *   FEEDS_SOUP_PARTIAL the bytes left hold only part of a packet (*off kept);
- *   -EBADMSG           a length of 0 (no type byte), a type this direction
- *                      never sends, a session packet of the wrong length, or
- *                      a malformed ASCII field; *off kept; err reads
- *                      "offset N: what" naming the type and lengths.
- */
-int feeds_soup_next(const unsigned char *buf, size_t len, size_t *off, int dir,
-		    struct feeds_soup_pkt *ret, char *err, size_t errlen);
-
-/*
- * Encoders: write one packet into buf (cap bytes) and return its length, or
- * -ENOSPC (cap too small) / -EINVAL (a field too long: username > 6,
- * password > 10, session > 10 characters, payload > FEEDS_SOUP_MAX_PAYLOAD).
- */
-int feeds_soup_put_login(unsigned char *buf, size_t cap, const char *username,
-			 const char *password, const char *session, uint64_t seq);
-int feeds_soup_put_accepted(unsigned char *buf, size_t cap, const char *session, uint64_t seq);
-int feeds_soup_put_rejected(unsigned char *buf, size_t cap, char code);
-/* Any packet by type with a raw payload (S, U, H, R, O, Z, +). */
-int feeds_soup_put(unsigned char *buf, size_t cap, uint8_t type, const void *payload, size_t n);
 
 /* ========================================================================= */
 /* Crypto L2 feeds: Binance spot and Bybit WebSocket JSON                     */
@@ -1149,116 +1097,6 @@ struct feeds_mold_live_cfg {
 	struct feeds_mold_seq_cfg seq;
 	uint64_t idle_timeout_ns;      /* no packet for this long: -ETIMEDOUT (0: wait forever) */
 };
-
-/* ========================================================================= */
-/* SoupBinTCP 3.0: the client (live source)                                   */
-/* ========================================================================= */
-
-/*
- * The client: one TCP connection with plain non-blocking sockets, driven by
- * feeds_soup_client_poll from the owner's loop (no thread, no io_uring: one
- * stream and a spinning poller need one recv() per poll either way; a caller
- * that wants to block can poll(2) feeds_soup_client_fd()).
- *
- * Connect, send L with the configured username, password, session and the
- * next expected sequence number; on A remember the session and its number.
- * While logged in: send R after heartbeat_ns without sending anything; a
- * link silent for timeout_ns (no byte from the server, heartbeats included)
- * is dead. A lost link (EOF, error, timeout) is reported once
- * (FEEDS_SOUP_EV_LINK_DOWN) and the client reconnects after reconnect_ns,
- * logging in to the same session from the next expected number; up to
- * max_reconnects attempts in a row may fail. If the server resumes below the
- * number asked for, the repeated messages are dropped (counted as
- * duplicates); above it, FEEDS_SOUP_EV_GAP reports the lost range. Z ends
- * the session (FEEDS_SOUP_EV_END, then CORE_EOF). feeds_soup_client_logout
- * sends O; the server's close then gives CORE_EOF.
- *
- * Time is the caller's (now_ns, monotonic ns: core_now_ns or
- * core_monotonic_ns). Owner thread only; allocation only in create.
- */
-struct feeds_soup_client;
-
-struct feeds_soup_client_cfg {
-	const char *addr;            /* server "A.B.C.D:PORT" */
-	const char *username;        /* up to 6 characters */
-	const char *password;        /* up to 10 */
-	const char *session;         /* up to 10; NULL or "": the current session */
-	uint64_t seq;                /* first sequence number wanted (0: 1) */
-	uint64_t heartbeat_ns;       /* client heartbeat after this send silence (0: 1 s) */
-	uint64_t timeout_ns;         /* server silence that kills the link (0: 15 s) */
-	uint64_t connect_timeout_ns; /* connect plus login answer (0: 5 s) */
-	uint64_t reconnect_ns;       /* wait between attempts (0: 100 ms) */
-	unsigned max_reconnects;     /* failed attempts in a row before giving up (0: 10) */
-};
-
-enum feeds_soup_state {
-	FEEDS_SOUP_DISCONNECTED = 0, /* waiting to (re)connect */
-	FEEDS_SOUP_CONNECTING = 1,
-	FEEDS_SOUP_LOGIN_SENT = 2,
-	FEEDS_SOUP_ACTIVE = 3,
-	FEEDS_SOUP_LOGGING_OUT = 4,
-	FEEDS_SOUP_ENDED = 5,        /* end of session, logout done, or failed: CORE_EOF / error */
-};
-
-enum feeds_soup_ev_kind {
-	FEEDS_SOUP_EV_DATA = 1,      /* sequenced message: seq, data, len */
-	FEEDS_SOUP_EV_LOGIN = 2,     /* login accepted: seq = the server's next number */
-	FEEDS_SOUP_EV_LINK_DOWN = 3, /* the link was lost (error = -errno why); reconnecting */
-	FEEDS_SOUP_EV_GAP = 4,       /* the server resumed above our next number: seq, count lost */
-	FEEDS_SOUP_EV_END = 5,       /* end of session (Z) */
-	FEEDS_SOUP_EV_UNSEQ = 6,     /* unsequenced data (U from the server): data, len */
-};
-
-struct feeds_soup_event {
-	int kind;                  /* enum feeds_soup_ev_kind */
-	int error;                 /* LINK_DOWN: -ECONNRESET (closed), -ETIMEDOUT (silent), -errno */
-	uint64_t seq;
-	uint64_t count;
-	const unsigned char *data; /* into the client's buffer: valid until the next poll */
-	uint16_t len;
-};
-
-struct feeds_soup_client_stats {
-	enum feeds_soup_state state;
-	char session[11];          /* the session logged into ("" before) */
-	uint64_t next_seq;         /* next sequenced message expected */
-	uint64_t messages;         /* sequenced messages delivered */
-	uint64_t duplicates;       /* repeated messages dropped after a resume */
-	uint64_t gaps, lost;       /* resumes above our number, messages lost */
-	uint64_t connects;         /* connection attempts */
-	uint64_t logins;           /* logins accepted */
-	uint64_t link_downs;       /* links lost (closed, error, timeout) */
-	uint64_t timeouts;         /* ... of them by server silence */
-	uint64_t hb_sent, hb_received;
-	uint64_t debug_received, unseq_received;
-	uint64_t bytes_received;
-};
-
-/* feeds_soup_client_create - validate cfg, allocate; connects on the first
- * poll. 0, -EINVAL (err names the field), -ENOMEM. */
-int feeds_soup_client_create(const struct feeds_soup_client_cfg *cfg,
-			     struct feeds_soup_client **ret, char *err, size_t errlen);
-/*
- * feeds_soup_client_poll - advance: connect, send what is due, read. Returns
- * 1 with *ret filled, 0 when nothing happened, CORE_EOF once the session has
- * ended or logged out, or a fatal negative errno (also on later calls; the
- * reason is in feeds_soup_client_error): -EACCES login rejected 'A',
- * -ENOENT login rejected 'S', -EBADMSG a malformed packet or one a server
- * must not send, -ETIMEDOUT / -ECONNREFUSED / -errno once max_reconnects
- * attempts in a row failed.
- */
-int feeds_soup_client_poll(struct feeds_soup_client *c, uint64_t now_ns,
-			   struct feeds_soup_event *ret);
-/* feeds_soup_client_logout - send O (logged in) or just close. 0 or -errno. */
-int feeds_soup_client_logout(struct feeds_soup_client *c, uint64_t now_ns);
-/* feeds_soup_client_fd - the socket (-1 while disconnected), for poll(2). */
-int feeds_soup_client_fd(const struct feeds_soup_client *c);
-/* feeds_soup_client_error - why the last link went down or the client failed ("" if none). */
-const char *feeds_soup_client_error(const struct feeds_soup_client *c);
-void feeds_soup_client_stats(const struct feeds_soup_client *c,
-			     struct feeds_soup_client_stats *ret);
-/* feeds_soup_client_destroy - close and free; accepts NULL; returns NULL. */
-struct feeds_soup_client *feeds_soup_client_destroy(struct feeds_soup_client *c);
 
 /* ========================================================================= */
 /* MoldUDP64 publisher (osprey-gen --mold, tests)                             */

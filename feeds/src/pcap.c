@@ -490,6 +490,49 @@ int feeds_pcap_write_udp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t s
 	return r;
 }
 
+int feeds_pcap_write_tcp(struct feeds_pcap_writer *w, uint64_t ts_ns, uint32_t src_ip,
+			 uint16_t sport, uint32_t dst_ip, uint16_t dport, uint32_t seq, uint32_t ack,
+			 uint8_t flags, const void *payload, size_t len)
+{
+	if (len > 65535 - 40)
+		return -EMSGSIZE;
+	if (w->error)
+		return w->error;
+	unsigned char h[16 + 14 + 20 + 20];
+	uint32_t caplen = (uint32_t)(14 + 20 + 20 + len);
+	uint32_t rh[4] = { (uint32_t)(ts_ns / 1000000000u), (uint32_t)(ts_ns % 1000000000u), caplen,
+			   caplen };
+	memcpy(h, rh, 16);
+	unsigned char *e = h + 16;
+	static const unsigned char mac[2][6] = { { 0x02, 0, 0, 0, 0, 1 }, { 0x02, 0, 0, 0, 0, 2 } };
+	memcpy(e, mac[src_ip < dst_ip || (src_ip == dst_ip && sport < dport)], 6);
+	memcpy(e + 6, mac[!(src_ip < dst_ip || (src_ip == dst_ip && sport < dport))], 6);
+	core_put_be16(e + 12, 0x0800);
+	unsigned char *ip = e + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	core_put_be16(ip + 2, (uint16_t)(20 + 20 + len));
+	core_put_be16(ip + 6, 0x4000); /* DF */
+	ip[8] = 64;
+	ip[9] = 6;
+	core_put_be32(ip + 12, src_ip);
+	core_put_be32(ip + 16, dst_ip);
+	core_put_be16(ip + 10, ip_csum(ip));
+	unsigned char *t = ip + 20;
+	memset(t, 0, 20);
+	core_put_be16(t, sport);
+	core_put_be16(t + 2, dport);
+	core_put_be32(t + 4, seq);
+	core_put_be32(t + 8, ack);
+	t[12] = 5 << 4; /* header length: 5 words, no options */
+	t[13] = flags;
+	core_put_be16(t + 14, 65535); /* window; checksum left 0 (readers do not verify it by default) */
+	int r = w_put(w, h, sizeof(h));
+	if (r == 0 && len)
+		r = w_put(w, payload, len);
+	return r;
+}
+
 int feeds_pcap_writer_close(struct feeds_pcap_writer *w)
 {
 	if (!w)

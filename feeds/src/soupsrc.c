@@ -8,7 +8,7 @@
 
 struct soup_src {
 	struct feeds_src base;
-	struct feeds_soup_client *c;
+	struct core_soup_client *c;
 	uint64_t gap_events;
 };
 
@@ -16,20 +16,20 @@ static int ssrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 {
 	struct soup_src *ss = (struct soup_src *)s;
 	for (;;) {
-		struct feeds_soup_event ev;
+		struct core_soup_event ev;
 		uint64_t now = core_now_ns();
-		int r = feeds_soup_client_poll(ss->c, now, &ev);
+		int r = core_soup_client_poll(ss->c, now, &ev);
 		if (r == 0)
 			return FEEDS_SRC_AGAIN;
 		if (r == CORE_EOF)
 			return CORE_EOF;
 		if (r < 0) {
-			core_errf(err, errlen, "soupbintcp: %s", feeds_soup_client_error(ss->c));
+			core_errf(err, errlen, "soupbintcp: %s", core_soup_client_error(ss->c));
 			return r;
 		}
 		memset(it, 0, sizeof(*it));
 		it->t0_ns = now;
-		if (ev.kind == FEEDS_SOUP_EV_DATA) {
+		if (ev.kind == CORE_SOUP_EV_DATA) {
 			char e[160];
 			if (feeds_itch_decode(ev.data, ev.len, &it->msg, e, sizeof(e)) < 0) {
 				core_errf(err, errlen, "soupbintcp: message %llu: %s",
@@ -39,7 +39,7 @@ static int ssrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 			it->kind = FEEDS_ITEM_ITCH;
 			return 0;
 		}
-		if (ev.kind == FEEDS_SOUP_EV_GAP) {
+		if (ev.kind == CORE_SOUP_EV_GAP) {
 			it->kind = FEEDS_ITEM_EVENT;
 			it->ev.kind = MD_GAP;
 			it->ev.flags = MD_F_STALE;
@@ -62,7 +62,7 @@ static void ssrc_close(struct feeds_src *s)
 	struct soup_src *ss = (struct soup_src *)s;
 	if (!ss)
 		return;
-	feeds_soup_client_destroy(ss->c);
+	core_soup_client_destroy(ss->c);
 	core_free(ss);
 }
 
@@ -73,7 +73,7 @@ static const struct feeds_src_ops ssrc_ops = {
 	.close = ssrc_close,
 };
 
-int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_src **ret,
+int feeds__soup_live_open(const struct core_soup_client_cfg *cfg, struct feeds_src **ret,
 			  char *err, size_t errlen)
 {
 	struct soup_src *ss = core_alloc(sizeof(*ss), CORE_CACHE_LINE);
@@ -81,7 +81,7 @@ int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_
 		core_errf(err, errlen, "soupbintcp: out of memory");
 		return -ENOMEM;
 	}
-	int r = feeds_soup_client_create(cfg, &ss->c, err, errlen);
+	int r = core_soup_client_create(cfg, &ss->c, err, errlen);
 	if (r < 0) {
 		core_free(ss);
 		return r;

@@ -65,7 +65,7 @@ int feeds__mold_live_open(const struct feeds_mold_live_cfg *cfg, struct feeds_sr
 int feeds__crypto_src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err,
 			   size_t errlen);
 /* Live SoupBinTCP (soupsrc.c). */
-int feeds__soup_live_open(const struct feeds_soup_client_cfg *cfg, struct feeds_src **ret,
+int feeds__soup_live_open(const struct core_soup_client_cfg *cfg, struct feeds_src **ret,
 			  char *err, size_t errlen);
 /* Make every crypto source after the first share the first one's books. */
 void feeds__crypto_src_link(struct feeds_src **srcs, unsigned n);

@@ -14,7 +14,7 @@
 
 #include "../stage_poll.h"
 #include "feeds.h"
-#include "soup_server.h"
+#include "../core/soup_server.h"
 
 static unsigned char *session;
 static size_t session_len;
@@ -34,12 +34,12 @@ static void nap(void)
 
 /* Run until CORE_EOF, an error, or `logout_after` messages (then log out and
  * run to CORE_EOF). Checks the numbers run 1, 2, 3... except across gaps. */
-static void run(const struct feeds_soup_client_cfg *cfg, struct feeds_books *books,
+static void run(const struct core_soup_client_cfg *cfg, struct feeds_books *books,
 		uint64_t logout_after, struct result *res)
 {
 	char err[256];
-	struct feeds_soup_client *c;
-	assert(feeds_soup_client_create(cfg, &c, err, sizeof(err)) == 0);
+	struct core_soup_client *c;
+	assert(core_soup_client_create(cfg, &c, err, sizeof(err)) == 0);
 	memset(res, 0, sizeof(*res));
 	uint64_t expect = cfg->seq ? cfg->seq : 1;
 	uint64_t deadline = core_monotonic_ns() + 20000000000ull;
@@ -47,8 +47,8 @@ static void run(const struct feeds_soup_client_cfg *cfg, struct feeds_books *boo
 	for (;;) {
 		uint64_t now = core_monotonic_ns();
 		assert(now < deadline);
-		struct feeds_soup_event ev;
-		int r = feeds_soup_client_poll(c, now, &ev);
+		struct core_soup_event ev;
+		int r = core_soup_client_poll(c, now, &ev);
 		if (r == CORE_EOF)
 			break;
 		if (r < 0) {
@@ -61,7 +61,7 @@ static void run(const struct feeds_soup_client_cfg *cfg, struct feeds_books *boo
 		}
 		assert(r == 1);
 		switch (ev.kind) {
-		case FEEDS_SOUP_EV_DATA: {
+		case CORE_SOUP_EV_DATA: {
 			assert(ev.seq == expect);
 			expect++;
 			if (!res->msgs)
@@ -75,44 +75,44 @@ static void run(const struct feeds_soup_client_cfg *cfg, struct feeds_books *boo
 				assert(feeds_books_apply(books, &m, &e) == FEEDS_BOOK_OK);
 			}
 			if (logout_after && res->msgs == logout_after && !logged_out) {
-				assert(feeds_soup_client_logout(c, now) == 0);
+				assert(core_soup_client_logout(c, now) == 0);
 				logged_out = true;
 			}
 			break;
 		}
-		case FEEDS_SOUP_EV_LOGIN:
+		case CORE_SOUP_EV_LOGIN:
 			res->logins++;
 			break;
-		case FEEDS_SOUP_EV_LINK_DOWN:
+		case CORE_SOUP_EV_LINK_DOWN:
 			res->link_downs++;
 			if (ev.error == -ETIMEDOUT)
 				res->timeouts++;
 			break;
-		case FEEDS_SOUP_EV_GAP:
+		case CORE_SOUP_EV_GAP:
 			assert(ev.seq == expect);
 			res->gaps++;
 			res->gap_seq = ev.seq;
 			res->gap_count = ev.count;
 			expect = ev.seq + ev.count;
 			break;
-		case FEEDS_SOUP_EV_END:
+		case CORE_SOUP_EV_END:
 			res->ended = true;
 			break;
-		case FEEDS_SOUP_EV_UNSEQ:
+		case CORE_SOUP_EV_UNSEQ:
 			res->unseq++;
 			break;
 		default:
 			assert(0);
 		}
 	}
-	struct feeds_soup_client_stats st;
-	feeds_soup_client_stats(c, &st);
+	struct core_soup_client_stats st;
+	core_soup_client_stats(c, &st);
 	/* a give-up counts its last failure without an event */
 	assert(st.messages == res->msgs &&
 	       st.link_downs == res->link_downs + (res->rc == -ECONNREFUSED ? 1 : 0));
 	if (res->rc < 0)
-		assert(feeds_soup_client_error(c)[0]);
-	feeds_soup_client_destroy(c);
+		assert(core_soup_client_error(c)[0]);
+	core_soup_client_destroy(c);
 }
 
 static void books_equal(const struct feeds_books *a, const struct feeds_books *b, unsigned nloc)
@@ -143,10 +143,10 @@ static void start(struct soup_server_cfg *sc)
 
 static char addr[32];
 
-static struct feeds_soup_client_cfg client_cfg(void)
+static struct core_soup_client_cfg client_cfg(void)
 {
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", srv.port);
-	return (struct feeds_soup_client_cfg){ .addr = addr, .username = "osprey",
+	return (struct core_soup_client_cfg){ .addr = addr, .username = "osprey",
 					       .password = "secret", .reconnect_ns = 10000000 };
 }
 
@@ -176,7 +176,7 @@ int main(void)
 	{
 		struct soup_server_cfg sc = { .drop_after = 7000, .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		run(&cc, got, 0, &res);
 		soup_server_stop(&srv);
 		assert(res.rc == 0 && res.ended && res.msgs == 20000 && res.last_seq == 20000);
@@ -198,7 +198,7 @@ int main(void)
 		struct soup_server_cfg sc = { .pause_after = 100, .pause_ns = 1200000000ull,
 					      .hb_ns = 200000000ull, .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		cc.heartbeat_ns = 200000000ull;
 		cc.timeout_ns = 1000000000ull;
 		run(&cc, NULL, 0, &res);
@@ -214,7 +214,7 @@ int main(void)
 		struct soup_server_cfg sc = { .pause_after = 100, .pause_ns = 1000000000ull,
 					      .pause_silent = true, .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		cc.timeout_ns = 300000000ull;
 		uint64_t t0 = core_monotonic_ns();
 		run(&cc, NULL, 0, &res);
@@ -231,7 +231,7 @@ int main(void)
 		struct soup_server_cfg sc = { .drop_after = 50, .resume_shift = 10,
 					      .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		run(&cc, NULL, 0, &res);
 		soup_server_stop(&srv);
 		assert(res.rc == 0 && res.gaps == 1 && res.gap_seq == 51 && res.gap_count == 10);
@@ -243,10 +243,10 @@ int main(void)
 		struct soup_server_cfg sc = { .drop_after = 50, .resume_shift = -7,
 					      .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
-		struct feeds_soup_client *c;
-		assert(feeds_soup_client_create(&cc, &c, err, sizeof(err)) == 0);
-		feeds_soup_client_destroy(c);
+		struct core_soup_client_cfg cc = client_cfg();
+		struct core_soup_client *c;
+		assert(core_soup_client_create(&cc, &c, err, sizeof(err)) == 0);
+		core_soup_client_destroy(c);
 		run(&cc, NULL, 0, &res);
 		soup_server_stop(&srv);
 		assert(res.rc == 0 && res.gaps == 0 && res.msgs == 20000 && res.last_seq == 20000);
@@ -257,7 +257,7 @@ int main(void)
 	{
 		struct soup_server_cfg sc = { .reject_all = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		run(&cc, NULL, 0, &res);
 		assert(res.rc == -EACCES && res.msgs == 0);
 		cc.password = "wrong";
@@ -279,7 +279,7 @@ int main(void)
 	{
 		struct soup_server_cfg sc = { 0 };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		cc.seq = 19001; /* start late */
 		run(&cc, NULL, 1000, &res);
 		soup_server_stop(&srv);
@@ -291,7 +291,7 @@ int main(void)
 	{
 		struct soup_server_cfg sc = { 0 };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		soup_server_stop(&srv); /* the port is closed now */
 		cc.max_reconnects = 3;
 		run(&cc, NULL, 0, &res);
@@ -305,7 +305,7 @@ int main(void)
 		assert(core_clock_init(5) == 0);
 		struct soup_server_cfg sc = { .drop_after = 5000, .end_session = true };
 		start(&sc);
-		struct feeds_soup_client_cfg cc = client_cfg();
+		struct core_soup_client_cfg cc = client_cfg();
 		struct core_ring *ring = core_ring_create("md", 64, sizeof(struct md_event));
 		assert(ring);
 		struct feeds_stage_cfg cfg = { .soup = &cc, .out = { ring }, .nout = 1 };
@@ -337,13 +337,13 @@ int main(void)
 
 	/* Bad configurations. */
 	{
-		struct feeds_soup_client *c;
-		struct feeds_soup_client_cfg cc = { .addr = "127.0.0.1" };
-		assert(feeds_soup_client_create(&cc, &c, err, sizeof(err)) == -EINVAL);
+		struct core_soup_client *c;
+		struct core_soup_client_cfg cc = { .addr = "127.0.0.1" };
+		assert(core_soup_client_create(&cc, &c, err, sizeof(err)) == -EINVAL);
 		cc.addr = "127.0.0.1:1";
 		cc.username = "toolonguser";
-		assert(feeds_soup_client_create(&cc, &c, err, sizeof(err)) == -EINVAL);
-		assert(feeds_soup_client_destroy(NULL) == NULL);
+		assert(core_soup_client_create(&cc, &c, err, sizeof(err)) == -EINVAL);
+		assert(core_soup_client_destroy(NULL) == NULL);
 	}
 	feeds_books_destroy(ref);
 	feeds_books_destroy(got);

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "feeds.h"
-#include "soup_server.h"
+#include "../core/soup_server.h"
 
 #define NMSG  2000
 #define DROP  700
@@ -112,28 +112,28 @@ int main(void)
 	 * 50 ms) and the client sends R after 20 ms of silence. */
 	char addr[32];
 	snprintf(addr, sizeof(addr), "127.0.0.1:%u", srv.port);
-	struct feeds_soup_client_cfg cc = { .addr = addr, .username = "osprey", .password = "pw",
+	struct core_soup_client_cfg cc = { .addr = addr, .username = "osprey", .password = "pw",
 					    .heartbeat_ns = 20000000, .reconnect_ns = 20000000 };
-	struct feeds_soup_client *c;
-	assert(feeds_soup_client_create(&cc, &c, err, sizeof(err)) == 0);
+	struct core_soup_client *c;
+	assert(core_soup_client_create(&cc, &c, err, sizeof(err)) == 0);
 	uint64_t got = 0, next = 1, t_end = core_monotonic_ns() + 10000000000ull;
 	for (;;) {
 		uint64_t now = core_monotonic_ns();
 		assert(now < t_end);
-		struct feeds_soup_event ev;
-		int r = feeds_soup_client_poll(c, now, &ev);
+		struct core_soup_event ev;
+		int r = core_soup_client_poll(c, now, &ev);
 		if (r == CORE_EOF)
 			break;
 		assert(r >= 0);
-		if (r == 1 && ev.kind == FEEDS_SOUP_EV_DATA) {
+		if (r == 1 && ev.kind == CORE_SOUP_EV_DATA) {
 			assert(ev.seq == next++ && ev.len == mlen[ev.seq]);
 			got++;
 		}
 	}
 	assert(got == NMSG);
-	struct feeds_soup_client_stats cst;
-	feeds_soup_client_stats(c, &cst);
-	feeds_soup_client_destroy(c);
+	struct core_soup_client_stats cst;
+	core_soup_client_stats(c, &cst);
+	core_soup_client_destroy(c);
 	sleep_ms(500);
 	kill(pid, SIGINT);
 	int wst;

@@ -12,38 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "feeds.h"
+#include "core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
-	for (int dir = FEEDS_SOUP_FROM_SERVER; dir <= FEEDS_SOUP_FROM_CLIENT; dir++) {
+	for (int dir = CORE_SOUP_FROM_SERVER; dir <= CORE_SOUP_FROM_CLIENT; dir++) {
 		size_t off = 0;
 		int r;
-		struct feeds_soup_pkt k;
-		while ((r = feeds_soup_next(data, size, &off, dir, &k, err, sizeof(err))) == 0) {
+		struct core_soup_pkt k;
+		while ((r = core_soup_next(data, size, &off, dir, &k, err, sizeof(err))) == 0) {
 			assert(off <= size);
 			assert(k.payload >= data && k.payload + k.len <= data + size);
 			unsigned char re[64];
-			struct feeds_soup_pkt k2;
+			struct core_soup_pkt k2;
 			size_t o2 = 0;
 			int n = 0;
 			if (k.type == 'L')
-				n = feeds_soup_put_login(re, sizeof(re), k.username, k.password,
+				n = core_soup_put_login(re, sizeof(re), k.username, k.password,
 							 k.session, k.seq);
 			else if (k.type == 'A')
-				n = feeds_soup_put_accepted(re, sizeof(re), k.session, k.seq);
+				n = core_soup_put_accepted(re, sizeof(re), k.session, k.seq);
 			if (n > 0) {
-				assert(feeds_soup_next(re, (size_t)n, &o2, dir, &k2, err,
+				assert(core_soup_next(re, (size_t)n, &o2, dir, &k2, err,
 						       sizeof(err)) == 0);
 				assert(k2.seq == k.seq && !strcmp(k2.session, k.session) &&
 				       !strcmp(k2.username, k.username) &&
 				       !strcmp(k2.password, k.password));
 			}
 		}
-		assert(r == CORE_EOF || r == FEEDS_SOUP_PARTIAL ||
+		assert(r == CORE_EOF || r == CORE_SOUP_PARTIAL ||
 		       (r == -EBADMSG && strncmp(err, "offset ", 7) == 0));
 	}
 	return 0;
@@ -103,10 +103,10 @@ int main(void)
 	static unsigned char s[1 << 20];
 	size_t n = 0;
 	/* A synthetic server stream and client stream. */
-	n += (size_t)feeds_soup_put_accepted(s + n, sizeof(s) - n, "SESS01", 1);
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'H', NULL, 0);
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, '+', "debug", 5);
-	n += (size_t)feeds_soup_put_rejected(s + n, sizeof(s) - n, 'A');
+	n += (size_t)core_soup_put_accepted(s + n, sizeof(s) - n, "SESS01", 1);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'H', NULL, 0);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, '+', "debug", 5);
+	n += (size_t)core_soup_put_rejected(s + n, sizeof(s) - n, 'A');
 	unsigned files = 0;
 	if (dir) {
 		snprintf(path, sizeof(path), "%s/data/itch/ritch_artificial.itch", dir);
@@ -119,7 +119,7 @@ int main(void)
 				unsigned ml = (unsigned)itch[off] << 8 | itch[off + 1];
 				if (off + 2 + ml > len)
 					break;
-				n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'S', itch + off + 2, ml);
+				n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'S', itch + off + 2, ml);
 				off += 2 + ml;
 			}
 			free(itch);
@@ -132,13 +132,13 @@ int main(void)
 			free(pc);
 		}
 	}
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'Z', NULL, 0);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'Z', NULL, 0);
 	mutate_run(s, n);
 	n = 0;
-	n += (size_t)feeds_soup_put_login(s + n, sizeof(s) - n, "user", "pass", "", 1);
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'R', NULL, 0);
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'U', "order", 5);
-	n += (size_t)feeds_soup_put(s + n, sizeof(s) - n, 'O', NULL, 0);
+	n += (size_t)core_soup_put_login(s + n, sizeof(s) - n, "user", "pass", "", 1);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'R', NULL, 0);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'U', "order", 5);
+	n += (size_t)core_soup_put(s + n, sizeof(s) - n, 'O', NULL, 0);
 	mutate_run(s, n);
 	LLVMFuzzerTestOneInput(NULL, 0);
 	printf("ok: %u data files, %llu inputs\n", files, (unsigned long long)runs);

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "feeds.h"
+#include "core.h"
 
 int main(void)
 {
@@ -19,14 +19,14 @@ int main(void)
 	unsigned char *end = map + pg;
 	unsigned char pkts[12][64];
 	int lens[12], np = 0;
-	lens[np++] = feeds_soup_put_login(pkts[0], 64, "u", "p", "S", 5);
-	lens[np++] = feeds_soup_put_accepted(pkts[1], 64, "S", 5);
-	lens[np++] = feeds_soup_put_rejected(pkts[2], 64, 'A');
+	lens[np++] = core_soup_put_login(pkts[0], 64, "u", "p", "S", 5);
+	lens[np++] = core_soup_put_accepted(pkts[1], 64, "S", 5);
+	lens[np++] = core_soup_put_rejected(pkts[2], 64, 'A');
 	const char *simple = "SHZ+URO";
 	for (const char *t = simple; *t; t++)
 	{
 		size_t n = *t == 'S' || *t == 'U' || *t == '+' ? 8 : 0;
-		lens[np] = feeds_soup_put(pkts[np], 64, (uint8_t)*t, "abcdefgh", n);
+		lens[np] = core_soup_put(pkts[np], 64, (uint8_t)*t, "abcdefgh", n);
 		np++;
 	}
 	char err[256];
@@ -37,12 +37,12 @@ int main(void)
 				unsigned char *p = end - have;
 				memcpy(p, pkts[i], (size_t)have);
 				size_t off = 0;
-				struct feeds_soup_pkt k;
-				int r = feeds_soup_next(p, (size_t)have, &off, dir, &k, err, sizeof(err));
+				struct core_soup_pkt k;
+				int r = core_soup_next(p, (size_t)have, &off, dir, &k, err, sizeof(err));
 				if (have == 0)
 					assert(r == CORE_EOF);
 				else if (have < lens[i])
-					assert(r == FEEDS_SOUP_PARTIAL || r == -EBADMSG);
+					assert(r == CORE_SOUP_PARTIAL || r == -EBADMSG);
 				else
 					assert(r == 0 || r == -EBADMSG);
 				if (r == 0) {
@@ -56,9 +56,9 @@ int main(void)
 			p[1] = 0xff;
 			p[2] = pkts[i][2];
 			size_t off = 0;
-			struct feeds_soup_pkt k;
-			int r = feeds_soup_next(p, 3, &off, dir, &k, err, sizeof(err));
-			assert(r == FEEDS_SOUP_PARTIAL || r == -EBADMSG);
+			struct core_soup_pkt k;
+			int r = core_soup_next(p, 3, &off, dir, &k, err, sizeof(err));
+			assert(r == CORE_SOUP_PARTIAL || r == -EBADMSG);
 		}
 	}
 	/* each decodes whole in its own direction; + and U in both */

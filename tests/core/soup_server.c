@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "feeds.h"
+#include "core.h"
 #include "soup_server.h"
 
 static uint64_t mono_ns(void)
@@ -50,7 +50,7 @@ static int send_all(struct soup_server *s, struct conn *c, const unsigned char *
 /* Read what the client sent within timeout_ms and handle R, O and L.
  * Returns a decoded Login Request in *login (when want_login). */
 static void client_input(struct soup_server *s, struct conn *c, int timeout_ms,
-			 struct feeds_soup_pkt *login, bool *got_login)
+			 struct core_soup_pkt *login, bool *got_login)
 {
 	struct pollfd pf = { .fd = c->fd, .events = POLLIN };
 	if (poll(&pf, 1, timeout_ms) <= 0)
@@ -64,11 +64,11 @@ static void client_input(struct soup_server *s, struct conn *c, int timeout_ms,
 	c->inlen += (size_t)n;
 	size_t off = 0;
 	for (;;) {
-		struct feeds_soup_pkt k;
+		struct core_soup_pkt k;
 		char err[160];
-		int r = feeds_soup_next(c->in, c->inlen, &off, FEEDS_SOUP_FROM_CLIENT, &k, err,
+		int r = core_soup_next(c->in, c->inlen, &off, CORE_SOUP_FROM_CLIENT, &k, err,
 					sizeof(err));
-		if (r == CORE_EOF || r == FEEDS_SOUP_PARTIAL)
+		if (r == CORE_EOF || r == CORE_SOUP_PARTIAL)
 			break;
 		if (r < 0) {
 			s->bad_packets++;
@@ -95,7 +95,7 @@ static void heartbeat_if_due(struct soup_server *s, struct conn *c)
 	uint64_t hb = s->cfg.hb_ns ? s->cfg.hb_ns : 1000000000ull;
 	if (mono_ns() - c->last_send >= hb) {
 		unsigned char p[3];
-		int n = feeds_soup_put(p, sizeof(p), 'H', NULL, 0);
+		int n = core_soup_put(p, sizeof(p), 'H', NULL, 0);
 		if (send_all(s, c, p, (size_t)n) == 0)
 			s->hb_sent++;
 	}
@@ -104,7 +104,7 @@ static void heartbeat_if_due(struct soup_server *s, struct conn *c)
 static void serve(struct soup_server *s, int fd, unsigned conn_no)
 {
 	struct conn c = { .fd = fd, .last_send = mono_ns() };
-	struct feeds_soup_pkt login;
+	struct core_soup_pkt login;
 	bool got = false;
 	uint64_t t_end = mono_ns() + 5000000000ull;
 	while (!got && !c.closed && mono_ns() < t_end && !atomic_load(&s->stop))
@@ -117,16 +117,16 @@ static void serve(struct soup_server *s, int fd, unsigned conn_no)
 	memcpy(l->pass, login.password, sizeof(l->pass));
 	memcpy(l->session, login.session, sizeof(l->session));
 	l->seq = login.seq;
-	unsigned char p[FEEDS_SOUP_MAX_PAYLOAD + 3];
+	unsigned char p[CORE_SOUP_MAX_PAYLOAD + 3];
 	int n;
 	if (s->cfg.reject_all || strcmp(login.username, s->cfg.user) ||
 	    strcmp(login.password, s->cfg.pass)) {
-		n = feeds_soup_put_rejected(p, sizeof(p), 'A');
+		n = core_soup_put_rejected(p, sizeof(p), 'A');
 		send_all(s, &c, p, (size_t)n);
 		return;
 	}
 	if (login.session[0] && strcmp(login.session, s->cfg.session)) {
-		n = feeds_soup_put_rejected(p, sizeof(p), 'S');
+		n = core_soup_put_rejected(p, sizeof(p), 'S');
 		send_all(s, &c, p, (size_t)n);
 		return;
 	}
@@ -136,7 +136,7 @@ static void serve(struct soup_server *s, int fd, unsigned conn_no)
 		seq += s->cfg.resume_shift;
 	if (seq < 1)
 		seq = 1;
-	n = feeds_soup_put_accepted(p, sizeof(p), s->cfg.session, (uint64_t)seq);
+	n = core_soup_put_accepted(p, sizeof(p), s->cfg.session, (uint64_t)seq);
 	if (send_all(s, &c, p, (size_t)n) < 0)
 		return;
 	uint64_t sent_here = 0;
@@ -151,7 +151,7 @@ static void serve(struct soup_server *s, int fd, unsigned conn_no)
 			blen = 0;
 			client_input(s, &c, 0, NULL, NULL);
 		}
-		n = feeds_soup_put(batch + blen, sizeof(batch) - blen, 'S', f + 2, mlen);
+		n = core_soup_put(batch + blen, sizeof(batch) - blen, 'S', f + 2, mlen);
 		blen += (size_t)n;
 		s->s_sent++;
 		sent_here++;
@@ -175,7 +175,7 @@ static void serve(struct soup_server *s, int fd, unsigned conn_no)
 	if (blen)
 		send_all(s, &c, batch, blen);
 	if (s->cfg.end_session && !c.closed) {
-		n = feeds_soup_put(p, sizeof(p), 'Z', NULL, 0);
+		n = core_soup_put(p, sizeof(p), 'Z', NULL, 0);
 		send_all(s, &c, p, (size_t)n);
 	}
 	/* Idle: heartbeats until the client logs out or leaves. */
