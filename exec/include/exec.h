@@ -1786,4 +1786,22 @@ int exec_ouch_alpha_set(char *dst, size_t width, const char *s);
 /* exec_ouch_alpha_len - the length of an alpha field without its right padding. */
 size_t exec_ouch_alpha_len(const char *field, size_t width);
 
+/*
+ * Order ids on the wire. The engine names each order by its order_id and the
+ * md event that triggered it (md_event.seq: on a MoldUDP64 feed read from its
+ * start with no gap event, the message's MoldUDP64 sequence number), so a
+ * venue can measure wire-to-wire from the feed packet to the order:
+ *   OUCH token (14 alpha): order_id in base 36 (7 characters, 0-9 A-Z,
+ *                          zero padded) then seq the same way (7): ids and
+ *                          seqs below 36^7 = 78,364,164,096
+ *   FIX ClOrdID:           "<order_id>-<seq>" in decimal
+ * exec_order_token_put writes the OUCH form (-ERANGE when a number does not
+ * fit); exec_order_token_get reads it back: 0, or -EINVAL for a token not of
+ * this form (another firm's, or hand-made). Pure; any thread.
+ */
+#define EXEC_TOKEN_LEN 14
+int exec_order_token_put(char token[EXEC_TOKEN_LEN], uint64_t order_id, uint64_t seq);
+int exec_order_token_get(const char token[EXEC_TOKEN_LEN], uint64_t *ret_order_id,
+			 uint64_t *ret_seq);
+
 #endif /* OSPREY_EXEC_H */

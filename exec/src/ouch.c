@@ -761,3 +761,46 @@ size_t exec_ouch_alpha_len(const char *field, size_t width)
 		width--;
 	return width;
 }
+
+/* ------------------------------------------------------------------------- */
+/* Order tokens: order_id and triggering seq, base 36, 7 characters each. */
+
+static const char b36[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+#define B36_7 78364164096ull /* 36^7 */
+
+int exec_order_token_put(char token[EXEC_TOKEN_LEN], uint64_t order_id, uint64_t seq)
+{
+	if (order_id >= B36_7 || seq >= B36_7)
+		return -ERANGE;
+	for (int i = 6; i >= 0; i--) {
+		token[i] = b36[order_id % 36];
+		token[7 + i] = b36[seq % 36];
+		order_id /= 36;
+		seq /= 36;
+	}
+	return 0;
+}
+
+static int b36_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int exec_order_token_get(const char token[EXEC_TOKEN_LEN], uint64_t *ret_order_id,
+			 uint64_t *ret_seq)
+{
+	uint64_t v[2] = { 0, 0 };
+	for (int i = 0; i < EXEC_TOKEN_LEN; i++) {
+		int d = b36_value(token[i]);
+		if (d < 0)
+			return -EINVAL;
+		v[i / 7] = v[i / 7] * 36 + (uint64_t)d;
+	}
+	*ret_order_id = v[0];
+	*ret_seq = v[1];
+	return 0;
+}

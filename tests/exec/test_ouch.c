@@ -278,8 +278,35 @@ static int check_capture(void)
 	return 1;
 }
 
+/* Order tokens: the order id and the triggering seq, both ways. */
+static void tokens(void)
+{
+	char t[EXEC_TOKEN_LEN];
+	uint64_t id, seq;
+	assert(exec_order_token_put(t, 0, 0) == 0 && !memcmp(t, "00000000000000", 14));
+	assert(exec_order_token_put(t, 35, 36) == 0 && !memcmp(t, "000000Z0000010", 14));
+	assert(exec_order_token_get(t, &id, &seq) == 0 && id == 35 && seq == 36);
+	const uint64_t max = 78364164095ull; /* 36^7 - 1 */
+	assert(exec_order_token_put(t, max, max) == 0 && !memcmp(t, "ZZZZZZZZZZZZZZ", 14));
+	assert(exec_order_token_get(t, &id, &seq) == 0 && id == max && seq == max);
+	assert(exec_order_token_put(t, max + 1, 1) == -ERANGE);
+	assert(exec_order_token_put(t, 1, max + 1) == -ERANGE);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t a = x % (max + 1), b = (x >> 20) % (max + 1);
+		assert(exec_order_token_put(t, a, b) == 0);
+		assert(exec_order_token_get(t, &id, &seq) == 0 && id == a && seq == b);
+	}
+	memcpy(t, "00000001000 02", 14); /* a space: not ours */
+	assert(exec_order_token_get(t, &id, &seq) == -EINVAL);
+	memcpy(t, "0000000100000a", 14); /* lower case: not ours */
+	assert(exec_order_token_get(t, &id, &seq) == -EINVAL);
+}
+
 int main(void)
 {
+	tokens();
 	for (int kind = 1; kind < EXEC_OUCH_KINDS; kind++)
 		check_kind(kind);
 	printf("%d kinds: bytes, fields, lengths, bad bytes, direction\n", EXEC_OUCH_KINDS - 1);
