@@ -282,6 +282,7 @@ int main(int argc, char **argv)
 	char *args[] = { argv[1], ports, dict, dir, "2", NULL };
 	pid_t pid;
 	assert(posix_spawn(&pid, argv[1], &fa, NULL, args, environ) == 0);
+	posix_spawn_file_actions_destroy(&fa);
 	printf("QuickFIX acceptor pid %d on 127.0.0.1:%d, work dir %s\n", (int)pid, port, dir);
 	char seqpath[600];
 	snprintf(seqpath, sizeof(seqpath), "%s/engine.seq", dir);

@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 	char *args[] = { argv[1], ports, dict, dir, "1", NULL };
 	pid_t pid;
 	assert(posix_spawn(&pid, argv[1], &fa, NULL, args, environ) == 0);
+	posix_spawn_file_actions_destroy(&fa);
 	printf("QuickFIX acceptor pid %d on %s, work dir %s\n", (int)pid, addr, dir);
 
 	orders = core_ring_create("orders", 64, sizeof(struct order_msg));
