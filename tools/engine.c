@@ -298,10 +298,50 @@ static int create_strategy(struct engine *e, uint32_t drain, char *err, size_t e
 	return strat_decide_create(&dc, &e->decide, err, errlen);
 }
 
+/* The venue orders go to: the simulated one, or a gateway to one on a socket. */
+static int create_venue(struct engine *e, struct exec_venue *ret, char *err, size_t errlen)
+{
+	const struct engine_opts *o = &e->o;
+	int r;
+	switch (o->protocol) {
+	case ENGINE_FIX: {
+		/* the session's numbers live beside the database, so a restart continues it */
+		char store[ENGINE_PATH_MAX + 80];
+		if (o->db[0])
+			snprintf(store, sizeof(store), "%s/fix-%s-%s.seq", o->db, o->fix_sender,
+			         o->fix_target);
+		struct exec_fix_gw_config fc = {
+			.connect = o->connect,
+			.sender = o->fix_sender,
+			.target = o->fix_target,
+			.heartbeat_s = (uint32_t)o->fix_heartbeat_s,
+			.reset_on_logon = o->fix_reset_seq,
+			.store_path = o->db[0] ? store : NULL,
+			.drain_ns = o->drain_ms * 1000000ull,
+		};
+		if ((r = exec_fix_gw_create(&fc, &e->fix_gw, err, errlen)) < 0)
+			return r;
+		*ret = exec_fix_gw_venue(e->fix_gw);
+		return 0;
+	}
+	case ENGINE_OUCH:
+		core_errf(err, errlen, "[gateway] protocol ouch: not built into this engine yet");
+		return -EINVAL;
+	default: {
+		struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
+		if ((r = exec_sim_create(&vc, &e->sim, err, errlen)) < 0)
+			return r;
+		*ret = exec_sim_venue(e->sim);
+		return 0;
+	}
+	}
+}
+
 /* Risk, the venue, exec and exec's persistence. */
 static int create_orders(struct engine *e, uint32_t drain, char *err, size_t errlen)
 {
 	const struct engine_opts *o = &e->o;
+	bool sim = o->protocol == ENGINE_SIM;
 	risk_control_init(&e->ctl);
 	if (e->restored_killed)
 		risk_control_kill(&e->ctl);
@@ -318,23 +358,27 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.ninitial = e->nrestored,
 		.burst = drain,
 		.hist = e->hist[ST_RISK],
-		.venue_sync = true, /* the simulated venue acts in event time */
+		/* the simulated venue acts in event time: risk waits for it; a venue on a
+		 * socket is never waited for, and starts down */
+		.venue_sync = sim,
+		.wait_for_session = !sim,
 	};
 	int r = risk_stage_create(&rc, &e->risk, err, errlen);
 	if (r < 0)
 		return r;
-	struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
-	if ((r = exec_sim_create(&vc, &e->sim, err, errlen)) < 0)
+	struct exec_venue venue;
+	if ((r = create_venue(e, &venue, err, errlen)) < 0)
 		return r;
 	struct exec_config xc = {
 		.orders_in = e->orders,
 		.md_in = e->venue_md,
 		.reports_out = e->reports,
 		.persist_out = e->db ? e->persist_ring : NULL,
-		.venue = exec_sim_venue(e->sim),
+		.venue = venue,
 		.burst = drain,
 		.hist_exec = e->hist[ST_EXEC],
 		.hist_t2o = e->t2o,
+		.hist_t2w = e->t2w,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
 		.flatten_bps = (unsigned)o->collar_bps, /* as far through as risk's collar */
@@ -358,7 +402,8 @@ static int create_telemetry(struct engine *e, char *err, size_t errlen)
 	for (int i = 0; i < ST_COUNT; i++)
 		if (!(e->hist[i] = telemetry_add(&e->tele, engine__stage_names[i])))
 			goto out_nomem;
-	if (!(e->t2o = telemetry_add(&e->tele, "tick_to_order")))
+	if (!(e->t2o = telemetry_add(&e->tele, "tick_to_order")) ||
+	    !(e->t2w = telemetry_add(&e->tele, "tick_to_wire")))
 		goto out_nomem;
 	return 0;
 out_nomem:
@@ -546,6 +591,7 @@ struct engine *engine_destroy(struct engine *e)
 	e->writer = persist_writer_destroy(e->writer);
 	e->exec = exec_stage_destroy(e->exec);
 	e->sim = exec_sim_destroy(e->sim);
+	e->fix_gw = exec_fix_gw_destroy(e->fix_gw);
 	e->risk = risk_stage_destroy(e->risk);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);

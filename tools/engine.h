@@ -56,6 +56,16 @@ struct engine_opts {
 	uint64_t collar_bps;
 	/* [exec] */
 	uint64_t venue_latency_ns;  /* event time */
+	/* [gateway]: where orders go */
+	enum engine_protocol { ENGINE_SIM = 0, ENGINE_OUCH = 1, ENGINE_FIX = 2 } protocol;
+	char connect[64];    /* the venue's order-entry "A.B.C.D:PORT" (ouch, fix) */
+	char fix_sender[33]; /* SenderCompID (49) */
+	char fix_target[33]; /* TargetCompID (56) */
+	uint64_t fix_heartbeat_s;
+	bool fix_reset_seq;        /* ResetSeqNumFlag (141=Y) on logon */
+	char gw_soup_user[8];      /* gateway.soup_user: SoupBinTCP login for OUCH (up to 6) */
+	char gw_soup_password[12]; /* gateway.soup_password (up to 10) */
+	uint64_t drain_ms;         /* at the end of the input, wait this long for open orders */
 	/* [threads] */
 	char mapping[128];          /* "feeds+features+model+risk+exec" or "feeds,features,..." */
 	int cpus[ENGINE_MAX_THREADS];

@@ -16,6 +16,12 @@ void engine_opts_default(struct engine_opts *o)
 	o->max_position = 2000;
 	o->collar_bps = 100;
 	o->venue_latency_ns = 20000;
+	o->protocol = ENGINE_SIM;
+	snprintf(o->connect, sizeof(o->connect), "127.0.0.1:9878");
+	snprintf(o->fix_sender, sizeof(o->fix_sender), "ENGINE");
+	snprintf(o->fix_target, sizeof(o->fix_target), "EXEC");
+	o->fix_heartbeat_s = 30;
+	o->drain_ms = 2000;
 	snprintf(o->mapping, sizeof(o->mapping), "feeds+features+model+risk+exec");
 	for (int i = 0; i < ENGINE_MAX_THREADS; i++)
 		o->cpus[i] = -1;
@@ -181,6 +187,32 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_u64(cfg, "risk.collar_bps", 1, 10000, &o->collar_bps, err, errlen));
 	TRY(core_config_u64(cfg, "exec.venue_latency_ns", 0, 60000000000ull, &o->venue_latency_ns,
 	                    err, errlen));
+	if ((v = core_config_get(cfg, "gateway.protocol"))) {
+		if (!strcmp(v, "sim"))
+			o->protocol = ENGINE_SIM;
+		else if (!strcmp(v, "ouch"))
+			o->protocol = ENGINE_OUCH;
+		else if (!strcmp(v, "fix"))
+			o->protocol = ENGINE_FIX;
+		else {
+			core_errf(err, errlen, "%s: '%s' is not sim, ouch or fix",
+			          key_what(cfg, "gateway.protocol", what, sizeof(what)), v);
+			return -EINVAL;
+		}
+	}
+	TRY(core_config_str(cfg, "gateway.connect", o->connect, sizeof(o->connect), err, errlen));
+	TRY(core_config_str(cfg, "gateway.fix_sender", o->fix_sender, sizeof(o->fix_sender), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "gateway.fix_target", o->fix_target, sizeof(o->fix_target), err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "gateway.fix_heartbeat_s", 1, 3600, &o->fix_heartbeat_s, err,
+	                    errlen));
+	TRY(core_config_bool(cfg, "gateway.fix_reset_seq", &o->fix_reset_seq, err, errlen));
+	TRY(core_config_str(cfg, "gateway.soup_user", o->gw_soup_user, sizeof(o->gw_soup_user), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "gateway.soup_password", o->gw_soup_password,
+	                    sizeof(o->gw_soup_password), err, errlen));
+	TRY(core_config_u64(cfg, "gateway.drain_ms", 0, 3600000, &o->drain_ms, err, errlen));
 	TRY(core_config_str(cfg, "threads.mapping", o->mapping, sizeof(o->mapping), err, errlen));
 	if ((v = core_config_get(cfg, "threads.cpus")))
 		TRY(engine_opts_set_cpus(o, v, key_what(cfg, "threads.cpus", what, sizeof(what)),

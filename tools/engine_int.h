@@ -58,7 +58,8 @@ struct engine {
 	struct strat_features *features;
 	struct strat_decide *decide;
 	struct risk_stage *risk;
-	struct exec_sim *sim; /* the venue behind exec */
+	struct exec_sim *sim;       /* the venue behind exec: [gateway] protocol sim */
+	struct exec_fix_gw *fix_gw; /* ... or fix */
 	struct exec_stage *exec;
 	struct persist *db;
 	struct persist_writer *writer;
@@ -66,7 +67,7 @@ struct engine {
 	struct telemetry tele;
 	struct control control;
 	bool control_open;
-	struct core_hist_pair *hist[ST_COUNT], *t2o;
+	struct core_hist_pair *hist[ST_COUNT], *t2o, *t2w;
 	struct engine_gauged gauged[ST_COUNT];
 	struct engine_gauges g;
 

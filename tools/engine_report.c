@@ -7,9 +7,8 @@
 #include <inttypes.h>
 
 /* The report's latency series: each stage's processing time, then tick-to-order. */
-static const char *const series[] = {
-	"feeds", "features", "model", "risk", "exec", "tick_to_order"
-};
+static const char *const series[] = { "feeds", "features",      "model",       "risk",
+	                              "exec",  "tick_to_order", "tick_to_wire" };
 #define NSERIES (sizeof(series) / sizeof(series[0]))
 
 struct snapshot {
@@ -95,11 +94,30 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	snprintf(hash, sizeof(hash), "%016" PRIx64, s->xs.hash);
 	json_str(&j, "order_hash", hash);
 	json_bool(&j, "killed", risk_control_is_killed(&e->ctl));
+	json_obj(&j, "venue");
+	json_str(&j, "protocol",
+	         e->o.protocol == ENGINE_FIX    ? "fix"
+	         : e->o.protocol == ENGINE_OUCH ? "ouch"
+	                                        : "sim");
+	if (e->fix_gw) {
+		struct exec_fix_gw_stats g;
+		exec_fix_gw_stats(e->fix_gw, &g);
+		json_str(&j, "connect", e->o.connect);
+		json_u64(&j, "connects", g.connects);
+		json_u64(&j, "disconnects", g.disconnects);
+		json_u64(&j, "messages_sent", g.sent);
+		json_u64(&j, "rejects_received", g.rejects_received);
+		json_u64(&j, "unknown_reports", g.unknown_reports);
+		json_u64(&j, "drain_timeouts", g.drain_timeouts);
+		json_str(&j, "last_event", g.reason);
+	}
+	json_end(&j);
 	json_obj(&j, "latency_ns");
 	for (unsigned i = 0; i < NSERIES; i++)
 		json_hist(&j, series[i], telemetry_total(&e->tele, series[i]));
 	json_end(&j);
 	json_hist(&j, "tick_to_order_ns", telemetry_total(&e->tele, "tick_to_order"));
+	json_hist(&j, "tick_to_wire_ns", telemetry_total(&e->tele, "tick_to_wire"));
 	json_end(&j);
 }
 
@@ -117,7 +135,10 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        series[i], t.count, t.p50, t.p90, t.p99, t.p999, t.max);
 	}
 	fprintf(f,
-	        "(per stage: processing time per message; tick_to_order: gateway send minus t0)\n");
+	        "(per stage: processing time per message; tick_to_order: the order handed to the "
+	        "venue, minus t0;\n tick_to_wire: its bytes handed to the kernel, minus t0: a "
+	        "venue "
+	        "on a socket only)\n");
 	fprintf(f, "\nTrading summary\n");
 	fprintf(f, "  messages       %" PRIu64 " in %.3f s (%.2f M msg/s)\n", s->fs.total, s->secs,
 	        s->secs > 0 ? (double)s->fs.total / s->secs / 1e6 : 0.0);
@@ -158,6 +179,18 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	fprintf(f, "  realized P&L   %.4f\n", (double)s->xs.realized_pnl / 1e4);
 	fprintf(f, "  unrealized P&L %.4f\n", (double)s->xs.unrealized_pnl / 1e4);
 	fprintf(f, "  order stream   %016" PRIx64 "\n", s->xs.hash);
+	if (e->fix_gw) {
+		struct exec_fix_gw_stats g;
+		exec_fix_gw_stats(e->fix_gw, &g);
+		fprintf(f,
+		        "  venue          fix %s %s->%s: %" PRIu64 " connects, %" PRIu64
+		        " disconnects, %" PRIu64 " messages sent, %" PRIu64
+		        " rejects received; last: %s\n",
+		        e->o.connect, e->o.fix_sender, e->o.fix_target, g.connects, g.disconnects,
+		        g.sent, g.rejects_received, g.reason[0] ? g.reason : "-");
+	} else {
+		fprintf(f, "  venue          simulated (in process, event time)\n");
+	}
 	if (risk_control_is_killed(&e->ctl))
 		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
 }
