@@ -34,6 +34,7 @@ static void publish_risk(struct engine *e)
 	struct risk_stats st;
 	risk_stage_stats(e->risk, &st);
 	atomic_store_explicit(&e->g.rejects, st.rejected, memory_order_relaxed);
+	atomic_store_explicit(&e->g.kill_seen_ns, st.kill_seen_ns, memory_order_relaxed);
 }
 
 static void publish_exec(struct engine *e)
@@ -46,6 +47,10 @@ static void publish_exec(struct engine *e)
 			      memory_order_relaxed);
 	atomic_store_explicit(&e->g.cancels, st.cancels, memory_order_relaxed);
 	atomic_store_explicit(&e->g.positions, st.positions, memory_order_relaxed);
+	atomic_store_explicit(&e->g.cancel_all_sent_ns, st.cancel_all_sent_ns,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->g.cancel_all_done_ns, st.cancel_all_done_ns,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&e->g.realized, st.realized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
 }

@@ -55,6 +55,34 @@ static bool parse_ref(const char *ref, char *name, size_t cap, uint32_t *version
 	return true;
 }
 
+/* "kill: ..." with the kill switch's timeline from the command, once there is one. */
+void engine__kill_timeline(struct engine *e, char **p, size_t *left)
+{
+	uint64_t cmd = atomic_load_explicit(&e->g.kill_cmd_ns, memory_order_relaxed);
+	uint64_t seen = atomic_load_explicit(&e->g.kill_seen_ns, memory_order_relaxed);
+	uint64_t sent = atomic_load_explicit(&e->g.cancel_all_sent_ns, memory_order_relaxed);
+	uint64_t done = atomic_load_explicit(&e->g.cancel_all_done_ns, memory_order_relaxed);
+	if (!cmd || seen < cmd)
+		return;
+	int n = snprintf(*p, *left, "kill: orders blocked %.1f us after the command",
+	                 (seen - cmd) / 1e3);
+	if (n > 0 && (size_t)n < *left)
+		*p += n, *left -= (size_t)n;
+	if (sent >= seen && sent) {
+		n = snprintf(*p, *left, ", cancels sent at %.1f us", (sent - cmd) / 1e3);
+		if (n > 0 && (size_t)n < *left)
+			*p += n, *left -= (size_t)n;
+	}
+	if (done >= sent && sent) {
+		n = snprintf(*p, *left, ", every order answered at %.1f us", (done - cmd) / 1e3);
+		if (n > 0 && (size_t)n < *left)
+			*p += n, *left -= (size_t)n;
+	}
+	n = snprintf(*p, *left, "\n");
+	if (n > 0 && (size_t)n < *left)
+		*p += n, *left -= (size_t)n;
+}
+
 /* snprintf at the end of a reply being built; stops quietly when it is full. */
 static void reply_add(char **p, size_t *left, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -275,6 +303,7 @@ static int status(struct engine *e, char *reply, size_t cap)
 	          (double)atomic_load_explicit(&g->realized, memory_order_relaxed) / 1e4,
 	          (double)atomic_load_explicit(&g->unrealized, memory_order_relaxed) / 1e4,
 	          e->model_name);
+	engine__kill_timeline(e, &p, &left);
 	struct telemetry_summary t;
 	if (telemetry_summary(&e->tele, "tick_to_order", &t) == 0)
 		reply_add(&p, &left,
@@ -291,6 +320,7 @@ int engine__control(void *arg, const char *cmd, char *reply, size_t cap)
 		return model_command(e, cmd + 5, reply, cap);
 	if (!strcmp(cmd, "kill") || !strcmp(cmd, "kill --flatten")) {
 		bool flatten = cmd[4] != '\0';
+		atomic_store_explicit(&e->g.kill_cmd_ns, core_now_ns(), memory_order_relaxed);
 		risk_control_kill(&e->ctl);
 		if (flatten)
 			risk_control_flatten(&e->ctl);

@@ -34,6 +34,11 @@ struct engine_gauges {
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
 	_Atomic bool input_done;
+	/* the kill switch's timeline (core_now_ns; 0: not yet) */
+	_Atomic uint64_t kill_cmd_ns;        /* the control thread took the command */
+	_Atomic uint64_t kill_seen_ns;       /* risk saw it: new orders blocked */
+	_Atomic uint64_t cancel_all_sent_ns; /* exec sent the cancels */
+	_Atomic uint64_t cancel_all_done_ns; /* the venue had answered for every order */
 };
 
 struct engine;
@@ -97,6 +102,8 @@ struct engine {
  * the stage's thread). */
 void engine__publish_all(struct engine *e);
 
+/* engine_control.c: the kill switch's timeline, one line appended at *p (status, report). */
+void engine__kill_timeline(struct engine *e, char **p, size_t *left);
 /* engine_control.c: the control socket's handler (control_handler). */
 int engine__control(void *arg, const char *cmd, char *reply, size_t cap);
 /* Was a registry entry built for this engine's features (all of them, or a prefix)? */

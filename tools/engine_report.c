@@ -94,6 +94,19 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	snprintf(hash, sizeof(hash), "%016" PRIx64, s->xs.hash);
 	json_str(&j, "order_hash", hash);
 	json_bool(&j, "killed", risk_control_is_killed(&e->ctl));
+	uint64_t kcmd = atomic_load_explicit(&e->g.kill_cmd_ns, memory_order_relaxed);
+	if (kcmd) {
+		uint64_t seen = atomic_load_explicit(&e->g.kill_seen_ns, memory_order_relaxed);
+		uint64_t sent =
+		        atomic_load_explicit(&e->g.cancel_all_sent_ns, memory_order_relaxed);
+		uint64_t done =
+		        atomic_load_explicit(&e->g.cancel_all_done_ns, memory_order_relaxed);
+		json_obj(&j, "kill_ns"); /* from the command */
+		json_i64(&j, "orders_blocked", seen >= kcmd ? (int64_t)(seen - kcmd) : -1);
+		json_i64(&j, "cancels_sent", sent >= kcmd ? (int64_t)(sent - kcmd) : -1);
+		json_i64(&j, "all_answered", done >= kcmd ? (int64_t)(done - kcmd) : -1);
+		json_end(&j);
+	}
 	json_obj(&j, "venue");
 	json_str(&j, "protocol",
 	         e->o.protocol == ENGINE_FIX    ? "fix"
@@ -193,6 +206,12 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	}
 	if (risk_control_is_killed(&e->ctl))
 		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
+	char kl[256], *kp = kl;
+	size_t kleft = sizeof(kl);
+	kl[0] = '\0';
+	engine__kill_timeline(e, &kp, &kleft);
+	if (kl[0])
+		fprintf(f, "  %s", kl);
 }
 
 void engine_report(struct engine *e, FILE *f, bool json)

@@ -679,6 +679,9 @@ struct exec_stats {
 	uint64_t reports;          /* venue reports forwarded (markers excluded) */
 	uint64_t progress;         /* EXEC_PROGRESS markers pushed */
 	uint64_t session_changes;  /* EXEC_SESSION reports pushed */
+	uint64_t
+	        cancel_all_sent_ns; /* core_now_ns() when the last ORDER_CANCEL_ALL left (0: never) */
+	uint64_t cancel_all_done_ns; /* ... when, after it, no order was left open at the venue */
 	uint64_t illegal;          /* illegal order-manager transitions (ignored) */
 	uint64_t
 	        unknown_reports; /* reports for orders not in the table (invalid-order rejects aside) */

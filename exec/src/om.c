@@ -38,6 +38,8 @@ struct exec_stage {
 	struct persist_rec per[2 * OM_PULL + 2];
 	uint32_t per_n, per_off;
 
+	uint32_t nlive;          /* orders in the table */
+	bool cancel_all_waiting; /* a cancel-all went out with orders live */
 	uint64_t last_new_id;
 	uint64_t run_seq;
 	uint64_t hash;
@@ -56,8 +58,10 @@ struct exec_stage {
 static int32_t slot_alloc(struct exec_stage *s)
 {
 	int32_t k = s->free_head;
-	if (k >= 0)
+	if (k >= 0) {
 		s->free_head = s->orders[k].next_free;
+		s->nlive++;
+	}
 	return k;
 }
 
@@ -68,6 +72,11 @@ static void slot_free(struct exec_stage *s, int32_t k)
 	memset(o, 0, sizeof(*o));
 	o->next_free = s->free_head;
 	s->free_head = k;
+	if (--s->nlive == 0 && s->cancel_all_waiting) {
+		/* the venue has answered for every order the cancel-all covered */
+		s->cancel_all_waiting = false;
+		s->st.cancel_all_done_ns = core_now_ns();
+	}
 }
 
 /* Apply an order-manager event; false (counted) if illegal. */
@@ -334,8 +343,14 @@ static int handle_order(struct exec_stage *s, const struct order_msg *in, bool *
 		*sent = true;
 		out_persist(s, PERSIST_ORDER, &m, sizeof(m));
 		break;
-	case ORDER_CANCEL:
 	case ORDER_CANCEL_ALL:
+		s->st.cancel_all_sent_ns =
+		        core_now_ns(); /* on the wire (or at the simulated venue) */
+		s->cancel_all_waiting = s->nlive > 0;
+		if (!s->cancel_all_waiting)
+			s->st.cancel_all_done_ns = s->st.cancel_all_sent_ns;
+		/* fall through */
+	case ORDER_CANCEL:
 		track_cancel(s, &m);
 		out_persist(s, PERSIST_ORDER, &m, sizeof(m));
 		break;

@@ -177,6 +177,8 @@ struct risk_stats {
 	uint64_t rejects[RISK_R_COUNT]; /* by reason ([RISK_R_NONE] stays 0) */
 	uint64_t rejected;     /* sum of rejects */
 	uint64_t kill_transitions; /* clear -> set seen */
+	uint64_t kill_seen_ns;  /* core_now_ns() when the last one was seen (new orders blocked) */
+	uint64_t cancel_all_ns; /* core_now_ns() when the last ORDER_CANCEL_ALL was pushed */
 	uint64_t resumes;      /* set -> clear seen */
 	uint64_t cancel_alls;  /* ORDER_CANCEL_ALL pushed */
 	uint64_t flattens;     /* flatten requests carried out */

@@ -314,6 +314,7 @@ static bool observe_kill(struct risk_stage *s)
 		s->killed_seen = true;
 		s->cancel_pending = true;
 		s->st.kill_transitions++;
+		s->st.kill_seen_ns = core_now_ns(); /* from here no new order passes */
 	} else if (!k && s->killed_seen) {
 		s->killed_seen = false;
 		s->st.resumes++;
@@ -376,6 +377,7 @@ static bool flush_pending(struct risk_stage *s)
 			return false;
 		s->cancel_pending = false;
 		s->st.cancel_alls++;
+		s->st.cancel_all_ns = core_now_ns();
 	}
 	if (s->flattening && !flatten_step(s))
 		return false;

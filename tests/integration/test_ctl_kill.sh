@@ -53,6 +53,13 @@ sleep 0.3
 status
 [ "$(field state)" = KILLED ] || fail "state after kill: $(field state)"
 [ "$(field open_orders)" = 0 ] || fail "open orders after kill: $(field open_orders)"
+# the timeline: blocked, then the cancels sent, then every order answered, in that order
+line=$(grep '^kill: orders blocked' "$dir/status.txt") || fail "no kill timeline in status"
+echo "$line"
+# "kill: orders blocked B us after the command, cancels sent at S us, every order answered at A us"
+echo "$line" | awk '{ b = $4 + 0; s = $12 + 0; a = $18 + 0
+	exit !(NF == 19 && $17 == "at" && b >= 0 && s >= b && a >= s) }' ||
+	fail "kill timeline out of order: $line"
 sent=$(field orders_sent)
 sleep 1
 status
