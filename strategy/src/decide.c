@@ -26,6 +26,12 @@ struct strat_decide {
 	struct cool *cool;
 	struct strat_regime_state *regime; /* per locate (65536): ensemble models' regimes */
 	struct strat_decide_stats st;
+	/* The model's memory, kept warm: a few cache lines per event, round robin,
+	 * so the rare event that decides does not pay for the misses the books and
+	 * the other stages caused since the last one. */
+	struct strat__span warm[STRAT__MAX_SPANS];
+	unsigned nwarm, warm_span;
+	size_t warm_off;
 
 	/* Hot swap (quiescent-state reclamation). The swapper stores the new
 	 * model into `next`, then increments `gen` (release RMW: ordered after
@@ -43,8 +49,28 @@ struct strat_decide {
 static void adopt(struct strat_decide *s, const struct strat_model *m)
 {
 	s->model = m;
+	s->nwarm = m->ens ? strat__ensemble_spans(m->ens, s->warm, STRAT__MAX_SPANS) : 0;
+	s->warm_span = 0;
+	s->warm_off = 0;
 	s->cooldown_events = s->ov_events ? s->ov_events : m->info.cooldown_events;
 	s->cooldown_ns = s->ov_ns ? s->ov_ns : m->info.cooldown_ns;
+}
+
+/* Touch the next WARM_LINES cache lines of the model (prefetch, read). */
+#define WARM_LINES 8
+static void warm_model(struct strat_decide *s)
+{
+	if (!s->nwarm)
+		return;
+	for (unsigned k = 0; k < WARM_LINES; k++) {
+		const struct strat__span *sp = &s->warm[s->warm_span];
+		__builtin_prefetch(sp->p + s->warm_off, 0, 3);
+		s->warm_off += CORE_CACHE_LINE;
+		if (s->warm_off >= sp->len) {
+			s->warm_off = 0;
+			s->warm_span = s->warm_span + 1 < s->nwarm ? s->warm_span + 1 : 0;
+		}
+	}
 }
 
 /* Poll start: pick up a swapped model and declare the old one unused. */
@@ -229,6 +255,8 @@ int strat_decide_poll(void *ctx, uint32_t *ret_work)
 					    s->regime[fv->locate], fv)
 			: s->regime[fv->locate];
 		enum verdict v = evaluate(s, fv, c, &rs, &it);
+		if (v != V_FIRE)
+			warm_model(s);
 		if (v == V_FIRE && !push(s, &it))
 			break; /* evaluate() changed nothing: the vector stays for the next poll */
 		/* consumed: account for it */

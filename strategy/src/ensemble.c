@@ -1,8 +1,10 @@
 /* ensemble.c - the regime detector and the model ensemble (see strategy.h,
  * "Ensemble and regime"). Integer arithmetic only, so every thread mapping and
  * every machine takes the same decisions. */
-#include "strategy.h"
+#include "qmlp_internal.h"
 #include "strat_internal.h"
+#include "strategy.h"
+#include "trees_internal.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -662,4 +664,26 @@ int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
 	e->weight_sum = m->weight;
 	*ret = e;
 	return 0;
+}
+
+unsigned strat__ensemble_spans(const struct strat_ensemble *e, struct strat__span *out,
+                               unsigned cap)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < e->nmembers && n + 2 <= cap; i++) {
+		const struct member *m = &e->members[i];
+		if (m->tree) {
+			/* what the kernels read: the packed nodes and the leaves */
+			const struct strat_tree_model *t = m->tree;
+			out[n++] = (struct strat__span){ (const unsigned char *)t->node,
+				                         (size_t)t->ntrees_pad * t->ni *
+				                                 sizeof(*t->node) };
+			out[n++] = (struct strat__span){ (const unsigned char *)t->leaf,
+				                         (size_t)t->ntrees_pad * t->nl *
+				                                 sizeof(*t->leaf) };
+		} else if (m->policy) {
+			out[n++] = (struct strat__span){ m->policy->mem, m->policy->mem_len };
+		}
+	}
+	return n;
 }

@@ -114,6 +114,7 @@ int strat__qmlp_alloc(struct strat_qmlp *q)
 		return -ENOMEM;
 	memset(b, 0, bytes);
 	q->mem = b;
+	q->mem_len = bytes;
 	q->in_a = (float *)b;
 	q->in_b = q->in_a + STRAT_NN_MAX_WIDTH;
 	b += 2 * STRAT_NN_MAX_WIDTH * sizeof(float);

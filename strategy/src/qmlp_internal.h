@@ -62,6 +62,7 @@ struct strat_qmlp {
 	float *in_b;
 	struct strat__qlayer layer[STRAT_NN_MAX_LAYERS];
 	void *mem;          /* one core_alloc block holding every array */
+	size_t mem_len;
 };
 
 /*

@@ -19,6 +19,17 @@ struct strat_model {
 	char *text;                 /* an ensemble's source text (learn.h's strat_model_format) */
 };
 
+/* The memory a model reads when it decides: what the decision stage keeps
+ * warm in the cache between decisions (decide.c). */
+struct strat__span {
+	const unsigned char *p;
+	size_t len;
+};
+#define STRAT__MAX_SPANS 16
+/* ensemble.c: the spans of an ensemble's members; returns how many (<= cap). */
+unsigned strat__ensemble_spans(const struct strat_ensemble *e, struct strat__span *out,
+                               unsigned cap);
+
 /* model.c: a decimal "[-+]digits[.digits]" into Q16, rounding half away from
  * zero, integer arithmetic only. 0, or -EINVAL with *why set. */
 int strat__parse_q16(const char *tok, int64_t *ret, const char **why);
