@@ -122,6 +122,8 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "rejects_received", g.rejects_received);
 		json_u64(&j, "unknown_reports", g.unknown_reports);
 		json_u64(&j, "drain_timeouts", g.drain_timeouts);
+		json_i64(&j, "send_syscall_p50_ns", g.send_p50_ns);
+		json_i64(&j, "send_syscall_p99_ns", g.send_p99_ns);
 		json_str(&j, "last_event", g.reason);
 	}
 	json_end(&j);
@@ -198,9 +200,11 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		fprintf(f,
 		        "  venue          fix %s %s->%s: %" PRIu64 " connects, %" PRIu64
 		        " disconnects, %" PRIu64 " messages sent, %" PRIu64
-		        " rejects received; last: %s\n",
+		        " rejects received; send(2) p50 %" PRId64 " ns p99 %" PRId64
+		        " ns; last: %s\n",
 		        e->o.connect, e->o.fix_sender, e->o.fix_target, g.connects, g.disconnects,
-		        g.sent, g.rejects_received, g.reason[0] ? g.reason : "-");
+		        g.sent, g.rejects_received, g.send_p50_ns, g.send_p99_ns,
+		        g.reason[0] ? g.reason : "-");
 	} else {
 		fprintf(f, "  venue          simulated (in process, event time)\n");
 	}

@@ -1464,6 +1464,9 @@ struct exec_fix_gw_stats {
 	uint64_t no_symbol;      /* orders for an instrument never named */
 	uint64_t drain_timeouts; /* logged out at ORDER_EOS with orders still open */
 	uint64_t bytes_in, bytes_out;
+	/* send(2) calls and their own duration: the floor under tick-to-wire (on
+	 * loopback it includes waking a peer that sleeps in the kernel) */
+	int64_t send_count, send_p50_ns, send_p99_ns;
 	struct exec_fix_session_stats session;
 	char reason[200]; /* the last notable event, or the connection's last failure */
 };

@@ -23,6 +23,7 @@ struct exec_fix_gw {
 	uint64_t cancel_n; /* ClOrdIDs of cancels and mass cancels */
 	bool eos, done;
 	struct exec_fix_gw_stats st;
+	struct core_hist send_ns; /* each send(2) of order bytes: the floor under tick-to-wire */
 	uint32_t rx_len;
 	char rx[FIX_RX_CAP];
 };
@@ -70,7 +71,9 @@ static bool flush(struct exec_fix_gw *g, uint64_t now)
 	const char *p;
 	size_t n;
 	while ((n = exec_fix_session_pending(&g->ses, &p)) > 0) {
+		uint64_t t = core_now_ns();
 		ssize_t k = gw_conn_send(&g->conn, p, n);
+		core_hist_record(&g->send_ns, (int64_t)(core_now_ns() - t));
 		if (k < 0) {
 			lost(g, now, "send failed");
 			return false;
@@ -446,6 +449,10 @@ CORE_COLD int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct ex
 	clock_gettime(CLOCK_REALTIME, &ts);
 	g->wall_off = (int64_t)((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) -
 	              (int64_t)core_now_ns();
+	if ((r = core_hist_init(&g->send_ns)) < 0) {
+		core_errf(err, errlen, "fix gateway: out of memory");
+		goto fail;
+	}
 	g->drain_ns = cfg->drain_ns ? cfg->drain_ns : 2000000000ull;
 	g->recv_every_ns = cfg->recv_every_ns ? cfg->recv_every_ns : 10000;
 	*ret = g;
@@ -462,6 +469,7 @@ struct exec_fix_gw *exec_fix_gw_destroy(struct exec_fix_gw *g)
 	gw_conn_close(&g->conn, 0, NULL);
 	if (g->store_open)
 		exec_fix_store_close(&g->store);
+	core_hist_fini(&g->send_ns);
 	core_free(g);
 	return NULL;
 }
@@ -473,6 +481,9 @@ void exec_fix_gw_stats(const struct exec_fix_gw *g, struct exec_fix_gw_stats *re
 	ret->open_orders = g->gw.nopen;
 	ret->unknown_reports = g->gw.unknown_reports;
 	ret->session = *exec_fix_session_stats(&g->ses);
+	ret->send_count = g->send_ns.total;
+	ret->send_p50_ns = core_hist_value_at(&g->send_ns, 50);
+	ret->send_p99_ns = core_hist_value_at(&g->send_ns, 99);
 	if (!ret->reason[0])
 		snprintf(ret->reason, sizeof(ret->reason), "%s", g->conn.why);
 }
