@@ -356,10 +356,10 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 {
 	if (g->ended)
 		return refuse(g, m, EXEC_REASON_INVALID, &g->st.after_end);
-	if (m->order_id <= g->last_new_id)
-		return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
 	if (!m->qty || !m->px || (m->side != 'B' && m->side != 'S'))
 		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+	if (m->order_id <= g->last_new_id) /* as the simulated venue: invalid first */
+		return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
 	if (!logged_in(g)) {
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile */

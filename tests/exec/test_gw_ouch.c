@@ -16,7 +16,8 @@
  *    reason IOC;
  *  - a venue reject (EXEC_REJECTED), an order for an instrument never named
  *    (it waits while the md stream is behind its event, then is refused
- *    before the wire), a report for a token not ours (forwarded as
+ *    before the wire), a repeated order id and a qty 0 refused before the
+ *    wire too, a report for a token not ours (forwarded as
  *    unknown, no position), System Event / Cancel Pending / Priority Update /
  *    Broken Trade counted (the broken trade recorded);
  *  - the link dies with an order open and an Executed the engine has not
@@ -436,6 +437,12 @@ int main(void)
 	CHECK(core_ring_push(md, &later) == 0);
 	expect(1);
 	check(rep(-1), EXEC_REJECTED, 6, 10, EXEC_REASON_INVALID);
+	push_order(2, ORDER_NEW, 1, 'B', 10, 1000000, 0); /* an id used already */
+	expect(1);
+	check(rep(-1), EXEC_REJECTED, 2, 10, EXEC_REASON_DUPLICATE);
+	push_order(60, ORDER_NEW, 1, 'B', 0, 1000000, 0); /* qty 0 */
+	expect(1);
+	check(rep(-1), EXEC_REJECTED, 60, 0, EXEC_REASON_INVALID);
 	struct exec_ouch_msg s = { .kind = EXEC_OUCH_SYSTEM_EVENT };
 	s.system_event.ts_ns = vts += 1000;
 	s.system_event.event = 'S';
@@ -465,7 +472,7 @@ int main(void)
 	struct exec_ouch_gw_stats gs;
 	exec_ouch_gw_stats(gw, &gs);
 	CHECK(gs.no_symbol == 1 && gs.symbol_waits > 0 && gs.last_reject_reason == 'X');
-	CHECK(gs.unknown_reports == 1);
+	CHECK(gs.unknown_reports == 1 && gs.duplicates == 1 && gs.invalid == 1);
 	CHECK(gs.msgs[EXEC_OUCH_SYSTEM_EVENT] == 1 && gs.msgs[EXEC_OUCH_CANCEL_PENDING] == 1);
 	CHECK(gs.msgs[EXEC_OUCH_PRIORITY] == 1 && gs.msgs[EXEC_OUCH_BROKEN] == 1);
 	CHECK(gs.broken_trades == 1 && gs.broken.kind == EXEC_OUCH_BROKEN &&
