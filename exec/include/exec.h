@@ -1901,7 +1901,10 @@ int exec_order_token_get(const char token[EXEC_TOKEN_LEN], uint64_t *ret_order_i
  * venue may take a repeated token as an error): one that was lost stays open
  * here, never acknowledged, until the ORDER_EOS drain gives up on it
  * (stats.drain_timeouts). A link lost during the drain is reconnected as
- * usual until drain_ns has passed.
+ * usual until drain_ns has passed. A venue that resumes above the number
+ * asked for has lost reports: counted (stats.soup.gaps, .lost), named in
+ * stats.reason, and nothing here can tell what they said (reconcile against
+ * the venue's own record).
  *
  * Ends: a login the venue rejects, a SoupBinTCP packet that does not decode,
  * or max_reconnects failed attempts in a row end the client for good: poll()
