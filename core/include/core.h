@@ -1202,6 +1202,20 @@ size_t core_soup_client_pending(const struct core_soup_client *c);
 enum core_soup_state core_soup_client_state(const struct core_soup_client *c);
 /* core_soup_client_logout - send O (logged in) or just close. 0 or -errno. */
 int core_soup_client_logout(struct core_soup_client *c, uint64_t now_ns);
+/*
+ * core_soup_client_drop - the owner drops the link (what arrived cannot be
+ * trusted, e.g. a message that does not decode: SoupBinTCP has no reject to
+ * send). Handled as a lost link: closed now (unsent bytes die with it), why
+ * (may be NULL) becomes core_soup_client_error, the next poll reports
+ * CORE_SOUP_EV_LINK_DOWN with error -EPROTO, and the client reconnects after
+ * reconnect_ns, logging in from the next expected number (so the messages
+ * already delivered are not asked for again). It counts as a failed attempt
+ * toward max_reconnects: when that was the last one, the client fails and
+ * this returns -EPROTO (as later polls do). 0, or -ENOTCONN when there is
+ * no link to drop (disconnected, logging out, ended: nothing done). Owner
+ * thread.
+ */
+int core_soup_client_drop(struct core_soup_client *c, uint64_t now_ns, const char *why);
 /* core_soup_client_fd - the socket (-1 while disconnected), for poll(2). */
 int core_soup_client_fd(const struct core_soup_client *c);
 /* core_soup_client_error - why the last link went down or the client failed ("" if none). */

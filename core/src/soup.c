@@ -666,6 +666,15 @@ int core_soup_client_logout(struct core_soup_client *c, uint64_t now)
 	return 0;
 }
 
+int core_soup_client_drop(struct core_soup_client *c, uint64_t now, const char *why)
+{
+	if (c->state != CORE_SOUP_CONNECTING && c->state != CORE_SOUP_LOGIN_SENT &&
+	    c->state != CORE_SOUP_ACTIVE)
+		return -ENOTCONN;
+	int r = cl_lost(c, now, -EPROTO, why ? why : "dropped by the owner");
+	return r < 0 ? r : 0;
+}
+
 int core_soup_client_create(const struct core_soup_client_cfg *cfg, struct core_soup_client **ret,
 			    char *err, size_t errlen)
 {

@@ -15,15 +15,17 @@
  * exec/src/venue_sim.c, positions and P&L are exec/src/positions.c, the order
  * state machine is exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and
  * its session and sequence store exec/src/fix_session.c, the order gateways
- * exec/src/gw*.c, the OUCH 4.2 message codec exec/src/ouch.c (the last
- * sections of this header).
+ * exec/src/gw*.c (FIX: gw_fix.c, OUCH: gw_ouch.c, what they share: gw.c),
+ * the OUCH 4.2 message codec exec/src/ouch.c (the last sections of this
+ * header).
  *
  * Why one header of this length: it is the exec library's one public header
  * and so its manual (the project's rule: one library, one header). Its
  * sections go from the stage to the venue interface, the matching engine,
  * the simulated venue, then the FIX codec, store and session, which the
- * stage's FIX gateway and osprey-venue's acceptor both build on; splitting it
- * would give exec a second public header for callers to find.
+ * stage's FIX gateway and osprey-venue's acceptor both build on, the FIX
+ * gateway, the OUCH codec and the OUCH gateway; splitting it would give exec
+ * a second public header for callers to find.
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
@@ -1809,5 +1811,194 @@ size_t exec_ouch_alpha_len(const char *field, size_t width);
 int exec_order_token_put(char token[EXEC_TOKEN_LEN], uint64_t order_id, uint64_t seq);
 int exec_order_token_get(const char token[EXEC_TOKEN_LEN], uint64_t *ret_order_id,
 			 uint64_t *ret_seq);
+
+/* ========================================================================= */
+/* OUCH 4.2: the order gateway (exec/src/gw_ouch.c)
+ *
+ * An exec_venue that sends the order manager's orders to an OUCH 4.2 venue
+ * (osprey-venue, or any venue speaking OUCH 4.2 in SoupBinTCP 3.0) over one
+ * SoupBinTCP session: core's client (core.h, core_soup_client_*) connects,
+ * logs in with the configured user, password, session and sequence number,
+ * heartbeats, and after a lost link reconnects and logs in again from the
+ * next sequence number, so the venue replays every Sequenced Data message
+ * (every report) sent while the link was down; what it repeats is dropped by
+ * the client, so no report is applied twice. The session as the stage sees
+ * it: EXEC_SESSION_DOWN until logged in and while the link is lost or logging
+ * out, CONNECTING while connecting and logging in, UP while logged in (core's
+ * CORE_SOUP_ACTIVE; risk sends nothing new otherwise), DONE after ORDER_EOS
+ * once drained and logged out.
+ *
+ *   ORDER_NEW         Enter Order 'O': token exec_order_token_put(order_id, seq)
+ *                     (the triggering md event, for wire-to-wire), stock = the
+ *                     symbol the md stream gave the locate (an ITCH 'R'
+ *                     event), side B/S, shares, price, TIF 99998 (market
+ *                     hours: DAY) or 0 (EXEC_TIF_IOC), firm, display 'Y'
+ *                     (anonymous, price to comply), capacity 'A' (agency),
+ *                     ISO 'N', min qty 0, cross type 'N', customer type 'R'.
+ *                     An order for an instrument not named yet waits
+ *                     (EXEC_VENUE_BUSY) while the md stream has not reached
+ *                     the event that triggered it (md_event.seq below the
+ *                     order's seq) nor ended: the stage takes orders before
+ *                     market data, so an order can overtake its own 'R'.
+ *                     Refused here, with no byte on the wire, by an
+ *                     EXEC_REJECTED report: an instrument never named, qty or
+ *                     px 0, side not B/S, an order id or seq that does not fit
+ *                     a token (36^7 and above) (EXEC_REASON_INVALID); an
+ *                     order_id not above the last ORDER_NEW's
+ *                     (EXEC_REASON_DUPLICATE: OUCH tokens must be unique for
+ *                     the day, and this one may not be)
+ *   ORDER_CANCEL      Cancel Order 'X', shares 0 (nothing left), for an order
+ *                     still open here; else dropped (cancel_too_late)
+ *   ORDER_CANCEL_ALL  OUCH has no mass cancel: a Cancel Order for every order
+ *                     open here when it is taken, each marked so its Canceled
+ *                     says EXEC_REASON_CANCEL_ALL (orders sent after it are
+ *                     not affected). Cancels the kernel has no room for now go
+ *                     on the next polls, and before any later order
+ *   ORDER_EOS         drain: once no order is open here, or drain_ns later,
+ *                     Logout Request (SoupBinTCP O); the venue's reports are
+ *                     read until it closes the link (or drain_ns more), then
+ *                     EXEC_SESSION_DONE
+ *   ORDER_WATERMARK   nothing
+ *
+ * The venue's messages (Sequenced Data), matched to an order by token (an
+ * order open here whose order id and md seq the token carries):
+ *   Accepted 'A'         EXEC_ACK (qty: the order's). Order state 'D' (dead
+ *                        on arrival) is counted (accepted_dead); the order
+ *                        ends with the Canceled that must follow
+ *   Executed 'E', Executed with Reference Price 'G'
+ *                        EXEC_FILL: the executed shares at the execution price
+ *   Canceled 'C', AIQ Canceled 'D'
+ *                        EXEC_CANCELED for the decrement shares, the reason
+ *                        from what we asked: EXEC_REASON_CANCEL_ALL,
+ *                        USER_CANCEL, IOC (an IOC order's rest) or NONE (the
+ *                        venue's own doing). AIQ (self-match prevention) takes
+ *                        shares off the order as a Canceled does, so it is one
+ *                        here. We always cancel whole orders; a decrement that
+ *                        leaves shares (a venue's partial cancel) is reported
+ *                        with leaves_qty > 0, and the order stays open here
+ *   Rejected 'J'         EXEC_REJECTED, EXEC_REASON_INVALID (the OUCH reason
+ *                        byte: stats.last_reject_reason)
+ *   Broken Trade 'B', Trade Correction 'F'
+ *                        counted and the last one recorded (stats.broken).
+ *                        Positions are NOT unwound or corrected in this step:
+ *                        the order manager keeps the fill as reported
+ *   System Event 'S', Replaced 'U', Cancel Pending 'P', Cancel Reject 'I',
+ *   Order Priority Update 'T', Order Modified 'M'
+ *                        counted (stats.msgs); nothing for the order manager
+ *                        (this gateway sends no Replace or Modify; after a
+ *                        Cancel Reject the order is what its reports say)
+ * An Accepted, Executed, Canceled or Rejected for a token not held here
+ * (another firm's form: order id 0; an order that has ended) is forwarded
+ * with that order id and counted (stats.unknown_reports), as the FIX
+ * gateway does. A Sequenced Data message that does not decode as an OUCH 4.2
+ * outbound message is counted (stats.bad_messages; stats.last_bad says which,
+ * what and where) and the link dropped (core_soup_client_drop), never read further:
+ * SoupBinTCP has no reject message to tell the venue, so ending the session
+ * is the only answer it sees. The re-login resumes after that message, so
+ * what it said is lost here (its order may stay open until the drain).
+ *
+ * A lost link: send() answers EXEC_VENUE_BUSY (the order manager holds the
+ * orders) and the session is DOWN until the re-login. SoupBinTCP replays the
+ * venue's messages but never the client's: an Enter Order or Cancel handed to
+ * the kernel just before the link died may not have reached the venue.
+ * After every re-login the gateway sends a Cancel again for each open order
+ * with one outstanding (stats.cancels_resent; an OUCH venue ignores a cancel
+ * for an order no longer live); it does not send an Enter Order again (a
+ * venue may take a repeated token as an error): one that was lost stays open
+ * here, never acknowledged, until the ORDER_EOS drain gives up on it
+ * (stats.drain_timeouts). A link lost during the drain is reconnected as
+ * usual until drain_ns has passed. A venue that resumes above the number
+ * asked for has lost reports: counted (stats.soup.gaps, .lost), named in
+ * stats.reason, and nothing here can tell what they said (reconcile against
+ * the venue's own record).
+ *
+ * Ends: a login the venue rejects, a SoupBinTCP packet that does not decode,
+ * or max_reconnects failed attempts in a row end the client for good: poll()
+ * hands out the reports already queued, then returns the client's error
+ * (-EACCES, -ENOENT, -EBADMSG, -ECONNREFUSED, -ETIMEDOUT, ...: the stage fails
+ * with it; stats.reason says why), or, after ORDER_EOS, the gateway is DONE.
+ * End of Session (Z) from the venue: nothing more will come; the session is
+ * DOWN until ORDER_EOS (then DONE at once), later orders are refused here
+ * (EXEC_REASON_INVALID, stats.after_end) and cancels dropped.
+ *
+ * Send path: one send(2) per Enter Order or Cancel, by core_soup_client_send
+ * inside the send() call, so tick-to-wire ends when it returns 0; a packet
+ * the kernel took in part (CORE_SOUP_QUEUED) counts as sent (its rest leaves
+ * first on the next poll or send); a kernel with no room (CORE_SOUP_BUSY) is
+ * EXEC_VENUE_BUSY. poll() reads the socket at most every recv_every_ns (a
+ * syscall costs about a microsecond on these machines; reports are not on
+ * the tick-to-order path). Times in reports are the venue's (ns since
+ * midnight).
+ *
+ * Threads: create/destroy on a setup thread; the ops and exec_ouch_gw_stats
+ * on the stage's thread (or after it has stopped). No allocation, lock or
+ * print after create.
+ */
+struct exec_ouch_gw_config {
+	const char *connect;     /* the venue's "A.B.C.D:PORT"; required */
+	const char *user;        /* SoupBinTCP username, up to 6 characters */
+	const char *password;    /* up to 10 */
+	const char *session;     /* up to 10; NULL or "": the venue's current session */
+	uint64_t seq;            /* first Sequenced Data message wanted (0: 1) */
+	const char *firm;        /* OUCH Firm, up to 4 (padded); NULL or "": blank (the port's) */
+	uint64_t drain_ns;       /* after ORDER_EOS; also the wait for the close after our
+	                            logout (0: 2 s) */
+	uint64_t reconnect_ns;   /* between connection attempts (0: 100 ms) */
+	unsigned max_reconnects; /* failed attempts in a row before giving up (0: never) */
+	uint64_t heartbeat_ns;   /* our heartbeat after this much send silence (0: 1 s) */
+	uint64_t timeout_ns;     /* venue silence that kills the link (0: 15 s) */
+	uint64_t recv_every_ns;  /* socket reads while idle (0: 10 us) */
+	unsigned max_orders;     /* open orders tracked (0: 4096) */
+};
+
+/* A Broken Trade or Trade Correction, as the venue sent it. */
+struct exec_ouch_gw_broken {
+	uint64_t ts_ns;    /* the venue's, ns since midnight */
+	uint64_t match;    /* the execution's match number */
+	uint64_t order_id; /* from the token (0: not of our form) */
+	uint8_t kind;      /* EXEC_OUCH_BROKEN or EXEC_OUCH_CORRECTION; 0: none yet */
+	uint8_t reason;    /* the venue's reason byte */
+};
+
+struct exec_ouch_gw_stats {
+	enum core_soup_state state;
+	uint64_t logins, link_downs;
+	uint64_t enters, cancels;  /* Enter Order / Cancel Order packets taken by the kernel */
+	uint64_t cancels_resent;   /* cancels owed again after a re-login (see above) */
+	uint64_t send_busy;        /* sends refused: not logged in, or no room in the kernel */
+	uint64_t open_orders;
+	uint64_t msgs[EXEC_OUCH_KINDS]; /* the venue's messages, by enum exec_ouch_kind */
+	uint64_t bad_messages;     /* Sequenced Data that did not decode (link dropped) */
+	char last_bad[200];        /* the last of them: its number and what was wrong */
+	uint64_t unknown_reports;  /* reports for tokens not held here (forwarded) */
+	uint64_t cancel_too_late;  /* cancels for orders no longer open here (dropped) */
+	uint64_t no_symbol;        /* orders refused: instrument never named */
+	uint64_t symbol_waits;     /* sends that waited for the md stream to name one */
+	uint64_t invalid;          /* orders refused: qty, px, side, or an id past a token */
+	uint64_t duplicates;       /* orders refused: order_id not above the last */
+	uint64_t after_end;        /* orders refused: the venue had ended the session (Z) */
+	uint64_t accepted_dead;    /* Accepted with order state 'D' */
+	uint64_t broken_trades, corrections;
+	struct exec_ouch_gw_broken broken; /* the last of either */
+	uint8_t last_reject_reason; /* the last Rejected's reason byte (0: none) */
+	uint64_t drain_timeouts;   /* logged out at ORDER_EOS with orders still open */
+	struct core_soup_client_stats soup;
+	char reason[200]; /* the last notable event: link lost, bad message, ... */
+};
+
+struct exec_ouch_gw;
+
+/* exec_ouch_gw_create - validate cfg, allocate (setup; the gateway's tables
+ * are one core_layout block, plus core's client). No connection yet: the
+ * first poll connects. 0, -EINVAL (err names the field) or -ENOMEM. */
+int exec_ouch_gw_create(const struct exec_ouch_gw_config *cfg, struct exec_ouch_gw **ret,
+                        char *err, size_t errlen);
+/* exec_ouch_gw_destroy - close the connection, free; accepts NULL; returns NULL.
+ * After the stage using it. */
+struct exec_ouch_gw *exec_ouch_gw_destroy(struct exec_ouch_gw *g);
+/* exec_ouch_gw_venue - the handle for exec_config.venue. Never fails. */
+struct exec_venue exec_ouch_gw_venue(struct exec_ouch_gw *g);
+/* exec_ouch_gw_stats - the counters (and core's client's). Never fails. */
+void exec_ouch_gw_stats(const struct exec_ouch_gw *g, struct exec_ouch_gw_stats *ret);
 
 #endif /* OSPREY_EXEC_H */

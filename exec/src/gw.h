@@ -19,6 +19,7 @@ struct gw_order {
 	bool acked;
 	bool cancel_sent; /* an ORDER_CANCEL for it went out */
 	bool mass_sent;   /* a cancel-all went out while it was open */
+	bool cancel_due;  /* OUCH: a Cancel Order owed to the wire (cancel-all, re-login) */
 	int32_t next_free;
 };
 

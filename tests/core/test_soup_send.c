@@ -15,7 +15,10 @@
  *  - the server resets the link: a send fails with -errno, the next poll
  *    reports LINK_DOWN, sends are OFFLINE, the client logs in again asking
  *    for the next sequenced number and drops what the server repeats;
- *    sending works again. */
+ *    sending works again;
+ *  - the owner drops the link (core_soup_client_drop): reported as LINK_DOWN
+ *    (-EPROTO) on the next poll, and the client logs in again from the next
+ *    number. */
 #undef NDEBUG
 #include <arpa/inet.h>
 #include <assert.h>
@@ -336,6 +339,24 @@ int main(void)
 	assert(srv_next(&rx, &k, 2000) == 0 && k.type == 'U' && k.len == 49);
 	core_soup_client_stats(c, &st);
 	assert(st.duplicates == 2 && st.link_downs == 1 && st.logins == 2 && st.messages == 7);
+
+	/* The owner drops the link (core_soup_client_drop): the server sees the
+	 * close, the next poll reports LINK_DOWN (-EPROTO, the reason kept), the
+	 * client logs in again from the next number (8: 7 were delivered). */
+	assert(core_soup_client_drop(c, core_monotonic_ns(), "test: bad message") == 0);
+	assert(core_soup_client_state(c) == CORE_SOUP_DISCONNECTED);
+	assert(core_soup_client_drop(c, core_monotonic_ns(), NULL) == -ENOTCONN);
+	assert(core_soup_client_send(c, pay, 5, core_monotonic_ns()) == CORE_SOUP_OFFLINE);
+	assert(srv_next(&rx, &k, 2000) == -1); /* EOF at the server */
+	close(fd);
+	assert(core_soup_client_poll(c, core_monotonic_ns(), &ev) == 1);
+	assert(ev.kind == CORE_SOUP_EV_LINK_DOWN && ev.error == -EPROTO && ev.seq == 8);
+	assert(strstr(core_soup_client_error(c), "test: bad message"));
+	fd = login(c, lfd, &rx, 8, 8);
+	assert(core_soup_client_send(c, pay, 5, core_monotonic_ns()) == 0);
+	assert(srv_next(&rx, &k, 2000) == 0 && k.type == 'U' && k.len == 5);
+	core_soup_client_stats(c, &st);
+	assert(st.link_downs == 2 && st.logins == 3 && st.duplicates == 2);
 
 	/* Logout: O reaches the server, the close ends the client. */
 	assert(core_soup_client_logout(c, core_monotonic_ns()) == 0);
