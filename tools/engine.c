@@ -329,9 +329,18 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 		*ret = exec_fix_gw_venue(e->fix_gw);
 		return 0;
 	}
-	case ENGINE_OUCH:
-		core_errf(err, errlen, "[gateway] protocol ouch: not built into this engine yet");
-		return -EINVAL;
+	case ENGINE_OUCH: {
+		struct exec_ouch_gw_config oc = {
+			.connect = o->connect,
+			.user = o->gw_soup_user,
+			.password = o->gw_soup_password,
+			.drain_ns = o->drain_ms * 1000000ull,
+		};
+		if ((r = exec_ouch_gw_create(&oc, &e->ouch_gw, err, errlen)) < 0)
+			return r;
+		*ret = exec_ouch_gw_venue(e->ouch_gw);
+		return 0;
+	}
 	default: {
 		struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
 		if ((r = exec_sim_create(&vc, &e->sim, err, errlen)) < 0)
@@ -597,6 +606,7 @@ struct engine *engine_destroy(struct engine *e)
 	e->exec = exec_stage_destroy(e->exec);
 	e->sim = exec_sim_destroy(e->sim);
 	e->fix_gw = exec_fix_gw_destroy(e->fix_gw);
+	e->ouch_gw = exec_ouch_gw_destroy(e->ouch_gw);
 	e->risk = risk_stage_destroy(e->risk);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);

@@ -65,6 +65,7 @@ struct engine {
 	struct risk_stage *risk;
 	struct exec_sim *sim;       /* the venue behind exec: [gateway] protocol sim */
 	struct exec_fix_gw *fix_gw; /* ... or fix */
+	struct exec_ouch_gw *ouch_gw; /* ... or ouch */
 	struct exec_stage *exec;
 	struct persist *db;
 	struct persist_writer *writer;

@@ -126,6 +126,19 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_i64(&j, "send_syscall_p99_ns", g.send_p99_ns);
 		json_str(&j, "last_event", g.reason);
 	}
+	if (e->ouch_gw) {
+		struct exec_ouch_gw_stats g;
+		exec_ouch_gw_stats(e->ouch_gw, &g);
+		json_str(&j, "connect", e->o.connect);
+		json_u64(&j, "logins", g.logins);
+		json_u64(&j, "link_downs", g.link_downs);
+		json_u64(&j, "enters", g.enters);
+		json_u64(&j, "cancels", g.cancels);
+		json_u64(&j, "bad_messages", g.bad_messages);
+		json_u64(&j, "unknown_reports", g.unknown_reports);
+		json_u64(&j, "drain_timeouts", g.drain_timeouts);
+		json_str(&j, "last_event", g.reason);
+	}
 	json_end(&j);
 	json_obj(&j, "latency_ns");
 	for (unsigned i = 0; i < NSERIES; i++)
@@ -204,6 +217,15 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        " ns; last: %s\n",
 		        e->o.connect, e->o.fix_sender, e->o.fix_target, g.connects, g.disconnects,
 		        g.sent, g.rejects_received, g.send_p50_ns, g.send_p99_ns,
+		        g.reason[0] ? g.reason : "-");
+	} else if (e->ouch_gw) {
+		struct exec_ouch_gw_stats g;
+		exec_ouch_gw_stats(e->ouch_gw, &g);
+		fprintf(f,
+		        "  venue          ouch %s: %" PRIu64 " logins, %" PRIu64
+		        " links lost, %" PRIu64 " Enter Orders, %" PRIu64 " Cancels, %" PRIu64
+		        " bad messages; last: %s\n",
+		        e->o.connect, g.logins, g.link_downs, g.enters, g.cancels, g.bad_messages,
 		        g.reason[0] ? g.reason : "-");
 	} else {
 		fprintf(f, "  venue          simulated (in process, event time)\n");
