@@ -39,6 +39,8 @@ void gw_market(struct gw *g, const struct md_event *e)
 {
 	if (e->kind != MD_EOS)
 		g->md_seq = e->seq;
+	else
+		g->md_eos = true;
 	if (e->kind == MD_STATUS && e->msg_type == 'R')
 		memcpy(g->symbols[e->locate], &e->ref, GW_SYMBOL);
 	g->st.md_in++;

@@ -236,6 +236,10 @@ static int fix_send(void *ctx, const struct order_msg *m)
 	case ORDER_NEW: {
 		const char *sym;
 		if (!gw_symbol(&g->gw, m->locate, &sym)) {
+			/* the stage takes orders before market data: wait until the md
+			 * stream has passed the event behind the order ('R' comes first) */
+			if (g->gw.st.md_in && !g->gw.md_eos && m->seq > g->gw.md_seq)
+				return EXEC_VENUE_BUSY;
 			/* nothing to name it by: refused here, as the venue would */
 			g->st.no_symbol++;
 			struct gw_order tmp = { .order_id = m->order_id,

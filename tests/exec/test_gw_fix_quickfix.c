@@ -186,7 +186,8 @@ int main(int argc, char **argv)
 	struct md_event r = { .seq = 1, .locate = 1, .kind = MD_STATUS, .msg_type = 'R' };
 	memcpy(&r.ref, "AMZN    ", 8);
 	assert(core_ring_push(md, &r) == 0);
-	/* the stage takes orders before market data in a poll: let it read the 'R' */
+	/* market data flows before the first order (the gateway waits for the md
+	 * stream to name an instrument only once it has seen the stream move) */
 	for (int i = 0; i < 10; i++) {
 		uint32_t w;
 		assert(exec_stage_poll(stage, &w) == 0);
