@@ -228,8 +228,11 @@ int main(int argc, char **argv)
 	check(ngot - 1, EXEC_CANCELED, 5, 90, EXEC_REASON_IOC);
 	assert(got[ngot - 2].px == 1892500 && got[ngot - 2].position == 10);
 
-	/* an instrument the md stream never named: refused before the wire */
+	/* an instrument the md stream never named: once the stream has passed the
+	 * order's event, refused before the wire */
 	order(4, ORDER_NEW, 9, 10, 1000000);
+	struct md_event later = { .seq = 500, .locate = 9, .kind = MD_STATUS, .msg_type = 'H' };
+	assert(core_ring_push(md, &later) == 0);
 	expect(1);
 	check(ngot - 1, EXEC_REJECTED, 4, 10, EXEC_REASON_INVALID);
 
