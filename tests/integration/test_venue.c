@@ -56,8 +56,7 @@
 
 #include "exec.h"
 #include "feeds.h"
-
-extern char **environ;
+#include "venue_run.h"
 
 #define CHECK(c)                                                                                  \
 	do {                                                                                      \
@@ -520,21 +519,7 @@ static char *slurp(const char *path)
 
 static bool log_port(const char *what, uint16_t *ret)
 {
-	FILE *f = fopen(log_path, "r");
-	if (!f)
-		return false;
-	char line[512], pat[64];
-	snprintf(pat, sizeof(pat), "%s listening on 127.0.0.1:", what);
-	bool ok = false;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, pat);
-		if (p) {
-			*ret = (uint16_t)atoi(p + strlen(pat));
-			ok = true;
-		}
-	}
-	fclose(f);
-	return ok;
+	return venue_log_port(log_path, what, ret);
 }
 
 struct row {
@@ -802,11 +787,7 @@ int main(int argc, char **argv)
 		          "alice:pw1,bob:pw,carol:pw,FIXA:", "--wait-logins", "2",
 		          "--cancel-on-disconnect", "--linger-ms", "300", "--end-wait-ms", "4000",
 		          "--drop-copy", drop_path, "--positions", pos_path, "--json", NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	CHECK(posix_spawn(&venue_pid, argv[1], &fa, NULL, vargv, environ) == 0);
+	CHECK(venue_spawn(&venue_pid, vargv, out_path, log_path) == 0);
 	uint64_t end = mono_ns() + 20000000000ull;
 	while (!log_port("ouch", &ouch_port) || !log_port("fix", &fix_port)) {
 		CHECK(mono_ns() < end);
