@@ -11,7 +11,11 @@
  *    buy through the book, a marketable sell, a duplicate token (Rejected
  *    'O'), an unknown stock (Rejected 'S'), a cancel of an unknown token
  *    (ignored, counted), a replace (Replaced), a cancel (Canceled 'U'), a
- *    reduce (Canceled for the difference) and an order left open;
+ *    reduce (Canceled for the difference), an order left open, and one
+ *    buy at the bid and one sell at the ask per symbol (priced from the
+ *    feed's own books) that fill passively as the market trades through;
+ *  - "dave" logs in and stays silent: server heartbeats about once a
+ *    second, then the venue closes him after the client timeout;
  *  - two more users send a malformed SoupBinTCP packet and a malformed OUCH
  *    message: each of their sessions is closed, the log says why, and
  *    alice's session goes on;
@@ -23,8 +27,10 @@
  *    Logout;
  *  - alice drops the connection: her open orders are cancelled (Canceled
  *    'Z'); she logs in again from sequence number 3 and gets every message
- *    from 3 again, byte for byte, then the cancels; then System Event 'E'
- *    and End of Session.
+ *    from 3 again, byte for byte, then the cancels; an order she leaves open
+ *    expires at the close (Canceled 'T'); then System Event 'E' and End of
+ *    Session; "bob" logs in after the close (End of Session at once) and
+ *    his order is refused (drop copy: rejected, closed).
  * After the venue exits (0): its drop copy has one row per report each
  * client got, its positions file equals the positions computed from the
  * clients' own fills, its JSON counters agree, and a matching engine of our
@@ -323,8 +329,29 @@ static int tcp_connect(uint16_t port)
 
 static struct oclient alice, bad;
 
+/* dave logs in and then says nothing: server heartbeats, then closed */
+static int dave_fd = -1;
+static unsigned char dave_rx[65536];
+static size_t dave_len;
+static bool dave_closed;
+static uint64_t dave_login_ns, dave_closed_ns;
+
+static void dave_poll(void)
+{
+	if (dave_fd < 0 || dave_closed)
+		return;
+	ssize_t n = recv(dave_fd, dave_rx + dave_len, sizeof(dave_rx) - dave_len, MSG_DONTWAIT);
+	if (n > 0)
+		dave_len += (size_t)n;
+	if (n == 0) {
+		dave_closed = true;
+		dave_closed_ns = mono_ns();
+	}
+}
+
 static void pump_once(void)
 {
+	dave_poll();
 	mold_poll();
 	oc_poll(&alice);
 	f_poll();
@@ -784,7 +811,8 @@ int main(int argc, char **argv)
 	char *vargv[] = { argv[1], "--generate", "--seed", seed, "--messages",
 		          messages, "--symbols", "3", "--mold", mold, "--speed", "4000x",
 		          "--ouch", "127.0.0.1:0", "--fix", "127.0.0.1:0", "--users",
-		          "alice:pw1,bob:pw,carol:pw,FIXA:", "--wait-logins", "2",
+		          "alice:pw1,bob:pw,carol:pw,dave:pw,FIXA:", "--wait-logins", "2",
+		          "--client-timeout-ms", "2500",
 		          "--cancel-on-disconnect", "--linger-ms", "300", "--end-wait-ms", "4000",
 		          "--drop-copy", drop_path, "--positions", pos_path, "--json", NULL };
 	CHECK(venue_spawn(&venue_pid, vargv, out_path, log_path) == 0);
@@ -813,6 +841,13 @@ int main(int argc, char **argv)
 	/* alice and FIXA log in: the feed starts */
 	oc_open(&alice, "alice", "pw1", NULL, 1);
 	WAIT_FOR(alice.logged_in, 5000);
+	{
+		dave_fd = tcp_connect(ouch_port);
+		unsigned char b[64];
+		int n = core_soup_put_login(b, sizeof(b), "dave", "pw", "", 0);
+		CHECK(n > 0 && send(dave_fd, b, (size_t)n, 0) == n);
+		dave_login_ns = mono_ns();
+	}
 	ffd = tcp_connect(fix_port);
 	struct exec_fix_session_config fc = { .sender = "FIXA",
 		                              .target = "EXEC",
@@ -1059,6 +1094,25 @@ int main(int argc, char **argv)
 	CHECK(strstr(log, "bob: closed: malformed SoupBinTCP packet"));
 	CHECK(strstr(log, "carol: closed: malformed OUCH message"));
 
+	/* dave: Login Accepted, server heartbeats about once a second, then closed
+	 * for his silence after the timeout (2.5 s here) */
+	{
+		size_t off = 0;
+		unsigned hb = 0, acc = 0;
+		struct core_soup_pkt pk;
+		while (core_soup_next(dave_rx, dave_len, &off, CORE_SOUP_FROM_SERVER, &pk, NULL, 0) ==
+		       0) {
+			hb += pk.type == 'H';
+			acc += pk.type == 'A';
+		}
+		double secs = (double)(dave_closed_ns - dave_login_ns) / 1e9;
+		printf("dave (silent): Login Accepted, %u server heartbeats, closed after %.1f s\n", hb,
+		       secs);
+		CHECK(acc == 1 && hb >= 1 && dave_closed && secs > 2.0 && secs < 4.5);
+		CHECK(strstr(log, "dave: closed: client silent"));
+		close(dave_fd);
+	}
+
 	/* what the clients were told = the drop copy = the positions file */
 	unsigned nrows;
 	struct row *rows = read_drop(&nrows);
@@ -1125,6 +1179,7 @@ int main(int argc, char **argv)
 
 	/* counters */
 	CHECK(json_num(json, "\"ouch\"", "login_rejects") == 3);
+	CHECK(json_num(json, "\"ouch\"", "logins") == 6); /* alice twice, bob twice, carol, dave */
 	CHECK(json_num(json, "\"ouch\"", "malformed") == 2);
 	CHECK(json_num(json, "\"fix\"", "session_rejects_sent") == 1);
 	CHECK(json_num(json, "\"orders\"", "cancel_unknown") == 2); /* OUCH + FIX */
