@@ -66,7 +66,13 @@ static void usage(FILE *f)
 	        "  --drop-copy FILE     every order event and fill, CSV\n"
 	        "  --positions FILE     every account's positions at the end, CSV\n"
 	        "  --json               print the summary as one JSON object\n"
-	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n");
+	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n"
+	        "Orders never change the replayed book (no market impact).\n"
+	        "Wire-to-wire: an order whose OUCH token (exec_order_token_put) or FIX ClOrdID\n"
+	        "\"<order_id>-<seq>\" names the md seq that triggered it is timed from the send of\n"
+	        "the MoldUDP64 packet holding that seq to its recv. The engine's md seq is the\n"
+	        "MoldUDP64 sequence number only when it reads this feed from its start with no gap\n"
+	        "events (start it first and use --wait-logins).\n");
 }
 
 static void log_line(void *arg, const char *line)
