@@ -451,7 +451,9 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 		goto fail;
 	if ((r = load_session(v, err, errlen)) < 0)
 		goto fail;
-	if ((r = feeds_books_create(NULL, &v->books, err, errlen)) < 0)
+	/* the books' order table follows --max-refs up (a whole NASDAQ day) */
+	struct feeds_books_cfg bc = { .max_orders = cfg->max_refs > (1u << 20) ? cfg->max_refs : 0 };
+	if ((r = feeds_books_create(&bc, &v->books, err, errlen)) < 0)
 		goto fail;
 	struct exec_match_config mc = { .sink = venue_on_match,
 		                        .sink_ctx = v,
