@@ -39,8 +39,6 @@
 #define NS_PER_S  UINT64_C(1000000000)
 #define NS_PER_DAY (86400ull * NS_PER_S)
 
-enum { VENUE_ENDING_FINAL = VENUE_DONE + 1 };
-
 void venue_log(struct venue *v, const char *fmt, ...)
 {
 	if (!v->cfg.log)
@@ -553,7 +551,7 @@ static void go_final(struct venue *v, uint64_t now)
 	for (size_t i = 0; i < v->nconns; i++)
 		if (v->conns[i]->proto == VENUE_OUCH || !v->conns[i]->logged_in)
 			v->conns[i]->linger = true; /* OUCH: Z is queued already */
-	v->phase = (enum venue_phase)VENUE_ENDING_FINAL;
+	v->phase = VENUE_FINAL;
 	v->phase_ns = now;
 }
 
@@ -564,7 +562,7 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 	int rc = 0;
 	while (v->phase != VENUE_DONE) {
 		uint64_t now = core_now_ns();
-		if (stop && *stop && (int)v->phase != VENUE_ENDING_FINAL) {
+		if (stop && *stop && v->phase != VENUE_FINAL) {
 			v->st.interrupted = true;
 			close_market(v, "signal");
 			for (size_t i = 0; i < v->nconns; i++)
@@ -604,7 +602,7 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 			else
 				go_final(v, now);
 		}
-		if ((int)v->phase == VENUE_ENDING_FINAL &&
+		if (v->phase == VENUE_FINAL &&
 		    (v->nconns == 0 || now - v->phase_ns >= NS_PER_S))
 			v->phase = VENUE_DONE;
 		if (v->phase == VENUE_DONE)

@@ -128,7 +128,8 @@ enum venue_phase {
 	VENUE_PUBLISHING = 1,
 	VENUE_CLOSED = 2,   /* every message out and the grace passed: market closed */
 	VENUE_ENDING = 3,   /* publisher done: waiting for logouts */
-	VENUE_DONE = 4,
+	VENUE_FINAL = 4,    /* FIX sessions logged out, the rest closing (a second at most) */
+	VENUE_DONE = 5,
 };
 
 struct venue {
