@@ -48,19 +48,22 @@ static void usage(FILE *f)
 	        "order entry\n"
 	        "  --ouch ADDR:PORT     OUCH 4.2 over SoupBinTCP 3.0 (port 0: any free port)\n"
 	        "  --fix ADDR:PORT      FIX 4.4 acceptor (port 0: any free port)\n"
-	        "  --fix-comp ID        our FIX CompID (default EXEC); a peer's SenderCompID is its "
+	        "  --fix-comp ID        our FIX CompID (default EXEC); a peer's SenderCompID is "
+	        "its "
 	        "account\n"
 	        "  --users U:P,...      accepted logins (SoupBinTCP user:password; FIX CompIDs by "
 	        "name);\n"
 	        "                       without it any login is accepted\n"
 	        "  --cancel-on-disconnect  cancel a client's open orders when it disconnects\n"
-	        "  --wait-logins N      publish nothing until N order-entry sessions have logged in\n"
+	        "  --wait-logins N      publish nothing until N order-entry sessions have logged "
+	        "in\n"
 	        "  --end-wait-ms N      after the publisher is done, wait N ms for logouts "
 	        "(default 5000)\n"
 	        "  --client-timeout-ms N  close a silent client after N ms (default 15000)\n"
 	        "  --heartbeat-ms N     SoupBinTCP server heartbeat (default 1000)\n"
 	        "matching\n"
-	        "  --max-refs N         displayed orders the matching engine tracks (default 65536)\n"
+	        "  --max-refs N         displayed orders the matching engine tracks (default "
+	        "65536)\n"
 	        "  --tracking lobster|ignore  ITCH tracking numbers (default lobster: see exec.h)\n"
 	        "output\n"
 	        "  --drop-copy FILE     every order event and fill, CSV\n"
@@ -69,9 +72,11 @@ static void usage(FILE *f)
 	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n"
 	        "Orders never change the replayed book (no market impact).\n"
 	        "Wire-to-wire: an order whose OUCH token (exec_order_token_put) or FIX ClOrdID\n"
-	        "\"<order_id>-<seq>\" names the md seq that triggered it is timed from the send of\n"
+	        "\"<order_id>-<seq>\" names the md seq that triggered it is timed from the send "
+	        "of\n"
 	        "the MoldUDP64 packet holding that seq to its recv. The engine's md seq is the\n"
-	        "MoldUDP64 sequence number only when it reads this feed from its start with no gap\n"
+	        "MoldUDP64 sequence number only when it reads this feed from its start with no "
+	        "gap\n"
 	        "events (start it first and use --wait-logins).\n");
 }
 
@@ -82,8 +87,8 @@ static void log_line(void *arg, const char *line)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "osprey-venue %02d:%02d:%02d.%03ld %s\n", tm.tm_hour, tm.tm_min,
-	        tm.tm_sec, ts.tv_nsec / 1000000, line);
+	fprintf(stderr, "osprey-venue %02d:%02d:%02d.%03ld %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	        ts.tv_nsec / 1000000, line);
 	fflush(stderr);
 }
 
@@ -163,14 +168,13 @@ static void print_text(const struct venue_stats *s, const struct venue_position 
 	       s->fix_session_rejects, s->fix_rejects_received, s->fix_garbled);
 	printf("orders: %" PRIu64 " new, %" PRIu64 " accepted, %" PRIu64 " rejected (%" PRIu64
 	       " duplicate tokens, %" PRIu64 " unknown symbols, %" PRIu64 " after the close)\n",
-	       s->orders,
-	       s->accepted, s->rejected, s->duplicate_tokens, s->unknown_symbols,
+	       s->orders, s->accepted, s->rejected, s->duplicate_tokens, s->unknown_symbols,
 	       s->closed_rejects);
 	printf("        %" PRIu64 " fills (%" PRIu64 " shares), %" PRIu64 " canceled (%" PRIu64
 	       " expired at the close, %" PRIu64 " on disconnect), %" PRIu64 " replaced, %" PRIu64
 	       " mass cancels\n",
-	       s->fills, s->filled_qty, s->canceled, s->expired, s->disconnect_cancels,
-	       s->replaced, s->mass_cancels);
+	       s->fills, s->filled_qty, s->canceled, s->expired, s->disconnect_cancels, s->replaced,
+	       s->mass_cancels);
 	printf("        ignored: %" PRIu64 " cancels and %" PRIu64
 	       " replaces of no open order, %" PRIu64 " unsupported messages\n",
 	       s->cancel_unknown, s->replace_unknown, s->unsupported);
@@ -187,8 +191,8 @@ static void print_text(const struct venue_stats *s, const struct venue_position 
 		char m[32];
 		money(m, sizeof(m), p[i].cash);
 		printf("  %-10s %-8s %10" PRId64 " %7" PRIu64 " %10" PRIu64 " %10" PRIu64 " %16s\n",
-		       p[i].account, p[i].symbol, p[i].position, p[i].fills, p[i].bought,
-		       p[i].sold, m);
+		       p[i].account, p[i].symbol, p[i].position, p[i].fills, p[i].bought, p[i].sold,
+		       m);
 	}
 	if (n == 0)
 		printf("  (none)\n");
@@ -318,7 +322,8 @@ int main(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(a, "--session")) {
 			if (strlen(val) > 10) {
-				fprintf(stderr, "osprey-venue: --session is at most 10 characters\n");
+				fprintf(stderr,
+				        "osprey-venue: --session is at most 10 characters\n");
 				return 2;
 			}
 			snprintf(cfg.session, sizeof(cfg.session), "%s", val);
@@ -387,7 +392,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!cfg.ouch && !cfg.fix)
-		fprintf(stderr, "osprey-venue: neither --ouch nor --fix: a feed nobody can trade\n");
+		fprintf(stderr,
+		        "osprey-venue: neither --ouch nor --fix: a feed nobody can trade\n");
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);

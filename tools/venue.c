@@ -35,8 +35,8 @@
 
 #include "venue_int.h"
 
-#define NS_PER_MS UINT64_C(1000000)
-#define NS_PER_S  UINT64_C(1000000000)
+#define NS_PER_MS  UINT64_C(1000000)
+#define NS_PER_S   UINT64_C(1000000000)
 #define NS_PER_DAY (86400ull * NS_PER_S)
 
 void venue_log(struct venue *v, const char *fmt, ...)
@@ -173,8 +173,9 @@ static void on_publish(void *arg, uint64_t first_seq, uint16_t count, uint64_t s
 		char err[160];
 		if (s != v->applied + 1 ||
 		    feeds_itch_next(v->msgs, v->msgs_len, &v->msgs_off, &m, err, sizeof(err))) {
-			venue_log(v, "market data: message %" PRIu64 " out of step (applied %" PRIu64
-			             "): a venue bug",
+			venue_log(v,
+			          "market data: message %" PRIu64 " out of step (applied %" PRIu64
+			          "): a venue bug",
 			          s, v->applied);
 			continue;
 		}
@@ -194,7 +195,7 @@ static void on_publish(void *arg, uint64_t first_seq, uint16_t count, uint64_t s
 /* Sockets */
 
 static int listen_on(struct venue *v, const char *what, const char *addr, uint16_t *ret_port,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	uint32_t ip;
 	uint16_t port;
@@ -211,8 +212,8 @@ static int listen_on(struct venue *v, const char *what, const char *addr, uint16
 	int one = 1;
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(ip) };
+		                  .sin_port = htons(port),
+		                  .sin_addr.s_addr = htonl(ip) };
 	socklen_t sl = sizeof(sa);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0) {
@@ -450,7 +451,8 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 	if ((r = load_session(v, err, errlen)) < 0)
 		goto fail;
 	/* the books' order table follows --max-refs up (a whole NASDAQ day) */
-	struct feeds_books_cfg bc = { .max_orders = cfg->max_refs > (1u << 20) ? cfg->max_refs : 0 };
+	struct feeds_books_cfg bc = { .max_orders =
+		                              cfg->max_refs > (1u << 20) ? cfg->max_refs : 0 };
 	if ((r = feeds_books_create(&bc, &v->books, err, errlen)) < 0)
 		goto fail;
 	struct exec_match_config mc = { .sink = venue_on_match,
@@ -474,13 +476,13 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 		goto fail;
 	struct feeds_mold_pub_stats ps;
 	feeds_mold_pub_stats(v->pub, &ps);
-	venue_log(v, "mold publishing %" PRIu64 " messages to %s, re-requests on port %u",
-	          v->nmsgs, cfg->mold, ps.serve_port);
-	if (cfg->ouch && (r = v->ouch_fd = listen_on(v, "ouch", cfg->ouch, &v->ouch_port, err,
-	                                             errlen)) < 0)
+	venue_log(v, "mold publishing %" PRIu64 " messages to %s, re-requests on port %u", v->nmsgs,
+	          cfg->mold, ps.serve_port);
+	if (cfg->ouch &&
+	    (r = v->ouch_fd = listen_on(v, "ouch", cfg->ouch, &v->ouch_port, err, errlen)) < 0)
 		goto fail;
-	if (cfg->fix && (r = v->fix_fd = listen_on(v, "fix", cfg->fix, &v->fix_port, err,
-	                                           errlen)) < 0)
+	if (cfg->fix &&
+	    (r = v->fix_fd = listen_on(v, "fix", cfg->fix, &v->fix_port, err, errlen)) < 0)
 		goto fail;
 	if (cfg->drop_copy) {
 		v->drop = fopen(cfg->drop_copy, "w");
@@ -540,8 +542,9 @@ static void close_market(struct venue *v, const char *why)
 	v->phase = VENUE_CLOSED;
 	unsigned n = venue_cancel_all(v, EXEC_MATCH_ALL_ACCOUNTS, VENUE_CAUSE_CLOSE);
 	venue_ouch_close(v);
-	venue_log(v, "market closed (%s) after message %" PRIu64 " of %" PRIu64
-	             ": %u open orders expired",
+	venue_log(v,
+	          "market closed (%s) after message %" PRIu64 " of %" PRIu64
+	          ": %u open orders expired",
 	          why, v->applied, v->nmsgs, n);
 }
 
@@ -590,8 +593,9 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 				close_market(v, "end of the session");
 				v->phase = VENUE_ENDING;
 				v->phase_ns = now;
-				venue_log(v, "publisher done; waiting up to %" PRIu64
-				             " ms for sessions to log out",
+				venue_log(v,
+				          "publisher done; waiting up to %" PRIu64
+				          " ms for sessions to log out",
 				          v->cfg.end_wait_ns / NS_PER_MS);
 			}
 		}
@@ -602,8 +606,7 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 			else
 				go_final(v, now);
 		}
-		if (v->phase == VENUE_FINAL &&
-		    (v->nconns == 0 || now - v->phase_ns >= NS_PER_S))
+		if (v->phase == VENUE_FINAL && (v->nconns == 0 || now - v->phase_ns >= NS_PER_S))
 			v->phase = VENUE_DONE;
 		if (v->phase == VENUE_DONE)
 			break;
@@ -625,9 +628,10 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 		for (size_t i = 0; i < v->nconns; i++)
 			pfd[n++] = (struct pollfd){
 				.fd = v->conns[i]->fd,
-				.events = (short)(POLLIN |
-				                  (v->conns[i]->tx_off < v->conns[i]->tx_len ? POLLOUT
-				                                                             : 0)),
+				.events =
+				        (short)(POLLIN |
+				                (v->conns[i]->tx_off < v->conns[i]->tx_len ? POLLOUT
+				                                                           : 0)),
 			};
 		bool pacing = v->phase == VENUE_PUBLISHING || v->phase == VENUE_CLOSED;
 		struct timespec to = { 0, work ? 0 : pacing ? 50000 : 10000000 };

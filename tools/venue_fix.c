@@ -64,7 +64,7 @@ static int send_out(struct venue *v, struct venue_fix_peer *p, const struct venu
 	struct exec_fix_str text = { r->text, (uint32_t)strlen(r->text) };
 	char oid[24];
 	int on = r->order_id ? snprintf(oid, sizeof(oid), "%" PRIu64, r->order_id)
-			     : snprintf(oid, sizeof(oid), "NONE");
+	                     : snprintf(oid, sizeof(oid), "NONE");
 	struct exec_fix_str order_id = { oid, (uint32_t)on };
 	if (r->type == '9') {
 		struct exec_fix_cancel_reject x = { .order_id = order_id,
@@ -128,8 +128,8 @@ static void drain(struct venue *v, struct venue_fix_peer *p)
 		if (r == -ENOTCONN)
 			break;
 		if (r < 0)
-			venue_log(v, "fix %s: a report could not be encoded (%s): dropped",
-			          p->comp, strerror(-r));
+			venue_log(v, "fix %s: a report could not be encoded (%s): dropped", p->comp,
+			          strerror(-r));
 		p->q_head = (p->q_head + 1) % p->q_cap;
 		p->q_len--;
 	}
@@ -166,8 +166,8 @@ static void str_copy(char *dst, size_t cap, struct exec_fix_str s)
 	dst[n] = 0;
 }
 
-static void er_reject(struct venue *v, uint32_t peer, const struct venue_order *t,
-		      const char *why, const char *text)
+static void er_reject(struct venue *v, uint32_t peer, const struct venue_order *t, const char *why,
+                      const char *text)
 {
 	struct venue_fix_out r;
 	memset(&r, 0, sizeof(r));
@@ -186,9 +186,8 @@ static void er_reject(struct venue *v, uint32_t peer, const struct venue_order *
 	venue_fix_emit(v, peer, &r);
 }
 
-static void cancel_reject(struct venue *v, uint32_t peer, uint64_t id, char status,
-			  const char *cl, const char *orig, char response_to, int reason,
-			  const char *text)
+static void cancel_reject(struct venue *v, uint32_t peer, uint64_t id, char status, const char *cl,
+                          const char *orig, char response_to, int reason, const char *text)
 {
 	struct venue_fix_out r;
 	memset(&r, 0, sizeof(r));
@@ -204,7 +203,7 @@ static void cancel_reject(struct venue *v, uint32_t peer, uint64_t id, char stat
 }
 
 static void session_reject(struct venue *v, struct venue_fix_peer *p,
-			   const struct exec_fix_error *e)
+                           const struct exec_fix_error *e)
 {
 	v->st.fix_session_rejects++;
 	char t[160];
@@ -234,7 +233,7 @@ static bool clord_seq(const char *s, uint64_t *ret)
 }
 
 static void on_new(struct venue *v, struct venue_conn *c, struct venue_fix_peer *p,
-		   const struct exec_fix_msg *m)
+                   const struct exec_fix_msg *m)
 {
 	struct exec_fix_order o;
 	struct exec_fix_error e;
@@ -345,7 +344,7 @@ static char fix_ord_status(const struct venue_order *o)
 
 /* OrderCancelRequest and OrderCancelReplaceRequest. */
 static void on_cancel_replace(struct venue *v, struct venue_fix_peer *p,
-			      const struct exec_fix_msg *m, bool replace)
+                              const struct exec_fix_msg *m, bool replace)
 {
 	struct exec_fix_order o;
 	struct exec_fix_error e;
@@ -432,7 +431,7 @@ static void on_mass_cancel(struct venue *v, struct venue_fix_peer *p, const stru
 }
 
 static void on_app(struct venue *v, struct venue_conn *c, struct venue_fix_peer *p,
-		   const struct exec_fix_msg *m)
+                   const struct exec_fix_msg *m)
 {
 	if (!strcmp(m->type, "D")) {
 		on_new(v, c, p, m);
@@ -444,8 +443,9 @@ static void on_app(struct venue *v, struct venue_conn *c, struct venue_fix_peer 
 		on_mass_cancel(v, p, m);
 	} else if (!strcmp(m->type, "3")) {
 		v->st.fix_rejects_received++;
-		venue_log(v, "fix %s: the peer rejected our MsgSeqNum %s",
-		          p->comp, exec_fix_msg_find(m, 45) ? exec_fix_msg_find(m, 45)->val : "?");
+		const struct exec_fix_field *f = exec_fix_msg_find(m, 45);
+		venue_log(v, "fix %s: the peer rejected our MsgSeqNum %.*s", p->comp,
+		          f ? (int)f->len : 1, f ? f->val : "?");
 	} else {
 		v->st.unsupported++;
 		struct exec_fix_error e = { .kind = EXEC_FIX_ERR_VALUE, .tag = 35, .seq = m->seq };
@@ -593,7 +593,7 @@ void venue_fix_input(struct venue *v, struct venue_conn *c)
 	while (!c->dead && !c->linger) {
 		size_t used = 0;
 		int r = exec_fix_session_input(p->ses, (const char *)c->rx + off, c->rx_len - off,
-					       venue_wall_ns(v), m, &used);
+		                               venue_wall_ns(v), m, &used);
 		off += used;
 		if (r == EXEC_FIX_PARTIAL)
 			break;

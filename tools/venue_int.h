@@ -34,11 +34,11 @@ struct venue_conn {
 	int fd;
 	uint8_t proto;
 	bool logged_in;
-	bool dead;      /* close at the end of this loop turn */
-	bool end_sent;  /* OUCH: End of Session (Z) written */
-	bool linger;    /* close once the queued bytes are out (a login refused) */
-	bool superseded; /* a new login of the same user took over: no cancel on disconnect */
-	uint32_t owner; /* OUCH user or FIX peer index; UINT32_MAX before login */
+	bool dead;         /* close at the end of this loop turn */
+	bool end_sent;     /* OUCH: End of Session (Z) written */
+	bool linger;       /* close once the queued bytes are out (a login refused) */
+	bool superseded;   /* a new login of the same user took over: no cancel on disconnect */
+	uint32_t owner;    /* OUCH user or FIX peer index; UINT32_MAX before login */
 	uint64_t next_seq; /* OUCH: the next sequenced message to write */
 	uint64_t opened_ns, last_rx_ns, last_tx_ns, recv_ns;
 	char peer[32];
@@ -58,16 +58,16 @@ struct venue_ouch_user {
 	struct venue_conn *conn;
 	unsigned char *log; /* the messages back to back */
 	size_t log_len, log_cap;
-	uint32_t *off;      /* message i (0-based) starts at log + off[i]; off[n] = log_len */
+	uint32_t *off; /* message i (0-based) starts at log + off[i]; off[n] = log_len */
 	uint64_t n;
 	size_t off_cap;
 };
 
 /* A FIX report waiting for room in its session (or for the peer to log on). */
 struct venue_fix_out {
-	char type;        /* '8' ExecutionReport, '9' OrderCancelReject, 'r' OrderMassCancelReport */
+	char type; /* '8' ExecutionReport, '9' OrderCancelReject, 'r' OrderMassCancelReport */
 	char exec_type, ord_status, side, response_to;
-	int32_t reason;   /* 9: CxlRejReason; r: -1 */
+	int32_t reason; /* 9: CxlRejReason; r: -1 */
 	uint64_t order_id, leaves, cum, last_qty, order_qty, total;
 	int64_t last_px, px, avg_px;
 	uint64_t transact_ns;
@@ -95,15 +95,15 @@ struct venue_account {
 /* One order of ours (a venue order id is its index + 1, the engine's order_id). */
 struct venue_order {
 	uint32_t account;
-	uint32_t owner;   /* OUCH user or FIX peer index */
+	uint32_t owner; /* OUCH user or FIX peer index */
 	uint8_t proto;
-	uint8_t side;     /* 'B' or 'S' (matching) */
+	uint8_t side;      /* 'B' or 'S' (matching) */
 	uint8_t wire_side; /* OUCH B S T E; FIX '1' '2' '5' '6' */
-	uint8_t tif;      /* enum exec_tif */
+	uint8_t tif;       /* enum exec_tif */
 	bool open;
 	uint16_t locate;
 	uint32_t px, qty, leaves, cum;
-	int64_t notional; /* sum of fill px * qty */
+	int64_t notional;                /* sum of fill px * qty */
 	char token[VENUE_CLORD_MAX + 1]; /* OUCH token (trimmed) or FIX ClOrdID, current */
 	/* OUCH fields echoed in Accepted / Replaced */
 	char firm[4];
@@ -124,11 +124,11 @@ struct venue_ctx {
 struct venue_map; /* string-keyed hash (venue_orders.c) */
 
 enum venue_phase {
-	VENUE_WAITING = 0,  /* for --wait-logins */
+	VENUE_WAITING = 0, /* for --wait-logins */
 	VENUE_PUBLISHING = 1,
-	VENUE_CLOSED = 2,   /* every message out and the grace passed: market closed */
-	VENUE_ENDING = 3,   /* publisher done: waiting for logouts */
-	VENUE_FINAL = 4,    /* FIX sessions logged out, the rest closing (a second at most) */
+	VENUE_CLOSED = 2, /* every message out and the grace passed: market closed */
+	VENUE_ENDING = 3, /* publisher done: waiting for logouts */
+	VENUE_FINAL = 4,  /* FIX sessions logged out, the rest closing (a second at most) */
 	VENUE_DONE = 5,
 };
 
@@ -149,7 +149,7 @@ struct venue {
 	uint64_t last_pub_ns;
 	uint64_t *pkt_seq, *pkt_ns; /* per published packet: first seq, send time */
 	size_t npkts, pkts_cap;
-	char (*symbols)[9];  /* locate -> symbol (trimmed), from the R messages */
+	char (*symbols)[9]; /* locate -> symbol (trimmed), from the R messages */
 	struct feeds_books *books;
 	struct feeds_mold_pub *pub;
 	struct exec_match *match;
@@ -164,14 +164,14 @@ struct venue {
 	bool users_fixed; /* --users given: only those log in */
 	struct venue_fix_peer *peers;
 	size_t npeers, peers_cap;
-	unsigned logins;  /* OUCH logins + FIX logons, ever */
+	unsigned logins; /* OUCH logins + FIX logons, ever */
 
 	/* accounts, orders, positions */
 	struct venue_account *accounts;
 	size_t naccounts, accounts_cap;
 	struct venue_order *orders;
 	size_t norders, orders_cap;
-	struct venue_map *names;  /* symbol, account, token and ClOrdID lookups */
+	struct venue_map *names; /* symbol, account, token and ClOrdID lookups */
 	struct venue_pos_row *pos;
 	size_t npos, pos_cap;
 	struct venue_ctx ctx;
@@ -199,16 +199,16 @@ uint16_t venue_symbol_locate(struct venue *v, const char *sym, size_t len);
 void venue_symbol_add(struct venue *v, uint16_t locate, const char *sym8);
 /* Token / ClOrdID -> order index + 1 (0: never seen); *ret_seen: used today. */
 uint32_t venue_token_find(struct venue *v, uint32_t account, uint8_t proto, const char *tok,
-			  bool *ret_seen);
+                          bool *ret_seen);
 void venue_token_set(struct venue *v, uint32_t account, uint8_t proto, const char *tok,
-		     uint32_t order_plus1);
+                     uint32_t order_plus1);
 /* A new order record (zeroed but for account, owner, proto); index or -ENOMEM. */
 long venue_order_new(struct venue *v, uint32_t account, uint32_t owner, uint8_t proto);
 /* The sink of exec_match. */
 void venue_on_match(void *ctx, const struct exec_match_event *ev);
 /* A drop-copy row for something the venue refused itself (no engine event). */
 void venue_drop_reject(struct venue *v, const struct venue_order *o, uint32_t qty, uint32_t px,
-		       const char *reason);
+                       const char *reason);
 /* Wire-to-wire for an order naming md seq `seq`, arrived at recv_ns. */
 void venue_w2w(struct venue *v, bool has_seq, uint64_t seq, uint64_t recv_ns);
 /* Cancel every open order of account (or all: EXEC_MATCH_ALL_ACCOUNTS). */

@@ -37,7 +37,7 @@ static uint64_t map_hash(const void *k, size_t n)
 }
 
 static struct venue_map_ent *map_slot(const struct venue_map *m, const void *k, size_t n,
-				      uint64_t h)
+                                      uint64_t h)
 {
 	size_t i = (size_t)h & (m->cap - 1);
 	for (;;) {
@@ -103,8 +103,8 @@ static void map_free(struct venue_map *m)
 }
 
 /* Keys: a kind byte, then the fields. */
-static size_t key_make(unsigned char *k, char kind, uint32_t account, uint8_t proto,
-		       const char *s, size_t n)
+static size_t key_make(unsigned char *k, char kind, uint32_t account, uint8_t proto, const char *s,
+                       size_t n)
 {
 	k[0] = (unsigned char)kind;
 	memcpy(k + 1, &account, 4);
@@ -167,8 +167,7 @@ uint32_t venue_account(struct venue *v, const char *name)
 	uint32_t id;
 	if (map_get(v->names, k, kl, &id))
 		return id;
-	struct venue_account *a =
-	        grow(v->accounts, &v->accounts_cap, v->naccounts + 1, sizeof(*a));
+	struct venue_account *a = grow(v->accounts, &v->accounts_cap, v->naccounts + 1, sizeof(*a));
 	if (!a)
 		abort(); /* a tool out of memory at a login: nothing sensible to do */
 	v->accounts = a;
@@ -205,7 +204,7 @@ uint16_t venue_symbol_locate(struct venue *v, const char *sym, size_t len)
 }
 
 uint32_t venue_token_find(struct venue *v, uint32_t account, uint8_t proto, const char *tok,
-			  bool *ret_seen)
+                          bool *ret_seen)
 {
 	unsigned char k[8 + VENUE_CLORD_MAX];
 	size_t n = strnlen(tok, VENUE_CLORD_MAX);
@@ -215,7 +214,7 @@ uint32_t venue_token_find(struct venue *v, uint32_t account, uint8_t proto, cons
 }
 
 void venue_token_set(struct venue *v, uint32_t account, uint8_t proto, const char *tok,
-		     uint32_t order_plus1)
+                     uint32_t order_plus1)
 {
 	unsigned char k[8 + VENUE_CLORD_MAX];
 	size_t n = strnlen(tok, VENUE_CLORD_MAX);
@@ -246,8 +245,8 @@ static void put_px(char *b, size_t n, uint32_t px)
 }
 
 static void drop_row(struct venue *v, const struct venue_order *o, uint64_t id, uint64_t seq,
-		     uint64_t itch_ns, uint32_t qty, uint32_t px, const char *event,
-		     const char *reason, char liquidity)
+                     uint64_t itch_ns, uint32_t qty, uint32_t px, const char *event,
+                     const char *reason, char liquidity)
 {
 	if (!v->drop)
 		return;
@@ -263,7 +262,7 @@ static void drop_row(struct venue *v, const struct venue_order *o, uint64_t id, 
 }
 
 void venue_drop_reject(struct venue *v, const struct venue_order *o, uint32_t qty, uint32_t px,
-		       const char *reason)
+                       const char *reason)
 {
 	v->st.rejected++;
 	drop_row(v, o, 0, v->applied, v->itch_ns, qty, px, "rejected", reason, 0);
@@ -373,22 +372,32 @@ static const char *cancel_reason(const struct venue *v, const struct exec_match_
 	if (ev->reason == EXEC_REASON_IOC)
 		return "ioc";
 	switch (v->ctx.cause) {
-	case VENUE_CAUSE_USER: return "user";
-	case VENUE_CAUSE_MASS: return "mass_cancel";
-	case VENUE_CAUSE_DISCONNECT: return "disconnect";
-	case VENUE_CAUSE_CLOSE: return "close";
-	default: return "other";
+	case VENUE_CAUSE_USER:
+		return "user";
+	case VENUE_CAUSE_MASS:
+		return "mass_cancel";
+	case VENUE_CAUSE_DISCONNECT:
+		return "disconnect";
+	case VENUE_CAUSE_CLOSE:
+		return "close";
+	default:
+		return "other";
 	}
 }
 
 static const char *reject_reason(uint8_t r)
 {
 	switch (r) {
-	case EXEC_REASON_INVALID: return "invalid";
-	case EXEC_REASON_DUPLICATE: return "duplicate";
-	case EXEC_REASON_RESTING_CAP: return "resting_cap";
-	case EXEC_REASON_VENUE_FULL: return "venue_full";
-	default: return "other";
+	case EXEC_REASON_INVALID:
+		return "invalid";
+	case EXEC_REASON_DUPLICATE:
+		return "duplicate";
+	case EXEC_REASON_RESTING_CAP:
+		return "resting_cap";
+	case EXEC_REASON_VENUE_FULL:
+		return "venue_full";
+	default:
+		return "other";
 	}
 }
 
@@ -399,9 +408,12 @@ static uint8_t ouch_cancel_code(const struct venue *v, const struct exec_match_e
 	if (ev->reason == EXEC_REASON_IOC)
 		return 'I';
 	switch (v->ctx.cause) {
-	case VENUE_CAUSE_DISCONNECT: return 'Z';
-	case VENUE_CAUSE_CLOSE: return 'T';
-	default: return 'U';
+	case VENUE_CAUSE_DISCONNECT:
+		return 'Z';
+	case VENUE_CAUSE_CLOSE:
+		return 'T';
+	default:
+		return 'U';
 	}
 }
 
@@ -411,7 +423,7 @@ static void ouch_fill_common(char *tok14, const struct venue_order *o)
 }
 
 static void report_ouch(struct venue *v, struct venue_order *o, uint64_t id,
-			const struct exec_match_event *ev, const char *prev_token)
+                        const struct exec_match_event *ev, const char *prev_token)
 {
 	struct exec_ouch_msg m;
 	memset(&m, 0, sizeof(m));
@@ -505,7 +517,7 @@ static char fix_status(const struct venue_order *o)
 }
 
 static void report_fix(struct venue *v, struct venue_order *o, uint64_t id,
-		       const struct exec_match_event *ev, const char *prev_token)
+                       const struct exec_match_event *ev, const char *prev_token)
 {
 	struct venue_fix_out r;
 	memset(&r, 0, sizeof(r));

@@ -132,7 +132,7 @@ void venue_ouch_fini(struct venue *v)
 /* Outbound */
 
 static void user_append(struct venue *v, struct venue_ouch_user *u, const unsigned char *b,
-			size_t n)
+                        size_t n)
 {
 	(void)v;
 	unsigned char *log = grow(u->log, &u->log_cap, u->log_len + n, 1);
@@ -292,14 +292,15 @@ static void on_login(struct venue *v, struct venue_conn *c, const struct core_so
 	u->conn = c;
 	v->logins++;
 	v->st.ouch_logins++;
-	venue_log(v, "ouch %s: %s logged in, requested %" PRIu64 ", from %" PRIu64 " (%" PRIu64
-	             " messages to replay)",
+	venue_log(v,
+	          "ouch %s: %s logged in, requested %" PRIu64 ", from %" PRIu64 " (%" PRIu64
+	          " messages to replay)",
 	          c->peer, u->name, k->seq, start, next - start);
 	pump(v, c);
 }
 
 static void reject(struct venue *v, struct venue_ouch_user *u, const char tok14[14],
-		   const struct venue_order *o, uint8_t code, const char *why)
+                   const struct venue_order *o, uint8_t code, const char *why)
 {
 	struct exec_ouch_msg m;
 	memset(&m, 0, sizeof(m));
@@ -398,7 +399,7 @@ static void on_enter(struct venue *v, struct venue_conn *c, const struct exec_ou
 
 /* The open order a token names, or NULL. */
 static struct venue_order *open_order(struct venue *v, uint32_t account, const char tok14[14],
-				      uint32_t *ret_id)
+                                      uint32_t *ret_id)
 {
 	char tok[VENUE_CLORD_MAX + 1];
 	token_str(tok, tok14);
@@ -498,13 +499,19 @@ static void on_data(struct venue *v, struct venue_conn *c, const struct core_sou
 		return;
 	}
 	switch (kind) {
-	case EXEC_OUCH_ENTER: on_enter(v, c, &m.enter); break;
-	case EXEC_OUCH_CANCEL: on_cancel(v, c, &m.cancel); break;
-	case EXEC_OUCH_REPLACE: on_replace(v, c, &m.replace); break;
+	case EXEC_OUCH_ENTER:
+		on_enter(v, c, &m.enter);
+		break;
+	case EXEC_OUCH_CANCEL:
+		on_cancel(v, c, &m.cancel);
+		break;
+	case EXEC_OUCH_REPLACE:
+		on_replace(v, c, &m.replace);
+		break;
 	default:
 		if (v->st.unsupported++ == 0)
-			venue_log(v, "ouch %s: %s is not supported here: ignored (counted)", c->peer,
-			          exec_ouch_name(kind));
+			venue_log(v, "ouch %s: %s is not supported here: ignored (counted)",
+			          c->peer, exec_ouch_name(kind));
 		break;
 	}
 }
@@ -516,7 +523,7 @@ void venue_ouch_input(struct venue *v, struct venue_conn *c)
 		struct core_soup_pkt k;
 		char err[160];
 		int r = core_soup_next(c->rx, c->rx_len, &off, CORE_SOUP_FROM_CLIENT, &k, err,
-				       sizeof(err));
+		                       sizeof(err));
 		if (r == CORE_EOF || r == CORE_SOUP_PARTIAL)
 			break;
 		if (r < 0) {
@@ -536,9 +543,14 @@ void venue_ouch_input(struct venue *v, struct venue_conn *c)
 			break;
 		}
 		switch (k.type) {
-		case 'U': on_data(v, c, &k); break;
-		case 'O': venue_conn_close(v, c, "logged out"); break;
-		default: break; /* R heartbeat, + debug: the arrival is what counts */
+		case 'U':
+			on_data(v, c, &k);
+			break;
+		case 'O':
+			venue_conn_close(v, c, "logged out");
+			break;
+		default:
+			break; /* R heartbeat, + debug: the arrival is what counts */
 		}
 	}
 	memmove(c->rx, c->rx + off, c->rx_len - off);

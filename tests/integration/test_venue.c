@@ -64,12 +64,12 @@
 #include "feeds.h"
 #include "venue_run.h"
 
-#define CHECK(c)                                                                                  \
-	do {                                                                                      \
-		if (!(c)) {                                                                       \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);     \
-			dump_and_fail();                                                          \
-		}                                                                                 \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+			dump_and_fail();                                                      \
+		}                                                                             \
 	} while (0)
 
 static char dir[64], log_path[128], out_path[128], drop_path[128], pos_path[128];
@@ -156,7 +156,7 @@ struct oclient {
 static uint16_t ouch_port, fix_port;
 
 static void oc_open(struct oclient *o, const char *user, const char *pass, const char *session,
-		    uint64_t seq)
+                    uint64_t seq)
 {
 	char a[32], err[256];
 	snprintf(a, sizeof(a), "127.0.0.1:%u", ouch_port);
@@ -317,8 +317,8 @@ static int tcp_connect(uint16_t port)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK(fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		                 .sin_port = htons(port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -359,13 +359,13 @@ static void pump_once(void)
 }
 
 /* Pump until cond or the deadline. */
-#define WAIT_FOR(cond, ms)                                                                        \
-	do {                                                                                      \
-		uint64_t end_ = mono_ns() + (uint64_t)(ms) * 1000000u;                            \
-		while (!(cond)) {                                                                 \
-			CHECK(mono_ns() < end_);                                                  \
-			pump_once();                                                              \
-		}                                                                                 \
+#define WAIT_FOR(cond, ms)                                           \
+	do {                                                         \
+		uint64_t end_ = mono_ns() + (uint64_t)(ms)*1000000u; \
+		while (!(cond)) {                                    \
+			CHECK(mono_ns() < end_);                     \
+			pump_once();                                 \
+		}                                                    \
 	} while (0)
 
 static unsigned ouch_count(const struct oclient *o, int kind, const char *token)
@@ -373,9 +373,8 @@ static unsigned ouch_count(const struct oclient *o, int kind, const char *token)
 	unsigned n = 0;
 	for (uint64_t s = 1; s <= o->max_seq; s++) {
 		struct exec_ouch_msg m;
-		if (!o->msgs[s].len ||
-		    exec_ouch_decode(o->msgs[s].b, o->msgs[s].len, EXEC_OUCH_OUTBOUND, &m, NULL, 0) !=
-		            kind)
+		if (!o->msgs[s].len || exec_ouch_decode(o->msgs[s].b, o->msgs[s].len,
+		                                        EXEC_OUCH_OUTBOUND, &m, NULL, 0) != kind)
 			continue;
 		const char *t = kind == EXEC_OUCH_SYSTEM_EVENT ? NULL : m.accepted.token;
 		if (kind == EXEC_OUCH_EXECUTED)
@@ -394,13 +393,12 @@ static unsigned ouch_count(const struct oclient *o, int kind, const char *token)
 }
 
 static const struct exec_ouch_msg *ouch_find(const struct oclient *o, int kind, const char *token,
-					     uint8_t reason)
+                                             uint8_t reason)
 {
 	static struct exec_ouch_msg m;
 	for (uint64_t s = 1; s <= o->max_seq; s++) {
-		if (!o->msgs[s].len ||
-		    exec_ouch_decode(o->msgs[s].b, o->msgs[s].len, EXEC_OUCH_OUTBOUND, &m, NULL, 0) !=
-		            kind)
+		if (!o->msgs[s].len || exec_ouch_decode(o->msgs[s].b, o->msgs[s].len,
+		                                        EXEC_OUCH_OUTBOUND, &m, NULL, 0) != kind)
 			continue;
 		const char *t = kind == EXEC_OUCH_CANCELED   ? m.canceled.token
 		                : kind == EXEC_OUCH_REJECTED ? m.rejected.token
@@ -409,8 +407,8 @@ static const struct exec_ouch_msg *ouch_find(const struct oclient *o, int kind, 
 		uint8_t why = kind == EXEC_OUCH_CANCELED   ? m.canceled.reason
 		              : kind == EXEC_OUCH_REJECTED ? m.rejected.reason
 		                                           : 0;
-		if (exec_ouch_alpha_len(t, 14) == strlen(token) && !memcmp(t, token, strlen(token)) &&
-		    (!reason || reason == why))
+		if (exec_ouch_alpha_len(t, 14) == strlen(token) &&
+		    !memcmp(t, token, strlen(token)) && (!reason || reason == why))
 			return &m;
 	}
 	return NULL;
@@ -500,7 +498,7 @@ static void f_order(const char *cl, char side, const char *sym, uint64_t qty, in
 }
 
 static void f_cancel(const char *cl, const char *orig, const char *sym, char side, bool replace,
-		     uint64_t qty, int64_t px)
+                     uint64_t qty, int64_t px)
 {
 	struct exec_fix_order o = { .cl_ord_id = { cl, (uint32_t)strlen(cl) },
 		                    .orig_cl_ord_id = { orig, (uint32_t)strlen(orig) },
@@ -612,7 +610,7 @@ static struct row *read_drop(unsigned *ret_n)
 }
 
 static unsigned rows_count(const struct row *rows, unsigned n, const char *account,
-			   const char *event, const char *reason)
+                           const char *event, const char *reason)
 {
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++)
@@ -681,7 +679,7 @@ static uint32_t acct_id(const char *name)
 }
 
 static void offline_check(const unsigned char *msgs, size_t len, const struct row *rows,
-			  unsigned nrows)
+                          unsigned nrows)
 {
 	char err[256];
 	struct feeds_books *b;
@@ -735,7 +733,8 @@ static void offline_check(const unsigned char *msgs, size_t len, const struct ro
 				CHECK(exec_match_replace(m, a, r->order_id, 0, r->px,
 				                         r->cum + r->leaves) == 0);
 			else
-				CHECK(exec_match_cancel(m, a, r->order_id, EXEC_REASON_USER_CANCEL) == 0);
+				CHECK(exec_match_cancel(m, a, r->order_id,
+				                        EXEC_REASON_USER_CANCEL) == 0);
 			requests++;
 		} else if (!strcmp(r->event, "replaced")) {
 			CHECK(exec_match_replace(m, a, r->order_id, 0, r->px, r->qty) == 0);
@@ -796,7 +795,8 @@ int main(int argc, char **argv)
 
 	/* the feed's socket first: its port goes on the venue's command line */
 	mold_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in ma = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in ma = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t ml = sizeof(ma);
 	CHECK(bind(mold_fd, (struct sockaddr *)&ma, sizeof(ma)) == 0);
 	CHECK(getsockname(mold_fd, (struct sockaddr *)&ma, &ml) == 0);
@@ -808,13 +808,39 @@ int main(int argc, char **argv)
 	char err[256];
 	CHECK(feeds_books_create(NULL, &mbooks, err, sizeof(err)) == 0);
 	char seed[] = "5", messages[] = "40000";
-	char *vargv[] = { argv[1], "--generate", "--seed", seed, "--messages",
-		          messages, "--symbols", "3", "--mold", mold, "--speed", "4000x",
-		          "--ouch", "127.0.0.1:0", "--fix", "127.0.0.1:0", "--users",
-		          "alice:pw1,bob:pw,carol:pw,dave:pw,FIXA:", "--wait-logins", "2",
-		          "--client-timeout-ms", "2500",
-		          "--cancel-on-disconnect", "--linger-ms", "300", "--end-wait-ms", "4000",
-		          "--drop-copy", drop_path, "--positions", pos_path, "--json", NULL };
+	char *vargv[] = { argv[1],
+		          "--generate",
+		          "--seed",
+		          seed,
+		          "--messages",
+		          messages,
+		          "--symbols",
+		          "3",
+		          "--mold",
+		          mold,
+		          "--speed",
+		          "4000x",
+		          "--ouch",
+		          "127.0.0.1:0",
+		          "--fix",
+		          "127.0.0.1:0",
+		          "--users",
+		          "alice:pw1,bob:pw,carol:pw,dave:pw,FIXA:",
+		          "--wait-logins",
+		          "2",
+		          "--client-timeout-ms",
+		          "2500",
+		          "--cancel-on-disconnect",
+		          "--linger-ms",
+		          "300",
+		          "--end-wait-ms",
+		          "4000",
+		          "--drop-copy",
+		          drop_path,
+		          "--positions",
+		          pos_path,
+		          "--json",
+		          NULL };
 	CHECK(venue_spawn(&venue_pid, vargv, out_path, log_path) == 0);
 	uint64_t end = mono_ns() + 20000000000ull;
 	while (!log_port("ouch", &ouch_port) || !log_port("fix", &fix_port)) {
@@ -1004,7 +1030,8 @@ int main(int argc, char **argv)
 	for (unsigned i = nf0; i < nf; i++)
 		mass_canceled += !strcmp(fmsgs[i].type, "8") && fmsgs[i].et == '4';
 	CHECK(mr->resp == '7' && mr->total >= 3 && mr->total == (int64_t)mass_canceled);
-	CHECK(fcount("8", '4', "R3") == 1 && fcount("8", '4', c8) == 1 && fcount("8", '4', c9) == 1);
+	CHECK(fcount("8", '4', "R3") == 1 && fcount("8", '4', c8) == 1 &&
+	      fcount("8", '4', c9) == 1);
 	CHECK(exec_fix_session_logout(&FS, wall_ns(), NULL) == 0);
 	f_flush();
 	WAIT_FOR(ffd < 0 || exec_fix_session_state(&FS) == EXEC_FIX_CLOSING, 5000);
@@ -1100,14 +1127,14 @@ int main(int argc, char **argv)
 		size_t off = 0;
 		unsigned hb = 0, acc = 0;
 		struct core_soup_pkt pk;
-		while (core_soup_next(dave_rx, dave_len, &off, CORE_SOUP_FROM_SERVER, &pk, NULL, 0) ==
-		       0) {
+		while (core_soup_next(dave_rx, dave_len, &off, CORE_SOUP_FROM_SERVER, &pk, NULL,
+		                      0) == 0) {
 			hb += pk.type == 'H';
 			acc += pk.type == 'A';
 		}
 		double secs = (double)(dave_closed_ns - dave_login_ns) / 1e9;
-		printf("dave (silent): Login Accepted, %u server heartbeats, closed after %.1f s\n", hb,
-		       secs);
+		printf("dave (silent): Login Accepted, %u server heartbeats, closed after %.1f s\n",
+		       hb, secs);
 		CHECK(acc == 1 && hb >= 1 && dave_closed && secs > 2.0 && secs < 4.5);
 		CHECK(strstr(log, "dave: closed: client silent"));
 		close(dave_fd);
@@ -1136,8 +1163,8 @@ int main(int argc, char **argv)
 	/* positions the clients compute from their own fills */
 	for (uint64_t s = 1; s <= alice.max_seq; s++) {
 		struct exec_ouch_msg x;
-		if (exec_ouch_decode(alice.msgs[s].b, alice.msgs[s].len, EXEC_OUCH_OUTBOUND, &x, NULL,
-		                     0) != EXEC_OUCH_EXECUTED)
+		if (exec_ouch_decode(alice.msgs[s].b, alice.msgs[s].len, EXEC_OUCH_OUTBOUND, &x,
+		                     NULL, 0) != EXEC_OUCH_EXECUTED)
 			continue;
 		/* the token names the order; its symbol and side from its Accepted */
 		char t[15];
@@ -1154,8 +1181,8 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < nf; i++)
 		if (!strcmp(fmsgs[i].type, "8") && fmsgs[i].et == 'F')
-			cpos_fill("FIXA", fmsgs[i].sym, fmsgs[i].side == '1' ? 'B' : 'S', fmsgs[i].lq,
-			          fmsgs[i].lp);
+			cpos_fill("FIXA", fmsgs[i].sym, fmsgs[i].side == '1' ? 'B' : 'S',
+			          fmsgs[i].lq, fmsgs[i].lp);
 	char *pos = slurp(pos_path);
 	unsigned lines = 0;
 	for (char *p = pos; (p = strchr(p, '\n')); p++)

@@ -39,19 +39,20 @@
 static char dir[64], log_path[128], out_path[128];
 static pid_t venue_pid;
 
-#define CHECK(c)                                                                                  \
-	do {                                                                                      \
-		if (!(c)) {                                                                       \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);     \
-			fail_dump();                                                              \
-		}                                                                                 \
+#define CHECK(c)                                                                              \
+	do {                                                                                  \
+		if (!(c)) {                                                                   \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+			fail_dump();                                                          \
+		}                                                                             \
 	} while (0)
 
 static void fail_dump(void)
 {
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "echo '--- venue log (tail)'; tail -40 %s; echo '--- stdout'; "
-	                           "cat %s",
+	snprintf(cmd, sizeof(cmd),
+	         "echo '--- venue log (tail)'; tail -40 %s; echo '--- stdout'; "
+	         "cat %s",
 	         log_path, out_path);
 	if (system(cmd)) {
 	}
@@ -94,8 +95,8 @@ static int tcp_connect(uint16_t port)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	CHECK(fd >= 0);
 	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		                 .sin_port = htons(port),
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -199,7 +200,7 @@ static void ouch_fuzz(uint16_t port)
 static size_t reframe(char *out, size_t cap, const char *msg, size_t n)
 {
 	const char *body = strchr(msg + 10, '\001') + 1; /* after 9=NNN| */
-	const char *cks = msg + n - 7;                  /* 10=NNN| */
+	const char *cks = msg + n - 7;                   /* 10=NNN| */
 	size_t bl = (size_t)(cks - body);
 	char tmp[1024];
 	memcpy(tmp, body, bl);
@@ -247,9 +248,15 @@ static void fix_fuzz(uint16_t port)
 			                    .px = 10000,
 			                    .transact_time_ns = wall_ns() };
 		switch (rnd() % 4) {
-		case 0: n = exec_fix_encode_new_order(&h, b, sizeof(b), seq, wall_ns(), &o); break;
-		case 1: n = exec_fix_encode_cancel(&h, b, sizeof(b), seq, wall_ns(), &o); break;
-		case 2: n = exec_fix_encode_replace(&h, b, sizeof(b), seq, wall_ns(), &o); break;
+		case 0:
+			n = exec_fix_encode_new_order(&h, b, sizeof(b), seq, wall_ns(), &o);
+			break;
+		case 1:
+			n = exec_fix_encode_cancel(&h, b, sizeof(b), seq, wall_ns(), &o);
+			break;
+		case 2:
+			n = exec_fix_encode_replace(&h, b, sizeof(b), seq, wall_ns(), &o);
+			break;
 		default: {
 			struct exec_fix_mass_cancel q = { .cl_ord_id = { cl, (uint32_t)strlen(cl) },
 				                          .request_type = '7',
@@ -299,16 +306,34 @@ int main(int argc, char **argv)
 	snprintf(log_path, sizeof(log_path), "%s/venue.log", dir);
 	snprintf(out_path, sizeof(out_path), "%s/venue.json", dir);
 	int ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* the feed: nobody reads it */
-	struct sockaddr_in ma = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in ma = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t ml = sizeof(ma);
 	CHECK(bind(ufd, (struct sockaddr *)&ma, sizeof(ma)) == 0);
 	CHECK(getsockname(ufd, (struct sockaddr *)&ma, &ml) == 0);
 	char mold[32];
 	snprintf(mold, sizeof(mold), "127.0.0.1:%u", ntohs(ma.sin_port));
-	char *vargv[] = { argv[1], "--generate", "--seed", "9", "--messages", "20000", "--mold",
-		          mold, "--speed", "100x", "--ouch", "127.0.0.1:0", "--fix", "127.0.0.1:0",
-		          "--users", "erin:pw,FIXG:", "--client-timeout-ms", "2000",
-		          "--cancel-on-disconnect", "--json", NULL };
+	char *vargv[] = { argv[1],
+		          "--generate",
+		          "--seed",
+		          "9",
+		          "--messages",
+		          "20000",
+		          "--mold",
+		          mold,
+		          "--speed",
+		          "100x",
+		          "--ouch",
+		          "127.0.0.1:0",
+		          "--fix",
+		          "127.0.0.1:0",
+		          "--users",
+		          "erin:pw,FIXG:",
+		          "--client-timeout-ms",
+		          "2000",
+		          "--cancel-on-disconnect",
+		          "--json",
+		          NULL };
 	CHECK(venue_spawn(&venue_pid, vargv, out_path, log_path) == 0);
 	uint16_t ouch_port = 0, fix_port = 0;
 	uint64_t end = mono_ns() + 20000000000ull;

@@ -17,7 +17,7 @@ extern char **environ;
 
 /* Start argv[0] with stdout -> out_path, stderr -> log_path. 0 or an errno. */
 static inline int venue_spawn(pid_t *ret_pid, char *const argv[], const char *out_path,
-			      const char *log_path)
+                              const char *log_path)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
