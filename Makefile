@@ -2,7 +2,9 @@
 #   make demo   install what is missing, build (release), run the engine on a
 #               generated ITCH session, print the latency report and trading summary
 #   make test   the same set-up, then every test suite
-# Other targets: make build, make bench, make deps, make clean.
+# Other targets: make paper (paper-trade a day against osprey-venue on loopback:
+# PAPER_SPEED=max|realtime|Nx, PAPER_PROTOCOL=ouch|fix), make build, make bench,
+# make deps, make clean.
 
 BUILD   ?= build
 MESON   ?= meson
@@ -16,7 +18,10 @@ DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemallo
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
 	libquickfix-dev g++
 
-.PHONY: demo test build bench deps test-deps clean
+PAPER_SPEED    ?= max
+PAPER_PROTOCOL ?= ouch
+
+.PHONY: demo test paper build bench deps test-deps clean
 
 deps:
 	@sh tools/ensure-deps.sh $(DEB_PKGS)
@@ -38,6 +43,9 @@ demo: build
 
 test: test-deps build
 	@sh tools/run-tests.sh $(BUILD)
+
+paper: build
+	@sh tools/paper.sh $(BUILD) $(SHARED) $(PAPER_SPEED) $(PAPER_PROTOCOL)
 
 bench: build
 	meson test -C $(BUILD) --benchmark --verbose

@@ -118,6 +118,9 @@ int engine_run(struct engine *e, char *err, size_t errlen);
 void engine_request_stop(struct engine *e);
 /* Print the latency table and trading summary (text or one JSON object). */
 void engine_report(struct engine *e, FILE *f, bool json);
+/* Every instrument traded, as CSV "symbol,position,cash" (cash: what the fills
+ * paid and received, 4 decimals), for a reconciliation against the venue. */
+void engine_positions_csv(struct engine *e, FILE *f);
 /* The sent-order stream's hash and counts, for tests. */
 struct engine_result {
 	uint64_t messages;

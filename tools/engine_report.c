@@ -273,3 +273,20 @@ void engine_result(struct engine *e, struct engine_result *ret)
 			ret->positions_agree = false;
 	}
 }
+
+void engine_positions_csv(struct engine *e, FILE *f)
+{
+	static struct snapshot s;
+	take(e, &s);
+	char sym[32];
+	fprintf(f, "symbol,position,cash\n");
+	for (unsigned i = 0; i < s.npos; i++) {
+		/* average cost: the cash the fills moved is realized P&L minus the
+		 * open quantity's cost */
+		int64_t cash = s.pos[i].realized_pnl - s.pos[i].cost;
+		uint64_t a = cash < 0 ? -(uint64_t)cash : (uint64_t)cash;
+		fprintf(f, "%s,%" PRId64 ",%s%" PRIu64 ".%04" PRIu64 "\n",
+			symbol_of(e, s.pos[i].locate, sym, sizeof(sym)), s.pos[i].qty,
+			cash < 0 ? "-" : "", a / 10000, a % 10000);
+	}
+}

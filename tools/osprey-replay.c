@@ -32,7 +32,8 @@ static void usage(FILE *f)
 		"  --db DIR          persist orders, fills and positions to this LMDB folder\n"
 		"  --fresh           start --db empty (delete its data files first)\n"
 		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
-		"  --json            print one JSON object instead of the tables\n");
+		"  --json            print one JSON object instead of the tables\n"
+		"  --positions FILE  write every instrument traded as CSV (symbol,position,cash)\n");
 }
 
 int main(int argc, char **argv)
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 	static struct core_config cfg;
 	char err[512];
 	bool json = false, fresh = false;
+	const char *positions = NULL;
 	engine_opts_default(&o);
 	/* the config first, so flags override it */
 	for (int i = 1; i < argc - 1; i++)
@@ -93,6 +95,9 @@ int main(int argc, char **argv)
 			snprintf(o.hlog, sizeof(o.hlog), "%s", v);
 		} else if (!strcmp(a, "--json")) {
 			json = true;
+		} else if (!strcmp(a, "--positions")) {
+			NEED_ARG;
+			positions = v;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
@@ -134,6 +139,14 @@ int main(int argc, char **argv)
 	if (r < 0)
 		fprintf(stderr, "osprey-replay: %s\n", err);
 	engine_report(e, stdout, json);
+	if (positions) {
+		FILE *pf = fopen(positions, "w");
+		if (!pf || (engine_positions_csv(e, pf), fclose(pf)) != 0) {
+			fprintf(stderr, "osprey-replay: --positions %s: %s\n", positions,
+				strerror(errno));
+			r = -EIO;
+		}
+	}
 	engine_destroy(e);
 	return r < 0 ? 1 : 0;
 bad_flag:

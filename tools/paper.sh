@@ -1,0 +1,110 @@
+#!/bin/sh
+# paper.sh - paper trading on this host, as `make paper` runs it:
+#   osprey-venue replays a day (the AMZN day from ../shared/data, or a
+#   generated session where that is absent) on loopback: MoldUDP64 market data,
+#   OUCH 4.2 order entry; the engine reads the feed and trades over OUCH; at the
+#   end both print their summaries and a reconciliation line: the engine's
+#   positions, fills and cash against the venue's (0 differences expected).
+#
+# usage: tools/paper.sh BUILD_DIR SHARED_DIR [SPEED] [PROTOCOL]
+#   SPEED: max (default) or realtime or Nx; PROTOCOL: ouch (default) or fix
+#   PAPER_MESSAGES=N in the environment: a generated session of N messages,
+#   whether or not the AMZN day is there (the test suite's short run)
+set -eu
+B=${1:?build dir}
+SHARED=${2:-../shared}
+SPEED=${3:-max}
+PROTO=${4:-ouch}
+S=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d /tmp/osprey-paper.XXXXXX)
+vpid=""
+cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; true; }
+trap cleanup EXIT INT TERM
+
+# a port nothing on this host uses now (TCP or UDP), picked at random
+used=""
+free_port() {
+	while :; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+		case " $used " in *" $p "*) continue ;; esac
+		ss -Htanu 2>/dev/null | awk '{ print $5 }' | grep -q ":$p\$" && continue
+		echo "$p"
+		return
+	done
+}
+MOLD=$(free_port); used="$MOLD"
+SERVE=$(free_port); used="$used $SERVE"
+OE=$(free_port)
+
+capture="$SHARED/data/itch/lobster_AMZN_20120621_L5.itch50"
+if [ -r "$capture" ] && [ -z "${PAPER_MESSAGES:-}" ]; then
+	input="--itch $capture"
+	what="the AMZN day (LOBSTER, 193,502 messages)"
+else
+	input="--generate --seed 42 --messages ${PAPER_MESSAGES:-200000}"
+	what="a generated session of ${PAPER_MESSAGES:-200000} messages"
+fi
+if [ "$PROTO" = fix ]; then
+	entry="--fix 127.0.0.1:$OE"
+	gateway="protocol = fix
+connect = 127.0.0.1:$OE
+fix_sender = PAPER
+fix_target = EXEC
+fix_heartbeat_s = 1
+fix_reset_seq = true"
+else
+	entry="--ouch 127.0.0.1:$OE --users PAPER:paper"
+	gateway="protocol = ouch
+connect = 127.0.0.1:$OE
+soup_user = PAPER
+soup_password = paper"
+fi
+
+cat >"$dir/paper.ini" <<INI
+# the engine side of make paper (see tools/demo.ini for every key)
+[feeds]
+mold = 127.0.0.1:$MOLD
+mold_rerequest = 127.0.0.1:$SERVE
+gap_timeout_ms = 2000
+idle_timeout_ms = 30000
+[strategy]
+model = $S/models/demo.model
+[gateway]
+$gateway
+drain_ms = 2000
+[threads]
+cpus = 1
+aux_cpu = 0
+[engine]
+burst = 1
+INI
+
+echo "paper trading $what on loopback: MoldUDP64 127.0.0.1:$MOLD, $PROTO 127.0.0.1:$OE, speed $SPEED"
+# the venue waits for the engine's login before it publishes, so the engine
+# reads the feed from its first message (its md seq is then the MoldUDP64 number)
+# shellcheck disable=SC2086
+"$B/tools/osprey-venue" $input --mold "127.0.0.1:$MOLD" --serve "127.0.0.1:$SERVE" $entry \
+	--speed "$SPEED" --wait-logins 1 --end-wait-ms 10000 \
+	--drop-copy "$dir/drop_copy.csv" --positions "$dir/venue_positions.csv" \
+	>"$dir/venue.txt" 2>"$dir/venue.log" &
+vpid=$!
+erc=0
+"$B/tools/osprey-replay" --config "$dir/paper.ini" --positions "$dir/engine_positions.csv" \
+	>"$dir/engine.txt" 2>"$dir/engine.log" || erc=$?
+vrc=0
+wait "$vpid" || vrc=$?
+vpid=""
+
+echo
+echo "=== engine (osprey-replay, [gateway] protocol = $PROTO): exit $erc"
+cat "$dir/engine.txt"
+[ -s "$dir/engine.log" ] && sed 's/^/  engine: /' "$dir/engine.log"
+echo
+echo "=== venue (osprey-venue): exit $vrc"
+cat "$dir/venue.txt"
+
+rc=0
+sh "$S/tools/paper-reconcile.sh" "$dir/engine.txt" "$dir/engine_positions.csv" \
+	"$dir/venue_positions.csv" "$dir/drop_copy.csv" PAPER || rc=$?
+echo "(files in $dir)"
+[ "$erc" = 0 ] && [ "$vrc" = 0 ] && [ "$rc" = 0 ]
