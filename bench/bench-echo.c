@@ -13,8 +13,12 @@
  *                  osprey-venue measures for an order against its feed).
  * Both threads spin on non-blocking sockets over loopback, pinned to cpus 0
  * and 1 (--cpus A,B), with TCP_NODELAY; the ports are chosen by the kernel.
+ * Back to back, every send finds the kernel's TCP path warm in the caches;
+ * --gap-us N has the venue wait N us between ticks, as a trading session's
+ * orders are spaced (a paper session sends one order per ~100 ms): the floor
+ * for what the engine measures there.
  *
- * usage: bench-echo [--smoke] [--iters N] [--cpus A,B] [--size BYTES]
+ * usage: bench-echo [--smoke] [--iters N] [--cpus A,B] [--size BYTES] [--gap-us N]
  */
 #define _GNU_SOURCE
 #include "core.h"
@@ -30,6 +34,7 @@
 
 static uint64_t iters = 200000;
 static int cpu_venue = 0, cpu_echo = 1;
+static uint64_t gap_ns;
 static size_t order_bytes = 51; /* an OUCH Enter Order in its SoupBinTCP packet */
 static int udp_rx, tcp_echo, udp_tx, tcp_venue;
 static struct sockaddr_in udp_addr;
@@ -47,7 +52,8 @@ static void *echo_main(void *arg)
 	core_thread_pin(cpu_echo, "echo");
 	unsigned char pkt[1500], out[256];
 	memset(out, 'O', sizeof(out));
-	for (uint64_t i = 0; i < iters + 1000; i++) {
+	uint64_t warm = gap_ns ? 10 : 1000;
+	for (uint64_t i = 0; i < iters + warm; i++) {
 		ssize_t n;
 		while ((n = recv(udp_rx, pkt, sizeof(pkt), MSG_DONTWAIT)) < 0)
 			core_cpu_relax();
@@ -58,7 +64,7 @@ static void *echo_main(void *arg)
 		    (ssize_t)order_bytes)
 			die("echo send");
 		uint64_t t_done = core_now_ns();
-		if (i >= 1000) {
+		if (i >= warm) {
 			core_hist_record(&h_send, (int64_t)(t_done - t_tx));
 			core_hist_record(&h_r2s, (int64_t)(t_done - t_rx));
 		}
@@ -113,9 +119,11 @@ int main(int argc, char **argv)
 			i++;
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			order_bytes = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--gap-us") && i + 1 < argc)
+			gap_ns = strtoull(argv[++i], NULL, 10) * 1000u;
 		else {
 			fprintf(stderr, "usage: bench-echo [--smoke] [--iters N] [--cpus A,B] "
-					"[--size BYTES]\n");
+					"[--size BYTES] [--gap-us N]\n");
 			return 2;
 		}
 	}
@@ -134,7 +142,11 @@ int main(int argc, char **argv)
 		die("thread");
 	core_thread_pin(cpu_venue, "venue");
 	unsigned char dgram[64] = { 0 }, in[256];
-	for (uint64_t i = 0; i < iters + 1000; i++) {
+	uint64_t warm = gap_ns ? 10 : 1000; /* ticks not recorded (the echo thread's count too) */
+	for (uint64_t i = 0; i < iters + warm; i++) {
+		if (gap_ns)
+			for (uint64_t until = core_now_ns() + gap_ns; core_now_ns() < until;)
+				core_cpu_relax();
 		memcpy(dgram, &i, 8);
 		uint64_t t0 = core_now_ns();
 		if (sendto(udp_tx, dgram, sizeof(dgram), 0, (struct sockaddr *)&udp_addr,
@@ -157,12 +169,14 @@ int main(int argc, char **argv)
 				(unsigned long long)seq, (unsigned long long)i);
 			return 1;
 		}
-		if (i >= 1000)
+		if (i >= warm)
 			core_hist_record(&h_w2w, (int64_t)(core_now_ns() - t0));
 	}
 	pthread_join(t, NULL);
-	printf("echo floor over loopback, %llu ticks, %zu-byte answers, cpus venue %d echo %d\n",
-	       (unsigned long long)iters, order_bytes, cpu_venue, cpu_echo);
+	printf("echo floor over loopback, %llu ticks %llu us apart, %zu-byte answers, cpus venue %d "
+	       "echo %d\n",
+	       (unsigned long long)iters, (unsigned long long)(gap_ns / 1000), order_bytes,
+	       cpu_venue, cpu_echo);
 	report("send_syscall", &h_send);
 	report("recv_to_send", &h_r2s);
 	report("wire_to_wire", &h_w2w);

@@ -55,6 +55,9 @@ static void usage(FILE *f)
 	        "name);\n"
 	        "                       without it any login is accepted\n"
 	        "  --cancel-on-disconnect  cancel a client's open orders when it disconnects\n"
+	        "  --spin               never sleep in poll(2): the venue owns a cpu (pin it with\n"
+	        "                       taskset); a client's send(2) then does not pay the venue's\n"
+	        "                       wake-up, and wire-to-wire is not the venue's sleep\n"
 	        "  --wait-logins N      publish nothing until N order-entry sessions have logged "
 	        "in\n"
 	        "  --end-wait-ms N      after the publisher is done, wait N ms for logouts "
@@ -291,6 +294,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--json")) {
 			json = true;
+			continue;
+		}
+		if (!strcmp(a, "--spin")) {
+			cfg.spin = true;
 			continue;
 		}
 		if (i + 1 >= argc) {

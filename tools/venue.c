@@ -634,7 +634,7 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 				                                                           : 0)),
 			};
 		bool pacing = v->phase == VENUE_PUBLISHING || v->phase == VENUE_CLOSED;
-		struct timespec to = { 0, work ? 0 : pacing ? 50000 : 10000000 };
+		struct timespec to = { 0, work || v->cfg.spin ? 0 : pacing ? 50000 : 10000000 };
 		int pr = ppoll(pfd, n, &to, NULL);
 		if (pr < 0 && errno != EINTR) {
 			rc = -errno;

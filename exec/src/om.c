@@ -409,8 +409,11 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 		return finish(s, &tm, work, ret_work, 0);
 	}
 
-	/* What the venue still holds from the last poll comes first. */
-	if (s->venue_pending || !s->venue.ops->event_time) {
+	/* What an event-time venue still holds from the last poll comes first:
+	 * its reports come before anything later in event time. A venue on a
+	 * socket is read after the orders, so a new order never waits behind a
+	 * recv(2) (its reports reach risk one poll later, a few hundred ns). */
+	if (s->venue.ops->event_time && s->venue_pending) {
 		batch_begin(s, &tm);
 		if ((r = pull_reports(s)) < 0)
 			return finish(s, &tm, work, ret_work, r);
@@ -476,6 +479,16 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 	if (!out_empty(s)) {
 		s->st.out_waits++;
 		return finish(s, &tm, work, ret_work, 0);
+	}
+	if (!s->venue.ops->event_time) {
+		batch_begin(s, &tm);
+		if ((r = pull_reports(s)) < 0)
+			return finish(s, &tm, work, ret_work, r);
+		work += (uint32_t)r;
+		if (!out_empty(s)) {
+			s->st.out_waits++;
+			return finish(s, &tm, work, ret_work, 0);
+		}
 	}
 
 	/* Market data: marks, and the venue's clock when it acts in event time. */
