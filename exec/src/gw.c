@@ -26,8 +26,9 @@ void gw_place(struct gw *g, void *block, const struct gw_plan *p, uint32_t max_o
 	g->orders = core_layout_at(block, p->orders);
 	g->max_orders = max_orders;
 	for (uint32_t k = 0; k < max_orders; k++)
-		g->orders[k].next_free = k + 1 < max_orders ? (int32_t)(k + 1) : -1;
+		g->orders[k].next = k + 1 < max_orders ? (int32_t)(k + 1) : -1;
 	g->free_head = max_orders ? 0 : -1;
+	g->open_head = -1;
 	exec__idmap_place(&g->ids, core_layout_at(block, p->ids), p->id_cap);
 	g->symbols = core_layout_at(block, p->symbols);
 	memset(g->symbols, ' ', (size_t)EXEC_LOCATES * GW_SYMBOL);
@@ -58,7 +59,7 @@ struct gw_order *gw_track(struct gw *g, const struct order_msg *m)
 	if (k < 0)
 		return NULL;
 	struct gw_order *o = &g->orders[k];
-	g->free_head = o->next_free;
+	g->free_head = o->next;
 	*o = (struct gw_order){ .order_id = m->order_id,
 		                .seq = m->seq,
 		                .px = m->px,
@@ -67,7 +68,11 @@ struct gw_order *gw_track(struct gw *g, const struct order_msg *m)
 		                .locate = m->locate,
 		                .side = m->side,
 		                .tif = m->tif,
-		                .next_free = -1 };
+		                .next = g->open_head,
+		                .prev = -1 };
+	if (g->open_head >= 0)
+		g->orders[g->open_head].prev = k;
+	g->open_head = k;
 	exec__idmap_insert(&g->ids, m->order_id, k);
 	g->nopen++;
 	g->st.open_orders = g->nopen;
@@ -84,8 +89,14 @@ void gw_retire(struct gw *g, struct gw_order *o)
 {
 	exec__idmap_erase(&g->ids, o->order_id);
 	int32_t k = (int32_t)(o - g->orders);
+	if (o->prev >= 0)
+		g->orders[o->prev].next = o->next;
+	else
+		g->open_head = o->next;
+	if (o->next >= 0)
+		g->orders[o->next].prev = o->prev;
 	memset(o, 0, sizeof(*o));
-	o->next_free = g->free_head;
+	o->next = g->free_head;
 	g->free_head = k;
 	g->nopen--;
 	g->st.open_orders = g->nopen;

@@ -20,14 +20,14 @@ struct gw_order {
 	bool cancel_sent; /* an ORDER_CANCEL for it went out */
 	bool mass_sent;   /* a cancel-all went out while it was open */
 	bool cancel_due;  /* OUCH: a Cancel Order owed to the wire (cancel-all, re-login) */
-	int32_t next_free;
+	int32_t next, prev; /* open: the open list (-1 ends it); free: next is the free list */
 };
 
 #define GW_SYMBOL 8 /* ITCH / OUCH Stock field width */
 
 struct gw {
 	struct gw_order *orders;
-	int32_t free_head;
+	int32_t free_head, open_head; /* a kill's cancels walk the open orders, not the table */
 	uint32_t max_orders, nopen;
 	struct exec__idmap ids;
 	char (*symbols)[GW_SYMBOL]; /* by locate, space padded; all spaces: unknown */
@@ -57,6 +57,16 @@ bool gw_symbol(const struct gw *g, uint16_t locate, const char **ret);
 /* Track an order about to be sent; NULL when the table is full. */
 struct gw_order *gw_track(struct gw *g, const struct order_msg *m);
 struct gw_order *gw_find(struct gw *g, uint64_t order_id);
+/* The open orders, most recent first: for (o = gw_open_first(g); o; o = gw_open_next(g, o)).
+ * The walk must not retire the order it stands on. */
+static inline struct gw_order *gw_open_first(struct gw *g)
+{
+	return g->open_head < 0 ? NULL : &g->orders[g->open_head];
+}
+static inline struct gw_order *gw_open_next(struct gw *g, const struct gw_order *o)
+{
+	return o->next < 0 ? NULL : &g->orders[o->next];
+}
 /* Forget an order that has ended (filled, cancelled, rejected). */
 void gw_retire(struct gw *g, struct gw_order *o);
 

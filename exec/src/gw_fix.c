@@ -308,9 +308,9 @@ static int fix_send(void *ctx, const struct order_msg *m)
 			                          .transact_time_ns = wall };
 		r = exec_fix_session_send_mass_cancel(&g->ses, wall, &q);
 		if (r == 0)
-			for (uint32_t k = 0; k < g->gw.max_orders; k++)
-				if (g->gw.orders[k].order_id)
-					g->gw.orders[k].mass_sent = true;
+			for (struct gw_order *o = gw_open_first(&g->gw); o;
+			     o = gw_open_next(&g->gw, o))
+				o->mass_sent = true;
 		break;
 	}
 	default:

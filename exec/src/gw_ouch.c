@@ -121,13 +121,14 @@ static int put_cancel(struct exec_ouch_gw *g, const struct gw_order *o, uint64_t
 	return r;
 }
 
-/* Send the cancels owed (cancel-all, re-login), in table order, until the
- * kernel has no room. 0 (none left), EXEC_VENUE_BUSY or the fatal error. */
+/* Send the cancels owed (cancel-all, re-login), most recent order first,
+ * until the kernel has no room. 0 (none left), EXEC_VENUE_BUSY or the fatal
+ * error. */
 static int flush_cancels(struct exec_ouch_gw *g, uint64_t now)
 {
-	for (uint32_t k = 0; k < g->gw.max_orders && g->ncancel_due; k++) {
-		struct gw_order *o = &g->gw.orders[k];
-		if (!o->order_id || !o->cancel_due)
+	for (struct gw_order *o = gw_open_first(&g->gw); o && g->ncancel_due;
+	     o = gw_open_next(&g->gw, o)) {
+		if (!o->cancel_due)
 			continue;
 		int r = put_cancel(g, o, now);
 		if (r != 0)
@@ -285,9 +286,8 @@ static void on_message(struct exec_ouch_gw *g, const struct core_soup_event *ev,
 /* Logged in again: whatever cancel was outstanding may not have arrived. */
 static void relogin(struct exec_ouch_gw *g)
 {
-	for (uint32_t k = 0; k < g->gw.max_orders; k++) {
-		struct gw_order *o = &g->gw.orders[k];
-		if (o->order_id && (o->cancel_sent || o->mass_sent) && !o->cancel_due) {
+	for (struct gw_order *o = gw_open_first(&g->gw); o; o = gw_open_next(&g->gw, o)) {
+		if ((o->cancel_sent || o->mass_sent) && !o->cancel_due) {
 			owe_cancel(g, o);
 			g->st.cancels_resent++;
 		}
@@ -434,12 +434,9 @@ static int send_cancel_all(struct exec_ouch_gw *g, uint64_t now)
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY;
 	}
-	for (uint32_t k = 0; k < g->gw.max_orders; k++) {
-		struct gw_order *o = &g->gw.orders[k];
-		if (o->order_id) {
-			o->mass_sent = true;
-			owe_cancel(g, o);
-		}
+	for (struct gw_order *o = gw_open_first(&g->gw); o; o = gw_open_next(&g->gw, o)) {
+		o->mass_sent = true;
+		owe_cancel(g, o);
 	}
 	/* taken: what the kernel has no room for now leaves on the next polls */
 	int r = flush_cancels(g, now);
