@@ -77,9 +77,10 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 		}
 		*eq = '\0';
 		char *key = trim(s), *val = trim(eq + 1);
-		/* a trailing comment after whitespace is not part of the value */
+		/* a comment after whitespace is not part of the value, nor is one
+		 * where the value would start ("key =   # none"): the value is empty */
 		for (char *c = val; *c; c++)
-			if ((*c == '#' || *c == ';') && c > val && isspace((unsigned char)c[-1])) {
+			if ((*c == '#' || *c == ';') && c > eq + 1 && isspace((unsigned char)c[-1])) {
 				*c = '\0';
 				val = trim(val);
 				break;

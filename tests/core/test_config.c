@@ -27,6 +27,15 @@ int main(void)
 	assert(absent == 7);
 	assert(core_config_unused(&cfg) == NULL);
 
+	/* an empty value with a comment after it is empty; "#" with no space
+	 * before it is part of the value */
+	assert(core_config_parse(&cfg, "e.ini", "[g]\nuser =     # login\npass = a#b ;c\n", err,
+				 sizeof(err)) == 0);
+	char v[16] = "x";
+	assert(core_config_str(&cfg, "g.user", v, sizeof(v), err, sizeof(err)) == 0 && !v[0]);
+	assert(core_config_str(&cfg, "g.pass", v, sizeof(v), err, sizeof(err)) == 0 &&
+	       !strcmp(v, "a#b"));
+
 	/* a typo is found as unused, with its line */
 	assert(core_config_parse(&cfg, "t.ini", "[a]\nbrust = 3\n", err, sizeof(err)) == 0);
 	const struct core_config_entry *u = core_config_unused(&cfg);
