@@ -61,46 +61,11 @@ static uint64_t now_ns(void)
 static unsigned char *load_capture(const char *path, size_t *ret_len)
 {
 	char err[512];
-	struct feeds_reader *rd;
-	if (feeds_reader_open(path, &rd, err, sizeof(err)) < 0) {
+	unsigned char *buf;
+	if (feeds_reader_dayfile(path, &buf, ret_len, NULL, err, sizeof(err)) < 0) {
 		fprintf(stderr, "osprey-gen: %s\n", err);
 		return NULL;
 	}
-	size_t cap = feeds_reader_bytes(rd) + 64, len = 0;
-	unsigned char *buf = malloc(cap);
-	struct feeds_itch_msg m;
-	struct md_event ev;
-	int r = 0;
-	while (buf && (r = feeds_reader_next(rd, &m, &ev, NULL, err, sizeof(err))) > 0 &&
-	       r != CORE_EOF) {
-		if (r != FEEDS_READ_ITCH)
-			continue;
-		if (cap - len < 2u + m.len) {
-			unsigned char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		buf[len] = (unsigned char)(m.len >> 8);
-		buf[len + 1] = (unsigned char)m.len;
-		memcpy(buf + len + 2, m.raw, m.len);
-		len += 2u + m.len;
-	}
-	feeds_reader_close(rd);
-	if (!buf) {
-		fprintf(stderr, "osprey-gen: out of memory reading %s\n", path);
-		return NULL;
-	}
-	if (r < 0) {
-		fprintf(stderr, "osprey-gen: %s\n", err);
-		free(buf);
-		return NULL;
-	}
-	*ret_len = len;
 	return buf;
 }
 

@@ -64,48 +64,24 @@ bool venue_market_open(const struct venue *v)
 /* ------------------------------------------------------------------------- */
 /* The session */
 
+void *venue__grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	void *np = realloc(p, c * size);
+	if (!np)
+		return NULL;
+	*cap = c;
+	return np;
+}
+
 static int load_capture(struct venue *v, const char *path, char *err, size_t errlen)
 {
-	struct feeds_reader *rd;
-	int r = feeds_reader_open(path, &rd, err, errlen);
-	if (r < 0)
-		return r;
-	size_t cap = feeds_reader_bytes(rd) + 64, len = 0;
-	unsigned char *buf = malloc(cap);
-	struct feeds_itch_msg m;
-	struct md_event ev;
-	while (buf && (r = feeds_reader_next(rd, &m, &ev, NULL, err, errlen)) > 0 &&
-	       r != CORE_EOF) {
-		if (r != FEEDS_READ_ITCH) {
-			v->st.skipped_events++;
-			continue;
-		}
-		if (cap - len < 2u + m.len) {
-			unsigned char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		core_put_be16(buf + len, m.len);
-		memcpy(buf + len + 2, m.raw, m.len);
-		len += 2u + m.len;
-	}
-	feeds_reader_close(rd);
-	if (!buf) {
-		core_errf(err, errlen, "out of memory reading %s", path);
-		return -ENOMEM;
-	}
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	v->msgs = buf;
-	v->msgs_len = len;
-	return 0;
+	return feeds_reader_dayfile(path, &v->msgs, &v->msgs_len, &v->st.skipped_events, err,
+				    errlen);
 }
 
 static int load_session(struct venue *v, char *err, size_t errlen)

@@ -28,20 +28,6 @@
 
 #include "venue_int.h"
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	void *np = realloc(p, c * size);
-	if (!np)
-		return NULL;
-	*cap = c;
-	return np;
-}
-
 /* Move what the session has written into the connection's send buffer. */
 static void take_pending(struct venue_conn *c, struct exec_fix_session *s)
 {
@@ -462,7 +448,7 @@ static long peer_get(struct venue *v, const char *comp, char *err, size_t errlen
 	for (size_t i = 0; i < v->npeers; i++)
 		if (!strcmp(v->peers[i].comp, comp))
 			return (long)i;
-	struct venue_fix_peer *p = grow(v->peers, &v->peers_cap, v->npeers + 1, sizeof(*p));
+	struct venue_fix_peer *p = venue__grow(v->peers, &v->peers_cap, v->npeers + 1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	v->peers = p;

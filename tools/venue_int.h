@@ -188,6 +188,9 @@ void venue_conn_close(struct venue *v, struct venue_conn *c, const char *why);
 /* Queue bytes on a connection (sent by the loop); -ENOMEM. */
 int venue_conn_queue(struct venue_conn *c, const void *p, size_t n);
 bool venue_market_open(const struct venue *v);
+/* p (an array of *cap elements of size bytes) with room for need, doubling;
+ * *cap updated. NULL when out of memory (p is then still valid, unchanged). */
+void *venue__grow(void *p, size_t *cap, size_t need, size_t size);
 
 /* venue_orders.c */
 int venue_orders_init(struct venue *v, char *err, size_t errlen);

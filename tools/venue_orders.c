@@ -113,20 +113,6 @@ static size_t key_make(unsigned char *k, char kind, uint32_t account, uint8_t pr
 	return 6 + n;
 }
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	void *np = realloc(p, c * size);
-	if (!np)
-		return NULL;
-	*cap = c;
-	return np;
-}
-
 /* ------------------------------------------------------------------------- */
 
 struct venue_pos_row {
@@ -167,7 +153,7 @@ uint32_t venue_account(struct venue *v, const char *name)
 	uint32_t id;
 	if (map_get(v->names, k, kl, &id))
 		return id;
-	struct venue_account *a = grow(v->accounts, &v->accounts_cap, v->naccounts + 1, sizeof(*a));
+	struct venue_account *a = venue__grow(v->accounts, &v->accounts_cap, v->naccounts + 1, sizeof(*a));
 	if (!a)
 		abort(); /* a tool out of memory at a login: nothing sensible to do */
 	v->accounts = a;
@@ -224,7 +210,7 @@ void venue_token_set(struct venue *v, uint32_t account, uint8_t proto, const cha
 
 long venue_order_new(struct venue *v, uint32_t account, uint32_t owner, uint8_t proto)
 {
-	struct venue_order *o = grow(v->orders, &v->orders_cap, v->norders + 1, sizeof(*o));
+	struct venue_order *o = venue__grow(v->orders, &v->orders_cap, v->norders + 1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	v->orders = o;
@@ -274,7 +260,7 @@ static void position_fill(struct venue *v, const struct venue_order *o, uint32_t
 	uint32_t i;
 	size_t kl = key_make(k, 'P', o->account, 0, (const char *)&o->locate, 2);
 	if (!map_get(v->names, k, kl, &i)) {
-		struct venue_pos_row *p = grow(v->pos, &v->pos_cap, v->npos + 1, sizeof(*p));
+		struct venue_pos_row *p = venue__grow(v->pos, &v->pos_cap, v->npos + 1, sizeof(*p));
 		if (!p)
 			abort();
 		v->pos = p;

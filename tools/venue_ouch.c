@@ -32,23 +32,9 @@
 #define OUCH_MAX_PRICE  1999999999u
 #define TX_HIGH_WATER   (256 * 1024) /* stop framing replay packets above this */
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	void *np = realloc(p, c * size);
-	if (!np)
-		return NULL;
-	*cap = c;
-	return np;
-}
-
 static long user_add(struct venue *v, const char *name, size_t n, const char *pass)
 {
-	struct venue_ouch_user *u = grow(v->users, &v->users_cap, v->nusers + 1, sizeof(*u));
+	struct venue_ouch_user *u = venue__grow(v->users, &v->users_cap, v->nusers + 1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	v->users = u;
@@ -135,8 +121,8 @@ static void user_append(struct venue *v, struct venue_ouch_user *u, const unsign
                         size_t n)
 {
 	(void)v;
-	unsigned char *log = grow(u->log, &u->log_cap, u->log_len + n, 1);
-	uint32_t *off = grow(u->off, &u->off_cap, (size_t)u->n + 2, sizeof(*off));
+	unsigned char *log = venue__grow(u->log, &u->log_cap, u->log_len + n, 1);
+	uint32_t *off = venue__grow(u->off, &u->off_cap, (size_t)u->n + 2, sizeof(*off));
 	if (!log || !off)
 		abort(); /* out of memory in a tool: nothing better to do */
 	u->log = log;

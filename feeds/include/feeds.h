@@ -1010,6 +1010,15 @@ void feeds_reader_stats(const struct feeds_reader *r, struct feeds_stats *ret);
 size_t feeds_reader_bytes(const struct feeds_reader *r);
 /* feeds_reader_close - accepts NULL; returns NULL. */
 struct feeds_reader *feeds_reader_close(struct feeds_reader *r);
+/*
+ * feeds_reader_dayfile - every ITCH message of the capture at path, in order,
+ * as an ITCH day file in memory (each message behind its 2-byte big-endian
+ * length), for a publisher to replay. *ret is malloc'd: the caller frees it.
+ * ret_events (may be NULL) counts the items that were events, not ITCH
+ * messages (left out). 0, or -errno with err set ("PATH: ...").
+ */
+int feeds_reader_dayfile(const char *path, unsigned char **ret, size_t *ret_len,
+			 uint64_t *ret_events, char *err, size_t errlen);
 
 /* ========================================================================= */
 /* Live UDP receive (io_uring) and live MoldUDP64                             */

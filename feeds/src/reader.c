@@ -1,5 +1,7 @@
 /* reader.c - any capture, item by item, through the same sources as the stage. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "source.h"
 
@@ -108,4 +110,52 @@ struct feeds_reader *feeds_reader_close(struct feeds_reader *r)
 	feeds_capture_close(&r->cap);
 	core_free(r);
 	return NULL;
+}
+
+int feeds_reader_dayfile(const char *path, unsigned char **ret, size_t *ret_len,
+			 uint64_t *ret_events, char *err, size_t errlen)
+{
+	struct feeds_reader *rd;
+	int r = feeds_reader_open(path, &rd, err, errlen);
+	if (r < 0)
+		return r;
+	size_t cap = feeds_reader_bytes(rd) + 64, len = 0;
+	uint64_t events = 0;
+	unsigned char *buf = malloc(cap);
+	struct feeds_itch_msg m;
+	struct md_event ev;
+	while (buf && (r = feeds_reader_next(rd, &m, &ev, NULL, err, errlen)) > 0 &&
+	       r != CORE_EOF) {
+		if (r != FEEDS_READ_ITCH) {
+			events++;
+			continue;
+		}
+		if (cap - len < 2u + m.len) {
+			unsigned char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		core_put_be16(buf + len, m.len);
+		memcpy(buf + len + 2, m.raw, m.len);
+		len += 2u + m.len;
+	}
+	feeds_reader_close(rd);
+	if (!buf) {
+		core_errf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	*ret_len = len;
+	if (ret_events)
+		*ret_events = events;
+	return 0;
 }
