@@ -7,7 +7,7 @@
  *   md_in (struct md_event) -------+   (exec_stage)   +--> persist_out (struct persist_rec)
  *                                        |     ^
  *                      send / market     v     |  poll: reports
- *                                 struct exec_venue (sim today; OUCH and FIX over TCP next)
+ *                                 struct exec_venue (sim in process; OUCH and FIX over TCP)
  *
  * Where things live: the order manager is exec/src/om.c, the venue interface
  * is `struct exec_venue` below, the matching engine (the simulated venue's and

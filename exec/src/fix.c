@@ -1,5 +1,8 @@
 /* fix.c - the FIX 4.4 codec: in-place builders, encoders, the parser and its
- * typed getters and decoders. The manual is exec.h ("FIX 4.4: the codec"). */
+ * typed getters and decoders. The manual is exec.h ("FIX 4.4: the codec").
+ * Why one file of this length: builders and parser share the field tables,
+ * the checksum/SOH scanners (SSE2 with their scalar twins) and the typed
+ * value formats; one message kind each is short, twelve kinds are not. */
 #include <stdio.h>
 #ifdef __SSE2__
 #include <emmintrin.h>

@@ -1,5 +1,9 @@
 /* match.c - the matching engine: orders of ours against the replayed book,
- * price-time, with an exact L3 queue model (exec.h, "The matching engine"). */
+ * price-time, with an exact L3 queue model (exec.h, "The matching engine").
+ * Why one file of this length: the book's order-by-order copy, our orders'
+ * places in its queues and the fills are one data structure; every md event
+ * kind moves all three at once, and splitting them would put the queue
+ * invariants in two files. */
 #include "exec_int.h"
 
 #define NIL 0u /* index 0 of every pool is never used */

@@ -8,6 +8,7 @@
  * map full. Then a property test on the LOBSTER AMZN day: passive orders
  * never fill before the displayed quantity ahead of them at arrival has gone,
  * checked against a brute-force computation over the test's own order map. */
+/* (Long: one scenario per rule of the queue model, each built by hand.) */
 #undef NDEBUG
 #include <stdio.h>
 #include <stdlib.h>
