@@ -79,11 +79,13 @@ aux_cpu = 0
 burst = 1
 INI
 
-# The engine's hot thread spins on cpu 1 and its blocking threads sit on cpu 0.
-# The venue must not share the hot thread's cpu: the engine's send(2) on
-# loopback wakes it, and a venue woken on the sender's cpu runs inside that
-# send (measured: send p50 49 us instead of 2-3 us). So: cpu 2 where there is
-# one, else cpu 0 with the engine's blocking threads.
+# The engine's hot thread spins on cpu 1, its blocking threads sit on cpu 0.
+# The venue spins too (--spin: no wake-up for each order, packets leave on
+# time), so it must not share the hot thread's cpu: cpu 2 where there is one,
+# else cpu 0 with the engine's blocking threads (persistence and telemetry,
+# which can wait for their slice). Measured on 2 cpus, generated session at
+# 1000x, FIX: the engine's send(2) p50 49 us unpinned, 43 us pinned, 36 us
+# pinned and spinning (the rest is the kernel's cold TCP path: BENCHMARKS.md).
 pin=""
 if command -v taskset >/dev/null 2>&1; then
 	if [ "$(nproc)" -ge 3 ]; then pin="taskset -c 2"; else pin="taskset -c 0"; fi
