@@ -3,17 +3,15 @@
  * HDR histograms, threads and pinning, INI configuration, stage runners, and
  * SoupBinTCP 3.0 (the one framing both market data and order entry ride on:
  * the packet codec and a session client, last section).
- * One long header on purpose: every stage includes it and no other, and the
- * ring, clock and histogram operations must be inline here for the hot path.
+ * Why one file of about 1,200 lines: every stage includes it and no other, the
+ * ring, clock and histogram operations must be inline here for the hot path,
+ * and it is core's manual (STYLE.md 1-2). What two stages share must live in
+ * core, since stages never include each other: SoupBinTCP, its last and longest section, is here because the
+ * feed stage and the order-entry gateway both speak it. The sections run from
+ * what every stage uses (rings, messages, clock) to what some do.
  *
  * Depends on libc only. Every stage library includes this header and no other
  * stage's header.
- *
- * Why one header of about 1,100 lines: it is core's manual (STYLE.md 1-2),
- * and what two stages share must live in core, since stages never include
- * each other: SoupBinTCP, its last and longest section, is here because the
- * feed stage and the order-entry gateway both speak it. The sections run from
- * what every stage uses (rings, messages, clock) to what some do.
  *
  * Results: functions that act return 0 on success, a negative errno on
  * failure (forward it unchanged), or a documented positive outcome (handle it).

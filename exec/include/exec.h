@@ -1,6 +1,15 @@
 /*
  * exec.h - Osprey's execution stage: the order manager, the venue interface
- * behind it, the simulated venue (its first backend), and positions and P&L.
+ * behind it and its backends (simulated, OUCH 4.2 and FIX 4.4 gateways), the
+ * matching engine, and positions and P&L.
+ *
+ * Why one file of about 2,000 lines: it is the exec library's one public header
+ * and so its manual (the project's rule: one library, one header). Its
+ * sections go from the stage to the venue interface, the matching engine,
+ * the simulated venue, then the FIX codec, store and session, which the
+ * stage's FIX gateway and osprey-venue's acceptor both build on, the FIX
+ * gateway, the OUCH codec and the OUCH gateway; splitting it would give exec
+ * a second public header for callers to find.
  *
  *   orders_in (struct order_msg) --+                 +--> reports_out (struct exec_report) -> risk
  *                                  +-- order manager -+
@@ -18,14 +27,6 @@
  * exec/src/gw*.c (FIX: gw_fix.c, OUCH: gw_ouch.c, what they share: gw.c),
  * the OUCH 4.2 message codec exec/src/ouch.c (the last sections of this
  * header).
- *
- * Why one header of this length: it is the exec library's one public header
- * and so its manual (the project's rule: one library, one header). Its
- * sections go from the stage to the venue interface, the matching engine,
- * the simulated venue, then the FIX codec, store and session, which the
- * stage's FIX gateway and osprey-venue's acceptor both build on, the FIX
- * gateway, the OUCH codec and the OUCH gateway; splitting it would give exec
- * a second public header for callers to find.
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)

@@ -1,5 +1,8 @@
 /* ouch.c - OUCH 4.2 messages: one encoder per kind, one decoder (exec.h,
- * last section, has the layouts and the rules).
+ * last section, has the layouts and the rules). Why one file of about 800
+ * lines: the layout strings below are the one definition of every kind, read
+ * by both directions of the codec; splitting encoders from the decoder would
+ * split that table.
  *
  * Each kind has a layout string, one character per wire byte, which is the
  * one definition of what a valid message is for both directions of the
