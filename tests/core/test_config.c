@@ -31,10 +31,10 @@ int main(void)
 	 * before it is part of the value */
 	assert(core_config_parse(&cfg, "e.ini", "[g]\nuser =     # login\npass = a#b ;c\n", err,
 				 sizeof(err)) == 0);
-	char v[16] = "x";
-	assert(core_config_str(&cfg, "g.user", v, sizeof(v), err, sizeof(err)) == 0 && !v[0]);
-	assert(core_config_str(&cfg, "g.pass", v, sizeof(v), err, sizeof(err)) == 0 &&
-	       !strcmp(v, "a#b"));
+	char word[16] = "x";
+	assert(core_config_str(&cfg, "g.user", word, sizeof(word), err, sizeof(err)) == 0 && !word[0]);
+	assert(core_config_str(&cfg, "g.pass", word, sizeof(word), err, sizeof(err)) == 0 &&
+	       !strcmp(word, "a#b"));
 
 	/* a typo is found as unused, with its line */
 	assert(core_config_parse(&cfg, "t.ini", "[a]\nbrust = 3\n", err, sizeof(err)) == 0);
