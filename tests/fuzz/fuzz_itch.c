@@ -83,29 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifndef OSPREY_LIBFUZZER
 #include <dirent.h>
 
-#include <sys/stat.h>
-
-static uint64_t rs = 0x243F6A8885A308D3ull;
-static uint64_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct stat sb;
-	unsigned char *buf = NULL;
-	if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && (buf = malloc((size_t)sb.st_size)))
-		*len = fread(buf, 1, (size_t)sb.st_size, f);
-	fclose(f);
-	return buf;
-}
+#define FUZZ_SEED 0x243F6A8885A308D3ull
+#include "fuzz_driver.h"
 
 int main(void)
 {

@@ -78,14 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef OSPREY_LIBFUZZER
-static uint64_t rs = 0x243F6A8885A308D3ull;
-static uint64_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
-}
+#define FUZZ_SEED 0x243F6A8885A308D3ull
+#include "fuzz_driver.h"
 
 int main(void)
 {

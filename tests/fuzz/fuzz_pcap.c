@@ -74,14 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef OSPREY_LIBFUZZER
-static uint64_t rs = 0x9E3779B97F4A7C15ull;
-static uint64_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
-}
+#define FUZZ_SEED 0x9E3779B97F4A7C15ull
+#include "fuzz_driver.h"
 
 int main(void)
 {

@@ -50,29 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef OSPREY_LIBFUZZER
-#include <sys/stat.h>
-
-static uint64_t rs = 0x2545F4914F6CDD1Dull;
-static uint64_t rnd(void)
-{
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return rs;
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	struct stat sb;
-	unsigned char *buf = NULL;
-	if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && (buf = malloc((size_t)sb.st_size)))
-		*len = fread(buf, 1, (size_t)sb.st_size, f);
-	fclose(f);
-	return buf;
-}
+#define FUZZ_SEED 0x2545F4914F6CDD1Dull
+#include "fuzz_driver.h"
 
 static uint64_t runs;
 
