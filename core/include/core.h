@@ -461,6 +461,10 @@ enum order_flags {
 	 * at the touch (a buy at the last ask, a sell at the last bid) and sends
 	 * it immediate-or-cancel. */
 	ORDER_F_FLATTEN = 1 << 0,
+	/* ORDER_NEW from risk's position manager closing a position (stop-loss,
+	 * take-profit, trailing stop, time exit): px is the opposite touch when
+	 * decided; exec sends it immediate-or-cancel like a flatten. */
+	ORDER_F_EXIT = 1 << 1,
 };
 
 struct order_msg {
@@ -532,6 +536,37 @@ struct position {
 	uint8_t pad_[6];
 };
 static_assert(sizeof(struct position) == 40, "position layout");
+
+/*
+ * core_position_apply - one fill of dq signed shares at px, average-cost
+ * method (exec's positions and risk's money view both use it): a fill that
+ * reduces |qty| realizes (px - average px) * closed qty, sign-adjusted for
+ * shorts; one through zero closes the old side, then opens the new at px.
+ * Pure arithmetic; any thread on its own position.
+ */
+static inline void core_position_apply(struct position *p, int64_t dq, uint32_t px)
+{
+	int64_t q = p->qty;
+	if (q == 0 || (q > 0) == (dq > 0)) {
+		p->qty = q + dq;
+		p->cost += dq * (int64_t)px;
+		return;
+	}
+	int64_t absq = q < 0 ? -q : q;
+	int64_t absd = dq < 0 ? -dq : dq;
+	int64_t closing = absd < absq ? absd : absq;
+	int64_t removed = closing == absq ? p->cost : (int64_t)((__int128)p->cost * closing / absq);
+	int64_t sign = q > 0 ? 1 : -1;
+	p->realized_pnl += sign * closing * (int64_t)px - removed;
+	p->qty = q - sign * closing;
+	p->cost -= removed;
+	int64_t rest = absd - closing;
+	if (rest > 0) {
+		int64_t sd = dq > 0 ? 1 : -1;
+		p->qty += sd * rest;
+		p->cost += sd * rest * (int64_t)px;
+	}
+}
 
 enum persist_kind {
 	PERSIST_ORDER = 1,    /* an order as sent (order_msg) */
@@ -907,6 +942,18 @@ int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint
 		    uint64_t *ret, char *err, size_t errlen);
 int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64_t max,
 		    int64_t *ret, char *err, size_t errlen);
+/*
+ * core_parse_fixed - a decimal number with at most `decimals` digits after
+ * the point ("1000000", "0.0035", "-2.5"; no exponent, no suffix) as an
+ * integer in units of 10^-decimals: ("0.0035", 4) -> 35. Exact: more
+ * digits after the point than `decimals` is -EINVAL, never rounded; beyond
+ * int64 is -ERANGE. decimals <= 9.
+ */
+int core_parse_fixed(const char *s, unsigned decimals, int64_t *ret);
+/* core_config_fixed - core_config_i64's rules over core_parse_fixed's values
+ * (min and max in the same 10^-decimals units). */
+int core_config_fixed(struct core_config *cfg, const char *key, unsigned decimals, int64_t min,
+		      int64_t max, int64_t *ret, char *err, size_t errlen);
 int core_config_bool(struct core_config *cfg, const char *key, bool *ret, char *err,
 		     size_t errlen);
 int core_config_str(struct core_config *cfg, const char *key, char *ret, size_t retlen, char *err,

@@ -276,6 +276,82 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
 	return 0;
 }
 
+/* v in units of 10^-decimals as a decimal string. */
+static void fixed_str(char *buf, size_t len, int64_t v, unsigned decimals)
+{
+	uint64_t p = 1;
+	for (unsigned i = 0; i < decimals; i++)
+		p *= 10;
+	uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	if (decimals)
+		snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", m / p, (int)decimals,
+		         m % p);
+	else
+		snprintf(buf, len, "%" PRId64, v);
+}
+
+int core_parse_fixed(const char *s, unsigned decimals, int64_t *ret)
+{
+	if (decimals > 9)
+		return -EINVAL;
+	bool neg = false;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	uint64_t v = 0;
+	bool overflow = false;
+	unsigned ndig = 0, nfrac = 0;
+	bool point = false;
+	for (;; s++) {
+		if (*s == '.' && !point) {
+			point = true;
+			continue;
+		}
+		if (*s < '0' || *s > '9')
+			break;
+		if (point && ++nfrac > decimals)
+			return -EINVAL;
+		ndig++;
+		overflow |= __builtin_mul_overflow(v, (uint64_t)10, &v);
+		overflow |= __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v);
+	}
+	if (*s || ndig == 0)
+		return -EINVAL;
+	for (; nfrac < decimals; nfrac++)
+		overflow |= __builtin_mul_overflow(v, (uint64_t)10, &v);
+	if (overflow || v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+		return -ERANGE;
+	*ret = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+int core_config_fixed(struct core_config *cfg, const char *key, unsigned decimals, int64_t min,
+		      int64_t max, int64_t *ret, char *err, size_t errlen)
+{
+	struct core_config_entry *e = find(cfg, key);
+	if (!e)
+		return 0;
+	int64_t v;
+	int r = core_parse_fixed(e->value, decimals, &v);
+	if (r < 0) {
+		core_errf(err, errlen,
+		          "%s:%d: key '%s': '%s' is not a decimal number with at most %u digits "
+		          "after the point%s",
+		          cfg->path, e->line, key, e->value, decimals,
+		          r == -ERANGE ? " that fits 64 bits" : "");
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		char lo[32], hi[32];
+		fixed_str(lo, sizeof(lo), min, decimals);
+		fixed_str(hi, sizeof(hi), max, decimals);
+		core_errf(err, errlen, "%s:%d: key '%s': %s is outside [%s, %s]", cfg->path, e->line,
+		          key, e->value, lo, hi);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
 int core_config_u64(struct core_config *cfg, const char *key, uint64_t min, uint64_t max,
 		    uint64_t *ret, char *err, size_t errlen)
 {

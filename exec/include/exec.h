@@ -104,7 +104,7 @@
  *
  * Time in force: the stage stamps order_msg.tif with exec_config.tif on every
  * ORDER_NEW it sends (EXEC_TIF_DAY unless configured). An ORDER_F_FLATTEN
- * order goes EXEC_TIF_IOC, and with px 0 it is priced from md_in through the
+ * or ORDER_F_EXIT order goes EXEC_TIF_IOC, and with px 0 it is priced from md_in through the
  * touch by flatten_bps (a buy at the last ask + flatten_bps, a sell at the
  * last bid - flatten_bps, so it may take several levels; the last fill price
  * when that side is empty; still 0, so rejected as invalid, when nothing is

@@ -297,8 +297,8 @@ static int handle_order(struct exec_stage *s, const struct order_msg *in, bool *
 	switch (m.kind) {
 	case ORDER_NEW:
 		m.tif = (uint8_t)s->tif;
-		if (m.flags & ORDER_F_FLATTEN) {
-			/* the operator's flatten: at the touch, now or never */
+		if (m.flags & (ORDER_F_FLATTEN | ORDER_F_EXIT)) {
+			/* the operator's flatten or risk's exit: at the touch, now or never */
 			const struct exec__inst *mk = &s->book.inst[m.locate];
 			uint32_t ref = m.side == 'B' ? mk->ask_px : mk->bid_px;
 			if (!ref)

@@ -106,37 +106,11 @@ int exec__book_restore(struct exec__book *b, const struct position *p)
 	return 0;
 }
 
-/* Average cost: a fill that reduces |qty| realizes against the average price;
- * one through zero closes the old side, then opens the new at px. */
-static void position_apply(struct position *p, int64_t dq, uint32_t px)
-{
-	int64_t q = p->qty;
-	if (q == 0 || (q > 0) == (dq > 0)) {
-		p->qty = q + dq;
-		p->cost += dq * (int64_t)px;
-		return;
-	}
-	int64_t absq = q < 0 ? -q : q;
-	int64_t absd = dq < 0 ? -dq : dq;
-	int64_t closing = absd < absq ? absd : absq;
-	int64_t removed = closing == absq ? p->cost : (int64_t)((__int128)p->cost * closing / absq);
-	int64_t sign = q > 0 ? 1 : -1;
-	p->realized_pnl += sign * closing * (int64_t)px - removed;
-	p->qty = q - sign * closing;
-	p->cost -= removed;
-	int64_t rest = absd - closing;
-	if (rest > 0) {
-		int64_t sd = dq > 0 ? 1 : -1;
-		p->qty += sd * rest;
-		p->cost += sd * rest * (int64_t)px;
-	}
-}
-
 const struct position *exec__book_fill(struct exec__book *b, uint16_t locate, uint8_t side,
                                        uint32_t q, uint32_t px, uint64_t ts_ns)
 {
 	struct exec__inst *in = &b->inst[locate];
-	position_apply(&in->pos, side == 'B' ? (int64_t)q : -(int64_t)q, px);
+	core_position_apply(&in->pos, side == 'B' ? (int64_t)q : -(int64_t)q, px);
 	in->pos.ts_ns = ts_ns;
 	in->pos.locate = locate;
 	in->last_fill_px = px;

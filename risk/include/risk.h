@@ -1,48 +1,141 @@
 /*
- * risk.h - Osprey's pre-trade risk stage: limits, kill switch, risk modes,
- * positions and open-order exposure.
+ * risk.h - Osprey's pre-trade risk stage: every pre-trade control, the money
+ * it puts at risk (P&L, fees, drawdown breakers), exits, the kill switch and
+ * the operator's controls.
  *
  *   intent ring (struct order_intent) --+
  *                                        +--risk_stage_poll--> order ring (struct order_msg)
  *   report ring (struct exec_report) ---+
+ *        ^                       ^
+ *        | limits (seqlock),     | kill, flatten, modes, restricted list
+ *        +---- struct risk_control (control thread writes, the stage reads) ----+
  *
- * Per intent, in this order (the first failing check names the reject):
- *   1. kill switch: one acquire load of risk_control.killed. When it goes
- *      from clear to set the stage pushes one ORDER_CANCEL_ALL before
- *      anything else (retried while the order ring is full); while set every
- *      new order is rejected RISK_R_KILLED.
- *   2. mode (risk_control.mode): HALTED rejects RISK_R_HALTED_MODE; REDUCING
- *      lets through only orders that reduce |position| counting open orders on
- *      the same side (else RISK_R_REDUCING).
- *   2b. the venue session: while the last EXEC_SESSION report said anything
- *      but EXEC_SESSION_UP (or, with cfg.wait_for_session, before the first
- *      one), RISK_R_SESSION: nothing new goes to a venue that is down or not
- *      yet reconciled. Cancels (the kill switch's cancel-all) still go.
- *   3. book flags of the intent: MD_F_STALE -> RISK_R_STALE, MD_F_CROSSED (or
- *      bid_px >= ask_px with both nonzero) -> RISK_R_CROSSED, MD_F_HALTED ->
- *      RISK_R_HALTED.
- *   4. well-formed: side 'B'/'S', qty > 0, px > 0 (else RISK_R_BAD_ORDER).
- *   5. qty <= max_order_qty (else RISK_R_MAX_QTY).
- *   6. position with open exposure: buy: position + open buy qty + qty <=
- *      max_position; sell: position - open sell qty - qty >= -max_position
- *      (else RISK_R_POSITION).
- *   7. price collar: no two-sided book (bid_px or ask_px 0) -> RISK_R_NO_MARKET;
- *      |px - mid| * 10000 > collar_bps * mid -> RISK_R_COLLAR, mid = (bid+ask)/2
- *      of the intent's book (computed exactly as 2*px vs bid+ask).
- *   8. room in the open-order table (else RISK_R_OPEN_ORDERS).
+ * Units: prices in the feed's units (ITCH Price(4): 1e-4 dollars), quantities
+ * in shares, money ("notional", P&L, fees, capital) in price units times
+ * shares (1e-4 dollars). Time is event time (the intents' and reports'
+ * ts_ns), never the wall clock, so a replay decides the same way every run.
+ *
+ * ------------------------------------------------------------------------
+ * The checks, per intent, in this order; the first that fails names the
+ * reject (enum risk_reason) and counts in risk_stats.rejects.
+ *
+ * An order "reduces" when it moves the position toward zero and cannot pass
+ * it counting the open orders on its side: a buy when position + open_buy +
+ * qty <= 0 with position < 0; a sell when position - open_sell - qty >= 0
+ * with position > 0. Checks marked [new risk] stop new risk and never block a
+ * reducing order: exits and state changes get out whatever the limits say.
+ * Cancels (the kill's cancel-all) are never checked.
+ *
+ *  1. kill switch: one acquire load of risk_control.killed; on clear -> set
+ *     the stage pushes one ORDER_CANCEL_ALL before anything else. Killed:
+ *     RISK_R_KILLED (only the operator's flatten orders pass).
+ *  2. global mode, the higher of the operator's (risk_control_set_mode) and
+ *     the breakers' (below): HALTED -> RISK_R_HALTED_MODE for any intent (the
+ *     stage's own exits and flatten orders pass); REDUCING -> RISK_R_REDUCING
+ *     unless the order reduces.
+ *  3. instrument mode (risk_control_set_inst_mode, or the fill throttle, 11):
+ *     HALTED -> RISK_R_INST_HALTED unless it reduces; REDUCING ->
+ *     RISK_R_REDUCING unless it reduces.
+ *  4. restricted list (risk_control_restrict): RISK_R_RESTRICTED unless it
+ *     reduces.
+ *  5. the venue session: not EXEC_SESSION_UP (or, with cfg.wait_for_session,
+ *     before the first EXEC_SESSION report) -> RISK_R_SESSION
+ *     (cancel-on-disconnect: nothing new goes to a venue that is down).
+ *  6. market data: MD_F_STALE -> RISK_R_STALE; MD_F_CROSSED or bid >= ask ->
+ *     RISK_R_CROSSED; MD_F_HALTED -> RISK_R_HALTED.
+ *  7. well formed: side 'B'/'S', qty > 0, px > 0 -> else RISK_R_BAD_ORDER.
+ *  8. drawdown tier 1 in effect [new risk]: qty = qty * tier1_size_pct / 100,
+ *     rounded down to a lot; 0 -> RISK_R_DRAWDOWN. Later checks see the
+ *     scaled qty, and the order goes out with it.
+ *  9. instrument static: px % tick -> RISK_R_TICK; qty % lot -> RISK_R_LOT;
+ *     qty < min_qty [new risk] -> RISK_R_MIN_QTY; qty > max_order_qty ->
+ *     RISK_R_MAX_QTY; px*qty < min_notional [new risk] -> RISK_R_MIN_NOTIONAL;
+ *     px*qty > max_order_notional -> RISK_R_MAX_NOTIONAL.
+ * 10. price: no two-sided book -> RISK_R_NO_MARKET; |px - mid| > collar_bps
+ *     of mid -> RISK_R_COLLAR (exact: |2px - (bid+ask)| * 1e4 > collar *
+ *     (bid+ask)); the band [new risk]: the mid moved more than band_bps from
+ *     the band's anchor -> RISK_R_BAND. The anchor is the mid at the start of
+ *     the instrument's current band window: the first two-sided observation
+ *     (below) at least band_window_ms after the previous anchor starts a new
+ *     window (a tumbling window in event time).
+ * 11. message rates [new risk], token buckets in event time, full at start,
+ *     refilled continuously, capacity one second's worth: the session's
+ *     max_orders_per_sec -> RISK_R_RATE; the instrument's
+ *     max_orders_per_sec_inst -> RISK_R_RATE_INST. A token is taken only when
+ *     the order is approved. Fills past max_fills_per_min on one instrument
+ *     within a one-minute tumbling window (from its first fill) set that
+ *     instrument's mode to HALTED until the operator sets it again.
+ * 12. duplicate [new risk]: same instrument, side, px and qty as the last
+ *     approved order on that instrument less than duplicate_ms ago ->
+ *     RISK_R_DUPLICATE.
+ * 13. self-trade prevention: a buy at px >= one of our open sells on the
+ *     instrument, or a sell at px <= one of our open buys -> RISK_R_SELF_TRADE.
+ * 14. exposure [new risk], counting open and in-flight orders, each
+ *     instrument marked at its mark price (below):
+ *       shares:   buy: position + open_buy + qty <= max_position; sell:
+ *                 position - open_sell - qty >= -max_position -> RISK_R_POSITION
+ *       notional: that worst-case |shares| * mark <= max_position_notional
+ *                 -> RISK_R_POSITION_NOTIONAL
+ *       gross:    sum over instruments of max(|position + open_buy|,
+ *                 |position - open_sell|) * mark <= max_gross_notional
+ *                 -> RISK_R_GROSS
+ *       net:      buy: sum (position + open_buy) * mark <= max_net_notional;
+ *                 sell: -sum (position - open_sell) * mark <= max_net_notional
+ *                 -> RISK_R_NET
+ *       capital:  sum (|position| + open_buy + open_sell) * mark <= capital
+ *                 (buying power: everything open, no netting) -> RISK_R_CAPITAL
+ * 15. room in the open-order table -> RISK_R_OPEN_ORDERS.
+ * A limit of 0 is off, except max_order_qty and max_position (required).
+ *
+ * The mark price of an instrument: the mid of the last two-sided book the
+ * stage saw for it (an intent's bid/ask, or a watermark's: the decide stage
+ * sends the book of the last event of each batch), one side if only one is
+ * known, else the last fill price, else 0 (no exposure counted, no P&L).
+ *
+ * ------------------------------------------------------------------------
+ * Money (kept by the stage from the fill reports; the same average-cost
+ * arithmetic as exec, core_position_apply)
+ *
+ * Fees per fill: fees_per_share * qty + px * qty * fees_cbps / 1e6 (cbps:
+ * hundredths of a basis point, maker or taker; negative is a rebate), rounded
+ * to the nearest money unit. A fill is taker when its order crossed the book
+ * it was decided on (a buy at or above the ask, a sell at or below the bid),
+ * maker otherwise. P&L = realized - fees + unrealized (position * mark -
+ * cost), equity = capital + P&L, high-water mark = the highest equity seen
+ * (starting at capital), drawdown = high-water mark - equity.
+ *
+ * Breakers, evaluated after every fill and every new mark:
+ *   tier 1: drawdown >= drawdown_bps[0] of capital: scale new orders (8.)
+ *   tier 2: drawdown >= drawdown_bps[1]: global mode REDUCING
+ *   tier 3: drawdown >= drawdown_bps[2]: HALTED and ORDER_CANCEL_ALL
+ *   daily loss: P&L <= -daily_loss_limit: HALTED and ORDER_CANCEL_ALL
+ * A breaker stays in effect until the operator sets the global mode
+ * (risk_control_set_mode, e.g. `osprey-ctl mode active`), never by a timer
+ * and never because the P&L recovers. The operator's set acknowledges the
+ * drawdown of that moment: a tier fires again only when the drawdown reaches
+ * a higher tier than it was then, or falls below and comes back. Every mode
+ * change is logged in risk_stats.transitions.
+ *
+ * Exits (the position manager; 0 turns each off): for an instrument with a
+ * position and no exit under way, at each new mark: a loss from the average
+ * price >= stop_loss_bps, a gain >= take_profit_bps, a fall from the best
+ * mark since the position opened >= trailing_stop_bps, or a position older
+ * than max_hold_ms sends one ORDER_NEW with ORDER_F_EXIT for the whole
+ * position (less what open orders on the closing side already cover), priced
+ * at the opposite touch, with the next order id. Exits pass every [new risk]
+ * check and pass in REDUCING and HALTED. With cfg.flatten_at_end, the end of
+ * the intent stream flattens every position before ORDER_EOS.
+ *
  * Flatten (risk_control_flatten): after the kill's CANCEL_ALL, one ORDER_NEW
- * per instrument with a position, ORDER_F_FLATTEN, px 0 (exec prices it at the
- * touch), qty |position|, the closing side, the next order id; its qty counts
- * as open exposure like any order's.
- * An approved intent becomes ORDER_NEW with order_id = the next id (starting at
- * cfg.first_order_id, so a restarted engine can continue past the last
- * persisted id), and its qty counts as open exposure at once.
+ * per instrument with a position, ORDER_F_FLATTEN, px 0 (exec prices it at
+ * the touch), qty |position|, the closing side, the next order id.
+ * Every approved order counts as open exposure at once.
  *
  * Execution reports (drained before intents in each poll) keep the view:
- *   EXEC_FILL     position += qty (buy) or -= qty (sell); open qty of the order -= qty
+ *   EXEC_FILL     position and money move; open qty of the order -= qty
  *   EXEC_CANCELED, EXEC_REJECTED   the order's remaining open qty is released
  *   EXEC_ACK      no change (exposure was counted at approval)
- *   EXEC_SESSION  the venue session's state (reason): gates new orders (2b)
+ *   EXEC_SESSION  the venue session's state (reason): gates new orders (5.)
  * A fill for an order the table does not know (e.g. placed before a restart)
  * still moves the position, and is counted in unknown_reports.
  *
@@ -83,32 +176,101 @@
 
 #include "core.h"
 
+#define RISK_NLOCATE 65536
+
 enum risk_reason {
-	RISK_R_NONE = 0,    /* approved */
-	RISK_R_KILLED,      /* kill switch set */
-	RISK_R_HALTED_MODE, /* risk mode HALTED */
-	RISK_R_REDUCING,    /* risk mode REDUCING and the order would not reduce exposure */
-	RISK_R_STALE,       /* book marked stale (gap, decode error) */
-	RISK_R_CROSSED,     /* book crossed */
-	RISK_R_HALTED,      /* instrument halted or paused */
-	RISK_R_BAD_ORDER,   /* side not 'B'/'S', qty 0 or px 0 */
-	RISK_R_MAX_QTY,     /* qty above max_order_qty */
-	RISK_R_POSITION,    /* would breach max_position counting open orders */
-	RISK_R_NO_MARKET,   /* no two-sided book to collar against */
-	RISK_R_COLLAR,      /* price too far from mid */
-	RISK_R_OPEN_ORDERS, /* open-order table full */
-	RISK_R_SESSION,     /* the venue session is not up (or not yet reconciled) */
+	RISK_R_NONE = 0,          /* approved */
+	RISK_R_KILLED,            /* kill switch set */
+	RISK_R_HALTED_MODE,       /* global mode HALTED (operator or breaker) */
+	RISK_R_REDUCING,          /* REDUCING (global or instrument), order would not reduce */
+	RISK_R_INST_HALTED,       /* the instrument's mode is HALTED (operator or fill throttle) */
+	RISK_R_RESTRICTED,        /* on the restricted list */
+	RISK_R_SESSION,           /* the venue session is not up (or not yet reconciled) */
+	RISK_R_STALE,             /* book marked stale (gap, decode error) */
+	RISK_R_CROSSED,           /* book crossed */
+	RISK_R_HALTED,            /* instrument halted or paused by its market */
+	RISK_R_BAD_ORDER,         /* side not 'B'/'S', qty 0 or px 0 */
+	RISK_R_DRAWDOWN,          /* tier-1 size scaling left less than a lot */
+	RISK_R_TICK,              /* px not a multiple of the tick */
+	RISK_R_LOT,               /* qty not a multiple of the lot */
+	RISK_R_MIN_QTY,           /* qty below min_qty */
+	RISK_R_MAX_QTY,           /* qty above max_order_qty */
+	RISK_R_MIN_NOTIONAL,      /* px * qty below min_notional */
+	RISK_R_MAX_NOTIONAL,      /* px * qty above max_order_notional */
+	RISK_R_NO_MARKET,         /* no two-sided book to collar against */
+	RISK_R_COLLAR,            /* price too far from mid */
+	RISK_R_BAND,              /* the mid moved past band_bps within the band window */
+	RISK_R_RATE,              /* session order rate */
+	RISK_R_RATE_INST,         /* instrument order rate */
+	RISK_R_DUPLICATE,         /* same side, px, qty as the last order within duplicate_ms */
+	RISK_R_SELF_TRADE,        /* would cross our own resting order */
+	RISK_R_POSITION,          /* max_position (shares) counting open orders */
+	RISK_R_POSITION_NOTIONAL, /* max_position_notional */
+	RISK_R_GROSS,             /* max_gross_notional */
+	RISK_R_NET,               /* max_net_notional */
+	RISK_R_CAPITAL,           /* open exposure plus the order above capital */
+	RISK_R_OPEN_ORDERS,       /* open-order table full */
 	RISK_R_COUNT,
 };
 
 /* risk_reason_name - "killed", "collar", ... ("?" if out of range). Static storage. */
 const char *risk_reason_name(unsigned reason);
 
+/* Every limit; 0 is off except max_order_qty and max_position. Money in
+ * price units times shares (1e-4 dollars with ITCH prices). */
 struct risk_limits {
-	uint32_t max_order_qty; /* shares per order, > 0 */
-	int64_t max_position;   /* |position incl. open orders| per instrument, > 0 */
-	uint32_t collar_bps;    /* max distance of px from mid, bps of mid (0: px must equal mid) */
+	uint32_t max_order_qty;       /* shares per order, > 0 */
+	uint32_t collar_bps;          /* max distance of px from mid, bps of mid (0: px = mid) */
+	int64_t max_position;         /* shares per instrument incl. open orders, > 0 */
+	uint32_t tick;                /* px multiple of this */
+	uint32_t lot;                 /* qty multiple of this */
+	uint32_t min_qty;
+	uint32_t band_bps;            /* rolling band: max mid move ... */
+	uint32_t band_window_ms;      /* ... within this window (both or neither) */
+	uint32_t max_orders_per_sec;  /* session */
+	uint32_t max_orders_per_sec_inst;
+	uint32_t duplicate_ms;
+	uint32_t max_fills_per_min;   /* per instrument */
+	uint16_t drawdown_bps[3];     /* tiers, bps of capital, increasing (needs capital) */
+	uint16_t tier1_size_pct;      /* 1..100: order size in tier 1 */
+	int64_t min_notional;
+	int64_t max_order_notional;
+	int64_t max_position_notional;
+	int64_t max_gross_notional;
+	int64_t max_net_notional;
+	int64_t capital;              /* buying power and the base of the drawdown tiers */
+	int64_t daily_loss_limit;     /* money, > 0 */
+	int64_t fees_per_share;       /* money per share */
+	int32_t fees_cbps_maker;      /* hundredths of a bp of notional; < 0: rebate */
+	int32_t fees_cbps_taker;
+	uint32_t stop_loss_bps;       /* exits, bps of the average price */
+	uint32_t take_profit_bps;
+	uint32_t trailing_stop_bps;   /* from the best mark since the position opened */
+	uint32_t max_hold_ms;         /* time exit */
 };
+
+/*
+ * risk_limits_check - 0, or -EINVAL with what is wrong ("risk: max_position
+ * must be > 0") in err. risk_stage_create and risk_control_set_limits refuse
+ * what this refuses. Pure; any thread.
+ */
+int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen);
+
+/*
+ * risk_limits_set - set one limit by its configuration key ("max_order_qty",
+ * "capital", "drawdown_tiers", "fees_bps_taker", ...; the [risk] keys of the
+ * engine's configuration, values in the same text form: money and fees in
+ * dollars with up to 4 decimals, fee bps with up to 2, drawdown_tiers as
+ * "5,10,15" percent). Then the whole set must pass risk_limits_check. 0, or
+ * -ENOENT (unknown key) / -EINVAL (bad value) with the reason in err; *l is
+ * unchanged on error. risk_limits_format writes the value of one key the
+ * same way (-ENOENT if unknown). Every key, in order (NULL
+ * ended: risk_limits_key(i) for i = 0, 1, ... until NULL). Pure; any thread.
+ */
+int risk_limits_set(struct risk_limits *l, const char *key, const char *value, char *err,
+		    size_t errlen);
+int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, size_t len);
+const char *risk_limits_key(unsigned i);
 
 enum risk_mode {
 	RISK_MODE_ACTIVE = 0,
@@ -116,51 +278,92 @@ enum risk_mode {
 	RISK_MODE_HALTED = 2,
 };
 
+/* Why the global mode changed (risk_stats.transitions). */
+enum risk_cause {
+	RISK_CAUSE_OPERATOR = 1, /* risk_control_set_mode */
+	RISK_CAUSE_TIER1,        /* size scaling (mode stays ACTIVE) */
+	RISK_CAUSE_TIER2,
+	RISK_CAUSE_TIER3,
+	RISK_CAUSE_DAILY_LOSS,
+	RISK_CAUSE_FILL_THROTTLE, /* one instrument halted (locate in the entry) */
+};
+const char *risk_cause_name(unsigned cause);
+
 /*
- * Shared between the risk stage (reader, hot thread) and the control thread
+ * Shared between the risk stage (reader, hot thread) and one control thread
  * (writer). Owned by the caller, zero-initialised (or risk_control_init) and
- * valid for the stage's lifetime. The control thread uses only the
- * risk_control_* functions below; the stage only loads.
+ * valid for the stage's lifetime. Only one thread at a time may call the
+ * setters (they are not serialized against each other); the getters and the
+ * stage may run at any time.
  *
- * Orders: K1 the control thread's release store of killed / mode (in
- * risk_control_kill/resume/set_mode) pairs with K2 the stage's acquire load,
- * once per intent and once per poll: whatever the control thread wrote before
- * (e.g. a reason in its own memory) is visible to the stage once it sees the
- * flag. No data is carried back the other way.
+ * Orders: K1 a setter's release store pairs with K2 the stage's acquire load
+ * (once per intent for killed/mode/the instrument's state, once per poll for
+ * the flatten count and the limits' sequence): what the setter wrote before
+ * is visible once the stage sees the flag. The limits are a seqlock: the
+ * writer never waits, the stage copies them again when it sees a new
+ * sequence and retries a copy torn by a concurrent write. The stage writes
+ * only `breaker_mode` (its own, read by status getters).
  */
 struct risk_control {
 	CORE_ALIGNED _Atomic uint32_t killed; /* 0 clear, 1 set */
-	_Atomic uint32_t mode;                /* enum risk_mode */
+	_Atomic uint32_t mode;                /* enum risk_mode, the operator's */
+	_Atomic uint32_t mode_sets;           /* risk_control_set_mode calls */
 	_Atomic uint32_t flatten;             /* flatten requests so far */
-	char pad_[CORE_CACHE_LINE - 3 * sizeof(uint32_t)];
+	_Atomic uint32_t breaker_mode;        /* enum risk_mode the breakers set (stage writes) */
+	_Atomic uint32_t limits_seq;          /* seqlock: odd while a write is under way */
+	_Atomic uint64_t limits_words[(sizeof(struct risk_limits) + 7) / 8];
+	/* Per instrument: bits 0-1 mode, bit 2 restricted, bits 8-15 a count of
+	 * the operator's mode sets (the stage lifts its fill throttle on a new one). */
+	CORE_ALIGNED _Atomic uint16_t inst[RISK_NLOCATE];
 };
 
+#define RISK_INST_RESTRICTED 4u
+
 void risk_control_init(struct risk_control *c);
-/* risk_control_kill - set the kill switch (release). Any thread. */
+/* risk_control_kill - set the kill switch (release). */
 void risk_control_kill(struct risk_control *c);
-/* risk_control_resume - clear the kill switch (release). Any thread. */
+/* risk_control_resume - clear the kill switch (release). */
 void risk_control_resume(struct risk_control *c);
 /* risk_control_flatten - ask for every position to be closed (release): the
  * stage sends, once per request, an ORDER_NEW with ORDER_F_FLATTEN and px 0
  * for each instrument whose position is not zero (the opposite side, the
- * position's size), past every check, killed or not. Any thread. */
+ * position's size), past every check, killed or not. */
 void risk_control_flatten(struct risk_control *c);
 /* risk_control_is_killed - acquire load. Any thread. */
 bool risk_control_is_killed(const struct risk_control *c);
-/* risk_control_set_mode - 0, or -EINVAL for an unknown mode. Any thread. */
+/* risk_control_set_mode - the operator's global mode; also acknowledges the
+ * breakers (see "Breakers"). 0, or -EINVAL for an unknown mode. */
 int risk_control_set_mode(struct risk_control *c, enum risk_mode mode);
+/* risk_control_mode - the global mode in force: the higher of the operator's
+ * and the breakers'. Any thread. */
 enum risk_mode risk_control_mode(const struct risk_control *c);
+/* risk_control_set_inst_mode - one instrument's mode (lifts its fill
+ * throttle). 0 or -EINVAL. */
+int risk_control_set_inst_mode(struct risk_control *c, uint16_t locate, enum risk_mode mode);
+enum risk_mode risk_control_inst_mode(const struct risk_control *c, uint16_t locate);
+/* risk_control_restrict - put an instrument on (true) or off the restricted list. */
+void risk_control_restrict(struct risk_control *c, uint16_t locate, bool restricted);
+bool risk_control_is_restricted(const struct risk_control *c, uint16_t locate);
+/* risk_control_set_limits - publish a new set (risk_limits_check first:
+ * -EINVAL with the reason, nothing published). The stage applies it before
+ * its next intent. */
+int risk_control_set_limits(struct risk_control *c, const struct risk_limits *l, char *err,
+			    size_t errlen);
+/* risk_control_limits - the last published set (zeroes before the first). Any thread. */
+void risk_control_limits(const struct risk_control *c, struct risk_limits *ret);
 
 struct risk_stage_cfg {
 	struct core_ring *intents_in; /* order_intent slots; only consumer */
 	struct core_ring *reports_in; /* exec_report slots; only consumer; may be NULL (no exec) */
 	struct core_ring *orders_out; /* order_msg slots; only producer */
+	/* Starting limits: published into ctl at create (so the control thread
+	 * sees them); later risk_control_set_limits calls replace them. */
 	struct risk_limits limits;
 	struct risk_control *ctl;     /* borrowed, outlives the stage */
 	uint64_t first_order_id;      /* 0: 1 */
-	const struct position *initial; /* restored positions (qty used), copied at create */
+	const struct position *initial; /* restored positions (qty, cost, realized), copied */
 	unsigned ninitial;
-	uint32_t max_open_orders;     /* open-order table size; 0: 65536 (rounded to a power of two) */
+	uint32_t max_open_orders;     /* open-order table size; 0: 65536 */
 	uint32_t burst;               /* 0: 32 */
 	struct core_hist_pair *hist;  /* per-intent check ns; may be NULL */
 	/* Gate intents on the venue's progress (see "Determinism" above). Needs an
@@ -169,6 +372,19 @@ struct risk_stage_cfg {
 	/* The venue starts down: no new order before an EXEC_SESSION(UP) report
 	 * (a venue on a socket). false: up until told otherwise. */
 	bool wait_for_session;
+	/* Flatten every position when the intent stream ends (before ORDER_EOS). */
+	bool flatten_at_end;
+};
+
+#define RISK_TRANSITIONS 32
+
+/* One change of the global mode, or a fill throttle. */
+struct risk_transition {
+	uint64_t ts_ns;   /* event time */
+	uint8_t from, to; /* enum risk_mode */
+	uint8_t cause;    /* enum risk_cause */
+	uint16_t locate;  /* RISK_CAUSE_FILL_THROTTLE: the instrument */
+	int64_t drawdown; /* money, when it happened */
 };
 
 struct risk_stats {
@@ -176,13 +392,15 @@ struct risk_stats {
 	uint64_t approved;
 	uint64_t rejects[RISK_R_COUNT]; /* by reason ([RISK_R_NONE] stays 0) */
 	uint64_t rejected;     /* sum of rejects */
+	uint64_t scaled;       /* orders cut by tier-1 scaling */
 	uint64_t kill_transitions; /* clear -> set seen */
 	uint64_t kill_seen_ns;  /* core_now_ns() when the last one was seen (new orders blocked) */
 	uint64_t cancel_all_ns; /* core_now_ns() when the last ORDER_CANCEL_ALL was pushed */
 	uint64_t resumes;      /* set -> clear seen */
-	uint64_t cancel_alls;  /* ORDER_CANCEL_ALL pushed */
+	uint64_t cancel_alls;  /* ORDER_CANCEL_ALL pushed (kill, tier 3, daily loss) */
 	uint64_t flattens;     /* flatten requests carried out */
 	uint64_t flatten_orders; /* ORDER_NEW with ORDER_F_FLATTEN pushed */
+	uint64_t exits[4];     /* ORDER_F_EXIT pushed: stop-loss, take-profit, trailing, time */
 	uint64_t watermarks;   /* ORDER_WATERMARK pushed */
 	uint64_t venue_waits;  /* polls where an intent waited for the venue (venue_sync) */
 	uint64_t venue_done;   /* the venue has processed every md event up to this seq */
@@ -194,6 +412,19 @@ struct risk_stats {
 	uint64_t out_full;     /* polls that stopped on a full order ring */
 	uint64_t open_orders;  /* orders currently open */
 	uint64_t next_order_id;
+	uint64_t limit_updates; /* limit sets applied */
+	/* money, price units times shares */
+	int64_t realized;      /* before fees */
+	int64_t fees;
+	int64_t unrealized;
+	int64_t pnl;           /* realized - fees + unrealized */
+	int64_t high_water;    /* equity */
+	int64_t drawdown;      /* now */
+	int64_t max_drawdown;  /* the largest seen */
+	int64_t gross_notional, net_long_notional, net_short_notional, capital_used;
+	unsigned tier;         /* breaker in effect: 0 none, 1-3, 4 daily loss */
+	uint32_t ntransitions; /* all of them; the last RISK_TRANSITIONS are kept */
+	struct risk_transition transitions[RISK_TRANSITIONS]; /* ring: [i % RISK_TRANSITIONS] */
 };
 
 /* The stage's view of one instrument. */
@@ -201,6 +432,10 @@ struct risk_position {
 	int64_t position;  /* signed shares */
 	int64_t open_buy;  /* shares on open buy orders */
 	int64_t open_sell; /* shares on open sell orders */
+	int64_t cost;      /* signed cost of the position (average-cost method) */
+	int64_t realized;  /* before fees */
+	int64_t fees;
+	uint32_t mark;     /* mark price, 0 if none */
 };
 
 struct risk_stage;
@@ -208,7 +443,8 @@ struct risk_stage;
 /*
  * risk_stage_create - allocate (setup; core_alloc). Rings, ctl and hist are
  * borrowed. 0 and *ret_stage set; -EINVAL (err names the field: bad slot
- * size, zero limit, NULL ring or ctl, duplicate initial locate) or -ENOMEM.
+ * size, a limit risk_limits_check refuses, NULL ring or ctl, duplicate
+ * initial locate) or -ENOMEM.
  */
 int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_stage **ret_stage, char *err,
 		      size_t errlen);

@@ -1,159 +1,39 @@
-/* risk.c - the pre-trade risk stage. */
-#include "risk.h"
-
-#include <stdarg.h>
-#include <stdio.h>
-
-#define NLOCATE 65536
-
-struct open_order {
-	uint64_t order_id; /* 0: empty slot */
-	int64_t remaining;
-	uint16_t locate;
-	uint8_t side;
-	uint8_t pad_[5];
-};
-
-struct risk_stage {
-	struct core_ring *intents, *reports, *out;
-	struct risk_control *ctl;
-	struct core_hist_pair *hist;
-	bool venue_sync;
-	bool reports_eos;    /* EXEC_EOS consumed: exec sends nothing more */
-	bool session_up;     /* the venue session as last reported (check 2b) */
-	uint64_t wm_sent;    /* highest seq forwarded as a watermark or order */
-	struct risk_limits lim;
-	uint32_t burst;
-	bool eof;
-	bool killed_seen;    /* the kill flag as this stage last saw it */
-	uint32_t flatten_seen; /* flatten requests carried out (or under way) */
-	uint32_t flatten_at;   /* under way: the next index in touched[] to close */
-	bool flattening;
-	uint16_t *touched; /* locates that ever had a position or exposure */
-	uint32_t ntouched;
-	bool cancel_pending; /* an ORDER_CANCEL_ALL waits for room */
-	bool wm_pending;     /* a watermark waits for room */
-	struct order_msg wm;
-	uint64_t last_seq, last_ts, last_t0; /* last consumed intent */
-	uint64_t next_id;
-	/* open-order table: linear probing, backward-shift deletion */
-	struct open_order *tab;
-	uint64_t tab_mask;
-	unsigned tab_bits;
-	uint32_t open_max;
-	uint32_t open_count;
-	struct risk_position *pos; /* NLOCATE entries */
-	uint8_t *seen;             /* NLOCATE flags: in touched[] */
-	struct risk_stats st;
-};
-
-static const char *const reason_names[RISK_R_COUNT] = {
-	[RISK_R_NONE] = "none",
-	[RISK_R_KILLED] = "killed",
-	[RISK_R_HALTED_MODE] = "halted_mode",
-	[RISK_R_REDUCING] = "reducing",
-	[RISK_R_STALE] = "stale",
-	[RISK_R_CROSSED] = "crossed",
-	[RISK_R_HALTED] = "halted",
-	[RISK_R_BAD_ORDER] = "bad_order",
-	[RISK_R_MAX_QTY] = "max_qty",
-	[RISK_R_POSITION] = "position",
-	[RISK_R_NO_MARKET] = "no_market",
-	[RISK_R_COLLAR] = "collar",
-	[RISK_R_OPEN_ORDERS] = "open_orders",
-	[RISK_R_SESSION] = "session",
-};
-
-const char *risk_reason_name(unsigned reason)
-{
-	return reason < RISK_R_COUNT ? reason_names[reason] : "?";
-}
+/* risk.c - the pre-trade risk stage: its rings, open orders, reports, the
+ * kill switch and the poll loop. The checks and the money behind them are in
+ * money.c; the operator's side in control.c. */
+#include "risk_int.h"
 
 /* ------------------------------------------------------------------------- */
-/* Control: written by the control thread, read by the stage. */
-
-void risk_control_init(struct risk_control *c)
-{
-	atomic_init(&c->killed, 0);
-	atomic_init(&c->mode, RISK_MODE_ACTIVE);
-	atomic_init(&c->flatten, 0);
-}
-
-void risk_control_kill(struct risk_control *c)
-{
-	atomic_store_explicit(&c->killed, 1, memory_order_release); /* K1: pairs with K2 */
-}
-
-void risk_control_flatten(struct risk_control *c)
-{
-	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
-}
-
-void risk_control_resume(struct risk_control *c)
-{
-	atomic_store_explicit(&c->killed, 0, memory_order_release); /* K1 */
-}
-
-bool risk_control_is_killed(const struct risk_control *c)
-{
-	/* K2: pairs with K1. */
-	return atomic_load_explicit(&c->killed, memory_order_acquire) != 0;
-}
-
-int risk_control_set_mode(struct risk_control *c, enum risk_mode mode)
-{
-	if (mode != RISK_MODE_ACTIVE && mode != RISK_MODE_REDUCING && mode != RISK_MODE_HALTED)
-		return -EINVAL;
-	atomic_store_explicit(&c->mode, (uint32_t)mode, memory_order_release); /* K1 */
-	return 0;
-}
-
-enum risk_mode risk_control_mode(const struct risk_control *c)
-{
-	return (enum risk_mode)atomic_load_explicit(&c->mode,
-						    memory_order_acquire); /* K2 */
-}
-
-/* ------------------------------------------------------------------------- */
-/* Open-order table. */
+/* Open orders: a slab (stable indexes, a free list), an id -> slab index
+ * table, and per instrument one list per side. */
 
 /* Order ids are handed out in sequence, so the id itself is the hash: the
- * orders in flight sit in neighbouring slots (one warm cache line for the
+ * orders in flight sit in neighbouring cells (one warm cache line for the
  * next insert) instead of scattered over the table (a miss per order). */
-static uint64_t tab_home(const struct risk_stage *s, uint64_t id)
+static struct risk_idcell *tab_cell(struct risk_stage *s, uint64_t id)
 {
-	return id & s->tab_mask;
-}
-
-static struct open_order *tab_find(struct risk_stage *s, uint64_t id)
-{
-	for (uint64_t i = tab_home(s, id);; i = (i + 1) & s->tab_mask) {
-		struct open_order *o = &s->tab[i];
-		if (o->order_id == id)
-			return o;
-		if (o->order_id == 0)
-			return NULL;
+	for (uint64_t i = id & s->tab_mask;; i = (i + 1) & s->tab_mask) {
+		struct risk_idcell *c = &s->tab[i];
+		if (c->id == id || c->id == 0)
+			return c;
 	}
 }
 
-static void tab_insert(struct risk_stage *s, const struct open_order *o)
+static struct risk_order *order_find(struct risk_stage *s, uint64_t id)
 {
-	uint64_t i = tab_home(s, o->order_id);
-	while (s->tab[i].order_id)
-		i = (i + 1) & s->tab_mask;
-	s->tab[i] = *o;
-	s->open_count++;
+	struct risk_idcell *c = tab_cell(s, id);
+	return c->id ? &s->orders[c->slot] : NULL;
 }
 
-static void tab_remove(struct risk_stage *s, struct open_order *o)
+static void tab_erase(struct risk_stage *s, struct risk_idcell *c)
 {
-	uint64_t i = (uint64_t)(o - s->tab);
+	uint64_t i = (uint64_t)(c - s->tab);
 	uint64_t j = i;
 	for (;;) {
 		j = (j + 1) & s->tab_mask;
-		if (s->tab[j].order_id == 0)
+		if (s->tab[j].id == 0)
 			break;
-		uint64_t k = tab_home(s, s->tab[j].order_id);
+		uint64_t k = s->tab[j].id & s->tab_mask;
 		/* Move j back into the hole at i unless its home lies cyclically in (i, j]. */
 		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
 		if (!stays) {
@@ -162,62 +42,101 @@ static void tab_remove(struct risk_stage *s, struct open_order *o)
 		}
 	}
 	memset(&s->tab[i], 0, sizeof(s->tab[i]));
-	s->open_count--;
 }
 
-/* A locate that has (or had) a position or exposure, for flatten's walk. */
-static void touch(struct risk_stage *s, uint16_t locate)
+void risk__touch(struct risk_stage *s, uint16_t locate)
 {
-	if (!s->seen[locate]) {
-		s->seen[locate] = 1;
+	struct risk_inst *in = &s->inst[locate];
+	if (!in->touched) {
+		in->touched = 1;
 		s->touched[s->ntouched++] = locate;
 	}
 }
 
-/* Release an order's remaining exposure and forget it. */
-static void order_close(struct risk_stage *s, struct open_order *o)
+/* Track an order just pushed: open exposure at once. */
+static void expose(struct risk_stage *s, const struct order_msg *m, bool taker)
 {
-	struct risk_position *p = &s->pos[o->locate];
-	if (o->side == 'B')
-		p->open_buy -= o->remaining;
+	uint32_t idx = s->free_head; /* the caller checked open_count < open_max */
+	struct risk_order *o = &s->orders[idx - 1];
+	s->free_head = o->next;
+	struct risk_inst *in = &s->inst[m->locate];
+	uint32_t *head = &in->head[m->side == 'S'];
+	*o = (struct risk_order){ .order_id = m->order_id, .remaining = m->qty, .px = m->px,
+		                  .locate = m->locate, .side = m->side, .taker = taker,
+		                  .prev = 0, .next = *head };
+	if (*head)
+		s->orders[*head - 1].prev = idx;
+	*head = idx;
+	struct risk_idcell *c = tab_cell(s, m->order_id);
+	c->id = m->order_id;
+	c->slot = idx - 1;
+	s->open_count++;
+	if (m->side == 'B')
+		in->open_buy += m->qty;
 	else
-		p->open_sell -= o->remaining;
-	tab_remove(s, o);
+		in->open_sell += m->qty;
+	risk__touch(s, m->locate);
+	risk__refresh(s, m->locate);
+}
+
+/* Release an order's remaining exposure and forget it. */
+static void order_close(struct risk_stage *s, struct risk_order *o)
+{
+	struct risk_inst *in = &s->inst[o->locate];
+	if (o->side == 'B')
+		in->open_buy -= o->remaining;
+	else
+		in->open_sell -= o->remaining;
+	if (in->exit_id == o->order_id)
+		in->exit_id = 0;
+	uint32_t idx = (uint32_t)(o - s->orders) + 1;
+	if (o->prev)
+		s->orders[o->prev - 1].next = o->next;
+	else
+		in->head[o->side == 'S'] = o->next;
+	if (o->next)
+		s->orders[o->next - 1].prev = o->prev;
+	tab_erase(s, tab_cell(s, o->order_id));
+	uint16_t locate = o->locate;
+	memset(o, 0, sizeof(*o));
+	o->next = s->free_head;
+	s->free_head = idx;
+	s->open_count--;
+	risk__refresh(s, locate);
 }
 
 static void apply_report(struct risk_stage *s, const struct exec_report *r)
 {
+	s->st.reports++;
 	if (r->kind == EXEC_SESSION) {
-		s->st.reports++;
 		s->st.session_changes++;
 		s->session_up = r->reason == EXEC_SESSION_UP;
 		return;
 	}
-	struct open_order *o = tab_find(s, r->order_id);
-	s->st.reports++;
+	struct risk_order *o = order_find(s, r->order_id);
 	if (!o)
 		s->st.unknown_reports++;
 	switch (r->kind) {
 	case EXEC_FILL: {
 		s->st.fills++;
-		uint8_t side = o ? o->side : r->side;
+		risk__fill(s, r, o);
 		uint16_t locate = o ? o->locate : r->locate;
-		int64_t q = r->qty;
-		if (side == 'B')
-			s->pos[locate].position += q;
-		else if (side == 'S')
-			s->pos[locate].position -= q;
-		touch(s, locate);
+		risk__touch(s, locate);
 		if (o) {
-			int64_t dq = q < o->remaining ? q : o->remaining;
+			int64_t dq = r->qty < o->remaining ? r->qty : o->remaining;
 			o->remaining -= dq;
 			if (o->side == 'B')
-				s->pos[locate].open_buy -= dq;
+				s->inst[locate].open_buy -= dq;
 			else
-				s->pos[locate].open_sell -= dq;
+				s->inst[locate].open_sell -= dq;
 			if (o->remaining == 0)
-				tab_remove(s, o);
+				order_close(s, o); /* refreshes */
+			else
+				risk__refresh(s, locate);
+		} else {
+			risk__refresh(s, locate);
 		}
+		risk__breakers(s, r->ts_ns);
 		break;
 	}
 	case EXEC_CANCELED:
@@ -231,50 +150,7 @@ static void apply_report(struct risk_stage *s, const struct exec_report *r)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Checks: pure, so a full order ring can leave the intent for the next poll. */
-
-static enum risk_reason check(const struct risk_stage *s, const struct order_intent *it,
-			      uint32_t mode)
-{
-	const struct risk_position *p = &s->pos[it->locate];
-	int64_t q = it->qty;
-	if (mode == RISK_MODE_HALTED)
-		return RISK_R_HALTED_MODE;
-	if (mode == RISK_MODE_REDUCING) {
-		bool reduces = it->side == 'B' ? p->position < 0 && p->position + p->open_buy + q <= 0
-					       : it->side == 'S' && p->position > 0 &&
-							 p->position - p->open_sell - q >= 0;
-		if (!reduces)
-			return RISK_R_REDUCING;
-	}
-	if (!s->session_up)
-		return RISK_R_SESSION;
-	if (it->flags & MD_F_STALE)
-		return RISK_R_STALE;
-	if ((it->flags & MD_F_CROSSED) || (it->bid_px && it->ask_px && it->bid_px >= it->ask_px))
-		return RISK_R_CROSSED;
-	if (it->flags & MD_F_HALTED)
-		return RISK_R_HALTED;
-	if ((it->side != 'B' && it->side != 'S') || it->qty == 0 || it->px == 0)
-		return RISK_R_BAD_ORDER;
-	if (it->qty > s->lim.max_order_qty)
-		return RISK_R_MAX_QTY;
-	if (it->side == 'B' ? p->position + p->open_buy + q > s->lim.max_position
-			    : p->position - p->open_sell - q < -s->lim.max_position)
-		return RISK_R_POSITION;
-	if (it->bid_px == 0 || it->ask_px == 0)
-		return RISK_R_NO_MARKET;
-	/* |px - mid| / mid > collar/1e4  <=>  |2px - (bid+ask)| * 1e4 > collar * (bid+ask) */
-	int64_t mid2 = (int64_t)it->bid_px + it->ask_px;
-	int64_t d = 2 * (int64_t)it->px - mid2;
-	if (d < 0)
-		d = -d;
-	if (d * 10000 > (int64_t)s->lim.collar_bps * mid2)
-		return RISK_R_COLLAR;
-	if (s->open_count >= s->open_max)
-		return RISK_R_OPEN_ORDERS;
-	return RISK_R_NONE;
-}
+/* The order ring. */
 
 static bool push(struct risk_stage *s, const struct order_msg *m)
 {
@@ -322,27 +198,13 @@ static bool observe_kill(struct risk_stage *s)
 	return k;
 }
 
-/* Open exposure for an order just pushed. */
-static void expose(struct risk_stage *s, const struct order_msg *m)
-{
-	struct open_order o = {
-		.order_id = m->order_id, .remaining = m->qty, .locate = m->locate, .side = m->side
-	};
-	tab_insert(s, &o);
-	if (m->side == 'B')
-		s->pos[m->locate].open_buy += m->qty;
-	else
-		s->pos[m->locate].open_sell += m->qty;
-	touch(s, m->locate);
-}
-
 /* Close every position: one flatten order per instrument, resumable when the
  * order ring fills. false if it is full. */
 static bool flatten_step(struct risk_stage *s)
 {
 	for (; s->flatten_at < s->ntouched; s->flatten_at++) {
 		uint16_t l = s->touched[s->flatten_at];
-		int64_t p = s->pos[l].position;
+		int64_t p = s->inst[l].pos.qty;
 		if (p == 0)
 			continue;
 		uint64_t q = p < 0 ? (uint64_t)-p : (uint64_t)p;
@@ -358,7 +220,7 @@ static bool flatten_step(struct risk_stage *s)
 		if (!push(s, &m))
 			return false;
 		s->next_id++;
-		expose(s, &m);
+		expose(s, &m, true);
 		s->st.flatten_orders++;
 	}
 	s->flattening = false;
@@ -366,8 +228,8 @@ static bool flatten_step(struct risk_stage *s)
 	return true;
 }
 
-/* Push queued control messages: the kill's CANCEL_ALL, then flatten orders,
- * then a watermark. false if the order ring is full. */
+/* Push queued control messages: a CANCEL_ALL (kill, breaker), then flatten
+ * orders, then a watermark. false if the order ring is full. */
 static bool flush_pending(struct risk_stage *s)
 {
 	if (s->cancel_pending) {
@@ -426,6 +288,76 @@ static int poll_result(const struct risk_stage *s)
 	return s->eof && (!s->reports || s->reports_eos) ? CORE_EOF : 0;
 }
 
+/* The global mode in force, after acknowledging an operator's set (K2). */
+static uint32_t global_mode(struct risk_stage *s, uint64_t ts)
+{
+	uint32_t sets = atomic_load_explicit(&s->ctl->mode_sets, memory_order_acquire); /* K2 */
+	if (sets != s->mode_sets_seen) {
+		s->mode_sets_seen = sets;
+		risk__operator(s, ts);
+	}
+	uint32_t op = atomic_load_explicit(&s->ctl->mode, memory_order_relaxed);
+	return op > s->breaker_mode ? op : s->breaker_mode;
+}
+
+/* Observe the book of an intent or watermark, and send the exit it calls
+ * for. false if the order ring is full (the caller keeps the intent). */
+static bool observe(struct risk_stage *s, const struct order_intent *it, bool killed)
+{
+	risk__observe(s, it);
+	if (killed)
+		return true;
+	struct order_msg m;
+	int kind = risk__exit_order(s, it, &m);
+	if (!kind)
+		return true;
+	m.order_id = s->next_id;
+	if (!push(s, &m))
+		return false;
+	s->next_id++;
+	s->inst[m.locate].exit_id = m.order_id;
+	expose(s, &m, true);
+	s->st.exits[kind - 1]++;
+	return true;
+}
+
+/* One intent through the checks: approved and pushed (true), rejected
+ * (true, *rejected), or the ring is full (false: nothing changed). */
+static bool decide(struct risk_stage *s, const struct order_intent *it, bool killed,
+		   bool *rejected)
+{
+	enum risk_reason why = RISK_R_KILLED;
+	uint32_t qty = it->qty;
+	if (!killed)
+		why = it->kind == INTENT_NEW ? risk__check(s, it, global_mode(s, it->ts_ns), &qty)
+		                             : RISK_R_BAD_ORDER;
+	*rejected = why != RISK_R_NONE;
+	if (why != RISK_R_NONE) {
+		s->st.rejects[why]++;
+		s->st.rejected++;
+		s->st.intents++;
+		return true;
+	}
+	struct order_msg m;
+	marker(&m, ORDER_NEW, it->seq, it->ts_ns, it->t0_ns);
+	m.order_id = s->next_id;
+	m.px = it->px;
+	m.qty = qty;
+	m.locate = it->locate;
+	m.side = it->side;
+	if (!push(s, &m))
+		return false; /* the checks changed nothing that a second pass would not */
+	s->next_id++;
+	bool taker = it->side == 'B' ? it->ask_px && it->px >= it->ask_px
+	                             : it->bid_px && it->px <= it->bid_px;
+	expose(s, &m, taker);
+	risk__approved(s, &m);
+	s->st.approved++;
+	s->st.scaled += qty != it->qty;
+	s->st.intents++;
+	return true;
+}
+
 int risk_stage_poll(void *ctx, uint32_t *ret_work)
 {
 	struct risk_stage *s = ctx;
@@ -439,6 +371,8 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	if (s->eof)
 		return poll_result(s);
 
+	if (risk__limits_read(s->ctl, &s->lim_seq, &s->lim) > 0)
+		s->st.limit_updates++;
 	observe_kill(s);
 	if (!flush_pending(s))
 		return 0;
@@ -455,16 +389,17 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	while (done < avail) {
 		const struct order_intent *it = core_ring_peek(s->intents, done);
 		if (it->kind == INTENT_EOS) {
+			if (s->flatten_at_end && !s->end_flattened) {
+				s->end_flattened = true;
+				s->flattening = true;
+				s->flatten_at = 0;
+			}
+			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
+				break;
 			marker(&m, ORDER_EOS, it->seq, it->ts_ns, it->t0_ns);
 			if (!push(s, &m))
 				break;
 			s->eof = true;
-			last_rejected = false;
-		} else if (it->kind == INTENT_WATERMARK) {
-			marker(&m, ORDER_WATERMARK, it->seq, it->ts_ns, it->t0_ns);
-			if (!push(s, &m))
-				break;
-			s->st.watermarks++;
 			last_rejected = false;
 		} else {
 			if (s->venue_sync && s->reports) {
@@ -487,30 +422,20 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 			bool killed = observe_kill(s);
 			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
 				break;
-			enum risk_reason why = RISK_R_KILLED;
-			if (!killed) {
-				uint32_t mode = atomic_load_explicit(&s->ctl->mode,
-								     memory_order_acquire); /* K2 */
-				why = it->kind == INTENT_NEW ? check(s, it, mode) : RISK_R_BAD_ORDER;
-			}
-			if (why == RISK_R_NONE) {
-				marker(&m, ORDER_NEW, it->seq, it->ts_ns, it->t0_ns);
-				m.order_id = s->next_id;
-				m.px = it->px;
-				m.qty = it->qty;
-				m.locate = it->locate;
-				m.side = it->side;
+			if (!observe(s, it, killed))
+				break;
+			if (s->cancel_pending && !flush_pending(s))
+				break; /* a breaker fired on this book: its cancel-all first */
+			if (it->kind == INTENT_WATERMARK) {
+				marker(&m, ORDER_WATERMARK, it->seq, it->ts_ns, it->t0_ns);
 				if (!push(s, &m))
-					break; /* check() changed nothing */
-				s->next_id++;
-				expose(s, &m);
-				s->st.approved++;
+					break;
+				s->st.watermarks++;
+				last_rejected = false;
 			} else {
-				s->st.rejects[why]++;
-				s->st.rejected++;
+				if (!decide(s, it, killed, &last_rejected))
+					break;
 			}
-			s->st.intents++;
-			last_rejected = why != RISK_R_NONE;
 		}
 		s->last_seq = it->seq;
 		s->last_ts = it->ts_ns;
@@ -549,19 +474,8 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	    core_ring_check(cfg->orders_out, "risk", "orders_out", sizeof(struct order_msg),
 	                    "order_msg", err, errlen) < 0)
 		return -EINVAL;
-	if (cfg->limits.max_order_qty == 0) {
-		core_errf(err, errlen, "risk: limits.max_order_qty must be > 0");
+	if (risk_limits_check(&cfg->limits, err, errlen) < 0)
 		return -EINVAL;
-	}
-	if (cfg->limits.max_position <= 0) {
-		core_errf(err, errlen, "risk: limits.max_position must be > 0");
-		return -EINVAL;
-	}
-	if (cfg->limits.collar_bps > 10000) {
-		core_errf(err, errlen, "risk: limits.collar_bps %u above 10000",
-		          cfg->limits.collar_bps);
-		return -EINVAL;
-	}
 	if (cfg->ninitial && !cfg->initial) {
 		core_errf(err, errlen, "risk: ninitial %u without initial positions",
 		          cfg->ninitial);
@@ -578,44 +492,58 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 		bits++;
 
 	struct core_layout l = core_layout_begin(sizeof(struct risk_stage));
-	size_t o_pos = core_layout_add(&l, NLOCATE, sizeof(struct risk_position), CORE_CACHE_LINE);
+	size_t o_inst = core_layout_add(&l, RISK_NLOCATE, sizeof(struct risk_inst), CORE_CACHE_LINE);
 	size_t o_tab =
-	        core_layout_add(&l, (size_t)1 << bits, sizeof(struct open_order), CORE_CACHE_LINE);
-	size_t o_seen = core_layout_add(&l, NLOCATE, 1, CORE_CACHE_LINE);
-	size_t o_touched = core_layout_add(&l, NLOCATE, sizeof(uint16_t), CORE_CACHE_LINE);
+	        core_layout_add(&l, (size_t)1 << bits, sizeof(struct risk_idcell), CORE_CACHE_LINE);
+	size_t o_orders = core_layout_add(&l, open_max, sizeof(struct risk_order), CORE_CACHE_LINE);
+	size_t o_touched = core_layout_add(&l, RISK_NLOCATE, sizeof(uint16_t), CORE_CACHE_LINE);
 	struct risk_stage *s = core_layout_alloc(&l);
 	if (!s) {
 		core_errf(err, errlen, "risk: out of memory");
 		return -ENOMEM;
 	}
-	s->pos = core_layout_at(s, o_pos);
+	s->inst = core_layout_at(s, o_inst);
 	s->tab = core_layout_at(s, o_tab);
-	s->seen = core_layout_at(s, o_seen);
+	s->orders = core_layout_at(s, o_orders);
 	s->touched = core_layout_at(s, o_touched);
+	for (uint32_t i = 0; i < open_max; i++)
+		s->orders[i].next = i + 2 <= open_max ? i + 2 : 0;
+	s->free_head = 1;
+	s->ctl = cfg->ctl;
+	s->lim = cfg->limits;
 	for (unsigned i = 0; i < cfg->ninitial; i++) {
 		const struct position *p = &cfg->initial[i];
-		if (s->seen[p->locate]) {
+		struct risk_inst *in = &s->inst[p->locate];
+		if (in->touched) {
 			core_errf(err, errlen, "risk: initial position %u: locate %u repeated", i,
 			          (unsigned)p->locate);
 			risk_stage_destroy(s);
 			return -EINVAL;
 		}
-		s->pos[p->locate].position = p->qty;
-		touch(s, p->locate);
+		/* the quantity and its cost; realized P&L starts at 0 (the day's) */
+		in->pos.qty = p->qty;
+		in->pos.cost = p->cost;
+		in->pos.locate = p->locate;
+		risk__touch(s, p->locate);
 	}
-	s->tab_bits = bits;
+	if (risk_control_set_limits(cfg->ctl, &cfg->limits, err, errlen) < 0) {
+		risk_stage_destroy(s);
+		return -EINVAL;
+	}
+	s->lim_seq = atomic_load_explicit(&cfg->ctl->limits_seq, memory_order_relaxed);
+	s->mode_sets_seen = atomic_load_explicit(&cfg->ctl->mode_sets, memory_order_relaxed);
 	s->tab_mask = ((uint64_t)1 << bits) - 1;
 	s->open_max = open_max;
 	s->intents = cfg->intents_in;
 	s->reports = cfg->reports_in;
 	s->out = cfg->orders_out;
-	s->ctl = cfg->ctl;
 	s->hist = cfg->hist;
 	s->venue_sync = cfg->venue_sync;
 	s->session_up = !cfg->wait_for_session;
-	s->lim = cfg->limits;
+	s->flatten_at_end = cfg->flatten_at_end;
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
+	s->high_water = s->lim.capital;
 	*ret_stage = s;
 	return 0;
 }
@@ -626,15 +554,34 @@ struct risk_stage *risk_stage_destroy(struct risk_stage *s)
 	return NULL;
 }
 
+static int64_t clamp(__int128 v)
+{
+	return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
 void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
 {
 	*ret = s->st;
 	ret->open_orders = s->open_count;
 	ret->session_up = s->session_up;
 	ret->next_order_id = s->next_id;
+	ret->realized = clamp(s->realized);
+	ret->fees = clamp(s->fees);
+	ret->unrealized = clamp(s->unreal);
+	ret->pnl = clamp(s->realized - s->fees + s->unreal);
+	ret->high_water = s->high_water;
+	ret->gross_notional = clamp(s->gross);
+	ret->net_long_notional = clamp(s->net_long);
+	ret->net_short_notional = clamp(s->net_short);
+	ret->capital_used = clamp(s->cap_used);
+	ret->tier = s->tier_effect;
 }
 
 void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)
 {
-	*ret = s->pos[locate];
+	const struct risk_inst *in = &s->inst[locate];
+	*ret = (struct risk_position){ .position = in->pos.qty, .open_buy = in->open_buy,
+		                       .open_sell = in->open_sell, .cost = in->pos.cost,
+		                       .realized = in->pos.realized_pnl, .fees = in->fees,
+		                       .mark = in->mark };
 }

@@ -108,7 +108,17 @@ static void expect_reject(struct rig *g, const struct order_intent *it, enum ris
 static uint64_t expect_approve(struct rig *g, const struct order_intent *it)
 {
 	bool ok;
+	struct risk_stats before;
+	risk_stage_stats(g->s, &before);
 	struct order_msg m = send1(g, it, &ok);
+	if (!ok) {
+		struct risk_stats after;
+		risk_stage_stats(g->s, &after);
+		for (unsigned r = 0; r < RISK_R_COUNT; r++)
+			if (after.rejects[r] != before.rejects[r])
+				fprintf(stderr, "seq %llu rejected: %s\n", (unsigned long long)it->seq,
+				        risk_reason_name(r));
+	}
 	assert(ok);
 	assert(m.seq == it->seq && m.ts_ns == it->ts_ns && m.t0_ns == it->t0_ns);
 	assert(m.px == it->px && m.qty == it->qty && m.side == it->side && m.locate == it->locate);
@@ -180,12 +190,18 @@ static void test_reasons(void)
 	it = intent(&g, 1, 'B', ASK, 300);
 	assert(expect_approve(&g, &it) == 1002);
 	pos_is(&g, 1, 0, 1000, 0);
-	/* sells are limited by open sells, not by open buys */
-	it = intent(&g, 1, 'S', BID, 600);
+	/* a sell at or below our open buys' price would trade with ourselves */
+	it = intent(&g, 1, 'S', ASK, 10);
+	expect_reject(&g, &it, RISK_R_SELF_TRADE);
+	/* sells are limited by open sells, not by open buys (priced above them) */
+	it = intent(&g, 1, 'S', ASK + 100, 600);
 	assert(expect_approve(&g, &it) == 1003);
-	it = intent(&g, 1, 'S', BID, 401);
+	it = intent(&g, 1, 'S', ASK + 100, 401);
 	expect_reject(&g, &it, RISK_R_POSITION);
-	it = intent(&g, 1, 'S', BID, 400);
+	/* and a buy at our open sells' price would too */
+	it = intent(&g, 1, 'B', ASK + 100, 10);
+	expect_reject(&g, &it, RISK_R_SELF_TRADE);
+	it = intent(&g, 1, 'S', ASK + 100, 400);
 	assert(expect_approve(&g, &it) == 1004);
 	pos_is(&g, 1, 0, 1000, 1000);
 	/* a cancel releases exposure */
@@ -206,9 +222,9 @@ static void test_reasons(void)
 	expect_approve(&g, &it);
 	it = intent(&g, 2, 'B', 1000100 + 5001, 10);
 	expect_reject(&g, &it, RISK_R_COLLAR);
-	it = intent(&g, 2, 'S', 1000100 - 5001, 10);
+	it = intent(&g, 4, 'S', 1000100 - 5001, 10); /* instrument 4: no buy of ours to cross */
 	expect_reject(&g, &it, RISK_R_COLLAR);
-	it = intent(&g, 2, 'S', 1000100 - 5000, 10);
+	it = intent(&g, 4, 'S', 1000100 - 5000, 10);
 	expect_approve(&g, &it);
 
 	/* modes */
@@ -222,7 +238,7 @@ static void test_reasons(void)
 
 	struct risk_stats st;
 	risk_stage_stats(g.s, &st);
-	assert(st.approved == 9 && st.rejected == 15 && st.intents == 24);
+	assert(st.approved == 9 && st.rejected == 17 && st.intents == 26);
 	assert(st.next_order_id == 1009);
 	assert(strcmp(risk_reason_name(RISK_R_COLLAR), "collar") == 0);
 	assert(strcmp(risk_reason_name(RISK_R_COUNT), "?") == 0);
@@ -456,12 +472,12 @@ static void test_reports(void)
 {
 	struct rig g;
 	rig_init(&g, 64, 2, NULL, 0);
-	struct order_intent it = intent(&g, 4, 'B', ASK, 100);
+	struct order_intent it = intent(&g, 4, 'B', BID, 100);
 	uint64_t b = expect_approve(&g, &it);
-	it = intent(&g, 4, 'S', BID, 50);
+	it = intent(&g, 4, 'S', ASK, 50);
 	uint64_t s = expect_approve(&g, &it);
 	/* table full (max_open_orders 2) */
-	it = intent(&g, 4, 'S', BID, 5);
+	it = intent(&g, 4, 'S', ASK, 5);
 	expect_reject(&g, &it, RISK_R_OPEN_ORDERS);
 	report(&g, EXEC_ACK, b, 4, 'B', 100);
 	pos_is(&g, 4, 0, 100, 50);
@@ -485,7 +501,7 @@ static void test_reports(void)
 	pos_is(&g, 4, 50, 0, 0);
 	risk_stage_stats(g.s, &st);
 	assert(st.unknown_reports == 2 && st.reports == 7);
-	it = intent(&g, 4, 'S', BID, 5);
+	it = intent(&g, 4, 'S', ASK, 5);
 	expect_approve(&g, &it);
 	rig_fini(&g);
 }
@@ -498,7 +514,7 @@ static void test_watermarks_eos_backpressure(void)
 	enum { N = 24 };
 	struct order_intent in[N];
 	for (int i = 0; i < 20; i++)
-		in[i] = intent(&g, 1, (i & 1) ? 'S' : 'B', (i & 1) ? BID : ASK, 10);
+		in[i] = intent(&g, 1, (i & 1) ? 'S' : 'B', (i & 1) ? ASK : BID, 10);
 	in[20] = intent(&g, 1, 'B', ASK, 10000); /* max qty */
 	in[21] = intent(&g, 1, 'B', ASK, 10);
 	in[21].kind = INTENT_WATERMARK;
@@ -614,7 +630,7 @@ static void test_table_churn(void)
 			uint16_t loc = (uint16_t)((rng >> 20) % 8);
 			uint8_t side = (rng >> 30) & 1 ? 'B' : 'S';
 			uint32_t qty = 1 + (uint32_t)((rng >> 35) % 200);
-			struct order_intent it = intent(&g, loc, side, side == 'B' ? ASK : BID, qty);
+			struct order_intent it = intent(&g, loc, side, side == 'B' ? BID : ASK, qty);
 			bool ok;
 			struct order_msg m = send1(&g, &it, &ok);
 			int64_t expo = side == 'B' ? pos[loc] + ob[loc] + qty : pos[loc] - os[loc] - qty;

@@ -52,7 +52,7 @@ static void *producer(void *arg)
 			} else {
 				it.kind = INTENT_NEW;
 				it.side = (r >> 8) & 1 ? 'B' : 'S';
-				it.px = it.side == 'B' ? it.ask_px : it.bid_px;
+				it.px = it.side == 'B' ? it.bid_px : it.ask_px; /* passive: never crosses our own */
 				it.qty = 1 + (r >> 10) % 100;
 				if (r % 20 == 1) {
 					it.flags = MD_F_STALE;
