@@ -93,7 +93,7 @@ static void serve(struct control *c, int fd)
 	line[strcspn(line, "\r\n")] = '\0';
 	char reply[4096];
 	reply[0] = '\0';
-	c->handler(c->arg, line, reply, sizeof(reply));
+	c->handler(c->arg, cred.uid, line, reply, sizeof(reply));
 	size_t off = 0, total = strlen(reply);
 	while (off < total) {
 		ssize_t k = write(fd, reply + off, total - off);

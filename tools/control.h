@@ -17,13 +17,15 @@
 
 #include "core.h"
 
+#include <sys/types.h>
 #include <sys/un.h>
 
 #define CONTROL_IO_TIMEOUT_MS 100
 
-/* Fill reply (NUL-terminated, at most cap bytes) for cmd. Returns 0, or a
+/* Fill reply (NUL-terminated, at most cap bytes) for cmd from a peer running
+ * as uid (already checked: the engine's owner or root). Returns 0, or a
  * negative errno for an unknown command (the reply then says why). */
-typedef int (*control_handler)(void *arg, const char *cmd, char *reply, size_t cap);
+typedef int (*control_handler)(void *arg, uid_t uid, const char *cmd, char *reply, size_t cap);
 
 struct control {
 	int fd;

@@ -35,6 +35,15 @@ static void publish_risk(struct engine *e)
 	risk_stage_stats(e->risk, &st);
 	atomic_store_explicit(&e->g.rejects, st.rejected, memory_order_relaxed);
 	atomic_store_explicit(&e->g.kill_seen_ns, st.kill_seen_ns, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_pnl, st.pnl, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_fees, st.fees, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_drawdown, st.drawdown, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_max_drawdown, st.max_drawdown, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_gross, st.gross_notional, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_net_long, st.net_long_notional, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_net_short, st.net_short_notional, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_capital_used, st.capital_used, memory_order_relaxed);
+	atomic_store_explicit(&e->g.risk_tier, st.tier, memory_order_relaxed);
 }
 
 static void publish_exec(struct engine *e)
@@ -214,6 +223,14 @@ static int make_rings(struct engine *e)
 	if (!e->md || !e->venue_md || !e->feat || !e->intents || !e->orders || !e->reports ||
 	    !e->persist_ring)
 		return -ENOMEM;
+	if (e->o.orders_csv[0]) {
+		/* the orders log reads exec's records and, with a database, hands
+		 * them on to the writer on a ring of their own */
+		e->risk_events = core_ring_create("risk-events", cap, sizeof(struct risk_event));
+		e->persist_fwd = core_ring_create("persist-fwd", cap * 4, sizeof(struct persist_rec));
+		if (!e->risk_events || !e->persist_fwd)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -262,6 +279,8 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.speed = o->speed,
 		.max_orders = (uint32_t)o->max_orders_book,
 		.hist = e->hist[ST_FEEDS],
+		.on_symbol = engine__on_symbol,
+		.on_symbol_arg = e,
 	};
 	struct feeds_mold_live_cfg mold = {
 		.udp = { .bind = o->mold, .iface = o->mold_iface[0] ? o->mold_iface : NULL },
@@ -363,9 +382,9 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.intents_in = e->intents,
 		.reports_in = e->reports,
 		.orders_out = e->orders,
-		.limits = { .max_order_qty = (uint32_t)o->max_order_qty,
-		            .max_position = o->max_position,
-		            .collar_bps = (uint32_t)o->collar_bps },
+		.events_out = e->risk_events,
+		.limits = o->risk,
+		.flatten_at_end = o->flatten_at_end,
 		.ctl = &e->ctl,
 		.first_order_id = e->first_order_id,
 		.initial = e->restored,
@@ -387,7 +406,7 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.orders_in = e->orders,
 		.md_in = e->venue_md,
 		.reports_out = e->reports,
-		.persist_out = e->db ? e->persist_ring : NULL,
+		.persist_out = e->db || e->risk_events ? e->persist_ring : NULL,
 		.venue = venue,
 		.burst = drain,
 		.hist_exec = e->hist[ST_EXEC],
@@ -395,15 +414,20 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.hist_t2w = e->t2w,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
-		.flatten_bps = (unsigned)o->collar_bps, /* as far through as risk's collar */
+		.flatten_bps = o->risk.collar_bps, /* as far through as risk's collar */
 	};
 	if ((r = exec_stage_create(&xc, &e->exec, err, errlen)) < 0)
 		return r;
 	if (e->db) {
-		struct core_ring *in[1] = { e->persist_ring };
+		struct core_ring *in[1] = { e->risk_events ? e->persist_fwd : e->persist_ring };
 		struct persist_writer_cfg wc = { .db = e->db, .in = in, .nin = 1 };
-		r = persist_writer_create(&wc, &e->writer, err, errlen);
+		if ((r = persist_writer_create(&wc, &e->writer, err, errlen)) < 0)
+			return r;
 	}
+	if (e->risk_events)
+		r = orders_log_open(&e->orders_log, o->orders_csv, e->risk_events, e->persist_ring,
+		                    e->db ? e->persist_fwd : NULL, feeds_stage_books(e->feeds), err,
+		                    errlen);
 	return r;
 }
 
@@ -465,7 +489,8 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	if (drain > (uint32_t)o->ring_capacity)
 		drain = (uint32_t)o->ring_capacity;
 	if ((r = create_telemetry(e, err, errlen)) < 0 || (r = open_db(e, err, errlen)) < 0 ||
-	    (r = create_feeds(e, err, errlen)) < 0 ||
+	    (r = engine__load_overrides(e, err, errlen)) < 0 ||
+	    (r = engine__open_audit(e, err, errlen)) < 0 || (r = create_feeds(e, err, errlen)) < 0 ||
 	    (r = create_strategy(e, drain, err, errlen)) < 0 ||
 	    (r = create_orders(e, drain, err, errlen)) < 0 ||
 	    (r = build_mapping(e, err, errlen)) < 0)
@@ -501,6 +526,9 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		                     .sleep_ns = 200000,
 		                     .stop = &e->aux_stop };
 	snprintf(aux->name, sizeof(aux->name), "osprey-aux");
+	if (e->orders_log)
+		aux->stages[aux->nstages++] =
+			(struct core_stage){ "orders", orders_log_poll, e->orders_log };
 	if (e->writer)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "persist", persist_writer_poll, e->writer };
@@ -578,9 +606,18 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 	 * thread is joined; we are the persist ring's producer now). */
 	struct exec_stats xs;
 	exec_stage_stats(e->exec, &xs);
-	if (e->writer && !xs.eof) {
+	if ((e->writer || e->orders_log) && !xs.eof) {
 		struct persist_rec eos = { .kind = PERSIST_EOS };
 		while (core_ring_push(e->persist_ring, &eos) == CORE_RING_FULL) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	struct risk_stats rs;
+	risk_stage_stats(e->risk, &rs);
+	if (e->orders_log && !rs.events_eos) { /* the same for risk's events */
+		struct risk_event eos = { .kind = RISK_EV_EOS };
+		while (core_ring_push(e->risk_events, &eos) == CORE_RING_FULL) {
 			struct timespec ts = { 0, 1000000 };
 			nanosleep(&ts, NULL);
 		}
@@ -593,6 +630,13 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 		return r;
 	}
 	telemetry_finish(&e->tele);
+	char oerr[320];
+	if ((r = orders_log_close(e->orders_log, oerr, sizeof(oerr))) < 0 && !hot_result) {
+		e->orders_log = NULL;
+		core_errf(err, errlen, "%s", oerr);
+		return r;
+	}
+	e->orders_log = NULL;
 	return hot_result;
 }
 
@@ -602,6 +646,9 @@ struct engine *engine_destroy(struct engine *e)
 		return NULL;
 	if (e->control_open)
 		control_close(&e->control);
+	if (e->audit)
+		fclose(e->audit);
+	orders_log_close(e->orders_log, NULL, 0); /* a run that never ended: keep what it wrote */
 	e->writer = persist_writer_destroy(e->writer);
 	e->exec = exec_stage_destroy(e->exec);
 	e->sim = exec_sim_destroy(e->sim);
@@ -623,6 +670,8 @@ struct engine *engine_destroy(struct engine *e)
 	core_ring_destroy(e->orders);
 	core_ring_destroy(e->reports);
 	core_ring_destroy(e->persist_ring);
+	core_ring_destroy(e->persist_fwd);
+	core_ring_destroy(e->risk_events);
 	core_free(e);
 	return NULL;
 }

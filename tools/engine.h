@@ -22,6 +22,7 @@
 #define OSPREY_ENGINE_H
 
 #include "core.h"
+#include "risk.h"
 
 #include <stdio.h>
 
@@ -50,10 +51,10 @@ struct engine_opts {
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;
-	/* [risk] */
-	uint64_t max_order_qty;
-	int64_t max_position;
-	uint64_t collar_bps;
+	/* [risk]: every limit (risk.h), by the keys risk_limits_set knows */
+	struct risk_limits risk;
+	bool flatten_at_end;        /* risk.flatten_at_end: close every position at the end */
+	char restricted[512];       /* risk.restricted: "SYM,SYM,..." never traded */
 	/* [exec] */
 	uint64_t venue_latency_ns;  /* event time */
 	/* [gateway]: where orders go */
@@ -79,6 +80,8 @@ struct engine_opts {
 	char db[256];               /* LMDB folder; "" disables persistence */
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
+	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */
+	char audit_log[256];        /* operator changes; "": DB/audit.log, or none without a db */
 	bool stay_up;               /* daemon: after the input ends, wait for a signal */
 };
 

@@ -12,9 +12,10 @@ void engine_opts_default(struct engine_opts *o)
 	o->gap_timeout_ms = 2000;
 	o->soup_seq = 1;
 	snprintf(o->model, sizeof(o->model), "models/default.model");
-	o->max_order_qty = 1000;
-	o->max_position = 2000;
-	o->collar_bps = 100;
+	o->risk.max_order_qty = 1000;
+	o->risk.max_position = 2000;
+	o->risk.collar_bps = 100;
+	o->risk.tier1_size_pct = 50;
 	o->venue_latency_ns = 20000;
 	o->protocol = ENGINE_SIM;
 	snprintf(o->connect, sizeof(o->connect), "127.0.0.1:9878");
@@ -180,11 +181,25 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "strategy.model", o->model, sizeof(o->model), err, errlen));
 	TRY(core_config_u64(cfg, "strategy.cooldown_events", 0, 1000000, &o->cooldown_events, err,
 	                    errlen));
-	TRY(core_config_u64(cfg, "risk.max_order_qty", 1, 100000000, &o->max_order_qty, err,
+	/* every [risk] limit by its key; the set must hold together (risk_limits_check) */
+	for (unsigned i = 0; risk_limits_key(i); i++) {
+		char key[64], rerr[200];
+		snprintf(key, sizeof(key), "risk.%s", risk_limits_key(i));
+		if (!(v = core_config_get(cfg, key)))
+			continue;
+		if (risk_limits_parse(&o->risk, risk_limits_key(i), v, rerr, sizeof(rerr)) < 0) {
+			core_errf(err, errlen, "%s: %s", key_what(cfg, key, what, sizeof(what)), rerr);
+			return -EINVAL;
+		}
+	}
+	char rerr[200];
+	if (risk_limits_check(&o->risk, rerr, sizeof(rerr)) < 0) {
+		core_errf(err, errlen, "%s: [risk]: %s", cfg->path, rerr);
+		return -EINVAL;
+	}
+	TRY(core_config_bool(cfg, "risk.flatten_at_end", &o->flatten_at_end, err, errlen));
+	TRY(core_config_str(cfg, "risk.restricted", o->restricted, sizeof(o->restricted), err,
 	                    errlen));
-	TRY(core_config_i64(cfg, "risk.max_position", 0, INT64_MAX / 4, &o->max_position, err,
-	                    errlen));
-	TRY(core_config_u64(cfg, "risk.collar_bps", 1, 10000, &o->collar_bps, err, errlen));
 	TRY(core_config_u64(cfg, "exec.venue_latency_ns", 0, 60000000000ull, &o->venue_latency_ns,
 	                    err, errlen));
 	if ((v = core_config_get(cfg, "gateway.protocol"))) {
@@ -235,6 +250,8 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		return -EINVAL;
 	}
 	TRY(core_config_str(cfg, "engine.db", o->db, sizeof(o->db), err, errlen));
+	TRY(core_config_str(cfg, "engine.audit_log", o->audit_log, sizeof(o->audit_log), err,
+	                    errlen));
 	TRY(core_config_str(cfg, "engine.hlog", o->hlog, sizeof(o->hlog), err, errlen));
 	TRY(core_config_str(cfg, "engine.control_socket", o->control_socket,
 	                    sizeof(o->control_socket), err, errlen));

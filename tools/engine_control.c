@@ -83,10 +83,7 @@ void engine__kill_timeline(struct engine *e, char **p, size_t *left)
 		*p += n, *left -= (size_t)n;
 }
 
-/* snprintf at the end of a reply being built; stops quietly when it is full. */
-static void reply_add(char **p, size_t *left, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void reply_add(char **p, size_t *left, const char *fmt, ...)
+void reply_add(char **p, size_t *left, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -313,9 +310,12 @@ static int status(struct engine *e, char *reply, size_t cap)
 	return 0;
 }
 
-int engine__control(void *arg, const char *cmd, char *reply, size_t cap)
+int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t cap)
 {
 	struct engine *e = arg;
+	int rr = engine__risk_command(e, uid, cmd, reply, cap);
+	if (rr <= 0)
+		return rr;
 	if (!strncmp(cmd, "model", 5) && (cmd[5] == ' ' || cmd[5] == '\0'))
 		return model_command(e, cmd + 5, reply, cap);
 	if (!strcmp(cmd, "kill") || !strcmp(cmd, "kill --flatten")) {
@@ -341,7 +341,8 @@ int engine__control(void *arg, const char *cmd, char *reply, size_t cap)
 	if (!strcmp(cmd, "status"))
 		return status(e, reply, cap);
 	snprintf(reply, cap,
-	         "error: unknown command '%s' (status, kill [--flatten], resume, model ...)\n",
+	         "error: unknown command '%s' (status, kill [--flatten], resume, mode, flatten, "
+	         "limits, set, restrict, allow, model ...)\n",
 	         cmd);
 	return -EINVAL;
 }

@@ -9,6 +9,7 @@
 #define OSPREY_ENGINE_INT_H
 
 #include "control.h"
+#include "orders_log.h"
 #include "engine.h"
 #include "exec.h"
 #include "feeds.h"
@@ -33,6 +34,10 @@ struct engine_gauges {
 	_Atomic uint64_t positions; /* instruments with a position */
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
+	/* risk's money view (risk.h: money units) */
+	_Atomic int64_t risk_pnl, risk_fees, risk_drawdown, risk_max_drawdown;
+	_Atomic int64_t risk_gross, risk_net_long, risk_net_short, risk_capital_used;
+	_Atomic uint32_t risk_tier;
 	_Atomic bool input_done;
 	/* the kill switch's timeline (core_now_ns; 0: not yet) */
 	_Atomic uint64_t kill_cmd_ns;        /* the control thread took the command */
@@ -59,6 +64,8 @@ struct engine_gauged {
 struct engine {
 	struct engine_opts o;
 	struct core_ring *md, *venue_md, *feat, *intents, *orders, *reports, *persist_ring;
+	struct core_ring *risk_events, *persist_fwd; /* --orders only */
+	struct orders_log *orders_log;               /* --orders only */
 	struct feeds_stage *feeds;
 	struct strat_features *features;
 	struct strat_decide *decide;
@@ -70,6 +77,9 @@ struct engine {
 	struct persist *db;
 	struct persist_writer *writer;
 	struct risk_control ctl;
+	struct risk_limits risk_config; /* [risk] as configured, before the operator's overrides */
+	char restricted_now[512];       /* the restricted list as the operator left it (control thread) */
+	FILE *audit;                    /* the audit log, or NULL */
 	struct telemetry tele;
 	struct control control;
 	bool control_open;
@@ -106,7 +116,20 @@ void engine__publish_all(struct engine *e);
 /* engine_control.c: the kill switch's timeline, one line appended at *p (status, report). */
 void engine__kill_timeline(struct engine *e, char **p, size_t *left);
 /* engine_control.c: the control socket's handler (control_handler). */
-int engine__control(void *arg, const char *cmd, char *reply, size_t cap);
+int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t cap);
+/* engine_control.c: snprintf at the end of a reply being built; stops quietly when full. */
+void reply_add(char **p, size_t *left, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* engine_risk.c: the operator's risk commands (mode, flatten, limits, set,
+ * restrict, allow): 0 / negative errno with the reply written, or 1 when cmd
+ * is none of them. Control thread. */
+int engine__risk_command(struct engine *e, uid_t uid, const char *cmd, char *reply, size_t cap);
+/* engine_risk.c: the feeds stage's on_symbol: restrict what [risk] restricted names. */
+void engine__on_symbol(void *arg, uint16_t locate, const char *symbol);
+/* engine_risk.c: at create, after the database is open: remember the
+ * configuration's limits, then apply the operator's stored overrides over o. */
+int engine__load_overrides(struct engine *e, char *err, size_t errlen);
+/* engine_risk.c: open the audit log ([engine] audit_log, else DB/audit.log). */
+int engine__open_audit(struct engine *e, char *err, size_t errlen);
 /* Was a registry entry built for this engine's features (all of them, or a prefix)? */
 bool engine__schema_ok(uint64_t schema);
 

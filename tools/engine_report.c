@@ -7,6 +7,11 @@
 #include <inttypes.h>
 
 /* The report's latency series: each stage's processing time, then tick-to-order. */
+static const char *mode_str(unsigned m)
+{
+	return m == RISK_MODE_ACTIVE ? "active" : m == RISK_MODE_REDUCING ? "reducing" : "halted";
+}
+
 static const char *const series[] = { "feeds", "features",      "model",       "risk",
 	                              "exec",  "tick_to_order", "tick_to_wire" };
 #define NSERIES (sizeof(series) / sizeof(series[0]))
@@ -75,6 +80,36 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_obj(&j, "rejects_by_reason");
 	for (unsigned i = 1; i < RISK_R_COUNT; i++)
 		json_u64(&j, risk_reason_name(i), s->rs.rejects[i]);
+	json_end(&j);
+	json_obj(&j, "risk");
+	json_fixed4(&j, "pnl", s->rs.pnl);
+	json_fixed4(&j, "fees", s->rs.fees);
+	json_fixed4(&j, "max_drawdown", s->rs.max_drawdown);
+	json_u64(&j, "tier", s->rs.tier);
+	json_u64(&j, "scaled", s->rs.scaled);
+	json_u64(&j, "cancel_alls", s->rs.cancel_alls);
+	json_obj(&j, "exits");
+	static const char *const exit_names[4] = { "stop_loss", "take_profit", "trailing_stop",
+		                                   "time" };
+	for (unsigned i = 0; i < 4; i++)
+		json_u64(&j, exit_names[i], s->rs.exits[i]);
+	json_end(&j);
+	json_arr(&j, "mode_transitions");
+	uint32_t first = s->rs.ntransitions > RISK_TRANSITIONS ? s->rs.ntransitions - RISK_TRANSITIONS
+	                                                       : 0;
+	for (uint32_t i = first; i < s->rs.ntransitions; i++) {
+		const struct risk_transition *t = &s->rs.transitions[i % RISK_TRANSITIONS];
+		json_obj(&j, NULL);
+		json_u64(&j, "ts_ns", t->ts_ns);
+		json_str(&j, "from", mode_str(t->from));
+		json_str(&j, "to", mode_str(t->to));
+		json_str(&j, "cause", risk_cause_name(t->cause));
+		if (t->cause == RISK_CAUSE_FILL_THROTTLE)
+			json_str(&j, "symbol", symbol_of(e, t->locate, sym, sizeof(sym)));
+		json_fixed4(&j, "drawdown", t->drawdown);
+		json_end(&j);
+	}
+	json_end(&j);
 	json_end(&j);
 	json_obj(&j, "feed");
 	json_u64(&j, "gap_events", s->fs.gap_events);
@@ -194,8 +229,30 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	fprintf(f, "  risk rejects   %" PRIu64 "\n", s->rs.rejected);
 	for (unsigned i = 1; i < RISK_R_COUNT; i++)
 		if (s->rs.rejects[i])
-			fprintf(f, "    %-12s %" PRIu64 "\n", risk_reason_name(i),
+			fprintf(f, "    %-17s %" PRIu64 "\n", risk_reason_name(i),
 			        s->rs.rejects[i]);
+	const struct risk_stats *rs = &s->rs;
+	fprintf(f,
+	        "  risk's money   P&L %.4f after fees %.4f, max drawdown %.4f, breaker tier %u\n",
+	        (double)rs->pnl / 1e4, (double)rs->fees / 1e4, (double)rs->max_drawdown / 1e4,
+	        rs->tier);
+	uint64_t exits = rs->exits[0] + rs->exits[1] + rs->exits[2] + rs->exits[3];
+	if (exits)
+		fprintf(f,
+		        "  exits          %" PRIu64 " (stop %" PRIu64 ", profit %" PRIu64
+		        ", trailing %" PRIu64 ", time %" PRIu64 ")\n",
+		        exits, rs->exits[0], rs->exits[1], rs->exits[2], rs->exits[3]);
+	uint32_t first = rs->ntransitions > RISK_TRANSITIONS ? rs->ntransitions - RISK_TRANSITIONS : 0;
+	for (uint32_t i = first; i < rs->ntransitions; i++) {
+		const struct risk_transition *t = &rs->transitions[i % RISK_TRANSITIONS];
+		fprintf(f, "  risk mode      at %.9f s: %s -> %s (%s%s%s), drawdown %.4f\n",
+		        (double)t->ts_ns / 1e9, mode_str(t->from), mode_str(t->to),
+		        risk_cause_name(t->cause), t->cause == RISK_CAUSE_FILL_THROTTLE ? " " : "",
+		        t->cause == RISK_CAUSE_FILL_THROTTLE
+		                ? symbol_of(e, t->locate, sym, sizeof(sym))
+		                : "",
+		        (double)t->drawdown / 1e4);
+	}
 	fprintf(f, "  positions\n");
 	if (s->npos == 0)
 		fprintf(f, "    (flat)\n");

@@ -1,4 +1,5 @@
-/* osprey-ctl - talk to a running engine: status, kill, resume, model registry. */
+/* osprey-ctl - talk to a running engine: status, kill, resume, risk modes and
+ * limits, model registry. */
 #include "control.h"
 
 #include <limits.h>
@@ -15,6 +16,14 @@ static void usage(FILE *f)
 	        "  kill --flatten              the same, then close every position with an\n"
 	        "                              order at the touch (allowed while killed)\n"
 	        "  resume                      allow new orders again\n"
+	        "  mode active|reducing|halted [SYMBOL]\n"
+	        "                              the global risk mode (acknowledges the drawdown\n"
+	        "                              breakers), or one instrument's (lifts its fill\n"
+	        "                              throttle)\n"
+	        "  flatten [SYMBOL]            close every position (or one) at the touch\n"
+	        "  limits                      every risk limit, its value and its use\n"
+	        "  set KEY VALUE               change one limit (checked, audited, stored)\n"
+	        "  restrict SYMBOL             refuse new risk in SYMBOL; allow SYMBOL undoes it\n"
 	        "  model list                  the model registry (* marks the active model)\n"
 	        "  model add NAME FILE [NOTES] validate FILE and store it as NAME's next version\n"
 	        "  model activate NAME@VER     switch the running engine to that model without\n"
@@ -53,7 +62,9 @@ int main(int argc, char **argv)
 	}
 	if (!used ||
 	    (strcmp(cmd, "status") && strcmp(cmd, "kill") && strcmp(cmd, "kill --flatten") &&
-	     strcmp(cmd, "resume") && strncmp(cmd, "model ", 6))) {
+	     strcmp(cmd, "resume") && strncmp(cmd, "model ", 6) && strncmp(cmd, "mode ", 5) &&
+	     strcmp(cmd, "flatten") && strncmp(cmd, "flatten ", 8) && strcmp(cmd, "limits") &&
+	     strncmp(cmd, "set ", 4) && strncmp(cmd, "restrict ", 9) && strncmp(cmd, "allow ", 6))) {
 		usage(stderr);
 		return 2;
 	}

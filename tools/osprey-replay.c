@@ -33,7 +33,10 @@ static void usage(FILE *f)
 		"  --fresh           start --db empty (delete its data files first)\n"
 		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
 		"  --json            print one JSON object instead of the tables\n"
-		"  --positions FILE  write every instrument traded as CSV (symbol,position,cash)\n");
+		"  --positions FILE  write every instrument traded as CSV (symbol,position,cash)\n"
+		"  --orders FILE     write every order event as CSV, one line each: ts_ns,event,\n"
+		"                    order_id,symbol,side,px,qty,filled_qty,leaves_qty,reason (event:\n"
+		"                    new, exit, flatten, ack, fill, cancel, reject, cancel_all, mode)\n");
 }
 
 int main(int argc, char **argv)
@@ -98,6 +101,13 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--positions")) {
 			NEED_ARG;
 			positions = v;
+		} else if (!strcmp(a, "--orders")) {
+			NEED_ARG;
+			if (strlen(v) >= sizeof(o.orders_csv)) {
+				fprintf(stderr, "osprey-replay: --orders: path too long\n");
+				return 2;
+			}
+			snprintf(o.orders_csv, sizeof(o.orders_csv), "%s", v);
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;

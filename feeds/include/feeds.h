@@ -155,6 +155,14 @@ struct feeds_stage_cfg {
 	 * ITCH into the books; a resume above the next number is an MD_GAP
 	 * event; End of Session (or a logout) ends the stream with EOS. */
 	const struct core_soup_client_cfg *soup;
+	/* Optional: called on the stage's thread when an ITCH directory message
+	 * (R) names a locate, after the books know the symbol and before any event
+	 * is pushed for it, so what the callee publishes (e.g. a restricted
+	 * instrument, with a release store) is visible before any decision that
+	 * follows from the stream. symbol: NUL-terminated, trailing spaces
+	 * removed, valid during the call. Must not block. */
+	void (*on_symbol)(void *arg, uint16_t locate, const char *symbol);
+	void *on_symbol_arg;
 };
 
 struct feeds_stats {
@@ -492,6 +500,17 @@ bool feeds_books_crossed(const struct feeds_books *b, uint16_t locate);
  * only when another R for the locate is applied or on reset.
  */
 const char *feeds_books_symbol(const struct feeds_books *b, uint16_t locate);
+/*
+ * feeds_books_find - the locate an R message named `symbol` (up to 8
+ * characters, as ITCH spells it), or -ENOENT. ANY thread, while the stage
+ * runs: N1 the stage's release store of a locate's name (when it applies the
+ * R) pairs with N2 this function's acquire load. O(locates): for operators,
+ * not the hot path.
+ */
+int feeds_books_find(const struct feeds_books *b, const char *symbol);
+/* feeds_books_name - the other way: the symbol of locate (trailing spaces
+ * removed) into out, "" if none yet. Any thread, as feeds_books_find. */
+void feeds_books_name(const struct feeds_books *b, uint16_t locate, char out[9]);
 /* feeds_books_order - look up a live order: 0 and its fields, or -ENOENT. */
 int feeds_books_order(const struct feeds_books *b, uint64_t ref, uint16_t *ret_locate,
 		      char *ret_side, uint32_t *ret_px, uint32_t *ret_qty);

@@ -50,6 +50,9 @@ struct feeds_books {
 	uint32_t live_levels;
 	struct book *books; /* max_locate + 1 entries */
 	uint32_t nbooks;
+	/* The symbol of each locate as 8 ITCH bytes (space padded), 0 if none:
+	 * published with a release store for other threads (feeds_books_find). */
+	_Atomic uint64_t *names;
 	struct feeds_book_stats st;
 };
 
@@ -404,6 +407,9 @@ int feeds_books_apply(struct feeds_books *b, const struct feeds_itch_msg *m, str
 			while (n > 0 && (sym[n - 1] == ' ' || sym[n - 1] == '\0'))
 				n--;
 			sym[n] = '\0';
+			uint64_t w;
+			memcpy(&w, m->u.dir.stock, 8);
+			atomic_store_explicit(&b->names[loc], w, memory_order_release); /* N1 */
 		}
 		break;
 	case 'H':
@@ -494,6 +500,8 @@ int feeds_books_create(const struct feeds_books_cfg *cfg, struct feeds_books **r
 	                                  CORE_CACHE_LINE);
 	size_t o_books =
 	        core_layout_add(&l, (size_t)c.max_locate + 1, sizeof(struct book), CORE_CACHE_LINE);
+	size_t o_names =
+	        core_layout_add(&l, (size_t)c.max_locate + 1, sizeof(uint64_t), CORE_CACHE_LINE);
 	size_t o_self = core_layout_add(&l, 1, sizeof(struct feeds_books), CORE_CACHE_LINE);
 	void *block = core_layout_alloc(&l);
 	if (!block) {
@@ -508,6 +516,7 @@ int feeds_books_create(const struct feeds_books_cfg *cfg, struct feeds_books **r
 	b->levels = core_layout_at(block, o_levels);
 	b->nbooks = (uint32_t)c.max_locate + 1;
 	b->books = core_layout_at(block, o_books);
+	b->names = core_layout_at(block, o_names);
 	b->omask = cap - 1;
 	b->obits = bits;
 	b->max_orders = c.max_orders;
@@ -529,6 +538,8 @@ void feeds_books_reset(struct feeds_books *b)
 	memset(b->orders, 0, ((size_t)b->omask + 1) * sizeof(struct order));
 	memset(&b->levels[0], 0, sizeof(struct level));
 	memset(b->books, 0, (size_t)b->nbooks * sizeof(struct book));
+	for (uint32_t i = 0; i < b->nbooks; i++)
+		atomic_store_explicit(&b->names[i], 0, memory_order_relaxed);
 	b->live_orders = 0;
 	b->live_levels = 0;
 	b->free_head = NIL;
@@ -577,6 +588,34 @@ bool feeds_books_crossed(const struct feeds_books *b, uint16_t locate)
 	const struct book *bk = &b->books[locate];
 	return bk->best[0] != NIL && bk->best[1] != NIL &&
 	       b->levels[bk->best[0]].px >= b->levels[bk->best[1]].px;
+}
+
+int feeds_books_find(const struct feeds_books *b, const char *symbol)
+{
+	size_t n = strlen(symbol);
+	if (n == 0 || n > 8)
+		return -ENOENT;
+	char padded[8];
+	memset(padded, ' ', sizeof(padded));
+	memcpy(padded, symbol, n);
+	uint64_t want;
+	memcpy(&want, padded, 8);
+	for (uint32_t i = 0; i < b->nbooks; i++)
+		if (atomic_load_explicit(&b->names[i], memory_order_acquire) == want) /* N2 */
+			return (int)i;
+	return -ENOENT;
+}
+
+void feeds_books_name(const struct feeds_books *b, uint16_t locate, char out[9])
+{
+	uint64_t w = locate < b->nbooks ? atomic_load_explicit(&b->names[locate],
+	                                                       memory_order_acquire) /* N2 */
+	                                : 0;
+	memcpy(out, &w, 8);
+	int n = w ? 8 : 0;
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\0'))
+		n--;
+	out[n] = '\0';
 }
 
 const char *feeds_books_symbol(const struct feeds_books *b, uint16_t locate)

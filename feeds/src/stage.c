@@ -6,6 +6,8 @@
 #include "source.h"
 
 struct feeds_stage {
+	void (*on_symbol)(void *arg, uint16_t locate, const char *symbol);
+	void *on_symbol_arg;
 	struct feeds_capture *caps;
 	struct feeds_src **srcs; /* per capture: NULL for an ITCH day file (read inline) */
 	struct feeds_src *live;  /* cfg.mold: the only input */
@@ -46,6 +48,13 @@ enum { NEXT_EVENT = 0, NEXT_PACE = 1 };
 #define PREFETCH_AHEAD 8
 
 /* The next item of a source into st->pending. CORE_EOF: the source is done. */
+/* A directory message named a locate: tell cfg.on_symbol. */
+static inline void named(const struct feeds_stage *st, const struct feeds_itch_msg *m)
+{
+	if (__builtin_expect(m->type == 'R', 0) && st->on_symbol)
+		st->on_symbol(st->on_symbol_arg, m->locate, feeds_books_symbol(st->books, m->locate));
+}
+
 static int next_from_source(struct feeds_stage *st, struct feeds_src *src, struct core_hist *h,
 			    uint64_t now_shared)
 {
@@ -80,6 +89,7 @@ static int next_from_source(struct feeds_stage *st, struct feeds_src *src, struc
 			}
 		}
 		feeds_books_apply(st->books, &it->msg, ev);
+		named(st, &it->msg);
 		ev->flags |= it->flags;
 		st->last_ts = it->msg.ts_ns;
 		st->st.total++;
@@ -166,6 +176,7 @@ static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_
 		}
 		struct md_event *ev = &st->pending;
 		feeds_books_apply(st->books, &m, ev);
+		named(st, &m);
 		ev->t0_ns = t0;
 		ev->seq = ++st->seq;
 		st->last_ts = m.ts_ns;
@@ -330,6 +341,8 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 	st->burst = cfg->burst ? cfg->burst : 32;
 	st->speed = cfg->speed;
 	st->hist = cfg->hist;
+	st->on_symbol = cfg->on_symbol;
+	st->on_symbol_arg = cfg->on_symbol_arg;
 	*ret = st;
 	return 0;
 

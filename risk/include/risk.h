@@ -126,9 +126,10 @@
  * check and pass in REDUCING and HALTED. With cfg.flatten_at_end, the end of
  * the intent stream flattens every position before ORDER_EOS.
  *
- * Flatten (risk_control_flatten): after the kill's CANCEL_ALL, one ORDER_NEW
- * per instrument with a position, ORDER_F_FLATTEN, px 0 (exec prices it at
- * the touch), qty |position|, the closing side, the next order id.
+ * Flatten (risk_control_flatten, or risk_control_flatten_inst for one
+ * instrument): after the kill's CANCEL_ALL, one ORDER_NEW per instrument
+ * asked for with a position, ORDER_F_FLATTEN, px 0 (exec prices it at the
+ * touch), qty |position|, the closing side, the next order id.
  * Every approved order counts as open exposure at once.
  *
  * Execution reports (drained before intents in each poll) keep the view:
@@ -269,6 +270,11 @@ int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen);
  */
 int risk_limits_set(struct risk_limits *l, const char *key, const char *value, char *err,
 		    size_t errlen);
+/* risk_limits_parse - risk_limits_set without the whole-set check (to load
+ * several keys, then risk_limits_check once); err says what the value should
+ * be ("'x' is not dollars with up to 4 decimals"). */
+int risk_limits_parse(struct risk_limits *l, const char *key, const char *value, char *err,
+		      size_t errlen);
 int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, size_t len);
 const char *risk_limits_key(unsigned i);
 
@@ -290,11 +296,14 @@ enum risk_cause {
 const char *risk_cause_name(unsigned cause);
 
 /*
- * Shared between the risk stage (reader, hot thread) and one control thread
- * (writer). Owned by the caller, zero-initialised (or risk_control_init) and
- * valid for the stage's lifetime. Only one thread at a time may call the
- * setters (they are not serialized against each other); the getters and the
- * stage may run at any time.
+ * Shared between the risk stage (reader, hot thread) and the threads that
+ * set it. Owned by the caller, zero-initialised (or risk_control_init) and
+ * valid for the stage's lifetime. The per-instrument setters
+ * (risk_control_set_inst_mode, _restrict, _flatten_inst) are atomic
+ * read-modify-writes: any thread, at any time (e.g. the feeds thread
+ * restricting a symbol as its directory message arrives). The others
+ * (kill, resume, flatten, set_mode, set_limits) take one thread at a time
+ * (the control thread). Getters and the stage may run at any time.
  *
  * Orders: K1 a setter's release store pairs with K2 the stage's acquire load
  * (once per intent for killed/mode/the instrument's state, once per poll for
@@ -308,16 +317,19 @@ struct risk_control {
 	CORE_ALIGNED _Atomic uint32_t killed; /* 0 clear, 1 set */
 	_Atomic uint32_t mode;                /* enum risk_mode, the operator's */
 	_Atomic uint32_t mode_sets;           /* risk_control_set_mode calls */
-	_Atomic uint32_t flatten;             /* flatten requests so far */
+	_Atomic uint32_t flatten;             /* flatten requests so far (all or one) */
+	_Atomic uint32_t flatten_all;         /* of which for every instrument */
 	_Atomic uint32_t breaker_mode;        /* enum risk_mode the breakers set (stage writes) */
 	_Atomic uint32_t limits_seq;          /* seqlock: odd while a write is under way */
 	_Atomic uint64_t limits_words[(sizeof(struct risk_limits) + 7) / 8];
-	/* Per instrument: bits 0-1 mode, bit 2 restricted, bits 8-15 a count of
-	 * the operator's mode sets (the stage lifts its fill throttle on a new one). */
+	/* Per instrument: bits 0-1 mode, bit 2 restricted, bits 3-7 a count of
+	 * flatten requests, bits 8-15 a count of the operator's mode sets (the
+	 * stage lifts its fill throttle on a new one). */
 	CORE_ALIGNED _Atomic uint16_t inst[RISK_NLOCATE];
 };
 
 #define RISK_INST_RESTRICTED 4u
+#define RISK_INST_FLATTENS 0xf8u
 
 void risk_control_init(struct risk_control *c);
 /* risk_control_kill - set the kill switch (release). */
@@ -329,6 +341,8 @@ void risk_control_resume(struct risk_control *c);
  * for each instrument whose position is not zero (the opposite side, the
  * position's size), past every check, killed or not. */
 void risk_control_flatten(struct risk_control *c);
+/* risk_control_flatten_inst - the same for one instrument. */
+void risk_control_flatten_inst(struct risk_control *c, uint16_t locate);
 /* risk_control_is_killed - acquire load. Any thread. */
 bool risk_control_is_killed(const struct risk_control *c);
 /* risk_control_set_mode - the operator's global mode; also acknowledges the
@@ -352,10 +366,38 @@ int risk_control_set_limits(struct risk_control *c, const struct risk_limits *l,
 /* risk_control_limits - the last published set (zeroes before the first). Any thread. */
 void risk_control_limits(const struct risk_control *c, struct risk_limits *ret);
 
+/*
+ * Risk's decisions that are not orders, for the record (osprey-replay
+ * --orders): on the optional events ring, in the order the stage made them,
+ * then RISK_EV_EOS after ORDER_EOS. Never dropped: a full events ring holds
+ * the stage back like a full order ring (the intent or report waits).
+ */
+enum risk_event_kind {
+	RISK_EV_REJECT = 1,     /* an intent refused: px, qty, side, locate, reason (enum risk_reason) */
+	RISK_EV_MODE = 2,       /* a transition: from, to, reason (enum risk_cause), locate (throttle) */
+	RISK_EV_CANCEL_ALL = 3, /* ORDER_CANCEL_ALL pushed: reason 0 the kill, else enum risk_cause */
+	RISK_EV_EOS = 15,
+};
+
+struct risk_event {
+	uint64_t ts_ns;   /* event time */
+	uint64_t seq;     /* the md event it was decided at */
+	int64_t drawdown; /* RISK_EV_MODE: money, when it happened */
+	uint32_t px, qty;
+	uint16_t locate;
+	uint8_t side;
+	uint8_t kind;     /* enum risk_event_kind */
+	uint8_t reason;
+	uint8_t from, to; /* RISK_EV_MODE: enum risk_mode */
+	uint8_t pad_[25];
+};
+static_assert(sizeof(struct risk_event) == 64, "risk_event is one cache line");
+
 struct risk_stage_cfg {
 	struct core_ring *intents_in; /* order_intent slots; only consumer */
 	struct core_ring *reports_in; /* exec_report slots; only consumer; may be NULL (no exec) */
 	struct core_ring *orders_out; /* order_msg slots; only producer */
+	struct core_ring *events_out; /* risk_event slots; only producer; may be NULL */
 	/* Starting limits: published into ctl at create (so the control thread
 	 * sees them); later risk_control_set_limits calls replace them. */
 	struct risk_limits limits;
@@ -413,6 +455,7 @@ struct risk_stats {
 	uint64_t open_orders;  /* orders currently open */
 	uint64_t next_order_id;
 	uint64_t limit_updates; /* limit sets applied */
+	bool events_eos;        /* RISK_EV_EOS is on the events ring */
 	/* money, price units times shares */
 	int64_t realized;      /* before fees */
 	int64_t fees;

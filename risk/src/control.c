@@ -60,7 +60,8 @@ const char *risk_cause_name(unsigned cause)
 enum ltype {
 	L_U32,   /* integer */
 	L_I64,   /* integer shares */
-	L_MONEY, /* dollars, 4 decimals -> price units times shares */
+	L_MONEY, /* dollars, 4 decimals -> price units times shares (int64) */
+	L_PRICE, /* dollars, 4 decimals -> price units (uint32) */
 	L_CBPS,  /* bps, 2 decimals -> hundredths of a bp (int32) */
 	L_PCT,   /* a fraction 0.01..1 -> percent (uint16) */
 	L_TIERS, /* "5,10,15" percent -> bps[3] */
@@ -78,7 +79,7 @@ static const struct lkey lkeys[] = {
 	K("max_order_qty", max_order_qty, L_U32, 100000000),
 	K("max_position", max_position, L_I64, 1000000000),
 	K("collar_bps", collar_bps, L_U32, 10000),
-	K("tick_size", tick, L_MONEY, UINT32_MAX),
+	K("tick_size", tick, L_PRICE, UINT32_MAX),
 	K("lot_size", lot, L_U32, 100000000),
 	K("min_qty", min_qty, L_U32, 100000000),
 	K("min_notional", min_notional, L_MONEY, RISK_MONEY_MAX),
@@ -184,12 +185,12 @@ int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen)
 	return 0;
 }
 
-int risk_limits_set(struct risk_limits *l, const char *key, const char *value, char *err,
-		    size_t errlen)
+int risk_limits_parse(struct risk_limits *l, const char *key, const char *value, char *err,
+		      size_t errlen)
 {
 	const struct lkey *k = lkey_find(key);
 	if (!k) {
-		core_errf(err, errlen, "risk: unknown limit '%s'", key);
+		core_errf(err, errlen, "risk: no limit is called '%s'", key);
 		return -ENOENT;
 	}
 	struct risk_limits n = *l;
@@ -202,6 +203,7 @@ int risk_limits_set(struct risk_limits *l, const char *key, const char *value, c
 		r = core_parse_fixed(value, 0, &v);
 		break;
 	case L_MONEY:
+	case L_PRICE:
 		r = core_parse_fixed(value, 4, &v);
 		break;
 	case L_CBPS:
@@ -242,7 +244,7 @@ int risk_limits_set(struct risk_limits *l, const char *key, const char *value, c
 		break;
 	}
 	}
-	if (r == 0 && (k->type == L_U32 || k->type == L_I64 || k->type == L_MONEY)) {
+	if (r == 0 && k->type <= L_PRICE) {
 		if (v < 0 || v > k->max)
 			r = -ERANGE;
 		else if (k->type == L_I64 || k->type == L_MONEY)
@@ -253,13 +255,32 @@ int risk_limits_set(struct risk_limits *l, const char *key, const char *value, c
 	if (r < 0) {
 		static const char *const form[] = {
 			[L_U32] = "an integer", [L_I64] = "an integer",
-			[L_MONEY] = "dollars with up to 4 decimals", [L_CBPS] = "bps with up to 2 decimals",
+			[L_MONEY] = "dollars with up to 4 decimals",
+			[L_PRICE] = "dollars with up to 4 decimals", [L_CBPS] = "bps with up to 2 decimals",
 			[L_PCT] = "a fraction in (0, 1] with up to 2 decimals",
 			[L_TIERS] = "three percentages, e.g. 5,10,15",
 		};
-		core_errf(err, errlen, "risk: %s = '%s': %s", key, value,
-		          r == -ERANGE ? "out of range" : form[k->type]);
+		core_errf(err, errlen, "'%s' is not %s", value,
+		          r == -ERANGE ? "in range" : form[k->type]);
 		return -EINVAL;
+	}
+	*l = n;
+	return 0;
+}
+
+int risk_limits_set(struct risk_limits *l, const char *key, const char *value, char *err,
+		    size_t errlen)
+{
+	struct risk_limits n = *l;
+	char why[160];
+	int r = risk_limits_parse(&n, key, value, why, sizeof(why));
+	if (r == -ENOENT) {
+		core_errf(err, errlen, "%s", why);
+		return r;
+	}
+	if (r < 0) {
+		core_errf(err, errlen, "risk: %s: %s", key, why);
+		return r;
 	}
 	if ((r = risk_limits_check(&n, err, errlen)) < 0)
 		return r;
@@ -300,6 +321,9 @@ int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, 
 	case L_MONEY:
 		fmt_fixed(buf, len, *(const int64_t *)(const void *)f, 4);
 		break;
+	case L_PRICE:
+		fmt_fixed(buf, len, *(const uint32_t *)(const void *)f, 4);
+		break;
 	case L_CBPS:
 		fmt_fixed(buf, len, *(const int32_t *)(const void *)f, 2);
 		break;
@@ -332,6 +356,17 @@ void risk_control_kill(struct risk_control *c)
 
 void risk_control_flatten(struct risk_control *c)
 {
+	atomic_fetch_add_explicit(&c->flatten_all, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
+}
+
+void risk_control_flatten_inst(struct risk_control *c, uint16_t locate)
+{
+	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed), n;
+	do
+		n = (uint16_t)((v & ~RISK_INST_FLATTENS) | ((v + (1u << 3)) & RISK_INST_FLATTENS));
+	while (!atomic_compare_exchange_weak_explicit(&c->inst[locate], &v, n, memory_order_relaxed,
+	                                              memory_order_relaxed));
 	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
 }
 
@@ -371,10 +406,13 @@ int risk_control_set_inst_mode(struct risk_control *c, uint16_t locate, enum ris
 {
 	if (!mode_ok(mode))
 		return -EINVAL;
-	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed);
-	uint16_t gen = (uint16_t)((v >> 8) + 1);
-	uint16_t n = (uint16_t)((gen << 8) | (v & RISK_INST_RESTRICTED) | (uint16_t)mode);
-	atomic_store_explicit(&c->inst[locate], n, memory_order_release); /* K1 */
+	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed), n;
+	do
+		n = (uint16_t)((((v >> 8) + 1) << 8) |
+		               (v & (RISK_INST_RESTRICTED | RISK_INST_FLATTENS)) | (uint16_t)mode);
+	while (!atomic_compare_exchange_weak_explicit(&c->inst[locate], &v, n,
+	                                              memory_order_release, /* K1 */
+	                                              memory_order_relaxed));
 	return 0;
 }
 
@@ -385,9 +423,12 @@ enum risk_mode risk_control_inst_mode(const struct risk_control *c, uint16_t loc
 
 void risk_control_restrict(struct risk_control *c, uint16_t locate, bool restricted)
 {
-	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed);
-	v = (uint16_t)(restricted ? v | RISK_INST_RESTRICTED : v & ~RISK_INST_RESTRICTED);
-	atomic_store_explicit(&c->inst[locate], v, memory_order_release); /* K1 */
+	if (restricted)
+		atomic_fetch_or_explicit(&c->inst[locate], RISK_INST_RESTRICTED,
+		                         memory_order_release); /* K1 */
+	else
+		atomic_fetch_and_explicit(&c->inst[locate], (uint16_t)~RISK_INST_RESTRICTED,
+		                          memory_order_release); /* K1 */
 }
 
 bool risk_control_is_restricted(const struct risk_control *c, uint16_t locate)

@@ -32,6 +32,10 @@ void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned
 	*t = (struct risk_transition){ .ts_ns = ts, .from = (uint8_t)from, .to = (uint8_t)to,
 		                       .cause = (uint8_t)cause, .locate = locate,
 		                       .drawdown = s->st.drawdown };
+	struct risk_event ev = { .ts_ns = ts, .seq = s->last_seq, .drawdown = s->st.drawdown,
+		                 .locate = locate, .kind = RISK_EV_MODE, .reason = (uint8_t)cause,
+		                 .from = (uint8_t)from, .to = (uint8_t)to };
+	risk__event(s, &ev);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -115,6 +119,7 @@ void risk__breakers(struct risk_stage *s, uint64_t ts)
 		set_breaker_mode(s, RISK_MODE_HALTED, ts,
 		                 level == 3 ? RISK_CAUSE_TIER3 : RISK_CAUSE_DAILY_LOSS);
 		s->cancel_pending = true;
+		s->cancel_cause = level == 3 ? RISK_CAUSE_TIER3 : RISK_CAUSE_DAILY_LOSS;
 		break;
 	}
 }

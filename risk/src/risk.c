@@ -50,6 +50,10 @@ void risk__touch(struct risk_stage *s, uint16_t locate)
 	if (!in->touched) {
 		in->touched = 1;
 		s->touched[s->ntouched++] = locate;
+		/* requests before it had anything to close are not for later */
+		in->flat_seen = (uint8_t)(atomic_load_explicit(&s->ctl->inst[locate],
+		                                               memory_order_relaxed) &
+		                          RISK_INST_FLATTENS);
 	}
 }
 
@@ -150,6 +154,50 @@ static void apply_report(struct risk_stage *s, const struct exec_report *r)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The events ring. */
+
+#define EVQ_CAP (sizeof(((struct risk_stage *)0)->evq) / sizeof(struct risk_event))
+/* Stop taking intents and reports while the queue is this full: what one of
+ * them can add (a few transitions) always fits. */
+#define EVQ_GATE (EVQ_CAP - 8)
+
+static void flush_events(struct risk_stage *s)
+{
+	while (s->evq_n) {
+		struct risk_event *slot = core_ring_reserve(s->events);
+		if (!slot)
+			return;
+		*slot = s->evq[s->evq_head];
+		core_ring_commit(s->events, 1);
+		s->evq_head = (s->evq_head + 1) % EVQ_CAP;
+		s->evq_n--;
+	}
+}
+
+void risk__event(struct risk_stage *s, const struct risk_event *ev)
+{
+	if (!s->events)
+		return;
+	flush_events(s);
+	if (s->evq_n == 0) {
+		struct risk_event *slot = core_ring_reserve(s->events);
+		if (slot) {
+			*slot = *ev;
+			core_ring_commit(s->events, 1);
+			return;
+		}
+	}
+	/* the gates keep at least EVQ_CAP - EVQ_GATE free */
+	s->evq[(s->evq_head + s->evq_n) % EVQ_CAP] = *ev;
+	s->evq_n++;
+}
+
+static bool events_gated(const struct risk_stage *s)
+{
+	return s->evq_n >= EVQ_GATE;
+}
+
+/* ------------------------------------------------------------------------- */
 /* The order ring. */
 
 static bool push(struct risk_stage *s, const struct order_msg *m)
@@ -181,7 +229,10 @@ static bool observe_kill(struct risk_stage *s)
 {
 	uint32_t f = atomic_load_explicit(&s->ctl->flatten, memory_order_acquire); /* K2 */
 	if (f != s->flatten_seen && !s->flattening) {
-		s->flatten_seen = f; /* requests while one is under way join it */
+		s->flatten_seen = f; /* requests while one is under way come next */
+		uint32_t all = atomic_load_explicit(&s->ctl->flatten_all, memory_order_relaxed);
+		s->flatten_every = all != s->flatten_all_seen;
+		s->flatten_all_seen = all;
 		s->flattening = true;
 		s->flatten_at = 0;
 	}
@@ -189,6 +240,7 @@ static bool observe_kill(struct risk_stage *s)
 	if (k && !s->killed_seen) {
 		s->killed_seen = true;
 		s->cancel_pending = true;
+		s->cancel_cause = 0;
 		s->st.kill_transitions++;
 		s->st.kill_seen_ns = core_now_ns(); /* from here no new order passes */
 	} else if (!k && s->killed_seen) {
@@ -204,8 +256,13 @@ static bool flatten_step(struct risk_stage *s)
 {
 	for (; s->flatten_at < s->ntouched; s->flatten_at++) {
 		uint16_t l = s->touched[s->flatten_at];
-		int64_t p = s->inst[l].pos.qty;
-		if (p == 0)
+		struct risk_inst *in = &s->inst[l];
+		uint8_t asked = (uint8_t)(atomic_load_explicit(&s->ctl->inst[l], memory_order_relaxed) &
+		                          RISK_INST_FLATTENS);
+		bool want = s->flatten_every || asked != in->flat_seen;
+		in->flat_seen = asked;
+		int64_t p = in->pos.qty;
+		if (p == 0 || !want)
 			continue;
 		uint64_t q = p < 0 ? (uint64_t)-p : (uint64_t)p;
 		struct order_msg m;
@@ -240,6 +297,9 @@ static bool flush_pending(struct risk_stage *s)
 		s->cancel_pending = false;
 		s->st.cancel_alls++;
 		s->st.cancel_all_ns = core_now_ns();
+		struct risk_event ev = { .ts_ns = s->last_ts, .seq = s->last_seq,
+			                 .kind = RISK_EV_CANCEL_ALL, .reason = s->cancel_cause };
+		risk__event(s, &ev);
 	}
 	if (s->flattening && !flatten_step(s))
 		return false;
@@ -273,7 +333,7 @@ static uint32_t drain_reports(struct risk_stage *s, uint64_t limit, uint32_t max
 			s->st.reports++;
 			continue;
 		}
-		if (r->seq >= limit)
+		if (r->seq >= limit || events_gated(s))
 			break;
 		apply_report(s, r);
 	}
@@ -282,10 +342,24 @@ static uint32_t drain_reports(struct risk_stage *s, uint64_t limit, uint32_t max
 	return i;
 }
 
-/* Finished once ORDER_EOS is out and, with a report ring, EXEC_EOS is in. */
-static int poll_result(const struct risk_stage *s)
+/* Finished once ORDER_EOS is out, with a report ring EXEC_EOS is in, and
+ * with an events ring every event and RISK_EV_EOS is out. */
+static int poll_result(struct risk_stage *s)
 {
-	return s->eof && (!s->reports || s->reports_eos) ? CORE_EOF : 0;
+	if (!s->eof || (s->reports && !s->reports_eos))
+		return 0;
+	if (s->events) {
+		if (!s->events_eos) {
+			struct risk_event ev = { .ts_ns = s->last_ts, .seq = s->last_seq,
+				                 .kind = RISK_EV_EOS };
+			risk__event(s, &ev);
+			s->events_eos = true;
+		}
+		flush_events(s);
+		if (s->evq_n)
+			return 0;
+	}
+	return CORE_EOF;
 }
 
 /* The global mode in force, after acknowledging an operator's set (K2). */
@@ -333,6 +407,10 @@ static bool decide(struct risk_stage *s, const struct order_intent *it, bool kil
 		                             : RISK_R_BAD_ORDER;
 	*rejected = why != RISK_R_NONE;
 	if (why != RISK_R_NONE) {
+		struct risk_event ev = { .ts_ns = it->ts_ns, .seq = it->seq, .px = it->px,
+			                 .qty = it->qty, .locate = it->locate, .side = it->side,
+			                 .kind = RISK_EV_REJECT, .reason = (uint8_t)why };
+		risk__event(s, &ev);
 		s->st.rejects[why]++;
 		s->st.rejected++;
 		s->st.intents++;
@@ -362,6 +440,8 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 {
 	struct risk_stage *s = ctx;
 	uint32_t work = 0;
+	if (s->events)
+		flush_events(s);
 	if (s->reports) {
 		/* with venue_sync, only what every future intent is entitled to see */
 		uint64_t limit = s->venue_sync && !s->eof ? s->last_seq + 1 : UINT64_MAX;
@@ -386,15 +466,18 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	uint32_t done = 0;
 	bool last_rejected = false;
 	struct order_msg m;
-	while (done < avail) {
+	while (done < avail && !events_gated(s)) {
 		const struct order_intent *it = core_ring_peek(s->intents, done);
 		if (it->kind == INTENT_EOS) {
+			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
+				break;
 			if (s->flatten_at_end && !s->end_flattened) {
 				s->end_flattened = true;
 				s->flattening = true;
+				s->flatten_every = true;
 				s->flatten_at = 0;
 			}
-			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
+			if (s->flattening && !flush_pending(s))
 				break;
 			marker(&m, ORDER_EOS, it->seq, it->ts_ns, it->t0_ns);
 			if (!push(s, &m))
@@ -468,6 +551,9 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	}
 	if (core_ring_check(cfg->intents_in, "risk", "intents_in", sizeof(struct order_intent),
 	                    "order_intent", err, errlen) < 0 ||
+	    (cfg->events_out &&
+	     core_ring_check(cfg->events_out, "risk", "events_out", sizeof(struct risk_event),
+	                     "risk_event", err, errlen) < 0) ||
 	    (cfg->reports_in &&
 	     core_ring_check(cfg->reports_in, "risk", "reports_in", sizeof(struct exec_report),
 	                     "exec_report", err, errlen) < 0) ||
@@ -537,6 +623,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->intents = cfg->intents_in;
 	s->reports = cfg->reports_in;
 	s->out = cfg->orders_out;
+	s->events = cfg->events_out;
 	s->hist = cfg->hist;
 	s->venue_sync = cfg->venue_sync;
 	s->session_up = !cfg->wait_for_session;
@@ -575,6 +662,7 @@ void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
 	ret->net_short_notional = clamp(s->net_short);
 	ret->capital_used = clamp(s->cap_used);
 	ret->tier = s->tier_effect;
+	ret->events_eos = s->events_eos && s->evq_n == 0;
 }
 
 void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)

@@ -57,6 +57,7 @@ struct risk_inst {
 	uint8_t throttled;       /* the fill throttle halted it */
 	uint8_t gen_seen;        /* the operator's mode-set count last seen */
 	uint8_t touched;         /* in risk_stage.touched[] */
+	uint8_t flat_seen;       /* its flatten requests carried out (RISK_INST_FLATTENS bits) */
 	uint32_t fills_n;        /* fill throttle window */
 	uint64_t fills_ts;
 	uint64_t open_ts;        /* when the position opened (time exit); 0: not yet known */
@@ -66,7 +67,13 @@ struct risk_inst {
 };
 
 struct risk_stage {
-	struct core_ring *intents, *reports, *out;
+	struct core_ring *intents, *reports, *out, *events;
+	/* events waiting for room on the events ring (transitions made while
+	 * applying reports, which cannot wait); reports stop being drained
+	 * while it is more than half full, so it never overflows */
+	struct risk_event evq[64];
+	uint32_t evq_head, evq_n;
+	bool events_eos;   /* RISK_EV_EOS pushed */
 	struct risk_control *ctl;
 	struct core_hist_pair *hist;
 	struct risk_limits lim;
@@ -83,6 +90,8 @@ struct risk_stage {
 	uint32_t flatten_seen; /* flatten requests carried out (or under way) */
 	uint32_t flatten_at;   /* under way: the next index in touched[] to close */
 	bool flattening;
+	bool flatten_every;    /* under way for every instrument (else those asked for) */
+	uint32_t flatten_all_seen;
 	uint32_t mode_sets_seen; /* the operator's mode sets acknowledged */
 	uint32_t breaker_mode;   /* enum risk_mode the breakers set */
 	unsigned tier_fired;     /* highest breaker level fired or acknowledged */
@@ -90,6 +99,7 @@ struct risk_stage {
 	uint16_t *touched; /* locates that ever had a position or exposure */
 	uint32_t ntouched;
 	bool cancel_pending; /* an ORDER_CANCEL_ALL waits for room */
+	uint8_t cancel_cause; /* why: 0 the kill, else enum risk_cause */
 	bool wm_pending;     /* a watermark waits for room */
 	struct order_msg wm;
 	uint64_t last_seq, last_ts, last_t0; /* last consumed intent */
@@ -123,5 +133,7 @@ void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned
 		      unsigned cause, uint16_t locate);
 /* risk.c */
 void risk__touch(struct risk_stage *s, uint16_t locate);
+/* risk__event - record ev (queued when the events ring is full); no-op without one. */
+void risk__event(struct risk_stage *s, const struct risk_event *ev);
 
 #endif /* OSPREY_RISK_INT_H */
