@@ -14,10 +14,12 @@ static int64_t iabs(int64_t v)
 /* shares * price, clamped far inside int64 (a runaway unknown position must
  * not wrap a sum into approval). */
 #define EXPO_MAX ((int64_t)1 << 62)
-static int64_t notional(int64_t shares, uint32_t px)
+static inline int64_t notional(int64_t shares, uint32_t px)
 {
-	__int128 v = (__int128)shares * px;
-	return v > EXPO_MAX ? EXPO_MAX : v < -EXPO_MAX ? -EXPO_MAX : (int64_t)v;
+	int64_t v;
+	if (__builtin_mul_overflow(shares, (int64_t)px, &v))
+		return (shares < 0) ? -EXPO_MAX : EXPO_MAX;
+	return v > EXPO_MAX ? EXPO_MAX : v < -EXPO_MAX ? -EXPO_MAX : v;
 }
 
 static int64_t clamp128(__int128 v)
