@@ -137,9 +137,21 @@ static void *consumer(void *arg)
 static void *control(void *arg)
 {
 	(void)arg;
-	/* toggle the kill switch a few times while orders flow */
+	/* toggle the kill switch a few times while orders flow; between, publish
+	 * new limits through the seqlock (none that refuses these orders: the
+	 * collar widens and narrows, capital comes and goes) and touch an
+	 * instrument no intent uses, so the stage's reads race real writes */
+	struct risk_limits l = { .max_order_qty = 100, .max_position = 1000000000, .collar_bps = 100 };
+	char err[128];
 	for (int i = 0; i < 6 && !atomic_load_explicit(&producer_done, memory_order_relaxed); i++) {
 		struct timespec ts = { 0, 2000000 };
+		for (int k = 0; k < 50; k++) {
+			l.collar_bps = k & 1 ? 150 : 100;
+			l.capital = k & 2 ? 1000000000000000LL : 0;
+			assert(risk_control_set_limits(&ctl, &l, err, sizeof(err)) == 0);
+			risk_control_restrict(&ctl, NLOC + 5, k & 1);
+			risk_control_set_inst_mode(&ctl, NLOC + 5, k & 1 ? RISK_MODE_HALTED : RISK_MODE_ACTIVE);
+		}
 		nanosleep(&ts, NULL);
 		risk_control_kill(&ctl);
 		nanosleep(&ts, NULL);
@@ -190,6 +202,7 @@ int main(void)
 	       (unsigned long long)st.kill_transitions, (unsigned long long)st.fills,
 	       (unsigned long long)st.out_full);
 	assert(st.intents == produced_new);
+	assert(st.limit_updates > 0); /* the seqlock's copies reached the stage */
 	assert(st.approved + st.rejected == produced_new);
 	assert(st.approved == c_new && st.fills == c_new);
 	assert(st.rejects[RISK_R_STALE] + st.rejects[RISK_R_KILLED] == st.rejected);
