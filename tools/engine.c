@@ -223,6 +223,11 @@ static int make_rings(struct engine *e)
 	if (!e->md || !e->venue_md || !e->feat || !e->intents || !e->orders || !e->reports ||
 	    !e->persist_ring)
 		return -ENOMEM;
+	e->model_ring = core_ring_create("risk-model", cap, sizeof(struct risk_model_msg));
+	e->caps = core_alloc(sizeof(*e->caps), CORE_CACHE_LINE);
+	if (!e->model_ring || !e->caps)
+		return -ENOMEM;
+	memset(e->caps, 0, sizeof(*e->caps));
 	if (e->o.orders_csv[0]) {
 		/* the orders log reads exec's records and, with a database, hands
 		 * them on to the writer on a ring of their own */
@@ -383,6 +388,9 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.reports_in = e->reports,
 		.orders_out = e->orders,
 		.events_out = e->risk_events,
+		.model_out = e->model_ring,
+		.caps = e->caps,
+		.model_interval_ms = (uint32_t)o->model_interval_ms,
 		.limits = o->risk,
 		.flatten_at_end = o->flatten_at_end,
 		.ctl = &e->ctl,
@@ -398,6 +406,10 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 	};
 	int r = risk_stage_create(&rc, &e->risk, err, errlen);
 	if (r < 0)
+		return r;
+	struct risk_model_cfg mc = { .in = e->model_ring, .board = e->caps, .ctl = &e->ctl,
+		                     .window = (uint32_t)o->var_window };
+	if ((r = risk_model_create(&mc, &e->model_risk, err, errlen)) < 0)
 		return r;
 	struct exec_venue venue;
 	if ((r = create_venue(e, &venue, err, errlen)) < 0)
@@ -526,6 +538,8 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		                     .sleep_ns = 200000,
 		                     .stop = &e->aux_stop };
 	snprintf(aux->name, sizeof(aux->name), "osprey-aux");
+	aux->stages[aux->nstages++] =
+		(struct core_stage){ "risk-model", risk_model_poll, e->model_risk };
 	if (e->orders_log)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "orders", orders_log_poll, e->orders_log };
@@ -622,6 +636,13 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 			nanosleep(&ts, NULL);
 		}
 	}
+	if (!rs.model_eos) { /* and for the risk model */
+		struct risk_model_msg eos = { .kind = RISK_MODEL_EOS };
+		while (core_ring_push(e->model_ring, &eos) == CORE_RING_FULL) {
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
 	atomic_store_explicit(&e->tele.finish, true, memory_order_relaxed);
 	r = core_runner_join(&e->aux);
 	if (r < 0 && !hot_result) {
@@ -655,6 +676,7 @@ struct engine *engine_destroy(struct engine *e)
 	e->fix_gw = exec_fix_gw_destroy(e->fix_gw);
 	e->ouch_gw = exec_ouch_gw_destroy(e->ouch_gw);
 	e->risk = risk_stage_destroy(e->risk);
+	e->model_risk = risk_model_destroy(e->model_risk);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);
 	for (unsigned i = 0; i < e->nretired; i++)
@@ -672,6 +694,8 @@ struct engine *engine_destroy(struct engine *e)
 	core_ring_destroy(e->persist_ring);
 	core_ring_destroy(e->persist_fwd);
 	core_ring_destroy(e->risk_events);
+	core_ring_destroy(e->model_ring);
+	core_free(e->caps);
 	core_free(e);
 	return NULL;
 }

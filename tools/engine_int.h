@@ -65,6 +65,9 @@ struct engine {
 	struct engine_opts o;
 	struct core_ring *md, *venue_md, *feat, *intents, *orders, *reports, *persist_ring;
 	struct core_ring *risk_events, *persist_fwd; /* --orders only */
+	struct core_ring *model_ring;                /* risk -> the risk model (aux thread) */
+	struct risk_caps_board *caps;                /* the risk model -> risk */
+	struct risk_model *model_risk;
 	struct orders_log *orders_log;               /* --orders only */
 	struct feeds_stage *feeds;
 	struct strat_features *features;

@@ -88,6 +88,26 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_u64(&j, "tier", s->rs.tier);
 	json_u64(&j, "scaled", s->rs.scaled);
 	json_u64(&j, "cancel_alls", s->rs.cancel_alls);
+	struct risk_caps rc;
+	risk_model_last(e->model_risk, &rc);
+	json_obj(&j, "model");
+	json_u64(&j, "instruments", rc.ninst);
+	json_u64(&j, "returns", rc.nreturns);
+	json_fixed4(&j, "var95_hist", rc.var95_hist);
+	json_fixed4(&j, "var99_hist", rc.var99_hist);
+	json_fixed4(&j, "es95_hist", rc.es95_hist);
+	json_fixed4(&j, "es99_hist", rc.es99_hist);
+	json_fixed4(&j, "var95_param", rc.var95_param);
+	json_fixed4(&j, "var99_param", rc.var99_param);
+	json_fixed4(&j, "es95_param", rc.es95_param);
+	json_fixed4(&j, "es99_param", rc.es99_param);
+	json_fixed4(&j, "corr_exposure", rc.corr_exposure);
+	json_f64(&j, "max_abs_corr", (double)rc.max_abs_corr_ppm / 1e6, 6);
+	json_f64(&j, "position_scale", rc.position_ppm / 1e6, 6);
+	if (rc.kelly_valid)
+		json_f64(&j, "kelly_f", rc.kelly_ppm / 1e6, 6);
+	json_u64(&j, "waits", s->rs.model_waits);
+	json_end(&j);
 	json_obj(&j, "exits");
 	static const char *const exit_names[4] = { "stop_loss", "take_profit", "trailing_stop",
 		                                   "time" };
@@ -236,6 +256,16 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	        "  risk's money   P&L %.4f after fees %.4f, max drawdown %.4f, breaker tier %u\n",
 	        (double)rs->pnl / 1e4, (double)rs->fees / 1e4, (double)rs->max_drawdown / 1e4,
 	        rs->tier);
+	struct risk_caps rc;
+	risk_model_last(e->model_risk, &rc);
+	if (rc.nreturns >= 2)
+		fprintf(f,
+		        "  risk model     %u instruments, %u returns: VaR99 %.4f (hist) %.4f (normal), "
+		        "ES99 %.4f / %.4f, correlated exposure %.4f, position caps at %.1f%%%s\n",
+		        rc.ninst, rc.nreturns, (double)rc.var99_hist / 1e4,
+		        (double)rc.var99_param / 1e4, (double)rc.es99_hist / 1e4,
+		        (double)rc.es99_param / 1e4, (double)rc.corr_exposure / 1e4,
+		        rc.position_ppm / 1e4, rc.kelly_valid ? ", Kelly f computed" : "");
 	uint64_t exits = rs->exits[0] + rs->exits[1] + rs->exits[2] + rs->exits[3];
 	if (exits)
 		fprintf(f,

@@ -85,6 +85,7 @@
  *       capital:  sum (|position| + open_buy + open_sell) * mark <= capital
  *                 (buying power: everything open, no netting) -> RISK_R_CAPITAL
  * 15. room in the open-order table -> RISK_R_OPEN_ORDERS.
+ * (Kelly sizing, when on, sets the quantity before 8.; see "The risk model".)
  * A limit of 0 is off, except max_order_qty and max_position (required).
  *
  * The mark price of an instrument: the mid of the last two-sided book the
@@ -125,6 +126,35 @@
  * at the opposite touch, with the next order id. Exits pass every [new risk]
  * check and pass in REDUCING and HALTED. With cfg.flatten_at_end, the end of
  * the intent stream flattens every position before ORDER_EOS.
+ *
+ * The risk model (cfg.model_out and cfg.caps; risk_model_* below, on a thread
+ * that is not hot). Event time is cut into intervals (cfg.model_interval_ms,
+ * default one minute). When the first intent of interval k+1 arrives, the
+ * stage sends the model one RISK_MODEL_MARK per instrument it has seen (its
+ * mark and position at the end of k), then RISK_MODEL_CLOSE(k); and for every
+ * fill that realizes P&L, a RISK_MODEL_TRADE (win or loss, money). From
+ * these the model keeps, over a window of the last cfg window intervals, each
+ * instrument's log returns, their covariance and correlation matrix, the
+ * portfolio's historical and parametric VaR and expected shortfall at 95% and
+ * 99% (the exposures of now against the window's returns; mean 0), the
+ * correlation-weighted exposure sqrt(e' C e) (e: signed notional per
+ * instrument), and the Kelly fraction from the last trades (p the share of
+ * wins, b the average win over the average loss, f = p - (1 - p) / b, 0 when
+ * negative; valid after 20 trades). It publishes, per interval, one
+ * struct risk_caps through a seqlock (risk_caps_board): position_ppm = the
+ * least of 1e6, var_limit / VaR99 (the larger of historical and parametric)
+ * and corr_exposure_limit / that exposure, in millionths, and kelly_ppm.
+ * In a replay (venue_sync) the stage applies the caps computed
+ * RISK_CAPS_LAG closes before the last close it sent (during interval j,
+ * those of j-1-RISK_CAPS_LAG when every interval had intents; intervals
+ * without any are not closed), live the newest published: max_position
+ * and max_position_notional (when set) times position_ppm / 1e6, rounded
+ * down (a smaller cap lets only reducing orders through); with kelly_ppm in
+ * the limits and a valid Kelly fraction, a new order's quantity becomes
+ * kelly_ppm * f * capital / px (rounded down to a lot, at most
+ * max_order_qty; 0 -> RISK_R_KELLY). In a replay the stage waits for the
+ * caps it needs before deciding (risk_stats.model_waits), so a replay
+ * decides the same way every run.
  *
  * Flatten (risk_control_flatten, or risk_control_flatten_inst for one
  * instrument): after the kill's CANCEL_ALL, one ORDER_NEW per instrument
@@ -210,6 +240,7 @@ enum risk_reason {
 	RISK_R_GROSS,             /* max_gross_notional */
 	RISK_R_NET,               /* max_net_notional */
 	RISK_R_CAPITAL,           /* open exposure plus the order above capital */
+	RISK_R_KELLY,             /* Kelly sizing left less than a lot (no edge) */
 	RISK_R_OPEN_ORDERS,       /* open-order table full */
 	RISK_R_COUNT,
 };
@@ -248,6 +279,10 @@ struct risk_limits {
 	uint32_t take_profit_bps;
 	uint32_t trailing_stop_bps;   /* from the best mark since the position opened */
 	uint32_t max_hold_ms;         /* time exit */
+	/* The risk model (see "The risk model"; needs the stage's model rings) */
+	int64_t var_limit;            /* money: 99% VaR above it scales the position caps down */
+	int64_t corr_exposure_limit;  /* money: correlation-weighted exposure, the same */
+	uint32_t kelly_ppm;           /* fractional Kelly, millionths (0.25 -> 250000); 0 off */
 };
 
 /*
@@ -393,6 +428,94 @@ struct risk_event {
 };
 static_assert(sizeof(struct risk_event) == 64, "risk_event is one cache line");
 
+/* ------------------------------------------------------------------------- */
+/* The risk model: what the stage sends it, what it publishes back. */
+
+enum risk_model_kind {
+	RISK_MODEL_MARK = 1,  /* locate, mark (price units), position (shares) at the end of interval */
+	RISK_MODEL_CLOSE = 2, /* interval closed: every MARK of it has been sent */
+	RISK_MODEL_TRADE = 3, /* a fill realized pnl (money, signed) */
+	RISK_MODEL_EOS = 15,
+};
+
+struct risk_model_msg {
+	uint64_t interval; /* MARK, CLOSE: the interval (event time / interval length) */
+	uint64_t seq;      /* CLOSE: closes before this one (the caps' seq) */
+	int64_t position;
+	int64_t pnl;
+	uint32_t mark;
+	uint16_t locate;
+	uint8_t kind; /* enum risk_model_kind */
+	uint8_t pad_[25];
+};
+static_assert(sizeof(struct risk_model_msg) == 64, "risk_model_msg is one cache line");
+
+/* What the model publishes per interval. Money in price units times shares. */
+struct risk_caps {
+	uint64_t seq;           /* the close it was computed at (0, 1, ...) */
+	uint64_t interval;      /* that close's interval */
+	uint32_t position_ppm;  /* position caps scale, millionths (1e6: no change) */
+	uint32_t kelly_ppm;     /* Kelly fraction f, millionths; valid only with kelly_valid */
+	uint32_t kelly_valid;   /* enough trades */
+	uint32_t ninst;         /* instruments with returns */
+	uint32_t nreturns;      /* returns in the window (the shortest instrument's) */
+	uint32_t pad_;
+	int64_t var95_hist, var99_hist, es95_hist, es99_hist; /* money, positive = loss */
+	int64_t var95_param, var99_param, es95_param, es99_param;
+	int64_t corr_exposure;  /* sqrt(e' C e), money */
+	int64_t max_abs_corr_ppm; /* the largest |correlation| between two instruments */
+};
+
+/* The stage applies the caps computed RISK_CAPS_LAG closes before the last
+ * close it sent: the model has that long before a replay has to wait. A
+ * replay at full speed closes a minute of event time every ~0.5 ms, and on
+ * these VMs the aux thread's 200 us sleep came back up to ~2.5 ms late: with
+ * a lag of 4 the AMZN day waited thousands of polls (tick-to-order p99 up to
+ * 2.4 ms), with 16 it waits none. Live, nothing waits: the newest caps
+ * apply as they come. */
+#define RISK_CAPS_LAG 16
+#define RISK_CAPS_SLOTS 32
+
+/* The seqlock the model writes (one thread) and the stage reads: slot
+ * seq % RISK_CAPS_SLOTS holds the caps of close seq. Zero-initialise. The
+ * stage needs the close RISK_CAPS_LAG before the last it sent, and the model
+ * has at most the last: the slot it needs is never overwritten before it is
+ * read (RISK_CAPS_SLOTS > RISK_CAPS_LAG). */
+struct risk_caps_board {
+	struct {
+		CORE_ALIGNED _Atomic uint32_t seq; /* odd while written */
+		_Atomic uint64_t words[(sizeof(struct risk_caps) + 7) / 8];
+	} slot[RISK_CAPS_SLOTS];
+	CORE_ALIGNED _Atomic uint64_t latest; /* seq + 1 of the newest published; 0 none */
+};
+
+/* risk_caps_read - copy the caps of close `seq` (1) or report them absent
+ * (0: not published yet, or overwritten) or torn (-EAGAIN). Any thread:
+ * C1 the model's release store of the slot's even sequence pairs with C2
+ * this function's acquire load. */
+int risk_caps_read(const struct risk_caps_board *b, uint64_t seq, struct risk_caps *ret);
+
+struct risk_model_cfg {
+	struct core_ring *in;          /* risk_model_msg slots: the stage's model_out; only consumer */
+	struct risk_caps_board *board; /* borrowed; the only writer */
+	struct risk_control *ctl;      /* borrowed: the limits it sizes against */
+	uint32_t window;               /* returns per instrument (0: 250), >= 2 */
+	uint32_t max_instruments;      /* (0: 64) at most 256 */
+};
+
+struct risk_model;
+/* risk_model_create - setup. 0, or -EINVAL (err names the field) / -ENOMEM. */
+int risk_model_create(const struct risk_model_cfg *cfg, struct risk_model **ret, char *err,
+		      size_t errlen);
+struct risk_model *risk_model_destroy(struct risk_model *m);
+/* risk_model_poll - a core_poll_fn for a thread that is not hot: consumes the
+ * messages, computes and publishes at each RISK_MODEL_CLOSE; CORE_EOF after
+ * RISK_MODEL_EOS. */
+int risk_model_poll(void *ctx, uint32_t *ret_work);
+/* risk_model_last - the last caps published (zeroes before any). The model's
+ * thread, or after it stopped. */
+void risk_model_last(const struct risk_model *m, struct risk_caps *ret);
+
 struct risk_stage_cfg {
 	struct core_ring *intents_in; /* order_intent slots; only consumer */
 	struct core_ring *reports_in; /* exec_report slots; only consumer; may be NULL (no exec) */
@@ -416,6 +539,11 @@ struct risk_stage_cfg {
 	bool wait_for_session;
 	/* Flatten every position when the intent stream ends (before ORDER_EOS). */
 	bool flatten_at_end;
+	/* The risk model: both or neither. model_out: risk_model_msg slots, only
+	 * producer (then RISK_MODEL_EOS after ORDER_EOS); caps: borrowed. */
+	struct core_ring *model_out;
+	struct risk_caps_board *caps;
+	uint32_t model_interval_ms;   /* 0: 60000 */
 };
 
 #define RISK_TRANSITIONS 32
@@ -456,6 +584,10 @@ struct risk_stats {
 	uint64_t next_order_id;
 	uint64_t limit_updates; /* limit sets applied */
 	bool events_eos;        /* RISK_EV_EOS is on the events ring */
+	bool model_eos;         /* RISK_MODEL_EOS is on the model ring */
+	uint64_t model_waits;   /* polls that waited for the model's caps (venue_sync) */
+	uint64_t caps_interval; /* the interval whose caps are applied (+1; 0: none yet) */
+	uint32_t position_ppm;  /* the caps' position scale in force */
 	/* money, price units times shares */
 	int64_t realized;      /* before fees */
 	int64_t fees;

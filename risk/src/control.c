@@ -36,6 +36,7 @@ static const char *const reason_names[RISK_R_COUNT] = {
 	[RISK_R_GROSS] = "gross",
 	[RISK_R_NET] = "net",
 	[RISK_R_CAPITAL] = "capital",
+	[RISK_R_KELLY] = "kelly",
 	[RISK_R_OPEN_ORDERS] = "open_orders",
 };
 
@@ -65,6 +66,7 @@ enum ltype {
 	L_CBPS,  /* bps, 2 decimals -> hundredths of a bp (int32) */
 	L_PCT,   /* a fraction 0.01..1 -> percent (uint16) */
 	L_TIERS, /* "5,10,15" percent -> bps[3] */
+	L_PPM,   /* a fraction 0..1 with up to 6 decimals -> millionths (uint32) */
 };
 
 struct lkey {
@@ -104,6 +106,9 @@ static const struct lkey lkeys[] = {
 	K("take_profit_bps", take_profit_bps, L_U32, 1000000),
 	K("trailing_stop_bps", trailing_stop_bps, L_U32, 10000),
 	K("max_hold_ms", max_hold_ms, L_U32, 86400000),
+	K("var_limit", var_limit, L_MONEY, RISK_MONEY_MAX),
+	K("corr_exposure_limit", corr_exposure_limit, L_MONEY, RISK_MONEY_MAX),
+	K("kelly_fraction", kelly_ppm, L_PPM, 1000000),
 };
 #undef K
 #define NKEYS (sizeof(lkeys) / sizeof(lkeys[0]))
@@ -146,7 +151,8 @@ int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen)
 	const int64_t *money[] = { &l->min_notional,     &l->max_order_notional,
 		                   &l->max_position_notional, &l->max_gross_notional,
 		                   &l->max_net_notional, &l->capital,
-		                   &l->daily_loss_limit,  &l->fees_per_share };
+		                   &l->daily_loss_limit,  &l->fees_per_share,
+		                   &l->var_limit, &l->corr_exposure_limit };
 	for (size_t i = 0; i < sizeof(money) / sizeof(money[0]); i++)
 		if (*money[i] < 0 || *money[i] > RISK_MONEY_MAX) {
 			core_errf(err, errlen, "risk: a money limit is outside 0..%lld",
@@ -175,6 +181,10 @@ int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen)
 	if (l->fees_cbps_maker < -100000 || l->fees_cbps_maker > 100000 ||
 	    l->fees_cbps_taker < -100000 || l->fees_cbps_taker > 100000) {
 		core_errf(err, errlen, "risk: fees_bps_* must be within +-1000 bps");
+		return -EINVAL;
+	}
+	if (l->kelly_ppm > 1000000 || (l->kelly_ppm && !l->capital)) {
+		core_errf(err, errlen, "risk: kelly_fraction must be in [0, 1] and needs capital");
 		return -EINVAL;
 	}
 	if (l->min_qty && l->min_qty > l->max_order_qty) {
@@ -220,6 +230,13 @@ int risk_limits_parse(struct risk_limits *l, const char *key, const char *value,
 		if (r == 0)
 			*(uint16_t *)(void *)f = (uint16_t)v;
 		break;
+	case L_PPM:
+		r = core_parse_fixed(value, 6, &v);
+		if (r == 0 && (v < 0 || v > k->max))
+			r = -ERANGE;
+		if (r == 0)
+			*(uint32_t *)(void *)f = (uint32_t)v;
+		break;
 	case L_TIERS: {
 		/* "5,10,15": three percentages, up to 2 decimals each */
 		uint16_t bps[3];
@@ -259,6 +276,7 @@ int risk_limits_parse(struct risk_limits *l, const char *key, const char *value,
 			[L_PRICE] = "dollars with up to 4 decimals", [L_CBPS] = "bps with up to 2 decimals",
 			[L_PCT] = "a fraction in (0, 1] with up to 2 decimals",
 			[L_TIERS] = "three percentages, e.g. 5,10,15",
+			[L_PPM] = "a fraction in [0, 1] with up to 6 decimals",
 		};
 		core_errf(err, errlen, "'%s' is not %s", value,
 		          r == -ERANGE ? "in range" : form[k->type]);
@@ -329,6 +347,9 @@ int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, 
 		break;
 	case L_PCT:
 		fmt_fixed(buf, len, *(const uint16_t *)(const void *)f, 2);
+		break;
+	case L_PPM:
+		fmt_fixed(buf, len, *(const uint32_t *)(const void *)f, 6);
 		break;
 	case L_TIERS: {
 		char a[3][16];

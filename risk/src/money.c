@@ -163,7 +163,13 @@ void risk__fill(struct risk_stage *s, const struct exec_report *r, const struct 
 	int64_t f = fee(&s->lim, o && o->taker, r->px, r->qty);
 	in->fees += f;
 	s->fees += f;
-	s->realized += in->pos.realized_pnl - realized;
+	int64_t made = in->pos.realized_pnl - realized;
+	s->realized += made;
+	if (made) {
+		/* a trade closed (in part): its result, after this fill's fee, for Kelly */
+		struct risk_model_msg t = { .kind = RISK_MODEL_TRADE, .locate = locate, .pnl = made - f };
+		risk__model(s, &t);
+	}
 	in->last_fill_px = r->px;
 	if (!in->mark)
 		in->mark = r->px;
@@ -343,6 +349,17 @@ enum risk_reason risk__check(struct risk_stage *s, const struct order_intent *it
 		return RISK_R_HALTED;
 	if ((it->side != 'B' && it->side != 'S') || q == 0 || it->px == 0)
 		return RISK_R_BAD_ORDER;
+	if (l->kelly_ppm && s->caps_seq && s->caps.kelly_valid && !reduces) {
+		/* kelly_fraction * f * capital / px shares */
+		__int128 v = (__int128)l->capital * l->kelly_ppm * s->caps.kelly_ppm /
+		             ((__int128)1000000 * 1000000) / it->px;
+		uint64_t kq = v > l->max_order_qty ? l->max_order_qty : (uint64_t)v;
+		if (l->lot > 1)
+			kq -= kq % l->lot;
+		if (kq == 0)
+			return RISK_R_KELLY;
+		q = (uint32_t)kq;
+	}
 	if (s->tier_effect >= 1 && !reduces) {
 		q = (uint32_t)((uint64_t)q * l->tier1_size_pct / 100);
 		if (l->lot > 1)
@@ -389,10 +406,10 @@ enum risk_reason risk__check(struct risk_stage *s, const struct order_intent *it
 	if (!reduces) {
 		int64_t lw = p + in->open_buy, sw = p - in->open_sell;
 		int64_t w = it->side == 'B' ? lw + q : sw - q; /* the worst case this side */
-		if (iabs(w) > l->max_position)
+		if (iabs(w) > s->eff_max_position)
 			return RISK_R_POSITION;
 		uint32_t mk = in->mark;
-		if (l->max_position_notional && notional(iabs(w), mk) > l->max_position_notional)
+		if (l->max_position_notional && notional(iabs(w), mk) > s->eff_max_position_notional)
 			return RISK_R_POSITION_NOTIONAL;
 		if (l->max_gross_notional) {
 			int64_t other = it->side == 'B' ? iabs(sw) : iabs(lw);
@@ -433,4 +450,13 @@ void risk__approved(struct risk_stage *s, const struct order_msg *m)
 	in->dup_px = m->px;
 	in->dup_qty = m->qty;
 	in->dup_side = m->side;
+}
+
+/* The position caps the limits and the model's caps make together. */
+void risk__caps_changed(struct risk_stage *s)
+{
+	uint64_t ppm = s->caps_seq ? s->caps.position_ppm : 1000000;
+	s->eff_max_position = (int64_t)((__int128)s->lim.max_position * ppm / 1000000);
+	s->eff_max_position_notional =
+	        (int64_t)((__int128)s->lim.max_position_notional * ppm / 1000000);
 }

@@ -156,45 +156,54 @@ static void apply_report(struct risk_stage *s, const struct exec_report *r)
 /* ------------------------------------------------------------------------- */
 /* The events ring. */
 
-#define EVQ_CAP (sizeof(((struct risk_stage *)0)->evq) / sizeof(struct risk_event))
-/* Stop taking intents and reports while the queue is this full: what one of
- * them can add (a few transitions) always fits. */
-#define EVQ_GATE (EVQ_CAP - 8)
+/* Stop taking intents and reports while a queue is this full: what one of
+ * them can add (a few transitions, one trade) always fits. */
+#define Q_GATE (RISK_Q_CAP - 8)
 
-static void flush_events(struct risk_stage *s)
+static void q_flush(struct risk_q *q)
 {
-	while (s->evq_n) {
-		struct risk_event *slot = core_ring_reserve(s->events);
+	while (q->n) {
+		void *slot = core_ring_reserve(q->ring);
 		if (!slot)
 			return;
-		*slot = s->evq[s->evq_head];
-		core_ring_commit(s->events, 1);
-		s->evq_head = (s->evq_head + 1) % EVQ_CAP;
-		s->evq_n--;
+		memcpy(slot, q->buf[q->head], 64);
+		core_ring_commit(q->ring, 1);
+		q->head = (q->head + 1) % RISK_Q_CAP;
+		q->n--;
 	}
+}
+
+static void q_put(struct risk_q *q, const void *msg)
+{
+	if (!q->ring)
+		return;
+	q_flush(q);
+	if (q->n == 0) {
+		void *slot = core_ring_reserve(q->ring);
+		if (slot) {
+			memcpy(slot, msg, 64);
+			core_ring_commit(q->ring, 1);
+			return;
+		}
+	}
+	/* the gates keep at least RISK_Q_CAP - Q_GATE free */
+	memcpy(q->buf[(q->head + q->n) % RISK_Q_CAP], msg, 64);
+	q->n++;
 }
 
 void risk__event(struct risk_stage *s, const struct risk_event *ev)
 {
-	if (!s->events)
-		return;
-	flush_events(s);
-	if (s->evq_n == 0) {
-		struct risk_event *slot = core_ring_reserve(s->events);
-		if (slot) {
-			*slot = *ev;
-			core_ring_commit(s->events, 1);
-			return;
-		}
-	}
-	/* the gates keep at least EVQ_CAP - EVQ_GATE free */
-	s->evq[(s->evq_head + s->evq_n) % EVQ_CAP] = *ev;
-	s->evq_n++;
+	q_put(&s->events_q, ev);
+}
+
+void risk__model(struct risk_stage *s, const struct risk_model_msg *m)
+{
+	q_put(&s->model_q, m);
 }
 
 static bool events_gated(const struct risk_stage *s)
 {
-	return s->evq_n >= EVQ_GATE;
+	return s->events_q.n >= Q_GATE || s->model_q.n >= Q_GATE;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -348,18 +357,19 @@ static int poll_result(struct risk_stage *s)
 {
 	if (!s->eof || (s->reports && !s->reports_eos))
 		return 0;
-	if (s->events) {
-		if (!s->events_eos) {
-			struct risk_event ev = { .ts_ns = s->last_ts, .seq = s->last_seq,
-				                 .kind = RISK_EV_EOS };
-			risk__event(s, &ev);
-			s->events_eos = true;
-		}
-		flush_events(s);
-		if (s->evq_n)
-			return 0;
+	if (s->events_q.ring && !s->events_eos) {
+		struct risk_event ev = { .ts_ns = s->last_ts, .seq = s->last_seq, .kind = RISK_EV_EOS };
+		risk__event(s, &ev);
+		s->events_eos = true;
 	}
-	return CORE_EOF;
+	if (s->model_q.ring && !s->model_eos) {
+		struct risk_model_msg m = { .kind = RISK_MODEL_EOS };
+		risk__model(s, &m);
+		s->model_eos = true;
+	}
+	q_flush(&s->events_q);
+	q_flush(&s->model_q);
+	return s->events_q.n || s->model_q.n ? 0 : CORE_EOF;
 }
 
 /* The global mode in force, after acknowledging an operator's set (K2). */
@@ -392,6 +402,70 @@ static bool observe(struct risk_stage *s, const struct order_intent *it, bool ki
 	s->inst[m.locate].exit_id = m.order_id;
 	expose(s, &m, true);
 	s->st.exits[kind - 1]++;
+	return true;
+}
+
+/* The risk model's side of an intent (or watermark) at ts: close the
+ * interval it ends (every instrument's mark and position, then CLOSE), and
+ * take the caps due. false: wait (a queue is full, or in a replay the caps
+ * are not there yet); nothing of the intent has been done. */
+static bool model_step(struct risk_stage *s, uint64_t ts)
+{
+	if (!s->model_q.ring)
+		return true;
+	uint64_t j = ts / s->interval_ns;
+	if (!s->have_interval) {
+		s->have_interval = true;
+		s->cur_interval = j;
+	}
+	if (j > s->cur_interval && !s->closing) {
+		s->closing = true;
+		s->close_at = 0;
+	}
+	if (s->closing) {
+		for (; s->close_at < s->ntouched; s->close_at++) {
+			if (events_gated(s))
+				return false;
+			uint16_t l = s->touched[s->close_at];
+			const struct risk_inst *in = &s->inst[l];
+			if (!in->mark)
+				continue;
+			struct risk_model_msg m = { .kind = RISK_MODEL_MARK, .interval = s->cur_interval,
+				                    .locate = l, .mark = in->mark,
+				                    .position = in->pos.qty };
+			risk__model(s, &m);
+		}
+		if (events_gated(s))
+			return false;
+		struct risk_model_msg c = { .kind = RISK_MODEL_CLOSE, .interval = s->cur_interval,
+			                    .seq = s->closes };
+		risk__model(s, &c);
+		s->closes++;
+		s->closing = false;
+		s->cur_interval = j;
+	}
+	struct risk_caps c;
+	if (!s->venue_sync) {
+		/* live: the newest published, as soon as it is */
+		uint64_t latest = atomic_load_explicit(&s->board->latest, memory_order_acquire);
+		if (latest > s->caps_seq && risk_caps_read(s->board, latest - 1, &c) == 1) {
+			s->caps = c;
+			s->caps_seq = latest;
+			risk__caps_changed(s);
+		}
+		return true;
+	}
+	/* a replay: the caps of the close RISK_CAPS_LAG before the last one */
+	if (s->closes > RISK_CAPS_LAG && s->caps_seq != s->closes - RISK_CAPS_LAG) {
+		uint64_t want = s->closes - 1 - RISK_CAPS_LAG;
+		if (risk_caps_read(s->board, want, &c) != 1) {
+			s->st.model_waits++;
+			return false;
+		}
+		s->caps = c;
+		s->caps_seq = want + 1;
+		risk__caps_changed(s);
+	}
 	return true;
 }
 
@@ -440,8 +514,8 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 {
 	struct risk_stage *s = ctx;
 	uint32_t work = 0;
-	if (s->events)
-		flush_events(s);
+	q_flush(&s->events_q);
+	q_flush(&s->model_q);
 	if (s->reports) {
 		/* with venue_sync, only what every future intent is entitled to see */
 		uint64_t limit = s->venue_sync && !s->eof ? s->last_seq + 1 : UINT64_MAX;
@@ -451,8 +525,10 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	if (s->eof)
 		return poll_result(s);
 
-	if (risk__limits_read(s->ctl, &s->lim_seq, &s->lim) > 0)
+	if (risk__limits_read(s->ctl, &s->lim_seq, &s->lim) > 0) {
 		s->st.limit_updates++;
+		risk__caps_changed(s);
+	}
 	observe_kill(s);
 	if (!flush_pending(s))
 		return 0;
@@ -501,6 +577,8 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 					break;
 				}
 			}
+			if (!model_step(s, it->ts_ns))
+				break;
 			/* One acquire load per order (K2); a fresh kill first sends CANCEL_ALL. */
 			bool killed = observe_kill(s);
 			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
@@ -562,6 +640,14 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 		return -EINVAL;
 	if (risk_limits_check(&cfg->limits, err, errlen) < 0)
 		return -EINVAL;
+	if (!cfg->model_out != !cfg->caps ||
+	    (cfg->model_out &&
+	     core_ring_check(cfg->model_out, "risk", "model_out", sizeof(struct risk_model_msg),
+	                     "risk_model_msg", err, errlen) < 0)) {
+		if (!cfg->model_out != !cfg->caps)
+			core_errf(err, errlen, "risk: model_out and caps go together");
+		return -EINVAL;
+	}
 	if (cfg->ninitial && !cfg->initial) {
 		core_errf(err, errlen, "risk: ninitial %u without initial positions",
 		          cfg->ninitial);
@@ -623,7 +709,10 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->intents = cfg->intents_in;
 	s->reports = cfg->reports_in;
 	s->out = cfg->orders_out;
-	s->events = cfg->events_out;
+	s->events_q.ring = cfg->events_out;
+	s->model_q.ring = cfg->model_out;
+	s->board = cfg->caps;
+	s->interval_ns = (uint64_t)(cfg->model_interval_ms ? cfg->model_interval_ms : 60000) * 1000000;
 	s->hist = cfg->hist;
 	s->venue_sync = cfg->venue_sync;
 	s->session_up = !cfg->wait_for_session;
@@ -631,6 +720,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
 	s->high_water = s->lim.capital;
+	risk__caps_changed(s);
 	*ret_stage = s;
 	return 0;
 }
@@ -662,7 +752,10 @@ void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
 	ret->net_short_notional = clamp(s->net_short);
 	ret->capital_used = clamp(s->cap_used);
 	ret->tier = s->tier_effect;
-	ret->events_eos = s->events_eos && s->evq_n == 0;
+	ret->events_eos = s->events_eos && s->events_q.n == 0;
+	ret->model_eos = s->model_eos && s->model_q.n == 0;
+	ret->caps_interval = s->caps_seq ? s->caps.interval + 1 : 0;
+	ret->position_ppm = s->caps_seq ? s->caps.position_ppm : 1000000;
 }
 
 void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)

@@ -37,6 +37,14 @@ struct risk_idcell {
 	uint32_t pad_;
 };
 
+/* A queue in front of a ring of 64-byte messages. */
+#define RISK_Q_CAP 64
+struct risk_q {
+	struct core_ring *ring; /* NULL: no such output, puts are dropped by design */
+	uint32_t head, n;
+	unsigned char buf[RISK_Q_CAP][64];
+};
+
 /* One instrument. */
 struct risk_inst {
 	struct position pos;     /* qty, cost, realized (this session) */
@@ -67,13 +75,25 @@ struct risk_inst {
 };
 
 struct risk_stage {
-	struct core_ring *intents, *reports, *out, *events;
-	/* events waiting for room on the events ring (transitions made while
-	 * applying reports, which cannot wait); reports stop being drained
-	 * while it is more than half full, so it never overflows */
-	struct risk_event evq[64];
-	uint32_t evq_head, evq_n;
-	bool events_eos;   /* RISK_EV_EOS pushed */
+	struct core_ring *intents, *reports, *out;
+	/* the events and model rings, each with the messages waiting for room
+	 * (made while applying reports, which cannot wait); reports and intents
+	 * stop being taken while a queue is nearly full, so none overflows */
+	struct risk_q events_q, model_q;
+	bool events_eos;   /* RISK_EV_EOS queued */
+	bool model_eos;    /* RISK_MODEL_EOS queued */
+	/* the risk model */
+	struct risk_caps_board *board;
+	uint64_t interval_ns;
+	uint64_t cur_interval;  /* of the last intent; valid with have_interval */
+	bool have_interval;
+	bool closing;           /* sending the marks of cur_interval's close */
+	uint32_t close_at;      /* the next index in touched[] */
+	uint64_t closes;        /* closes sent (the next close's seq) */
+	uint64_t caps_seq;      /* seq + 1 of the caps in force, 0 none */
+	struct risk_caps caps;
+	int64_t eff_max_position;          /* the limits scaled by the caps */
+	int64_t eff_max_position_notional;
 	struct risk_control *ctl;
 	struct core_hist_pair *hist;
 	struct risk_limits lim;
@@ -135,5 +155,9 @@ void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned
 void risk__touch(struct risk_stage *s, uint16_t locate);
 /* risk__event - record ev (queued when the events ring is full); no-op without one. */
 void risk__event(struct risk_stage *s, const struct risk_event *ev);
+/* risk__model - the same for a message to the risk model. */
+void risk__model(struct risk_stage *s, const struct risk_model_msg *m);
+/* risk__caps_changed - recompute what the limits and the caps make together. */
+void risk__caps_changed(struct risk_stage *s);
 
 #endif /* OSPREY_RISK_INT_H */
