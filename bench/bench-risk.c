@@ -115,9 +115,25 @@ static void on_all(struct risk_limits *l)
 	on_exits(l);
 }
 
+static void on_model(struct risk_limits *l)
+{
+	l->var_limit = 1000000000 * 10000LL;
+	l->corr_exposure_limit = 1000000000 * 10000LL;
+	l->kelly_ppm = 250000;
+	if (!l->capital)
+		l->capital = 1000000000 * 10000LL;
+}
+
+static void on_all_model(struct risk_limits *l)
+{
+	on_all(l);
+	on_model(l);
+}
+
 struct config {
 	const char *name;
 	void (*on)(struct risk_limits *);
+	bool model; /* with the risk model's rings (its thread's work untimed) */
 };
 
 static int run(const struct config *c, uint64_t norders, uint64_t *lat, struct result *ret)
@@ -137,11 +153,29 @@ static int run(const struct config *c, uint64_t norders, uint64_t *lat, struct r
 		return -1;
 	struct risk_stage_cfg cfg = { .intents_in = in, .reports_in = rep, .orders_out = out,
 		                      .limits = l, .ctl = ctl, .hist = hp };
+	struct core_ring *mr = NULL;
+	struct risk_caps_board *board = NULL;
+	struct risk_model *model = NULL;
+	if (c->model) {
+		mr = core_ring_create("m", 4096, sizeof(struct risk_model_msg));
+		board = calloc(1, sizeof(*board));
+		if (!mr || !board)
+			return -1;
+		cfg.model_out = mr;
+		cfg.caps = board;
+	}
 	struct risk_stage *s;
 	char err[256];
 	if (risk_stage_create(&cfg, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench-risk: %s: %s\n", c->name, err);
 		return -1;
+	}
+	if (c->model) {
+		struct risk_model_cfg mc = { .in = mr, .board = board, .ctl = ctl };
+		if (risk_model_create(&mc, &model, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bench-risk: %s\n", err);
+			return -1;
+		}
 	}
 	uint32_t bid[NLOC], work;
 	uint64_t ts = 34200000000000ull, seq = 0;
@@ -182,6 +216,8 @@ static int run(const struct config *c, uint64_t norders, uint64_t *lat, struct r
 			risk_stage_poll(s, &work);
 			last_id = 0;
 		}
+		if (model) /* untimed: the model's own thread's work */
+			risk_model_poll(model, &work);
 		struct order_intent it = { .ts_ns = ts, .seq = ++seq, .kind = INTENT_NEW,
 			                   .locate = (uint16_t)(i + 1), .qty = (rng & 32) ? 200 : 100,
 			                   .bid_px = bid[i], .ask_px = bid[i] + 100 };
@@ -217,6 +253,9 @@ static int run(const struct config *c, uint64_t norders, uint64_t *lat, struct r
 	core_hist_pair_fini(hp);
 	free(hp);
 	risk_stage_destroy(s);
+	risk_model_destroy(model);
+	core_ring_destroy(mr);
+	free(board);
 	free(ctl);
 	core_ring_destroy(in);
 	core_ring_destroy(rep);
@@ -262,7 +301,9 @@ int main(int argc, char **argv)
 		{ "+ exposure (notional, gross, net, capital)", on_exposure },
 		{ "+ money (fees, tiers, daily loss, throttle)", on_money },
 		{ "+ exits (stop, profit, trailing, time)", on_exits },
+		{ "+ risk model (closes, caps, Kelly sizing)", on_model, true },
 		{ "every control", on_all },
+		{ "every control and the risk model", on_all_model, true },
 		{ "anchor again", NULL },
 	};
 	printf("%-44s %6s %6s %7s %8s %9s | %9s %9s\n", "configuration", "p50", "p99", "p99.9",

@@ -413,14 +413,18 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 {
 	if (!s->model_q.ring)
 		return true;
-	uint64_t j = ts / s->interval_ns;
-	if (!s->have_interval) {
-		s->have_interval = true;
-		s->cur_interval = j;
-	}
-	if (j > s->cur_interval && !s->closing) {
-		s->closing = true;
-		s->close_at = 0;
+	/* one compare per intent; the division only when an interval ends */
+	if (!s->have_interval || (ts >= s->interval_end && !s->closing)) {
+		uint64_t j = ts / s->interval_ns;
+		if (!s->have_interval) {
+			s->have_interval = true;
+			s->cur_interval = j;
+		} else if (j > s->cur_interval) {
+			s->closing = true;
+			s->close_at = 0;
+			s->next_interval = j;
+		}
+		s->interval_end = (j + 1) * s->interval_ns;
 	}
 	if (s->closing) {
 		for (; s->close_at < s->ntouched; s->close_at++) {
@@ -442,7 +446,7 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 		risk__model(s, &c);
 		s->closes++;
 		s->closing = false;
-		s->cur_interval = j;
+		s->cur_interval = s->next_interval;
 	}
 	struct risk_caps c;
 	if (!s->venue_sync) {

@@ -86,6 +86,8 @@ struct risk_stage {
 	struct risk_caps_board *board;
 	uint64_t interval_ns;
 	uint64_t cur_interval;  /* of the last intent; valid with have_interval */
+	uint64_t interval_end;  /* event time the current interval ends */
+	uint64_t next_interval; /* while closing: the interval that follows */
 	bool have_interval;
 	bool closing;           /* sending the marks of cur_interval's close */
 	uint32_t close_at;      /* the next index in touched[] */
