@@ -262,7 +262,11 @@ static int flatten_cmd(struct engine *e, uid_t uid, const char *args, char *repl
 		int loc = locate_of(e, sym, reply, cap);
 		if (loc < 0)
 			return loc;
-		risk_control_flatten_inst(&e->ctl, (uint16_t)loc);
+		if (risk_control_flatten_inst(&e->ctl, (uint16_t)loc) < 0) {
+			snprintf(reply, cap, "error: %d flatten requests wait already; ask again\n",
+			         RISK_FLATTEN_Q);
+			return -EAGAIN;
+		}
 		char what[64];
 		snprintf(what, sizeof(what), "flatten %s", sym);
 		audit(e, uid, what, "-", "requested");

@@ -59,7 +59,8 @@
  *     (below) at least band_window_ms after the previous anchor starts a new
  *     window (a tumbling window in event time).
  * 11. message rates [new risk], token buckets in event time, full at start,
- *     refilled continuously, capacity one second's worth: the session's
+ *     refilled continuously, capacity one second's worth (never fewer than
+ *     no tokens: a rate lowered after orders leaves the bucket empty): the session's
  *     max_orders_per_sec -> RISK_R_RATE; the instrument's
  *     max_orders_per_sec_inst -> RISK_R_RATE_INST. A token is taken only when
  *     the order is approved. Fills past max_fills_per_min on one instrument
@@ -112,7 +113,10 @@
  *   daily loss: P&L <= -daily_loss_limit: HALTED and ORDER_CANCEL_ALL
  * A breaker stays in effect until the operator sets the global mode
  * (risk_control_set_mode, e.g. `osprey-ctl mode active`), never by a timer
- * and never because the P&L recovers. The operator's set acknowledges the
+ * and never because the P&L recovers. The stage takes a set first thing in
+ * its next poll and before each intent, so a breaker that fires after the
+ * set stays in effect (the same for an instrument's mode set and its fill
+ * throttle). The operator's set acknowledges the
  * drawdown of that moment: a tier fires again only when the drawdown reaches
  * a higher tier than it was then, or falls below and comes back. Every mode
  * change is logged in risk_stats.transitions.
@@ -122,9 +126,12 @@
  * price >= stop_loss_bps, a gain >= take_profit_bps, a fall from the best
  * mark since the position opened >= trailing_stop_bps, or a position older
  * than max_hold_ms sends one ORDER_NEW with ORDER_F_EXIT for the whole
- * position (less what open orders on the closing side already cover), priced
- * at the opposite touch, with the next order id. Exits pass every [new risk]
- * check and pass in REDUCING and HALTED. With cfg.flatten_at_end, the end of
+ * position (less what open orders on the closing side already cover, at most
+ * max_order_qty: the rest at a later book), priced at the opposite touch,
+ * with the next order id, after the cancel-all of a breaker the same book
+ * fired. Exits are risk's own orders: like the operator's flatten they skip
+ * every check (they pass in REDUCING and HALTED; the venue's own self-trade
+ * rules apply to them). With cfg.flatten_at_end, the end of
  * the intent stream flattens every position before ORDER_EOS.
  *
  * The risk model (cfg.model_out and cfg.caps; risk_model_* below, on a thread
@@ -330,15 +337,17 @@ enum risk_cause {
 };
 const char *risk_cause_name(unsigned cause);
 
+#define RISK_FLATTEN_Q 64 /* flatten requests for one instrument that can wait */
+
 /*
  * Shared between the risk stage (reader, hot thread) and the threads that
  * set it. Owned by the caller, zero-initialised (or risk_control_init) and
  * valid for the stage's lifetime. The per-instrument setters
- * (risk_control_set_inst_mode, _restrict, _flatten_inst) are atomic
- * read-modify-writes: any thread, at any time (e.g. the feeds thread
- * restricting a symbol as its directory message arrives). The others
- * (kill, resume, flatten, set_mode, set_limits) take one thread at a time
- * (the control thread). Getters and the stage may run at any time.
+ * (risk_control_set_inst_mode, _restrict) are atomic read-modify-writes: any
+ * thread, at any time (e.g. the feeds thread restricting a symbol as its
+ * directory message arrives). The others (kill, resume, flatten,
+ * flatten_inst, set_mode, set_limits) take one thread at a time (the control
+ * thread). Getters and the stage may run at any time.
  *
  * Orders: K1 a setter's release store pairs with K2 the stage's acquire load
  * (once per intent for killed/mode/the instrument's state, once per poll for
@@ -357,14 +366,17 @@ struct risk_control {
 	_Atomic uint32_t breaker_mode;        /* enum risk_mode the breakers set (stage writes) */
 	_Atomic uint32_t limits_seq;          /* seqlock: odd while a write is under way */
 	_Atomic uint64_t limits_words[(sizeof(struct risk_limits) + 7) / 8];
-	/* Per instrument: bits 0-1 mode, bit 2 restricted, bits 3-7 a count of
-	 * flatten requests, bits 8-15 a count of the operator's mode sets (the
-	 * stage lifts its fill throttle on a new one). */
+	/* Instruments asked to flatten one by one: a queue the setter fills (F1:
+	 * its release store of flat_head pairs with the stage's acquire load, F2)
+	 * and the stage empties (F3: flat_tail, the other way). */
+	_Atomic uint32_t flat_head, flat_tail;
+	uint16_t flat_q[RISK_FLATTEN_Q];
+	/* Per instrument: bits 0-1 mode, bit 2 restricted, bits 8-15 a count of
+	 * the operator's mode sets (the stage lifts its fill throttle on a new one). */
 	CORE_ALIGNED _Atomic uint16_t inst[RISK_NLOCATE];
 };
 
 #define RISK_INST_RESTRICTED 4u
-#define RISK_INST_FLATTENS 0xf8u
 
 void risk_control_init(struct risk_control *c);
 /* risk_control_kill - set the kill switch (release). */
@@ -376,8 +388,9 @@ void risk_control_resume(struct risk_control *c);
  * for each instrument whose position is not zero (the opposite side, the
  * position's size), past every check, killed or not. */
 void risk_control_flatten(struct risk_control *c);
-/* risk_control_flatten_inst - the same for one instrument. */
-void risk_control_flatten_inst(struct risk_control *c, uint16_t locate);
+/* risk_control_flatten_inst - the same for one instrument: 0, or -EAGAIN
+ * while RISK_FLATTEN_Q requests wait for the stage (ask again). */
+int risk_control_flatten_inst(struct risk_control *c, uint16_t locate);
 /* risk_control_is_killed - acquire load. Any thread. */
 bool risk_control_is_killed(const struct risk_control *c);
 /* risk_control_set_mode - the operator's global mode; also acknowledges the

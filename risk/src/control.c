@@ -381,14 +381,16 @@ void risk_control_flatten(struct risk_control *c)
 	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
 }
 
-void risk_control_flatten_inst(struct risk_control *c, uint16_t locate)
+int risk_control_flatten_inst(struct risk_control *c, uint16_t locate)
 {
-	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed), n;
-	do
-		n = (uint16_t)((v & ~RISK_INST_FLATTENS) | ((v + (1u << 3)) & RISK_INST_FLATTENS));
-	while (!atomic_compare_exchange_weak_explicit(&c->inst[locate], &v, n, memory_order_relaxed,
-	                                              memory_order_relaxed));
+	uint32_t head = atomic_load_explicit(&c->flat_head, memory_order_relaxed);
+	uint32_t tail = atomic_load_explicit(&c->flat_tail, memory_order_acquire); /* F3 */
+	if (head - tail >= RISK_FLATTEN_Q)
+		return -EAGAIN;
+	c->flat_q[head % RISK_FLATTEN_Q] = locate;
+	atomic_store_explicit(&c->flat_head, head + 1, memory_order_release); /* F1 */
 	atomic_fetch_add_explicit(&c->flatten, 1, memory_order_release); /* K1 */
+	return 0;
 }
 
 void risk_control_resume(struct risk_control *c)
@@ -429,8 +431,7 @@ int risk_control_set_inst_mode(struct risk_control *c, uint16_t locate, enum ris
 		return -EINVAL;
 	uint16_t v = atomic_load_explicit(&c->inst[locate], memory_order_relaxed), n;
 	do
-		n = (uint16_t)((((v >> 8) + 1) << 8) |
-		               (v & (RISK_INST_RESTRICTED | RISK_INST_FLATTENS)) | (uint16_t)mode);
+		n = (uint16_t)((((v >> 8) + 1) << 8) | (v & RISK_INST_RESTRICTED) | (uint16_t)mode);
 	while (!atomic_compare_exchange_weak_explicit(&c->inst[locate], &v, n,
 	                                              memory_order_release, /* K1 */
 	                                              memory_order_relaxed));

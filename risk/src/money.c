@@ -81,7 +81,7 @@ static unsigned breaker_level(const struct risk_stage *s, int64_t pnl, int64_t d
 
 static void set_breaker_mode(struct risk_stage *s, uint32_t mode, uint64_t ts, unsigned cause)
 {
-	uint32_t op = atomic_load_explicit(&s->ctl->mode, memory_order_relaxed);
+	uint32_t op = s->op_mode;
 	uint32_t before = op > s->breaker_mode ? op : s->breaker_mode;
 	if (mode > s->breaker_mode) {
 		s->breaker_mode = mode;
@@ -130,12 +130,26 @@ void risk__breakers(struct risk_stage *s, uint64_t ts)
 void risk__operator(struct risk_stage *s, uint64_t ts)
 {
 	uint32_t op = atomic_load_explicit(&s->ctl->mode, memory_order_relaxed);
-	uint32_t before = s->breaker_mode;
+	uint32_t before = s->breaker_mode > s->op_mode ? s->breaker_mode : s->op_mode;
 	s->breaker_mode = RISK_MODE_ACTIVE;
 	atomic_store_explicit(&s->ctl->breaker_mode, RISK_MODE_ACTIVE, memory_order_release);
+	s->op_mode = op;
 	s->tier_effect = 0;
 	s->tier_fired = breaker_level(s, s->st.pnl, s->st.drawdown);
-	risk__transition(s, ts, before > op ? before : op, op, RISK_CAUSE_OPERATOR, 0);
+	risk__transition(s, ts, before, op, RISK_CAUSE_OPERATOR, 0);
+}
+
+/* The instrument's control word (K2); a new operator mode set lifts its fill
+ * throttle. Returns the word. */
+uint16_t risk__inst_ack(struct risk_stage *s, uint16_t locate)
+{
+	struct risk_inst *in = &s->inst[locate];
+	uint16_t iv = atomic_load_explicit(&s->ctl->inst[locate], memory_order_acquire); /* K2 */
+	if ((uint8_t)(iv >> 8) != in->gen_seen) {
+		in->gen_seen = (uint8_t)(iv >> 8);
+		in->throttled = 0;
+	}
+	return iv;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -171,8 +185,8 @@ void risk__fill(struct risk_stage *s, const struct exec_report *r, const struct 
 		risk__model(s, &t);
 	}
 	in->last_fill_px = r->px;
-	if (!in->mark)
-		in->mark = r->px;
+	if (!in->bid && !in->ask)
+		in->mark = r->px; /* no book seen: the last fill price */
 	int64_t after = in->pos.qty;
 	if (after == 0) {
 		in->open_ts = 0;
@@ -183,6 +197,7 @@ void risk__fill(struct risk_stage *s, const struct exec_report *r, const struct 
 	}
 	/* the fill throttle: a one-minute tumbling window from its first fill */
 	uint32_t maxf = s->lim.max_fills_per_min;
+	risk__inst_ack(s, locate); /* an operator's set before this fill is not for its throttle */
 	if (maxf) {
 		if (in->fills_n == 0 || r->ts_ns - in->fills_ts >= 60 * NS_PER_S) {
 			in->fills_ts = r->ts_ns;
@@ -277,7 +292,8 @@ int risk__exit_order(struct risk_stage *s, const struct order_intent *it, struct
 	m->locate = it->locate;
 	m->side = p > 0 ? 'S' : 'B';
 	m->px = px;
-	m->qty = q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
+	/* at most max_order_qty: the rest goes at the next book once this is done */
+	m->qty = q > l->max_order_qty ? l->max_order_qty : (uint32_t)q;
 	m->flags = ORDER_F_EXIT;
 	return 1 + why;
 }
@@ -290,6 +306,10 @@ int risk__exit_order(struct risk_stage *s, const struct order_intent *it, struct
 /* Tokens missing from a full bucket after refilling to now (1e9 per order). */
 static uint64_t bucket(uint64_t deficit, uint64_t ts0, uint64_t now, uint32_t rate)
 {
+	/* never emptier than empty: a rate lowered since the last order leaves
+	 * the bucket at most a second short of full (so a second refills it) */
+	if (deficit > (uint64_t)rate * NS_PER_S)
+		deficit = (uint64_t)rate * NS_PER_S;
 	uint64_t dt = now > ts0 ? now - ts0 : 0;
 	if (dt > NS_PER_S)
 		dt = NS_PER_S;
@@ -327,11 +347,7 @@ enum risk_reason risk__check(struct risk_stage *s, const struct order_intent *it
 		return RISK_R_HALTED_MODE;
 	if (gmode == RISK_MODE_REDUCING && !reduces)
 		return RISK_R_REDUCING;
-	uint16_t iv = atomic_load_explicit(&s->ctl->inst[it->locate], memory_order_acquire); /* K2 */
-	if ((uint8_t)(iv >> 8) != in->gen_seen) {
-		in->gen_seen = (uint8_t)(iv >> 8); /* the operator set its mode: throttle lifted */
-		in->throttled = 0;
-	}
+	uint16_t iv = risk__inst_ack(s, it->locate);
 	uint32_t imode = in->throttled ? RISK_MODE_HALTED : (iv & 3u);
 	if (imode == RISK_MODE_HALTED && !reduces)
 		return RISK_R_INST_HALTED;
@@ -406,7 +422,7 @@ enum risk_reason risk__check(struct risk_stage *s, const struct order_intent *it
 	if (!reduces) {
 		int64_t lw = p + in->open_buy, sw = p - in->open_sell;
 		int64_t w = it->side == 'B' ? lw + q : sw - q; /* the worst case this side */
-		if (iabs(w) > s->eff_max_position)
+		if (it->side == 'B' ? w > s->eff_max_position : w < -s->eff_max_position)
 			return RISK_R_POSITION;
 		uint32_t mk = in->mark;
 		if (l->max_position_notional && notional(iabs(w), mk) > s->eff_max_position_notional)

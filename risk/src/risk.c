@@ -50,10 +50,7 @@ void risk__touch(struct risk_stage *s, uint16_t locate)
 	if (!in->touched) {
 		in->touched = 1;
 		s->touched[s->ntouched++] = locate;
-		/* requests before it had anything to close are not for later */
-		in->flat_seen = (uint8_t)(atomic_load_explicit(&s->ctl->inst[locate],
-		                                               memory_order_relaxed) &
-		                          RISK_INST_FLATTENS);
+
 	}
 }
 
@@ -242,6 +239,19 @@ static bool observe_kill(struct risk_stage *s)
 		uint32_t all = atomic_load_explicit(&s->ctl->flatten_all, memory_order_relaxed);
 		s->flatten_every = all != s->flatten_all_seen;
 		s->flatten_all_seen = all;
+		/* the instruments asked for one by one (F2 pairs with the setter's F1) */
+		uint32_t head = atomic_load_explicit(&s->ctl->flat_head, memory_order_acquire);
+		uint32_t tail = atomic_load_explicit(&s->ctl->flat_tail, memory_order_relaxed);
+		s->flat_n = 0;
+		for (; tail != head; tail++) {
+			uint16_t l = s->ctl->flat_q[tail % RISK_FLATTEN_Q];
+			bool dup = false;
+			for (uint32_t k = 0; k < s->flat_n; k++)
+				dup |= s->flat_list[k] == l;
+			if (!dup)
+				s->flat_list[s->flat_n++] = l;
+		}
+		atomic_store_explicit(&s->ctl->flat_tail, tail, memory_order_release); /* F3 */
 		s->flattening = true;
 		s->flatten_at = 0;
 	}
@@ -263,15 +273,13 @@ static bool observe_kill(struct risk_stage *s)
  * order ring fills. false if it is full. */
 static bool flatten_step(struct risk_stage *s)
 {
-	for (; s->flatten_at < s->ntouched; s->flatten_at++) {
-		uint16_t l = s->touched[s->flatten_at];
+	/* every instrument (touched[]), or those asked for (flat_list) */
+	uint32_t n = s->flatten_every ? s->ntouched : s->flat_n;
+	for (; s->flatten_at < n; s->flatten_at++) {
+		uint16_t l = s->flatten_every ? s->touched[s->flatten_at] : s->flat_list[s->flatten_at];
 		struct risk_inst *in = &s->inst[l];
-		uint8_t asked = (uint8_t)(atomic_load_explicit(&s->ctl->inst[l], memory_order_relaxed) &
-		                          RISK_INST_FLATTENS);
-		bool want = s->flatten_every || asked != in->flat_seen;
-		in->flat_seen = asked;
 		int64_t p = in->pos.qty;
-		if (p == 0 || !want)
+		if (p == 0)
 			continue;
 		uint64_t q = p < 0 ? (uint64_t)-p : (uint64_t)p;
 		struct order_msg m;
@@ -373,15 +381,20 @@ static int poll_result(struct risk_stage *s)
 }
 
 /* The global mode in force, after acknowledging an operator's set (K2). */
-static uint32_t global_mode(struct risk_stage *s, uint64_t ts)
+/* Take an operator's global mode set (K2) before anything that could fire a
+ * breaker: a breaker that fires after the set stays in effect. */
+static void ack_operator(struct risk_stage *s, uint64_t ts)
 {
 	uint32_t sets = atomic_load_explicit(&s->ctl->mode_sets, memory_order_acquire); /* K2 */
 	if (sets != s->mode_sets_seen) {
 		s->mode_sets_seen = sets;
 		risk__operator(s, ts);
 	}
-	uint32_t op = atomic_load_explicit(&s->ctl->mode, memory_order_relaxed);
-	return op > s->breaker_mode ? op : s->breaker_mode;
+}
+
+static uint32_t global_mode(const struct risk_stage *s)
+{
+	return s->op_mode > s->breaker_mode ? s->op_mode : s->breaker_mode;
 }
 
 /* Observe the book of an intent or watermark, and send the exit it calls
@@ -389,6 +402,10 @@ static uint32_t global_mode(struct risk_stage *s, uint64_t ts)
 static bool observe(struct risk_stage *s, const struct order_intent *it, bool killed)
 {
 	risk__observe(s, it);
+	/* a breaker this book fired: its cancel-all goes before the exit (seqs
+	 * never go backwards, and it must not cancel the exit) */
+	if (s->cancel_pending && !flush_pending(s))
+		return false;
 	if (killed)
 		return true;
 	struct order_msg m;
@@ -481,7 +498,7 @@ static bool decide(struct risk_stage *s, const struct order_intent *it, bool kil
 	enum risk_reason why = RISK_R_KILLED;
 	uint32_t qty = it->qty;
 	if (!killed)
-		why = it->kind == INTENT_NEW ? risk__check(s, it, global_mode(s, it->ts_ns), &qty)
+		why = it->kind == INTENT_NEW ? risk__check(s, it, global_mode(s), &qty)
 		                             : RISK_R_BAD_ORDER;
 	*rejected = why != RISK_R_NONE;
 	if (why != RISK_R_NONE) {
@@ -520,6 +537,7 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	uint32_t work = 0;
 	q_flush(&s->events_q);
 	q_flush(&s->model_q);
+	ack_operator(s, s->last_ts);
 	if (s->reports) {
 		/* with venue_sync, only what every future intent is entitled to see */
 		uint64_t limit = s->venue_sync && !s->eof ? s->last_seq + 1 : UINT64_MAX;
@@ -587,10 +605,9 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 			bool killed = observe_kill(s);
 			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
 				break;
+			ack_operator(s, it->ts_ns);
 			if (!observe(s, it, killed))
 				break;
-			if (s->cancel_pending && !flush_pending(s))
-				break; /* a breaker fired on this book: its cancel-all first */
 			if (it->kind == INTENT_WATERMARK) {
 				marker(&m, ORDER_WATERMARK, it->seq, it->ts_ns, it->t0_ns);
 				if (!push(s, &m))
@@ -708,6 +725,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	}
 	s->lim_seq = atomic_load_explicit(&cfg->ctl->limits_seq, memory_order_relaxed);
 	s->mode_sets_seen = atomic_load_explicit(&cfg->ctl->mode_sets, memory_order_relaxed);
+	s->op_mode = atomic_load_explicit(&cfg->ctl->mode, memory_order_relaxed);
 	s->tab_mask = ((uint64_t)1 << bits) - 1;
 	s->open_max = open_max;
 	s->intents = cfg->intents_in;

@@ -65,7 +65,6 @@ struct risk_inst {
 	uint8_t throttled;       /* the fill throttle halted it */
 	uint8_t gen_seen;        /* the operator's mode-set count last seen */
 	uint8_t touched;         /* in risk_stage.touched[] */
-	uint8_t flat_seen;       /* its flatten requests carried out (RISK_INST_FLATTENS bits) */
 	uint32_t fills_n;        /* fill throttle window */
 	uint64_t fills_ts;
 	uint64_t open_ts;        /* when the position opened (time exit); 0: not yet known */
@@ -112,9 +111,12 @@ struct risk_stage {
 	uint32_t flatten_seen; /* flatten requests carried out (or under way) */
 	uint32_t flatten_at;   /* under way: the next index in touched[] to close */
 	bool flattening;
-	bool flatten_every;    /* under way for every instrument (else those asked for) */
+	bool flatten_every;    /* under way for every instrument (else those in flat_list) */
+	uint16_t flat_list[RISK_FLATTEN_Q]; /* instruments asked for, this request */
+	uint32_t flat_n;
 	uint32_t flatten_all_seen;
 	uint32_t mode_sets_seen; /* the operator's mode sets acknowledged */
+	uint32_t op_mode;        /* the operator's mode as last acknowledged */
 	uint32_t breaker_mode;   /* enum risk_mode the breakers set */
 	unsigned tier_fired;     /* highest breaker level fired or acknowledged */
 	unsigned tier_effect;    /* breaker level in effect (0 none) */
@@ -153,6 +155,7 @@ int risk__exit_order(struct risk_stage *s, const struct order_intent *it, struct
 void risk__operator(struct risk_stage *s, uint64_t ts);
 void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned to,
 		      unsigned cause, uint16_t locate);
+uint16_t risk__inst_ack(struct risk_stage *s, uint16_t locate);
 /* risk.c */
 void risk__touch(struct risk_stage *s, uint16_t locate);
 /* risk__event - record ev (queued when the events ring is full); no-op without one. */
