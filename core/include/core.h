@@ -950,6 +950,10 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
  * int64 is -ERANGE. decimals <= 9.
  */
 int core_parse_fixed(const char *s, unsigned decimals, int64_t *ret);
+/* core_format_fixed - the other way: v in units of 10^-decimals as the
+ * shortest decimal that parses back to it ("0.0035", "-2.5", "7"), in buf
+ * (NUL-terminated, truncated to len). */
+void core_format_fixed(char *buf, size_t len, int64_t v, unsigned decimals);
 /* core_config_fixed - core_config_i64's rules over core_parse_fixed's values
  * (min and max in the same 10^-decimals units). */
 int core_config_fixed(struct core_config *cfg, const char *key, unsigned decimals, int64_t min,

@@ -276,18 +276,21 @@ int core_config_i64(struct core_config *cfg, const char *key, int64_t min, int64
 	return 0;
 }
 
-/* v in units of 10^-decimals as a decimal string. */
-static void fixed_str(char *buf, size_t len, int64_t v, unsigned decimals)
+void core_format_fixed(char *buf, size_t len, int64_t v, unsigned decimals)
 {
 	uint64_t p = 1;
-	for (unsigned i = 0; i < decimals; i++)
+	for (unsigned i = 0; i < decimals && i < 18; i++)
 		p *= 10;
 	uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	if (decimals)
-		snprintf(buf, len, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", m / p, (int)decimals,
-		         m % p);
-	else
-		snprintf(buf, len, "%" PRId64, v);
+	int n = snprintf(buf, len, "%s%" PRIu64, v < 0 ? "-" : "", m / p);
+	uint64_t frac = m % p;
+	if (frac && n > 0 && (size_t)n < len) {
+		char d[24];
+		snprintf(d, sizeof(d), "%0*" PRIu64, (int)decimals, frac);
+		for (size_t k = strlen(d); k > 0 && d[k - 1] == '0'; k--)
+			d[k - 1] = '\0';
+		snprintf(buf + n, len - (size_t)n, ".%s", d);
+	}
 }
 
 int core_parse_fixed(const char *s, unsigned decimals, int64_t *ret)
@@ -342,8 +345,8 @@ int core_config_fixed(struct core_config *cfg, const char *key, unsigned decimal
 	}
 	if (v < min || v > max) {
 		char lo[32], hi[32];
-		fixed_str(lo, sizeof(lo), min, decimals);
-		fixed_str(hi, sizeof(hi), max, decimals);
+		core_format_fixed(lo, sizeof(lo), min, decimals);
+		core_format_fixed(hi, sizeof(hi), max, decimals);
 		core_errf(err, errlen, "%s:%d: key '%s': %s is outside [%s, %s]", cfg->path, e->line,
 		          key, e->value, lo, hi);
 		return -EINVAL;

@@ -306,23 +306,6 @@ int risk_limits_set(struct risk_limits *l, const char *key, const char *value, c
 	return 0;
 }
 
-static void fmt_fixed(char *buf, size_t len, int64_t v, unsigned decimals)
-{
-	int64_t p = 1;
-	for (unsigned i = 0; i < decimals; i++)
-		p *= 10;
-	uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	int n = snprintf(buf, len, "%s%llu", v < 0 ? "-" : "", (unsigned long long)(m / (uint64_t)p));
-	uint64_t frac = m % (uint64_t)p;
-	if (frac && n > 0 && (size_t)n < len) {
-		char d[16];
-		snprintf(d, sizeof(d), "%0*llu", (int)decimals, (unsigned long long)frac);
-		for (size_t k = strlen(d); k > 0 && d[k - 1] == '0'; k--)
-			d[k - 1] = 0;
-		snprintf(buf + n, len - (size_t)n, ".%s", d);
-	}
-}
-
 int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, size_t len)
 {
 	const struct lkey *k = lkey_find(key);
@@ -337,24 +320,24 @@ int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, 
 		snprintf(buf, len, "%lld", (long long)*(const int64_t *)(const void *)f);
 		break;
 	case L_MONEY:
-		fmt_fixed(buf, len, *(const int64_t *)(const void *)f, 4);
+		core_format_fixed(buf, len, *(const int64_t *)(const void *)f, 4);
 		break;
 	case L_PRICE:
-		fmt_fixed(buf, len, *(const uint32_t *)(const void *)f, 4);
+		core_format_fixed(buf, len, *(const uint32_t *)(const void *)f, 4);
 		break;
 	case L_CBPS:
-		fmt_fixed(buf, len, *(const int32_t *)(const void *)f, 2);
+		core_format_fixed(buf, len, *(const int32_t *)(const void *)f, 2);
 		break;
 	case L_PCT:
-		fmt_fixed(buf, len, *(const uint16_t *)(const void *)f, 2);
+		core_format_fixed(buf, len, *(const uint16_t *)(const void *)f, 2);
 		break;
 	case L_PPM:
-		fmt_fixed(buf, len, *(const uint32_t *)(const void *)f, 6);
+		core_format_fixed(buf, len, *(const uint32_t *)(const void *)f, 6);
 		break;
 	case L_TIERS: {
 		char a[3][16];
 		for (int i = 0; i < 3; i++)
-			fmt_fixed(a[i], sizeof(a[i]), l->drawdown_bps[i], 2);
+			core_format_fixed(a[i], sizeof(a[i]), l->drawdown_bps[i], 2);
 		snprintf(buf, len, "%s,%s,%s", a[0], a[1], a[2]);
 		break;
 	}
