@@ -123,8 +123,10 @@
  *
  * Exits (the position manager; 0 turns each off): for an instrument with a
  * position and no exit under way, at each new mark: a loss from the average
- * price >= stop_loss_bps, a gain >= take_profit_bps, a fall from the best
- * mark since the position opened >= trailing_stop_bps, or a position older
+ * price >= stop_loss_bps (or >= stop_loss_atr / 100 times the instrument's
+ * ATR per share, once the risk model has one), a gain >= take_profit_bps (or
+ * take_profit_atr ATRs), a fall from the best mark since the position opened
+ * >= trailing_stop_bps (or trailing_stop_atr ATRs), or a position older
  * than max_hold_ms sends one ORDER_NEW with ORDER_F_EXIT for the whole
  * position (less what open orders on the closing side already cover, at most
  * max_order_qty: the rest at a later book), priced at the opposite touch,
@@ -286,6 +288,9 @@ struct risk_limits {
 	uint32_t take_profit_bps;
 	uint32_t trailing_stop_bps;   /* from the best mark since the position opened */
 	uint32_t max_hold_ms;         /* time exit */
+	uint32_t stop_loss_atr;       /* the same in ATR multiples, hundredths (2.5 -> 250): */
+	uint32_t take_profit_atr;     /* the instrument's ATR from the risk model (below); */
+	uint32_t trailing_stop_atr;   /* inactive while it has none */
 	/* The risk model (see "The risk model"; needs the stage's model rings) */
 	int64_t var_limit;            /* money: 99% VaR above it scales the position caps down */
 	int64_t corr_exposure_limit;  /* money: correlation-weighted exposure, the same */
@@ -456,12 +461,16 @@ struct risk_model_msg {
 	uint64_t seq;      /* CLOSE: closes before this one (the caps' seq) */
 	int64_t position;
 	int64_t pnl;
-	uint32_t mark;
+	uint32_t mark;     /* MARK: the close of the interval's bar */
+	uint32_t high, low; /* MARK: the highest and lowest mark within it */
 	uint16_t locate;
 	uint8_t kind; /* enum risk_model_kind */
-	uint8_t pad_[25];
+	uint8_t pad_[17];
 };
 static_assert(sizeof(struct risk_model_msg) == 64, "risk_model_msg is one cache line");
+
+#define RISK_CAPS_ATR 32   /* instruments whose ATR the caps carry */
+#define RISK_ATR_PERIOD 14
 
 /* What the model publishes per interval. Money in price units times shares. */
 struct risk_caps {
@@ -477,6 +486,12 @@ struct risk_caps {
 	int64_t var95_param, var99_param, es95_param, es99_param;
 	int64_t corr_exposure;  /* sqrt(e' C e), money */
 	int64_t max_abs_corr_ppm; /* the largest |correlation| between two instruments */
+	/* Average true range per instrument (price units), Wilder's, over
+	 * RISK_ATR_PERIOD interval bars of marks (high, low, close); for the
+	 * first RISK_CAPS_ATR instruments the model saw, 0 until it has a full
+	 * period */
+	uint16_t atr_locate[RISK_CAPS_ATR];
+	uint32_t atr[RISK_CAPS_ATR];
 };
 
 /* The stage applies the caps computed RISK_CAPS_LAG closes before the last

@@ -67,6 +67,7 @@ enum ltype {
 	L_PCT,   /* a fraction 0.01..1 -> percent (uint16) */
 	L_TIERS, /* "5,10,15" percent -> bps[3] */
 	L_PPM,   /* a fraction 0..1 with up to 6 decimals -> millionths (uint32) */
+	L_X100,  /* a multiple with up to 2 decimals -> hundredths (uint32) */
 };
 
 struct lkey {
@@ -106,6 +107,9 @@ static const struct lkey lkeys[] = {
 	K("take_profit_bps", take_profit_bps, L_U32, 1000000),
 	K("trailing_stop_bps", trailing_stop_bps, L_U32, 10000),
 	K("max_hold_ms", max_hold_ms, L_U32, 86400000),
+	K("stop_loss_atr", stop_loss_atr, L_X100, 100000),
+	K("take_profit_atr", take_profit_atr, L_X100, 100000),
+	K("trailing_stop_atr", trailing_stop_atr, L_X100, 100000),
 	K("var_limit", var_limit, L_MONEY, RISK_MONEY_MAX),
 	K("corr_exposure_limit", corr_exposure_limit, L_MONEY, RISK_MONEY_MAX),
 	K("kelly_fraction", kelly_ppm, L_PPM, 1000000),
@@ -230,6 +234,13 @@ int risk_limits_parse(struct risk_limits *l, const char *key, const char *value,
 		if (r == 0)
 			*(uint16_t *)(void *)f = (uint16_t)v;
 		break;
+	case L_X100:
+		r = core_parse_fixed(value, 2, &v);
+		if (r == 0 && (v < 0 || v > k->max))
+			r = -ERANGE;
+		if (r == 0)
+			*(uint32_t *)(void *)f = (uint32_t)v;
+		break;
 	case L_PPM:
 		r = core_parse_fixed(value, 6, &v);
 		if (r == 0 && (v < 0 || v > k->max))
@@ -277,6 +288,7 @@ int risk_limits_parse(struct risk_limits *l, const char *key, const char *value,
 			[L_PCT] = "a fraction in (0, 1] with up to 2 decimals",
 			[L_TIERS] = "three percentages, e.g. 5,10,15",
 			[L_PPM] = "a fraction in [0, 1] with up to 6 decimals",
+			[L_X100] = "a multiple with up to 2 decimals (0 to 1000)",
 		};
 		core_errf(err, errlen, "'%s' is not %s", value,
 		          r == -ERANGE ? "in range" : form[k->type]);
@@ -333,6 +345,9 @@ int risk_limits_format(const struct risk_limits *l, const char *key, char *buf, 
 		break;
 	case L_PPM:
 		core_format_fixed(buf, len, *(const uint32_t *)(const void *)f, 6);
+		break;
+	case L_X100:
+		core_format_fixed(buf, len, *(const uint32_t *)(const void *)f, 2);
 		break;
 	case L_TIERS: {
 		char a[3][16];

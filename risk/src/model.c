@@ -24,6 +24,10 @@ struct inst_series {
 	uint32_t head;        /* next slot */
 	double *r;            /* window log returns, ring */
 	uint64_t last_interval; /* of the last return pushed */
+	uint32_t high, low;   /* this interval's bar */
+	uint32_t prev_close;  /* the last bar's close, 0 none */
+	uint32_t ntr;         /* true ranges seen (up to RISK_ATR_PERIOD) */
+	double tr_sum, atr;   /* Wilder's average true range */
 };
 
 struct risk_model {
@@ -110,9 +114,26 @@ static int64_t money(double v)
 static void compute(struct risk_model *m, uint64_t seq, uint64_t interval)
 {
 	struct risk_caps c = { .seq = seq, .interval = interval, .position_ppm = 1000000 };
-	/* returns: every instrument with a mark now and the interval before */
+	/* returns: every instrument with a mark now and the interval before;
+	 * and its true range: the bar's, or to the previous close if wider */
 	for (uint32_t i = 0; i < m->ninst; i++) {
 		struct inst_series *s = &m->inst[i];
+		if (s->mark) {
+			double tr = (double)s->high - s->low;
+			if (s->prev_close) {
+				tr = fmax(tr, fabs((double)s->high - s->prev_close));
+				tr = fmax(tr, fabs((double)s->low - s->prev_close));
+			}
+			if (s->ntr < RISK_ATR_PERIOD) {
+				s->tr_sum += tr;
+				if (++s->ntr == RISK_ATR_PERIOD)
+					s->atr = s->tr_sum / RISK_ATR_PERIOD;
+			} else {
+				s->atr = (s->atr * (RISK_ATR_PERIOD - 1) + tr) / RISK_ATR_PERIOD;
+			}
+			s->prev_close = s->mark;
+			s->high = s->low = s->mark; /* until the next MARK says otherwise */
+		}
 		if (s->mark && s->last_mark) {
 			s->r[s->head] = log((double)s->mark / (double)s->last_mark);
 			s->head = (s->head + 1) % m->window;
@@ -201,6 +222,10 @@ static void compute(struct risk_model *m, uint64_t seq, uint64_t interval)
 		c.corr_exposure = money(cw > 0 ? sqrt(cw) : 0);
 		c.max_abs_corr_ppm = (int64_t)llround(maxc * 1e6);
 	}
+	for (uint32_t i = 0; i < m->ninst && i < RISK_CAPS_ATR; i++) {
+		c.atr_locate[i] = m->inst[i].locate;
+		c.atr[i] = m->inst[i].ntr >= RISK_ATR_PERIOD ? (uint32_t)llround(m->inst[i].atr) : 0;
+	}
 	/* caps from the limits in force */
 	struct risk_limits l;
 	risk_control_limits(m->ctl, &l);
@@ -252,6 +277,8 @@ int risk_model_poll(void *ctx, uint32_t *ret_work)
 			if ((s = series(m, x->locate))) {
 				s->mark = x->mark;
 				s->position = x->position;
+				s->high = x->high ? x->high : x->mark;
+				s->low = x->low ? x->low : x->mark;
 			}
 			break;
 		case RISK_MODEL_CLOSE:

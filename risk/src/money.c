@@ -240,6 +240,10 @@ void risk__observe(struct risk_stage *s, const struct order_intent *it)
 		if (!in->best || (in->pos.qty > 0 ? m > in->best : m < in->best))
 			in->best = m;
 	}
+	if (!in->bar_lo || m < in->bar_lo)
+		in->bar_lo = m; /* the interval's bar, for the model's ATR */
+	if (m > in->bar_hi)
+		in->bar_hi = m;
 	if (m == in->mark)
 		return;
 	in->mark = m;
@@ -260,7 +264,8 @@ int risk__exit_order(struct risk_stage *s, const struct order_intent *it, struct
 	struct risk_inst *in = &s->inst[it->locate];
 	int64_t p = in->pos.qty;
 	if (!p || in->exit_id || !in->mark ||
-	    !(l->stop_loss_bps | l->take_profit_bps | l->trailing_stop_bps | l->max_hold_ms))
+	    !(l->stop_loss_bps | l->take_profit_bps | l->trailing_stop_bps | l->max_hold_ms |
+	      l->stop_loss_atr | l->take_profit_atr | l->trailing_stop_atr))
 		return 0;
 	if (it->flags & (MD_F_STALE | MD_F_CROSSED | MD_F_HALTED) || !s->session_up)
 		return 0;
@@ -269,15 +274,24 @@ int risk__exit_order(struct risk_stage *s, const struct order_intent *it, struct
 	if (q <= 0 || !px || s->open_count >= s->open_max)
 		return 0;
 	__int128 basis = iabs(in->pos.cost); /* average px * |qty| */
+	__int128 u = in->unreal;
+	/* ATR multiples: per share, times the position (hundredths of an ATR) */
+	__int128 atr_q = (__int128)in->atr * iabs(p);
+	int64_t fall = in->best ? (p > 0 ? (int64_t)in->best - in->mark
+	                                 : (int64_t)in->mark - in->best)
+	                        : 0;
 	int why = -1;
-	if (l->stop_loss_bps && -(__int128)in->unreal * 10000 >= basis * l->stop_loss_bps)
+	if ((l->stop_loss_bps && -u * 10000 >= basis * l->stop_loss_bps) ||
+	    (l->stop_loss_atr && in->atr && -u * 100 >= atr_q * l->stop_loss_atr))
 		why = EXIT_STOP;
-	else if (l->take_profit_bps && (__int128)in->unreal * 10000 >= basis * l->take_profit_bps)
+	else if ((l->take_profit_bps && u * 10000 >= basis * l->take_profit_bps) ||
+	         (l->take_profit_atr && in->atr && u * 100 >= atr_q * l->take_profit_atr))
 		why = EXIT_PROFIT;
-	else if (l->trailing_stop_bps && in->best &&
-	         (int64_t)(p > 0 ? (int64_t)in->best - in->mark : (int64_t)in->mark - in->best) *
-	                         10000 >=
-	                 (int64_t)l->trailing_stop_bps * in->best)
+	else if (in->best &&
+	         ((l->trailing_stop_bps &&
+	           fall * 10000 >= (int64_t)l->trailing_stop_bps * in->best) ||
+	          (l->trailing_stop_atr && in->atr &&
+	           (__int128)fall * 100 >= (__int128)in->atr * l->trailing_stop_atr)))
 		why = EXIT_TRAIL;
 	else if (l->max_hold_ms && in->open_ts &&
 	         it->ts_ns - in->open_ts >= (uint64_t)l->max_hold_ms * NS_PER_MS)
@@ -471,6 +485,10 @@ void risk__approved(struct risk_stage *s, const struct order_msg *m)
 /* The position caps the limits and the model's caps make together. */
 void risk__caps_changed(struct risk_stage *s)
 {
+	if (s->caps_seq)
+		for (unsigned i = 0; i < RISK_CAPS_ATR; i++)
+			if (s->caps.atr_locate[i])
+				s->inst[s->caps.atr_locate[i]].atr = s->caps.atr[i];
 	uint64_t ppm = s->caps_seq ? s->caps.position_ppm : 1000000;
 	s->eff_max_position = (int64_t)((__int128)s->lim.max_position * ppm / 1000000);
 	s->eff_max_position_notional =

@@ -448,13 +448,17 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 			if (events_gated(s))
 				return false;
 			uint16_t l = s->touched[s->close_at];
-			const struct risk_inst *in = &s->inst[l];
+			struct risk_inst *in = &s->inst[l];
 			if (!in->mark)
 				continue;
-			struct risk_model_msg m = { .kind = RISK_MODEL_MARK, .interval = s->cur_interval,
-				                    .locate = l, .mark = in->mark,
-				                    .position = in->pos.qty };
+			struct risk_model_msg m = {
+				.kind = RISK_MODEL_MARK, .interval = s->cur_interval, .locate = l,
+				.mark = in->mark, .position = in->pos.qty,
+				.high = in->bar_hi > in->mark ? in->bar_hi : in->mark,
+				.low = in->bar_lo && in->bar_lo < in->mark ? in->bar_lo : in->mark
+			};
 			risk__model(s, &m);
+			in->bar_hi = in->bar_lo = in->mark; /* the next bar opens here */
 		}
 		if (events_gated(s))
 			return false;

@@ -71,6 +71,8 @@ struct risk_inst {
 	uint32_t best;           /* best mark since it opened (trailing stop) */
 	uint32_t head[2];        /* open orders, buys [0] and sells [1]: slab index + 1 */
 	uint64_t exit_id;        /* the exit order under way, 0 none */
+	uint32_t bar_hi, bar_lo; /* marks within the risk model's interval */
+	uint32_t atr;            /* from the risk model's caps, 0 none */
 };
 
 struct risk_stage {

@@ -152,6 +152,118 @@ static void test_var_two_instruments(void)
 	core_ring_destroy(in);
 }
 
+/* Wilder's ATR over bars of marks, against the textbook recursion. */
+static void test_atr(void)
+{
+	struct core_ring *in = core_ring_create("m", 1024, sizeof(struct risk_model_msg));
+	static struct risk_caps_board board;
+	static struct risk_control ctl;
+	risk_control_init(&ctl);
+	struct risk_model *m;
+	char err[200];
+	struct risk_model_cfg cfg = { .in = in, .board = &board, .ctl = &ctl, .window = 50 };
+	assert(risk_model_create(&cfg, &m, err, sizeof(err)) == 0);
+	enum { BARS = 30 };
+	uint32_t hi[BARS], lo[BARS], cl[BARS];
+	uint64_t x = 99;
+	uint32_t c = 1000000;
+	for (int t = 0; t < BARS; t++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t open = c;
+		c = (uint32_t)((int)c + (int)((x >> 50) % 4001) - 2000);
+		hi[t] = (open > c ? open : c) + (uint32_t)((x >> 30) % 900);
+		lo[t] = (open < c ? open : c) - (uint32_t)((x >> 40) % 700);
+		cl[t] = c;
+	}
+	double atr = 0, sum = 0;
+	for (int t = 0; t < BARS; t++) {
+		struct risk_model_msg mk = { .kind = RISK_MODEL_MARK, .interval = (uint64_t)t,
+			                     .locate = 9, .mark = cl[t], .high = hi[t], .low = lo[t] };
+		struct risk_model_msg cm = { .kind = RISK_MODEL_CLOSE, .interval = (uint64_t)t,
+			                     .seq = (uint64_t)t };
+		send(in, &mk);
+		send(in, &cm);
+		run(m);
+		double tr = (double)hi[t] - lo[t];
+		if (t > 0) {
+			double a = fabs((double)hi[t] - cl[t - 1]), b = fabs((double)lo[t] - cl[t - 1]);
+			tr = tr > a ? tr : a;
+			tr = tr > b ? tr : b;
+		}
+		if (t < RISK_ATR_PERIOD)
+			sum += tr, atr = sum / RISK_ATR_PERIOD;
+		else
+			atr = (atr * (RISK_ATR_PERIOD - 1) + tr) / RISK_ATR_PERIOD;
+		struct risk_caps caps;
+		risk_model_last(m, &caps);
+		assert(caps.atr_locate[0] == 9);
+		if (t < RISK_ATR_PERIOD - 1)
+			assert(caps.atr[0] == 0); /* not a full period yet */
+		else
+			assert(llabs((int64_t)caps.atr[0] - llround(atr)) <= 1);
+	}
+	risk_model_destroy(m);
+	core_ring_destroy(in);
+}
+
+/* Publish caps by hand (one thread: the seqlock's even sequence is enough). */
+static void put_caps(struct risk_caps_board *b, const struct risk_caps *c)
+{
+	uint64_t w[sizeof(b->slot[0].words) / sizeof(uint64_t)] = { 0 };
+	memcpy(w, c, sizeof(*c));
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		atomic_store(&b->slot[c->seq % RISK_CAPS_SLOTS].words[i], w[i]);
+	atomic_store(&b->slot[c->seq % RISK_CAPS_SLOTS].seq, 2);
+	atomic_store(&b->latest, c->seq + 1);
+}
+
+/* An exit at 2 ATRs: live, the stage takes the newest caps; a loss of 2
+ * ATRs per share fires the stop, a unit less does not. */
+static void test_atr_exit(void)
+{
+	for (int edge = 0; edge < 2; edge++) {
+		struct rig g;
+		struct risk_limits lim = { .max_order_qty = 1000, .max_position = 1000,
+			                   .collar_bps = 500, .stop_loss_atr = 200 };
+		rig_init_with(&g, 64, 0, NULL, 0, &lim, false);
+		risk_stage_destroy(g.s);
+		struct core_ring *mr = core_ring_create("model", 256, sizeof(struct risk_model_msg));
+		static struct risk_caps_board board;
+		memset(&board, 0, sizeof(board));
+		struct risk_stage_cfg cfg = { .intents_in = g.in, .reports_in = g.rep,
+			                      .orders_out = g.out, .limits = lim, .ctl = &g.ctl,
+			                      .model_out = mr, .caps = &board };
+		char err[200];
+		assert(risk_stage_create(&cfg, &g.s, err, sizeof(err)) == 0);
+		struct risk_caps c = { .seq = 0, .position_ppm = 1000000 };
+		c.atr_locate[0] = 1;
+		c.atr[0] = 1000;
+		put_caps(&board, &c);
+		struct exec_report f = { .kind = EXEC_FILL, .order_id = 5, .locate = 1, .side = 'B',
+			                 .qty = 100, .px = 1000100, .ts_ns = 1 };
+		assert(core_ring_push(g.rep, &f) == 0);
+		uint32_t w;
+		struct order_msg om;
+		uint32_t mids[2] = { 1000100, (uint32_t)(1000100 - 2000 + edge) };
+		bool exit = false;
+		for (int k = 0; k < 2; k++) {
+			struct order_intent it = { .kind = INTENT_WATERMARK, .seq = g.seq++,
+				                   .ts_ns = 2 + (uint64_t)k, .locate = 1,
+				                   .bid_px = mids[k] - 100, .ask_px = mids[k] + 100 };
+			assert(core_ring_push(g.in, &it) == 0);
+			risk_stage_poll(g.s, &w);
+			while (core_ring_pop(g.out, &om) == 0)
+				exit |= (om.flags & ORDER_F_EXIT) && om.side == 'S' && om.qty == 100;
+		}
+		assert(exit == (edge == 0));
+		struct risk_stats st;
+		risk_stage_stats(g.s, &st);
+		assert(st.exits[0] == (edge == 0));
+		rig_fini(&g);
+		core_ring_destroy(mr);
+	}
+}
+
 /* The stage with the model: closes at boundaries, caps after the lag. */
 static void test_stage_with_model(void)
 {
@@ -257,6 +369,8 @@ int main(void)
 {
 	core_clock_init(1);
 	test_var_two_instruments();
+	test_atr();
+	test_atr_exit();
 	test_stage_with_model();
 	printf("risk model: ok\n");
 	return 0;
