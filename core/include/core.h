@@ -426,6 +426,7 @@ static_assert(sizeof(struct feature_vec) == 136, "feature_vec layout");
 enum intent_kind {
 	INTENT_NEW = 1,        /* a new limit order */
 	INTENT_WATERMARK = 2,  /* no order: every event up to seq has been decided */
+	INTENT_CANCEL = 3,     /* cancel our open order order_id (a strategy's own) */
 	INTENT_EOS = 15,
 };
 
@@ -443,7 +444,8 @@ struct order_intent {
 	uint16_t confidence; /* 0..10000 */
 	uint8_t flags;    /* MD_F_* of the source event */
 	uint8_t model;    /* which model produced it */
-	uint8_t pad_[16];
+	uint8_t pad_[8];
+	uint64_t order_id; /* INTENT_CANCEL: the order (risk's id) */
 };
 static_assert(sizeof(struct order_intent) == 64, "order_intent is one cache line");
 

@@ -89,6 +89,16 @@
  * (Kelly sizing, when on, sets the quantity before 8.; see "The risk model".)
  * A limit of 0 is off, except max_order_qty and max_position (required).
  *
+ * INTENT_CANCEL (a strategy cancelling its own resting order): never
+ * stopped by the kill, a mode or any check that stops new risk (a cancel
+ * only lowers risk); refused only when order_id is not open in the stage's
+ * table (RISK_R_UNKNOWN_ORDER) or past a cancel rate, token buckets like
+ * 11.: max_cancels_per_sec (RISK_R_CANCEL_RATE) and max_cancels_per_sec_inst
+ * (RISK_R_CANCEL_RATE_INST). Passed, it becomes ORDER_CANCEL for the order
+ * (its exposure stays until the venue reports it cancelled, EXEC_CANCELED).
+ * Risk's own cancel-all is never rate limited. (Replacing an order is not in
+ * the pipeline yet: no intent or order kind carries one.)
+ *
  * The mark price of an instrument: the mid of the last two-sided book the
  * stage saw for it (an intent's bid/ask, or a watermark's: the decide stage
  * sends the book of the last event of each batch), one side if only one is
@@ -250,6 +260,9 @@ enum risk_reason {
 	RISK_R_NET,               /* max_net_notional */
 	RISK_R_CAPITAL,           /* open exposure plus the order above capital */
 	RISK_R_KELLY,             /* Kelly sizing left less than a lot (no edge) */
+	RISK_R_UNKNOWN_ORDER,     /* INTENT_CANCEL of an order that is not open */
+	RISK_R_CANCEL_RATE,       /* session cancel rate */
+	RISK_R_CANCEL_RATE_INST,  /* instrument cancel rate */
 	RISK_R_OPEN_ORDERS,       /* open-order table full */
 	RISK_R_COUNT,
 };
@@ -270,6 +283,8 @@ struct risk_limits {
 	uint32_t band_window_ms;      /* ... within this window (both or neither) */
 	uint32_t max_orders_per_sec;  /* session */
 	uint32_t max_orders_per_sec_inst;
+	uint32_t max_cancels_per_sec;     /* a strategy's cancels (INTENT_CANCEL), session */
+	uint32_t max_cancels_per_sec_inst;
 	uint32_t duplicate_ms;
 	uint32_t max_fills_per_min;   /* per instrument */
 	uint16_t drawdown_bps[3];     /* tiers, bps of capital, increasing (needs capital) */
@@ -586,7 +601,8 @@ struct risk_transition {
 };
 
 struct risk_stats {
-	uint64_t intents;      /* INTENT_NEW consumed */
+	uint64_t intents;      /* INTENT_NEW and INTENT_CANCEL consumed */
+	uint64_t cancels;      /* INTENT_CANCEL passed on as ORDER_CANCEL */
 	uint64_t approved;
 	uint64_t rejects[RISK_R_COUNT]; /* by reason ([RISK_R_NONE] stays 0) */
 	uint64_t rejected;     /* sum of rejects */

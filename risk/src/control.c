@@ -37,6 +37,9 @@ static const char *const reason_names[RISK_R_COUNT] = {
 	[RISK_R_NET] = "net",
 	[RISK_R_CAPITAL] = "capital",
 	[RISK_R_KELLY] = "kelly",
+	[RISK_R_UNKNOWN_ORDER] = "unknown_order",
+	[RISK_R_CANCEL_RATE] = "cancel_rate",
+	[RISK_R_CANCEL_RATE_INST] = "cancel_rate_inst",
 	[RISK_R_OPEN_ORDERS] = "open_orders",
 };
 
@@ -91,6 +94,8 @@ static const struct lkey lkeys[] = {
 	K("band_window_ms", band_window_ms, L_U32, 86400000),
 	K("max_orders_per_sec", max_orders_per_sec, L_U32, 1000000),
 	K("max_orders_per_sec_inst", max_orders_per_sec_inst, L_U32, 1000000),
+	K("max_cancels_per_sec", max_cancels_per_sec, L_U32, 1000000),
+	K("max_cancels_per_sec_inst", max_cancels_per_sec_inst, L_U32, 1000000),
 	K("duplicate_ms", duplicate_ms, L_U32, 86400000),
 	K("max_position_notional", max_position_notional, L_MONEY, RISK_MONEY_MAX),
 	K("max_gross_notional", max_gross_notional, L_MONEY, RISK_MONEY_MAX),

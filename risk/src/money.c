@@ -494,3 +494,34 @@ void risk__caps_changed(struct risk_stage *s)
 	s->eff_max_position_notional =
 	        (int64_t)((__int128)s->lim.max_position_notional * ppm / 1000000);
 }
+
+/* A strategy's cancel: the cancel rates only (risk.h, INTENT_CANCEL). */
+enum risk_reason risk__cancel_check(struct risk_stage *s, uint16_t locate, uint64_t ts)
+{
+	const struct risk_limits *l = &s->lim;
+	struct risk_inst *in = &s->inst[locate];
+	if (l->max_cancels_per_sec &&
+	    bucket_empty(s->crate_deficit, s->crate_ts, ts, l->max_cancels_per_sec))
+		return RISK_R_CANCEL_RATE;
+	if (l->max_cancels_per_sec_inst &&
+	    bucket_empty(in->crate_deficit, in->crate_ts, ts, l->max_cancels_per_sec_inst))
+		return RISK_R_CANCEL_RATE_INST;
+	return RISK_R_NONE;
+}
+
+void risk__cancel_taken(struct risk_stage *s, uint16_t locate, uint64_t ts)
+{
+	const struct risk_limits *l = &s->lim;
+	struct risk_inst *in = &s->inst[locate];
+	if (l->max_cancels_per_sec) {
+		s->crate_deficit = bucket(s->crate_deficit, s->crate_ts, ts, l->max_cancels_per_sec) +
+		                   NS_PER_S;
+		s->crate_ts = ts > s->crate_ts ? ts : s->crate_ts;
+	}
+	if (l->max_cancels_per_sec_inst) {
+		in->crate_deficit = bucket(in->crate_deficit, in->crate_ts, ts,
+		                           l->max_cancels_per_sec_inst) +
+		                    NS_PER_S;
+		in->crate_ts = ts > in->crate_ts ? ts : in->crate_ts;
+	}
+}

@@ -494,11 +494,46 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 	return true;
 }
 
+/* A strategy's cancel of its own order: passed on as ORDER_CANCEL (true),
+ * rejected (true, *rejected), or the ring is full (false: nothing changed). */
+static bool cancel_intent(struct risk_stage *s, const struct order_intent *it, bool *rejected)
+{
+	struct risk_order *o = it->order_id ? order_find(s, it->order_id) : NULL;
+	enum risk_reason why = o ? risk__cancel_check(s, o->locate, it->ts_ns) : RISK_R_UNKNOWN_ORDER;
+	*rejected = why != RISK_R_NONE;
+	s->st.intents++;
+	if (why != RISK_R_NONE) {
+		struct risk_event ev = { .ts_ns = it->ts_ns, .seq = it->seq, .px = it->px,
+			                 .qty = it->qty, .locate = it->locate, .side = it->side,
+			                 .kind = RISK_EV_REJECT, .reason = (uint8_t)why };
+		risk__event(s, &ev);
+		s->st.rejects[why]++;
+		s->st.rejected++;
+		return true;
+	}
+	struct order_msg m;
+	marker(&m, ORDER_CANCEL, it->seq, it->ts_ns, it->t0_ns);
+	m.order_id = o->order_id;
+	m.locate = o->locate;
+	m.side = o->side;
+	m.px = o->px;
+	m.qty = (uint32_t)o->remaining;
+	if (!push(s, &m)) {
+		s->st.intents--;
+		return false;
+	}
+	risk__cancel_taken(s, o->locate, it->ts_ns);
+	s->st.cancels++;
+	return true;
+}
+
 /* One intent through the checks: approved and pushed (true), rejected
  * (true, *rejected), or the ring is full (false: nothing changed). */
 static bool decide(struct risk_stage *s, const struct order_intent *it, bool killed,
 		   bool *rejected)
 {
+	if (it->kind == INTENT_CANCEL)
+		return cancel_intent(s, it, rejected); /* never stopped by the kill or a mode */
 	enum risk_reason why = RISK_R_KILLED;
 	uint32_t qty = it->qty;
 	if (!killed)

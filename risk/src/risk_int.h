@@ -59,6 +59,7 @@ struct risk_inst {
 	int64_t band_mid2;
 	uint64_t rate_deficit;   /* token bucket: tokens missing from full, 1e9 per order */
 	uint64_t rate_ts;
+	uint64_t crate_deficit, crate_ts; /* the cancel bucket */
 	uint64_t dup_ts;         /* last approved order */
 	uint32_t dup_px, dup_qty;
 	uint8_t dup_side;
@@ -131,6 +132,7 @@ struct risk_stage {
 	uint64_t last_seq, last_ts, last_t0; /* last consumed intent */
 	uint64_t next_id;
 	uint64_t rate_deficit, rate_ts; /* the session's token bucket */
+	uint64_t crate_deficit, crate_ts; /* ... and its cancel bucket */
 	/* portfolio sums (int128: no overflow over every instrument) */
 	__int128 gross, net_long, net_short, cap_used, unreal, realized, fees;
 	int64_t high_water;
@@ -158,6 +160,8 @@ void risk__operator(struct risk_stage *s, uint64_t ts);
 void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned to,
 		      unsigned cause, uint16_t locate);
 uint16_t risk__inst_ack(struct risk_stage *s, uint16_t locate);
+enum risk_reason risk__cancel_check(struct risk_stage *s, uint16_t locate, uint64_t ts);
+void risk__cancel_taken(struct risk_stage *s, uint16_t locate, uint64_t ts);
 /* risk.c */
 void risk__touch(struct risk_stage *s, uint16_t locate);
 /* risk__event - record ev (queued when the events ring is full); no-op without one. */

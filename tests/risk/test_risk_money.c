@@ -363,6 +363,62 @@ static void test_limits_at_run_time(void)
 	rig_fini(&g);
 }
 
+/* A strategy's cancel: to ORDER_CANCEL, past the kill and HALTED, refused
+ * only for an order that is not open or past the cancel rates. */
+static struct order_msg cancel1(struct rig *g, uint64_t id, uint16_t locate, uint64_t ts)
+{
+	struct order_intent it = intent(g, locate, 'B', BID, 1);
+	it.kind = INTENT_CANCEL;
+	it.order_id = id;
+	it.ts_ns = ts;
+	assert(core_ring_push(g->in, &it) == 0);
+	poll_work(risk_stage_poll, g->s);
+	struct order_msg m[8], r = { 0 };
+	unsigned n = drain(g, m, 8);
+	for (unsigned i = 0; i < n; i++)
+		if (m[i].kind == ORDER_CANCEL)
+			r = m[i];
+	return r;
+}
+
+static void test_cancels(void)
+{
+	struct risk_limits l = { .max_order_qty = 1000, .max_position = 1000, .collar_bps = 500,
+		                 .max_cancels_per_sec = 2 };
+	struct rig g;
+	rig_init_with(&g, 64, 0, NULL, 0, &l, false);
+	uint64_t id[4];
+	for (int i = 0; i < 4; i++) {
+		struct order_msg o = decide(&g, 1, 'B', BID - 100 * (uint32_t)i, 10, BID, ASK, 1 * S);
+		assert(o.kind == ORDER_NEW);
+		id[i] = o.order_id;
+	}
+	struct order_msg c = cancel1(&g, id[0], 1, 2 * S);
+	assert(c.kind == ORDER_CANCEL && c.order_id == id[0] && c.locate == 1 && c.qty == 10);
+	struct risk_position p;
+	risk_stage_position(g.s, 1, &p);
+	assert(p.open_buy == 40); /* in flight until the venue says cancelled */
+	assert(cancel1(&g, 999999, 1, 2 * S).kind == 0);
+	assert(rejects(&g, RISK_R_UNKNOWN_ORDER) == 1);
+	/* the kill and HALTED stop new risk, not a cancel */
+	risk_control_kill(&g.ctl);
+	assert(risk_control_set_mode(&g.ctl, RISK_MODE_HALTED) == 0);
+	assert(cancel1(&g, id[1], 1, 2 * S).kind == ORDER_CANCEL);
+	/* two a second: the third in the same second waits for a token */
+	assert(cancel1(&g, id[2], 1, 2 * S).kind == 0);
+	assert(rejects(&g, RISK_R_CANCEL_RATE) == 1);
+	assert(cancel1(&g, id[2], 1, 2 * S + S / 2).kind == ORDER_CANCEL); /* half a second: one */
+	struct exec_report x = { .kind = EXEC_CANCELED, .order_id = id[0], .ts_ns = 3 * S };
+	assert(core_ring_push(g.rep, &x) == 0);
+	poll_work(risk_stage_poll, g.s);
+	risk_stage_position(g.s, 1, &p);
+	assert(p.open_buy == 30);
+	struct risk_stats st;
+	risk_stage_stats(g.s, &st);
+	assert(st.cancels == 3 && st.cancel_alls == 1); /* and the kill's own cancel-all */
+	rig_fini(&g);
+}
+
 static void test_limits_by_key(void)
 {
 	struct risk_limits l = { .max_order_qty = 1000, .max_position = 1000, .collar_bps = 100 };
@@ -428,6 +484,7 @@ int main(void)
 	test_exits();
 	test_flatten_one_and_restricted();
 	test_limits_at_run_time();
+	test_cancels();
 	test_limits_by_key();
 	printf("risk money: ok\n");
 	return 0;
