@@ -1,6 +1,9 @@
 /* risk.c - the pre-trade risk stage: its rings, open orders, reports, the
  * kill switch and the poll loop. The checks and the money behind them are in
- * money.c; the operator's side in control.c. */
+ * money.c; the operator's side in control.c; the risk model in model.c.
+ * Why one file of about 830 lines: the poll loop and what it pushes (orders,
+ * events, the model's messages, in the one order that keeps seqs monotonic)
+ * share the stage's queues and must be read together. */
 #include "risk_int.h"
 
 /* ------------------------------------------------------------------------- */

@@ -1,5 +1,10 @@
 /*
- * test_risk_property.c - what it proves: over a million random operations
+ * test_risk_property.c - Why one file of about 2,800 lines: the oracle (a
+ * second, independent risk engine written from risk.h), the operations that
+ * drive both and the comparison are one program whose parts only make sense
+ * together; split, the oracle's rules would sit apart from the checks on them.
+ *
+ * What it proves: over a million random operations
  * (intents, books, fills, cancels, session drops, operator commands, limit
  * changes), the pre-trade risk stage decides every intent exactly as an
  * oracle written here from risk.h alone, reason for reason, and sends the
