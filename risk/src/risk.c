@@ -497,6 +497,18 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 	return true;
 }
 
+/* An intent refused: counted and recorded (the events ring). */
+static void reject(struct risk_stage *s, const struct order_intent *it, enum risk_reason why)
+{
+	struct risk_event ev = { .ts_ns = it->ts_ns, .seq = it->seq, .px = it->px,
+		                 .qty = it->qty, .locate = it->locate, .side = it->side,
+		                 .kind = RISK_EV_REJECT, .reason = (uint8_t)why };
+	risk__event(s, &ev);
+	s->st.rejects[why]++;
+	s->st.rejected++;
+	s->st.intents++;
+}
+
 /* A strategy's cancel of its own order: passed on as ORDER_CANCEL (true),
  * rejected (true, *rejected), or the ring is full (false: nothing changed). */
 static bool cancel_intent(struct risk_stage *s, const struct order_intent *it, bool *rejected)
@@ -504,14 +516,8 @@ static bool cancel_intent(struct risk_stage *s, const struct order_intent *it, b
 	struct risk_order *o = it->order_id ? order_find(s, it->order_id) : NULL;
 	enum risk_reason why = o ? risk__cancel_check(s, o->locate, it->ts_ns) : RISK_R_UNKNOWN_ORDER;
 	*rejected = why != RISK_R_NONE;
-	s->st.intents++;
 	if (why != RISK_R_NONE) {
-		struct risk_event ev = { .ts_ns = it->ts_ns, .seq = it->seq, .px = it->px,
-			                 .qty = it->qty, .locate = it->locate, .side = it->side,
-			                 .kind = RISK_EV_REJECT, .reason = (uint8_t)why };
-		risk__event(s, &ev);
-		s->st.rejects[why]++;
-		s->st.rejected++;
+		reject(s, it, why);
 		return true;
 	}
 	struct order_msg m;
@@ -521,12 +527,11 @@ static bool cancel_intent(struct risk_stage *s, const struct order_intent *it, b
 	m.side = o->side;
 	m.px = o->px;
 	m.qty = (uint32_t)o->remaining;
-	if (!push(s, &m)) {
-		s->st.intents--;
+	if (!push(s, &m))
 		return false;
-	}
 	risk__cancel_taken(s, o->locate, it->ts_ns);
 	s->st.cancels++;
+	s->st.intents++;
 	return true;
 }
 
@@ -544,13 +549,7 @@ static bool decide(struct risk_stage *s, const struct order_intent *it, bool kil
 		                             : RISK_R_BAD_ORDER;
 	*rejected = why != RISK_R_NONE;
 	if (why != RISK_R_NONE) {
-		struct risk_event ev = { .ts_ns = it->ts_ns, .seq = it->seq, .px = it->px,
-			                 .qty = it->qty, .locate = it->locate, .side = it->side,
-			                 .kind = RISK_EV_REJECT, .reason = (uint8_t)why };
-		risk__event(s, &ev);
-		s->st.rejects[why]++;
-		s->st.rejected++;
-		s->st.intents++;
+		reject(s, it, why);
 		return true;
 	}
 	struct order_msg m;
