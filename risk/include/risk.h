@@ -116,7 +116,8 @@
  * cost), equity = capital + P&L, high-water mark = the highest equity seen
  * (starting at capital), drawdown = high-water mark - equity.
  *
- * Breakers, evaluated after every fill and every new mark:
+ * Breakers, evaluated after every fill, every new mark of an instrument with
+ * a position or open orders, and when the limits change:
  *   tier 1: drawdown >= drawdown_bps[0] of capital: scale new orders (8.)
  *   tier 2: drawdown >= drawdown_bps[1]: global mode REDUCING
  *   tier 3: drawdown >= drawdown_bps[2]: HALTED and ORDER_CANCEL_ALL
@@ -672,6 +673,15 @@ struct risk_stage *risk_stage_destroy(struct risk_stage *s);
 /* risk_stage_poll - core_stage poll (ctx = struct risk_stage *). The thread that
  * consumes intents_in/reports_in and produces orders_out only. */
 int risk_stage_poll(void *ctx, uint32_t *ret_work);
+/* What the engine publishes from the polling thread while it runs: a few
+ * words, not risk_stats (about 2 KB with its transitions). */
+struct risk_gauges {
+	uint64_t rejected, kill_seen_ns;
+	int64_t pnl, fees, drawdown, max_drawdown;
+	int64_t gross_notional, net_long_notional, net_short_notional, capital_used;
+	unsigned tier;
+};
+void risk_stage_gauges(const struct risk_stage *s, struct risk_gauges *ret);
 /* risk_stage_stats / risk_stage_position - plain reads: from the polling thread,
  * or after it has stopped. */
 void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret);

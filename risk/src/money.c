@@ -72,9 +72,9 @@ static unsigned breaker_level(const struct risk_stage *s, int64_t pnl, int64_t d
 	if (l->daily_loss_limit && pnl <= -l->daily_loss_limit)
 		return 4;
 	unsigned level = 0;
-	if (l->drawdown_bps[0])
+	if (l->drawdown_bps[0]) /* dd * 1e4 >= bps * capital, as dd >= tier_dd[k] */
 		for (unsigned k = 0; k < 3; k++)
-			if ((__int128)dd * 10000 >= (__int128)l->drawdown_bps[k] * l->capital)
+			if (dd >= s->tier_dd[k])
 				level = k + 1;
 	return level;
 }
@@ -247,6 +247,8 @@ void risk__observe(struct risk_stage *s, const struct order_intent *it)
 	if (m == in->mark)
 		return;
 	in->mark = m;
+	if (!in->pos.qty && !in->open_buy && !in->open_sell)
+		return; /* nothing held or open: no exposure, no P&L moves (its shares stay 0) */
 	risk__refresh(s, it->locate);
 	risk__breakers(s, it->ts_ns);
 }
@@ -489,6 +491,11 @@ void risk__caps_changed(struct risk_stage *s)
 		for (unsigned i = 0; i < RISK_CAPS_ATR; i++)
 			if (s->caps.atr_locate[i])
 				s->inst[s->caps.atr_locate[i]].atr = s->caps.atr[i];
+	/* the drawdown each tier starts at: ceil(bps * capital / 1e4), exact
+	 * for an integer drawdown */
+	for (unsigned k = 0; k < 3; k++)
+		s->tier_dd[k] = (int64_t)(((__int128)s->lim.drawdown_bps[k] * s->lim.capital + 9999) /
+		                          10000);
 	uint64_t ppm = s->caps_seq ? s->caps.position_ppm : 1000000;
 	s->eff_max_position = (int64_t)((__int128)s->lim.max_position * ppm / 1000000);
 	s->eff_max_position_notional =

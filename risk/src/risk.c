@@ -591,6 +591,7 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 	if (risk__limits_read(s->ctl, &s->lim_seq, &s->lim) > 0) {
 		s->st.limit_updates++;
 		risk__caps_changed(s);
+		risk__breakers(s, s->last_ts); /* new capital, tiers or loss limit */
 	}
 	observe_kill(s);
 	if (!flush_pending(s))
@@ -819,6 +820,23 @@ void risk_stage_stats(const struct risk_stage *s, struct risk_stats *ret)
 	ret->model_eos = s->model_eos && s->model_q.n == 0;
 	ret->caps_interval = s->caps_seq ? s->caps.interval + 1 : 0;
 	ret->position_ppm = s->caps_seq ? s->caps.position_ppm : 1000000;
+}
+
+void risk_stage_gauges(const struct risk_stage *s, struct risk_gauges *ret)
+{
+	*ret = (struct risk_gauges){
+		.rejected = s->st.rejected,
+		.kill_seen_ns = s->st.kill_seen_ns,
+		.pnl = clamp(s->realized - s->fees + s->unreal),
+		.fees = clamp(s->fees),
+		.drawdown = s->st.drawdown,
+		.max_drawdown = s->st.max_drawdown,
+		.gross_notional = clamp(s->gross),
+		.net_long_notional = clamp(s->net_long),
+		.net_short_notional = clamp(s->net_short),
+		.capital_used = clamp(s->cap_used),
+		.tier = s->tier_effect,
+	};
 }
 
 void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)

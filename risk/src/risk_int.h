@@ -97,6 +97,7 @@ struct risk_stage {
 	uint64_t caps_seq;      /* seq + 1 of the caps in force, 0 none */
 	struct risk_caps caps;
 	int64_t eff_max_position;          /* the limits scaled by the caps */
+	int64_t tier_dd[3];                /* the drawdown each tier fires at */
 	int64_t eff_max_position_notional;
 	struct risk_control *ctl;
 	struct core_hist_pair *hist;

@@ -832,7 +832,10 @@ static void o_observe(const struct order_intent *it)
 		in->book_seen = true;
 		if (m != in->mark) {
 			in->mark = m;
-			o_breakers(it->ts_ns);
+			/* risk.h: a new mark of an instrument with a position or open
+			 * orders (a flat one moves no money) */
+			if (in->pos || in->ob || in->os)
+				o_breakers(it->ts_ns);
 		}
 	}
 	/* risk.h: seqs never go backwards: a breaker this book fired sends its
@@ -1240,6 +1243,7 @@ static void o_poll_start(const struct exec_report *reps, unsigned nr)
 		O.lim = O.pub;
 		O.pub_new = false;
 		O.st.limit_updates++;
+		o_breakers(O.last_ts); /* risk.h: and when the limits change */
 	}
 	o_observe_kill();
 	o_flush();
