@@ -49,7 +49,9 @@ struct engine_gauges {
 struct engine;
 
 /* A stage poll wrapped so the stage's own thread publishes its gauges at most
- * once a millisecond, and once more when it goes idle or finishes. */
+ * once a millisecond (an idle stage keeps checking, so they are never more
+ * than a millisecond old) and when it finishes. Not at every idle turn: at
+ * burst 1 a stage goes idle after every event. */
 struct engine_gauged {
 	core_poll_fn *poll;
 	void *ctx;
