@@ -72,7 +72,7 @@ static void serve(struct control *c, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
 	    (cred.uid != geteuid() && cred.uid != 0)) {
 		static const char no[] = "error: not the engine's owner\n";
-		(void)!write(fd, no, sizeof(no) - 1);
+		(void)!send(fd, no, sizeof(no) - 1, MSG_NOSIGNAL);
 		c->refused++;
 		return;
 	}
@@ -96,7 +96,9 @@ static void serve(struct control *c, int fd)
 	c->handler(c->arg, cred.uid, line, reply, sizeof(reply));
 	size_t off = 0, total = strlen(reply);
 	while (off < total) {
-		ssize_t k = write(fd, reply + off, total - off);
+		/* MSG_NOSIGNAL: a client gone before its reply is its loss, not a
+		 * SIGPIPE that kills the engine */
+		ssize_t k = send(fd, reply + off, total - off, MSG_NOSIGNAL);
 		if (k <= 0)
 			break;
 		off += (size_t)k;
@@ -156,7 +158,8 @@ int control_request(const char *path, const char *cmd, char *buf, size_t cap, ch
 	}
 	char line[512];
 	int len = snprintf(line, sizeof(line), "%s\n", cmd);
-	if (len < 0 || (size_t)len >= sizeof(line) || write(fd, line, (size_t)len) != len) {
+	if (len < 0 || (size_t)len >= sizeof(line) ||
+	    send(fd, line, (size_t)len, MSG_NOSIGNAL) != len) {
 		r = -EIO;
 		snprintf(err, errlen, "%s: cannot send the command", path);
 		goto out_close;

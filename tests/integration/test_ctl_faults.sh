@@ -1,0 +1,57 @@
+#!/bin/sh
+# Faults on the control socket (issue: Step 8's "faults found"): clients that
+# vanish before reading their reply must not kill the engine (SIGPIPE used to,
+# exit 141, within ten calls, leaving a stale socket); afterwards the engine
+# still answers and stops cleanly on SIGTERM, removing its socket.
+set -eu
+B=${OSPREY_BUILD:?}
+S=${OSPREY_SOURCE:?}
+dir=$(mktemp -d /tmp/osprey-ctl-faults.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
+
+"$B/tools/osprey-gen" --seed 3 --messages 20000 -o "$dir/session.itch" >/dev/null
+cat >"$dir/engine.ini" <<INI
+[feeds]
+files = $dir/session.itch
+speed = 1x
+[strategy]
+model = $S/models/default.model
+[threads]
+idle = sleep
+spin_limit = 100
+[engine]
+control_socket = $dir/ctl.sock
+INI
+"$B/tools/osprey" "$dir/engine.ini" >"$dir/out.txt" 2>&1 &
+pid=$!
+i=0
+while [ ! -S "$dir/ctl.sock" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no control socket"; sleep 0.05
+done
+
+# clients killed right after they send: the reply finds no reader
+n=0
+while [ $n -lt 60 ]; do
+	timeout -s KILL 0.002 "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status >/dev/null 2>&1 || true
+	kill -0 "$pid" 2>/dev/null || fail "the engine died after $n vanishing clients"
+	n=$((n + 1))
+done
+# and clients that connect, write half a line and leave
+n=0
+while [ $n -lt 20 ]; do
+	python3 -c "
+import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b'sta'); s.close()" "$dir/ctl.sock" ||
+		fail "could not connect"
+	n=$((n + 1))
+done
+kill -0 "$pid" 2>/dev/null || fail "the engine died after half-written commands"
+"$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status | grep -q '^state: ' || fail "no answer afterwards"
+kill -TERM "$pid"
+wait "$pid" || fail "engine exit code $? after SIGTERM"
+pid=""
+[ ! -e "$dir/ctl.sock" ] || fail "socket left behind"
+echo "ok: 60 vanishing clients and 20 half-written commands, the engine answers and stops cleanly"
