@@ -275,9 +275,19 @@ static void member_path(char *out, size_t cap, const char *base, const char *fil
 		snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, file);
 }
 
+/* Members being loaded on this thread: an ensemble met while loading a member
+ * is refused at once (ensembles do not nest), so a file that names itself,
+ * or two that name each other, cannot recurse until the stack runs out. */
+static _Thread_local unsigned loading_members;
+
 int strat__ensemble_parse(const char *name, const char *text, struct strat_ensemble **ret,
 			  char *err, size_t errlen)
 {
+	if (loading_members) {
+		core_errf(err, errlen, "%s: an ensemble as a member of an ensemble (ensembles do "
+		          "not nest)", name);
+		return -EINVAL;
+	}
 	struct strat_ensemble *e = core_alloc(sizeof(*e), CORE_CACHE_LINE);
 	if (!e) {
 		core_errf(err, errlen, "%s: out of memory", name);
@@ -466,7 +476,9 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				member_path(sub, sizeof(sub), name, tok[5]);
 				char terr[300];
 				struct strat_model_info mi;
+				loading_members++;
 				r = strat_model_load(sub, &m->linear, terr, sizeof(terr));
+				loading_members--;
 				if (r == 0 && strat_model_ensemble(m->linear)) {
 					r = -EINVAL;
 					snprintf(terr, sizeof(terr), "%.200s: an ensemble, not a "

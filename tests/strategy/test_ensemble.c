@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define Q(x) ((int32_t)((x) * FEATURE_ONE))
 
@@ -277,6 +278,37 @@ static void test_policy_member(const char *src)
 	snprintf(text, sizeof(text),
 		 "osprey-model ensemble v1\nmember e weight 1 linear %s/models/demo.model\n", src);
 	parse(text, -EINVAL, "ensembles do not nest");
+	/* a file that names itself, and two that name each other, are refused
+	 * at once (they used to recurse until the stack overflowed) */
+	char dir[] = "/tmp/osprey-ens-XXXXXX", path[4096], other[4096];
+	assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/self.model", dir);
+	FILE *f = fopen(path, "w");
+	assert(f);
+	fprintf(f, "osprey-model ensemble v1\nmember me weight 1 linear self.model\n");
+	fclose(f);
+	char err[256] = "";
+	m = NULL;
+	assert(strat_model_load(path, &m, err, sizeof(err)) == -EINVAL && !m &&
+	       strstr(err, "ensembles do not nest"));
+	snprintf(other, sizeof(other), "%s/b.model", dir);
+	f = fopen(path, "w");
+	assert(f);
+	fprintf(f, "osprey-model ensemble v1\nmember b weight 1 linear b.model\n");
+	fclose(f);
+	f = fopen(other, "w");
+	assert(f);
+	fprintf(f, "osprey-model ensemble v1\nmember a weight 1 linear self.model\n");
+	fclose(f);
+	assert(strat_model_load(path, &m, err, sizeof(err)) == -EINVAL && !m &&
+	       strstr(err, "ensembles do not nest"));
+	/* a refusal leaves nothing behind: a good model loads after it */
+	snprintf(text, sizeof(text),
+		 "osprey-model ensemble v1\nmember f weight 1 linear %s/models/default.model\n", src);
+	strat_model_free(parse(text, 0, NULL));
+	unlink(path);
+	unlink(other);
+	rmdir(dir);
 	/* a tree model is not a policy */
 	snprintf(text, sizeof(text),
 		 "osprey-model ensemble v1\nmember dqn weight 1 policy %s/models/trees_amzn.otree\n",
