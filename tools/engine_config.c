@@ -67,8 +67,11 @@ int engine_opts_set_speed(struct engine_opts *o, const char *v, const char *what
 	double s = strtod(v, &end);
 	if (end != v && *end == 'x')
 		end++;
-	if (end == v || *end || !(s > 0) || s > 1e9) {
-		core_errf(err, errlen, "%s: '%s' is not max, realtime or Nx (N > 0)", what, v);
+	/* at least 0.001x: slower, an hour of the session becomes more than six
+	 * weeks, and the pacing's wall-clock target no longer fits 64 bits */
+	if (end == v || *end || !(s >= 0.001) || s > 1e9) {
+		core_errf(err, errlen, "%s: '%s' is not max, realtime or Nx (0.001 <= N <= 1e9)",
+		          what, v);
 		return -EINVAL;
 	}
 	o->speed = s;
