@@ -156,6 +156,22 @@ int control_request(const char *path, const char *cmd, char *buf, size_t cap, ch
 		snprintf(err, errlen, "%s: cannot reach the engine: %s", path, strerror(errno));
 		goto out_close;
 	}
+	/* the other end must be the engine we may command: our uid or root. Else
+	 * anyone who listened first on a shared path could forge "ok: killed". */
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot check who listens: %s", path, strerror(errno));
+		goto out_close;
+	}
+	if (cred.uid != geteuid() && cred.uid != 0) {
+		r = -EPERM;
+		snprintf(err, errlen,
+		         "%s: listened on by uid %u, neither you nor root: not your engine, nothing sent",
+		         path, (unsigned)cred.uid);
+		goto out_close;
+	}
 	char line[512];
 	int len = snprintf(line, sizeof(line), "%s\n", cmd);
 	if (len < 0 || (size_t)len >= sizeof(line) ||
