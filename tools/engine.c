@@ -249,7 +249,12 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	unsigned n = 0;
-	r = persist_load_positions(e->db, e->restored, 256, &n);
+	/* one position per instrument: at most one per locate */
+	if (!(e->restored = core_alloc((size_t)RISK_NLOCATE * sizeof(*e->restored), CORE_CACHE_LINE))) {
+		core_errf(err, errlen, "%s: out of memory for positions", e->o.db);
+		return -ENOMEM;
+	}
+	r = persist_load_positions(e->db, e->restored, RISK_NLOCATE, &n);
 	if (r < 0) {
 		core_errf(err, errlen, "%s: cannot load positions (%s)", e->o.db, strerror(-r));
 		return r;
@@ -671,6 +676,7 @@ struct engine *engine_destroy(struct engine *e)
 		control_close(&e->control);
 	if (e->audit)
 		fclose(e->audit);
+	core_free(e->restored);
 	orders_log_close(e->orders_log, NULL, 0); /* a run that never ended: keep what it wrote */
 	e->writer = persist_writer_destroy(e->writer);
 	e->exec = exec_stage_destroy(e->exec);

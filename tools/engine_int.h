@@ -108,7 +108,7 @@ struct engine {
 	_Atomic bool aux_stop;      /* aux and control threads: stop now */
 	_Atomic bool shutdown;      /* daemon: a stop was requested */
 	uint64_t first_order_id;
-	struct position restored[256];
+	struct position *restored;  /* RISK_NLOCATE: one per instrument at most */
 	unsigned nrestored;
 	bool restored_killed;
 	uint64_t run_ns;

@@ -78,6 +78,42 @@ int main(void)
 	assert(next2 >= next + res2.orders);
 	persist_close(p);
 
+	/* positions in 300 instruments (more than the 256 a restart could load
+	 * before: "cannot load positions (No space left on device)") */
+	assert(persist_open(db, &p, err, sizeof(err)) == 0);
+	struct core_ring *ring = core_ring_create("pos", 512, sizeof(struct persist_rec));
+	struct persist_writer *w;
+	struct persist_writer_cfg wc = { .db = p, .in = &ring, .nin = 1 };
+	assert(ring && persist_writer_create(&wc, &w, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < 300; i++) {
+		struct persist_rec rec = { .kind = PERSIST_POSITION };
+		rec.u.pos.locate = (uint16_t)(1000 + i);
+		rec.u.pos.qty = (int64_t)i + 1;
+		rec.u.pos.cost = ((int64_t)i + 1) * 1000000;
+		assert(core_ring_push(ring, &rec) == 0);
+	}
+	struct persist_rec eos = { .kind = PERSIST_EOS };
+	assert(core_ring_push(ring, &eos) == 0);
+	uint32_t work;
+	int wr;
+	while ((wr = persist_writer_poll(w, &work)) == 0)
+		;
+	assert(wr == CORE_EOF);
+	persist_writer_destroy(w);
+	core_ring_destroy(ring);
+	persist_close(p);
+	assert(engine_create(&o, &e, err, sizeof(err)) == 0);
+	assert(engine_run(e, err, sizeof(err)) == 0);
+	struct engine_result res3;
+	engine_result(e, &res3);
+	assert(res3.positions_agree);
+	engine_destroy(e);
+	assert(persist_open(db, &p, err, sizeof(err)) == 0);
+	static struct position many[1024];
+	assert(persist_load_positions(p, many, 1024, &n) == 0 && n >= 300);
+	persist_close(p);
+	printf("run 3: %u positions restored and kept\n", n);
+
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	(void)!system(cmd);
