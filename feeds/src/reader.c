@@ -24,6 +24,11 @@ int feeds_reader_open(const char *path, struct feeds_reader **ret, char *err, si
 	int rc = feeds_capture_open(&r->cap, path, err, errlen);
 	if (rc < 0)
 		goto fail_free;
+	if (r->cap.len == 0) {
+		core_errf(err, errlen, "%s: empty file: no market data in it", path);
+		rc = -EINVAL;
+		goto fail_close;
+	}
 	r->fmt = feeds_format_detect(r->cap.data, r->cap.len);
 	rc = feeds__src_open(&r->cap, &r->src, err, errlen);
 	if (rc < 0)

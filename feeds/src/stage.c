@@ -314,6 +314,12 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			r = feeds_capture_open(&st->caps[i], cfg->paths[i], err, errlen);
 			if (r < 0)
 				goto fail_close_caps;
+			if (st->caps[i].len == 0) { /* a replay of nothing is a mistake, not a run */
+				core_errf(err, errlen, "%s: empty file: no market data in it",
+				          cfg->paths[i]);
+				r = -EINVAL;
+				goto fail_close_caps;
+			}
 			r = feeds__src_open(&st->caps[i], &st->srcs[i], err, errlen);
 			if (r < 0)
 				goto fail_close_caps;

@@ -2,7 +2,8 @@
 # Bad flags and values are refused with one line naming the flag (or file
 # and line) and a non-zero exit, never run anyway: speeds out of range (0x,
 # 1e-9x used to overflow the pacing's cast and run at full speed), cpu lists
-# that are not numbers, unknown flags, a bad [risk] value in a config.
+# that are not numbers, unknown flags, a bad [risk] value in a config, an
+# empty capture (it used to replay nothing and exit 0).
 set -eu
 B=${OSPREY_BUILD:?}
 dir=$(mktemp -d /tmp/osprey-bad-flags.XXXXXX)
@@ -31,6 +32,16 @@ printf '[risk]\ndrawdown_tiers = 5,10,15\ntier1_size_factor = 0\n' >"$dir/bad2.i
 refuse "bad2.ini:3: key 'risk.tier1_size_factor'" --config "$dir/bad2.ini"
 printf '[risk]\ndrawdown_tiers = 5,10,15\n' >"$dir/bad3.ini"
 refuse "drawdown_tiers need capital" --config "$dir/bad3.ini"
+: >"$dir/empty.itch"
+if "$B/tools/osprey-replay" "$dir/empty.itch" >"$dir/out" 2>"$dir/err"; then
+	echo "FAIL: an empty capture replayed with exit 0"; exit 1
+fi
+grep -q "empty.itch: empty file" "$dir/err" || { echo "FAIL: empty capture: $(cat "$dir/err")"; exit 1; }
+if "$B/tools/osprey-feedcat" "$dir/empty.itch" >"$dir/out" 2>"$dir/err"; then
+	echo "FAIL: osprey-feedcat took an empty capture"; exit 1
+fi
+grep -q "empty.itch: empty file" "$dir/err" || { echo "FAIL: feedcat: $(cat "$dir/err")"; exit 1; }
+n=$((n + 2))
 # and a good pace is taken
 "$B/tools/osprey-replay" --speed 0.001x --help >/dev/null
 echo "ok: $n bad flags and values refused, each named"
