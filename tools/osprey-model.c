@@ -130,12 +130,6 @@ static int cmd_predict(const struct strat_tree_model *m, const char *csv, bool l
 			x[k] = (int32_t)v;
 			p = *end ? end + 1 : end;
 		}
-		if (*p || (p > line && p[-1] == ',')) {
-			fprintf(stderr, "osprey-model: %s:%lu: more than %u columns (the model's "
-				"features)\n", csv, ln, info.nfeatures);
-			rc = -1;
-			goto out;
-		}
 		printf("%.17g,%.17g", strat_tree_margin(m, x), strat_tree_predict(m, x));
 		if (leaves) {
 			strat_tree_leaves(m, x, ids, info.ntrees);

@@ -42,15 +42,6 @@ if "$B/tools/osprey-feedcat" "$dir/empty.itch" >"$dir/out" 2>"$dir/err"; then
 fi
 grep -q "empty.itch: empty file" "$dir/err" || { echo "FAIL: feedcat: $(cat "$dir/err")"; exit 1; }
 n=$((n + 2))
-# prediction rows with more columns than the model has features
-S=${OSPREY_SOURCE:?}
-python3 -c "print(','.join(['1'] * 13)); print(','.join(['1'] * 14))" >"$dir/rows.csv"
-if "$B/tools/osprey-model" predict --model "$S/models/trees_amzn.otree" --csv "$dir/rows.csv" \
-	>"$dir/out" 2>"$dir/err"; then
-	echo "FAIL: osprey-model predict took a row of 14 columns for 13 features"; exit 1
-fi
-grep -q "rows.csv:2: more than 13 columns" "$dir/err" || { echo "FAIL: predict: $(cat "$dir/err")"; exit 1; }
-n=$((n + 1))
 # and a good pace is taken
 "$B/tools/osprey-replay" --speed 0.001x --help >/dev/null
 echo "ok: $n bad flags and values refused, each named"
