@@ -245,7 +245,8 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 {
 	if (!e->o.db[0])
 		return 0;
-	int r = persist_open(e->o.db, &e->db, err, errlen);
+	struct persist_options po = { .mapsize = e->o.db_map_kb << 10 };
+	int r = persist_open_opts(e->o.db, &po, &e->db, err, errlen);
 	if (r < 0)
 		return r;
 	unsigned n = 0;
@@ -535,6 +536,38 @@ void engine_request_stop(struct engine *e)
 	atomic_store_explicit(&e->stop, true, memory_order_relaxed);
 }
 
+/* The persist writer, guarded: when the database fails (disk full, I/O
+ * error, map full) trading halts (risk_control_fault: HALTED, cancel-all)
+ * and the failure is reported, while the aux thread goes on with telemetry
+ * and the risk model. The records that can no longer be stored are drained
+ * and counted (never silently: the report and status say how many), so exec
+ * is not held back and the cancel-all reaches the venue. */
+static int persist_guard_poll(void *ctx, uint32_t *ret_work)
+{
+	struct engine *e = ctx;
+	struct core_ring *in = e->risk_events ? e->persist_fwd : e->persist_ring;
+	if (!atomic_load_explicit(&e->g.persist_failed, memory_order_relaxed)) {
+		int r = persist_writer_poll(e->writer, ret_work);
+		if (r >= 0)
+			return r;
+		snprintf(e->persist_error, sizeof(e->persist_error), "%s",
+		         persist_writer_error(e->writer));
+		atomic_store_explicit(&e->g.persist_failed, true, memory_order_release);
+		risk_control_fault(&e->ctl);
+		fprintf(stderr, "osprey: persistence failed: %s; trading HALTED, open orders being "
+		        "cancelled; what follows is not stored\n", e->persist_error);
+	}
+	uint32_t n = core_ring_readable_upto(in, 4096), i = 0;
+	bool eos = false;
+	for (; i < n && !eos; i++)
+		eos = ((const struct persist_rec *)core_ring_peek(in, i))->kind == PERSIST_EOS;
+	if (i)
+		core_ring_release(in, i);
+	atomic_fetch_add_explicit(&e->g.persist_unstored, i - eos, memory_order_relaxed);
+	*ret_work = i;
+	return eos ? CORE_EOF : 0;
+}
+
 /* The aux thread (persistence, telemetry) and the control thread: both block
  * rather than spin, and neither waits for the other. */
 static int start_side_threads(struct engine *e, char *err, size_t errlen)
@@ -552,7 +585,7 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 			(struct core_stage){ "orders", orders_log_poll, e->orders_log };
 	if (e->writer)
 		aux->stages[aux->nstages++] =
-			(struct core_stage){ "persist", persist_writer_poll, e->writer };
+			(struct core_stage){ "persist", persist_guard_poll, e };
 	aux->stages[aux->nstages++] = (struct core_stage){ "telemetry", telemetry_poll, &e->tele };
 	int r = core_runner_start(aux);
 	if (r < 0) {
@@ -656,6 +689,15 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 		core_errf(err, errlen, "persistence failed: %s",
 		          e->writer ? persist_writer_error(e->writer) : strerror(-r));
 		return r;
+	}
+	if (atomic_load_explicit(&e->g.persist_failed, memory_order_acquire) && !hot_result) {
+		telemetry_finish(&e->tele);
+		core_errf(err, errlen,
+		          "persistence failed: %s; trading was halted and open orders cancelled; "
+		          "%" PRIu64 " records after the failure were not stored",
+		          e->persist_error,
+		          atomic_load_explicit(&e->g.persist_unstored, memory_order_relaxed));
+		return -EIO;
 	}
 	telemetry_finish(&e->tele);
 	char oerr[320];

@@ -80,6 +80,7 @@ struct engine_opts {
 	uint64_t burst;
 	uint64_t ring_capacity;
 	char db[256];               /* LMDB folder; "" disables persistence */
+	uint64_t db_map_kb;         /* its size limit, KiB (0: 1 GiB) */
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
 	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */

@@ -301,6 +301,12 @@ static int status(struct engine *e, char *reply, size_t cap)
 	          (double)atomic_load_explicit(&g->unrealized, memory_order_relaxed) / 1e4,
 	          e->model_name);
 	engine__kill_timeline(e, &p, &left);
+	reply_add(&p, &left, "mode: %s\n",
+	          (const char *[]){ "active", "reducing", "halted" }[risk_control_mode(&e->ctl)]);
+	if (atomic_load_explicit(&g->persist_failed, memory_order_acquire))
+		reply_add(&p, &left, "persistence: FAILED (%s); %" PRIu64 " records not stored\n",
+		          e->persist_error,
+		          atomic_load_explicit(&g->persist_unstored, memory_order_relaxed));
 	struct telemetry_summary t;
 	if (telemetry_summary(&e->tele, "tick_to_order", &t) == 0)
 		reply_add(&p, &left,

@@ -38,6 +38,8 @@ struct engine_gauges {
 	_Atomic int64_t risk_pnl, risk_fees, risk_drawdown, risk_max_drawdown;
 	_Atomic int64_t risk_gross, risk_net_long, risk_net_short, risk_capital_used;
 	_Atomic uint32_t risk_tier;
+	_Atomic bool persist_failed;        /* the database failed: trading halted */
+	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
 	_Atomic bool input_done;
 	/* the kill switch's timeline (core_now_ns; 0: not yet) */
 	_Atomic uint64_t kill_cmd_ns;        /* the control thread took the command */
@@ -85,6 +87,7 @@ struct engine {
 	struct risk_limits risk_config; /* [risk] as configured, before the operator's overrides */
 	char restricted_now[512];       /* the restricted list as the operator left it (control thread) */
 	FILE *audit;                    /* the audit log, or NULL */
+	char persist_error[256];        /* why the database failed (aux thread, then read-only) */
 	struct telemetry tele;
 	struct control control;
 	bool control_open;

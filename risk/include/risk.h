@@ -122,6 +122,7 @@
  *   tier 2: drawdown >= drawdown_bps[1]: global mode REDUCING
  *   tier 3: drawdown >= drawdown_bps[2]: HALTED and ORDER_CANCEL_ALL
  *   daily loss: P&L <= -daily_loss_limit: HALTED and ORDER_CANCEL_ALL
+ *   a fault (risk_control_fault): HALTED and ORDER_CANCEL_ALL
  * A breaker stays in effect until the operator sets the global mode
  * (risk_control_set_mode, e.g. `osprey-ctl mode active`), never by a timer
  * and never because the P&L recovers. The stage takes a set first thing in
@@ -355,6 +356,7 @@ enum risk_cause {
 	RISK_CAUSE_TIER3,
 	RISK_CAUSE_DAILY_LOSS,
 	RISK_CAUSE_FILL_THROTTLE, /* one instrument halted (locate in the entry) */
+	RISK_CAUSE_FAULT,         /* risk_control_fault: a part of the engine failed */
 };
 const char *risk_cause_name(unsigned cause);
 
@@ -385,6 +387,7 @@ struct risk_control {
 	_Atomic uint32_t flatten;             /* flatten requests so far (all or one) */
 	_Atomic uint32_t flatten_all;         /* of which for every instrument */
 	_Atomic uint32_t breaker_mode;        /* enum risk_mode the breakers set (stage writes) */
+	_Atomic uint32_t faults;              /* risk_control_fault calls */
 	_Atomic uint32_t limits_seq;          /* seqlock: odd while a write is under way */
 	_Atomic uint64_t limits_words[(sizeof(struct risk_limits) + 7) / 8];
 	/* Instruments asked to flatten one by one: a queue the setter fills (F1:
@@ -427,6 +430,12 @@ enum risk_mode risk_control_inst_mode(const struct risk_control *c, uint16_t loc
 /* risk_control_restrict - put an instrument on (true) or off the restricted list. */
 void risk_control_restrict(struct risk_control *c, uint16_t locate, bool restricted);
 bool risk_control_is_restricted(const struct risk_control *c, uint16_t locate);
+/* risk_control_fault - a part of the engine failed (the database, a thread):
+ * the stage moves to HALTED and sends ORDER_CANCEL_ALL at its next poll, a
+ * breaker like the others (RISK_CAUSE_FAULT): only the operator's set of the
+ * global mode leaves it. Any thread, any time (an atomic increment, K1). */
+void risk_control_fault(struct risk_control *c);
+
 /* risk_control_set_limits - publish a new set (risk_limits_check first:
  * -EINVAL with the reason, nothing published). The stage applies it before
  * its next intent. */
@@ -642,7 +651,7 @@ struct risk_stats {
 	int64_t drawdown;      /* now */
 	int64_t max_drawdown;  /* the largest seen */
 	int64_t gross_notional, net_long_notional, net_short_notional, capital_used;
-	unsigned tier;         /* breaker in effect: 0 none, 1-3, 4 daily loss */
+	unsigned tier;         /* breaker in effect: 0 none, 1-3, 4 daily loss, 5 a fault */
 	uint32_t ntransitions; /* all of them; the last RISK_TRANSITIONS are kept */
 	struct risk_transition transitions[RISK_TRANSITIONS]; /* ring: [i % RISK_TRANSITIONS] */
 };

@@ -54,6 +54,7 @@ const char *risk_cause_name(unsigned cause)
 		[RISK_CAUSE_OPERATOR] = "operator", [RISK_CAUSE_TIER1] = "drawdown_tier1",
 		[RISK_CAUSE_TIER2] = "drawdown_tier2", [RISK_CAUSE_TIER3] = "drawdown_tier3",
 		[RISK_CAUSE_DAILY_LOSS] = "daily_loss", [RISK_CAUSE_FILL_THROTTLE] = "fill_throttle",
+		[RISK_CAUSE_FAULT] = "fault",
 	};
 	return cause < sizeof(n) / sizeof(n[0]) && n[cause] ? n[cause] : "?";
 }
@@ -399,6 +400,11 @@ int risk_control_flatten_inst(struct risk_control *c, uint16_t locate)
 void risk_control_resume(struct risk_control *c)
 {
 	atomic_store_explicit(&c->killed, 0, memory_order_release); /* K1 */
+}
+
+void risk_control_fault(struct risk_control *c)
+{
+	atomic_fetch_add_explicit(&c->faults, 1, memory_order_release); /* K1 */
 }
 
 bool risk_control_is_killed(const struct risk_control *c)

@@ -79,7 +79,7 @@ static unsigned breaker_level(const struct risk_stage *s, int64_t pnl, int64_t d
 	return level;
 }
 
-static void set_breaker_mode(struct risk_stage *s, uint32_t mode, uint64_t ts, unsigned cause)
+void risk__set_breaker_mode(struct risk_stage *s, uint32_t mode, uint64_t ts, unsigned cause)
 {
 	uint32_t op = s->op_mode;
 	uint32_t before = op > s->breaker_mode ? op : s->breaker_mode;
@@ -115,10 +115,10 @@ void risk__breakers(struct risk_stage *s, uint64_t ts)
 		risk__transition(s, ts, RISK_MODE_ACTIVE, RISK_MODE_ACTIVE, RISK_CAUSE_TIER1, 0);
 		break;
 	case 2:
-		set_breaker_mode(s, RISK_MODE_REDUCING, ts, RISK_CAUSE_TIER2);
+		risk__set_breaker_mode(s, RISK_MODE_REDUCING, ts, RISK_CAUSE_TIER2);
 		break;
 	default: /* 3, 4 */
-		set_breaker_mode(s, RISK_MODE_HALTED, ts,
+		risk__set_breaker_mode(s, RISK_MODE_HALTED, ts,
 		                 level == 3 ? RISK_CAUSE_TIER3 : RISK_CAUSE_DAILY_LOSS);
 		s->cancel_pending = true;
 		s->cancel_cause = level == 3 ? RISK_CAUSE_TIER3 : RISK_CAUSE_DAILY_LOSS;

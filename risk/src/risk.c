@@ -385,13 +385,22 @@ static int poll_result(struct risk_stage *s)
 
 /* The global mode in force, after acknowledging an operator's set (K2). */
 /* Take an operator's global mode set (K2) before anything that could fire a
- * breaker: a breaker that fires after the set stays in effect. */
+ * breaker: a breaker that fires after the set stays in effect. Then a fault
+ * reported since: HALTED and a cancel-all. */
 static void ack_operator(struct risk_stage *s, uint64_t ts)
 {
 	uint32_t sets = atomic_load_explicit(&s->ctl->mode_sets, memory_order_acquire); /* K2 */
 	if (sets != s->mode_sets_seen) {
 		s->mode_sets_seen = sets;
 		risk__operator(s, ts);
+	}
+	uint32_t faults = atomic_load_explicit(&s->ctl->faults, memory_order_acquire); /* K2 */
+	if (faults != s->faults_seen) {
+		s->faults_seen = faults;
+		s->tier_effect = 5; /* in effect until the operator sets the mode */
+		risk__set_breaker_mode(s, RISK_MODE_HALTED, ts, RISK_CAUSE_FAULT);
+		s->cancel_pending = true;
+		s->cancel_cause = RISK_CAUSE_FAULT;
 	}
 }
 
@@ -768,6 +777,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->lim_seq = atomic_load_explicit(&cfg->ctl->limits_seq, memory_order_relaxed);
 	s->mode_sets_seen = atomic_load_explicit(&cfg->ctl->mode_sets, memory_order_relaxed);
 	s->op_mode = atomic_load_explicit(&cfg->ctl->mode, memory_order_relaxed);
+	s->faults_seen = atomic_load_explicit(&cfg->ctl->faults, memory_order_relaxed);
 	s->tab_mask = ((uint64_t)1 << bits) - 1;
 	s->open_max = open_max;
 	s->intents = cfg->intents_in;

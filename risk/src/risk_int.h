@@ -121,6 +121,7 @@ struct risk_stage {
 	uint32_t flatten_all_seen;
 	uint32_t mode_sets_seen; /* the operator's mode sets acknowledged */
 	uint32_t op_mode;        /* the operator's mode as last acknowledged */
+	uint32_t faults_seen;    /* risk_control_fault calls acted on */
 	uint32_t breaker_mode;   /* enum risk_mode the breakers set */
 	unsigned tier_fired;     /* highest breaker level fired or acknowledged */
 	unsigned tier_effect;    /* breaker level in effect (0 none) */
@@ -161,6 +162,7 @@ void risk__operator(struct risk_stage *s, uint64_t ts);
 void risk__transition(struct risk_stage *s, uint64_t ts, unsigned from, unsigned to,
 		      unsigned cause, uint16_t locate);
 uint16_t risk__inst_ack(struct risk_stage *s, uint16_t locate);
+void risk__set_breaker_mode(struct risk_stage *s, uint32_t mode, uint64_t ts, unsigned cause);
 enum risk_reason risk__cancel_check(struct risk_stage *s, uint16_t locate, uint64_t ts);
 void risk__cancel_taken(struct risk_stage *s, uint16_t locate, uint64_t ts);
 /* risk.c */
