@@ -401,6 +401,7 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.model_interval_ms = (uint32_t)o->model_interval_ms,
 		.limits = o->risk,
 		.flatten_at_end = o->flatten_at_end,
+		.cancel_at_end = o->cancel_at_end,
 		.ctl = &e->ctl,
 		.first_order_id = e->first_order_id,
 		.initial = e->restored,

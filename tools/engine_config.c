@@ -17,6 +17,7 @@ void engine_opts_default(struct engine_opts *o)
 	o->risk.collar_bps = 100;
 	o->risk.tier1_size_pct = 50;
 	o->model_interval_ms = 60000;
+	o->cancel_at_end = true;
 	o->var_window = 250;
 	o->venue_latency_ns = 20000;
 	o->protocol = ENGINE_SIM;
@@ -203,6 +204,7 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		return -EINVAL;
 	}
 	TRY(core_config_bool(cfg, "risk.flatten_at_end", &o->flatten_at_end, err, errlen));
+	TRY(core_config_bool(cfg, "risk.cancel_at_end", &o->cancel_at_end, err, errlen));
 	TRY(core_config_u64(cfg, "risk.model_interval_ms", 1000, 86400000, &o->model_interval_ms, err,
 	                    errlen));
 	TRY(core_config_u64(cfg, "risk.var_window", 2, 100000, &o->var_window, err, errlen));

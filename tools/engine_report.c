@@ -76,6 +76,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_u64(&j, "fills", s->xs.fills);
 	json_u64(&j, "filled_qty", s->xs.filled_qty);
 	json_u64(&j, "cancels", s->xs.cancels);
+	json_u64(&j, "open_orders", s->xs.open_orders);
 	json_u64(&j, "rejects", s->rs.rejected);
 	json_obj(&j, "rejects_by_reason");
 	for (unsigned i = 1; i < RISK_R_COUNT; i++)

@@ -413,7 +413,8 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 	 * its reports come before anything later in event time. A venue on a
 	 * socket is read after the orders, so a new order never waits behind a
 	 * recv(2) (its reports reach risk one poll later, a few hundred ns). */
-	if (s->venue.ops->event_time && s->venue_pending) {
+	if (s->venue.ops->event_time && (s->venue_pending || s->md_eos)) {
+		/* (after the market data, the venue acts on orders as they come) */
 		batch_begin(s, &tm);
 		if ((r = pull_reports(s)) < 0)
 			return finish(s, &tm, work, ret_work, r);
@@ -510,6 +511,12 @@ int exec_stage_poll(void *ctx, uint32_t *ret_work)
 		if (e->kind == MD_EOS) {
 			s->md_eos = true;
 			i++;
+			if (s->venue.ops->event_time) {
+				/* what was in flight reached the venue at the end: its reports */
+				if ((r = pull_reports(s)) < 0)
+					return finish(s, &tm, work, ret_work, r);
+				work += (uint32_t)r;
+			}
 			break;
 		}
 		exec__book_mark(&s->book, e);

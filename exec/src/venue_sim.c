@@ -111,14 +111,14 @@ static bool arrived(const struct exec_sim *v, const struct order_msg *m, const s
 	return m->seq < e->seq && (e->ts_ns < m->ts_ns || e->ts_ns - m->ts_ns >= v->latency_ns);
 }
 
-static void act_on(struct exec_sim *v, const struct md_event *e)
+/* Messages reach the venue in the order sent: those that have arrived by
+ * event e, or (e NULL: the market data has ended) every one, against the
+ * last book. */
+static void arrive(struct exec_sim *v, const struct md_event *e)
 {
-	v->ev_seq = e->seq;
-	v->ev_ts = e->ts_ns;
-	exec_match_market(v->match, e, 0); /* EXEC_MATCH_FULL: counted by the engine */
 	while (v->fifo_head != v->fifo_tail) {
 		const struct sim_msg *f = &v->fifo[v->fifo_head & v->fifo_mask];
-		if (!arrived(v, &f->m, e))
+		if (e && !arrived(v, &f->m, e))
 			break;
 		if (f->m.kind == ORDER_NEW)
 			arrive_new(v, f);
@@ -130,6 +130,14 @@ static void act_on(struct exec_sim *v, const struct md_event *e)
 		v->fifo_head++;
 		v->st.inflight--;
 	}
+}
+
+static void act_on(struct exec_sim *v, const struct md_event *e)
+{
+	v->ev_seq = e->seq;
+	v->ev_ts = e->ts_ns;
+	exec_match_market(v->match, e, 0); /* EXEC_MATCH_FULL: counted by the engine */
+	arrive(v, e);
 	v->st.md_in++;
 }
 
@@ -183,6 +191,8 @@ static int sim_send(void *ctx, const struct order_msg *m)
 	f->counted = counted;
 	f->reason = reason;
 	v->st.inflight++;
+	if (v->md_eos)
+		arrive(v, NULL); /* no more market data to wait for: at once */
 	return 0;
 }
 
@@ -192,8 +202,11 @@ static int sim_market(void *ctx, const struct md_event *e)
 	if (v->q_head != v->q_tail)
 		return EXEC_VENUE_BUSY; /* the last event's reports first */
 	if (e->kind == MD_EOS) {
+		/* the market data has ended: what is in flight reaches the venue now
+		 * (a cancel-all at the end, or the operator's kill, is not lost) */
 		v->md_eos = true;
-		return 0;
+		arrive(v, NULL);
+		return v->q_lost ? -EOVERFLOW : 0;
 	}
 	if (!v->order_eos && v->decided + 1 < e->seq) {
 		v->st.wm_waits++;

@@ -357,6 +357,7 @@ enum risk_cause {
 	RISK_CAUSE_DAILY_LOSS,
 	RISK_CAUSE_FILL_THROTTLE, /* one instrument halted (locate in the entry) */
 	RISK_CAUSE_FAULT,         /* risk_control_fault: a part of the engine failed */
+	RISK_CAUSE_END,           /* the input ended (cfg.cancel_at_end; a cancel-all only) */
 };
 const char *risk_cause_name(unsigned cause);
 
@@ -592,6 +593,10 @@ struct risk_stage_cfg {
 	bool wait_for_session;
 	/* Flatten every position when the intent stream ends (before ORDER_EOS). */
 	bool flatten_at_end;
+	/* Cancel every open order when the intent stream ends: ORDER_CANCEL_ALL
+	 * (cause RISK_CAUSE_END) before the flatten orders and ORDER_EOS, when
+	 * any order is open. */
+	bool cancel_at_end;
 	/* The risk model: both or neither. model_out: risk_model_msg slots, only
 	 * producer (then RISK_MODEL_EOS after ORDER_EOS); caps: borrowed. */
 	struct core_ring *model_out;

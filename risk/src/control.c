@@ -54,7 +54,7 @@ const char *risk_cause_name(unsigned cause)
 		[RISK_CAUSE_OPERATOR] = "operator", [RISK_CAUSE_TIER1] = "drawdown_tier1",
 		[RISK_CAUSE_TIER2] = "drawdown_tier2", [RISK_CAUSE_TIER3] = "drawdown_tier3",
 		[RISK_CAUSE_DAILY_LOSS] = "daily_loss", [RISK_CAUSE_FILL_THROTTLE] = "fill_throttle",
-		[RISK_CAUSE_FAULT] = "fault",
+		[RISK_CAUSE_FAULT] = "fault", [RISK_CAUSE_END] = "end_of_input",
 	};
 	return cause < sizeof(n) / sizeof(n[0]) && n[cause] ? n[cause] : "?";
 }

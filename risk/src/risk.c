@@ -620,6 +620,16 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work)
 		if (it->kind == INTENT_EOS) {
 			if ((s->cancel_pending || s->flattening) && !flush_pending(s))
 				break;
+			if (s->cancel_at_end && !s->end_cancelled) {
+				/* nothing of ours stays open at the venue after the input */
+				s->end_cancelled = true;
+				if (s->open_count) {
+					s->cancel_pending = true;
+					s->cancel_cause = RISK_CAUSE_END;
+				}
+			}
+			if (s->cancel_pending && !flush_pending(s))
+				break;
 			if (s->flatten_at_end && !s->end_flattened) {
 				s->end_flattened = true;
 				s->flattening = true;
@@ -791,6 +801,7 @@ CORE_COLD int risk_stage_create(const struct risk_stage_cfg *cfg, struct risk_st
 	s->venue_sync = cfg->venue_sync;
 	s->session_up = !cfg->wait_for_session;
 	s->flatten_at_end = cfg->flatten_at_end;
+	s->cancel_at_end = cfg->cancel_at_end;
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->next_id = cfg->first_order_id ? cfg->first_order_id : 1;
 	s->high_water = s->lim.capital;

@@ -108,6 +108,8 @@ struct risk_stage {
 	bool session_up;     /* the venue session as last reported */
 	bool flatten_at_end;
 	bool end_flattened;
+	bool cancel_at_end;
+	bool end_cancelled;
 	uint64_t wm_sent;    /* highest seq forwarded as a watermark or order */
 	uint32_t burst;
 	bool eof;

@@ -103,3 +103,21 @@ print("ok: tiers at %s; %d orders before tier 1 (max %d shares), %d after (%d ne
       ([t["ts_ns"] for t in tr[:3]], len(before), big, len(news(t1, len(rows))), scaled,
        realized / 1e4))
 PY
+
+# the same day with tools/demo.ini as shipped: the order resting at the end of
+# the input is cancelled (cancel_at_end; the simulated venue used to drop
+# what was in flight when the market data ended, so it stayed open)
+sed -e "s|^model = models/|model = $S/models/|" "$S/tools/demo.ini" >"$dir/plain.ini"
+"$B/tools/osprey-replay" --config "$dir/plain.ini" --orders "$dir/plain.csv" --json "$cap" \
+	>"$dir/plain.json" 2>"$dir/err" || fail "osprey-replay (plain) exit $?"
+python3 - "$dir/plain.csv" "$dir/plain.json" <<'PY' || fail "orders left open at the end"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+run = json.load(open(sys.argv[2]))
+assert run["open_orders"] == 0, run["open_orders"]
+end = [r for r in rows if r["event"] == "cancel_all" and r["reason"] == "end_of_input"]
+assert len(end) == 1, end
+cancelled = [r for r in rows if r["event"] == "cancel" and r["reason"] == "cancel_all"]
+assert cancelled, "the end's cancel-all cancelled nothing"
+print("ok: %d order(s) open at the end of the input, cancelled" % len(cancelled))
+PY
