@@ -619,8 +619,11 @@ void exec_match_stats(const struct exec_match *m, struct exec_match_stats *ret);
  * the LOBSTER files' synthetic orders (tracking numbers) are placed ahead of
  * ours, which is exact for the orders that rested before 09:30 and cautious
  * for the placeholders of deeper levels; hidden liquidity is not taken on
- * arrival (only MD_TRADE through our price shows it). Orders still in flight
- * when both streams end never reach the venue (inflight).
+ * arrival (only MD_TRADE through our price shows it). When the market data
+ * ends (MD_EOS) every message still in flight reaches the venue at once,
+ * against the last book, and so does every message sent after it (a
+ * cancel-all at the end of the input, the operator's kill): their reports
+ * carry the last event's seq and ts_ns.
  */
 struct exec_sim_config {
 	uint64_t latency_ns;                 /* venue latency in event time */
