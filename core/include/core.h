@@ -1,9 +1,10 @@
 /*
- * core.h - Osprey's foundation: SPSC rings, hop message types, the clock,
- * HDR histograms, threads and pinning, INI configuration, stage runners, and
- * SoupBinTCP 3.0 (the one framing both market data and order entry ride on:
- * the packet codec and a session client, last section).
- * Why one file of about 1,200 lines: every stage includes it and no other, the
+ * core.h - Osprey's foundation, one file of about 1,300 lines on purpose (why
+ * one file: below). SPSC rings, hop message types, the clock, HDR histograms,
+ * threads and pinning, INI configuration, stage runners, and SoupBinTCP 3.0
+ * (the one framing both market data and order entry ride on: the packet
+ * codec and a session client, last section).
+ * Why one file of about 1,300 lines: every stage includes it and no other, the
  * ring, clock and histogram operations must be inline here for the hot path,
  * and it is core's manual (STYLE.md 1-2). What two stages share must live in
  * core, since stages never include each other: SoupBinTCP, its last and longest section, is here because the

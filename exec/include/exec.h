@@ -1,7 +1,8 @@
 /*
- * exec.h - Osprey's execution stage: the order manager, the venue interface
- * behind it and its backends (simulated, OUCH 4.2 and FIX 4.4 gateways), the
- * matching engine, and positions and P&L.
+ * exec.h - Osprey's execution stage, one file of about 2,000 lines on purpose
+ * (why one file: below): the order manager, the venue interface behind it and
+ * its backends (simulated, OUCH 4.2 and FIX 4.4 gateways), the matching
+ * engine, and positions and P&L.
  *
  * Why one file of about 2,000 lines: it is the exec library's one public header
  * and so its manual (the project's rule: one library, one header). Its
