@@ -554,9 +554,7 @@ static int persist_guard_poll(void *ctx, uint32_t *ret_work)
 		snprintf(e->persist_error, sizeof(e->persist_error), "%s",
 		         persist_writer_error(e->writer));
 		atomic_store_explicit(&e->g.persist_failed, true, memory_order_release);
-		risk_control_fault(&e->ctl);
-		fprintf(stderr, "osprey: persistence failed: %s; trading HALTED, open orders being "
-		        "cancelled; what follows is not stored\n", e->persist_error);
+		risk_control_fault(&e->ctl); /* told by status now, by the run's error at the end */
 	}
 	uint32_t n = core_ring_readable_upto(in, 4096), i = 0;
 	bool eos = false;

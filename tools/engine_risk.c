@@ -97,10 +97,10 @@ static void overrides_build(struct engine *e, struct overrides *ov)
 	/* every limit that differs from the configuration as loaded */
 	size_t n = 0;
 	ov->text[0] = '\0';
+	struct risk_limits cur;
+	risk_control_limits(&e->ctl, &cur);
 	for (unsigned i = 0; risk_limits_key(i); i++) {
 		char now[64], cfg[64];
-		struct risk_limits cur;
-		risk_control_limits(&e->ctl, &cur);
 		risk_limits_format(&cur, risk_limits_key(i), now, sizeof(now));
 		risk_limits_format(&e->risk_config, risk_limits_key(i), cfg, sizeof(cfg));
 		if (strcmp(now, cfg) && n < sizeof(ov->text))

@@ -333,6 +333,14 @@ static uint64_t bucket(uint64_t deficit, uint64_t ts0, uint64_t now, uint32_t ra
 	return deficit > refill ? deficit - refill : 0;
 }
 
+/* Take one token (the caller checked there is one) at now. */
+static void bucket_take(uint64_t *deficit, uint64_t *ts0, uint64_t now, uint32_t rate)
+{
+	*deficit = bucket(*deficit, *ts0, now, rate) + NS_PER_S;
+	if (now > *ts0)
+		*ts0 = now;
+}
+
 static bool bucket_empty(uint64_t deficit, uint64_t ts0, uint64_t now, uint32_t rate)
 {
 	return bucket(deficit, ts0, now, rate) + NS_PER_S > (uint64_t)rate * NS_PER_S;
@@ -467,17 +475,10 @@ void risk__approved(struct risk_stage *s, const struct order_msg *m)
 {
 	const struct risk_limits *l = &s->lim;
 	struct risk_inst *in = &s->inst[m->locate];
-	if (l->max_orders_per_sec) {
-		s->rate_deficit = bucket(s->rate_deficit, s->rate_ts, m->ts_ns, l->max_orders_per_sec) +
-		                  NS_PER_S;
-		s->rate_ts = m->ts_ns > s->rate_ts ? m->ts_ns : s->rate_ts;
-	}
-	if (l->max_orders_per_sec_inst) {
-		in->rate_deficit = bucket(in->rate_deficit, in->rate_ts, m->ts_ns,
-		                          l->max_orders_per_sec_inst) +
-		                   NS_PER_S;
-		in->rate_ts = m->ts_ns > in->rate_ts ? m->ts_ns : in->rate_ts;
-	}
+	if (l->max_orders_per_sec)
+		bucket_take(&s->rate_deficit, &s->rate_ts, m->ts_ns, l->max_orders_per_sec);
+	if (l->max_orders_per_sec_inst)
+		bucket_take(&in->rate_deficit, &in->rate_ts, m->ts_ns, l->max_orders_per_sec_inst);
 	in->dup_ts = m->ts_ns;
 	in->dup_px = m->px;
 	in->dup_qty = m->qty;
@@ -520,15 +521,8 @@ void risk__cancel_taken(struct risk_stage *s, uint16_t locate, uint64_t ts)
 {
 	const struct risk_limits *l = &s->lim;
 	struct risk_inst *in = &s->inst[locate];
-	if (l->max_cancels_per_sec) {
-		s->crate_deficit = bucket(s->crate_deficit, s->crate_ts, ts, l->max_cancels_per_sec) +
-		                   NS_PER_S;
-		s->crate_ts = ts > s->crate_ts ? ts : s->crate_ts;
-	}
-	if (l->max_cancels_per_sec_inst) {
-		in->crate_deficit = bucket(in->crate_deficit, in->crate_ts, ts,
-		                           l->max_cancels_per_sec_inst) +
-		                    NS_PER_S;
-		in->crate_ts = ts > in->crate_ts ? ts : in->crate_ts;
-	}
+	if (l->max_cancels_per_sec)
+		bucket_take(&s->crate_deficit, &s->crate_ts, ts, l->max_cancels_per_sec);
+	if (l->max_cancels_per_sec_inst)
+		bucket_take(&in->crate_deficit, &in->crate_ts, ts, l->max_cancels_per_sec_inst);
 }

@@ -9,10 +9,7 @@ set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-ctl-faults.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
+. "$S/tests/integration/ctl_lib.sh"
 
 "$B/tools/osprey-gen" --seed 3 --messages 20000 -o "$dir/session.itch" >/dev/null
 cat >"$dir/engine.ini" <<INI
@@ -27,12 +24,7 @@ spin_limit = 100
 [engine]
 control_socket = $dir/ctl.sock
 INI
-"$B/tools/osprey" "$dir/engine.ini" >"$dir/out.txt" 2>&1 &
-pid=$!
-i=0
-while [ ! -S "$dir/ctl.sock" ]; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "no control socket"; sleep 0.05
-done
+start "$dir/engine.ini"
 
 # clients killed right after they send: the reply finds no reader
 n=0

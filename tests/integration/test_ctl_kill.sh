@@ -6,10 +6,7 @@ set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-ctl-test.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
+. "$S/tests/integration/ctl_lib.sh"
 field() { grep "^$1:" "$dir/status.txt" | awk '{print $2}'; }
 status() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status >"$dir/status.txt" || fail "status"; }
 
@@ -28,16 +25,7 @@ db = $dir/db
 control_socket = $dir/ctl.sock
 INI
 
-start() {
-	"$B/tools/osprey" "$dir/engine.ini" >"$dir/out.txt" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -S "$dir/ctl.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || fail "no control socket"; sleep 0.05
-	done
-}
-
-start
+start "$dir/engine.ini"
 # let it trade until orders are flowing
 i=0
 while :; do
@@ -77,7 +65,7 @@ grep -q 'KILLED' "$dir/out.txt" || fail "summary does not show the kill"
 [ ! -e "$dir/ctl.sock" ] || fail "socket left behind"
 
 # a killed engine stays killed across a restart until resumed
-start
+start "$dir/engine.ini"
 status
 [ "$(field state)" = KILLED ] || fail "state after restart: $(field state)"
 "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" resume | grep -q '^ok: resumed' || fail "resume"

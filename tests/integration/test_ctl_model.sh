@@ -9,12 +9,7 @@ set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-model-test.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
-ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
-field() { ctl status | grep "^$1:" | awk '{print $2}'; }
+. "$S/tests/integration/ctl_lib.sh"
 
 "$B/tools/osprey-gen" --seed 7 --messages 200000 -o "$dir/session.itch" >/dev/null
 cat >"$dir/engine.ini" <<INI
@@ -37,15 +32,7 @@ schema=$(grep '^schema' "$S/models/default.model" | awk '{print $2}')
 sed "s/^schema .*/schema 0x0000000000000001/" "$S/models/default.model" >"$dir/other.model"
 printf 'osprey-model linear v1\nfeatures 2\nweights 1\n' >"$dir/broken.model"
 
-start() {
-	"$B/tools/osprey" "$dir/engine.ini" >"$dir/out.txt" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -S "$dir/ctl.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || fail "no control socket"; sleep 0.05
-	done
-}
-start
+start "$dir/engine.ini"
 ctl model list | grep -q "^running: $S/models/default.model" || fail "running model before any activation"
 ctl model add momentum "$dir/momentum.model" auc 0.50 in-sample | grep -q '^ok: added momentum@1' ||
 	fail "add momentum"
@@ -105,7 +92,7 @@ kill -TERM "$pid"
 wait "$pid" || fail "engine exit code $? after SIGTERM"
 pid=""
 # the registry's active model is what a restarted engine runs
-start
+start "$dir/engine.ini"
 [ "$(field model)" = $want ] || fail "model after restart: $(field model)"
 kill -INT "$pid"
 wait "$pid" || fail "engine exit code $? after SIGINT"

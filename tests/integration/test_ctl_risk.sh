@@ -10,12 +10,7 @@ set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-ctl-risk.XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
-ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
-field() { ctl status | grep "^$1:" | awk '{print $2}'; }
+. "$S/tests/integration/ctl_lib.sh"
 
 "$B/tools/osprey-gen" --seed 7 --messages 60000 -o "$dir/session.itch" >/dev/null
 cat >"$dir/engine.ini" <<INI
@@ -34,21 +29,13 @@ db = $dir/db
 control_socket = $dir/ctl.sock
 INI
 
-start() {
-	"$B/tools/osprey" "$dir/engine.ini" >"$dir/out.txt" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -S "$dir/ctl.sock" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || fail "no control socket"; sleep 0.05
-	done
-}
 stop() {
 	kill -TERM "$pid"
 	wait "$pid" || fail "engine exit code $? after SIGTERM"
 	pid=""
 }
 
-start
+start "$dir/engine.ini"
 ctl limits >"$dir/limits.txt" || fail "limits"
 for k in max_order_qty max_position collar_bps capital drawdown_tiers fees_bps_taker \
 	stop_loss_bps max_fills_per_min; do
@@ -89,7 +76,7 @@ grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z uid=' "$log" || fail "audit: no 
 stop
 
 # a restart keeps the operator's limit and restricted list over the config
-start
+start "$dir/engine.ini"
 ctl limits >"$dir/limits2.txt" || fail "limits after restart"
 grep -q '^max_order_qty  *50 ' "$dir/limits2.txt" || fail "set lost at restart: $(grep max_order_qty "$dir/limits2.txt")"
 grep -q '^restricted: OSPB,OSPC$' "$dir/limits2.txt" || fail "restricted lost: $(grep restricted "$dir/limits2.txt")"
