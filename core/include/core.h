@@ -525,7 +525,11 @@ struct exec_report {
 	uint8_t kind;      /* enum exec_kind */
 	uint8_t side;
 	uint8_t reason;    /* venue reject or cancel reason */
-	uint8_t pad_[11];
+	uint8_t pad_[3];
+	uint64_t venue_seq; /* the venue's session sequence number of the message behind
+	                     * this report (OUCH: SoupBinTCP; 0: none, e.g. a simulated
+	                     * venue or a refusal made here); the store keeps the highest
+	                     * so a restart resumes the session after it */
 };
 static_assert(sizeof(struct exec_report) == 64, "exec_report is one cache line");
 

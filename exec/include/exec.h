@@ -43,8 +43,8 @@
  *               down or comes back up (a venue on a socket; it starts down),
  *               and last EXEC_EOS -> risk
  *   persist_out optional: every order sent (PERSIST_ORDER, cancels too), every
- *               report (PERSIST_REPORT), the position after every fill
- *               (PERSIST_POSITION), then PERSIST_EOS
+ *               report (PERSIST_REPORT; the store moves the stored position
+ *               by each fill itself, in the same transaction), then PERSIST_EOS
  *
  * Each poll, in this order: push what the outbox holds (nothing else happens
  * until it is empty); take the venue's pending reports; hand up to `burst`

@@ -120,7 +120,8 @@ void gw_report(struct gw *g, const struct gw_order *o, uint8_t kind, uint32_t px
 		                           .locate = o->locate,
 		                           .kind = kind,
 		                           .side = o->side,
-		                           .reason = reason };
+		                           .reason = reason,
+		                           .venue_seq = g->venue_seq };
 }
 
 void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t px, uint32_t qty,
@@ -132,7 +133,8 @@ void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t p
 		                           .order_id = order_id,
 		                           .px = px,
 		                           .qty = qty,
-		                           .kind = kind };
+		                           .kind = kind,
+		                           .venue_seq = g->venue_seq };
 }
 
 uint32_t gw_pop(struct gw *g, struct exec_report *out, uint32_t cap)

@@ -34,6 +34,7 @@ struct gw {
 	struct exec_report *q;      /* reports for the order manager, in arrival order */
 	uint32_t q_cap, q_head, q_tail;
 	uint64_t md_seq;            /* the last md event seen (market()) */
+	uint64_t venue_seq;         /* the venue message being read (0: none): its reports carry it */
 	bool md_eos;                /* MD_EOS seen: no instrument will be named any more */
 	struct exec_venue_stats st;
 	uint64_t unknown_reports; /* reports for ids this gateway did not send */

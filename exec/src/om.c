@@ -191,14 +191,11 @@ static void apply_report(struct exec_stage *s, struct exec_report *r)
 	if (!o && !(r->kind == EXEC_REJECTED &&
 	            (r->reason == EXEC_REASON_INVALID || r->reason == EXEC_REASON_DUPLICATE)))
 		s->st.unknown_reports++;
-	const struct position *p = NULL;
 	if (r->kind == EXEC_FILL && (r->side == 'B' || r->side == 'S'))
-		p = exec__book_fill(&s->book, r->locate, r->side, r->qty, r->px, r->ts_ns);
+		exec__book_fill(&s->book, r->locate, r->side, r->qty, r->px, r->ts_ns);
 	r->position = s->book.inst[r->locate].pos.qty;
 	s->st.reports++;
-	out_report(s, r);
-	if (p)
-		out_persist(s, PERSIST_POSITION, p, sizeof(*p));
+	out_report(s, r); /* the store moves its position by the fill itself */
 	if (o && state_terminal(o->state))
 		slot_free(s, k);
 }

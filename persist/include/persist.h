@@ -13,7 +13,10 @@
  *              (80 bytes) of every PERSIST_REPORT and of every PERSIST_ORDER
  *              that is not an ORDER_NEW (cancel, cancel-all requests), plus
  *              records of unknown kind, so nothing sent is lost
- *   positions  key: locate, big-endian u16; value: struct position (40 bytes)
+ *   positions  key: locate, big-endian u16; value: struct position (40 bytes),
+ *              moved by every fill report (core_position_apply) in the
+ *              transaction that journals it, so positions and the journal
+ *              agree at any crash point; a PERSIST_POSITION record sets one
  *   meta       key: a short string without NUL; value: bytes. Names used
  *              by the engine: PERSIST_META_* below (u64 values big-endian)
  *   models     the model registry, key: name, NUL, version (big-endian u32),
@@ -54,6 +57,10 @@
 #define PERSIST_META_NEXT_ORDER_ID "next_order_id" /* u64 BE, see persist_next_order_id */
 #define PERSIST_META_RUN           "run_counter"   /* u64 BE, see persist_run_begin */
 #define PERSIST_META_KILL          "killed"        /* u64 BE: nonzero while killed */
+#define PERSIST_META_VENUE_SEQ     "venue_seq"     /* u64 BE: the highest exec_report.venue_seq
+                                                    * stored, raised in the same transaction
+                                                    * as that report: a restart logs in to the
+                                                    * venue session after it */
 
 enum persist_sync {
 	PERSIST_SYNC_FULL = 0, /* fsync data and meta page at every commit (default) */

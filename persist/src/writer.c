@@ -75,6 +75,7 @@ static void stat_add(_Atomic uint64_t *c, uint64_t n)
 
 struct batch_counts {
 	uint64_t orders, journal, positions, orphans;
+	uint64_t venue_seq; /* the highest venue sequence number in the batch */
 };
 
 static int fail(struct persist_writer *w, const char *what, uint64_t where, int rc)
@@ -99,6 +100,48 @@ static int put_journal(struct persist_writer *w, MDB_txn *txn, const struct pers
 	if (rc == 0)
 		(*jnext)++;
 	return rc;
+}
+
+/* A fill moves its instrument's stored position in the same transaction as
+ * its journal record, so the two agree whatever point a crash stops at. */
+static int fill_position(struct persist_writer *w, MDB_txn *txn, const struct exec_report *r,
+			 struct batch_counts *bc, const char **what)
+{
+	if (r->side != 'B' && r->side != 'S')
+		return 0; /* a fill for an order the gateway could not place: journal only */
+	unsigned char kb[2];
+	core_put_be16(kb, r->locate);
+	MDB_val k = { 2, kb }, v;
+	struct position pos = { .locate = r->locate };
+	*what = "mdb_get(positions)";
+	int rc = mdb_get(txn, w->p->dbi[PERSIST_DBI_POSITIONS], &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(pos))
+		memcpy(&pos, v.mv_data, sizeof(pos));
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	core_position_apply(&pos, r->side == 'B' ? (int64_t)r->qty : -(int64_t)r->qty, r->px);
+	pos.ts_ns = r->ts_ns;
+	pos.locate = r->locate;
+	MDB_val nv = persist__in(&pos, sizeof(pos));
+	*what = "mdb_put(positions, fill)";
+	rc = mdb_put(txn, w->p->dbi[PERSIST_DBI_POSITIONS], &k, &nv, 0);
+	bc->positions += rc == 0;
+	return rc;
+}
+
+/* The venue session's highest sequence number, raised in the batch's transaction. */
+static int put_venue_seq(struct persist_writer *w, MDB_txn *txn, uint64_t seq)
+{
+	MDB_val k = persist__in(PERSIST_META_VENUE_SEQ, strlen(PERSIST_META_VENUE_SEQ)), v;
+	int rc = mdb_get(txn, w->p->dbi[PERSIST_DBI_META], &k, &v);
+	if (rc == 0 && v.mv_size == 8 && core_be64(v.mv_data) >= seq)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	unsigned char b[8];
+	core_put_be64(b, seq);
+	MDB_val nv = persist__in(b, 8);
+	return mdb_put(txn, w->p->dbi[PERSIST_DBI_META], &k, &nv, 0);
 }
 
 static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persist_rec *rec,
@@ -130,6 +173,10 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 			return rc;
 		bc->journal++;
 		const struct exec_report *r = &rec->u.report;
+		if (r->venue_seq > bc->venue_seq)
+			bc->venue_seq = r->venue_seq;
+		if (r->kind == EXEC_FILL && (rc = fill_position(w, txn, r, bc, what)) != 0)
+			return rc;
 		unsigned char kb[8];
 		core_put_be64(kb, r->order_id);
 		MDB_val k = { 8, kb }, v;
@@ -216,6 +263,10 @@ int persist_writer_poll(void *ctx, uint32_t *ret_work)
 			n++;
 		}
 		w->take[i] = j;
+	}
+	if (bc.venue_seq && (rc = put_venue_seq(w, txn, bc.venue_seq)) != 0) {
+		mdb_txn_abort(txn);
+		return fail(w, "mdb_put(meta venue_seq)", n, rc);
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc)

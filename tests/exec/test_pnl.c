@@ -101,15 +101,18 @@ int main(void)
 	exec_stage_position(h.st, 2, &p);
 	CHECK(p.qty == 0 && p.cost == 0 && p.realized_pnl == 7 + 50LL * 10000);
 
-	/* reports carry the position after each fill; persist gets a position per fill */
+	/* reports carry the position after each fill; persist gets every fill
+	 * report (it moves the stored position itself) and no position record */
 	const struct exec_report *f = hx_find(&h, 3, EXEC_FILL, 0);
 	CHECK(f && f->position == -60 && f->locate == 1);
-	unsigned npos = 0, nfill = 0;
-	for (unsigned i = 0; i < h.nper; i++)
+	unsigned npos = 0, nfill = 0, pfill = 0;
+	for (unsigned i = 0; i < h.nper; i++) {
 		npos += h.per[i].kind == PERSIST_POSITION;
+		pfill += h.per[i].kind == PERSIST_REPORT && h.per[i].u.report.kind == EXEC_FILL;
+	}
 	for (unsigned i = 0; i < h.nrep; i++)
 		nfill += h.rep[i].kind == EXEC_FILL;
-	CHECK(npos == nfill && nfill == 12);
+	CHECK(npos == 0 && pfill == nfill && nfill == 12);
 
 	exec_stage_stats(h.st, &st);
 	int64_t realized = 760000 + (-15000) + (70000 - 70004) + 500007;
