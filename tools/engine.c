@@ -46,6 +46,53 @@ static void publish_risk(struct engine *e)
 	atomic_store_explicit(&e->g.risk_tier, st.tier, memory_order_relaxed);
 }
 
+/* The gateway's recovery, until it is done (the hot thread owns the gateway). */
+static void publish_recovery(struct engine *e)
+{
+	struct exec_ouch_gw_stats gs;
+	exec_ouch_gw_stats(e->ouch_gw, &gs);
+	const struct exec_recovery_stats *r = &gs.recovery;
+	struct engine_gauges *g = &e->g;
+	atomic_store_explicit(&g->rec_from_seq, r->from_seq, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_restored, r->restored, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_replayed, r->replayed, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_replay_fills, r->replay_fills, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_closed, r->closed_by_venue, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_adopted, r->adopted, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_not_at_venue, r->not_at_venue, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_cancelled, r->cancelled, memory_order_relaxed);
+	atomic_store_explicit(&g->rec_differences, r->differences, memory_order_relaxed);
+	/* the state last: who sees DONE sees the counts (release, acquire) */
+	atomic_store_explicit(&g->rec_state, r->state, memory_order_release);
+	if (r->state == EXEC_RECOVERY_DONE)
+		e->rec_publishing = false;
+}
+
+int engine__recovery_poll(void *ctx, uint32_t *ret_work)
+{
+	struct engine *e = ctx;
+	*ret_work = 0;
+	/* done once decided (or the operator resumed), or once the input ended */
+	if (atomic_load_explicit(&e->recovery, memory_order_relaxed) != ENGINE_REC_RUNNING ||
+	    atomic_load_explicit(&e->g.input_done, memory_order_relaxed))
+		return CORE_EOF;
+	if (atomic_load_explicit(&e->g.rec_state, memory_order_acquire) != EXEC_RECOVERY_DONE)
+		return 0;
+	uint64_t diffs = atomic_load_explicit(&e->g.rec_differences, memory_order_relaxed);
+	char what[96];
+	snprintf(what, sizeof(what), "reconciled:%" PRIu64 "_differences", diffs);
+	if (e->o.auto_resume && diffs == 0) {
+		risk_control_set_mode(&e->ctl, RISK_MODE_ACTIVE);
+		atomic_store_explicit(&e->recovery, ENGINE_REC_RESUMED, memory_order_relaxed);
+		engine__audit(e, getuid(), "recovery", what, "resumed(auto_resume)");
+	} else {
+		atomic_store_explicit(&e->recovery, ENGINE_REC_WAITING, memory_order_relaxed);
+		engine__audit(e, getuid(), "recovery", what, "halted(waiting_for_resume)");
+	}
+	*ret_work = 1;
+	return CORE_EOF;
+}
+
 static void publish_exec(struct engine *e)
 {
 	struct exec_stats st;
@@ -62,6 +109,8 @@ static void publish_exec(struct engine *e)
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->g.realized, st.realized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
+	if (e->rec_publishing)
+		publish_recovery(e);
 }
 
 static int gauged_poll(void *arg, uint32_t *ret_work)
@@ -241,6 +290,43 @@ static int make_rings(struct engine *e)
 	return 0;
 }
 
+/* What the database holds of the OUCH session: the last venue message
+ * stored and the orders open at the stop. Either one means a recovery. */
+static int load_session(struct engine *e, char *err, size_t errlen)
+{
+	int r = persist_get_meta(e->db, PERSIST_META_VENUE_SEQ, &e->venue_seq);
+	if (r < 0 && r != -ENOENT) {
+		core_errf(err, errlen, "%s: cannot read %s (%s)", e->o.db, PERSIST_META_VENUE_SEQ,
+		          strerror(-r));
+		return r;
+	}
+	const unsigned cap = 4096; /* the gateway's default order table */
+	struct persist_order *po = calloc(cap, sizeof(*po));
+	e->open_orders = calloc(cap, sizeof(*e->open_orders));
+	if (!po || !e->open_orders) {
+		free(po);
+		core_errf(err, errlen, "%s: out of memory for open orders", e->o.db);
+		return -ENOMEM;
+	}
+	unsigned n = 0;
+	r = persist_load_open_orders(e->db, po, cap, &n);
+	if (r < 0) {
+		free(po);
+		core_errf(err, errlen, "%s: cannot load open orders (%s%s)", e->o.db, strerror(-r),
+		          r == -ENOSPC ? ": more than the gateway's 4096" : "");
+		return r;
+	}
+	for (unsigned i = 0; i < n; i++)
+		e->open_orders[i] = (struct exec_open_order){ .order = po[i].order,
+			                                      .leaves_qty = po[i].leaves_qty,
+			                                      .cum_qty = po[i].cum_qty,
+			                                      .acked = po[i].status != 0 };
+	free(po);
+	e->nopen_orders = n;
+	e->recover = e->venue_seq > 0 || n > 0;
+	return 0;
+}
+
 static int open_db(struct engine *e, char *err, size_t errlen)
 {
 	if (!e->o.db[0])
@@ -268,7 +354,19 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 		          strerror(-r));
 		return r;
 	}
+	/* Ids handed out but not yet stored at a crash are at most what the
+	 * persistence rings and one writer batch hold: start past them (and
+	 * store that, so a crash before anything is stored still skips them). */
+	uint64_t cap = e->o.ring_capacity;
+	next += 8 * cap + 8192;
+	if ((r = persist_set_meta(e->db, PERSIST_META_NEXT_ORDER_ID, next)) < 0) {
+		core_errf(err, errlen, "%s: cannot store the next order id (%s)", e->o.db,
+		          strerror(-r));
+		return r;
+	}
 	e->first_order_id = next;
+	if (e->o.protocol == ENGINE_OUCH && (r = load_session(e, err, errlen)) < 0)
+		return r;
 	uint64_t killed = 0;
 	if (persist_get_meta(e->db, "killed", &killed) == 0 && killed)
 		e->restored_killed = true;
@@ -367,6 +465,11 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 			.user = o->gw_soup_user,
 			.password = o->gw_soup_password,
 			.drain_ns = o->drain_ms * 1000000ull,
+			/* resume the stored session after its last stored message */
+			.recover = e->recover,
+			.seq = e->recover ? e->venue_seq + 1 : 0,
+			.restore = e->open_orders,
+			.nrestore = e->nopen_orders,
 		};
 		if ((r = exec_ouch_gw_create(&oc, &e->ouch_gw, err, errlen)) < 0)
 			return r;
@@ -391,6 +494,13 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 	risk_control_init(&e->ctl);
 	if (e->restored_killed)
 		risk_control_kill(&e->ctl);
+	if (e->recover) {
+		/* HALTED until reconciled and resumed (the gateway's session
+		 * stays down while it replays, whatever the mode) */
+		risk_control_set_mode(&e->ctl, RISK_MODE_HALTED);
+		atomic_store_explicit(&e->recovery, ENGINE_REC_RUNNING, memory_order_relaxed);
+		e->rec_publishing = true;
+	}
 	struct risk_stage_cfg rc = {
 		.intents_in = e->intents,
 		.reports_in = e->reports,
@@ -435,6 +545,8 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.hist_t2w = e->t2w,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
+		.restore = e->ouch_gw ? e->open_orders : NULL,
+		.nrestore = e->ouch_gw ? e->nopen_orders : 0,
 		.flatten_bps = o->risk.collar_bps, /* as far through as risk's collar */
 	};
 	if ((r = exec_stage_create(&xc, &e->exec, err, errlen)) < 0)
@@ -586,6 +698,10 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "persist", persist_guard_poll, e };
 	aux->stages[aux->nstages++] = (struct core_stage){ "telemetry", telemetry_poll, &e->tele };
+	/* the recovery's resume runs where the operator's commands run, one thread */
+	if (e->recover && !e->control_open)
+		aux->stages[aux->nstages++] =
+			(struct core_stage){ "recovery", engine__recovery_poll, e };
 	int r = core_runner_start(aux);
 	if (r < 0) {
 		core_errf(err, errlen, "cannot start the aux thread: %s", strerror(-r));
@@ -600,6 +716,9 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		                   .stop = &e->aux_stop };
 	snprintf(c->name, sizeof(c->name), "osprey-ctl");
 	c->stages[c->nstages++] = (struct core_stage){ "control", control_poll, &e->control };
+	if (e->recover)
+		c->stages[c->nstages++] =
+			(struct core_stage){ "recovery", engine__recovery_poll, e };
 	if ((r = core_runner_start(c)) < 0) {
 		core_errf(err, errlen, "cannot start the control thread: %s", strerror(-r));
 		atomic_store_explicit(&e->aux_stop, true, memory_order_relaxed);
@@ -718,6 +837,7 @@ struct engine *engine_destroy(struct engine *e)
 	if (e->audit)
 		fclose(e->audit);
 	core_free(e->restored);
+	free(e->open_orders);
 	orders_log_close(e->orders_log, NULL, 0); /* a run that never ended: keep what it wrote */
 	e->writer = persist_writer_destroy(e->writer);
 	e->exec = exec_stage_destroy(e->exec);

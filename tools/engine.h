@@ -55,6 +55,8 @@ struct engine_opts {
 	struct risk_limits risk;
 	bool flatten_at_end;        /* risk.flatten_at_end: close every position at the end */
 	bool cancel_at_end;         /* risk.cancel_at_end: cancel every open order at the end */
+	bool auto_resume;           /* engine.auto_resume: after a recovery with no differences,
+	                             * trade again without osprey-ctl resume */
 	uint64_t model_interval_ms; /* risk.model_interval_ms: the risk model's interval (event time) */
 	uint64_t var_window;        /* risk.var_window: returns per instrument in the risk model */
 	char restricted[512];       /* risk.restricted: "SYM,SYM,..." never traded */

@@ -261,6 +261,7 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	}
 	TRY(core_config_str(cfg, "engine.db", o->db, sizeof(o->db), err, errlen));
 	TRY(core_config_u64(cfg, "engine.db_map_kb", 64, 1ull << 30, &o->db_map_kb, err, errlen));
+	TRY(core_config_bool(cfg, "engine.auto_resume", &o->auto_resume, err, errlen));
 	TRY(core_config_str(cfg, "engine.audit_log", o->audit_log, sizeof(o->audit_log), err,
 	                    errlen));
 	TRY(core_config_str(cfg, "engine.hlog", o->hlog, sizeof(o->hlog), err, errlen));

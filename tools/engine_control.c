@@ -56,6 +56,33 @@ static bool parse_ref(const char *ref, char *name, size_t cap, uint32_t *version
 }
 
 /* "kill: ..." with the kill switch's timeline from the command, once there is one. */
+void engine__recovery_line(struct engine *e, char **p, size_t *left)
+{
+	int rec = atomic_load_explicit(&e->recovery, memory_order_relaxed);
+	if (rec == ENGINE_REC_NONE)
+		return;
+	const struct engine_gauges *g = &e->g;
+	bool done = atomic_load_explicit(&g->rec_state, memory_order_acquire) == EXEC_RECOVERY_DONE;
+	reply_add(p, left,
+	          "recovery: %s; from venue message %" PRIu64 ", %" PRIu64
+	          " replayed (%" PRIu64 " fills), %" PRIu64 " open orders restored, %" PRIu64
+	          " ended by the venue, %" PRIu64 " adopted, %" PRIu64 " never at the venue, %" PRIu64
+	          " cancelled: %" PRIu64 " differences\n",
+	          rec == ENGINE_REC_RESUMED   ? "resumed"
+	          : rec == ENGINE_REC_WAITING ? "reconciled, HALTED until osprey-ctl resume"
+	          : done                      ? "reconciled"
+	                                      : "replaying the venue session, HALTED",
+	          atomic_load_explicit(&g->rec_from_seq, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_replayed, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_replay_fills, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_restored, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_closed, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_adopted, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_not_at_venue, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_cancelled, memory_order_relaxed),
+	          atomic_load_explicit(&g->rec_differences, memory_order_relaxed));
+}
+
 void engine__kill_timeline(struct engine *e, char **p, size_t *left)
 {
 	uint64_t cmd = atomic_load_explicit(&e->g.kill_cmd_ns, memory_order_relaxed);
@@ -303,6 +330,7 @@ static int status(struct engine *e, char *reply, size_t cap)
 	engine__kill_timeline(e, &p, &left);
 	reply_add(&p, &left, "mode: %s\n",
 	          (const char *[]){ "active", "reducing", "halted" }[risk_control_mode(&e->ctl)]);
+	engine__recovery_line(e, &p, &left);
 	if (atomic_load_explicit(&g->persist_failed, memory_order_acquire))
 		reply_add(&p, &left, "persistence: FAILED (%s); %" PRIu64 " records not stored\n",
 		          e->persist_error,
@@ -341,6 +369,18 @@ int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t c
 		risk_control_resume(&e->ctl);
 		if (e->db)
 			persist_set_meta(e->db, "killed", 0);
+		int rec = atomic_load_explicit(&e->recovery, memory_order_relaxed);
+		if (rec == ENGINE_REC_RUNNING || rec == ENGINE_REC_WAITING) {
+			/* the operator takes the recovery's differences (if the
+			 * gateway is still replaying, its session holds orders back) */
+			risk_control_set_mode(&e->ctl, RISK_MODE_ACTIVE);
+			atomic_store_explicit(&e->recovery, ENGINE_REC_RESUMED, memory_order_relaxed);
+			engine__audit(e, uid, "recovery", rec == ENGINE_REC_WAITING ? "waiting" : "running",
+			              "resumed(operator)");
+			snprintf(reply, cap, "ok: resumed (recovery %s)\n",
+			         rec == ENGINE_REC_WAITING ? "reconciled" : "still replaying");
+			return 0;
+		}
 		snprintf(reply, cap, "ok: resumed\n");
 		return 0;
 	}

@@ -46,6 +46,11 @@ struct engine_gauges {
 	_Atomic uint64_t kill_seen_ns;       /* risk saw it: new orders blocked */
 	_Atomic uint64_t cancel_all_sent_ns; /* exec sent the cancels */
 	_Atomic uint64_t cancel_all_done_ns; /* the venue had answered for every order */
+	/* recovery (an OUCH session resumed from the database): the gateway's
+	 * exec_recovery_stats, published by the hot thread until it is done */
+	_Atomic uint32_t rec_state; /* enum exec_recovery_state */
+	_Atomic uint64_t rec_restored, rec_replayed, rec_replay_fills, rec_closed, rec_adopted;
+	_Atomic uint64_t rec_not_at_venue, rec_cancelled, rec_differences, rec_from_seq;
 };
 
 struct engine;
@@ -114,8 +119,30 @@ struct engine {
 	struct position *restored;  /* RISK_NLOCATE: one per instrument at most */
 	unsigned nrestored;
 	bool restored_killed;
+	/* Recovery: what the database held of the venue session (open orders,
+	 * the last message number), and where the engine stands. recovery is
+	 * written by the one thread that runs recovery_poll (control thread, else
+	 * aux) and by the control thread's resume; read by status. */
+	struct exec_open_order *open_orders;
+	unsigned nopen_orders;
+	uint64_t venue_seq;
+	bool recover;                /* the gateway resumes its session */
+	bool rec_publishing;         /* hot thread: still publishing the gateway's recovery */
+	_Atomic int recovery;        /* enum engine_recovery */
 	uint64_t run_ns;
 };
+
+enum engine_recovery {
+	ENGINE_REC_NONE = 0,    /* nothing to recover */
+	ENGINE_REC_RUNNING = 1, /* HALTED: the gateway is replaying and reconciling */
+	ENGINE_REC_WAITING = 2, /* reconciled, HALTED until osprey-ctl resume */
+	ENGINE_REC_RESUMED = 3, /* reconciled and resumed (by the operator or auto_resume) */
+};
+
+/* engine.c: the recovery's stage (control thread, else aux): resume when the
+ * gateway has reconciled, auto_resume is set and there were no differences;
+ * CORE_EOF once decided, the operator resumed, or the input ended. */
+int engine__recovery_poll(void *ctx, uint32_t *ret_work);
 
 /* Publish every stage's gauges (the hot threads are joined, or the caller is
  * the stage's thread). */
@@ -123,6 +150,8 @@ void engine__publish_all(struct engine *e);
 
 /* engine_control.c: the kill switch's timeline, one line appended at *p (status, report). */
 void engine__kill_timeline(struct engine *e, char **p, size_t *left);
+/* engine_control.c: the recovery's status line, appended at *p (none without one). */
+void engine__recovery_line(struct engine *e, char **p, size_t *left);
 /* engine_control.c: the control socket's handler (control_handler). */
 int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t cap);
 /* engine_control.c: snprintf at the end of a reply being built; stops quietly when full. */
@@ -136,6 +165,11 @@ void engine__on_symbol(void *arg, uint16_t locate, const char *symbol);
 /* engine_risk.c: at create, after the database is open: remember the
  * configuration's limits, then apply the operator's stored overrides over o. */
 int engine__load_overrides(struct engine *e, char *err, size_t errlen);
+/* engine_risk.c: one audit line (UTC time, uid, what, old, new) when the
+ * audit log is open. The control thread, or the one thread that runs
+ * engine__recovery_poll (stdio's lock keeps lines whole). */
+void engine__audit(struct engine *e, uid_t uid, const char *what, const char *old,
+                   const char *new_);
 /* engine_risk.c: open the audit log ([engine] audit_log, else DB/audit.log). */
 int engine__open_audit(struct engine *e, char *err, size_t errlen);
 /* Was a registry entry built for this engine's features (all of them, or a prefix)? */

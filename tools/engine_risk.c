@@ -191,7 +191,7 @@ int engine__open_audit(struct engine *e, char *err, size_t errlen)
 /* ------------------------------------------------------------------------- */
 /* The audit log: one line per change, appended and flushed. */
 
-static void audit(struct engine *e, uid_t uid, const char *what, const char *old,
+void engine__audit(struct engine *e, uid_t uid, const char *what, const char *old,
 		  const char *new_)
 {
 	if (!e->audit)
@@ -244,13 +244,13 @@ static int mode_cmd(struct engine *e, uid_t uid, const char *args, char *reply, 
 		const char *old = mode_name(risk_control_inst_mode(&e->ctl, (uint16_t)loc));
 		risk_control_set_inst_mode(&e->ctl, (uint16_t)loc, mode);
 		snprintf(what, sizeof(what), "mode %s", sym);
-		audit(e, uid, what, old, m);
+		engine__audit(e, uid, what, old, m);
 		snprintf(reply, cap, "ok: %s %s (was %s)\n", sym, m, old);
 		return 0;
 	}
 	const char *old = mode_name(risk_control_mode(&e->ctl));
 	risk_control_set_mode(&e->ctl, mode);
-	audit(e, uid, "mode", old, m);
+	engine__audit(e, uid, "mode", old, m);
 	snprintf(reply, cap, "ok: mode %s (was %s); breakers acknowledged\n", m, old);
 	return 0;
 }
@@ -269,12 +269,12 @@ static int flatten_cmd(struct engine *e, uid_t uid, const char *args, char *repl
 		}
 		char what[64];
 		snprintf(what, sizeof(what), "flatten %s", sym);
-		audit(e, uid, what, "-", "requested");
+		engine__audit(e, uid, what, "-", "requested");
 		snprintf(reply, cap, "ok: closing the position in %s\n", sym);
 		return 0;
 	}
 	risk_control_flatten(&e->ctl);
-	audit(e, uid, "flatten", "-", "requested");
+	engine__audit(e, uid, "flatten", "-", "requested");
 	snprintf(reply, cap, "ok: closing every position\n");
 	return 0;
 }
@@ -351,7 +351,7 @@ static int set_cmd(struct engine *e, uid_t uid, const char *args, char *reply, s
 	char now[64], what[80];
 	risk_limits_format(&l, key, now, sizeof(now));
 	snprintf(what, sizeof(what), "set %s", key);
-	audit(e, uid, what, old, now);
+	engine__audit(e, uid, what, old, now);
 	r = overrides_store(e);
 	snprintf(reply, cap, "ok: %s = %s (was %s)%s\n", key, now, old,
 	         r < 0 ? "; NOT stored: the database refused it" : "");
@@ -377,7 +377,7 @@ static int restrict_cmd(struct engine *e, uid_t uid, const char *args, bool on, 
 	risk_control_restrict(&e->ctl, (uint16_t)loc, on);
 	char what[64];
 	snprintf(what, sizeof(what), "%s %s", on ? "restrict" : "allow", sym);
-	audit(e, uid, what, was ? "restricted" : "allowed", on ? "restricted" : "allowed");
+	engine__audit(e, uid, what, was ? "restricted" : "allowed", on ? "restricted" : "allowed");
 	int r = overrides_store(e);
 	snprintf(reply, cap, "ok: %s %s%s\n", sym, on ? "restricted" : "allowed",
 	         r < 0 ? "; NOT stored: the database refused it" : "");

@@ -168,6 +168,18 @@ enum exec_reason {
 	EXEC_REASON_DUPLICATE = 5,   /* order_id not above the previous ORDER_NEW's */
 	EXEC_REASON_RESTING_CAP = 6, /* instrument has max_resting_per_instrument orders */
 	EXEC_REASON_VENUE_FULL = 7,  /* the matching engine had no room (order table, levels) */
+	EXEC_REASON_ADOPTED = 8,     /* EXEC_ACK: an order of ours the venue has and we had not
+	                              * stored (sent just before a crash); seq is its own md seq */
+	EXEC_REASON_RECOVERY = 9,    /* EXEC_REJECTED: an order closed here at recovery, sent
+	                              * but never accepted by the venue (not in its replay) */
+};
+
+/* An order open at the last stop, as the store kept it (persist.h,
+ * persist_load_open_orders): what a gateway resuming its session starts with. */
+struct exec_open_order {
+	struct order_msg order; /* the ORDER_NEW as sent */
+	uint32_t leaves_qty, cum_qty;
+	bool acked;             /* the venue had accepted it */
 };
 
 /* order_msg.tif values. */
@@ -668,6 +680,9 @@ struct exec_config {
 					     kernel (a venue on a socket only); NULL: not recorded */
 	const struct position *initial;   /* initial positions (copied), locates unique */
 	unsigned ninitial;
+	const struct exec_open_order *restore; /* orders open at the last stop (copied): their
+	                                        * reports update them; NULL with nrestore 0 */
+	unsigned nrestore;                      /* at most max_orders */
 	unsigned max_orders; /* open + in-flight ORDER_NEWs tracked; 0: 4096 */
 	enum exec_tif tif;   /* stamped on every ORDER_NEW */
 	unsigned flatten_bps; /* how far through the touch a flatten order is priced */
@@ -686,6 +701,8 @@ struct exec_stats {
 	uint64_t reports;          /* venue reports forwarded (markers excluded) */
 	uint64_t progress;         /* EXEC_PROGRESS markers pushed */
 	uint64_t session_changes;  /* EXEC_SESSION reports pushed */
+	uint64_t adopted;          /* orders the gateway adopted (EXEC_REASON_ADOPTED acks):
+	                            * tracked, their ORDER_NEW stored */
 	uint64_t
 	        cancel_all_sent_ns; /* core_now_ns() when the last ORDER_CANCEL_ALL left (0: never) */
 	uint64_t cancel_all_done_ns; /* ... when, after it, no order was left open at the venue */
@@ -1954,6 +1971,35 @@ struct exec_ouch_gw_config {
 	uint64_t timeout_ns;     /* venue silence that kills the link (0: 15 s) */
 	uint64_t recv_every_ns;  /* socket reads while idle (0: 10 us) */
 	unsigned max_orders;     /* open orders tracked (0: 4096) */
+	/* Recovery (see "Recovery" above): resume a stored session from seq */
+	bool recover;
+	const struct exec_open_order *restore; /* copied at create; NULL with nrestore 0 */
+	unsigned nrestore;                     /* at most max_orders */
+	uint64_t replay_quiet_ns; /* no message this long after login: the replay is over
+	                           * (0: 200 ms); a server heartbeat says so sooner */
+};
+
+/* Where a recovery stands (exec_ouch_gw_stats.recovery). */
+enum exec_recovery_state {
+	EXEC_RECOVERY_NONE = 0,      /* not recovering (cfg.recover false) */
+	EXEC_RECOVERY_REPLAYING = 1, /* logging in, reading the venue's replay */
+	EXEC_RECOVERY_DONE = 2,      /* reconciled: differences below; cancels sent */
+};
+
+struct exec_recovery_stats {
+	enum exec_recovery_state state;
+	uint64_t from_seq;        /* the first message asked for */
+	uint64_t restored;        /* open orders handed in (cfg.restore) */
+	uint64_t replayed;        /* venue messages read before the replay ended */
+	uint64_t replay_fills;    /* ... of them executions (applied) */
+	uint64_t closed_by_venue; /* restored orders the replay ended (filled, cancelled) */
+	uint64_t adopted;         /* orders the venue had and the store did not (difference) */
+	uint64_t not_at_venue;    /* restored, never accepted, not in the replay: closed here
+	                           * (difference) */
+	uint64_t cancelled;       /* orders still open at the end: Cancel Order sent */
+	uint64_t differences;     /* adopted + not_at_venue + adoptions that failed */
+	uint64_t unresolved;      /* adoptions whose symbol the md stream never named */
+	uint64_t done_ns;         /* core_now_ns() when reconciled */
 };
 
 /* A Broken Trade or Trade Correction, as the venue sent it. */
@@ -1987,6 +2033,8 @@ struct exec_ouch_gw_stats {
 	struct exec_ouch_gw_broken broken; /* the last of either */
 	uint8_t last_reject_reason; /* the last Rejected's reason byte (0: none) */
 	uint64_t drain_timeouts;   /* logged out at ORDER_EOS with orders still open */
+	uint64_t adopted;          /* Accepted for an order of ours not held here (any time) */
+	struct exec_recovery_stats recovery;
 	struct core_soup_client_stats soup;
 	char reason[200]; /* the last notable event: link lost, bad message, ... */
 };

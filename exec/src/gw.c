@@ -53,6 +53,16 @@ bool gw_symbol(const struct gw *g, uint16_t locate, const char **ret)
 	return g->symbols[locate][0] != ' ';
 }
 
+long gw_locate_of(const struct gw *g, const char sym[GW_SYMBOL])
+{
+	if (sym[0] == ' ')
+		return -1;
+	for (long l = 0; l < EXEC_LOCATES; l++)
+		if (!memcmp(g->symbols[l], sym, GW_SYMBOL))
+			return l;
+	return -1;
+}
+
 struct gw_order *gw_track(struct gw *g, const struct order_msg *m)
 {
 	int32_t k = g->free_head;

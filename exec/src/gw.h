@@ -20,6 +20,7 @@ struct gw_order {
 	bool cancel_sent; /* an ORDER_CANCEL for it went out */
 	bool mass_sent;   /* a cancel-all went out while it was open */
 	bool cancel_due;  /* OUCH: a Cancel Order owed to the wire (cancel-all, re-login) */
+	bool restored;    /* handed in at create from the store (recovery) */
 	int32_t next, prev; /* open: the open list (-1 ends it); free: next is the free list */
 };
 
@@ -54,6 +55,9 @@ void gw_place(struct gw *g, void *block, const struct gw_plan *p, uint32_t max_o
 void gw_market(struct gw *g, const struct md_event *e);
 /* The symbol of locate, space padded to GW_SYMBOL; false when unknown. */
 bool gw_symbol(const struct gw *g, uint16_t locate, const char **ret);
+/* The locate the md stream gave a symbol (GW_SYMBOL bytes, space padded), or
+ * -1 if none yet. A scan of every locate: for recovery, not the hot path. */
+long gw_locate_of(const struct gw *g, const char sym[GW_SYMBOL]);
 
 /* Track an order about to be sent; NULL when the table is full. */
 struct gw_order *gw_track(struct gw *g, const struct order_msg *m);

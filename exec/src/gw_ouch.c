@@ -27,7 +27,21 @@ struct exec_ouch_gw {
 	bool ended;           /* the venue ended the session (Z), or the client did */
 	bool done;            /* after ORDER_EOS: nothing more will come */
 	struct exec_ouch_gw_stats st;
+	/* recovery: the replay after the first login, and an Accepted that waits
+	 * for the md stream to name its stock (one at a time: reading stops) */
+	uint64_t replay_quiet_ns, last_msg_ns, hb_at_login;
+	bool replay_logged_in;
+	bool have_stash;
+	struct exec_ouch_accepted stash;
+	uint64_t stash_seq, stash_until_ns;
 };
+
+#define ADOPT_WAIT_NS 2000000000ull /* an adoption waits this long for its symbol */
+
+static bool replaying(const struct exec_ouch_gw *g)
+{
+	return g->st.recovery.state == EXEC_RECOVERY_REPLAYING;
+}
 
 static void note(struct exec_ouch_gw *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct exec_ouch_gw *g, const char *fmt, ...)
@@ -73,6 +87,8 @@ static void retire(struct exec_ouch_gw *g, struct gw_order *o)
 {
 	if (o->cancel_due)
 		g->ncancel_due--;
+	if (o->restored && replaying(g))
+		g->st.recovery.closed_by_venue++;
 	gw_retire(&g->gw, o);
 }
 
@@ -139,12 +155,13 @@ static int flush_cancels(struct exec_ouch_gw *g, uint64_t now)
 	return 0;
 }
 
-static void owe_cancel(struct exec_ouch_gw *g, struct gw_order *o)
+static bool owe_cancel(struct exec_ouch_gw *g, struct gw_order *o)
 {
-	if (!o->cancel_due) {
-		o->cancel_due = true;
-		g->ncancel_due++;
-	}
+	if (o->cancel_due)
+		return false;
+	o->cancel_due = true;
+	g->ncancel_due++;
+	return true;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -165,6 +182,8 @@ static void on_fill(struct exec_ouch_gw *g, const char *token, uint32_t shares, 
 		report_unknown(g, id, EXEC_FILL, price, shares, ts);
 		return;
 	}
+	if (replaying(g))
+		g->st.recovery.replay_fills++;
 	o->cum += shares;
 	o->leaves -= shares < o->leaves ? shares : o->leaves;
 	gw_report(&g->gw, o, EXEC_FILL, price, shares, EXEC_REASON_NONE, ts);
@@ -210,8 +229,99 @@ static void on_broken(struct exec_ouch_gw *g, uint8_t kind, const char *token, u
 	     exec_ouch_name(kind), id, match, reason);
 }
 
-/* One Sequenced Data message. */
-static void on_message(struct exec_ouch_gw *g, const struct core_soup_event *ev, uint64_t now)
+/*
+ * An Accepted for an order of ours (our token form) not held here: sent just
+ * before a crash and never stored, or closed here as never accepted and
+ * accepted late. Track it from what the Accepted says (the stock's locate
+ * from the md stream's names), report EXEC_ACK with EXEC_REASON_ADOPTED and
+ * the order's own md seq (the order manager stores it), and cancel it unless
+ * the replay is still running (then the reconciliation cancels it). 1 done,
+ * 0 the stock is not named yet, -1 the table is full.
+ */
+static int adopt(struct exec_ouch_gw *g, const struct exec_ouch_accepted *a, uint64_t id,
+                 uint64_t seq)
+{
+	long loc = gw_locate_of(&g->gw, a->stock);
+	if (loc < 0)
+		return 0;
+	struct order_msg m = { .kind = ORDER_NEW,
+		               .order_id = id,
+		               .seq = seq,
+		               .locate = (uint16_t)loc,
+		               .side = a->side,
+		               .px = a->price,
+		               .qty = a->shares,
+		               .tif = a->tif == TIF_IOC ? EXEC_TIF_IOC : EXEC_TIF_DAY };
+	struct gw_order *o = gw_track(&g->gw, &m);
+	if (!o)
+		return -1;
+	o->acked = true;
+	if (id > g->last_new_id)
+		g->last_new_id = id;
+	g->st.adopted++;
+	uint64_t md = g->gw.md_seq;
+	g->gw.md_seq = seq;
+	gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_ADOPTED, a->ts_ns);
+	g->gw.md_seq = md;
+	if (replaying(g)) {
+		g->st.recovery.adopted++;
+	} else {
+		o->mass_sent = true;
+		owe_cancel(g, o);
+	}
+	note(g, "adopted order %" PRIu64 " (%.8s %c %u @ %u): the venue has it, the store had not",
+	     id, a->stock, a->side, a->shares, a->price);
+	return 1;
+}
+
+/* An Accepted whose token is ours but not held here: adopt it now, or keep
+ * it (reading stops) until the md stream names its stock, the md stream
+ * ends, or ADOPT_WAIT_NS pass; then it is forwarded as unknown. True when
+ * it is settled. */
+static bool settle_accepted(struct exec_ouch_gw *g, const struct exec_ouch_accepted *a,
+                            uint64_t venue_seq, uint64_t now)
+{
+	uint64_t id = 0, seq = 0;
+	(void)exec_order_token_get(a->token, &id, &seq);
+	int r = id ? adopt(g, a, id, seq) : -1;
+	if (r > 0)
+		return true;
+	if (r == 0 && !g->md_eos && (!g->have_stash || now < g->stash_until_ns)) {
+		if (!g->have_stash) {
+			g->stash = *a;
+			g->stash_seq = venue_seq;
+			g->stash_until_ns = now + ADOPT_WAIT_NS;
+			g->have_stash = true;
+		}
+		return false;
+	}
+	if (id) {
+		g->st.recovery.unresolved += replaying(g);
+		note(g, "order %" PRIu64 " accepted by the venue for '%.8s', which %s: not tracked", id,
+		     a->stock, r == 0 ? "the md stream never named" : "no table room took");
+	}
+	report_unknown(g, id, EXEC_ACK, a->price, a->shares, a->ts_ns);
+	return true;
+}
+
+/* The kept Accepted, if any: settled now? (reading goes on only then) */
+static bool stash_settled(struct exec_ouch_gw *g, uint64_t now)
+{
+	if (!g->have_stash)
+		return true;
+	if (!gw_q_room(&g->gw))
+		return false;
+	g->gw.venue_seq = g->stash_seq;
+	bool done = settle_accepted(g, &g->stash, g->stash_seq, now);
+	g->gw.venue_seq = 0;
+	if (done)
+		g->have_stash = false;
+	return done;
+}
+
+/* One Sequenced Data message, its reports carrying its number. */
+static void on_message_body(struct exec_ouch_gw *g, const struct core_soup_event *ev,
+                            uint64_t now)
 {
 	struct exec_ouch_msg m;
 	char err[160];
@@ -237,7 +347,7 @@ static void on_message(struct exec_ouch_gw *g, const struct core_soup_event *ev,
 		if (a->state == 'D')
 			g->st.accepted_dead++;
 		if (!(o = by_token(g, a->token, &id))) {
-			report_unknown(g, id, EXEC_ACK, a->price, a->shares, a->ts_ns);
+			(void)settle_accepted(g, a, ev->seq, now);
 			break;
 		}
 		o->acked = true;
@@ -283,6 +393,18 @@ static void on_message(struct exec_ouch_gw *g, const struct core_soup_event *ev,
 	}
 }
 
+/* One Sequenced Data message. */
+static void on_message(struct exec_ouch_gw *g, const struct core_soup_event *ev, uint64_t now)
+{
+	if (replaying(g)) {
+		g->st.recovery.replayed++;
+		g->last_msg_ns = now;
+	}
+	g->gw.venue_seq = ev->seq;
+	on_message_body(g, ev, now);
+	g->gw.venue_seq = 0;
+}
+
 /* Logged in again: whatever cancel was outstanding may not have arrived. */
 static void relogin(struct exec_ouch_gw *g)
 {
@@ -299,6 +421,8 @@ static void relogin(struct exec_ouch_gw *g)
 static void pump(struct exec_ouch_gw *g, uint64_t now)
 {
 	while (gw_q_room(&g->gw) && !g->done && !g->fatal) {
+		if (!stash_settled(g, now))
+			return; /* an Accepted waits for its stock's name */
 		struct core_soup_event ev;
 		int r = core_soup_client_poll(g->soup, now, &ev);
 		if (r == 0)
@@ -320,6 +444,13 @@ static void pump(struct exec_ouch_gw *g, uint64_t now)
 		case CORE_SOUP_EV_LOGIN: {
 			struct core_soup_client_stats cs;
 			core_soup_client_stats(g->soup, &cs);
+			if (replaying(g) && !g->replay_logged_in) {
+				/* the replay runs from here; it is over once the venue
+				 * goes quiet (its heartbeat, or replay_quiet_ns) */
+				g->replay_logged_in = true;
+				g->hb_at_login = cs.hb_received;
+				g->last_msg_ns = now;
+			}
 			if (cs.logins > 1) {
 				relogin(g);
 				note(g, "logged in again to session '%s' at %" PRIu64, cs.session,
@@ -349,6 +480,56 @@ static void pump(struct exec_ouch_gw *g, uint64_t now)
 	}
 }
 
+/*
+ * The replay is over: reconcile. A restored order the venue never accepted
+ * (not before the stop, not in the replay) never reached it: closed here,
+ * EXEC_REJECTED with EXEC_REASON_RECOVERY. Every order still open (restored
+ * or adopted) is cancelled: the engine resumes with no order it did not
+ * place in this run. False while the report queue has no room (again next poll).
+ */
+static bool reconcile(struct exec_ouch_gw *g, uint64_t now)
+{
+	struct exec_recovery_stats *rs = &g->st.recovery;
+	for (struct gw_order *o = gw_open_first(&g->gw), *next; o; o = next) {
+		next = gw_open_next(&g->gw, o);
+		if (o->acked) {
+			o->mass_sent = true;
+			rs->cancelled += owe_cancel(g, o);
+			continue;
+		}
+		if (!gw_q_room(&g->gw))
+			return false;
+		uint32_t qty = o->leaves;
+		o->leaves = 0;
+		gw_report(&g->gw, o, EXEC_REJECTED, o->px, qty, EXEC_REASON_RECOVERY, 0);
+		rs->not_at_venue++;
+		o->restored = false; /* not the venue's doing */
+		retire(g, o);
+	}
+	rs->differences = rs->adopted + rs->not_at_venue + rs->unresolved;
+	rs->state = EXEC_RECOVERY_DONE;
+	rs->done_ns = now;
+	note(g,
+	     "recovered from message %" PRIu64 ": %" PRIu64 " replayed (%" PRIu64
+	     " fills), %" PRIu64 " restored orders ended by the venue, %" PRIu64
+	     " adopted, %" PRIu64 " never at the venue, %" PRIu64 " cancelled: %" PRIu64
+	     " differences",
+	     rs->from_seq, rs->replayed, rs->replay_fills, rs->closed_by_venue, rs->adopted,
+	     rs->not_at_venue, rs->cancelled, rs->differences);
+	return true;
+}
+
+/* While replaying: has the venue gone quiet since the login? */
+static void recovery_poll(struct exec_ouch_gw *g, uint64_t now)
+{
+	if (!g->replay_logged_in || !logged_in(g) || g->have_stash)
+		return;
+	struct core_soup_client_stats cs;
+	core_soup_client_stats(g->soup, &cs);
+	if (cs.hb_received > g->hb_at_login || now - g->last_msg_ns >= g->replay_quiet_ns)
+		(void)reconcile(g, now);
+}
+
 /* ------------------------------------------------------------------------- */
 /* The exec_venue ops. */
 
@@ -360,7 +541,7 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
 	if (m->order_id <= g->last_new_id) /* as the simulated venue: invalid first */
 		return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
-	if (!logged_in(g)) {
+	if (!logged_in(g) || replaying(g)) {
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile */
 	}
@@ -486,6 +667,8 @@ static int ouch_poll(void *ctx, struct exec_report *out, uint32_t cap)
 		g->next_recv_ns = now + g->recv_every_ns;
 		pump(g, now);
 	}
+	if (replaying(g) && !g->done && !g->fatal)
+		recovery_poll(g, now);
 	if (g->ncancel_due && !g->done && !g->fatal && logged_in(g))
 		(void)flush_cancels(g, now); /* busy: next time; fatal: g->fatal says */
 	/* end of the capture: wait for open orders' reports, then log out */
@@ -524,7 +707,7 @@ static enum exec_session ouch_session(const void *ctx)
 		return EXEC_SESSION_DOWN;
 	switch (core_soup_client_state(g->soup)) {
 	case CORE_SOUP_ACTIVE:
-		return EXEC_SESSION_UP;
+		return replaying(g) ? EXEC_SESSION_CONNECTING : EXEC_SESSION_UP;
 	case CORE_SOUP_CONNECTING:
 	case CORE_SOUP_LOGIN_SENT:
 		return EXEC_SESSION_CONNECTING;
@@ -569,6 +752,12 @@ CORE_COLD int exec_ouch_gw_create(const struct exec_ouch_gw_config *cfg,
 		core_errf(err, errlen, "ouch gateway: max_orders above %u", EXEC_MAX_LIMIT);
 		return -EINVAL;
 	}
+	if (cfg->nrestore > max_orders || (cfg->nrestore && !cfg->restore)) {
+		core_errf(err, errlen,
+		          "ouch gateway: %u orders to restore (max_orders %u, restore %s)",
+		          cfg->nrestore, max_orders, cfg->restore ? "given" : "NULL");
+		return -EINVAL;
+	}
 	char firm[4];
 	if (exec_ouch_alpha_set(firm, sizeof(firm), cfg->firm ? cfg->firm : "") < 0) {
 		core_errf(err, errlen,
@@ -607,6 +796,22 @@ CORE_COLD int exec_ouch_gw_create(const struct exec_ouch_gw_config *cfg,
 	}
 	g->drain_ns = cfg->drain_ns ? cfg->drain_ns : 2000000000ull;
 	g->recv_every_ns = cfg->recv_every_ns ? cfg->recv_every_ns : 10000;
+	g->replay_quiet_ns = cfg->replay_quiet_ns ? cfg->replay_quiet_ns : 200000000ull;
+	if (cfg->recover || cfg->nrestore) {
+		g->st.recovery.state = EXEC_RECOVERY_REPLAYING;
+		g->st.recovery.from_seq = cfg->seq ? cfg->seq : 1;
+	}
+	for (unsigned i = 0; i < cfg->nrestore; i++) {
+		const struct exec_open_order *ro = &cfg->restore[i];
+		struct gw_order *o = gw_track(&g->gw, &ro->order); /* room: checked above */
+		o->leaves = ro->leaves_qty;
+		o->cum = ro->cum_qty;
+		o->acked = ro->acked;
+		o->restored = true;
+		if (ro->order.order_id > g->last_new_id)
+			g->last_new_id = ro->order.order_id;
+	}
+	g->st.recovery.restored = cfg->nrestore;
 	*ret = g;
 	return 0;
 }

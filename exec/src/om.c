@@ -154,9 +154,57 @@ static bool out_empty(const struct exec_stage *s)
 /* ------------------------------------------------------------------------- */
 /* Reports from the venue. */
 
+/* Track an order open at the venue that this run did not send (restored
+ * from the store, or adopted by the gateway); -1 if the table is full. */
+static int32_t track_open(struct exec_stage *s, const struct order_msg *m, uint8_t state,
+                          uint32_t leaves, uint32_t cum)
+{
+	int32_t k = slot_alloc(s);
+	if (k < 0)
+		return -1;
+	s->orders[k] = (struct om_order){ .order_id = m->order_id,
+		                          .seq = m->seq,
+		                          .px = m->px,
+		                          .qty = m->qty,
+		                          .leaves = leaves,
+		                          .cum = cum,
+		                          .locate = m->locate,
+		                          .side = m->side,
+		                          .state = state,
+		                          .at_venue = state != EXEC_ST_PENDING_NEW,
+		                          .next_free = -1 };
+	exec__idmap_insert(&s->ids, m->order_id, k);
+	if (m->order_id > s->last_new_id)
+		s->last_new_id = m->order_id;
+	return k;
+}
+
+/* The gateway adopted an order of ours the store never had: store its
+ * ORDER_NEW now (from the ack: its own md seq), so a later restart knows it. */
+static int32_t adopt(struct exec_stage *s, const struct exec_report *r)
+{
+	if (!r->order_id || (r->side != 'B' && r->side != 'S'))
+		return -1;
+	struct order_msg m = { .kind = ORDER_NEW,
+		               .order_id = r->order_id,
+		               .seq = r->seq,
+		               .locate = r->locate,
+		               .side = r->side,
+		               .px = r->px,
+		               .qty = r->qty };
+	int32_t k = track_open(s, &m, EXEC_ST_PENDING_NEW, r->qty, 0);
+	if (k >= 0) {
+		s->st.adopted++;
+		out_persist(s, PERSIST_ORDER, &m, sizeof(m));
+	}
+	return k;
+}
+
 static void apply_report(struct exec_stage *s, struct exec_report *r)
 {
 	int32_t k = exec__idmap_find(&s->ids, r->order_id);
+	if (k < 0 && r->kind == EXEC_ACK && r->reason == EXEC_REASON_ADOPTED)
+		k = adopt(s, r);
 	struct om_order *o = k >= 0 ? &s->orders[k] : NULL;
 	switch (r->kind) {
 	case EXEC_ACK:
@@ -618,6 +666,10 @@ CORE_COLD int exec_stage_create(const struct exec_config *cfg, struct exec_stage
 		core_errf(err, errlen, "exec: initial is NULL with ninitial > 0");
 		return -EINVAL;
 	}
+	if (cfg->nrestore && !cfg->restore) {
+		core_errf(err, errlen, "exec: restore is NULL with nrestore > 0");
+		return -EINVAL;
+	}
 
 	struct exec_stage *s = core_alloc(sizeof(*s), CORE_CACHE_LINE);
 	if (!s)
@@ -646,6 +698,18 @@ CORE_COLD int exec_stage_create(const struct exec_config *cfg, struct exec_stage
 	for (uint32_t k = 0; k < max_orders; k++)
 		s->orders[k].next_free = k + 1 < max_orders ? (int32_t)(k + 1) : -1;
 	s->free_head = 0;
+	for (unsigned j = 0; j < cfg->nrestore; j++) {
+		const struct exec_open_order *ro = &cfg->restore[j];
+		uint8_t st = !ro->acked ? EXEC_ST_PENDING_NEW
+		             : ro->cum_qty ? EXEC_ST_PARTIALLY_FILLED
+		                           : EXEC_ST_ACKED;
+		if (track_open(s, &ro->order, st, ro->leaves_qty, ro->cum_qty) < 0) {
+			core_errf(err, errlen, "exec: %u orders to restore, max_orders %u",
+			          cfg->nrestore, max_orders);
+			exec_stage_destroy(s);
+			return -EINVAL;
+		}
+	}
 	for (unsigned j = 0; j < cfg->ninitial; j++) {
 		if (exec__book_restore(&s->book, &cfg->initial[j]) < 0) {
 			core_errf(err, errlen, "exec: initial[%u]: locate %u appears twice", j,

@@ -33,7 +33,17 @@
  *    then Logout Request, the venue closes, EXEC_EOS;
  *  - positions from the fills alone, no fill twice, nothing illegal;
  *  - a gateway with the wrong password: the login is rejected and the stage
- *    fails with -EACCES.
+ *    fails with -EACCES;
+ *  - recovery: a gateway restored with three open orders and the stored
+ *    session's last message (3) logs in asking for 4; while the venue
+ *    replays, the session stays CONNECTING and orders wait; the replayed
+ *    fill of a restored order is applied (carrying its venue number), an
+ *    order the store never had is adopted (EXEC_ACK, EXEC_REASON_ADOPTED; its
+ *    ORDER_NEW stored) and its fill applied, another whose stock the md
+ *    stream names only later waits for the name (reading stops meanwhile),
+ *    a restored order the venue cancelled ends, the restored order the venue
+ *    never accepted is closed here (EXEC_REASON_RECOVERY), and once the venue
+ *    goes quiet every order still open gets a Cancel; then UP.
  */
 #undef NDEBUG
 #include "ouch_venue.h"
@@ -185,6 +195,15 @@ static const struct exec_report *last_order_report(unsigned back)
 	return NULL;
 }
 
+/* The gateway has read the venue's messages up to number find_want_seq. */
+static uint64_t find_want_seq;
+static bool have_seq(void)
+{
+	struct exec_ouch_gw_stats gs;
+	exec_ouch_gw_stats(gw, &gs);
+	return gs.soup.next_seq > find_want_seq;
+}
+
 static void push_order(uint64_t id, uint8_t kind, uint16_t locate, uint8_t side, uint32_t qty,
                        uint32_t px, uint8_t flags)
 {
@@ -291,6 +310,150 @@ static bool ended(void)
 static bool stage_failed(void)
 {
 	return last_rc < 0;
+}
+
+static unsigned find(uint8_t kind, uint64_t id, uint8_t reason)
+{
+	for (unsigned i = 0; i < ngot; i++)
+		if (got[i].kind == kind && got[i].order_id == id && got[i].reason == reason)
+			return i;
+	fprintf(stderr, "no report kind %u id %" PRIu64 " reason %u\n", kind, id, reason);
+	dump();
+	exit(1);
+}
+
+static struct exec_open_order restored(uint64_t id, uint8_t side, uint32_t qty, uint32_t cum,
+                                       bool acked)
+{
+	return (struct exec_open_order){ .order = { .kind = ORDER_NEW,
+		                                    .order_id = id,
+		                                    .seq = 100 + id,
+		                                    .locate = 1,
+		                                    .side = side,
+		                                    .px = 1890000,
+		                                    .qty = qty },
+		                         .leaves_qty = qty - cum,
+		                         .cum_qty = cum,
+		                         .acked = acked };
+}
+
+/* 10. Recovery (see the top). */
+static void recovery(const struct exec_ouch_gw_config *base)
+{
+	ov_start(&ov, "OSPREY", "SECRET");
+	char addr[32], err[256];
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", ov.port);
+	/* the venue's day so far; the store has it up to message 3 */
+	v_accepted(20, 'B', 100, "AMZN", 1890000, 99998); /* 1 */
+	v_executed(20, 40, 1890000);                       /* 2 */
+	v_accepted(21, 'S', 50, "AMZN", 1890000, 99998);   /* 3 */
+	v_executed(20, 30, 1889000);                       /* 4: replayed, applied */
+	v_accepted(23, 'B', 10, "AMZN", 1891000, 99998);   /* 5: never stored: adopted */
+	v_executed(23, 10, 1891000);                       /* 6 */
+	v_canceled(21, 50, 'U');                           /* 7: ended by the venue */
+	v_accepted(24, 'S', 7, "MSFT", 3300000, 99998);    /* 8: adopted once MSFT is named */
+	struct exec_open_order ro[3] = { restored(20, 'B', 100, 40, true),
+		                         restored(21, 'S', 50, 0, true),
+		                         restored(22, 'B', 5, 0, false) }; /* never at the venue */
+	struct exec_ouch_gw_config gc = *base;
+	gc.connect = addr;
+	gc.password = "SECRET";
+	gc.recover = true;
+	gc.seq = 4;
+	gc.restore = ro;
+	gc.nrestore = 3;
+	gc.replay_quiet_ns = 300000000;
+	CHECK(exec_ouch_gw_create(&gc, &gw, err, sizeof(err)) == 0);
+	struct core_ring *pout = core_ring_create("persist", 64, sizeof(struct persist_rec));
+	CHECK(pout);
+	struct exec_config xc = { .orders_in = orders,
+		                  .md_in = md,
+		                  .reports_out = reports,
+		                  .persist_out = pout,
+		                  .venue = exec_ouch_gw_venue(gw),
+		                  .restore = ro,
+		                  .nrestore = 3,
+		                  .max_orders = 64 };
+	CHECK(exec_stage_create(&xc, &stage, err, sizeof(err)) == 0);
+	ngot = 0;
+	struct md_event dir = { .seq = 1, .locate = 1, .kind = MD_STATUS, .msg_type = 'R' };
+	memcpy(&dir.ref, "AMZN    ", 8);
+	CHECK(core_ring_push(md, &dir) == 0);
+	push_order(30, ORDER_NEW, 1, 'B', 10, 1880000, 0); /* waits for the recovery */
+
+	/* the replay up to message 8, which waits for MSFT's name */
+	want = 0;
+	find_want_seq = 7;
+	CHECK(run(have_seq, 5000));
+	CHECK(ov.login_seq[0] == 4);
+	struct exec_ouch_gw_stats gs;
+	for (int i = 0; i < 50; i++)
+		step();
+	exec_ouch_gw_stats(gw, &gs);
+	CHECK(gs.recovery.state == EXEC_RECOVERY_REPLAYING && gs.recovery.adopted == 1);
+	CHECK(ov_in(&ov) == NULL); /* nothing sent: the order waits */
+	struct md_event dir2 = dir;
+	dir2.seq = 2;
+	dir2.locate = 2;
+	memcpy(&dir2.ref, "MSFT    ", 8);
+	CHECK(core_ring_push(md, &dir2) == 0);
+
+	/* reconciled: Cancel for 20 and 24 (the still-open ones), then UP and 30 leaves */
+	const struct exec_ouch_msg *m = wait_in(EXEC_OUCH_CANCEL);
+	char t20[EXEC_TOKEN_LEN], t24[EXEC_TOKEN_LEN];
+	token(t20, 20);
+	token(t24, 24);
+	bool c20 = !memcmp(m->cancel.token, t20, EXEC_TOKEN_LEN);
+	CHECK(c20 || !memcmp(m->cancel.token, t24, EXEC_TOKEN_LEN));
+	m = wait_in(EXEC_OUCH_CANCEL);
+	CHECK(!memcmp(m->cancel.token, c20 ? t24 : t20, EXEC_TOKEN_LEN));
+	m = wait_in(EXEC_OUCH_ENTER);
+	CHECK(m->enter.shares == 10);
+	expect_session(EXEC_SESSION_UP, 0);
+
+	unsigned f20 = find(EXEC_FILL, 20, EXEC_REASON_NONE);
+	CHECK(got[f20].qty == 30 && got[f20].venue_seq == 4 && got[f20].cum_qty == 70 &&
+	      got[f20].leaves_qty == 30);
+	unsigned a23 = find(EXEC_ACK, 23, EXEC_REASON_ADOPTED);
+	CHECK(got[a23].venue_seq == 5 && got[a23].seq == 123 && got[a23].locate == 1);
+	unsigned f23 = find(EXEC_FILL, 23, EXEC_REASON_NONE);
+	CHECK(f23 > a23 && got[f23].venue_seq == 6);
+	CHECK(got[find(EXEC_CANCELED, 21, EXEC_REASON_NONE)].venue_seq == 7);
+	unsigned a24 = find(EXEC_ACK, 24, EXEC_REASON_ADOPTED);
+	CHECK(got[a24].locate == 2 && got[a24].venue_seq == 8 && got[a24].side == 'S');
+	unsigned c22 = find(EXEC_REJECTED, 22, EXEC_REASON_RECOVERY);
+	CHECK(got[c22].venue_seq == 0 && got[c22].qty == 5);
+	unsigned up = find(EXEC_SESSION, 0, EXEC_SESSION_UP);
+	CHECK(up > c22 && up > a24);
+	exec_ouch_gw_stats(gw, &gs);
+	const struct exec_recovery_stats *rs = &gs.recovery;
+	printf("recovery: from %" PRIu64 ", %" PRIu64 " replayed (%" PRIu64 " fills), %" PRIu64
+	       " restored, %" PRIu64 " ended by the venue, %" PRIu64 " adopted, %" PRIu64
+	       " never at the venue, %" PRIu64 " cancelled: %" PRIu64 " differences\n",
+	       rs->from_seq, rs->replayed, rs->replay_fills, rs->restored, rs->closed_by_venue,
+	       rs->adopted, rs->not_at_venue, rs->cancelled, rs->differences);
+	CHECK(rs->state == EXEC_RECOVERY_DONE && rs->from_seq == 4 && rs->replayed == 5);
+	CHECK(rs->replay_fills == 2 && rs->restored == 3 && rs->closed_by_venue == 1);
+	CHECK(rs->adopted == 2 && rs->not_at_venue == 1 && rs->cancelled == 2);
+	CHECK(rs->differences == 3 && rs->unresolved == 0);
+	/* the adopted orders' ORDER_NEWs went to the store */
+	unsigned stored = 0;
+	struct persist_rec pr;
+	while (core_ring_pop(pout, &pr) == 0)
+		if (pr.kind == PERSIST_ORDER && pr.u.order.kind == ORDER_NEW)
+			stored |= pr.u.order.order_id == 23 ? 1u : pr.u.order.order_id == 24 ? 2u : 4u;
+	CHECK(stored == 7); /* 23, 24 and the new order 30 */
+	struct position pos;
+	exec_stage_position(stage, 1, &pos);
+	CHECK(pos.qty == 40); /* the two replayed fills; the store holds the rest */
+	struct exec_stats xs;
+	exec_stage_stats(stage, &xs);
+	CHECK(xs.adopted == 2 && xs.illegal == 0 && xs.unknown_reports == 0);
+	printf("recovery: replay applied, two orders adopted, one closed here, two cancelled: ok\n");
+	exec_stage_destroy(stage);
+	exec_ouch_gw_destroy(gw);
+	core_ring_destroy(pout);
+	ov_stop(&ov);
 }
 
 int main(void)
@@ -612,6 +775,7 @@ int main(void)
 	exec_stage_destroy(stage);
 	exec_ouch_gw_destroy(gw);
 	ov_stop(&ov);
+	recovery(&gc);
 	core_ring_destroy(orders);
 	core_ring_destroy(md);
 	core_ring_destroy(reports);
