@@ -21,7 +21,8 @@
 #   TRIALS kills (default 3), a generated session of MESSAGES (default
 #   150000) at SPEED (default 40x), or CAPTURE=FILE (an ITCH 5.0 capture) in
 #   the environment; KEEP=1 keeps the files; SEED=N picks the kill points
-#   (default: random, printed)
+#   (default: random, printed); AUTO_RESUME=false: each restart must wait,
+#   HALTED with nothing sent, until the harness says osprey-ctl resume
 set -eu
 B=${1:?build dir}
 TRIALS=${2:-3}
@@ -89,7 +90,7 @@ idle = sleep
 spin_limit = 100
 [engine]
 db = $dir/db
-auto_resume = true
+auto_resume = ${AUTO_RESUME:-true}
 control_socket = $dir/ctl.sock
 INI
 
@@ -112,6 +113,20 @@ while [ $run -le "$TRIALS" ]; do
 	"$B/tools/osprey-replay" --config "$dir/engine.ini" --positions "$dir/engine_positions.csv" \
 		>"$out" 2>&1 &
 	epid=$!
+	if [ $run -gt 1 ] && [ "${AUTO_RESUME:-true}" = false ]; then
+		# the operator's turn: HALTED with nothing sent until resume
+		i=0
+		until ctl status 2>/dev/null | grep -q "^recovery: reconciled, HALTED until"; do
+			kill -0 "$epid" 2>/dev/null || fail "run $run ended before it reconciled"
+			i=$((i + 1)); [ $i -lt 600 ] || fail "run $run did not reconcile in 30 s"
+			sleep 0.05
+		done
+		st=$(ctl status)
+		echo "$st" | grep -q "^mode: halted" || fail "run $run: not halted while waiting"
+		echo "$st" | grep -q "^orders_sent: 0$" || fail "run $run: sent orders before resume"
+		ctl resume | grep -q "^ok: resumed (recovery reconciled)" || fail "run $run: resume"
+		ctl status | grep -q "^recovery: resumed" || fail "run $run: not resumed"
+	fi
 	if [ $run -le "$TRIALS" ]; then
 		# once this run has sent an order (it has warmed up and recovered),
 		# a random 0..1500 ms more, then SIGKILL

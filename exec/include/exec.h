@@ -1943,6 +1943,33 @@ int exec_order_token_get(const char token[EXEC_TOKEN_LEN], uint64_t *ret_order_i
  * DOWN until ORDER_EOS (then DONE at once), later orders are refused here
  * (EXEC_REASON_INVALID, stats.after_end) and cancels dropped.
  *
+ * Recovery (cfg.recover, or cfg.nrestore > 0): the engine restarting on its
+ * database after a stop or a crash. cfg.seq is one past the last venue
+ * message the store kept (persist.h, PERSIST_META_VENUE_SEQ: every report
+ * carries its message's number in exec_report.venue_seq, 0 for what the
+ * gateway makes itself), cfg.restore the orders the store had open (with
+ * their leaves, cum and whether the venue had accepted them). The gateway
+ * tracks the restored orders as its own, logs in from cfg.seq, and reads the
+ * venue's replay; meanwhile the session is CONNECTING (risk sends nothing)
+ * and send() holds new orders (EXEC_VENUE_BUSY). Replayed reports apply as
+ * usual. An Accepted for a token of our form that is not held here is an
+ * order sent but never stored (the crash came first): adopted, i.e. tracked
+ * from what the Accepted says (its stock's locate from the md stream's
+ * names: reading stops, for up to 2 s, until the md stream names it) and
+ * reported as EXEC_ACK with EXEC_REASON_ADOPTED and the order's own md seq
+ * (the order manager stores its ORDER_NEW); one whose stock is never named
+ * is forwarded as unknown (recovery.unresolved). The replay is over when
+ * the venue goes quiet: its first heartbeat after the login, or
+ * replay_quiet_ns without a message. Then the reconciliation: a restored
+ * order the venue never accepted (not before the stop, not in the replay)
+ * never reached it and is closed here (EXEC_REJECTED, EXEC_REASON_RECOVERY);
+ * every order still open, restored or adopted, gets a Cancel Order (its
+ * Canceled says EXEC_REASON_CANCEL_ALL), so the engine trades on with no
+ * order it did not place in this run; the counts are in stats.recovery
+ * (adopted and never-at-venue orders are differences); then UP. Outside a
+ * recovery, an adopted order (an Accepted that comes after the replay) is
+ * cancelled at once.
+ *
  * Send path: one send(2) per Enter Order or Cancel, by core_soup_client_send
  * inside the send() call, so tick-to-wire ends when it returns 0; a packet
  * the kernel took in part (CORE_SOUP_QUEUED) counts as sent (its rest leaves

@@ -7,7 +7,8 @@
 # (auto_resume). A generated session first (its orders fill at once: restarts
 # resume from the stored number); then, where ../shared has it, the AMZN day,
 # whose orders rest, with the venue cancelling on disconnect (so restarts
-# find open orders and messages to replay).
+# find open orders and messages to replay) and auto_resume off: each restart
+# waits, HALTED with nothing sent, until osprey-ctl resume.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -15,7 +16,9 @@ SHARED=${OSPREY_SHARED:-$S/../shared}
 KILL9_SELFTEST=1 SEED=${SEED:-$$} sh "$S/tools/kill9.sh" "$B" 3 60000 1000x
 amzn="$SHARED/data/itch/lobster_AMZN_20120621_L5.itch50"
 if [ -r "$amzn" ]; then
-	CAPTURE=$amzn SEED=${SEED:-$$} sh "$S/tools/kill9.sh" "$B" 3 0 1000x --cancel-on-disconnect
+	# the operator resumes each restart here (auto_resume off)
+	AUTO_RESUME=false CAPTURE=$amzn SEED=${SEED:-$$} \
+		sh "$S/tools/kill9.sh" "$B" 3 0 1000x --cancel-on-disconnect
 else
 	echo "kill9: $amzn absent: the AMZN run is skipped"
 fi
