@@ -12,11 +12,12 @@ SHARED  ?= $(CURDIR)/../shared
 DEMO    := $(CURDIR)/.osprey-demo
 
 DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev \
-	libxgboost-dev
+	libxgboost-dev libmicrohttpd-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
-# own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test
+# own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test;
+# Prometheus (and promtool) scraping the engine's /metrics
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
-	libquickfix-dev g++
+	libquickfix-dev g++ prometheus
 
 PAPER_SPEED    ?= max
 PAPER_PROTOCOL ?= ouch

@@ -19,7 +19,11 @@ static void publish_feeds(struct engine *e)
 {
 	struct feeds_stats st;
 	feeds_stage_stats(e->feeds, &st);
+	if (st.total != atomic_load_explicit(&e->g.messages, memory_order_relaxed))
+		atomic_store_explicit(&e->g.md_last_ns, core_now_ns(), memory_order_relaxed);
 	atomic_store_explicit(&e->g.messages, st.total, memory_order_relaxed);
+	atomic_store_explicit(&e->g.md_gaps, st.mold.gaps, memory_order_relaxed);
+	atomic_store_explicit(&e->g.md_lost, st.mold.lost_messages, memory_order_relaxed);
 }
 
 static void publish_model(struct engine *e)
@@ -635,6 +639,9 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		e->control.wait_ms = 50; /* a thread of its own: wait in the kernel */
 		e->control_open = true;
 	}
+	if (o->metrics_listen[0] && (r = metrics_start(&e->metrics, o->metrics_listen, e, err,
+	                                               errlen)) < 0)
+		goto out_destroy;
 	*ret = e;
 	return 0;
 out_destroy:
@@ -832,6 +839,8 @@ struct engine *engine_destroy(struct engine *e)
 {
 	if (!e)
 		return NULL;
+	metrics_stop(e->metrics); /* first: a scrape reads everything below */
+	e->metrics = NULL;
 	if (e->control_open)
 		control_close(&e->control);
 	if (e->audit)

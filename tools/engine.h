@@ -86,6 +86,7 @@ struct engine_opts {
 	uint64_t db_map_kb;         /* its size limit, KiB (0: 1 GiB) */
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
+	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */
 	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */
 	char audit_log[256];        /* operator changes; "": DB/audit.log, or none without a db */
 	bool stay_up;               /* daemon: after the input ends, wait for a signal */

@@ -267,6 +267,8 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "engine.hlog", o->hlog, sizeof(o->hlog), err, errlen));
 	TRY(core_config_str(cfg, "engine.control_socket", o->control_socket,
 	                    sizeof(o->control_socket), err, errlen));
+	TRY(core_config_str(cfg, "metrics.listen", o->metrics_listen, sizeof(o->metrics_listen), err,
+	                    errlen));
 	const struct core_config_entry *u = core_config_unused(cfg);
 	if (u) {
 		core_errf(err, errlen, "%s:%d: unknown key '%s'", cfg->path, u->line, u->key);

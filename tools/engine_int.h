@@ -16,6 +16,7 @@
 #include "persist.h"
 #include "risk.h"
 #include "strategy.h"
+#include "metrics.h"
 #include "telemetry.h"
 
 enum { ST_FEEDS, ST_FEATURES, ST_MODEL, ST_RISK, ST_EXEC, ST_COUNT };
@@ -25,6 +26,8 @@ extern const char *const engine__stage_names[ST_COUNT];
  * gauges read for display, no other data depends on them). */
 struct engine_gauges {
 	_Atomic uint64_t messages;
+	_Atomic uint64_t md_gaps, md_lost; /* MoldUDP64 gaps opened, messages given up */
+	_Atomic uint64_t md_last_ns;       /* core_now_ns when messages last grew (0: never) */
 	_Atomic uint64_t intents;
 	_Atomic uint64_t orders;
 	_Atomic uint64_t fills;
@@ -94,6 +97,7 @@ struct engine {
 	FILE *audit;                    /* the audit log, or NULL */
 	char persist_error[256];        /* why the database failed (aux thread, then read-only) */
 	struct telemetry tele;
+	struct metrics *metrics;    /* [metrics] listen: the Prometheus endpoint, or NULL */
 	struct control control;
 	bool control_open;
 	struct core_hist_pair *hist[ST_COUNT], *t2o, *t2w;

@@ -106,7 +106,7 @@ vpid=$!
 rnd=$SEED
 
 ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
-run=0
+run=0 resumed=0
 while [ $run -le "$TRIALS" ]; do
 	run=$((run + 1))
 	out="$dir/engine.$run.txt"
@@ -133,8 +133,15 @@ while [ $run -le "$TRIALS" ]; do
 		i=0
 		until sent=$(ctl status 2>/dev/null | awk '$1 == "orders_sent:" { print $2 }') &&
 			[ "${sent:-0}" -gt 0 ]; do
+			# a recovery that found differences waits for the operator: we are it
+			if ctl status 2>/dev/null | grep -q "^recovery: reconciled, HALTED until"; then
+				d=$(ctl status | sed -n 's/^recovery: .*: \([0-9]*\) differences$/\1/p')
+				echo "  run $run: the recovery found $d differences; osprey-ctl resume"
+				ctl resume >/dev/null || fail "run $run: resume"
+				resumed=$((resumed + 1))
+			fi
 			kill -0 "$epid" 2>/dev/null || fail "run $run ended before it sent an order"
-			i=$((i + 1)); [ $i -lt 600 ] || fail "run $run sent no order in 30 s"
+			i=$((i + 1)); [ $i -lt 1200 ] || fail "run $run sent no order in 60 s"
 			sleep 0.05
 		done
 		rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 ))
@@ -163,6 +170,7 @@ wait "$vpid" || vrc=$?
 vpid=""
 [ "$vrc" = 0 ] || fail "the venue exited $vrc"
 grep "recovery: " "$dir/engine.$run.txt" | sed 's/^ */  last run /'
+echo "kill9: $resumed recoveries found differences (orders adopted or closed) and waited for the operator"
 # what the venue replayed at each login after a kill (SoupBinTCP from the stored number)
 awk '/logged in, requested/ { n++; if (n > 1) { m = $0; sub(/.*[(]/, "", m); sub(/ messages.*/, "", m)
 	r += (m > 0); t += m } }

@@ -228,6 +228,40 @@ void telemetry_summarize(const struct core_hist *h, struct telemetry_summary *re
 	};
 }
 
+int telemetry_buckets(struct telemetry *t, const char *tag, const int64_t *bounds, unsigned nb,
+                      uint64_t *cum, uint64_t *ret_count, double *ret_sum)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		if (strcmp(t->s[i].tag, tag) != 0)
+			continue;
+		memset(cum, 0, nb * sizeof(*cum));
+		double sum = 0;
+		uint64_t count = 0;
+		pthread_mutex_lock(&t->lock);
+		const struct core_hist *h = &t->s[i].total;
+		for (int32_t k = 0; k < h->counts_len; k++) {
+			int64_t c = h->counts[k];
+			if (c <= 0)
+				continue;
+			int64_t v = core_hist_value_from_index(h, k);
+			count += (uint64_t)c;
+			sum += (double)c * (double)v;
+			for (unsigned j = 0; j < nb; j++)
+				if (v <= bounds[j]) {
+					cum[j] += (uint64_t)c;
+					break;
+				}
+		}
+		pthread_mutex_unlock(&t->lock);
+		for (unsigned j = 1; j < nb; j++)
+			cum[j] += cum[j - 1];
+		*ret_count = count;
+		*ret_sum = sum;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_summary *ret)
 {
 	for (unsigned i = 0; i < t->n; i++) {

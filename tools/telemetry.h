@@ -65,6 +65,12 @@ void telemetry_fini(struct telemetry *t);
 const struct core_hist *telemetry_total(const struct telemetry *t, const char *tag);
 /* telemetry_summary - tag's totals so far: 0, or -ENOENT for an unknown tag. Any thread. */
 int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_summary *ret);
+/* telemetry_buckets - tag's totals for a Prometheus histogram: cum[j] the
+ * values at or below bounds[j] (ns, ascending, nb of them; a bucket counts
+ * by its lowest value), the count and the sum (ns; each value taken as its
+ * bucket's lowest). 0, or -ENOENT for an unknown tag. Any thread (the lock). */
+int telemetry_buckets(struct telemetry *t, const char *tag, const int64_t *bounds, unsigned nb,
+                      uint64_t *cum, uint64_t *ret_count, double *ret_sum);
 /* telemetry_summarize - the same numbers from any histogram (the caller's). */
 void telemetry_summarize(const struct core_hist *h, struct telemetry_summary *ret);
 /* Write an interval line for h (caller-owned) to the log. */

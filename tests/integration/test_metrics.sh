@@ -1,0 +1,138 @@
+#!/bin/sh
+# The Prometheus endpoint ([metrics] listen): the engine daemon trades a
+# generated session while
+#  - GET /metrics answers the text exposition format that `promtool check
+#    metrics` finds clean, with the counters moving and every stage's latency
+#    histogram there; another path is 404, a POST 405;
+#  - Debian's real Prometheus server scrapes it every second, and its HTTP API
+#    returns our series (up == 1, md messages > 0, a histogram bucket);
+#  - every series tools/grafana/osprey.json queries is one the engine serves.
+# Skips (77) without prometheus / promtool (make test installs them).
+set -eu
+B=${OSPREY_BUILD:?}
+S=${OSPREY_SOURCE:?}
+command -v prometheus >/dev/null && command -v promtool >/dev/null ||
+	{ echo "SKIP: prometheus and promtool are not installed"; exit 77; }
+dir=$(mktemp -d /tmp/osprey-metrics-test.XXXXXX)
+ppid_=""
+. "$S/tests/integration/ctl_lib.sh"
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+used=""
+free_port() {
+	while :; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+		case " $used " in *" $p "*) continue ;; esac
+		ss -Htan 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$" && continue
+		used="$used $p"
+		echo "$p"
+		return
+	done
+}
+MPORT=$(free_port)
+PPORT=$(free_port)
+M="http://127.0.0.1:$MPORT/metrics"
+
+"$B/tools/osprey-gen" --seed 7 --messages 200000 -o "$dir/session.itch" >/dev/null
+cat >"$dir/engine.ini" <<INI
+[feeds]
+files = $dir/session.itch
+speed = 100x
+[strategy]
+model = $S/models/default.model
+[threads]
+idle = sleep
+spin_limit = 100
+[engine]
+control_socket = $dir/ctl.sock
+[metrics]
+listen = 127.0.0.1:$MPORT
+INI
+start "$dir/engine.ini"
+
+# the counters move while it trades
+curl -sf "$M" >"$dir/m1.txt" || fail "GET /metrics"
+i=0
+while :; do
+	sleep 0.2
+	curl -sf "$M" >"$dir/m2.txt" || fail "GET /metrics"
+	a=$(awk '$1 == "osprey_md_messages_total" { print $2 }' "$dir/m1.txt")
+	b=$(awk '$1 == "osprey_md_messages_total" { print $2 }' "$dir/m2.txt")
+	# the histograms come from the telemetry totals, merged about once a second
+	[ "${b:-0}" -gt "${a:-0}" ] && grep -q '^osprey_tick_to_order_seconds_count [1-9]' "$dir/m2.txt" &&
+		break
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the series do not move (md messages $a, $b)"
+done
+promtool check metrics <"$dir/m2.txt" >"$dir/lint.txt" 2>&1 ||
+	{ cat "$dir/lint.txt"; fail "promtool check metrics"; }
+[ ! -s "$dir/lint.txt" ] || { cat "$dir/lint.txt"; fail "promtool found problems"; }
+for s in feeds features model risk exec; do
+	grep -q "^osprey_stage_latency_seconds_bucket{stage=\"$s\",le=\"+Inf\"} [1-9]" "$dir/m2.txt" ||
+		fail "no latency histogram for stage $s"
+done
+grep -q '^osprey_mode 0$' "$dir/m2.txt" || fail "mode is not active"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")
+[ "$code" = 404 ] || fail "GET /other answered $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$M")
+[ "$code" = 405 ] || fail "POST /metrics answered $code"
+ctl kill >/dev/null || fail "kill"
+curl -sf "$M" | grep -q '^osprey_killed 1$' || fail "osprey_killed is not 1 after kill"
+ctl resume >/dev/null || fail "resume"
+echo "ok: /metrics is clean for promtool and moves; 404, 405; the kill shows"
+
+# Prometheus itself scrapes it
+cat >"$dir/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: osprey
+    static_configs:
+      - targets: ['127.0.0.1:$MPORT']
+YML
+promtool check config "$dir/prometheus.yml" >/dev/null || fail "promtool check config"
+prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
+	--web.listen-address="127.0.0.1:$PPORT" >"$dir/prometheus.log" 2>&1 &
+ppid_=$!
+q() { curl -sfG "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1"; }
+# the first sample value of a query's result ("" while there is none)
+val() { q "$1" | python3 -c 'import json,sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null || true; }
+i=0
+while :; do
+	up=$(val 'up{job="osprey"}')
+	msgs=$(val 'osprey_md_messages_total')
+	[ "$up" = 1 ] && [ -n "$msgs" ] && [ "${msgs%.*}" -gt 0 ] && break
+	i=$((i + 1))
+	[ $i -lt 150 ] || { tail -5 "$dir/prometheus.log"; fail "Prometheus has no osprey series (up '$up', messages '$msgs')"; }
+	sleep 0.2
+done
+b=$(val 'osprey_stage_latency_seconds_bucket{stage="risk",le="+Inf"}')
+[ -n "$b" ] || fail "Prometheus has no latency bucket for risk"
+p99=$(val 'histogram_quantile(0.99, sum by (le) (osprey_stage_latency_seconds_bucket{stage="feeds"}))')
+[ -n "$p99" ] || fail "histogram_quantile over our buckets gave nothing"
+echo "ok: Prometheus scraped the engine: up 1, md messages $msgs, feeds p99 ${p99}s"
+
+# the dashboard queries only series the engine serves
+python3 - "$S/tools/grafana/osprey.json" "$dir/m2.txt" <<'PY' || fail "the Grafana dashboard"
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+served = set()
+for line in open(sys.argv[2]):
+    if not line.startswith("#"):
+        served.add(re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0))
+exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+names = {n for e in exprs for n in re.findall(r"osprey_[a-z0-9_]+", e)}
+missing = sorted(names - served)
+if not exprs or missing:
+    print("dashboard series not served:", missing)
+    sys.exit(1)
+print("ok: the dashboard's %d queries name %d series, all served" % (len(exprs), len(names)))
+PY

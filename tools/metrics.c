@@ -1,0 +1,262 @@
+/* metrics.c - the Prometheus endpoint over libmicrohttpd (metrics.h). */
+#define _GNU_SOURCE
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+
+#define METRICS_BUF (64 * 1024)
+
+struct metrics {
+	struct MHD_Daemon *d;
+	struct engine *e;
+	uint16_t port;
+};
+
+/* The text being built: appends stop quietly at the end (the length still counts). */
+struct out {
+	char *p;
+	size_t cap, len;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->len < o->cap ? o->p + o->len : NULL, o->len < o->cap ? o->cap - o->len : 0,
+	                  fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n;
+}
+
+static void head(struct out *o, const char *name, const char *type, const char *help)
+{
+	put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void counter(struct out *o, const char *name, const char *help, uint64_t v)
+{
+	head(o, name, "counter", help);
+	put(o, "%s %" PRIu64 "\n", name, v);
+}
+
+static void gauge(struct out *o, const char *name, const char *help, double v)
+{
+	head(o, name, "gauge", help);
+	put(o, "%s %.17g\n", name, v);
+}
+
+#define U(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+/* Bucket bounds in ns: 100 ns to 100 ms, 1-2.5-5 steps. */
+static const int64_t bounds_ns[] = { 100,     250,     500,      1000,     2500,     5000,
+	                             10000,   25000,   50000,    100000,   250000,   500000,
+	                             1000000, 2500000, 10000000, 100000000 };
+#define NBOUNDS (sizeof(bounds_ns) / sizeof(bounds_ns[0]))
+
+static void histogram(struct out *o, struct engine *e, const char *name, const char *label,
+                      const char *tag)
+{
+	uint64_t cum[NBOUNDS], count;
+	double sum;
+	if (telemetry_buckets(&e->tele, tag, bounds_ns, NBOUNDS, cum, &count, &sum) < 0)
+		return;
+	const char *sep = label[0] ? "," : "";
+	for (unsigned j = 0; j < NBOUNDS; j++)
+		put(o, "%s_bucket{%s%sle=\"%.9g\"} %" PRIu64 "\n", name, label, sep,
+		    (double)bounds_ns[j] / 1e9, cum[j]);
+	put(o, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, label, sep, count);
+	put(o, "%s_sum%s%s%s %.9g\n", name, label[0] ? "{" : "", label, label[0] ? "}" : "",
+	    sum / 1e9);
+	put(o, "%s_count%s%s%s %" PRIu64 "\n", name, label[0] ? "{" : "", label,
+	    label[0] ? "}" : "", count);
+}
+
+size_t metrics_render(struct engine *e, char *buf, size_t cap)
+{
+	struct out o = { .p = buf, .cap = cap };
+	struct engine_gauges *g = &e->g;
+	if (cap)
+		buf[0] = '\0';
+	counter(&o, "osprey_md_messages_total", "Market data messages decoded.", U(g->messages));
+	counter(&o, "osprey_md_gaps_total", "MoldUDP64 sequence gaps opened.", U(g->md_gaps));
+	counter(&o, "osprey_md_lost_messages_total", "Market data messages given up as lost.",
+	        U(g->md_lost));
+	counter(&o, "osprey_intents_total", "Trading intents from the model.", U(g->intents));
+	counter(&o, "osprey_orders_total", "New orders sent to the venue.", U(g->orders));
+	counter(&o, "osprey_fills_total", "Fill reports from the venue.", U(g->fills));
+	counter(&o, "osprey_cancels_total", "Cancel reports from the venue.", U(g->cancels));
+	counter(&o, "osprey_risk_rejects_total", "Intents refused by pre-trade risk.",
+	        U(g->rejects));
+	counter(&o, "osprey_persist_unstored_total",
+	        "Records drained without being stored since the database failed.",
+	        U(g->persist_unstored));
+	gauge(&o, "osprey_open_orders", "Orders open or in flight.", (double)U(g->open_orders));
+	gauge(&o, "osprey_positions", "Instruments with a nonzero position.",
+	      (double)U(g->positions));
+	gauge(&o, "osprey_realized_pnl", "Realized P&L (currency units).",
+	      (double)U(g->realized) / 1e4);
+	gauge(&o, "osprey_unrealized_pnl", "Unrealized P&L at the mid (currency units).",
+	      (double)U(g->unrealized) / 1e4);
+	gauge(&o, "osprey_risk_pnl", "Risk's P&L after fees (currency units).",
+	      (double)U(g->risk_pnl) / 1e4);
+	gauge(&o, "osprey_risk_drawdown", "Drawdown from the high-water mark (currency units).",
+	      (double)U(g->risk_drawdown) / 1e4);
+	gauge(&o, "osprey_risk_gross_notional", "Gross notional exposure (currency units).",
+	      (double)U(g->risk_gross) / 1e4);
+	gauge(&o, "osprey_risk_breaker_tier", "Drawdown breaker tier (0: none).",
+	      (double)U(g->risk_tier));
+	gauge(&o, "osprey_mode", "Risk mode in force: 0 active, 1 reducing, 2 halted.",
+	      (double)risk_control_mode(&e->ctl));
+	gauge(&o, "osprey_killed", "1 while the kill switch is set.",
+	      risk_control_is_killed(&e->ctl) ? 1 : 0);
+	gauge(&o, "osprey_persist_failed", "1 once the database has failed (trading halted).",
+	      U(g->persist_failed) ? 1 : 0);
+	gauge(&o, "osprey_input_done", "1 once the input has ended.", U(g->input_done) ? 1 : 0);
+	gauge(&o, "osprey_recovery_state",
+	      "Crash recovery: 0 none, 1 running, 2 waiting for resume, 3 resumed.",
+	      (double)atomic_load_explicit(&e->recovery, memory_order_relaxed));
+	gauge(&o, "osprey_recovery_differences",
+	      "Orders the recovery found the store and the venue disagreeing on.",
+	      (double)U(g->rec_differences));
+	uint64_t last = U(g->md_last_ns), now = core_now_ns();
+	gauge(&o, "osprey_md_last_message_age_seconds",
+	      "Seconds since a market data message was last decoded (-1: none yet).",
+	      last ? (double)(now > last ? now - last : 0) / 1e9 : -1.0);
+
+	head(&o, "osprey_stage_latency_seconds", "histogram",
+	     "Per-message processing time of each pipeline stage.");
+	for (unsigned i = 0; i < ST_COUNT; i++) {
+		char label[48];
+		snprintf(label, sizeof(label), "stage=\"%s\"", engine__stage_names[i]);
+		histogram(&o, e, "osprey_stage_latency_seconds", label, engine__stage_names[i]);
+	}
+	head(&o, "osprey_tick_to_order_seconds", "histogram",
+	     "Market data receipt to the order handed to the venue.");
+	histogram(&o, e, "osprey_tick_to_order_seconds", "", "tick_to_order");
+	head(&o, "osprey_tick_to_wire_seconds", "histogram",
+	     "Market data receipt to the order's bytes handed to the kernel.");
+	histogram(&o, e, "osprey_tick_to_wire_seconds", "", "tick_to_wire");
+	return o.len;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                             const char *type)
+{
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	enum MHD_Result ok = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+/* A short fixed answer (an error). */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return queue(c, status,
+	             MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+	                                             MHD_RESPMEM_PERSISTENT),
+	             "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *data,
+                              size_t *data_len, void **state)
+{
+	(void)version;
+	(void)data;
+	struct metrics *m = cls;
+	if (!*state) { /* the first call is for the headers: wait for the whole request */
+		*state = (void *)1;
+		return MHD_YES;
+	}
+	if (*data_len) {
+		*data_len = 0; /* a body is ignored */
+		return MHD_YES;
+	}
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+	if (strcmp(url, "/metrics"))
+		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+	char *buf = malloc(METRICS_BUF);
+	if (!buf)
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	size_t n = metrics_render(m->e, buf, METRICS_BUF);
+	if (n >= METRICS_BUF) {
+		free(buf);
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics text too long\n");
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		free(buf);
+	return queue(c, MHD_HTTP_OK, r, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+int metrics_start(struct metrics **ret, const char *listen, struct engine *e, char *err,
+                  size_t errlen)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char *end = NULL;
+	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+	if (!colon || (size_t)(colon - listen) >= sizeof(host) || end == colon + 1 || *end ||
+	    port > 65535) {
+		core_errf(err, errlen, "metrics.listen '%s': want A.B.C.D:PORT", listen);
+		return -EINVAL;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		core_errf(err, errlen, "metrics.listen '%s': '%s' is not an IPv4 address", listen,
+		          host);
+		return -EINVAL;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	struct metrics *m = calloc(1, sizeof(*m));
+	if (!m) {
+		core_errf(err, errlen, "metrics: out of memory");
+		return -ENOMEM;
+	}
+	m->e = e;
+	errno = 0;
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	                        handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	                        MHD_OPTION_CONNECTION_LIMIT, 8u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
+	                        MHD_OPTION_END);
+	if (!m->d) {
+		int r = errno ? -errno : -EADDRINUSE;
+		core_errf(err, errlen, "metrics.listen %s: cannot serve there (%s)", listen,
+		          strerror(-r));
+		free(m);
+		return r;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->d, MHD_DAEMON_INFO_BIND_PORT);
+	m->port = info ? info->port : (uint16_t)port;
+	*ret = m;
+	return 0;
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->d);
+	free(m);
+}
+
+uint16_t metrics_port(const struct metrics *m)
+{
+	return m->port;
+}

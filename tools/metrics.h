@@ -1,0 +1,50 @@
+/*
+ * metrics.h - the engine's Prometheus endpoint (tools-internal).
+ *
+ * `[metrics] listen = A.B.C.D:PORT` serves the Prometheus text exposition
+ * format (version 0.0.4) at GET /metrics through libmicrohttpd, on one thread
+ * of libmicrohttpd's own (never a hot thread; at most 8 connections, each
+ * closed after 5 s idle). Other paths answer 404, other methods 405. What a
+ * scrape reads:
+ *   counters    messages, intents, orders, fills, cancels, risk rejects, md gaps
+ *               and messages lost, records not stored (a failed database)
+ *   gauges      open orders, instruments with a position, P&L (exec's and risk's),
+ *               drawdown, exposure, breaker tier, mode, killed, database failed,
+ *               input finished, recovery state and differences, seconds since
+ *               the last md message
+ *   histograms  per-stage processing latency, tick-to-order and tick-to-wire,
+ *               in seconds with cumulative buckets, from the telemetry totals
+ *               (telemetry_buckets: the same HDR histograms the report prints)
+ * Gauges and counters are the engine's published atomics (at most 1 ms old).
+ *
+ * Memory: metrics_start allocates the server; metrics_stop frees it. Each
+ * scrape's text is built in a buffer libmicrohttpd frees after sending.
+ *
+ * Threads: metrics_start / metrics_stop on the main thread (after the engine
+ * is created, before it is destroyed). The handler runs on libmicrohttpd's
+ * thread and reads only atomics and the telemetry totals (under their lock).
+ *
+ * Results: metrics_start returns 0, -EINVAL (a listen address that is not
+ * A.B.C.D:PORT; err says so), -EADDRINUSE / -EACCES / -errno when
+ * libmicrohttpd cannot listen (err names the address), or -ENOMEM.
+ */
+#ifndef OSPREY_METRICS_H
+#define OSPREY_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct engine;
+struct metrics;
+
+int metrics_start(struct metrics **ret, const char *listen, struct engine *e, char *err,
+                  size_t errlen);
+/* metrics_stop - stop serving (waits for a scrape in progress) and free; accepts NULL. */
+void metrics_stop(struct metrics *m);
+/* metrics_port - the port it listens on (useful with PORT 0: one the kernel picked). */
+uint16_t metrics_port(const struct metrics *m);
+/* metrics_render - the exposition text into buf (cap bytes, NUL-terminated);
+ * the length it needed (>= cap: truncated). What a scrape sends; any thread. */
+size_t metrics_render(struct engine *e, char *buf, size_t cap);
+
+#endif
