@@ -93,7 +93,8 @@ int persist_errno(int mdb_rc);
  * default options (1 GiB map, PERSIST_SYNC_FULL). Returns 0 and *ret, or a
  * negative errno with a message in err: -ENOMEM, -ENOTDIR / -EACCES / ...
  * from mkdir or LMDB, -EPROTO if the files are not a compatible LMDB store,
- * -EINVAL for a bad argument.
+ * -EIO if data.mdb is shorter than its meta page says (truncated: reading
+ * on would fault), -EINVAL for a bad argument.
  */
 int persist_open(const char *path, struct persist **ret, char *err, size_t errlen);
 /* persist_open_opts - the same with options (opt NULL: defaults). */

@@ -55,6 +55,29 @@ int persist_open(const char *path, struct persist **ret, char *err, size_t errle
 	return persist_open_opts(path, NULL, ret, err, errlen);
 }
 
+/* The pages the meta page says are in use must be in the file: a truncated
+ * data.mdb would fault (SIGBUS) at the first read of a missing page. EIO
+ * with the sizes in err, else 0. */
+static int check_size(MDB_env *env, const char *path, char *err, size_t errlen)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	mdb_filehandle_t fd;
+	struct stat fs;
+	if (mdb_env_info(env, &info) || mdb_env_stat(env, &st) || mdb_env_get_fd(env, &fd) ||
+	    fstat(fd, &fs) < 0)
+		return 0; /* nothing to compare with: LMDB reports what it finds */
+	uint64_t need = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	if ((uint64_t)fs.st_size >= need)
+		return 0;
+	if (err && errlen)
+		snprintf(err, errlen,
+			 "persist: %s/data.mdb is truncated: %lld bytes, its last page (%zu) needs "
+			 "%llu; restore it from a copy (refusing to open it)",
+			 path, (long long)fs.st_size, info.me_last_pgno, (unsigned long long)need);
+	return MDB_CORRUPTED;
+}
+
 int persist_open_opts(const char *path, const struct persist_options *opt, struct persist **ret,
 		      char *err, size_t errlen)
 {
@@ -112,6 +135,8 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 		persist__err(err, errlen, path, "mdb_env_open", rc);
 		goto fail_env;
 	}
+	if ((rc = check_size(p->env, path, err, errlen)) != 0)
+		goto fail_env;
 	MDB_txn *txn;
 	rc = mdb_txn_begin(p->env, NULL, 0, &txn);
 	if (rc) {
