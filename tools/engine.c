@@ -586,6 +586,12 @@ out_nomem:
 	return -ENOMEM;
 }
 
+/* The control socket refused a client: into the audit log (control thread). */
+static void control_refused(void *arg, uid_t uid, const char *why)
+{
+	engine__audit(arg, uid, "control_refused", "-", why);
+}
+
 int engine_create(const struct engine_opts *o, struct engine **ret, char *err, size_t errlen)
 {
 	int r;
@@ -637,6 +643,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		                      errlen)) < 0)
 			goto out_destroy;
 		e->control.wait_ms = 50; /* a thread of its own: wait in the kernel */
+		e->control.on_refuse = control_refused;
 		e->control_open = true;
 	}
 	if (o->metrics_listen[0] && (r = metrics_start(&e->metrics, o->metrics_listen, e, err,

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 	        "                              pausing ticks (a bad model is refused, the\n"
 	        "                              running one stays)\n"
 	        "The socket defaults to $OSPREY_CTL, $XDG_RUNTIME_DIR/osprey.sock or\n"
-	        "/tmp/osprey-UID.sock, as the engine's [engine] control_socket.\n");
+	        "/tmp/osprey-UID/osprey.sock, as the engine's [engine] control_socket.\n");
 }
 
 int main(int argc, char **argv)

@@ -44,6 +44,79 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b'sta'); s.close
 done
 kill -0 "$pid" 2>/dev/null || fail "the engine died after half-written commands"
 "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status | grep -q '^state: ' || fail "no answer afterwards"
+
+# raw requests: what the engine answers a line
+raw() {
+	python3 - "$dir/ctl.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(eval(sys.argv[2]))
+s.settimeout(5)
+out = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        out += b
+except ConnectionResetError:
+    pass
+print(out.decode(errors="replace").strip())
+PY
+}
+out=$(raw "b'a' * 600 + b'\\n'")
+echo "$out" | grep -q "^error: command longer than 510 bytes" || fail "a long line: $out"
+out=$(raw "b'sta\\x01tus\\n'")
+echo "$out" | grep -q "^error: byte 0x01 at offset 3 is not printable" || fail "a control byte: $out"
+out=$(raw "b'\\xff\\xfe\\n'")
+echo "$out" | grep -q "^error: byte 0xff at offset 0" || fail "garbage: $out"
+echo "ok: a line over the limit and bytes that are not printable ASCII are refused, named"
+
+# a slow client (a byte every 90 ms) is cut off at the request's 100 ms, and a
+# status behind it is answered at once; eight idle clients hold it no longer
+python3 - "$dir/ctl.sock" >"$dir/slow.txt" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+out = b""
+try:
+    for ch in b"status\n":
+        s.send(bytes([ch]))
+        time.sleep(0.09)
+except OSError:
+    pass
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+print(out.decode(errors="replace").strip())
+PY
+slow=$!
+idle=""
+for i in 1 2 3 4 5 6 7 8; do
+	python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)" "$dir/ctl.sock" &
+	idle="$idle $!"
+done
+sleep 0.5 # every idle client connected
+t0=$(date +%s%N)
+"$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status >"$dir/st.txt" || fail "status behind slow clients"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $slow
+grep -q "^error: no whole command line within 100 ms" "$dir/slow.txt" ||
+	fail "the slow client was not cut off: $(cat "$dir/slow.txt")"
+[ "$ms" -lt 2000 ] || fail "status took $ms ms behind a slow client and 8 idle ones"
+# shellcheck disable=SC2086
+kill $idle 2>/dev/null || true
+grep -q "^control: .* refused (last: " "$dir/st.txt" || fail "status does not count refusals"
+echo "ok: a slow client is cut off at 100 ms; status behind it and 8 idle clients took $ms ms"
 kill -TERM "$pid"
 wait "$pid" || fail "engine exit code $? after SIGTERM"
 pid=""
@@ -83,5 +156,57 @@ PY
 	kill "$fake" 2>/dev/null || true
 	wait "$fake" 2>/dev/null || true
 	echo "ok: an impostor's socket is refused"
+
+	# the engine refuses another uid, says so and counts it (the socket opened
+	# up by hand here: its directory and mode keep others out otherwise)
+	chmod 700 "$dir"
+	start "$dir/engine.ini"
+	chmod 711 "$dir"
+	chmod 666 "$dir/ctl.sock"
+	out=$(python3 - "$dir/ctl.sock" <<'PY'
+import os, pwd, socket, sys
+os.setgid(pwd.getpwnam("nobody").pw_gid)
+os.setuid(pwd.getpwnam("nobody").pw_uid)
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+out = b""
+try:
+    s.sendall(b"kill\n")  # refused at the connection: this may find it closed
+except OSError:
+    pass
+try:
+    out = s.recv(4096)
+except OSError:
+    pass
+print(out.decode().strip())
+PY
+)
+	chmod 700 "$dir"
+	echo "$out" | grep -q "^error: uid [0-9]* is not the engine's owner: refused" ||
+		fail "another uid: $out"
+	"$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status >"$dir/st.txt"
+	grep -q "^state: ACTIVE" "$dir/st.txt" || fail "another uid's kill was obeyed"
+	grep -q "^control: .* 1 refused (last: uid " "$dir/st.txt" || fail "not counted: $(grep '^control' "$dir/st.txt")"
+	kill -TERM "$pid"
+	wait "$pid" || fail "engine exit code $? after SIGTERM"
+	pid=""
+	echo "ok: another uid is refused, told why and counted"
 fi
+
+# a socket in a directory others may write to is refused at start, naming it
+mkdir -m 1777 "$dir/shared"
+cat >"$dir/open.ini" <<INI
+[feeds]
+files = $dir/session.itch
+[strategy]
+model = $S/models/default.model
+[engine]
+control_socket = $dir/shared/ctl.sock
+INI
+if "$B/tools/osprey" "$dir/open.ini" >"$dir/open.txt" 2>&1; then
+	fail "a socket in a mode 1777 directory was accepted"
+fi
+grep -q "writable by other users (mode 1777)" "$dir/open.txt" || fail "no reason: $(cat "$dir/open.txt")"
+echo "ok: a socket in a world-writable directory is refused"
 echo "ok: 60 vanishing clients and 20 half-written commands, the engine answers and stops cleanly"
