@@ -186,6 +186,51 @@ static int load_start_model(struct engine *e, char *err, size_t errlen)
 	return strat_model_load(e->o.model, &e->model, err, errlen);
 }
 
+/* ---- failures -------------------------------------------------------------- */
+
+void engine__fail(struct engine *e, const char *thread, const char *stage, int rc, bool halt)
+{
+	bool no = false;
+	if (atomic_compare_exchange_strong(&e->failing, &no, true)) {
+		/* the first failure is the one reported: its text, then the flag */
+		snprintf(e->failure, sizeof(e->failure), "thread %s, stage %s: %s%s", thread, stage,
+		         strerror(-rc), halt ? "; trading halted, open orders cancelled" : "");
+		atomic_store_explicit(&e->failed, true, memory_order_release);
+	}
+	if (halt)
+		risk_control_fault(&e->ctl);
+}
+
+/* A hot thread's stage failed: trading halts and the other hot threads stop
+ * now (a pipeline with a dead stage would run on half-blind). */
+static void hot_failed(void *arg, const struct core_runner *r, const char *stage, int rc)
+{
+	struct engine *e = arg;
+	engine__fail(e, r->name, stage, rc, true);
+	atomic_store_explicit(&e->stop, true, memory_order_relaxed);
+}
+
+/* An aux or control thread's stage failed outside a guard: its thread is
+ * gone (with what else it ran), so trading halts. */
+static void side_failed(void *arg, const struct core_runner *r, const char *stage, int rc)
+{
+	engine__fail(arg, r->name, stage, rc, true);
+}
+
+/* A guarded aux stage: its failure is reported (halting trading when the
+ * stage matters to it) and the stage stops, while the others on the thread
+ * go on (persistence must not die with telemetry). */
+static int guarded_poll(void *arg, uint32_t *ret_work)
+{
+	struct engine_guard *g = arg;
+	int r = g->poll(g->ctx, ret_work);
+	if (r >= 0)
+		return r;
+	engine__fail(g->e, "osprey-aux", g->name, r, g->halts);
+	*ret_work = 1;
+	return CORE_EOF;
+}
+
 static int stage_index(const char *name, size_t len)
 {
 	for (int i = 0; i < ST_COUNT; i++)
@@ -221,6 +266,8 @@ static int build_mapping(struct engine *e, char *err, size_t errlen)
 		r->spin_limit = (uint32_t)e->o.spin_limit;
 		r->sleep_ns = e->o.sleep_ns;
 		r->stop = &e->stop;
+		r->on_fail = hot_failed;
+		r->fail_arg = e;
 		int prev = -1;
 		for (;;) {
 			size_t len = strcspn(s, "+,");
@@ -703,15 +750,20 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		                     .sleep_ns = 200000,
 		                     .stop = &e->aux_stop };
 	snprintf(aux->name, sizeof(aux->name), "osprey-aux");
-	aux->stages[aux->nstages++] =
-		(struct core_stage){ "risk-model", risk_model_poll, e->model_risk };
+	aux->on_fail = side_failed;
+	aux->fail_arg = e;
+	/* risk decides with the model's caps: without them trading halts; the
+	 * latency logs are only reported */
+	e->guards[0] = (struct engine_guard){ "risk-model", risk_model_poll, e->model_risk, e, true };
+	e->guards[1] = (struct engine_guard){ "telemetry", telemetry_poll, &e->tele, e, false };
+	aux->stages[aux->nstages++] = (struct core_stage){ "risk-model", guarded_poll, &e->guards[0] };
 	if (e->orders_log)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "orders", orders_log_poll, e->orders_log };
 	if (e->writer)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "persist", persist_guard_poll, e };
-	aux->stages[aux->nstages++] = (struct core_stage){ "telemetry", telemetry_poll, &e->tele };
+	aux->stages[aux->nstages++] = (struct core_stage){ "telemetry", guarded_poll, &e->guards[1] };
 	/* the recovery's resume runs where the operator's commands run, one thread */
 	if (e->recover && !e->control_open)
 		aux->stages[aux->nstages++] =
@@ -729,6 +781,8 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		                   .idle = CORE_IDLE_SPIN,
 		                   .stop = &e->aux_stop };
 	snprintf(c->name, sizeof(c->name), "osprey-ctl");
+	c->on_fail = side_failed;
+	c->fail_arg = e;
 	c->stages[c->nstages++] = (struct core_stage){ "control", control_poll, &e->control };
 	if (e->recover)
 		c->stages[c->nstages++] =
@@ -832,6 +886,12 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 		return -EIO;
 	}
 	telemetry_finish(&e->tele);
+	if (atomic_load_explicit(&e->failed, memory_order_acquire) && !hot_result) {
+		orders_log_close(e->orders_log, NULL, 0);
+		e->orders_log = NULL;
+		core_errf(err, errlen, "%s", e->failure);
+		return -EIO;
+	}
 	char oerr[320];
 	if ((r = orders_log_close(e->orders_log, oerr, sizeof(oerr))) < 0 && !hot_result) {
 		e->orders_log = NULL;

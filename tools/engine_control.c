@@ -331,6 +331,8 @@ static int status(struct engine *e, char *reply, size_t cap)
 	reply_add(&p, &left, "mode: %s\n",
 	          (const char *[]){ "active", "reducing", "halted" }[risk_control_mode(&e->ctl)]);
 	engine__recovery_line(e, &p, &left);
+	if (atomic_load_explicit(&e->failed, memory_order_acquire))
+		reply_add(&p, &left, "failure: %s\n", e->failure);
 	reply_add(&p, &left, "control: %" PRIu64 " served, %" PRIu64 " refused%s%s%s\n",
 	          e->control.served, e->control.refused, e->control.last_refusal[0] ? " (last: " : "",
 	          e->control.last_refusal, e->control.last_refusal[0] ? ")" : "");

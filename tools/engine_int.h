@@ -71,6 +71,15 @@ struct engine_gauged {
 	uint64_t last_ns;
 };
 
+/* An aux stage whose failure is reported without taking its thread down. */
+struct engine_guard {
+	const char *name;
+	core_poll_fn *poll;
+	void *ctx;
+	struct engine *e;
+	bool halts; /* its failure halts trading (risk_control_fault) */
+};
+
 #define ENGINE_MAX_RETIRED 8
 
 struct engine {
@@ -98,6 +107,11 @@ struct engine {
 	char persist_error[256];        /* why the database failed (aux thread, then read-only) */
 	struct telemetry tele;
 	struct metrics *metrics;    /* [metrics] listen: the Prometheus endpoint, or NULL */
+	/* The first stage failure on any thread (engine__fail): claimed by
+	 * `failing`, described in `failure`, then published by `failed` (release). */
+	_Atomic bool failing, failed;
+	char failure[256];
+	struct engine_guard guards[2];
 	struct control control;
 	bool control_open;
 	struct core_hist_pair *hist[ST_COUNT], *t2o, *t2w;
@@ -143,6 +157,10 @@ enum engine_recovery {
 	ENGINE_REC_RESUMED = 3, /* reconciled and resumed (by the operator or auto_resume) */
 };
 
+/* engine.c: a stage failed on some thread: keep the first failure's
+ * description for status and the run's error, and with halt move risk to
+ * HALTED with a cancel-all (risk_control_fault). Any thread. */
+void engine__fail(struct engine *e, const char *thread, const char *stage, int rc, bool halt);
 /* engine.c: the recovery's stage (control thread, else aux): resume when the
  * gateway has reconciled, auto_resume is set and there were no differences;
  * CORE_EOF once decided, the operator resumed, or the input ended. */

@@ -168,9 +168,11 @@ int telemetry_poll(void *ctx, uint32_t *ret_work)
 			work++;
 		}
 	}
-	if (work && t->hlog)
-		fflush(t->hlog);
 	*ret_work = work;
+	/* a log that cannot be written (disk full) is a failure, said once: the
+	 * caller reports it; the totals stop with it */
+	if (work && t->hlog && (fflush(t->hlog) != 0 || ferror(t->hlog)))
+		return errno ? -errno : -EIO;
 	return 0;
 }
 

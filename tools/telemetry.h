@@ -56,7 +56,8 @@ int telemetry_init(struct telemetry *t, const char *hlog_path, uint64_t interval
 		   size_t errlen);
 /* Add a series; returns its pair for the stage to record into, or NULL. */
 struct core_hist_pair *telemetry_add(struct telemetry *t, const char *tag);
-/* Aux-thread poll (core_stage). */
+/* Aux-thread poll (core_stage): 0, CORE_EOF once finish is set, or a
+ * negative errno when the log cannot be written (its text is lost from then). */
 int telemetry_poll(void *ctx, uint32_t *ret_work);
 /* After all writers are joined: collect what is left in both buffers, write
  * the final interval and flush the log. */

@@ -873,6 +873,10 @@ struct core_runner {
 	unsigned nstages;
 	struct core_stage stages[CORE_RUNNER_MAX_STAGES];
 	_Atomic bool *stop;         /* shared stop flag (relaxed is enough: no data rides on it) */
+	/* called on the runner's thread when a stage fails, before the runner
+	 * returns (the owner halts what depends on it); NULL: none */
+	void (*on_fail)(void *arg, const struct core_runner *r, const char *stage, int rc);
+	void *fail_arg;
 	int result;                 /* 0, or the first negative errno a stage returned */
 	uint64_t idle_rounds;
 	uint64_t busy_rounds;
@@ -885,7 +889,7 @@ struct core_runner {
  * to CORE_RUNNER_DRAIN_PASSES times), so a thread drains what its first stage
  * admitted before admitting more. Call from the
  * thread that should run them (core_runner_start does that on a new thread).
- * Returns 0 or the failing stage's negative errno.
+ * Returns 0 or the failing stage's negative errno (after on_fail, if set).
  */
 int core_runner_run(struct core_runner *r);
 /* core_runner_start - run r on a new pinned, named thread. 0 or negative errno. */

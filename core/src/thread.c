@@ -74,6 +74,8 @@ int core_runner_run(struct core_runner *r)
 				int rc = r->stages[i].poll(r->stages[i].ctx, &n);
 				if (rc < 0) {
 					r->result = rc;
+					if (r->on_fail)
+						r->on_fail(r->fail_arg, r, r->stages[i].name, rc);
 					return rc;
 				}
 				pass_work += n;
