@@ -106,6 +106,7 @@ static void publish_exec(struct engine *e)
 	atomic_store_explicit(&e->g.open_orders, st.open_orders + st.inflight,
 			      memory_order_relaxed);
 	atomic_store_explicit(&e->g.cancels, st.cancels, memory_order_relaxed);
+	atomic_store_explicit(&e->g.session, st.session, memory_order_relaxed);
 	atomic_store_explicit(&e->g.positions, st.positions, memory_order_relaxed);
 	atomic_store_explicit(&e->g.cancel_all_sent_ns, st.cancel_all_sent_ns,
 	                      memory_order_relaxed);
@@ -685,6 +686,12 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	    (r = create_orders(e, drain, err, errlen)) < 0 ||
 	    (r = build_mapping(e, err, errlen)) < 0)
 		goto out_destroy;
+	/* alerts first: what the operator does once the socket is open is news */
+	struct alerts_cfg ac = { .webhook = o->alerts_webhook,
+		                 .telegram_chat = o->alerts_telegram_chat,
+		                 .min_interval_ms = o->alerts_min_interval_ms };
+	if (o->alerts_webhook[0] && (r = alerts_start(&e->alerts, &ac, e, err, errlen)) < 0)
+		goto out_destroy;
 	if (o->control_socket[0]) {
 		if ((r = control_open(&e->control, o->control_socket, engine__control, e, err,
 		                      errlen)) < 0)
@@ -908,6 +915,8 @@ struct engine *engine_destroy(struct engine *e)
 		return NULL;
 	metrics_stop(e->metrics); /* first: a scrape reads everything below */
 	e->metrics = NULL;
+	alerts_stop(e->alerts); /* posts what the run's end changed */
+	e->alerts = NULL;
 	if (e->control_open)
 		control_close(&e->control);
 	if (e->audit)

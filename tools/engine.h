@@ -87,6 +87,9 @@ struct engine_opts {
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
 	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */
+	char alerts_webhook[512];   /* alerts.webhook: http(s) URL ("" off) */
+	char alerts_telegram_chat[64]; /* alerts.telegram_chat: Telegram sendMessage bodies */
+	uint64_t alerts_min_interval_ms; /* alerts.min_interval_ms: at most one post per (1000) */
 	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */
 	char audit_log[256];        /* operator changes; "": DB/audit.log, or none without a db */
 	bool stay_up;               /* daemon: after the input ends, wait for a signal */

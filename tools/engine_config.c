@@ -269,6 +269,12 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    sizeof(o->control_socket), err, errlen));
 	TRY(core_config_str(cfg, "metrics.listen", o->metrics_listen, sizeof(o->metrics_listen), err,
 	                    errlen));
+	TRY(core_config_str(cfg, "alerts.webhook", o->alerts_webhook, sizeof(o->alerts_webhook), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "alerts.telegram_chat", o->alerts_telegram_chat,
+	                    sizeof(o->alerts_telegram_chat), err, errlen));
+	TRY(core_config_u64(cfg, "alerts.min_interval_ms", 0, 3600000, &o->alerts_min_interval_ms,
+	                    err, errlen));
 	const struct core_config_entry *u = core_config_unused(cfg);
 	if (u) {
 		core_errf(err, errlen, "%s:%d: unknown key '%s'", cfg->path, u->line, u->key);

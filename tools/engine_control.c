@@ -224,7 +224,8 @@ static void retire(struct engine *e, struct strat_model *old, uint64_t gen)
  * running decision stage (ticks never pause), free the old model once the
  * stage has moved past it, and mark it active in the registry. Anything
  * wrong leaves the running model in place. */
-static int model_activate(struct engine *e, const char *ref, char *reply, size_t cap)
+static int model_activate(struct engine *e, uid_t uid, const char *ref, char *reply,
+                          size_t cap)
 {
 	char name[PERSIST_MODEL_NAME_MAX + 1], err[300], label[64];
 	uint32_t version;
@@ -274,13 +275,15 @@ static int model_activate(struct engine *e, const char *ref, char *reply, size_t
 	snprintf(was, sizeof(was), "%s", e->model_name);
 	snprintf(e->model_name, sizeof(e->model_name), "%s", label);
 	retire(e, old, gen);
+	atomic_fetch_add_explicit(&e->g.model_swaps, 1, memory_order_relaxed);
+	engine__audit(e, uid, "model", was, label);
 	r = persist_model_activate(e->db, meta.name, meta.version);
 	snprintf(reply, cap, "ok: running %s (was %s)%s\n", label, was,
 	         r < 0 ? "; WARNING: could not mark it active in the registry" : "");
 	return 0;
 }
 
-static int model_command(struct engine *e, const char *a, char *reply, size_t cap)
+static int model_command(struct engine *e, uid_t uid, const char *a, char *reply, size_t cap)
 {
 	while (*a == ' ')
 		a++;
@@ -295,7 +298,7 @@ static int model_command(struct engine *e, const char *a, char *reply, size_t ca
 	if (!strncmp(a, "add ", 4))
 		return model_add(e, a + 4, reply, cap);
 	if (!strncmp(a, "activate ", 9))
-		return model_activate(e, a + 9, reply, cap);
+		return model_activate(e, uid, a + 9, reply, cap);
 	snprintf(reply, cap,
 	         "error: model commands: list, add NAME FILE [METRICS], "
 	         "activate NAME@VERSION\n");
@@ -333,6 +336,15 @@ static int status(struct engine *e, char *reply, size_t cap)
 	engine__recovery_line(e, &p, &left);
 	if (atomic_load_explicit(&e->failed, memory_order_acquire))
 		reply_add(&p, &left, "failure: %s\n", e->failure);
+	if (e->alerts) {
+		struct alerts_stats as;
+		alerts_stats(e->alerts, &as);
+		reply_add(&p, &left,
+		          "alerts: %" PRIu64 " events, %" PRIu64 " sent, %" PRIu64 " failed, %" PRIu64
+		          " dropped%s%s\n",
+		          as.events, as.sent, as.failed, as.dropped, as.last_error[0] ? "; last error: " : "",
+		          as.last_error);
+	}
 	reply_add(&p, &left, "control: %" PRIu64 " served, %" PRIu64 " refused%s%s%s\n",
 	          e->control.served, e->control.refused, e->control.last_refusal[0] ? " (last: " : "",
 	          e->control.last_refusal, e->control.last_refusal[0] ? ")" : "");
@@ -356,13 +368,16 @@ int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t c
 	if (rr <= 0)
 		return rr;
 	if (!strncmp(cmd, "model", 5) && (cmd[5] == ' ' || cmd[5] == '\0'))
-		return model_command(e, cmd + 5, reply, cap);
+		return model_command(e, uid, cmd + 5, reply, cap);
 	if (!strcmp(cmd, "kill") || !strcmp(cmd, "kill --flatten")) {
 		bool flatten = cmd[4] != '\0';
 		atomic_store_explicit(&e->g.kill_cmd_ns, core_now_ns(), memory_order_relaxed);
+		bool was = risk_control_is_killed(&e->ctl);
 		risk_control_kill(&e->ctl);
 		if (flatten)
 			risk_control_flatten(&e->ctl);
+		engine__audit(e, uid, "kill", was ? "killed" : "live",
+		              flatten ? "killed(flatten)" : "killed");
 		if (e->db)
 			persist_set_meta(e->db, "killed", 1);
 		snprintf(reply, cap,
@@ -371,6 +386,8 @@ int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t c
 		return 0;
 	}
 	if (!strcmp(cmd, "resume")) {
+		engine__audit(e, uid, "resume", risk_control_is_killed(&e->ctl) ? "killed" : "live",
+		              "live");
 		risk_control_resume(&e->ctl);
 		if (e->db)
 			persist_set_meta(e->db, "killed", 0);

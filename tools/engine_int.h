@@ -16,6 +16,7 @@
 #include "persist.h"
 #include "risk.h"
 #include "strategy.h"
+#include "alerts.h"
 #include "metrics.h"
 #include "telemetry.h"
 
@@ -34,6 +35,8 @@ struct engine_gauges {
 	_Atomic uint64_t open_orders;
 	_Atomic uint64_t rejects;
 	_Atomic uint64_t cancels;
+	_Atomic uint32_t session;   /* enum exec_session of the venue, as exec last saw it */
+	_Atomic uint64_t model_swaps; /* models the operator switched to (control thread) */
 	_Atomic uint64_t positions; /* instruments with a position */
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;
@@ -107,6 +110,7 @@ struct engine {
 	char persist_error[256];        /* why the database failed (aux thread, then read-only) */
 	struct telemetry tele;
 	struct metrics *metrics;    /* [metrics] listen: the Prometheus endpoint, or NULL */
+	struct alerts *alerts;      /* [alerts] webhook: the alert poster, or NULL */
 	/* The first stage failure on any thread (engine__fail): claimed by
 	 * `failing`, described in `failure`, then published by `failed` (release). */
 	_Atomic bool failing, failed;

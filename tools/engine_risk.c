@@ -189,11 +189,27 @@ int engine__open_audit(struct engine *e, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------------- */
-/* The audit log: one line per change, appended and flushed. */
+/* The audit log: one line per change, appended and flushed, each also an
+ * alert when [alerts] is set (its event: what's first word). */
+
+static const char *audit_severity(const char *event, const char *new_)
+{
+	if (!strcmp(event, "kill"))
+		return "critical";
+	if (!strcmp(event, "control_refused") || strstr(new_, "halted"))
+		return "warning";
+	return "info";
+}
 
 void engine__audit(struct engine *e, uid_t uid, const char *what, const char *old,
 		  const char *new_)
 {
+	if (e->alerts) {
+		char event[16];
+		snprintf(event, sizeof(event), "%.*s", (int)strcspn(what, " "), what);
+		alerts_event(e->alerts, event, audit_severity(event, new_), "%s: %s -> %s (uid %u)",
+		             what, old, new_, (unsigned)uid);
+	}
 	if (!e->audit)
 		return;
 	struct timespec ts;
@@ -202,7 +218,7 @@ void engine__audit(struct engine *e, uid_t uid, const char *what, const char *ol
 	gmtime_r(&ts.tv_sec, &tm);
 	char when[32];
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(e->audit, "%s.%03ldZ uid=%u %s old=%s new=%s\n", when, ts.tv_nsec / 1000000,
+	fprintf(e->audit, "%s.%06ldZ uid=%u %s old=%s new=%s\n", when, ts.tv_nsec / 1000,
 	        (unsigned)uid, what, old, new_);
 	fflush(e->audit);
 }

@@ -701,6 +701,7 @@ struct exec_stats {
 	uint64_t reports;          /* venue reports forwarded (markers excluded) */
 	uint64_t progress;         /* EXEC_PROGRESS markers pushed */
 	uint64_t session_changes;  /* EXEC_SESSION reports pushed */
+	uint32_t session;          /* enum exec_session as last told to risk */
 	uint64_t adopted;          /* orders the gateway adopted (EXEC_REASON_ADOPTED acks):
 	                            * tracked, their ORDER_NEW stored */
 	uint64_t

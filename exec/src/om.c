@@ -742,6 +742,7 @@ void exec_stage_stats(const struct exec_stage *s, struct exec_stats *ret)
 	s->venue.ops->stats(s->venue.ctx, &vs);
 	struct exec_stats st = s->st;
 	st.hash = s->hash;
+	st.session = s->session_seen;
 	st.open_orders = vs.open_orders;
 	st.inflight = vs.inflight;
 	st.wm_waits = vs.wm_waits;

@@ -1,0 +1,336 @@
+/* alerts.c - operator alerts posted to a webhook through libcurl (alerts.h). */
+#define _GNU_SOURCE
+#include "alerts.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_int.h"
+
+#define ALERT_Q       64
+#define WATCH_MS      50
+#define POST_TIMEOUT  2000 /* ms */
+#define STOP_POSTS    16   /* at most this many still queued are posted at stop */
+
+struct alert {
+	char event[16];
+	char severity[10];
+	char text[200];
+	char ts[40];
+};
+
+/* What was last seen of the engine, to post what changed. */
+struct seen {
+	unsigned breaker_mode, tier, session;
+	uint64_t md_lost;
+	bool persist_failed, failed;
+};
+
+struct alerts {
+	struct engine *e;
+	char url[512];
+	char chat[64];
+	uint64_t interval_ns;
+	pthread_t tid;
+	_Atomic bool stop;
+	struct seen seen;
+	bool ever_up; /* the venue session has been up: a later up is a recovery */
+	/* the queue: any thread adds (alerts_event), the alerts thread takes; under lock */
+	struct alert q[ALERT_Q];
+	unsigned head, n;
+	uint64_t dropped_unsaid; /* dropped since the last post: the next one says so */
+	uint64_t last_post_ns;
+	CURL *curl;
+	struct curl_slist *headers;
+	pthread_mutex_t lock; /* the queue and st */
+	struct alerts_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void vadd(struct alerts *a, const char *event, const char *severity, const char *fmt,
+                 va_list ap)
+{
+	struct alert al;
+	snprintf(al.event, sizeof(al.event), "%s", event);
+	snprintf(al.severity, sizeof(al.severity), "%s", severity);
+	vsnprintf(al.text, sizeof(al.text), fmt, ap);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char day[24];
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(al.ts, sizeof(al.ts), "%.19s.%06dZ", day, (int)(ts.tv_nsec / 1000));
+	pthread_mutex_lock(&a->lock);
+	if (a->n == ALERT_Q) { /* full: the oldest goes */
+		a->head = (a->head + 1) % ALERT_Q;
+		a->n--;
+		a->dropped_unsaid++;
+		a->st.dropped++;
+	}
+	a->q[(a->head + a->n++) % ALERT_Q] = al;
+	a->st.events++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void add(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(a, event, severity, fmt, ap);
+	va_end(ap);
+}
+
+void alerts_event(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(a, event, severity, fmt, ap);
+	va_end(ap);
+}
+
+/* Take the oldest queued alert into *ret (and how many were dropped since the
+ * last one taken): false if none. */
+static bool take(struct alerts *a, struct alert *ret, uint64_t *ret_dropped)
+{
+	pthread_mutex_lock(&a->lock);
+	bool any = a->n > 0;
+	if (any) {
+		*ret = a->q[a->head];
+		a->head = (a->head + 1) % ALERT_Q;
+		a->n--;
+		*ret_dropped = a->dropped_unsaid;
+		a->dropped_unsaid = 0;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return any;
+}
+
+static const char *mode_name(unsigned m)
+{
+	return m == RISK_MODE_ACTIVE ? "active" : m == RISK_MODE_REDUCING ? "reducing" : "halted";
+}
+
+/* The engine's state now, against what was seen: one alert per change. */
+static void watch(struct alerts *a, bool first)
+{
+	struct engine *e = a->e;
+	const struct engine_gauges *g = &e->g;
+	struct seen now = {
+		.breaker_mode = atomic_load_explicit(&e->ctl.breaker_mode, memory_order_relaxed),
+		.tier = atomic_load_explicit(&g->risk_tier, memory_order_relaxed),
+		.session = atomic_load_explicit(&g->session, memory_order_relaxed),
+		.md_lost = atomic_load_explicit(&g->md_lost, memory_order_relaxed),
+		.persist_failed = atomic_load_explicit(&g->persist_failed, memory_order_acquire),
+		.failed = atomic_load_explicit(&e->failed, memory_order_acquire),
+	};
+	struct seen *was = &a->seen;
+	if (first) { /* the starting state is no news, but a kill carried over is */
+		*was = now;
+		if (risk_control_is_killed(&e->ctl))
+			add(a, "kill", "critical", "the engine started killed (osprey-ctl resume to trade)");
+		return;
+	}
+	if (now.breaker_mode != was->breaker_mode)
+		add(a, "mode", now.breaker_mode == RISK_MODE_ACTIVE ? "info" : "critical",
+		    "the breakers moved risk %s -> %s", mode_name(was->breaker_mode),
+		    mode_name(now.breaker_mode));
+	if (now.tier != was->tier)
+		add(a, "breaker", now.tier > was->tier ? "critical" : "info",
+		    "drawdown breaker tier %u -> %u", was->tier, now.tier);
+	if (now.md_lost > was->md_lost)
+		add(a, "feed_loss", "critical",
+		    "market data: %" PRIu64 " messages lost (%" PRIu64 " in all)",
+		    now.md_lost - was->md_lost, now.md_lost);
+	if (now.session != was->session) {
+		if (was->session == EXEC_SESSION_UP && now.session != EXEC_SESSION_DONE)
+			add(a, "gateway", "critical", "venue session down: no new orders until it is back");
+		else if (now.session == EXEC_SESSION_UP && a->ever_up)
+			add(a, "gateway", "info", "venue session back up");
+		/* the first up is the login, not news */
+		a->ever_up = a->ever_up || now.session == EXEC_SESSION_UP;
+	}
+	if (now.persist_failed && !was->persist_failed)
+		add(a, "persistence", "critical", "database failed: %s; trading halted",
+		    e->persist_error);
+	if (now.failed && !was->failed)
+		add(a, "failure", "critical", "%s", e->failure);
+	*was = now;
+}
+
+/* JSON string body of s (quotes, backslashes, control bytes escaped). */
+static size_t json_text(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20) {
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void post(struct alerts *a, const struct alert *al, uint64_t dropped)
+{
+	char text[512], esc[1100], body[1400];
+	if (dropped)
+		snprintf(text, sizeof(text), "%s (%" PRIu64 " earlier alerts dropped: too many at once)",
+		         al->text, dropped);
+	else
+		snprintf(text, sizeof(text), "%s", al->text);
+	if (a->chat[0]) {
+		char tg[600];
+		snprintf(tg, sizeof(tg), "osprey %s (%s, %s): %s", al->event, al->severity, al->ts, text);
+		json_text(esc, sizeof(esc), tg);
+		snprintf(body, sizeof(body), "{\"chat_id\":\"%s\",\"text\":\"%s\"}", a->chat, esc);
+	} else {
+		json_text(esc, sizeof(esc), text);
+		snprintf(body, sizeof(body),
+		         "{\"source\":\"osprey\",\"event\":\"%s\",\"severity\":\"%s\",\"text\":\"%s\","
+		         "\"ts\":\"%s\"}",
+		         al->event, al->severity, esc, al->ts);
+	}
+	curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
+	CURLcode rc = curl_easy_perform(a->curl);
+	long code = 0;
+	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &code);
+	pthread_mutex_lock(&a->lock);
+	if (rc == CURLE_OK && code >= 200 && code < 300) {
+		a->st.sent++;
+	} else {
+		a->st.failed++;
+		if (rc != CURLE_OK)
+			snprintf(a->st.last_error, sizeof(a->st.last_error), "%s",
+			         curl_easy_strerror(rc));
+		else
+			snprintf(a->st.last_error, sizeof(a->st.last_error), "HTTP %ld", code);
+	}
+	pthread_mutex_unlock(&a->lock);
+	a->last_post_ns = mono_ns();
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+static void *alerts_main(void *arg)
+{
+	struct alerts *a = arg;
+	struct alert al;
+	uint64_t dropped;
+	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
+		watch(a, false);
+		if (mono_ns() - a->last_post_ns >= a->interval_ns && take(a, &al, &dropped))
+			post(a, &al, dropped);
+		struct timespec ts = { 0, WATCH_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	watch(a, false); /* what the end of the run changed */
+	for (unsigned i = 0; i < STOP_POSTS && take(a, &al, &dropped); i++)
+		post(a, &al, dropped);
+	return NULL;
+}
+
+int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engine *e, char *err,
+                 size_t errlen)
+{
+	if (!cfg->webhook || (strncmp(cfg->webhook, "http://", 7) &&
+	                      strncmp(cfg->webhook, "https://", 8)) ||
+	    strlen(cfg->webhook) >= sizeof(((struct alerts *)0)->url)) {
+		core_errf(err, errlen, "alerts.webhook '%s': want http://HOST:PORT/PATH (or https)",
+		          cfg->webhook ? cfg->webhook : "");
+		return -EINVAL;
+	}
+	const char *chat = cfg->telegram_chat ? cfg->telegram_chat : "";
+	for (const char *c = chat; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c == '-' && c == chat) || *c == '@' || *c == '_' ||
+		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) {
+			core_errf(err, errlen,
+			          "alerts.telegram_chat '%s': a chat id (digits, maybe a leading '-') or "
+			          "@channel name",
+			          chat);
+			return -EINVAL;
+		}
+	struct alerts *a = calloc(1, sizeof(*a));
+	if (!a) {
+		core_errf(err, errlen, "alerts: out of memory");
+		return -ENOMEM;
+	}
+	a->e = e;
+	snprintf(a->url, sizeof(a->url), "%s", cfg->webhook);
+	snprintf(a->chat, sizeof(a->chat), "%s", chat);
+	a->interval_ns = (cfg->min_interval_ms ? cfg->min_interval_ms : 1000) * 1000000ull;
+	pthread_mutex_init(&a->lock, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	a->curl = curl_easy_init();
+	a->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!a->curl || !a->headers) {
+		alerts_stop(a);
+		core_errf(err, errlen, "alerts: cannot set up libcurl");
+		return -ENOMEM;
+	}
+	curl_easy_setopt(a->curl, CURLOPT_URL, a->url);
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->headers);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT);
+	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, discard);
+	watch(a, true); /* the state at start, before anyone can change it */
+	int r = pthread_create(&a->tid, NULL, alerts_main, a);
+	if (r) {
+		a->tid = 0;
+		alerts_stop(a);
+		core_errf(err, errlen, "alerts: cannot start its thread: %s", strerror(r));
+		return -r;
+	}
+	pthread_setname_np(a->tid, "osprey-alerts");
+	*ret = a;
+	return 0;
+}
+
+void alerts_stop(struct alerts *a)
+{
+	if (!a)
+		return;
+	if (a->tid) {
+		atomic_store_explicit(&a->stop, true, memory_order_relaxed);
+		pthread_join(a->tid, NULL);
+	}
+	curl_slist_free_all(a->headers);
+	if (a->curl)
+		curl_easy_cleanup(a->curl);
+	curl_global_cleanup();
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+void alerts_stats(struct alerts *a, struct alerts_stats *ret)
+{
+	pthread_mutex_lock(&a->lock);
+	*ret = a->st;
+	pthread_mutex_unlock(&a->lock);
+}

@@ -1,0 +1,67 @@
+/*
+ * alerts.h - operator alerts to a webhook (tools-internal).
+ *
+ * `[alerts] webhook = http://HOST:PORT/PATH` posts one JSON body per event,
+ * through libcurl, from a thread of its own (never a hot thread, never the
+ * aux thread that stores orders). Two sources: every line of the engine's
+ * audit trail (alerts_event from engine__audit: kill, resume, mode, limit
+ * sets, flatten, restrict, model switches, recovery decisions, refused
+ * control clients), and what the thread sees change in the engine's
+ * published state, looked at every 50 ms:
+ *   mode               the breakers moved risk (REDUCING, HALTED)
+ *   breaker            the drawdown breaker tier changed
+ *   feed_loss          market data messages given up as lost
+ *   gateway            the venue session went down, or came back up
+ *   persistence        the database failed (trading halted)
+ *   failure            a stage failed on some thread
+ *   kill               the engine started killed (carried over from the last run)
+ * The body: {"source":"osprey","event":E,"severity":"info"|"warning"|
+ * "critical","text":T,"ts":"UTC ISO 8601 to the microsecond"}; with
+ * `[alerts] telegram_chat = ID` it is the Telegram Bot API sendMessage shape
+ * instead, {"chat_id":"ID","text":"osprey E: T"} (point webhook at
+ * https://api.telegram.org/botTOKEN/sendMessage).
+ *
+ * Rate limit: at most one post per `[alerts] min_interval_ms` (default
+ * 1000); events wait in a queue of 64 (the oldest dropped beyond, and the
+ * next post says how many were). A post gets 2 s; a failed one is counted
+ * and not retried (the next event is still sent).
+ *
+ * Memory: alerts_start allocates, alerts_stop frees. Threads: start/stop on
+ * the main thread; alerts_stats from any thread (a mutex).
+ * Results: alerts_start 0, -EINVAL (the webhook is not http(s)://...; err
+ * says so), -ENOMEM, or -errno when its thread cannot start.
+ */
+#ifndef OSPREY_ALERTS_H
+#define OSPREY_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct engine;
+struct alerts;
+
+struct alerts_cfg {
+	const char *webhook;       /* required */
+	const char *telegram_chat; /* NULL or "": the generic body */
+	uint64_t min_interval_ms;  /* 0: 1000 */
+};
+
+struct alerts_stats {
+	uint64_t events;     /* changes seen */
+	uint64_t sent;       /* posts answered 2xx */
+	uint64_t failed;     /* posts that failed (network, timeout, non-2xx) */
+	uint64_t dropped;    /* events dropped from a full queue */
+	char last_error[160];
+};
+
+int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engine *e, char *err,
+                 size_t errlen);
+/* alerts_event - queue one alert (printf-style text). Any thread; never blocks
+ * for the network (the post is the alerts thread's). */
+void alerts_event(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* alerts_stop - post what is still queued (up to 16, each within its 2 s), stop, free; accepts NULL. */
+void alerts_stop(struct alerts *a);
+void alerts_stats(struct alerts *a, struct alerts_stats *ret);
+
+#endif
