@@ -383,7 +383,8 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 {
 	if (!e->o.db[0])
 		return 0;
-	struct persist_options po = { .mapsize = e->o.db_map_kb << 10 };
+	struct persist_options po = { .mapsize = e->o.db_map_kb << 10,
+		                      .mapsize_max = e->o.db_map_max_kb << 10 };
 	int r = persist_open_opts(e->o.db, &po, &e->db, err, errlen);
 	if (r < 0)
 		return r;

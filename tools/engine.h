@@ -83,7 +83,9 @@ struct engine_opts {
 	uint64_t burst;
 	uint64_t ring_capacity;
 	char db[256];               /* LMDB folder; "" disables persistence */
-	uint64_t db_map_kb;         /* its size limit, KiB (0: 1 GiB) */
+	uint64_t db_map_kb;         /* its map at start, KiB (0: 1 GiB) */
+	uint64_t db_map_max_kb;     /* the map doubles when full up to this, KiB (64 GiB; below
+	                             * db_map_kb: db_map_kb); full there: trading halts */
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
 	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */

@@ -26,6 +26,7 @@ void engine_opts_default(struct engine_opts *o)
 	snprintf(o->fix_target, sizeof(o->fix_target), "EXEC");
 	o->fix_heartbeat_s = 30;
 	o->drain_ms = 2000;
+	o->db_map_max_kb = 64ull << 20; /* 64 GiB */
 	snprintf(o->mapping, sizeof(o->mapping), "feeds+features+model+risk+exec");
 	for (int i = 0; i < ENGINE_MAX_THREADS; i++)
 		o->cpus[i] = -1;
@@ -261,6 +262,8 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	}
 	TRY(core_config_str(cfg, "engine.db", o->db, sizeof(o->db), err, errlen));
 	TRY(core_config_u64(cfg, "engine.db_map_kb", 64, 1ull << 30, &o->db_map_kb, err, errlen));
+	TRY(core_config_u64(cfg, "engine.db_map_max_kb", 64, 1ull << 34, &o->db_map_max_kb, err,
+	                    errlen));
 	TRY(core_config_bool(cfg, "engine.auto_resume", &o->auto_resume, err, errlen));
 	TRY(core_config_str(cfg, "engine.audit_log", o->audit_log, sizeof(o->audit_log), err,
 	                    errlen));

@@ -69,7 +69,11 @@ enum persist_sync {
 };
 
 struct persist_options {
-	uint64_t mapsize;       /* bytes; 0: 1 GiB. The store cannot grow beyond it (-ENOSPC) */
+	uint64_t mapsize;       /* bytes; 0: 1 GiB. The map LMDB starts with */
+	uint64_t mapsize_max;   /* bytes; below mapsize: mapsize. When a writer batch finds the
+	                         * map full, the map doubles up to this (no transaction of
+	                         * this process open meanwhile), then the batch is written
+	                         * again; beyond it the writer fails with -ENOSPC */
 	enum persist_sync sync;
 };
 
@@ -100,6 +104,9 @@ int persist_open(const char *path, struct persist **ret, char *err, size_t errle
 /* persist_open_opts - the same with options (opt NULL: defaults). */
 int persist_open_opts(const char *path, const struct persist_options *opt, struct persist **ret,
 		      char *err, size_t errlen);
+
+/* persist_mapsize - the map's size now (it grows up to mapsize_max). Any thread. */
+uint64_t persist_mapsize(const struct persist *p);
 
 /* persist_close - close the store; accepts NULL; returns NULL. No writer may run. */
 struct persist *persist_close(struct persist *p);
@@ -188,6 +195,7 @@ struct persist_writer_stats {
 	uint64_t journal;      /* records appended to the journal */
 	uint64_t positions;    /* position puts */
 	uint64_t orphan_reports; /* reports for an order_id not in orders (journaled only) */
+	uint64_t map_grows;      /* times a full map was doubled and the batch written again */
 	uint64_t backlog;      /* records waiting at the last poll */
 	uint64_t backlog_hwm;  /* highest backlog seen by a poll */
 	int error;             /* 0, or the negative errno that stopped the writer */
@@ -215,7 +223,8 @@ struct persist_writer *persist_writer_destroy(struct persist_writer *w);
  * markers only; 0 when every input is empty: it never spins, the runner may
  * back off) and returns 0, CORE_EOF once PERSIST_EOS has come from every
  * input and the last batch is committed (and on every call after), or a
- * negative errno (persist_errno) if LMDB failed: the batch was rolled back,
+ * negative errno (persist_errno) if LMDB failed (a full map is first grown,
+ * up to mapsize_max, and the batch written again): the batch was rolled back,
  * its records stay in the rings, the message is in persist_writer_error(),
  * and every later call returns the same error.
  */

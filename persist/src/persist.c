@@ -93,6 +93,8 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 	}
 	if (!o.mapsize)
 		o.mapsize = 1ULL << 30;
+	if (o.mapsize_max < o.mapsize)
+		o.mapsize_max = o.mapsize;
 	if (strlen(path) >= sizeof(((struct persist *)0)->path)) {
 		if (err && errlen)
 			snprintf(err, errlen, "persist: path too long (%zu bytes)", strlen(path));
@@ -113,6 +115,9 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 		return -ENOMEM;
 	}
 	snprintf(p->path, sizeof(p->path), "%s", path);
+	pthread_rwlock_init(&p->grow, NULL);
+	atomic_init(&p->mapsize, o.mapsize);
+	p->mapsize_max = o.mapsize_max;
 	int rc = mdb_env_create(&p->env);
 	if (rc) {
 		persist__err(err, errlen, path, "mdb_env_create", rc);
@@ -138,7 +143,7 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 	if ((rc = check_size(p->env, path, err, errlen)) != 0)
 		goto fail_env;
 	MDB_txn *txn;
-	rc = mdb_txn_begin(p->env, NULL, 0, &txn);
+	rc = persist__txn_begin(p, 0, &txn);
 	if (rc) {
 		persist__err(err, errlen, path, "mdb_txn_begin(open)", rc);
 		goto fail_env;
@@ -170,7 +175,7 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 		persist__err(err, errlen, path, "mdb_cursor_get(reports, last)", rc);
 		goto fail_txn;
 	}
-	rc = mdb_txn_commit(txn);
+	rc = persist__txn_commit(p, txn);
 	if (rc) {
 		persist__err(err, errlen, path, "mdb_txn_commit(open)", rc);
 		goto fail_env;
@@ -179,11 +184,12 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 	return 0;
 
 fail_txn:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 fail_env:
 	mdb_env_close(p->env);
 fail_free:
 	r = persist_errno(rc);
+	pthread_rwlock_destroy(&p->grow);
 	core_free(p);
 	return r;
 }
@@ -193,8 +199,29 @@ struct persist *persist_close(struct persist *p)
 	if (!p)
 		return NULL;
 	mdb_env_close(p->env);
+	pthread_rwlock_destroy(&p->grow);
 	core_free(p);
 	return NULL;
+}
+
+int persist__grow(struct persist *p)
+{
+	pthread_rwlock_wrlock(&p->grow); /* every other transaction has ended */
+	uint64_t cur = atomic_load_explicit(&p->mapsize, memory_order_relaxed);
+	int rc = MDB_MAP_FULL;
+	if (cur < p->mapsize_max) {
+		uint64_t next = cur * 2 < p->mapsize_max ? cur * 2 : p->mapsize_max;
+		rc = mdb_env_set_mapsize(p->env, (size_t)next);
+		if (!rc)
+			atomic_store_explicit(&p->mapsize, next, memory_order_relaxed);
+	}
+	pthread_rwlock_unlock(&p->grow);
+	return rc;
+}
+
+uint64_t persist_mapsize(const struct persist *p)
+{
+	return atomic_load_explicit(&p->mapsize, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -202,7 +229,7 @@ struct persist *persist_close(struct persist *p)
 
 static int txn_read(struct persist *p, MDB_txn **txn)
 {
-	return persist_errno(mdb_txn_begin(p->env, NULL, MDB_RDONLY, txn));
+	return persist_errno(persist__txn_begin(p, MDB_RDONLY, txn));
 }
 
 int persist__scan(struct persist *p, int dbi,
@@ -230,7 +257,7 @@ int persist__scan(struct persist *p, int dbi,
 		r = persist_errno(rc);
 	mdb_cursor_close(cur);
 out_txn:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -310,7 +337,7 @@ int persist_get_order(struct persist *p, uint64_t order_id, struct persist_order
 		else
 			r = -EIO;
 	}
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -364,7 +391,7 @@ int persist_next_order_id(struct persist *p, uint64_t *ret)
 	if (r == 0)
 		*ret = next;
 out_txn:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -391,7 +418,7 @@ int persist_journal_count(struct persist *p, uint64_t *ret_count, uint64_t *ret_
 			}
 		}
 	}
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -431,7 +458,7 @@ int persist_journal_read(struct persist *p, uint64_t from, struct persist_rec *o
 out_cursor:
 	mdb_cursor_close(cur);
 out_txn:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -444,17 +471,17 @@ int persist_set_meta_blob(struct persist *p, const char *key, const void *val, s
 	if (kl == 0 || kl > PERSIST_META_KEY_MAX || len > PERSIST_META_VAL_MAX || (len && !val))
 		return -EINVAL;
 	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, 0, &txn));
+	int r = persist_errno(persist__txn_begin(p, 0, &txn));
 	if (r)
 		return r;
 	MDB_val k = persist__in(key, kl);
 	MDB_val v = persist__in(val, len);
 	r = persist_errno(mdb_put(txn, p->dbi[PERSIST_DBI_META], &k, &v, 0));
 	if (r) {
-		mdb_txn_abort(txn);
+		persist__txn_abort(p, txn);
 		return r;
 	}
-	return persist_errno(mdb_txn_commit(txn));
+	return persist_errno(persist__txn_commit(p, txn));
 }
 
 int persist_get_meta_blob(struct persist *p, const char *key, void *buf, size_t cap,
@@ -475,7 +502,7 @@ int persist_get_meta_blob(struct persist *p, const char *key, void *buf, size_t 
 		else if (v.mv_size)
 			memcpy(buf, v.mv_data, v.mv_size);
 	}
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -495,14 +522,14 @@ int persist_get_meta(struct persist *p, const char *key, uint64_t *ret)
 	if (r)
 		return r;
 	r = meta_u64_txn(p, txn, key, ret);
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
 int persist_run_begin(struct persist *p, uint64_t *ret_run)
 {
 	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, 0, &txn));
+	int r = persist_errno(persist__txn_begin(p, 0, &txn));
 	if (r)
 		return r;
 	uint64_t run = 0;
@@ -517,11 +544,11 @@ int persist_run_begin(struct persist *p, uint64_t *ret_run)
 	r = persist_errno(mdb_put(txn, p->dbi[PERSIST_DBI_META], &k, &v, 0));
 	if (r)
 		goto out_abort;
-	r = persist_errno(mdb_txn_commit(txn));
+	r = persist_errno(persist__txn_commit(p, txn));
 	if (r == 0)
 		*ret_run = run;
 	return r;
 out_abort:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }

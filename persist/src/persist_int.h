@@ -3,6 +3,7 @@
 #define OSPREY_PERSIST_INT_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "persist.h"
 
@@ -22,8 +23,39 @@ struct persist {
 	MDB_env *env;
 	MDB_dbi dbi[PERSIST_NDBI];
 	uint64_t journal_next; /* next journal key; owned by the writer once it runs */
+	/* The map grows (persist__grow) only while no transaction of this
+	 * process is open: every transaction holds `grow` shared, growing takes
+	 * it exclusively. */
+	pthread_rwlock_t grow;
+	_Atomic uint64_t mapsize;
+	uint64_t mapsize_max;
 	char path[256];
 };
+
+/* Transactions, always through these (they hold p->grow shared). */
+static inline int persist__txn_begin(struct persist *p, unsigned flags, MDB_txn **txn)
+{
+	pthread_rwlock_rdlock(&p->grow);
+	int rc = mdb_txn_begin(p->env, NULL, flags, txn);
+	if (rc)
+		pthread_rwlock_unlock(&p->grow);
+	return rc;
+}
+static inline void persist__txn_abort(struct persist *p, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&p->grow);
+}
+static inline int persist__txn_commit(struct persist *p, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn); /* frees txn, failed or not */
+	pthread_rwlock_unlock(&p->grow);
+	return rc;
+}
+
+/* persist__grow - double the map (up to mapsize_max) while the caller has no
+ * transaction open: 0 grown, MDB_MAP_FULL already at the limit, or LMDB's error. */
+int persist__grow(struct persist *p);
 
 /* persist__scan - walk database dbi in key order in one read transaction,
  * calling fn on every record: fn returns 0 to go on, > 0 to stop (success),

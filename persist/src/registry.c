@@ -92,7 +92,7 @@ int persist_model_put(struct persist *p, struct persist_model_meta *meta, const 
 	    !memchr(meta->metrics, 0, sizeof(meta->metrics)))
 		return -EINVAL;
 	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, 0, &txn));
+	int r = persist_errno(persist__txn_begin(p, 0, &txn));
 	if (r)
 		return r;
 	uint32_t last;
@@ -115,9 +115,9 @@ int persist_model_put(struct persist *p, struct persist_model_meta *meta, const 
 	memcpy(val.mv_data, meta, sizeof(*meta));
 	if (len)
 		memcpy((unsigned char *)val.mv_data + sizeof(*meta), blob, len);
-	return persist_errno(mdb_txn_commit(txn));
+	return persist_errno(persist__txn_commit(p, txn));
 fail:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -175,7 +175,7 @@ int persist_model_get(struct persist *p, const char *name, uint32_t version,
 	if (!p || !name_ok(name) || !ret_meta || !ret_blob)
 		return -EINVAL;
 	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn));
+	int r = persist_errno(persist__txn_begin(p, MDB_RDONLY, &txn));
 	if (r)
 		return r;
 	if (version == 0) {
@@ -190,7 +190,7 @@ int persist_model_get(struct persist *p, const char *name, uint32_t version,
 		if (!r)
 			r = copy_out(&val, ret_meta, ret_blob);
 	}
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 
@@ -199,7 +199,7 @@ int persist_model_activate(struct persist *p, const char *name, uint32_t version
 	if (!p || !name_ok(name) || version == 0)
 		return -EINVAL;
 	MDB_txn *txn;
-	int r = persist_errno(mdb_txn_begin(p->env, NULL, 0, &txn));
+	int r = persist_errno(persist__txn_begin(p, 0, &txn));
 	if (r)
 		return r;
 	unsigned char k[KEY_MAX];
@@ -240,9 +240,9 @@ int persist_model_activate(struct persist *p, const char *name, uint32_t version
 	mdb_cursor_close(cur);
 	if (r)
 		goto fail;
-	return persist_errno(mdb_txn_commit(txn));
+	return persist_errno(persist__txn_commit(p, txn));
 fail:
-	mdb_txn_abort(txn);
+	persist__txn_abort(p, txn);
 	return r;
 }
 

@@ -14,7 +14,7 @@ struct persist_writer {
 	int error;
 	bool eof;
 	/* stats: written by the polling thread, read by any (relaxed: counters only) */
-	_Atomic uint64_t records, txns, orders, journal, positions, orphans;
+	_Atomic uint64_t records, txns, orders, journal, positions, orphans, grows;
 	_Atomic uint64_t backlog, backlog_hwm;
 	_Atomic int error_pub;
 	_Atomic bool eof_pub;
@@ -215,6 +215,59 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 	}
 }
 
+/* One batch in one transaction. */
+struct batch {
+	uint32_t n;             /* records written */
+	uint64_t jnext;         /* the journal's next key after them */
+	struct batch_counts bc;
+	bool eos_now[PERSIST_WRITER_MAX_INPUTS];
+	const char *what;       /* MDB_MAP_FULL: where */
+};
+
+/* Write what avail[] says is waiting (up to batch records) and commit: 0,
+ * MDB_MAP_FULL (rolled back, b->what and b->n say where: the caller may grow
+ * the map and call again), or a negative errno (fail() has run). */
+static int write_batch(struct persist_writer *w, const uint32_t *avail, struct batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	MDB_txn *txn;
+	int rc = persist__txn_begin(w->p, 0, &txn);
+	if (rc)
+		return fail(w, "mdb_txn_begin", 0, rc);
+	b->jnext = w->p->journal_next;
+	for (unsigned i = 0; i < w->nin; i++) {
+		uint32_t j;
+		for (j = 0; j < avail[i] && b->n < w->batch; j++) {
+			const struct persist_rec *rec = core_ring_peek(w->in[i], j);
+			if (rec->kind == PERSIST_EOS) {
+				b->eos_now[i] = true;
+				j++;
+				break;
+			}
+			const char *what = "mdb_put";
+			rc = put_record(w, txn, rec, &b->jnext, &b->bc, &what);
+			if (rc) {
+				persist__txn_abort(w->p, txn);
+				b->what = what;
+				return rc == MDB_MAP_FULL ? rc : fail(w, what, b->n, rc);
+			}
+			b->n++;
+		}
+		w->take[i] = j;
+	}
+	if (b->bc.venue_seq && (rc = put_venue_seq(w, txn, b->bc.venue_seq)) != 0) {
+		persist__txn_abort(w->p, txn);
+		b->what = "mdb_put(meta venue_seq)";
+		return rc == MDB_MAP_FULL ? rc : fail(w, b->what, b->n, rc);
+	}
+	rc = persist__txn_commit(w->p, txn);
+	if (rc) {
+		b->what = "mdb_txn_commit";
+		return rc == MDB_MAP_FULL ? rc : fail(w, b->what, b->n, rc);
+	}
+	return 0;
+}
+
 int persist_writer_poll(void *ctx, uint32_t *ret_work)
 {
 	struct persist_writer *w = ctx;
@@ -237,40 +290,19 @@ int persist_writer_poll(void *ctx, uint32_t *ret_work)
 		return 0;
 
 	uint64_t t0 = w->hist ? core_now_ns() : 0;
-	MDB_txn *txn;
-	int rc = mdb_txn_begin(w->p->env, NULL, 0, &txn);
-	if (rc)
-		return fail(w, "mdb_txn_begin", 0, rc);
-	uint64_t jnext = w->p->journal_next;
-	struct batch_counts bc = { 0 };
-	bool eos_now[PERSIST_WRITER_MAX_INPUTS] = { false };
-	uint32_t n = 0;
-	for (unsigned i = 0; i < w->nin; i++) {
-		uint32_t j;
-		for (j = 0; j < avail[i] && n < w->batch; j++) {
-			const struct persist_rec *rec = core_ring_peek(w->in[i], j);
-			if (rec->kind == PERSIST_EOS) {
-				eos_now[i] = true;
-				j++;
-				break;
-			}
-			const char *what = "mdb_put";
-			rc = put_record(w, txn, rec, &jnext, &bc, &what);
-			if (rc) {
-				mdb_txn_abort(txn);
-				return fail(w, what, n, rc);
-			}
-			n++;
-		}
-		w->take[i] = j;
+	struct batch b;
+	int rc;
+	while ((rc = write_batch(w, avail, &b)) == MDB_MAP_FULL) {
+		if (persist__grow(w->p) != 0)
+			return fail(w, b.what, b.n, MDB_MAP_FULL); /* at mapsize_max */
+		stat_add(&w->grows, 1); /* the map doubled: the same batch again */
 	}
-	if (bc.venue_seq && (rc = put_venue_seq(w, txn, bc.venue_seq)) != 0) {
-		mdb_txn_abort(txn);
-		return fail(w, "mdb_put(meta venue_seq)", n, rc);
-	}
-	rc = mdb_txn_commit(txn);
-	if (rc)
-		return fail(w, "mdb_txn_commit", n, rc);
+	if (rc < 0)
+		return rc;
+	uint32_t n = b.n;
+	uint64_t jnext = b.jnext;
+	struct batch_counts bc = b.bc;
+	bool *eos_now = b.eos_now;
 	w->p->journal_next = jnext;
 	bool all_eos = true;
 	for (unsigned i = 0; i < w->nin; i++) {
@@ -311,6 +343,7 @@ void persist_writer_stats(const struct persist_writer *w, struct persist_writer_
 		.journal = atomic_load_explicit(&m->journal, memory_order_relaxed),
 		.positions = atomic_load_explicit(&m->positions, memory_order_relaxed),
 		.orphan_reports = atomic_load_explicit(&m->orphans, memory_order_relaxed),
+		.map_grows = atomic_load_explicit(&m->grows, memory_order_relaxed),
 		.backlog = atomic_load_explicit(&m->backlog, memory_order_relaxed),
 		.backlog_hwm = atomic_load_explicit(&m->backlog_hwm, memory_order_relaxed),
 		.error = atomic_load_explicit(&m->error_pub, memory_order_relaxed),

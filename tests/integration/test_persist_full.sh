@@ -1,6 +1,6 @@
 #!/bin/sh
-# A database that fills up (an LMDB map of 96 KiB) halts trading, not the
-# engine: risk moves to HALTED with a cancel-all (cause "fault"), no new order
+# A database that fills up (an LMDB map of 96 KiB, not allowed to grow)
+# halts trading, not the engine: risk moves to HALTED with a cancel-all (cause "fault"), no new order
 # leaves after it, the failure and the records not stored are reported, the
 # control socket keeps answering (status says FAILED), and the exit code says
 # it failed. (It used to stop the aux thread: no control, no telemetry, the
@@ -22,6 +22,7 @@ model = $S/models/demo.model
 [engine]
 db = $dir/db
 db_map_kb = 96
+db_map_max_kb = 96
 INI
 if "$B/tools/osprey-replay" --config "$dir/engine.ini" --orders "$dir/orders.csv" --json \
 	"$dir/s.itch" >"$dir/out.json" 2>"$dir/err"; then
@@ -62,3 +63,11 @@ kill -TERM "$pid"
 if wait "$pid"; then fail "daemon exit 0 after the failure"; fi
 pid=""
 echo "ok: the daemon answered with the failure in status, and stopped on SIGTERM"
+
+# the same 96 KiB map allowed to grow (db_map_max_kb at its default, 64 GiB):
+# the whole session is stored, nothing fails
+grep -v '^db_map_max_kb' "$dir/engine.ini" | sed "s|^db = .*|db = $dir/db3|" >"$dir/grow.ini"
+"$B/tools/osprey-replay" --config "$dir/grow.ini" --json "$dir/s.itch" >"$dir/grow.json" \
+	2>"$dir/err" || fail "a growing map failed"
+[ "$(du -k "$dir/db3/data.mdb" | cut -f1)" -gt 96 ] || fail "the map did not grow past 96 KiB"
+echo "ok: a 96 KiB map allowed to grow stores the whole session ($(du -k "$dir/db3/data.mdb" | cut -f1) KiB)"
