@@ -93,7 +93,7 @@ static int cmd_predict(const struct strat_tree_model *m, const char *csv, bool l
 	int32_t *ids = malloc(sizeof(int32_t) * (info.ntrees ? info.ntrees : 1));
 	char line[8192];
 	int rc = 0;
-	unsigned long ln = 0;
+	unsigned long ln = 0, rows = 0;
 	if (!ids) {
 		fprintf(stderr, "osprey-model: out of memory\n");
 		fclose(f);
@@ -130,6 +130,7 @@ static int cmd_predict(const struct strat_tree_model *m, const char *csv, bool l
 			x[k] = (int32_t)v;
 			p = *end ? end + 1 : end;
 		}
+		rows++;
 		printf("%.17g,%.17g", strat_tree_margin(m, x), strat_tree_predict(m, x));
 		if (leaves) {
 			strat_tree_leaves(m, x, ids, info.ntrees);
@@ -140,6 +141,9 @@ static int cmd_predict(const struct strat_tree_model *m, const char *csv, bool l
 	}
 	if (ferror(f)) {
 		fprintf(stderr, "osprey-model: %s: read error\n", csv);
+		rc = -1;
+	} else if (rc == 0 && rows == 0) {
+		fprintf(stderr, "osprey-model: %s: no feature rows (empty, or a header only)\n", csv);
 		rc = -1;
 	}
 out:

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	core_clock_init(20);
 	struct engine *e;
 	if (engine_create(&o, &e, err, sizeof(err)) < 0) {
-		fprintf(stderr, "osprey: %s\n", err);
+		fprintf(stderr, "osprey: %s: %s\n", path, err); /* the configuration made it */
 		return 1;
 	}
 	running = e;

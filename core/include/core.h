@@ -925,8 +925,9 @@ struct core_config {
 
 /*
  * core_config_load - parse an INI file into cfg (caller-owned). On a syntax
- * error returns -EINVAL and writes "FILE:LINE: what" into err. -errno if the
- * file cannot be read.
+ * error returns -EINVAL and writes "FILE:LINE: what" into err; -EINVAL too
+ * for an empty file, a NUL byte, -EFBIG above 1 MiB, -errno if the file
+ * cannot be read.
  */
 int core_config_load(struct core_config *cfg, const char *path, char *err, size_t errlen);
 /* core_config_parse - the same over a string; name is used in messages. */

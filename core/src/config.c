@@ -157,6 +157,11 @@ int core_config_load(struct core_config *cfg, const char *path, char *err, size_
 		goto out_close;
 	}
 	text[len] = '\0';
+	if (len == 0) { /* a file that says nothing is a mistake, not "all defaults" */
+		core_errf(err, errlen, "%s: empty file (no settings)", path);
+		r = -EINVAL;
+		goto out_close;
+	}
 	if (memchr(text, '\0', len)) {
 		core_errf(err, errlen, "%s: contains a NUL byte", path);
 		r = -EINVAL;
