@@ -50,7 +50,7 @@ check() { # NAME FILE CMD...: run it, judge it
 
 for f in $bad; do
 	p=$dir/$f
-	check osprey-replay "$f" "$T/osprey-replay" "$p"
+	check osprey-replay "$f" "$T/osprey-replay" --model "$S/models/default.model" "$p"
 	check osprey-feedcat "$f" "$T/osprey-feedcat" "$p"
 	check osprey-indicators "$f" "$T/osprey-indicators" "$p"
 	if [ -x "$T/osprey-train" ]; then
@@ -64,7 +64,7 @@ for f in $bad; do
 	check osprey-venue "$f" "$T/osprey-venue" --itch "$p" --mold 127.0.0.1:9
 	check "osprey-gen --input" "$f" "$T/osprey-gen" --input "$p" --mold 127.0.0.1:9
 	check "osprey (config)" "$f" "$T/osprey" "$p"
-	check "osprey-replay --config" "$f" "$T/osprey-replay" --config "$p" "$dir/good.itch"
+	check "osprey-replay --config" "$f" "$T/osprey-replay" --config "$p" --model "$S/models/default.model" "$dir/good.itch"
 	check "osprey-replay --model" "$f" "$T/osprey-replay" --model "$p" "$dir/good.itch"
 	check "osprey-ctl --socket" "$f" "$T/osprey-ctl" --socket "$p" status
 done
