@@ -35,6 +35,13 @@ struct seen {
 
 struct alerts {
 	struct engine *e;
+	/* the log: every event, one line each, written by this thread only */
+	FILE *log;
+	char log_path[256];
+	_Atomic bool reopen;     /* SIGHUP: reopen the log (rotation) */
+	struct alert lq[ALERT_Q]; /* events not yet logged, under lock */
+	unsigned lhead, ln;
+	uint64_t log_dropped;
 	char url[512];
 	char chat[64];
 	uint64_t interval_ns;
@@ -81,9 +88,81 @@ static void vadd(struct alerts *a, const char *event, const char *severity, cons
 		a->dropped_unsaid++;
 		a->st.dropped++;
 	}
-	a->q[(a->head + a->n++) % ALERT_Q] = al;
+	if (a->url[0])
+		a->q[(a->head + a->n++) % ALERT_Q] = al;
+	if (a->log) {
+		if (a->ln == ALERT_Q) {
+			a->lhead = (a->lhead + 1) % ALERT_Q;
+			a->ln--;
+			a->log_dropped++;
+		}
+		a->lq[(a->lhead + a->ln++) % ALERT_Q] = al;
+	}
 	a->st.events++;
 	pthread_mutex_unlock(&a->lock);
+}
+
+/* What part of the engine an event comes from (the log's component). */
+static const char *component(const char *event)
+{
+	static const char *const map[][2] = {
+		{ "gateway", "exec" },      { "recovery", "exec" },  { "feed_loss", "feeds" },
+		{ "persistence", "persist" }, { "failure", "engine" }, { "control_refused", "control" },
+		{ "model", "strategy" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(event, map[i][0]))
+			return map[i][1];
+	return "risk"; /* kill, resume, mode, breaker, set, flatten, restrict, allow */
+}
+
+/* Write every event not yet logged; reopen the file first if asked (SIGHUP). */
+static void log_flush(struct alerts *a)
+{
+	if (!a->log)
+		return;
+	if (atomic_exchange_explicit(&a->reopen, false, memory_order_relaxed)) {
+		FILE *f = fopen(a->log_path, "ae");
+		if (f) {
+			fclose(a->log);
+			a->log = f;
+		} else {
+			pthread_mutex_lock(&a->lock);
+			snprintf(a->st.last_error, sizeof(a->st.last_error), "log reopen: %s",
+			         strerror(errno));
+			pthread_mutex_unlock(&a->lock);
+		}
+	}
+	for (;;) {
+		struct alert al;
+		uint64_t dropped;
+		pthread_mutex_lock(&a->lock);
+		bool any = a->ln > 0;
+		if (any) {
+			al = a->lq[a->lhead];
+			a->lhead = (a->lhead + 1) % ALERT_Q;
+			a->ln--;
+			dropped = a->log_dropped;
+			a->log_dropped = 0;
+		}
+		pthread_mutex_unlock(&a->lock);
+		if (!any)
+			break;
+		if (dropped)
+			fprintf(a->log, "%s WARN engine log_dropped: %" PRIu64 " events not logged\n",
+			        al.ts, dropped);
+		const char *level = !strcmp(al.severity, "critical")  ? "ERROR"
+		                    : !strcmp(al.severity, "warning") ? "WARN"
+		                                                      : "INFO";
+		fprintf(a->log, "%s %s %s %s: %s\n", al.ts, level, component(al.event), al.event,
+		        al.text);
+	}
+	fflush(a->log);
+}
+
+void alerts_reopen(struct alerts *a)
+{
+	atomic_store_explicit(&a->reopen, true, memory_order_relaxed);
 }
 
 static void add(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
@@ -245,13 +324,16 @@ static void *alerts_main(void *arg)
 	uint64_t dropped;
 	while (!atomic_load_explicit(&a->stop, memory_order_relaxed)) {
 		watch(a, false);
-		if (mono_ns() - a->last_post_ns >= a->interval_ns && take(a, &al, &dropped))
+		log_flush(a);
+		if (a->url[0] && mono_ns() - a->last_post_ns >= a->interval_ns &&
+		    take(a, &al, &dropped))
 			post(a, &al, dropped);
 		struct timespec ts = { 0, WATCH_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	watch(a, false); /* what the end of the run changed */
-	for (unsigned i = 0; i < STOP_POSTS && take(a, &al, &dropped); i++)
+	log_flush(a);
+	for (unsigned i = 0; a->url[0] && i < STOP_POSTS && take(a, &al, &dropped); i++)
 		post(a, &al, dropped);
 	return NULL;
 }
@@ -259,9 +341,9 @@ static void *alerts_main(void *arg)
 int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engine *e, char *err,
                  size_t errlen)
 {
-	if (!cfg->webhook || (strncmp(cfg->webhook, "http://", 7) &&
-	                      strncmp(cfg->webhook, "https://", 8)) ||
-	    strlen(cfg->webhook) >= sizeof(((struct alerts *)0)->url)) {
+	const char *hook = cfg->webhook ? cfg->webhook : "";
+	if ((hook[0] && strncmp(hook, "http://", 7) && strncmp(hook, "https://", 8)) ||
+	    strlen(hook) >= sizeof(((struct alerts *)0)->url)) {
 		core_errf(err, errlen, "alerts.webhook '%s': want http://HOST:PORT/PATH (or https)",
 		          cfg->webhook ? cfg->webhook : "");
 		return -EINVAL;
@@ -282,7 +364,17 @@ int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engin
 		return -ENOMEM;
 	}
 	a->e = e;
-	snprintf(a->url, sizeof(a->url), "%s", cfg->webhook);
+	snprintf(a->url, sizeof(a->url), "%s", hook);
+	if (cfg->log_path && cfg->log_path[0]) {
+		snprintf(a->log_path, sizeof(a->log_path), "%s", cfg->log_path);
+		if (!(a->log = fopen(a->log_path, "ae"))) {
+			int r = -errno;
+			core_errf(err, errlen, "engine.log %s: cannot open: %s", a->log_path,
+			          strerror(errno));
+			free(a);
+			return r;
+		}
+	}
 	snprintf(a->chat, sizeof(a->chat), "%s", chat);
 	a->interval_ns = (cfg->min_interval_ms ? cfg->min_interval_ms : 1000) * 1000000ull;
 	pthread_mutex_init(&a->lock, NULL);
@@ -323,6 +415,8 @@ void alerts_stop(struct alerts *a)
 	curl_slist_free_all(a->headers);
 	if (a->curl)
 		curl_easy_cleanup(a->curl);
+	if (a->log)
+		fclose(a->log);
 	curl_global_cleanup();
 	pthread_mutex_destroy(&a->lock);
 	free(a);

@@ -1,5 +1,12 @@
 /*
- * alerts.h - operator alerts to a webhook (tools-internal).
+ * alerts.h - the engine's events: a structured log and alerts to a webhook
+ * (tools-internal).
+ *
+ * `[engine] log = FILE` appends one line per event, written by this thread
+ * only: "UTC-TIME LEVEL COMPONENT EVENT: TEXT" (time to the microsecond;
+ * LEVEL INFO, WARN or ERROR; COMPONENT risk, exec, feeds, persist, strategy,
+ * control or engine); alerts_reopen (the tools' SIGHUP) reopens it after a
+ * rotation.
  *
  * `[alerts] webhook = http://HOST:PORT/PATH` posts one JSON body per event,
  * through libcurl, from a thread of its own (never a hot thread, never the
@@ -29,7 +36,8 @@
  * Memory: alerts_start allocates, alerts_stop frees. Threads: start/stop on
  * the main thread; alerts_stats from any thread (a mutex).
  * Results: alerts_start 0, -EINVAL (the webhook is not http(s)://...; err
- * says so), -ENOMEM, or -errno when its thread cannot start.
+ * says so), -errno when the log cannot be opened or the thread cannot
+ * start, -ENOMEM.
  */
 #ifndef OSPREY_ALERTS_H
 #define OSPREY_ALERTS_H
@@ -41,7 +49,8 @@ struct engine;
 struct alerts;
 
 struct alerts_cfg {
-	const char *webhook;       /* required */
+	const char *webhook;       /* NULL or "": no posts (the log only) */
+	const char *log_path;      /* NULL or "": no log */
 	const char *telegram_chat; /* NULL or "": the generic body */
 	uint64_t min_interval_ms;  /* 0: 1000 */
 };
@@ -60,6 +69,9 @@ int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engin
  * for the network (the post is the alerts thread's). */
 void alerts_event(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* alerts_reopen - reopen the log at its next write (after a rotation).
+ * Async-signal-safe (one atomic store). */
+void alerts_reopen(struct alerts *a);
 /* alerts_stop - post what is still queued (up to 16, each within its 2 s), stop, free; accepts NULL. */
 void alerts_stop(struct alerts *a);
 void alerts_stats(struct alerts *a, struct alerts_stats *ret);

@@ -689,9 +689,11 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		goto out_destroy;
 	/* alerts first: what the operator does once the socket is open is news */
 	struct alerts_cfg ac = { .webhook = o->alerts_webhook,
+		                 .log_path = o->log,
 		                 .telegram_chat = o->alerts_telegram_chat,
 		                 .min_interval_ms = o->alerts_min_interval_ms };
-	if (o->alerts_webhook[0] && (r = alerts_start(&e->alerts, &ac, e, err, errlen)) < 0)
+	if ((o->alerts_webhook[0] || o->log[0]) &&
+	    (r = alerts_start(&e->alerts, &ac, e, err, errlen)) < 0)
 		goto out_destroy;
 	if (o->control_socket[0]) {
 		if ((r = control_open(&e->control, o->control_socket, engine__control, e, err,
@@ -709,6 +711,12 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 out_destroy:
 	engine_destroy(e);
 	return r;
+}
+
+void engine_request_reopen(struct engine *e)
+{
+	if (e->alerts)
+		alerts_reopen(e->alerts);
 }
 
 void engine_request_stop(struct engine *e)

@@ -90,6 +90,7 @@ struct engine_opts {
 	char control_socket[108];   /* "" disables the control socket */
 	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */
 	char alerts_webhook[512];   /* alerts.webhook: http(s) URL ("" off) */
+	char log[256];              /* engine.log: the structured event log ("" none) */
 	char alerts_telegram_chat[64]; /* alerts.telegram_chat: Telegram sendMessage bodies */
 	uint64_t alerts_min_interval_ms; /* alerts.min_interval_ms: at most one post per (1000) */
 	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */
@@ -131,6 +132,9 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 /* Run until the input ends (or, with stay_up, until a stop request). */
 int engine_run(struct engine *e, char *err, size_t errlen);
 void engine_request_stop(struct engine *e);
+/* engine_request_reopen - reopen [engine] log (after a rotation: the tools'
+ * SIGHUP). Async-signal-safe. */
+void engine_request_reopen(struct engine *e);
 /* Print the latency table and trading summary (text or one JSON object). */
 void engine_report(struct engine *e, FILE *f, bool json);
 /* Every instrument traded, as CSV "symbol,position,cash" (cash: what the fills

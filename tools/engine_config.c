@@ -274,6 +274,7 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    errlen));
 	TRY(core_config_str(cfg, "alerts.webhook", o->alerts_webhook, sizeof(o->alerts_webhook), err,
 	                    errlen));
+	TRY(core_config_str(cfg, "engine.log", o->log, sizeof(o->log), err, errlen));
 	TRY(core_config_str(cfg, "alerts.telegram_chat", o->alerts_telegram_chat,
 	                    sizeof(o->alerts_telegram_chat), err, errlen));
 	TRY(core_config_u64(cfg, "alerts.min_interval_ms", 0, 3600000, &o->alerts_min_interval_ms,

@@ -204,11 +204,13 @@ static const char *audit_severity(const char *event, const char *new_)
 void engine__audit(struct engine *e, uid_t uid, const char *what, const char *old,
 		  const char *new_)
 {
-	if (e->alerts) {
+	if (e->alerts) { /* event: what's first word; the text: the rest, old -> new */
+		size_t w = strcspn(what, " ");
 		char event[16];
-		snprintf(event, sizeof(event), "%.*s", (int)strcspn(what, " "), what);
-		alerts_event(e->alerts, event, audit_severity(event, new_), "%s: %s -> %s (uid %u)",
-		             what, old, new_, (unsigned)uid);
+		snprintf(event, sizeof(event), "%.*s", (int)w, what);
+		const char *rest = what[w] ? what + w + 1 : "";
+		alerts_event(e->alerts, event, audit_severity(event, new_), "%s%s%s -> %s (uid %u)",
+		             rest, rest[0] ? ": " : "", old, new_, (unsigned)uid);
 	}
 	if (!e->audit)
 		return;

@@ -17,6 +17,14 @@ static void on_signal(int sig)
 		engine_request_stop(running);
 }
 
+/* SIGHUP: reopen [engine] log (logrotate moved it) */
+static void on_hup(int sig)
+{
+	(void)sig;
+	if (running)
+		engine_request_reopen(running);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -144,6 +152,7 @@ int main(int argc, char **argv)
 	running = e;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	int r = engine_run(e, err, sizeof(err));
 	running = NULL;
 	if (r < 0)

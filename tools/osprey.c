@@ -19,6 +19,14 @@ static void on_signal(int sig)
 		engine_request_stop(running);
 }
 
+/* SIGHUP: reopen [engine] log (logrotate moved it) */
+static void on_hup(int sig)
+{
+	(void)sig;
+	if (running)
+		engine_request_reopen(running);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -63,6 +71,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	struct sigaction hup = { .sa_handler = on_hup, .sa_flags = SA_RESTART };
+	sigaction(SIGHUP, &hup, NULL);
 	fprintf(stderr, "osprey: running; control socket %s\n", o.control_socket);
 	int r = engine_run(e, err, sizeof(err));
 	running = NULL;

@@ -5,7 +5,8 @@
 # body (event, severity, text, UTC time), in order, never closer together than
 # min_interval_ms; a receiver that answers
 # 500 is counted as failed in status. Then with telegram_chat the body is the
-# Telegram Bot API sendMessage shape.
+# Telegram Bot API sendMessage shape. And [engine] log: the same events as
+# structured lines, the file reopened on SIGHUP (rotation).
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -94,9 +95,9 @@ for b in bodies:
     assert b["source"] == "osprey" and b["severity"] in ("info", "warning", "critical"), b
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", b["ts"]), b
 assert bodies[0]["severity"] == "critical", bodies[0]
-assert re.match(r"kill: live -> killed \(uid \d+\)$", bodies[0]["text"]), bodies[0]
-assert re.match(r"resume: killed -> live \(uid \d+\)$", bodies[1]["text"]), bodies[1]
-modes = [re.match(r"mode: (\w+) -> (\w+) \(uid \d+\)$", b["text"]).groups()
+assert re.match(r"live -> killed \(uid \d+\)$", bodies[0]["text"]), bodies[0]
+assert re.match(r"killed -> live \(uid \d+\)$", bodies[1]["text"]), bodies[1]
+modes = [re.match(r"(\w+) -> (\w+) \(uid \d+\)$", b["text"]).groups()
          for b in bodies if b["event"] == "mode"]
 assert modes == [("active", "reducing"), ("reducing", "halted"), ("halted", "active")], modes
 assert [b["severity"] for b in bodies if b["event"] == "mode"] == ["info", "warning", "info"]
@@ -130,6 +131,45 @@ import json, sys
 rows = [l.rstrip("\n").split(" ", 3) for l in open(sys.argv[1]) if " /bot123:TOKEN/sendMessage " in l]
 b = json.loads(rows[0][3])
 assert set(b) == {"chat_id", "text"} and b["chat_id"] == "-100123456", b
-assert b["text"].startswith("osprey kill (critical, ") and "kill: live -> killed" in b["text"], b
+assert b["text"].startswith("osprey kill (critical, ") and "): live -> killed" in b["text"], b
 print("ok: telegram body", b)' "$dir/posts.txt" || fail "the Telegram body"
 ctl resume >/dev/null
+kill -TERM "$pid"; wait "$pid" || true; pid=""
+
+# the structured log ([engine] log): one line per event, rotated on SIGHUP
+cat >"$dir/engine.ini" <<INI
+[feeds]
+files = $dir/session.itch
+speed = 20x
+[strategy]
+model = $S/models/default.model
+[threads]
+idle = sleep
+spin_limit = 100
+[engine]
+control_socket = $dir/ctl.sock
+log = $dir/engine.log
+INI
+start "$dir/engine.ini"
+ctl kill >/dev/null
+ctl resume >/dev/null
+i=0
+until [ "$(grep -c . "$dir/engine.log" 2>/dev/null || true)" -ge 2 ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the log has not 2 lines: $(cat "$dir/engine.log")"; sleep 0.05
+done
+mv "$dir/engine.log" "$dir/engine.log.1"
+kill -HUP "$pid"
+ctl mode halted >/dev/null
+i=0
+until [ -s "$dir/engine.log" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no new log after SIGHUP"; sleep 0.05
+done
+kill -0 "$pid" || fail "SIGHUP stopped the engine"
+re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z (INFO|WARN|ERROR) [a-z]+ '
+grep -Eq "${re}kill: live -> killed \(uid [0-9]+\)$" "$dir/engine.log.1" || fail "log: $(cat "$dir/engine.log.1")"
+grep -Eq "^[^ ]+ ERROR risk kill: " "$dir/engine.log.1" || fail "kill is not an ERROR of risk"
+grep -Eq "${re}resume: killed -> live" "$dir/engine.log.1" || fail "no resume line"
+grep -Eq "^[^ ]+ WARN risk mode: active -> halted" "$dir/engine.log" || fail "rotated log: $(cat "$dir/engine.log")"
+grep -q "mode:" "$dir/engine.log.1" && fail "a line after SIGHUP went to the old file"
+echo "ok: the log's lines (UTC us, level, component, event), reopened on SIGHUP"
+ctl mode active >/dev/null
