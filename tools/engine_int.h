@@ -161,11 +161,26 @@ enum engine_recovery {
 	ENGINE_REC_RESUMED = 3, /* reconciled and resumed (by the operator or auto_resume) */
 };
 
-/* engine.c: a stage failed on some thread: keep the first failure's
+/* engine_faults.c: a stage failed on some thread: keep the first failure's
  * description for status and the run's error, and with halt move risk to
  * HALTED with a cancel-all (risk_control_fault). Any thread. */
 void engine__fail(struct engine *e, const char *thread, const char *stage, int rc, bool halt);
-/* engine.c: the recovery's stage (control thread, else aux): resume when the
+/* engine_faults.c: core_runner on_fail hooks: a hot thread's stage (halt, stop
+ * the hot threads), an aux or control thread's unguarded stage (halt). */
+void engine__hot_failed(void *arg, const struct core_runner *r, const char *stage, int rc);
+void engine__side_failed(void *arg, const struct core_runner *r, const char *stage, int rc);
+/* engine_faults.c: an aux stage behind a struct engine_guard (arg): its
+ * failure is reported and the stage ends, the thread goes on. */
+int engine__guarded_poll(void *arg, uint32_t *ret_work);
+/* engine_faults.c: the persist writer's poll, guarded (ctx: the engine): a
+ * failed database halts trading and the records after it are drained, counted. */
+int engine__persist_guard_poll(void *ctx, uint32_t *ret_work);
+/* engine_faults.c: what the database holds of the OUCH session (open orders,
+ * the last venue message): sets open_orders, venue_seq, recover. Setup. */
+int engine__load_session(struct engine *e, char *err, size_t errlen);
+/* engine_faults.c: the gateway's recovery into the gauges (the hot thread). */
+void engine__publish_recovery(struct engine *e);
+/* engine_faults.c: the recovery's stage (control thread, else aux): resume when the
  * gateway has reconciled, auto_resume is set and there were no differences;
  * CORE_EOF once decided, the operator resumed, or the input ended. */
 int engine__recovery_poll(void *ctx, uint32_t *ret_work);

@@ -1,5 +1,7 @@
 /* gw_ouch.c - the OUCH 4.2 order gateway: an exec_venue over core's
- * SoupBinTCP client (exec.h, "OUCH 4.2: the order gateway"). */
+ * SoupBinTCP client (exec.h, "OUCH 4.2: the order gateway"). One file of
+ * about 840 lines: sending, the venue's messages, re-login and recovery all
+ * change the same open-order table and session state, which stay private here. */
 #define _GNU_SOURCE
 #include "gw.h"
 

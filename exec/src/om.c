@@ -1,4 +1,7 @@
-/* om.c - the execution stage: the order manager in front of a venue (exec.h). */
+/* om.c - the execution stage: the order manager in front of a venue (exec.h).
+ * One file of about 810 lines: the order table, the outbox and the poll's
+ * ordering (reports before orders, timing per message) form one state machine
+ * whose invariants are easiest to check in one place. */
 #include "exec_int.h"
 
 struct om_order {

@@ -75,10 +75,11 @@ echo "ok: a line over the limit and bytes that are not printable ASCII are refus
 
 # a slow client (a byte every 90 ms) is cut off at the request's 100 ms, and a
 # status behind it is answered at once; eight idle clients hold it no longer
-python3 - "$dir/ctl.sock" >"$dir/slow.txt" 2>&1 <<'PY' &
+python3 - "$dir/ctl.sock" "$dir/slow.on" >"$dir/slow.txt" 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
+open(sys.argv[2], "w").close()  # connected: the test starts the others now
 s.settimeout(5)
 out = b""
 try:
@@ -98,6 +99,8 @@ except OSError:
 print(out.decode(errors="replace").strip())
 PY
 slow=$!
+i=0
+until [ -e "$dir/slow.on" ]; do i=$((i + 1)); [ $i -lt 200 ] || fail "the slow client never connected"; sleep 0.02; done
 idle=""
 for i in 1 2 3 4 5 6 7 8; do
 	python3 -c "

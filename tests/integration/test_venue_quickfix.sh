@@ -59,7 +59,9 @@ vpid=$!
 port=
 i=0
 while [ -z "$port" ]; do
-	port=$(sed -n 's/.*fix listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/venue.log")
+	# (the log may not exist yet: the venue's shell has not opened it)
+	port=$(sed -n 's/.*fix listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/venue.log" \
+		2>/dev/null || true)
 	i=$((i + 1))
 	[ $i -lt 200 ] || fail "the venue never listened"
 	kill -0 "$vpid" 2>/dev/null || fail "the venue exited early"
