@@ -2,14 +2,45 @@
 # caller sets B (the build), S (the source) and dir (its temporary folder),
 # then: ctl ARGS (osprey-ctl on $dir/ctl.sock), field NAME (one status
 # line's value), fail MSG (prints the engine's output, exits 1), start INI
-# (the daemon in the background, $pid, back once its socket is there), and
-# the EXIT trap that kills it and removes $dir.
+# (the daemon in the background, $pid, back once its socket is there),
+# session SEED MESSAGES (a generated capture, $dir/session.itch), engine_ini
+# SPEED [ENGINE_LINES [MORE]] (the daemon's $dir/engine.ini on that capture:
+# the default model, sleeping idle threads, the control socket, then
+# ENGINE_LINES in [engine] and MORE after it), free_port [PORT...] (a TCP
+# port nothing listens on, picked at random, none of PORT...), and the EXIT trap that kills the daemon and
+# removes $dir.
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
 ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
 field() { ctl status | grep "^$1:" | awk '{print $2}'; }
+session() { "$B/tools/osprey-gen" --seed "$1" --messages "$2" -o "$dir/session.itch" >/dev/null; }
+engine_ini() {
+	cat >"$dir/engine.ini" <<INI
+[feeds]
+files = $dir/session.itch
+speed = $1
+[strategy]
+model = $S/models/default.model
+[threads]
+idle = sleep
+spin_limit = 100
+[engine]
+control_socket = $dir/ctl.sock
+${2:-}
+${3:-}
+INI
+}
+free_port() { # [PORT...]: not one of these either
+	while :; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
+		case " $* " in *" $p "*) continue ;; esac
+		ss -Htan 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$" && continue
+		echo "$p"
+		return
+	done
+}
 start() {
 	"$B/tools/osprey" "$1" >"$dir/out.txt" 2>&1 &
 	pid=$!

@@ -48,24 +48,12 @@ i=0
 while [ ! -s "$dir/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no receiver"; sleep 0.05; done
 port=$(cat "$dir/port")
 
-"$B/tools/osprey-gen" --seed 7 --messages 100000 -o "$dir/session.itch" >/dev/null
+session 7 100000
 conf() { # PATH [extra alerts lines]
-	cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 20x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-control_socket = $dir/ctl.sock
-[alerts]
+	engine_ini 20x "" "[alerts]
 webhook = http://127.0.0.1:$port$1
 min_interval_ms = 300
-$2
-INI
+$2"
 }
 posts() { [ -f "$dir/posts.txt" ] || { echo 0; return; }; grep -c " $1 " "$dir/posts.txt" || true; }
 wait_posts() { # PATH N
@@ -137,19 +125,7 @@ ctl resume >/dev/null
 kill -TERM "$pid"; wait "$pid" || true; pid=""
 
 # the structured log ([engine] log): one line per event, rotated on SIGHUP
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 20x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-control_socket = $dir/ctl.sock
-log = $dir/engine.log
-INI
+engine_ini 20x "log = $dir/engine.log"
 start "$dir/engine.ini"
 ctl kill >/dev/null
 ctl resume >/dev/null

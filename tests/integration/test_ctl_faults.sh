@@ -11,19 +11,8 @@ S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-ctl-faults.XXXXXX)
 . "$S/tests/integration/ctl_lib.sh"
 
-"$B/tools/osprey-gen" --seed 3 --messages 20000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 1x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-control_socket = $dir/ctl.sock
-INI
+session 3 20000
+engine_ini 1x
 start "$dir/engine.ini"
 
 # clients killed right after they send: the reply finds no reader

@@ -10,20 +10,8 @@ dir=$(mktemp -d /tmp/osprey-ctl-test.XXXXXX)
 field() { grep "^$1:" "$dir/status.txt" | awk '{print $2}'; }
 status() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status >"$dir/status.txt" || fail "status"; }
 
-"$B/tools/osprey-gen" --seed 7 --messages 60000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 2000x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-db = $dir/db
-control_socket = $dir/ctl.sock
-INI
+session 7 60000
+engine_ini 2000x "db = $dir/db"
 
 start "$dir/engine.ini"
 # let it trade until orders are flowing

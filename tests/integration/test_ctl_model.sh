@@ -11,20 +11,8 @@ S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-model-test.XXXXXX)
 . "$S/tests/integration/ctl_lib.sh"
 
-"$B/tools/osprey-gen" --seed 7 --messages 200000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 1500x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-db = $dir/db
-control_socket = $dir/ctl.sock
-INI
+session 7 200000
+engine_ini 1500x "db = $dir/db"
 # the same model, and one that never fires
 cp "$S/models/default.model" "$dir/momentum.model"
 sed 's/^threshold .*/threshold 30000/; s/^id .*/id 7/' "$S/models/default.model" >"$dir/silent.model"

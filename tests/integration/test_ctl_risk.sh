@@ -12,22 +12,9 @@ S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-ctl-risk.XXXXXX)
 . "$S/tests/integration/ctl_lib.sh"
 
-"$B/tools/osprey-gen" --seed 7 --messages 60000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 500x
-[strategy]
-model = $S/models/default.model
-[risk]
-restricted = OSPB
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-db = $dir/db
-control_socket = $dir/ctl.sock
-INI
+session 7 60000
+engine_ini 500x "db = $dir/db" "[risk]
+restricted = OSPB"
 
 stop() {
 	kill -TERM "$pid"

@@ -13,21 +13,9 @@ S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-isolation.XXXXXX)
 . "$S/tests/integration/ctl_lib.sh"
 
-"$B/tools/osprey-gen" --seed 7 --messages 200000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 200x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-db = $dir/db
-control_socket = $dir/ctl.sock
-hlog = /dev/full
-INI
+session 7 200000
+engine_ini 200x "db = $dir/db
+hlog = /dev/full"
 start "$dir/engine.ini"
 i=0
 until ctl status >"$dir/st.txt" 2>/dev/null && grep -q "^failure: " "$dir/st.txt"; do

@@ -24,36 +24,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-used=""
-free_port() {
-	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-		case " $used " in *" $p "*) continue ;; esac
-		ss -Htan 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$" && continue
-		used="$used $p"
-		echo "$p"
-		return
-	done
-}
 MPORT=$(free_port)
-PPORT=$(free_port)
+PPORT=$(free_port "$MPORT")
 M="http://127.0.0.1:$MPORT/metrics"
 
-"$B/tools/osprey-gen" --seed 7 --messages 200000 -o "$dir/session.itch" >/dev/null
-cat >"$dir/engine.ini" <<INI
-[feeds]
-files = $dir/session.itch
-speed = 100x
-[strategy]
-model = $S/models/default.model
-[threads]
-idle = sleep
-spin_limit = 100
-[engine]
-control_socket = $dir/ctl.sock
-[metrics]
-listen = 127.0.0.1:$MPORT
-INI
+session 7 200000
+engine_ini 100x "" "[metrics]
+listen = 127.0.0.1:$MPORT"
 start "$dir/engine.ini"
 
 # the counters move while it trades
