@@ -319,6 +319,10 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.hist = e->hist[ST_FEEDS],
 		.on_symbol = engine__on_symbol,
 		.on_symbol_arg = e,
+		/* day files of stream_mb or more are paged in by the aux thread, a
+		 * window ahead of the feeds stage, and dropped behind it */
+		.stream_window = (size_t)o->stream_window_mb << 20,
+		.stream_min = (size_t)o->stream_min_mb << 20,
 	};
 	struct feeds_mold_live_cfg mold = {
 		.udp = { .bind = o->mold, .iface = o->mold_iface[0] ? o->mold_iface : NULL },
@@ -624,6 +628,7 @@ static int start_side_threads(struct engine *e, char *err, size_t errlen)
 		aux->stages[aux->nstages++] =
 			(struct core_stage){ "persist", engine__persist_guard_poll, e };
 	aux->stages[aux->nstages++] = (struct core_stage){ "telemetry", engine__guarded_poll, &e->guards[1] };
+	aux->stages[aux->nstages++] = (struct core_stage){ "pager", feeds_stage_page, e->feeds };
 	/* the recovery's resume runs where the operator's commands run, one thread */
 	if (e->recover && !e->control_open)
 		aux->stages[aux->nstages++] =

@@ -91,6 +91,9 @@ struct engine_opts {
 	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */
 	char alerts_webhook[512];   /* alerts.webhook: http(s) URL ("" off) */
 	char log[256];              /* engine.log: the structured event log ("" none) */
+	uint64_t stream_window_mb;  /* feeds.stream_window_mb: day files read in windows this
+	                             * big (64; 0: every file read in whole at start) */
+	uint64_t stream_min_mb;     /* feeds.stream_min_mb: ... when this big or more (256) */
 	char alerts_telegram_chat[64]; /* alerts.telegram_chat: Telegram sendMessage bodies */
 	uint64_t alerts_min_interval_ms; /* alerts.min_interval_ms: at most one post per (1000) */
 	char orders_csv[256];       /* osprey-replay --orders: every order event as CSV; "" none */

@@ -27,6 +27,8 @@ void engine_opts_default(struct engine_opts *o)
 	o->fix_heartbeat_s = 30;
 	o->drain_ms = 2000;
 	o->db_map_max_kb = 64ull << 20; /* 64 GiB */
+	o->stream_window_mb = 64;
+	o->stream_min_mb = 256;
 	snprintf(o->mapping, sizeof(o->mapping), "feeds+features+model+risk+exec");
 	for (int i = 0; i < ENGINE_MAX_THREADS; i++)
 		o->cpus[i] = -1;
@@ -275,6 +277,10 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "alerts.webhook", o->alerts_webhook, sizeof(o->alerts_webhook), err,
 	                    errlen));
 	TRY(core_config_str(cfg, "engine.log", o->log, sizeof(o->log), err, errlen));
+	TRY(core_config_u64(cfg, "feeds.stream_window_mb", 0, 4096, &o->stream_window_mb, err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "feeds.stream_min_mb", 1, 1u << 20, &o->stream_min_mb, err,
+	                    errlen));
 	TRY(core_config_str(cfg, "alerts.telegram_chat", o->alerts_telegram_chat,
 	                    sizeof(o->alerts_telegram_chat), err, errlen));
 	TRY(core_config_u64(cfg, "alerts.min_interval_ms", 0, 3600000, &o->alerts_min_interval_ms,

@@ -146,6 +146,15 @@ struct feeds_stage_cfg {
 	uint32_t max_orders;       /* live orders in the books (0: books.max_orders) */
 	struct feeds_books_cfg books; /* book sizes (zeros: the defaults) */
 	struct core_hist_pair *hist; /* decode+book latency per message, ns; may be NULL */
+	/* Large ITCH day files in windows: a file of stream_min bytes or more
+	 * (0: 256 MiB) is mapped without being read in whole; feeds_stage_page,
+	 * on another thread, reads the next two windows of stream_window bytes
+	 * in ahead of the stage and drops what lies more than a window behind
+	 * it, so resident memory stays about three windows whatever the file's
+	 * size, and the stage never waits for the disk. 0: every file is read
+	 * in whole at create (and feeds_stage_page has nothing to do). */
+	size_t stream_window;
+	size_t stream_min;
 	/* Live MoldUDP64 instead of files: non-NULL overrides paths/mem.
 	 * Copied at create. t0_ns is then the packet's receive time, so hist holds
 	 * receive-to-book latency. */
@@ -196,6 +205,15 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
  * feeds_stage_error; every later poll returns -EBADMSG too).
  */
 int feeds_stage_poll(void *stage, uint32_t *ret_work);
+
+/*
+ * feeds_stage_page - the capture pager (cfg.stream_window): a core_stage poll
+ * for one thread that is not the stage's (the engine's aux thread). Reads in
+ * (MADV_POPULATE_READ) the windows ahead of where the stage reads and drops
+ * (MADV_DONTNEED) those well behind. *ret_work: windows moved. Returns 0,
+ * or CORE_EOF once no capture needs paging (all read, or none streamed).
+ */
+int feeds_stage_page(void *stage, uint32_t *ret_work);
 
 /* feeds_stage_error - "FILE: offset N: what" after a failure, else "". */
 const char *feeds_stage_error(const struct feeds_stage *st);
@@ -977,6 +995,11 @@ struct feeds_capture {
 	char path[256];
 	void *map_;                /* private: the mapping, for munmap */
 	size_t map_len_;           /* private */
+	/* private, a capture read in windows (feeds_stage_cfg.stream_window):
+	 * the reader publishes progress_, the pager owns the rest */
+	size_t window_, paged_to_, dropped_to_;
+	_Atomic size_t progress_;
+	bool streaming_;
 };
 
 /*

@@ -51,6 +51,14 @@ struct feeds_src {
 	const struct feeds_src_ops *ops;
 };
 
+/* Captures read in windows (capture.c; feeds_stage_cfg.stream_window). */
+int feeds__capture_open(struct feeds_capture *cap, const char *path, size_t window,
+                        size_t stream_min, char *err, size_t errlen);
+/* Read the rest in now and stop paging (a source that keeps its own offsets). */
+void feeds__capture_read_all(struct feeds_capture *cap);
+/* The pager's step: 1 moved a window, 0 nothing to do, CORE_EOF done. Pager thread. */
+int feeds__capture_page(struct feeds_capture *cap);
+
 /* feeds__src_open - the source for a mapped capture, chosen by content
  * (stage.c); *ret NULL for an ITCH day file. 0 or -errno with err. */
 int feeds__src_open(struct feeds_capture *cap, struct feeds_src **ret, char *err, size_t errlen);

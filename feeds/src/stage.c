@@ -139,6 +139,8 @@ static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_
 		char tmp[192];
 		int r = feeds_itch_next(cap->data, cap->len, &off, &m, tmp, sizeof(tmp));
 		if (r == CORE_EOF) {
+			if (cap->window_) /* the pager may drop it all */
+				atomic_store_explicit(&cap->progress_, cap->len, memory_order_relaxed);
 			st->cur++;
 			continue;
 		}
@@ -164,6 +166,8 @@ static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_
 		}
 		st->st.bytes += off - cap->off;
 		cap->off = off;
+		if (cap->window_) /* for the pager (feeds_stage_page) */
+			atomic_store_explicit(&cap->progress_, off, memory_order_relaxed);
 		if (st->pf_cap != st->cur || st->pf_off < off) {
 			st->pf_cap = st->cur;
 			st->pf_off = off;
@@ -187,6 +191,22 @@ static int next_event(struct feeds_stage *st, struct core_hist *h, uint64_t now_
 			core_hist_record(h, (int64_t)(core_now_ns() - t0));
 		return NEXT_EVENT;
 	}
+}
+
+int feeds_stage_page(void *ctx, uint32_t *ret_work)
+{
+	struct feeds_stage *st = ctx;
+	uint32_t work = 0;
+	bool done = true;
+	for (unsigned i = 0; i < st->ncaps; i++) {
+		int r = feeds__capture_page(&st->caps[i]);
+		if (r != CORE_EOF) {
+			done = false;
+			work += (uint32_t)r;
+		}
+	}
+	*ret_work = work;
+	return done ? CORE_EOF : 0;
 }
 
 int feeds_stage_poll(void *ctx, uint32_t *ret_work)
@@ -311,7 +331,9 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			goto fail_close_caps;
 	} else if (cfg->npaths) {
 		for (unsigned i = 0; i < cfg->npaths; i++) {
-			r = feeds_capture_open(&st->caps[i], cfg->paths[i], err, errlen);
+			r = feeds__capture_open(&st->caps[i], cfg->paths[i], cfg->stream_window,
+			                        cfg->stream_min ? cfg->stream_min : (size_t)256 << 20,
+			                        err, errlen);
 			if (r < 0)
 				goto fail_close_caps;
 			if (st->caps[i].len == 0) { /* a replay of nothing is a mistake, not a run */
@@ -323,6 +345,8 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			r = feeds__src_open(&st->caps[i], &st->srcs[i], err, errlen);
 			if (r < 0)
 				goto fail_close_caps;
+			if (st->srcs[i]) /* windows only for the stage's own ITCH reader */
+				feeds__capture_read_all(&st->caps[i]);
 		}
 		/* several crypto captures (REST snapshots, then the stream) share one set of books */
 		feeds__crypto_src_link(st->srcs, cfg->npaths);
