@@ -1,4 +1,5 @@
-/* alerts.c - operator alerts posted to a webhook through libcurl (alerts.h). */
+/* alerts.c - the engine's events: the structured log and alerts posted to a webhook
+ * through libcurl, from one thread (alerts.h). */
 #define _GNU_SOURCE
 #include "alerts.h"
 
