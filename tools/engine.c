@@ -38,7 +38,7 @@ static void publish_model(struct engine *e)
 
 static void publish_risk(struct engine *e)
 {
-	struct risk_gauges st; /* a few words: this runs on the hot thread */
+	struct risk_gauges st; /* a few hundred bytes, at most once a millisecond: the hot thread */
 	risk_stage_gauges(e->risk, &st);
 	atomic_store_explicit(&e->g.rejects, st.rejected, memory_order_relaxed);
 	atomic_store_explicit(&e->g.kill_seen_ns, st.kill_seen_ns, memory_order_relaxed);
@@ -51,6 +51,8 @@ static void publish_risk(struct engine *e)
 	atomic_store_explicit(&e->g.risk_net_short, st.net_short_notional, memory_order_relaxed);
 	atomic_store_explicit(&e->g.risk_capital_used, st.capital_used, memory_order_relaxed);
 	atomic_store_explicit(&e->g.risk_tier, st.tier, memory_order_relaxed);
+	for (unsigned i = 0; i < RISK_R_COUNT; i++)
+		atomic_store_explicit(&e->g.rejects_by[i], st.rejects[i], memory_order_relaxed);
 }
 
 static void publish_exec(struct engine *e)

@@ -44,6 +44,7 @@ struct engine_gauges {
 	_Atomic int64_t risk_pnl, risk_fees, risk_drawdown, risk_max_drawdown;
 	_Atomic int64_t risk_gross, risk_net_long, risk_net_short, risk_capital_used;
 	_Atomic uint32_t risk_tier;
+	_Atomic uint64_t rejects_by[RISK_R_COUNT]; /* risk's refusals by enum risk_reason */
 	_Atomic bool persist_failed;        /* the database failed: trading halted */
 	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
 	_Atomic bool input_done;

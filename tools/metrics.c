@@ -98,6 +98,11 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	counter(&o, "osprey_cancels_total", "Cancel reports from the venue.", U(g->cancels));
 	counter(&o, "osprey_risk_rejects_total", "Intents refused by pre-trade risk.",
 	        U(g->rejects));
+	head(&o, "osprey_risk_rejects_by_reason_total", "counter",
+	     "Intents refused by pre-trade risk, by the first control that refused them.");
+	for (unsigned i = 1; i < RISK_R_COUNT; i++)
+		put(&o, "osprey_risk_rejects_by_reason_total{reason=\"%s\"} %" PRIu64 "\n",
+		    risk_reason_name(i), U(g->rejects_by[i]));
 	counter(&o, "osprey_persist_unstored_total",
 	        "Records drained without being stored since the database failed.",
 	        U(g->persist_unstored));

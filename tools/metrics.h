@@ -6,7 +6,8 @@
  * of libmicrohttpd's own (never a hot thread; at most 8 connections, each
  * closed after 5 s idle). Other paths answer 404, other methods 405. What a
  * scrape reads:
- *   counters    messages, intents, orders, fills, cancels, risk rejects, md gaps
+ *   counters    messages, intents, orders, fills, cancels, risk rejects (in all and
+ *               by reason), md gaps
  *               and messages lost, records not stored (a failed database)
  *   gauges      open orders, instruments with a position, P&L (exec's and risk's),
  *               drawdown, exposure, breaker tier, mode, killed, database failed,

@@ -691,6 +691,7 @@ int risk_stage_poll(void *ctx, uint32_t *ret_work);
  * words, not risk_stats (about 2 KB with its transitions). */
 struct risk_gauges {
 	uint64_t rejected, kill_seen_ns;
+	uint64_t rejects[RISK_R_COUNT]; /* by reason, as risk_stats.rejects */
 	int64_t pnl, fees, drawdown, max_drawdown;
 	int64_t gross_notional, net_long_notional, net_short_notional, capital_used;
 	unsigned tier;

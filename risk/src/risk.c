@@ -858,6 +858,7 @@ void risk_stage_gauges(const struct risk_stage *s, struct risk_gauges *ret)
 		.capital_used = clamp(s->cap_used),
 		.tier = s->tier_effect,
 	};
+	memcpy(ret->rejects, s->st.rejects, sizeof(ret->rejects));
 }
 
 void risk_stage_position(const struct risk_stage *s, uint16_t locate, struct risk_position *ret)

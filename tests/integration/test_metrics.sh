@@ -54,6 +54,10 @@ for s in feeds features model risk exec; do
 		fail "no latency histogram for stage $s"
 done
 grep -q '^osprey_mode 0$' "$dir/m2.txt" || fail "mode is not active"
+# refusals by reason: every reason there, their sum (read after the total) not below it
+awk '$1 == "osprey_risk_rejects_total" { t = $2 }
+	/^osprey_risk_rejects_by_reason_total\{reason="[a-z_0-9]+"\} / { n++; s += $2 }
+	END { exit !(n >= 30 && s >= t) }' "$dir/m2.txt" || fail "rejects by reason: $(grep rejects "$dir/m2.txt" | head -5)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")
 [ "$code" = 404 ] || fail "GET /other answered $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$M")
