@@ -24,7 +24,9 @@
  *              order; value: struct persist_model_meta, then the model file's
  *              bytes (see "Model registry" below)
  *
- * Values are the in-memory structs of core.h, native byte order: their
+ * Values are the in-memory structs of core.h, native byte order, each orders,
+ * positions and journal value followed by a 4-byte seal (a checksum of its
+ * key and value: a record changed on disk is refused, not believed): their
  * layouts are pinned by static_assert there and the store is read back only
  * on the host kind that wrote it.
  *
@@ -98,7 +100,10 @@ int persist_errno(int mdb_rc);
  * negative errno with a message in err: -ENOMEM, -ENOTDIR / -EACCES / ...
  * from mkdir or LMDB, -EPROTO if the files are not a compatible LMDB store,
  * -EIO if data.mdb is shorter than its meta page says (truncated: reading
- * on would fault), -EINVAL for a bad argument.
+ * on would fault) or a stored order or position fails its checksum (every
+ * record of ours carries one; the journal's are checked as it is read:
+ * persist_journal_read says -EIO), -EINVAL for a bad argument. LMDB's own
+ * pages carry no checksum: damage there is LMDB's to find.
  */
 int persist_open(const char *path, struct persist **ret, char *err, size_t errlen);
 /* persist_open_opts - the same with options (opt NULL: defaults). */

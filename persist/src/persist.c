@@ -78,6 +78,53 @@ static int check_size(MDB_env *env, const char *path, char *err, size_t errlen)
 	return MDB_CORRUPTED;
 }
 
+/* Every order and position record must match its seal (the journal is
+ * checked as it is read): a record changed on disk is refused, named. */
+struct verify_state {
+	size_t size;
+	uint64_t bad_key; /* the record that failed */
+	bool failed;
+};
+
+static int verify_record(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct verify_state *vs = arg;
+	unsigned char scratch[sizeof(struct persist_order)];
+	if (persist__unseal(k, v, scratch, vs->size) == 0)
+		return 0;
+	vs->failed = true;
+	vs->bad_key = k->mv_size == 8 ? core_be64(k->mv_data)
+	              : k->mv_size == 2 ? core_be16(k->mv_data) : 0;
+	return -EIO;
+}
+
+static int verify(struct persist *p, char *err, size_t errlen)
+{
+	static const struct {
+		int dbi;
+		size_t size;
+		const char *what;
+	} dbs[] = { { PERSIST_DBI_ORDERS, sizeof(struct persist_order), "order" },
+		    { PERSIST_DBI_POSITIONS, sizeof(struct position), "position of locate" } };
+	static_assert(sizeof(struct position) <= sizeof(struct persist_order), "scratch size");
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		struct verify_state vs = { .size = dbs[i].size };
+		int r = persist__scan(p, dbs[i].dbi, verify_record, &vs);
+		if (r < 0) {
+			if (err && errlen && vs.failed)
+				snprintf(err, errlen,
+				         "persist: %s: the stored %s %llu fails its checksum (changed on "
+				         "disk); refusing to open it",
+				         p->path, dbs[i].what, (unsigned long long)vs.bad_key);
+			else if (err && errlen)
+				snprintf(err, errlen, "persist: %s: cannot check its records (%s)", p->path,
+				         strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
 int persist_open_opts(const char *path, const struct persist_options *opt, struct persist **ret,
 		      char *err, size_t errlen)
 {
@@ -180,6 +227,12 @@ int persist_open_opts(const char *path, const struct persist_options *opt, struc
 		persist__err(err, errlen, path, "mdb_txn_commit(open)", rc);
 		goto fail_env;
 	}
+	if ((r = verify(p, err, errlen)) < 0) {
+		mdb_env_close(p->env);
+		pthread_rwlock_destroy(&p->grow);
+		core_free(p);
+		return r;
+	}
 	*ret = p;
 	return 0;
 
@@ -270,11 +323,12 @@ static int collect_position(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct collect *c = arg;
 	struct position *out = c->out;
-	if (v->mv_size != sizeof(struct position) || k->mv_size != 2)
+	struct position pos;
+	if (k->mv_size != 2 || persist__unseal(k, v, &pos, sizeof(pos)) != 0)
 		return -EIO;
 	if (c->n == c->cap)
 		return -ENOSPC;
-	memcpy(&out[c->n], v->mv_data, sizeof(struct position));
+	out[c->n] = pos;
 	out[c->n++].locate = core_be16(k->mv_data);
 	return 0;
 }
@@ -297,12 +351,10 @@ static bool order_open(const struct persist_order *o)
 
 static int collect_open_order(void *arg, const MDB_val *k, const MDB_val *v)
 {
-	(void)k;
 	struct collect *c = arg;
 	struct persist_order o, *out = c->out;
-	if (v->mv_size != sizeof(o))
+	if (persist__unseal(k, v, &o, sizeof(o)) != 0)
 		return -EIO;
-	memcpy(&o, v->mv_data, sizeof(o));
 	if (!order_open(&o))
 		return 0;
 	if (c->n == c->cap)
@@ -331,12 +383,8 @@ int persist_get_order(struct persist *p, uint64_t order_id, struct persist_order
 	core_put_be64(kb, order_id);
 	MDB_val k = { 8, kb }, v;
 	r = persist_errno(mdb_get(txn, p->dbi[PERSIST_DBI_ORDERS], &k, &v));
-	if (!r) {
-		if (v.mv_size == sizeof(*ret))
-			memcpy(ret, v.mv_data, sizeof(*ret));
-		else
-			r = -EIO;
-	}
+	if (!r && persist__unseal(&k, &v, ret, sizeof(*ret)) != 0)
+		r = -EIO;
 	persist__txn_abort(p, txn);
 	return r;
 }
@@ -441,11 +489,11 @@ int persist_journal_read(struct persist *p, uint64_t from, struct persist_rec *o
 	int rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && n < cap;
 	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (v.mv_size != sizeof(struct persist_rec) || k.mv_size != 8) {
+		if (k.mv_size != 8 || persist__unseal(&k, &v, &out[n], sizeof(out[n])) != 0) {
 			r = -EIO;
 			goto out_cursor;
 		}
-		memcpy(&out[n++], v.mv_data, sizeof(struct persist_rec));
+		n++;
 		next = core_be64(k.mv_data) + 1;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND) {

@@ -53,6 +53,49 @@ static inline int persist__txn_commit(struct persist *p, MDB_txn *txn)
 	return rc;
 }
 
+/* Seals: each of our records (orders, positions, the journal) is stored with
+ * 4 more bytes, a checksum of its key and value (FNV-1a 64 folded to 32
+ * bits), so bytes changed on disk are caught when the record is read (and at
+ * open for orders and positions) instead of being believed. A record of
+ * exactly its struct's size was written before seals and is taken as is. */
+#define PERSIST_SEAL 4
+
+static inline uint32_t persist__seal_of(const MDB_val *k, const void *val, size_t n)
+{
+	uint64_t h = core_fnv1a(CORE_FNV_OFFSET, k->mv_data, k->mv_size);
+	h = core_fnv1a(h, val, n);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The stored form of a record of n bytes, in buf (n + PERSIST_SEAL bytes). */
+static inline MDB_val persist__sealed(const MDB_val *k, const void *val, size_t n,
+                                      unsigned char *buf)
+{
+	memcpy(buf, val, n);
+	uint32_t s = persist__seal_of(k, val, n);
+	memcpy(buf + n, &s, PERSIST_SEAL);
+	MDB_val v = { n + PERSIST_SEAL, buf };
+	return v;
+}
+
+/* A stored record of n bytes into out: 0, or EIO (positive, as LMDB's codes)
+ * when its size is wrong or its seal does not match. */
+static inline int persist__unseal(const MDB_val *k, const MDB_val *v, void *out, size_t n)
+{
+	if (v->mv_size == n) { /* from before seals */
+		memcpy(out, v->mv_data, n);
+		return 0;
+	}
+	if (v->mv_size != n + PERSIST_SEAL)
+		return EIO;
+	uint32_t s;
+	memcpy(&s, (const unsigned char *)v->mv_data + n, PERSIST_SEAL);
+	if (s != persist__seal_of(k, v->mv_data, n))
+		return EIO;
+	memcpy(out, v->mv_data, n);
+	return 0;
+}
+
 /* persist__grow - double the map (up to mapsize_max) while the caller has no
  * transaction open: 0 grown, MDB_MAP_FULL already at the limit, or LMDB's error. */
 int persist__grow(struct persist *p);

@@ -95,7 +95,8 @@ static int put_journal(struct persist_writer *w, MDB_txn *txn, const struct pers
 	unsigned char kb[8];
 	core_put_be64(kb, *jnext);
 	MDB_val k = { 8, kb };
-	MDB_val v = persist__in(rec, sizeof(*rec));
+	unsigned char buf[sizeof(*rec) + PERSIST_SEAL];
+	MDB_val v = persist__sealed(&k, rec, sizeof(*rec), buf);
 	int rc = mdb_put(txn, w->p->dbi[PERSIST_DBI_REPORTS], &k, &v, MDB_APPEND);
 	if (rc == 0)
 		(*jnext)++;
@@ -115,14 +116,18 @@ static int fill_position(struct persist_writer *w, MDB_txn *txn, const struct ex
 	struct position pos = { .locate = r->locate };
 	*what = "mdb_get(positions)";
 	int rc = mdb_get(txn, w->p->dbi[PERSIST_DBI_POSITIONS], &k, &v);
-	if (rc == 0 && v.mv_size == sizeof(pos))
-		memcpy(&pos, v.mv_data, sizeof(pos));
-	else if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc == 0) {
+		*what = "positions record: its checksum (changed on disk)";
+		if ((rc = persist__unseal(&k, &v, &pos, sizeof(pos))) != 0)
+			return rc;
+	} else if (rc != MDB_NOTFOUND) {
 		return rc;
+	}
 	core_position_apply(&pos, r->side == 'B' ? (int64_t)r->qty : -(int64_t)r->qty, r->px);
 	pos.ts_ns = r->ts_ns;
 	pos.locate = r->locate;
-	MDB_val nv = persist__in(&pos, sizeof(pos));
+	unsigned char buf[sizeof(pos) + PERSIST_SEAL];
+	MDB_val nv = persist__sealed(&k, &pos, sizeof(pos), buf);
 	*what = "mdb_put(positions, fill)";
 	rc = mdb_put(txn, w->p->dbi[PERSIST_DBI_POSITIONS], &k, &nv, 0);
 	bc->positions += rc == 0;
@@ -156,7 +161,9 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 						   .leaves_qty = rec->u.order.qty };
 			unsigned char kb[8];
 			core_put_be64(kb, o.order.order_id);
-			MDB_val k = { 8, kb }, v = { sizeof(o), &o };
+			MDB_val k = { 8, kb };
+			unsigned char buf[sizeof(o) + PERSIST_SEAL];
+			MDB_val v = persist__sealed(&k, &o, sizeof(o), buf);
 			*what = "mdb_put(orders)";
 			rc = mdb_put(txn, p->dbi[PERSIST_DBI_ORDERS], &k, &v, 0);
 			bc->orders += rc == 0;
@@ -182,18 +189,21 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 		MDB_val k = { 8, kb }, v;
 		*what = "mdb_get(orders)";
 		rc = mdb_get(txn, p->dbi[PERSIST_DBI_ORDERS], &k, &v);
-		if (rc == MDB_NOTFOUND || (rc == 0 && v.mv_size != sizeof(struct persist_order))) {
+		if (rc == MDB_NOTFOUND) {
 			bc->orphans++;
 			return 0;
 		}
 		if (rc)
 			return rc;
 		struct persist_order o;
-		memcpy(&o, v.mv_data, sizeof(o));
+		*what = "orders record: its checksum (changed on disk)";
+		if ((rc = persist__unseal(&k, &v, &o, sizeof(o))) != 0)
+			return rc;
 		o.status = r->kind;
 		o.leaves_qty = r->leaves_qty;
 		o.cum_qty = r->cum_qty;
-		MDB_val nv = { sizeof(o), &o };
+		unsigned char buf[sizeof(o) + PERSIST_SEAL];
+		MDB_val nv = persist__sealed(&k, &o, sizeof(o), buf);
 		*what = "mdb_put(orders, status)";
 		return mdb_put(txn, p->dbi[PERSIST_DBI_ORDERS], &k, &nv, 0);
 	}
@@ -201,7 +211,8 @@ static int put_record(struct persist_writer *w, MDB_txn *txn, const struct persi
 		unsigned char kb[2];
 		core_put_be16(kb, rec->u.pos.locate);
 		MDB_val k = { 2, kb };
-		MDB_val v = persist__in(&rec->u.pos, sizeof(rec->u.pos));
+		unsigned char buf[sizeof(rec->u.pos) + PERSIST_SEAL];
+		MDB_val v = persist__sealed(&k, &rec->u.pos, sizeof(rec->u.pos), buf);
 		*what = "mdb_put(positions)";
 		rc = mdb_put(txn, p->dbi[PERSIST_DBI_POSITIONS], &k, &v, 0);
 		bc->positions += rc == 0;
