@@ -379,19 +379,21 @@ int alerts_start(struct alerts **ret, const struct alerts_cfg *cfg, struct engin
 	snprintf(a->chat, sizeof(a->chat), "%s", chat);
 	a->interval_ns = (cfg->min_interval_ms ? cfg->min_interval_ms : 1000) * 1000000ull;
 	pthread_mutex_init(&a->lock, NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	a->curl = curl_easy_init();
-	a->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	if (!a->curl || !a->headers) {
-		alerts_stop(a);
-		core_errf(err, errlen, "alerts: cannot set up libcurl");
-		return -ENOMEM;
+	if (a->url[0]) { /* the log alone needs no HTTP client */
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		a->curl = curl_easy_init();
+		a->headers = curl_slist_append(NULL, "Content-Type: application/json");
+		if (!a->curl || !a->headers) {
+			alerts_stop(a);
+			core_errf(err, errlen, "alerts: cannot set up libcurl");
+			return -ENOMEM;
+		}
+		curl_easy_setopt(a->curl, CURLOPT_URL, a->url);
+		curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->headers);
+		curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT);
+		curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, discard);
 	}
-	curl_easy_setopt(a->curl, CURLOPT_URL, a->url);
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, a->headers);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, discard);
 	watch(a, true); /* the state at start, before anyone can change it */
 	int r = pthread_create(&a->tid, NULL, alerts_main, a);
 	if (r) {
@@ -418,7 +420,8 @@ void alerts_stop(struct alerts *a)
 		curl_easy_cleanup(a->curl);
 	if (a->log)
 		fclose(a->log);
-	curl_global_cleanup();
+	if (a->url[0])
+		curl_global_cleanup();
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

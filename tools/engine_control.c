@@ -275,7 +275,6 @@ static int model_activate(struct engine *e, uid_t uid, const char *ref, char *re
 	snprintf(was, sizeof(was), "%s", e->model_name);
 	snprintf(e->model_name, sizeof(e->model_name), "%s", label);
 	retire(e, old, gen);
-	atomic_fetch_add_explicit(&e->g.model_swaps, 1, memory_order_relaxed);
 	engine__audit(e, uid, "model", was, label);
 	r = persist_model_activate(e->db, meta.name, meta.version);
 	snprintf(reply, cap, "ok: running %s (was %s)%s\n", label, was,

@@ -36,7 +36,6 @@ struct engine_gauges {
 	_Atomic uint64_t rejects;
 	_Atomic uint64_t cancels;
 	_Atomic uint32_t session;   /* enum exec_session of the venue, as exec last saw it */
-	_Atomic uint64_t model_swaps; /* models the operator switched to (control thread) */
 	_Atomic uint64_t positions; /* instruments with a position */
 	_Atomic int64_t realized;
 	_Atomic int64_t unrealized;

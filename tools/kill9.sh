@@ -47,20 +47,10 @@ fail() {
 	exit 1
 }
 
-used=""
-free_port() {
-	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-		case " $used " in *" $p "*) continue ;; esac
-		ss -Htanu 2>/dev/null | awk '{ print $5 }' | grep -q ":$p\$" && continue
-		used="$used $p"
-		echo "$p"
-		return
-	done
-}
-MOLD=$(free_port); used="$used $MOLD"
-SERVE=$(free_port); used="$used $SERVE"
-OE=$(free_port)
+. "$S/tools/free_port.sh"
+MOLD=$(free_port)
+SERVE=$(free_port "$MOLD")
+OE=$(free_port "$MOLD" "$SERVE")
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 if [ -n "${CAPTURE:-}" ]; then
 	INPUT="--itch $CAPTURE"

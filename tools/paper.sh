@@ -21,20 +21,10 @@ vpid=""
 cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; true; }
 trap cleanup EXIT INT TERM
 
-# a port nothing on this host uses now (TCP or UDP), picked at random
-used=""
-free_port() {
-	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-		case " $used " in *" $p "*) continue ;; esac
-		ss -Htanu 2>/dev/null | awk '{ print $5 }' | grep -q ":$p\$" && continue
-		echo "$p"
-		return
-	done
-}
-MOLD=$(free_port); used="$MOLD"
-SERVE=$(free_port); used="$used $SERVE"
-OE=$(free_port)
+. "$S/tools/free_port.sh"
+MOLD=$(free_port)
+SERVE=$(free_port "$MOLD")
+OE=$(free_port "$MOLD" "$SERVE")
 
 capture="$SHARED/data/itch/lobster_AMZN_20120621_L5.itch50"
 if [ -r "$capture" ] && [ -z "${PAPER_MESSAGES:-}" ]; then

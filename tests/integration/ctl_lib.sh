@@ -6,11 +6,16 @@
 # session SEED MESSAGES (a generated capture, $dir/session.itch), engine_ini
 # SPEED [ENGINE_LINES [MORE]] (the daemon's $dir/engine.ini on that capture:
 # the default model, sleeping idle threads, the control socket, then
-# ENGINE_LINES in [engine] and MORE after it), free_port [PORT...] (a TCP
-# port nothing listens on, picked at random, none of PORT...), and the EXIT trap that kills the daemon and
-# removes $dir.
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"; }
+# ENGINE_LINES in [engine] and MORE after it), free_port [PORT...]
+# (tools/free_port.sh), and the EXIT trap that kills the daemon and the
+# pids the test adds to $peers (receivers, servers), and removes $dir.
+pid="" peers=""
+cleanup() { # the daemon and the test's other processes ($peers), then $dir
+	# shellcheck disable=SC2086
+	for p in $pid $peers; do kill "$p" 2>/dev/null; done
+	[ -z "$peers" ] || wait 2>/dev/null
+	rm -rf "$dir"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- engine output"; cat "$dir/out.txt" 2>/dev/null; exit 1; }
 ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
@@ -32,15 +37,7 @@ ${2:-}
 ${3:-}
 INI
 }
-free_port() { # [PORT...]: not one of these either
-	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000 ))
-		case " $* " in *" $p "*) continue ;; esac
-		ss -Htan 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$" && continue
-		echo "$p"
-		return
-	done
-}
+. "$S/tools/free_port.sh"
 start() {
 	"$B/tools/osprey" "$1" >"$dir/out.txt" 2>&1 &
 	pid=$!

@@ -11,15 +11,7 @@ set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 dir=$(mktemp -d /tmp/osprey-alerts-test.XXXXXX)
-rpid=""
 . "$S/tests/integration/ctl_lib.sh"
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	[ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 
 # the receiver: one line per POST (monotonic time, path, body); a path ending
 # in /fail answers 500; it picks its own port and writes it down
@@ -43,7 +35,7 @@ end = time.monotonic() + 100
 while time.monotonic() < end:
     s.handle_request()
 PY
-rpid=$!
+peers=$!
 i=0
 while [ ! -s "$dir/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no receiver"; sleep 0.05; done
 port=$(cat "$dir/port")

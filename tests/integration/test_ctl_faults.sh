@@ -34,26 +34,37 @@ done
 kill -0 "$pid" 2>/dev/null || fail "the engine died after half-written commands"
 "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" status | grep -q '^state: ' || fail "no answer afterwards"
 
-# raw requests: what the engine answers a line
-raw() {
-	python3 - "$dir/ctl.sock" "$1" <<'PY'
-import socket, sys
+# a raw client: connect, say it (a file, if given), send BYTES (a Python
+# bytes literal) DELAY seconds a byte (0: at once), print the whole answer
+cat >"$dir/client.py" <<'PY'
+import socket, sys, time
+sock, data, delay, mark = sys.argv[1], eval(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
 s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(eval(sys.argv[2]))
+s.connect(sock)
+if mark:
+    open(mark[0], "w").close()
 s.settimeout(5)
 out = b""
+try:
+    if delay:
+        for ch in data:
+            s.send(bytes([ch]))
+            time.sleep(delay)
+    else:
+        s.sendall(data)
+except OSError:
+    pass  # cut off: its answer is still there to read
 try:
     while True:
         b = s.recv(4096)
         if not b:
             break
         out += b
-except ConnectionResetError:
+except OSError:
     pass
 print(out.decode(errors="replace").strip())
 PY
-}
+raw() { python3 "$dir/client.py" "$dir/ctl.sock" "$1" 0; }
 out=$(raw "b'a' * 600 + b'\\n'")
 echo "$out" | grep -q "^error: command longer than 510 bytes" || fail "a long line: $out"
 out=$(raw "b'sta\\x01tus\\n'")
@@ -64,29 +75,8 @@ echo "ok: a line over the limit and bytes that are not printable ASCII are refus
 
 # a slow client (a byte every 90 ms) is cut off at the request's 100 ms, and a
 # status behind it is answered at once; eight idle clients hold it no longer
-python3 - "$dir/ctl.sock" "$dir/slow.on" >"$dir/slow.txt" 2>&1 <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-open(sys.argv[2], "w").close()  # connected: the test starts the others now
-s.settimeout(5)
-out = b""
-try:
-    for ch in b"status\n":
-        s.send(bytes([ch]))
-        time.sleep(0.09)
-except OSError:
-    pass
-try:
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        out += b
-except OSError:
-    pass
-print(out.decode(errors="replace").strip())
-PY
+# (it says it is connected in slow.on: the test starts the others then)
+python3 "$dir/client.py" "$dir/ctl.sock" "b'status\\n'" 0.09 "$dir/slow.on" >"$dir/slow.txt" 2>&1 &
 slow=$!
 i=0
 until [ -e "$dir/slow.on" ]; do i=$((i + 1)); [ $i -lt 200 ] || fail "the slow client never connected"; sleep 0.02; done

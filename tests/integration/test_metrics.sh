@@ -14,15 +14,7 @@ S=${OSPREY_SOURCE:?}
 command -v prometheus >/dev/null && command -v promtool >/dev/null ||
 	{ echo "SKIP: prometheus and promtool are not installed"; exit 77; }
 dir=$(mktemp -d /tmp/osprey-metrics-test.XXXXXX)
-ppid_=""
 . "$S/tests/integration/ctl_lib.sh"
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 
 MPORT=$(free_port)
 PPORT=$(free_port "$MPORT")
@@ -80,7 +72,7 @@ YML
 promtool check config "$dir/prometheus.yml" >/dev/null || fail "promtool check config"
 prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/tsdb" \
 	--web.listen-address="127.0.0.1:$PPORT" >"$dir/prometheus.log" 2>&1 &
-ppid_=$!
+peers=$!
 q() { curl -sfG "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1"; }
 # the first sample value of a query's result ("" while there is none)
 val() { q "$1" | python3 -c 'import json,sys
