@@ -224,6 +224,10 @@ static void print_json(const struct venue_stats *s, const struct venue_position 
 	json_u64(&j, "session_rejects_sent", s->fix_session_rejects);
 	json_u64(&j, "rejects_received", s->fix_rejects_received);
 	json_u64(&j, "garbled", s->fix_garbled);
+	json_u64(&j, "mass_status_requests", s->fix_mass_status);
+	json_u64(&j, "resend_requests", s->fix_resend_requests);
+	json_u64(&j, "resent", s->fix_resent);
+	json_u64(&j, "gap_filled", s->fix_gap_filled);
 	json_end(&j);
 	json_obj(&j, "orders");
 	json_u64(&j, "entered", s->orders);

@@ -651,6 +651,12 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 void venue_stats(struct venue *v, struct venue_stats *ret)
 {
 	*ret = v->st;
+	for (size_t i = 0; i < v->npeers; i++) {
+		const struct exec_fix_session_stats *ss = exec_fix_session_stats(v->peers[i].ses);
+		ret->fix_resend_requests += ss->resend_requests_received;
+		ret->fix_resent += ss->app_resent;
+		ret->fix_gap_filled += ss->app_gap_filled;
+	}
 	bool any = v->st.w2w_samples > 0;
 	ret->w2w_p50 = any ? core_hist_value_at(&v->w2w, 50) : -1;
 	ret->w2w_p99 = any ? core_hist_value_at(&v->w2w, 99) : -1;

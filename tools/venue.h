@@ -75,6 +75,10 @@ struct venue_stats {
 	uint64_t ouch_logins, ouch_login_rejects, ouch_sessions_closed, ouch_malformed;
 	uint64_t fix_logons, fix_sessions_closed, fix_session_rejects, fix_garbled;
 	uint64_t fix_rejects_received; /* session-level Rejects from peers */
+	uint64_t fix_mass_status;      /* OrderMassStatusRequests answered */
+	uint64_t fix_resend_requests;  /* peers' ResendRequests ... */
+	uint64_t fix_resent;           /* ... ExecutionReports (and others) sent again for them */
+	uint64_t fix_gap_filled;       /* ... ones the journal no longer held (lost to the peer) */
 	uint64_t orders;               /* Enter Orders and NewOrderSingles received */
 	uint64_t accepted, rejected, fills, filled_qty, canceled, replaced, expired;
 	uint64_t cancel_unknown; /* cancels for tokens / ClOrdIDs not open (ignored or

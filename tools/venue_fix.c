@@ -16,6 +16,12 @@
  *   OrderCancelReplaceRequest G -> ExecutionReport Replaced (5) or 9
  *   OrderMassCancelRequest q   -> Canceled for each open order of the account,
  *                                 then OrderMassCancelReport r (533 = how many)
+ *   OrderMassStatusRequest AF  -> one ExecutionReport 150=I per open order of
+ *                                 the account (584 echoed, 911 = how many, 912=Y
+ *                                 on the last; with none, one with 911=0)
+ * A peer's ResendRequest is answered from the session's journal (the last
+ * VENUE_FIX_JOURNAL_MB of reports): a client that restarts gets the
+ * ExecutionReports it missed again (PossDupFlag=Y), not a gap fill.
  * At the close, open orders expire (150=C, 39=C). A message that does not
  * decode gets a session-level Reject (exec_fix_session_reject). Reports for a
  * peer that is not logged on wait and go out after its next Logon.
@@ -27,6 +33,8 @@
 #include <string.h>
 
 #include "venue_int.h"
+
+#define VENUE_FIX_JOURNAL_MB 64 /* per peer: about 300,000 ExecutionReports */
 
 /* Move what the session has written into the connection's send buffer. */
 static void take_pending(struct venue_conn *c, struct exec_fix_session *s)
@@ -76,6 +84,7 @@ static int send_out(struct venue *v, struct venue_fix_peer *p, const struct venu
 	}
 	char eid[24];
 	int en = snprintf(eid, sizeof(eid), "%" PRIu64, ++v->exec_no);
+	bool status = r->exec_type == 'I';
 	struct exec_fix_exec_report x = {
 		.order_id = order_id,
 		.exec_id = { eid, (uint32_t)en },
@@ -94,6 +103,9 @@ static int send_out(struct venue *v, struct venue_fix_peer *p, const struct venu
 		.order_qty = r->order_qty,
 		.px = r->px,
 		.transact_time_ns = r->transact_ns,
+		.mass_status_req_id = { status ? r->mass_id : "", status ? (uint32_t)strlen(r->mass_id) : 0 },
+		.tot_num_reports = status ? (int32_t)r->total : 0,
+		.last_rpt_requested = status && r->last_rpt,
 	};
 	return exec_fix_session_send_exec_report(p->ses, now, &x);
 }
@@ -416,6 +428,58 @@ static void on_mass_cancel(struct venue *v, struct venue_fix_peer *p, const stru
 	venue_fix_emit(v, (uint32_t)(p - v->peers), &r);
 }
 
+/* OrderMassStatusRequest: the state of every open order of the account. */
+static void on_mass_status(struct venue *v, struct venue_fix_peer *p, const struct exec_fix_msg *m)
+{
+	struct exec_fix_mass_status q;
+	struct exec_fix_error e;
+	if (exec_fix_decode_mass_status(m, &q, &e) < 0) {
+		session_reject(v, p, &e);
+		return;
+	}
+	uint32_t peer = (uint32_t)(p - v->peers);
+	uint64_t total = 0, sent = 0;
+	for (size_t i = 0; i < v->norders; i++) {
+		const struct venue_order *o = &v->orders[i];
+		total += o->open && o->account == p->account && o->proto == VENUE_FIX;
+	}
+	v->st.fix_mass_status++;
+	struct venue_fix_out r;
+	memset(&r, 0, sizeof(r));
+	r.type = '8';
+	r.exec_type = 'I';
+	r.reason = -1;
+	r.total = total;
+	str_copy(r.mass_id, sizeof(r.mass_id), q.req_id);
+	if (!total) {
+		r.ord_status = '8';
+		r.side = '1';
+		r.last_rpt = true;
+		snprintf(r.sym, sizeof(r.sym), "NONE");
+		snprintf(r.text, sizeof(r.text), "no open orders");
+		venue_fix_emit(v, peer, &r);
+		return;
+	}
+	for (size_t i = 0; i < v->norders && sent < total; i++) {
+		const struct venue_order *o = &v->orders[i];
+		if (!o->open || o->account != p->account || o->proto != VENUE_FIX)
+			continue;
+		r.order_id = i + 1;
+		r.ord_status = fix_ord_status(o);
+		r.side = o->wire_side;
+		snprintf(r.sym, sizeof(r.sym), "%s", v->symbols[o->locate]);
+		snprintf(r.cl, sizeof(r.cl), "%s", o->token);
+		r.leaves = o->leaves;
+		r.cum = o->cum;
+		r.order_qty = o->qty;
+		r.px = o->px;
+		r.avg_px = o->cum ? (o->notional + (int64_t)o->cum / 2) / (int64_t)o->cum : 0;
+		r.transact_ns = v->midnight_utc_ns + v->itch_ns;
+		r.last_rpt = ++sent == total;
+		venue_fix_emit(v, peer, &r);
+	}
+}
+
 static void on_app(struct venue *v, struct venue_conn *c, struct venue_fix_peer *p,
                    const struct exec_fix_msg *m)
 {
@@ -427,6 +491,8 @@ static void on_app(struct venue *v, struct venue_conn *c, struct venue_fix_peer 
 		on_cancel_replace(v, p, m, true);
 	} else if (!strcmp(m->type, "q")) {
 		on_mass_cancel(v, p, m);
+	} else if (!strcmp(m->type, "AF")) {
+		on_mass_status(v, p, m);
 	} else if (!strcmp(m->type, "3")) {
 		v->st.fix_rejects_received++;
 		const struct exec_fix_field *f = exec_fix_msg_find(m, 45);
@@ -458,16 +524,22 @@ static long peer_get(struct venue *v, const char *comp, char *err, size_t errlen
 	n->account = venue_account(v, comp);
 	exec_fix_store_open(&n->store, NULL, NULL, 0);
 	n->ses = malloc(sizeof(*n->ses));
-	if (!n->ses)
+	if (!n->ses || exec_fix_journal_init(&n->journal, VENUE_FIX_JOURNAL_MB << 20, 1u << 18) < 0) {
+		free(n->ses);
+		n->ses = NULL;
 		return -ENOMEM;
+	}
 	struct exec_fix_session_config sc = { .sender = v->fix_comp,
 		                              .target = comp,
 		                              .initiator = false,
 		                              .logon_timeout_ms = 10000,
-		                              .store = &n->store };
+		                              .store = &n->store,
+		                              .journal = &n->journal };
 	int r = exec_fix_session_init(n->ses, &sc, err, errlen);
 	if (r < 0) {
 		free(n->ses);
+		n->ses = NULL;
+		exec_fix_journal_fini(&n->journal);
 		return r;
 	}
 	return (long)v->npeers++;
@@ -657,6 +729,7 @@ void venue_fix_fini(struct venue *v)
 		free(v->peers[i].ses);
 		free(v->peers[i].q);
 		exec_fix_store_close(&v->peers[i].store);
+		exec_fix_journal_fini(&v->peers[i].journal);
 	}
 	free(v->peers);
 	v->peers = NULL;

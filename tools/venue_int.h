@@ -74,7 +74,8 @@ struct venue_fix_out {
 	char sym[24];
 	char cl[VENUE_CLORD_MAX + 1], orig[VENUE_CLORD_MAX + 1];
 	char text[64];
-	char mass_id[24];
+	char mass_id[24]; /* r: its OrderID (37); 8 with 150=I: the MassStatusReqID (584) */
+	bool last_rpt;    /* 8 with 150=I: 912=Y */
 };
 
 struct venue_fix_peer {
@@ -82,6 +83,7 @@ struct venue_fix_peer {
 	uint32_t account;
 	struct venue_conn *conn;
 	struct exec_fix_store store; /* in memory: the numbers go on across reconnections */
+	struct exec_fix_journal journal; /* what we sent, for the peer's ResendRequests */
 	struct exec_fix_session *ses;
 	struct venue_fix_out *q;
 	size_t q_head, q_len, q_cap;

@@ -182,6 +182,30 @@ struct exec_open_order {
 	bool acked;             /* the venue had accepted it */
 };
 
+/* Where a gateway's recovery stands (exec_ouch_gw_stats.recovery,
+ * exec_fix_gw_stats.recovery). */
+enum exec_recovery_state {
+	EXEC_RECOVERY_NONE = 0,      /* not recovering (cfg.recover false) */
+	EXEC_RECOVERY_REPLAYING = 1, /* logging in, reading the venue's replay */
+	EXEC_RECOVERY_DONE = 2,      /* reconciled: differences below; cancels sent */
+};
+
+struct exec_recovery_stats {
+	enum exec_recovery_state state;
+	uint64_t from_seq;        /* the first message asked for */
+	uint64_t restored;        /* open orders handed in (cfg.restore) */
+	uint64_t replayed;        /* venue messages read before the replay ended */
+	uint64_t replay_fills;    /* ... of them executions (applied) */
+	uint64_t closed_by_venue; /* restored orders the replay ended (filled, cancelled) */
+	uint64_t adopted;         /* orders the venue had and the store did not (difference) */
+	uint64_t not_at_venue;    /* restored, never accepted, not in the replay: closed here
+	                           * (difference) */
+	uint64_t cancelled;       /* orders still open at the end: Cancel Order sent */
+	uint64_t differences;     /* adopted + not_at_venue + adoptions that failed */
+	uint64_t unresolved;      /* adoptions whose symbol the md stream never named */
+	uint64_t done_ns;         /* core_now_ns() when reconciled */
+};
+
 /* order_msg.tif values. */
 enum exec_tif {
 	EXEC_TIF_DAY = 0, /* rest until cancelled (default) */
@@ -989,6 +1013,9 @@ void exec_fix_put_int(struct exec_fix_builder *b, uint32_t tag, int64_t v);
 void exec_fix_put_price(struct exec_fix_builder *b, uint32_t tag, int64_t px);
 void exec_fix_put_char(struct exec_fix_builder *b, uint32_t tag, char c);
 void exec_fix_put_time(struct exec_fix_builder *b, uint32_t tag, uint64_t ns);
+/* Fields already encoded ("tag=value<SOH>..."), copied as they are: a
+ * message resent from the journal. */
+void exec_fix_put_raw(struct exec_fix_builder *b, const char *fields, size_t n);
 int exec_fix_build_end(struct exec_fix_builder *b);
 
 /* The application messages, typed. Strings are views (encoding: the
@@ -1036,6 +1063,18 @@ struct exec_fix_exec_report {
 	uint64_t order_qty;                 /* 38 */
 	int64_t px;                         /* 44 */
 	uint64_t transact_time_ns;          /* 60 */
+	/* status reports (150=I) answering an OrderMassStatusRequest */
+	struct exec_fix_str mass_status_req_id; /* 584; len 0: not such a report */
+	int32_t tot_num_reports;            /* 911 (sent with 584) */
+	bool last_rpt_requested;            /* 912=Y: the last report of the answer */
+};
+
+/* OrderMassStatusRequest AF: the status (an ExecutionReport 150=I) of every
+ * open order; the last report has 912=Y, and with no open order there is one
+ * report with 911=0 (Symbol "NONE", no ClOrdID). */
+struct exec_fix_mass_status {
+	struct exec_fix_str req_id; /* 584 MassStatusReqID, required */
+	char req_type;              /* 585 ('7' all orders; 0: '7') */
 };
 
 /* OrderCancelReject 9. */
@@ -1108,6 +1147,8 @@ int exec_fix_encode_cancel_reject(struct exec_fix_header *h, char *buf, size_t c
 int exec_fix_encode_mass_cancel_report(struct exec_fix_header *h, char *buf, size_t cap,
 				       uint64_t seq, uint64_t now_ns,
 				       const struct exec_fix_mass_cancel_report *r);
+int exec_fix_encode_mass_status(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+				uint64_t now_ns, const struct exec_fix_mass_status *q);
 
 /*
  * Decoders: the typed view of a parsed message of that MsgType (the caller
@@ -1131,6 +1172,42 @@ int exec_fix_decode_mass_cancel_report(const struct exec_fix_msg *m,
 				       struct exec_fix_error *ret_err);
 int exec_fix_decode_reject(const struct exec_fix_msg *m, struct exec_fix_reject *ret,
 			   struct exec_fix_error *ret_err);
+int exec_fix_decode_mass_status(const struct exec_fix_msg *m, struct exec_fix_mass_status *ret,
+				struct exec_fix_error *ret_err);
+
+/* ========================================================================= */
+/* FIX 4.4: the resend journal (exec/src/fix_session.c)
+ *
+ * The application messages a session sent, kept so that a ResendRequest is
+ * answered by sending them again (PossDupFlag=Y, OrigSendingTime = the first
+ * SendingTime) rather than by a gap fill: what a venue owes its clients,
+ * whose fills must not be lost when a client restarts. Bounded: bytes of
+ * message bodies in a ring and the last `messages` sequence numbers in an
+ * index; an older message (or an admin one) is gap-filled, and counted
+ * (exec_fix_session_stats.app_gap_filled). Owned by the caller, handed to
+ * one session (exec_fix_session_config.journal); init and fini on a setup
+ * thread, the session's thread in between. The engine's gateway has none: an
+ * order sent again later is stale (see "we never resend" below).
+ */
+struct exec_fix_journal_ent {
+	uint64_t seq;     /* MsgSeqNum (0: empty) */
+	uint64_t pos;     /* where its body starts in the ring (a running byte count) */
+	uint64_t orig_ns; /* its SendingTime */
+	uint32_t len;     /* body bytes: the fields after the header, before CheckSum */
+	char type[3];     /* MsgType */
+};
+struct exec_fix_journal {
+	char *buf;
+	size_t cap;
+	uint64_t head; /* bytes ever written: the ring holds [head - cap, head) */
+	struct exec_fix_journal_ent *ents;
+	uint32_t nents; /* a power of two: seq & (nents - 1) is the slot */
+};
+/* exec_fix_journal_init - allocate a ring of bytes (>= 4096) and an index of
+ * messages (rounded up to a power of two, >= 64). 0 or -ENOMEM / -EINVAL. */
+int exec_fix_journal_init(struct exec_fix_journal *j, size_t bytes, uint32_t messages);
+/* exec_fix_journal_fini - free; accepts a zeroed or finished journal. */
+void exec_fix_journal_fini(struct exec_fix_journal *j);
 
 /* ========================================================================= */
 /* FIX 4.4: the sequence-number store (exec/src/fix_session.c)
@@ -1227,7 +1304,16 @@ int exec_fix_store_close(struct exec_fix_store *st);
  *   they come; an application message resent this way reaches the owner with
  *   msg.poss_dup set.
  * - An incoming ResendRequest (7 BeginSeqNo, 16 EndSeqNo, 0 = through the
- *   latest) is answered with one SequenceReset-GapFill (34 = BeginSeqNo, 43=Y,
+ *   latest), with a journal (the venue's side): every application message of
+ *   the range the journal still holds is sent again with its own MsgSeqNum,
+ *   PossDupFlag=Y and OrigSendingTime; each run of the others (admin
+ *   messages, ones the journal no longer holds) becomes one
+ *   SequenceReset-GapFill. A resend larger than the out buffer goes on as the
+ *   buffer empties (exec_fix_session_tick, the send calls); meanwhile new
+ *   application messages are EXEC_FIX_BUSY and no Heartbeat is sent, so the
+ *   peer sees the numbers in order.
+ * - Without a journal (the engine's side), a ResendRequest is answered with
+ *   one SequenceReset-GapFill (34 = BeginSeqNo, 43=Y,
  *   122, 123=Y, 36 = the number after the range). We never resend: an order
  *   sent again seconds later is a stale order the venue would act on; the
  *   order manager reconciles instead (its open orders against the venue's
@@ -1275,6 +1361,8 @@ struct exec_fix_session_config {
 	uint32_t logout_timeout_ms; /* wait for the peer's Logout (0: 2000) */
 	struct exec_fix_store *store; /* open store, borrowed (must outlive the session);
 	                                 NULL: numbers in the session, lost at exit */
+	struct exec_fix_journal *journal; /* borrowed: ResendRequests are answered from it;
+	                                     NULL: by gap fills only */
 };
 
 struct exec_fix_session_stats {
@@ -1288,6 +1376,7 @@ struct exec_fix_session_stats {
 	uint64_t resend_requests_sent;
 	uint64_t resend_requests_received;
 	uint64_t gap_fills_sent;
+	uint64_t app_resent;       /* application messages sent again from the journal */
 	uint64_t app_gap_filled;   /* our application messages inside ranges we gap-filled:
 	                              the peer will never see them (reconcile those orders) */
 	uint64_t gap_fills_received;
@@ -1315,6 +1404,8 @@ struct exec_fix_session {
 	uint64_t hb_ns, logon_timeout_ns, logout_timeout_ns;
 	uint64_t last_sent_ns, last_recv_ns, state_ns;
 	uint64_t resend_end;   /* the highest MsgSeqNum seen during a gap */
+	struct exec_fix_journal *journal;
+	uint64_t rs_next, rs_end; /* a resend from the journal in progress: [rs_next, rs_end) */
 	uint64_t app_bits[64]; /* MsgSeqNum % 4096 of what we sent: 1 = application message */
 	uint32_t test_req_n;
 	struct exec_fix_session_stats stats;
@@ -1404,6 +1495,12 @@ int exec_fix_session_send_cancel_reject(struct exec_fix_session *s, uint64_t now
 					const struct exec_fix_cancel_reject *r);
 int exec_fix_session_send_mass_cancel_report(struct exec_fix_session *s, uint64_t now_ns,
 					     const struct exec_fix_mass_cancel_report *r);
+int exec_fix_session_send_mass_status(struct exec_fix_session *s, uint64_t now_ns,
+				      const struct exec_fix_mass_status *q);
+
+/* exec_fix_session_awaiting_resend - we asked the peer to resend (a gap) and
+ * it has not filled the gap yet. */
+bool exec_fix_session_awaiting_resend(const struct exec_fix_session *s);
 
 /* exec_fix_session_pending - the bytes waiting to be written: *ret and the
  * count (0: nothing). Valid until the next call on s. */
@@ -1461,6 +1558,41 @@ const char *exec_fix_session_reason(const struct exec_fix_session *s);
  * about a microsecond on these machines; reports are not on the
  * tick-to-order path). Times on the wire are the wall clock.
  *
+ * Every report carries exec_report.venue_seq, the MsgSeqNum of the message it
+ * came from (a resent one keeps its own number).
+ *
+ * Recovery (cfg.recover: a restart on a database). The gateway starts with
+ * the orders open at the stop (cfg.restore) and expects the venue's messages
+ * from cfg.seq, the one after the last report the database kept, or the
+ * sequence store's number if that is lower (a report read but not stored
+ * before a SIGKILL is asked for again). It is EXEC_SESSION_CONNECTING, and
+ * sends nothing of the order manager's, until it has reconciled:
+ *   1. Logon; the venue's number is above the one expected, so a
+ *      ResendRequest; the venue resends its reports (osprey-venue from its
+ *      journal, PossDupFlag=Y) and they are applied as they come (fills
+ *      counted in recovery.replay_fills). An ExecutionReport New for an
+ *      order of ours ("<order_id>-<md seq>") not held here is adopted, as
+ *      the OUCH gateway does: EXEC_ACK with EXEC_REASON_ADOPTED and the
+ *      order's md seq (waiting up to 2 s for the md stream to name its
+ *      symbol, reading nothing meanwhile).
+ *   2. Once the resend is in: OrderMassStatusRequest AF (584 = "S<n>", 585=7);
+ *      the venue answers with an ExecutionReport 150=I per open order (912=Y
+ *      on the last). An order open there and not here is adopted; one open
+ *      here but not there ended without our hearing it, or never arrived.
+ *      No complete answer within status_timeout_ns (or a Reject / a
+ *      BusinessMessageReject of the AF): reconcile without one
+ *      (status_timeouts), taking the accepted orders as open.
+ *   3. Reconcile: an order open here that the venue does not hold open is
+ *      closed with EXEC_REASON_RECOVERY (EXEC_REJECTED if never accepted,
+ *      else EXEC_CANCELED); every order open at the venue, restored or
+ *      adopted, gets an OrderCancelRequest; recovery.differences = adopted +
+ *      closed here + unresolved (an adoption that failed, or fills the
+ *      venue reports that were never reported here). Then
+ *      EXEC_SESSION_UP; the engine resumes by itself only without
+ *      differences ([engine] auto_resume).
+ * An adoption after the recovery (a late New for an order of ours) is
+ * cancelled at once.
+ *
  * Threads: create/destroy on a setup thread; the ops and exec_fix_gw_stats
  * on the stage's thread (or after it has stopped).
  */
@@ -1475,6 +1607,13 @@ struct exec_fix_gw_config {
 	uint64_t reconnect_ns;  /* between connection attempts (0: 1 s) */
 	uint64_t recv_every_ns; /* socket reads while idle (0: 10 us) */
 	unsigned max_orders;    /* open orders tracked (0: 4096) */
+	/* recovery (see "Recovery" above) */
+	bool recover;           /* resume a stored session: reconcile before trading */
+	uint64_t seq;           /* the first venue message the store lacks (its last
+	                         * stored report's MsgSeqNum + 1); 0: the sequence store's */
+	const struct exec_open_order *restore; /* copied at create; NULL with nrestore 0 */
+	unsigned nrestore;                     /* at most max_orders */
+	uint64_t status_timeout_ns; /* wait for the status answer (0: 2 s) */
 };
 
 struct exec_fix_gw_stats {
@@ -1492,6 +1631,10 @@ struct exec_fix_gw_stats {
 	/* send(2) calls and their own duration: the floor under tick-to-wire (on
 	 * loopback it includes waking a peer that sleeps in the kernel) */
 	int64_t send_count, send_p50_ns, send_p99_ns;
+	uint64_t adopted;         /* orders of ours the venue had and we had not */
+	uint64_t status_reports;  /* ExecutionReports 150=I read */
+	uint64_t status_timeouts; /* no (complete) answer to OrderMassStatusRequest in time */
+	struct exec_recovery_stats recovery;
 	struct exec_fix_session_stats session;
 	char reason[200]; /* the last notable event, or the connection's last failure */
 };
@@ -2005,29 +2148,6 @@ struct exec_ouch_gw_config {
 	unsigned nrestore;                     /* at most max_orders */
 	uint64_t replay_quiet_ns; /* no message this long after login: the replay is over
 	                           * (0: 200 ms); a server heartbeat says so sooner */
-};
-
-/* Where a recovery stands (exec_ouch_gw_stats.recovery). */
-enum exec_recovery_state {
-	EXEC_RECOVERY_NONE = 0,      /* not recovering (cfg.recover false) */
-	EXEC_RECOVERY_REPLAYING = 1, /* logging in, reading the venue's replay */
-	EXEC_RECOVERY_DONE = 2,      /* reconciled: differences below; cancels sent */
-};
-
-struct exec_recovery_stats {
-	enum exec_recovery_state state;
-	uint64_t from_seq;        /* the first message asked for */
-	uint64_t restored;        /* open orders handed in (cfg.restore) */
-	uint64_t replayed;        /* venue messages read before the replay ended */
-	uint64_t replay_fills;    /* ... of them executions (applied) */
-	uint64_t closed_by_venue; /* restored orders the replay ended (filled, cancelled) */
-	uint64_t adopted;         /* orders the venue had and the store did not (difference) */
-	uint64_t not_at_venue;    /* restored, never accepted, not in the replay: closed here
-	                           * (difference) */
-	uint64_t cancelled;       /* orders still open at the end: Cancel Order sent */
-	uint64_t differences;     /* adopted + not_at_venue + adoptions that failed */
-	uint64_t unresolved;      /* adoptions whose symbol the md stream never named */
-	uint64_t done_ns;         /* core_now_ns() when reconciled */
 };
 
 /* A Broken Trade or Trade Correction, as the venue sent it. */

@@ -435,6 +435,14 @@ void exec_fix_put_time(struct exec_fix_builder *b, uint32_t tag, uint64_t ns)
 	*b->p++ = SOH;
 }
 
+void exec_fix_put_raw(struct exec_fix_builder *b, const char *fields, size_t n)
+{
+	if (!room(b, n))
+		return;
+	memcpy(b->p, fields, n);
+	b->p += n;
+}
+
 int exec_fix_build_end(struct exec_fix_builder *b)
 {
 	if (b->err)
@@ -633,6 +641,22 @@ int exec_fix_encode_exec_report(struct exec_fix_header *h, char *buf, size_t cap
 	if (r->transact_time_ns)
 		exec_fix_put_time(&b, 60, r->transact_time_ns);
 	OPT_STR(&b, 58, r->text);
+	if (r->mass_status_req_id.len) {
+		STR(&b, 584, r->mass_status_req_id);
+		exec_fix_put_int(&b, 911, r->tot_num_reports);
+		if (r->last_rpt_requested)
+			exec_fix_put_char(&b, 912, 'Y');
+	}
+	return exec_fix_build_end(&b);
+}
+
+int exec_fix_encode_mass_status(struct exec_fix_header *h, char *buf, size_t cap, uint64_t seq,
+				uint64_t now_ns, const struct exec_fix_mass_status *q)
+{
+	struct exec_fix_builder b;
+	exec_fix_build_begin(&b, h, buf, cap, "AF", seq, now_ns, 0);
+	STR(&b, 584, q->req_id);
+	exec_fix_put_char(&b, 585, q->req_type ? q->req_type : '7');
 	return exec_fix_build_end(&b);
 }
 
@@ -1118,6 +1142,7 @@ int exec_fix_decode_exec_report(const struct exec_fix_msg *m, struct exec_fix_ex
 				struct exec_fix_error *e)
 {
 	struct exec_fix_exec_report x = { 0 };
+	char last = 0;
 	const struct spec sp[] = {
 		{ 37, T_STR, true, &x.order_id },
 		{ 17, T_STR, true, &x.exec_id },
@@ -1136,13 +1161,36 @@ int exec_fix_decode_exec_report(const struct exec_fix_msg *m, struct exec_fix_ex
 		{ 38, T_QTY, false, &x.order_qty },
 		{ 44, T_PX, false, &x.px },
 		{ 60, T_TIME, false, &x.transact_time_ns },
+		{ 584, T_STR, false, &x.mass_status_req_id },
+		{ 911, T_INT, false, &x.tot_num_reports },
+		{ 912, T_CHAR, false, &last },
 	};
 	int r = decode(m, sp, sizeof(sp) / sizeof(sp[0]), e);
 	if (r)
 		return r;
 	if (!side_ok(x.side))
 		return derr(m, exec_fix_msg_find(m, 54), 54, EXEC_FIX_ERR_VALUE, e);
+	if (last && last != 'Y' && last != 'N')
+		return derr(m, exec_fix_msg_find(m, 912), 912, EXEC_FIX_ERR_VALUE, e);
+	x.last_rpt_requested = last == 'Y';
 	*ret = x;
+	return 0;
+}
+
+int exec_fix_decode_mass_status(const struct exec_fix_msg *m, struct exec_fix_mass_status *ret,
+				struct exec_fix_error *e)
+{
+	struct exec_fix_mass_status q = { 0 };
+	const struct spec sp[] = {
+		{ 584, T_STR, true, &q.req_id },
+		{ 585, T_CHAR, true, &q.req_type },
+	};
+	int r = decode(m, sp, sizeof(sp) / sizeof(sp[0]), e);
+	if (r)
+		return r;
+	if (q.req_type < '1' || q.req_type > '8')
+		return derr(m, exec_fix_msg_find(m, 585), 585, EXEC_FIX_ERR_VALUE, e);
+	*ret = q;
 	return 0;
 }
 

@@ -1,9 +1,11 @@
 /* fix_session.c - the FIX 4.4 session (either side) and its sequence-number
  * store. The manual is exec.h ("FIX 4.4: the session", "the store"). */
+#define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,6 +101,81 @@ CORE_COLD int exec_fix_store_close(struct exec_fix_store *st)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Journal */
+
+CORE_COLD int exec_fix_journal_init(struct exec_fix_journal *j, size_t bytes, uint32_t messages)
+{
+	memset(j, 0, sizeof(*j));
+	if (bytes < 4096 || messages > (1u << 30))
+		return -EINVAL;
+	uint32_t n = 64;
+	while (n < messages)
+		n *= 2;
+	j->buf = malloc(bytes);
+	j->ents = calloc(n, sizeof(*j->ents));
+	if (!j->buf || !j->ents) {
+		exec_fix_journal_fini(j);
+		return -ENOMEM;
+	}
+	j->cap = bytes;
+	j->nents = n;
+	return 0;
+}
+
+CORE_COLD void exec_fix_journal_fini(struct exec_fix_journal *j)
+{
+	free(j->buf);
+	free(j->ents);
+	memset(j, 0, sizeof(*j));
+}
+
+static void journal_clear(struct exec_fix_journal *j)
+{
+	if (j)
+		memset(j->ents, 0, (size_t)j->nents * sizeof(*j->ents));
+}
+
+/* Keep the application message msg[0, n) we just wrote with MsgSeqNum seq:
+ * its type and the fields between the header (after SendingTime 52) and the
+ * CheckSum. Our own encoder wrote it, so the layout is known. */
+static void journal_put(struct exec_fix_journal *j, uint64_t seq, uint64_t sent_ns,
+			const char *msg, size_t n)
+{
+	const char *t = memmem(msg, n, "35=", 4);
+	const char *st = memmem(msg, n, "52=", 4);
+	if (!t || !st || n < 7)
+		return;
+	t += 4;
+	const char *te = memchr(t, '', (size_t)(msg + n - t));
+	const char *body = memchr(st + 1, '', (size_t)(msg + n - st - 1));
+	if (!te || te - t > 2 || !body)
+		return;
+	body++;
+	size_t len = (size_t)(msg + n - 7 - body); /* "10=ddd|" */
+	if (body > msg + n - 7 || len > j->cap)
+		return;
+	struct exec_fix_journal_ent *e = &j->ents[seq & (j->nents - 1)];
+	e->seq = seq;
+	e->pos = j->head;
+	e->orig_ns = sent_ns;
+	e->len = (uint32_t)len;
+	memset(e->type, 0, sizeof(e->type));
+	memcpy(e->type, t, (size_t)(te - t));
+	size_t at = (size_t)(j->head % j->cap), first = j->cap - at < len ? j->cap - at : len;
+	memcpy(j->buf + at, body, first);
+	memcpy(j->buf, body + first, len - first);
+	j->head += len;
+}
+
+/* The message kept for seq, or NULL (never kept, or overwritten since). */
+static const struct exec_fix_journal_ent *journal_get(const struct exec_fix_journal *j,
+						      uint64_t seq)
+{
+	const struct exec_fix_journal_ent *e = &j->ents[seq & (j->nents - 1)];
+	return e->seq == seq && j->head - e->pos <= j->cap ? e : NULL;
+}
+
+/* ------------------------------------------------------------------------- */
 /* Out buffer */
 
 /* Free space after the pending bytes, compacting when little is left. */
@@ -126,6 +203,9 @@ static int out_commit(struct exec_fix_session *s, int n, uint64_t now_ns, bool u
 	}
 	if (n < 0)
 		return n;
+	if (use_seq && !admin && s->journal)
+		journal_put(s->journal, s->seqs->next_out, now_ns, s->out + s->out_off + s->out_len,
+			    (size_t)n);
 	s->out_len += (uint32_t)n;
 	if (use_seq) {
 		uint64_t q = s->seqs->next_out;
@@ -188,6 +268,7 @@ CORE_COLD int exec_fix_session_init(struct exec_fix_session *s,
 		memcpy(q->target, s->hdr.target, sizeof(q->target));
 	}
 	s->seqs = q;
+	s->journal = cfg->journal;
 	s->initiator = cfg->initiator;
 	s->reset_on_logon = cfg->reset_on_logon;
 	s->heartbeat_s = cfg->heartbeat_s ? cfg->heartbeat_s : 30;
@@ -267,6 +348,7 @@ CORE_COLD int exec_fix_session_start(struct exec_fix_session *s, uint64_t now_ns
 		s->seqs->next_out = 1;
 		s->seqs->next_in = 1;
 		s->reset_sent = true;
+		journal_clear(s->journal);
 	}
 	int r = out_commit(s, ENC(s, now_ns, exec_fix_encode_logon, s->heartbeat_s, s->reset_sent),
 			   now_ns, true, true);
@@ -302,6 +384,7 @@ static int on_logon(struct exec_fix_session *s, const struct exec_fix_msg *m, ui
 		if (!s->initiator) {
 			s->seqs->next_out = 1;
 			s->reset_sent = true;
+			journal_clear(s->journal);
 		}
 	}
 	uint64_t exp = s->seqs->next_in;
@@ -332,7 +415,72 @@ static int on_logon(struct exec_fix_session *s, const struct exec_fix_msg *m, ui
 	return 0;
 }
 
-/* Answer a ResendRequest with one SequenceReset-GapFill over the range. */
+/* Count our application messages in [from, to) (known for the last 4096). */
+static uint64_t apps_in(const struct exec_fix_session *s, uint64_t from, uint64_t to)
+{
+	uint64_t apps = 0;
+	if (to - from > 4096)
+		from = to - 4096;
+	for (uint64_t q = from; q < to; q++)
+		apps += s->app_bits[q / 64 % 64] >> (q % 64) & 1;
+	return apps;
+}
+
+/*
+ * Go on with the resend from the journal: each message it holds sent again
+ * (PossDupFlag=Y, its own number and OrigSendingTime), each run of numbers
+ * it does not hold one gap fill, while the out buffer has room. 0 when done,
+ * EXEC_FIX_BUSY when the rest waits for room.
+ */
+static int resend_some(struct exec_fix_session *s, uint64_t now_ns)
+{
+	const struct exec_fix_journal *j = s->journal;
+	while (s->rs_next < s->rs_end) {
+		uint64_t q = s->rs_next, next = q + 1;
+		const struct exec_fix_journal_ent *e = journal_get(j, q);
+		size_t cap;
+		char *buf = out_tail(s, &cap);
+		int n = -EINVAL;
+		if (e) {
+			struct exec_fix_builder b;
+			exec_fix_build_begin(&b, &s->hdr, buf, cap, e->type, q, now_ns,
+					     e->orig_ns ? e->orig_ns : now_ns);
+			size_t at = (size_t)(e->pos % j->cap);
+			size_t first = j->cap - at < e->len ? j->cap - at : e->len;
+			exec_fix_put_raw(&b, j->buf + at, first);
+			exec_fix_put_raw(&b, j->buf, e->len - first);
+			n = exec_fix_build_end(&b);
+		}
+		if (n == -ENOSPC && s->out_len)
+			return EXEC_FIX_BUSY; /* on when the buffer has drained */
+		if (n < 0) { /* not held (or larger than the whole buffer): a gap fill */
+			while (next < s->rs_end && !journal_get(j, next))
+				next++;
+			n = exec_fix_encode_sequence_reset(&s->hdr, buf, cap, q, now_ns, next, true);
+			if (n == -ENOSPC)
+				return EXEC_FIX_BUSY;
+			if (n < 0)
+				return n;
+			s->stats.gap_fills_sent++;
+			s->stats.app_gap_filled += apps_in(s, q, next);
+		} else {
+			s->stats.app_resent++;
+		}
+		s->out_len += (uint32_t)n;
+		s->stats.msgs_out++;
+		s->last_sent_ns = now_ns;
+		s->rs_next = next;
+	}
+	return 0;
+}
+
+static bool resending(const struct exec_fix_session *s)
+{
+	return s->rs_next < s->rs_end;
+}
+
+/* Answer a ResendRequest: from the journal when there is one, else with one
+ * SequenceReset-GapFill over the range. */
 static int on_resend_request(struct exec_fix_session *s, const struct exec_fix_msg *m,
 			     uint64_t now_ns)
 {
@@ -351,15 +499,23 @@ static int on_resend_request(struct exec_fix_session *s, const struct exec_fix_m
 	if (b >= next)
 		return 0; /* nothing sent in that range yet */
 	uint64_t new_seq = end == 0 || (uint64_t)end >= next ? next : (uint64_t)end + 1;
+	if (s->journal) {
+		if (!resending(s) || b < s->rs_next)
+			s->rs_next = b;
+		if (new_seq > s->rs_end)
+			s->rs_end = new_seq;
+		uint64_t apps = s->stats.app_resent;
+		int r = resend_some(s, now_ns);
+		say(s, "ResendRequest %" PRId64 "-%" PRId64 ": %" PRIu64 " application messages resent%s",
+		    begin, end, s->stats.app_resent - apps, r == EXEC_FIX_BUSY ? " (more to come)" : "");
+		return r == EXEC_FIX_BUSY ? 0 : r;
+	}
 	size_t cap;
 	char *buf = out_tail(s, &cap);
 	int n = exec_fix_encode_sequence_reset(&s->hdr, buf, cap, b, now_ns, new_seq, true);
 	int r = out_commit(s, n, now_ns, false, true);
 	if (r == 0) {
-		uint64_t apps = 0;
-		uint64_t from = new_seq - b > 4096 ? new_seq - 4096 : b;
-		for (uint64_t q = from; q < new_seq; q++)
-			apps += s->app_bits[q / 64 % 64] >> (q % 64) & 1;
+		uint64_t apps = apps_in(s, b, new_seq);
 		s->stats.gap_fills_sent++;
 		s->stats.app_gap_filled += apps;
 		say(s, "ResendRequest %" PRId64 "-%" PRId64 ": gap fill %" PRIu64 " -> %" PRIu64
@@ -590,6 +746,13 @@ int exec_fix_session_tick(struct exec_fix_session *s, uint64_t now_ns)
 	default:
 		return 0;
 	}
+	if (resending(s)) { /* nothing else goes out before the resend */
+		int r = resend_some(s, now_ns);
+		if (r == EXEC_FIX_BUSY)
+			return 0;
+		if (r < 0)
+			return r;
+	}
 	if (!s->hb_ns)
 		return 0;
 	uint64_t quiet = now_ns > s->last_recv_ns ? now_ns - s->last_recv_ns : 0;
@@ -639,6 +802,7 @@ void exec_fix_session_disconnected(struct exec_fix_session *s)
 	s->state = EXEC_FIX_DOWN;
 	s->out_off = s->out_len = 0;
 	s->test_pending = s->resend_pending = false;
+	s->rs_next = s->rs_end = 0;
 }
 
 int exec_fix_session_reject(struct exec_fix_session *s, uint64_t now_ns,
@@ -651,9 +815,19 @@ int exec_fix_session_reject(struct exec_fix_session *s, uint64_t now_ns,
 	return r == -ENOBUFS ? EXEC_FIX_BUSY : r;
 }
 
+/* Before an application message: the resend in progress goes first. */
+static int resend_first(struct exec_fix_session *s, uint64_t now_ns)
+{
+	if (__builtin_expect(!resending(s), 1))
+		return 0;
+	return resend_some(s, now_ns);
+}
+
 #define APP_SEND(s, now, fn, arg)                                                                  \
-	((s)->state != EXEC_FIX_ACTIVE ? -ENOTCONN                                                 \
-				       : out_commit(s, ENC(s, now, fn, arg), now, true, false))
+	({                                                                                         \
+		int r_ = (s)->state != EXEC_FIX_ACTIVE ? -ENOTCONN : resend_first(s, now);         \
+		r_ ? r_ : out_commit(s, ENC(s, now, fn, arg), now, true, false);                   \
+	})
 
 int exec_fix_session_send_new_order(struct exec_fix_session *s, uint64_t now_ns,
 				    const struct exec_fix_order *o)
@@ -695,6 +869,17 @@ int exec_fix_session_send_mass_cancel_report(struct exec_fix_session *s, uint64_
 					     const struct exec_fix_mass_cancel_report *r)
 {
 	return APP_SEND(s, now_ns, exec_fix_encode_mass_cancel_report, r);
+}
+
+int exec_fix_session_send_mass_status(struct exec_fix_session *s, uint64_t now_ns,
+				      const struct exec_fix_mass_status *q)
+{
+	return APP_SEND(s, now_ns, exec_fix_encode_mass_status, q);
+}
+
+bool exec_fix_session_awaiting_resend(const struct exec_fix_session *s)
+{
+	return s->resend_pending;
 }
 
 size_t exec_fix_session_pending(const struct exec_fix_session *s, const char **ret)

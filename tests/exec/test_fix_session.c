@@ -7,10 +7,15 @@
  * filled; session-level Rejects for malformed messages; CompID problems;
  * the Logout handshake; a full out buffer; and the sequence store: a restart
  * that continues from the stored numbers, one with ResetSeqNumFlag, a
- * restarted initiator behind the acceptor, and numbers that survive SIGKILL. */
+ * restarted initiator behind the acceptor, and numbers that survive SIGKILL;
+ * the resend journal: reports the initiator lost resent (PossDupFlag=Y, the
+ * first SendingTime, the same fields) across more than one out buffer, and
+ * gap-filled once the journal has overwritten them; OrderMassStatusRequest
+ * and status reports (584/911/912) through the codec. */
 #define _GNU_SOURCE
 #undef NDEBUG
 #include <assert.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +31,9 @@ struct end {
 	char types[256][3];    /* their MsgTypes */
 	bool answer;           /* acceptor: answer orders */
 	bool poss_dup_seen;
+	unsigned ndup;         /* application messages with PossDupFlag=Y */
+	char last_exec_id[24]; /* of the last ExecutionReport */
+	uint64_t last_orig_ns; /* its OrigSendingTime (122), 0 if none */
 };
 
 static uint64_t now = UINT64_C(1764000000000000000);
@@ -34,9 +42,13 @@ static uint64_t now = UINT64_C(1764000000000000000);
 static struct end *ini, *acc;
 static struct exec_fix_store ini_store;
 
+static struct exec_fix_journal *next_journal; /* the next setup's, then NULL */
+
 static void setup(struct end *e, bool initiator, bool reset, struct exec_fix_store *st)
 {
 	memset(e, 0, sizeof(*e));
+	struct exec_fix_journal *j = next_journal;
+	next_journal = NULL;
 	struct exec_fix_session_config c = {
 		.sender = initiator ? "ENGINE" : "EXEC",
 		.target = initiator ? "EXEC" : "ENGINE",
@@ -44,6 +56,7 @@ static void setup(struct end *e, bool initiator, bool reset, struct exec_fix_sto
 		.heartbeat_s = 30,
 		.reset_on_logon = reset,
 		.store = st,
+		.journal = j,
 	};
 	char err[256];
 	int r = exec_fix_session_init(&e->s, &c, err, sizeof(err));
@@ -99,6 +112,17 @@ static void process(struct end *e)
 		if (r == EXEC_FIX_MSG) {
 			memcpy(e->types[e->napp++ % 256], m.type, 3);
 			e->poss_dup_seen |= m.poss_dup;
+			e->ndup += m.poss_dup;
+			struct exec_fix_str x;
+			if (!strcmp(m.type, "8") && exec_fix_msg_str(&m, 17, &x) == 0 && x.len < 24) {
+				memcpy(e->last_exec_id, x.p, x.len);
+				e->last_exec_id[x.len] = 0;
+				e->last_orig_ns = 0;
+				if (m.orig_sending_time.len)
+					assert(exec_fix_parse_time(m.orig_sending_time.p,
+								   m.orig_sending_time.len,
+								   &e->last_orig_ns) == 0);
+			}
 			if (e->answer)
 				answer(e, &m);
 		}
@@ -523,6 +547,150 @@ static void test_busy(void)
 	assert(acc->napp == k + 1);
 }
 
+/* The acceptor sends k reports (ExecID "E<first>"...) that never reach the
+ * initiator: written, then dropped, as a crash of the initiator loses them. */
+static void acc_send_lost(unsigned first, unsigned k)
+{
+	for (unsigned i = first; i < first + k; i++) {
+		char eid[24];
+		int n = snprintf(eid, sizeof(eid), "E%u", i);
+		struct exec_fix_exec_report x = {
+			.order_id = fix_s("V1"), .exec_id = { eid, (uint32_t)n },
+			.cl_ord_id = fix_s("7-42"), .symbol = fix_s("AMZN"), .side = '1',
+			.exec_type = 'F', .ord_status = '1', .leaves_qty = 100, .cum_qty = i,
+			.last_qty = 1, .last_px = 1892500, .order_qty = 100 + i,
+			.transact_time_ns = now,
+		};
+		int r = exec_fix_session_send_exec_report(&acc->s, now, &x);
+		if (r == EXEC_FIX_BUSY) { /* drop what is pending and offer it again */
+			const char *p;
+			exec_fix_session_sent(&acc->s, exec_fix_session_pending(&acc->s, &p));
+			r = exec_fix_session_send_exec_report(&acc->s, now, &x);
+		}
+		assert(r == 0);
+	}
+	const char *p;
+	exec_fix_session_sent(&acc->s, exec_fix_session_pending(&acc->s, &p));
+}
+
+/* Pump with the acceptor's timer running (a resend goes on as room frees). */
+static void pump_ticking(void)
+{
+	for (int i = 0; i < 200; i++) {
+		assert(exec_fix_session_tick(&acc->s, now) == 0);
+		size_t moved = deliver(ini, acc);
+		process(acc);
+		moved += deliver(acc, ini);
+		process(ini);
+		if (!moved)
+			return;
+	}
+	assert(!"pump does not settle");
+}
+
+static void test_journal(void)
+{
+	static struct exec_fix_journal j;
+	assert(exec_fix_journal_init(&j, 1 << 20, 4096) == 0);
+	setup(ini, true, false, NULL);
+	next_journal = &j;
+	setup(acc, false, false, NULL);
+	logon_pair();
+	send_orders(2);
+	pump();
+	assert(ini->napp == 2 && ini->ndup == 0);
+	/* 600 reports (about 120 KB: two out buffers) lost on the way */
+	acc_send_lost(1, 600);
+	now += 2 * SEC;
+	/* the next order's report arrives too high: ResendRequest, and the
+	 * acceptor sends all 601 again from its journal, in order */
+	send_orders(1);
+	pump_ticking();
+	const struct exec_fix_session_stats *si = exec_fix_session_stats(&ini->s);
+	const struct exec_fix_session_stats *sa = exec_fix_session_stats(&acc->s);
+	assert(si->resend_requests_sent == 1 && sa->resend_requests_received == 1);
+	assert(sa->app_resent == 601 && sa->app_gap_filled == 0);
+	assert(ini->napp == 2 + 601 && ini->ndup == 601);
+	assert(exec_fix_session_next_in(&ini->s) == exec_fix_session_next_out(&acc->s));
+	/* the last one resent is the order's report, with its first
+	 * SendingTime as OrigSendingTime */
+	assert(!strcmp(ini->last_exec_id, "X") && ini->last_orig_ns == now);
+	assert(!strcmp(acc->types[2], "D"));
+	/* a single lost report: resent with its own fields */
+	acc_send_lost(601, 1);
+	send_orders(1);
+	pump_ticking();
+	assert(sa->app_resent == 603 && ini->ndup == 603);
+	exec_fix_journal_fini(&j);
+
+	/* a journal of 4 KiB holds about 37 reports: the older ones are
+	 * gap-filled, counted as lost, and the session is in step after */
+	assert(exec_fix_journal_init(&j, 4096, 64) == 0);
+	setup(ini, true, false, NULL);
+	next_journal = &j;
+	setup(acc, false, false, NULL);
+	logon_pair();
+	acc_send_lost(1, 100);
+	send_orders(1);
+	pump_ticking();
+	assert(sa->app_gap_filled + sa->app_resent == 101 && sa->app_gap_filled > 50);
+	assert(ini->napp == sa->app_resent && ini->ndup == sa->app_resent);
+	assert(exec_fix_session_next_in(&ini->s) == exec_fix_session_next_out(&acc->s));
+	send_orders(1);
+	pump_ticking();
+	assert(ini->napp == sa->app_resent + 1 && si->seq_too_high == 1);
+	exec_fix_journal_fini(&j);
+	printf("journal: 601 lost reports resent over two out buffers, 1 more, and %" PRIu64
+	       " of 100 resent from a 4 KiB journal (%" PRIu64 " gap-filled)\n",
+	       sa->app_resent, sa->app_gap_filled);
+}
+
+/* OrderMassStatusRequest and a status report, through the codec. */
+static void test_mass_status(void)
+{
+	struct exec_fix_header h;
+	assert(exec_fix_header_init(&h, "ENGINE", "EXEC", NULL, 0) == 0);
+	char buf[1024];
+	struct exec_fix_mass_status q = { .req_id = fix_s("S1"), .req_type = '7' };
+	int n = exec_fix_encode_mass_status(&h, buf, sizeof(buf), 9, now, &q);
+	assert(n > 0 && fix_frame_ok(buf, (size_t)n) == 0);
+	struct exec_fix_msg m;
+	struct exec_fix_error e;
+	assert(exec_fix_parse(buf, (size_t)n, &m, &e) == 0 && !strcmp(m.type, "AF"));
+	struct exec_fix_mass_status q2;
+	assert(exec_fix_decode_mass_status(&m, &q2, &e) == 0);
+	assert(fix_str_is(q2.req_id, "S1") && q2.req_type == '7');
+	struct exec_fix_exec_report x = {
+		.order_id = fix_s("V9"), .exec_id = fix_s("E9"), .cl_ord_id = fix_s("12-34"),
+		.symbol = fix_s("AMZN"), .side = '2', .exec_type = 'I', .ord_status = '1',
+		.leaves_qty = 60, .cum_qty = 40, .avg_px = 1892500, .order_qty = 100, .px = 1892500,
+		.mass_status_req_id = fix_s("S1"), .tot_num_reports = 3, .last_rpt_requested = true,
+	};
+	n = exec_fix_encode_exec_report(&h, buf, sizeof(buf), 10, now, &x);
+	assert(n > 0 && fix_frame_ok(buf, (size_t)n) == 0);
+	assert(strstr(fix_show(buf, (size_t)n), "|584=S1|911=3|912=Y|"));
+	assert(exec_fix_parse(buf, (size_t)n, &m, &e) == 0);
+	struct exec_fix_exec_report y;
+	assert(exec_fix_decode_exec_report(&m, &y, &e) == 0);
+	assert(y.exec_type == 'I' && fix_str_is(y.mass_status_req_id, "S1"));
+	assert(y.tot_num_reports == 3 && y.last_rpt_requested && y.leaves_qty == 60);
+	/* a status request without its id, and one with a type out of range */
+	struct exec_fix_builder b;
+	exec_fix_build_begin(&b, &h, buf, sizeof(buf), "AF", 11, now, 0);
+	exec_fix_put_char(&b, 585, '7');
+	n = exec_fix_build_end(&b);
+	assert(exec_fix_parse(buf, (size_t)n, &m, &e) == 0);
+	assert(exec_fix_decode_mass_status(&m, &q2, &e) == -EBADMSG && e.tag == 584 &&
+	       e.kind == EXEC_FIX_ERR_MISSING);
+	exec_fix_build_begin(&b, &h, buf, sizeof(buf), "AF", 12, now, 0);
+	exec_fix_put_str(&b, 584, "S2", 2);
+	exec_fix_put_char(&b, 585, 'Z');
+	n = exec_fix_build_end(&b);
+	assert(exec_fix_parse(buf, (size_t)n, &m, &e) == 0);
+	assert(exec_fix_decode_mass_status(&m, &q2, &e) == -EBADMSG && e.tag == 585 &&
+	       e.kind == EXEC_FIX_ERR_VALUE);
+}
+
 static void test_store(const char *dir)
 {
 	char path[512], err[256];
@@ -650,6 +818,8 @@ int main(void)
 	test_seq_rules();
 	test_compids_and_logout();
 	test_busy();
+	test_journal();
+	test_mass_status();
 	char dir[] = "/tmp/osprey-fix-XXXXXX";
 	assert(mkdtemp(dir));
 	test_store(dir);

@@ -4,8 +4,10 @@
  * The input is parsed as a stream (skipping what the parser says to skip);
  * every message is run through every decoder, and an accepted ExecutionReport
  * or order is encoded again and must parse back to the same fields. Then the
- * same bytes go to an acceptor session that has just taken a valid Logon:
- * whatever it answers must be well-framed FIX.
+ * same bytes go to an acceptor session with a resend journal that has just
+ * taken a valid Logon and sent three reports: whatever it answers
+ * (ResendRequests answered from the journal included) must be well-framed
+ * FIX.
  *
  * Built as a libFuzzer target (-Dfuzz=true, OSPREY_LIBFUZZER) and as a plain
  * test whose main() runs it over the real session file, the
@@ -24,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct exec_fix_header H;
 static struct exec_fix_session S;
+static struct exec_fix_journal J;
 static const uint64_t NOW = UINT64_C(1764000000000000000);
 
 static bool str_same(struct exec_fix_str a, struct exec_fix_str b)
@@ -48,6 +51,19 @@ static void reencode(const struct exec_fix_msg *m)
 		assert(str_same(x.order_id, x2.order_id) && str_same(x.exec_id, x2.exec_id));
 		assert(x.cum_qty == x2.cum_qty && x.leaves_qty == x2.leaves_qty);
 		assert(x.avg_px == x2.avg_px && x.exec_type == x2.exec_type);
+		assert(str_same(x.mass_status_req_id, x2.mass_status_req_id));
+		assert(!x.mass_status_req_id.len || (x.tot_num_reports == x2.tot_num_reports &&
+		                                     x.last_rpt_requested == x2.last_rpt_requested));
+	}
+	struct exec_fix_mass_status s, s2;
+	if (!strcmp(m->type, "AF") && exec_fix_decode_mass_status(m, &s, &e) == 0) {
+		int n = exec_fix_encode_mass_status(&H, buf, sizeof(buf), 1, NOW, &s);
+		if (n == -EINVAL)
+			return;
+		assert(n > 0);
+		assert(exec_fix_parse(buf, (size_t)n, &m2, &e) == 0);
+		assert(exec_fix_decode_mass_status(&m2, &s2, &e) == 0);
+		assert(str_same(s.req_id, s2.req_id) && s.req_type == s2.req_type);
 	}
 	if (m->type[0] == 'D' && !m->type[1] && exec_fix_decode_order(m, &o, &e) == 0) {
 		int n = exec_fix_encode_new_order(&H, buf, sizeof(buf), 1, NOW, &o);
@@ -80,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *b = (const char *)data;
 	if (!H.comp_len) {
 		assert(exec_fix_header_init(&H, "ENGINE", "EXEC", NULL, 0) == 0);
+		assert(exec_fix_journal_init(&J, 8192, 64) == 0); /* small: it wraps */
 	}
 	size_t off = 0;
 	while (off < size) {
@@ -100,6 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct exec_fix_mass_cancel q;
 		struct exec_fix_mass_cancel_report mr;
 		struct exec_fix_reject rj;
+		struct exec_fix_mass_status ms;
+		(void)exec_fix_decode_mass_status(&m, &ms, &e);
 		(void)exec_fix_decode_cancel_reject(&m, &c, &e);
 		(void)exec_fix_decode_mass_cancel(&m, &q, &e);
 		(void)exec_fix_decode_mass_cancel_report(&m, &mr, &e);
@@ -109,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* an acceptor (EXEC, peer ENGINE) after a valid Logon */
-	struct exec_fix_session_config cfg = { .sender = "EXEC", .target = "ENGINE" };
+	struct exec_fix_session_config cfg = { .sender = "EXEC", .target = "ENGINE", .journal = &J };
 	assert(exec_fix_session_init(&S, &cfg, NULL, 0) == 0);
 	assert(exec_fix_session_start(&S, NOW) == 0);
 	char logon[256];
@@ -118,6 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct exec_fix_msg m;
 	assert(exec_fix_session_input(&S, logon, (size_t)n, NOW, &m, &used) == 0);
 	assert(exec_fix_session_state(&S) == EXEC_FIX_ACTIVE);
+	check_out(&S);
+	for (int i = 0; i < 3; i++) { /* something for ResendRequests to resend */
+		struct exec_fix_exec_report x = {
+			.order_id = { "V1", 2 }, .exec_id = { "E1", 2 }, .cl_ord_id = { "1-2", 3 },
+			.symbol = { "AMZN", 4 }, .side = '1', .exec_type = 'F', .ord_status = '1',
+			.leaves_qty = 5, .cum_qty = 5, .last_qty = 5, .last_px = 10000,
+		};
+		assert(exec_fix_session_send_exec_report(&S, NOW, &x) == 0);
+	}
 	check_out(&S);
 	off = 0;
 	uint64_t now = NOW;
