@@ -294,7 +294,8 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 		return r;
 	}
 	e->first_order_id = next;
-	if (e->o.protocol == ENGINE_OUCH && (r = engine__load_session(e, err, errlen)) < 0)
+	if ((e->o.protocol == ENGINE_OUCH || e->o.protocol == ENGINE_FIX) &&
+	    (r = engine__load_session(e, err, errlen)) < 0)
 		return r;
 	uint64_t killed = 0;
 	if (persist_get_meta(e->db, "killed", &killed) == 0 && killed)
@@ -386,6 +387,11 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 			.reset_on_logon = o->fix_reset_seq,
 			.store_path = o->db[0] ? store : NULL,
 			.drain_ns = o->drain_ms * 1000000ull,
+			/* resume: the venue resends from after the last stored report */
+			.recover = e->recover,
+			.seq = e->recover ? e->venue_seq + 1 : 0,
+			.restore = e->open_orders,
+			.nrestore = e->nopen_orders,
 		};
 		if ((r = exec_fix_gw_create(&fc, &e->fix_gw, err, errlen)) < 0)
 			return r;
@@ -478,8 +484,8 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		.hist_t2w = e->t2w,
 		.initial = e->restored,
 		.ninitial = e->nrestored,
-		.restore = e->ouch_gw ? e->open_orders : NULL,
-		.nrestore = e->ouch_gw ? e->nopen_orders : 0,
+		.restore = sim ? NULL : e->open_orders,
+		.nrestore = sim ? 0 : e->nopen_orders,
 		.flatten_bps = o->risk.collar_bps, /* as far through as risk's collar */
 	};
 	if ((r = exec_stage_create(&xc, &e->exec, err, errlen)) < 0)

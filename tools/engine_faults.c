@@ -89,8 +89,9 @@ int engine__persist_guard_poll(void *ctx, uint32_t *ret_work)
 
 /* ---- recovery ------------------------------------------------------------ */
 
-/* What the database holds of the OUCH session: the last venue message
- * stored and the orders open at the stop. Either one means a recovery. */
+/* What the database holds of the gateway's session (OUCH or FIX): the last
+ * venue message stored and the orders open at the stop. Either one means a
+ * recovery. */
 int engine__load_session(struct engine *e, char *err, size_t errlen)
 {
 	int r = persist_get_meta(e->db, PERSIST_META_VENUE_SEQ, &e->venue_seq);
@@ -129,9 +130,17 @@ int engine__load_session(struct engine *e, char *err, size_t errlen)
 /* The gateway's recovery, until it is done (the hot thread owns the gateway). */
 void engine__publish_recovery(struct engine *e)
 {
-	struct exec_ouch_gw_stats gs;
-	exec_ouch_gw_stats(e->ouch_gw, &gs);
-	const struct exec_recovery_stats *r = &gs.recovery;
+	struct exec_recovery_stats rec;
+	if (e->ouch_gw) {
+		struct exec_ouch_gw_stats gs;
+		exec_ouch_gw_stats(e->ouch_gw, &gs);
+		rec = gs.recovery;
+	} else {
+		struct exec_fix_gw_stats gs;
+		exec_fix_gw_stats(e->fix_gw, &gs);
+		rec = gs.recovery;
+	}
+	const struct exec_recovery_stats *r = &rec;
 	struct engine_gauges *g = &e->g;
 	atomic_store_explicit(&g->rec_from_seq, r->from_seq, memory_order_relaxed);
 	atomic_store_explicit(&g->rec_restored, r->restored, memory_order_relaxed);

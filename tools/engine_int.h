@@ -52,7 +52,7 @@ struct engine_gauges {
 	_Atomic uint64_t kill_seen_ns;       /* risk saw it: new orders blocked */
 	_Atomic uint64_t cancel_all_sent_ns; /* exec sent the cancels */
 	_Atomic uint64_t cancel_all_done_ns; /* the venue had answered for every order */
-	/* recovery (an OUCH session resumed from the database): the gateway's
+	/* recovery (an OUCH or FIX session resumed from the database): the gateway's
 	 * exec_recovery_stats, published by the hot thread until it is done */
 	_Atomic uint32_t rec_state; /* enum exec_recovery_state */
 	_Atomic uint64_t rec_restored, rec_replayed, rec_replay_fills, rec_closed, rec_adopted;
@@ -175,7 +175,7 @@ int engine__guarded_poll(void *arg, uint32_t *ret_work);
 /* engine_faults.c: the persist writer's poll, guarded (ctx: the engine): a
  * failed database halts trading and the records after it are drained, counted. */
 int engine__persist_guard_poll(void *ctx, uint32_t *ret_work);
-/* engine_faults.c: what the database holds of the OUCH session (open orders,
+/* engine_faults.c: what the database holds of the gateway's session (open orders,
  * the last venue message): sets open_orders, venue_seq, recover. Setup. */
 int engine__load_session(struct engine *e, char *err, size_t errlen);
 /* engine_faults.c: the gateway's recovery into the gauges (the hot thread). */

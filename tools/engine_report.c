@@ -61,6 +61,23 @@ static void json_hist(struct json_out *j, const char *key, const struct core_his
 	json_end(j);
 }
 
+static void recovery_json(struct json_out *j, const struct exec_recovery_stats *rs)
+{
+	json_obj(j, "recovery");
+	json_u64(j, "state", rs->state);
+	json_u64(j, "from_seq", rs->from_seq);
+	json_u64(j, "restored", rs->restored);
+	json_u64(j, "replayed", rs->replayed);
+	json_u64(j, "replay_fills", rs->replay_fills);
+	json_u64(j, "closed_by_venue", rs->closed_by_venue);
+	json_u64(j, "adopted", rs->adopted);
+	json_u64(j, "not_at_venue", rs->not_at_venue);
+	json_u64(j, "cancelled", rs->cancelled);
+	json_u64(j, "unresolved", rs->unresolved);
+	json_u64(j, "differences", rs->differences);
+	json_end(j);
+}
+
 static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 {
 	struct json_out j;
@@ -180,7 +197,12 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "drain_timeouts", g.drain_timeouts);
 		json_i64(&j, "send_syscall_p50_ns", g.send_p50_ns);
 		json_i64(&j, "send_syscall_p99_ns", g.send_p99_ns);
+		json_u64(&j, "adopted", g.adopted);
+		json_u64(&j, "status_reports", g.status_reports);
+		json_u64(&j, "status_timeouts", g.status_timeouts);
+		json_u64(&j, "resend_requests_sent", g.session.resend_requests_sent);
 		json_str(&j, "last_event", g.reason);
+		recovery_json(&j, &g.recovery);
 	}
 	if (e->ouch_gw) {
 		struct exec_ouch_gw_stats g;
@@ -195,20 +217,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "drain_timeouts", g.drain_timeouts);
 		json_u64(&j, "adopted", g.adopted);
 		json_str(&j, "last_event", g.reason);
-		const struct exec_recovery_stats *rs = &g.recovery;
-		json_obj(&j, "recovery");
-		json_u64(&j, "state", rs->state);
-		json_u64(&j, "from_seq", rs->from_seq);
-		json_u64(&j, "restored", rs->restored);
-		json_u64(&j, "replayed", rs->replayed);
-		json_u64(&j, "replay_fills", rs->replay_fills);
-		json_u64(&j, "closed_by_venue", rs->closed_by_venue);
-		json_u64(&j, "adopted", rs->adopted);
-		json_u64(&j, "not_at_venue", rs->not_at_venue);
-		json_u64(&j, "cancelled", rs->cancelled);
-		json_u64(&j, "unresolved", rs->unresolved);
-		json_u64(&j, "differences", rs->differences);
-		json_end(&j);
+		recovery_json(&j, &g.recovery);
 	}
 	json_end(&j);
 	json_obj(&j, "latency_ns");
@@ -330,15 +339,15 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        " bad messages; last: %s\n",
 		        e->o.connect, g.logins, g.link_downs, g.enters, g.cancels, g.bad_messages,
 		        g.reason[0] ? g.reason : "-");
-		char rl[512], *rp = rl;
-		size_t rleft = sizeof(rl);
-		rl[0] = '\0';
-		engine__recovery_line(e, &rp, &rleft);
-		if (rl[0])
-			fprintf(f, "  %s", rl);
 	} else {
 		fprintf(f, "  venue          simulated (in process, event time)\n");
 	}
+	char rl[512], *rp = rl;
+	size_t rleft = sizeof(rl);
+	rl[0] = '\0';
+	engine__recovery_line(e, &rp, &rleft);
+	if (rl[0])
+		fprintf(f, "  %s", rl);
 	if (risk_control_is_killed(&e->ctl))
 		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
 	char kl[256], *kp = kl;

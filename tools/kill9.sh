@@ -2,13 +2,15 @@
 # kill9.sh - crash recovery under SIGKILL, against a venue on the wire.
 #
 # osprey-venue replays a generated session on loopback (MoldUDP64 market data,
-# OUCH 4.2 order entry) and keeps a drop copy of every fill. The engine
-# (osprey-replay, an LMDB database, [engine] auto_resume) trades it; at random
-# points it is killed with SIGKILL and started again on the same database,
-# TRIALS times; the last run trades to the venue's end of session. The engine
-# starts each run by resuming its OUCH session after the last message it
-# stored (the venue replays the rest), adopting orders it sent but never
-# stored, and cancelling what is still open; then it trades again.
+# OUCH 4.2 or, with PROTOCOL=fix, FIX 4.4 order entry) and keeps a drop copy
+# of every fill. The engine (osprey-replay, an LMDB database, [engine]
+# auto_resume) trades it; at random points it is killed with SIGKILL and
+# started again on the same database, TRIALS times; the last run trades to the
+# venue's end of session. The engine starts each run by resuming its session
+# after the last message it stored (OUCH: SoupBinTCP replays the rest; FIX: a
+# ResendRequest, which the venue answers from its journal, then an
+# OrderMassStatusRequest), adopting orders it sent but never stored, and
+# cancelling what is still open; then it trades again.
 #
 # At the end, checked (each failure is one line, then exit 1):
 #   every run after a kill recovered (its summary has a "recovery:" line)
@@ -17,12 +19,15 @@
 #   no order token was used twice (the venue's duplicate_tokens is 0)
 #   the database opens after every kill (a run that cannot start fails)
 #
-# usage: tools/kill9.sh BUILD_DIR [TRIALS] [MESSAGES] [SPEED] [ouch-flags]
+# usage: tools/kill9.sh BUILD_DIR [TRIALS] [MESSAGES] [SPEED] [venue-flags]
 #   TRIALS kills (default 3), a generated session of MESSAGES (default
 #   150000) at SPEED (default 40x), or CAPTURE=FILE (an ITCH 5.0 capture) in
 #   the environment; KEEP=1 keeps the files; SEED=N picks the kill points
 #   (default: random, printed); AUTO_RESUME=false: each restart must wait,
-#   HALTED with nothing sent, until the harness says osprey-ctl resume
+#   HALTED with nothing sent, until the harness says osprey-ctl resume;
+#   STOP_MS=N: SIGSTOP the engine N ms before each SIGKILL, so the venue's
+#   reports meanwhile are lost in the dead socket (the restart must get them
+#   resent or replayed)
 set -eu
 B=${1:?build dir}
 TRIALS=${2:-3}
@@ -52,6 +57,12 @@ MOLD=$(free_port)
 SERVE=$(free_port "$MOLD")
 OE=$(free_port "$MOLD" "$SERVE")
 SEED=${SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+PROTOCOL=${PROTOCOL:-ouch}
+case $PROTOCOL in
+ouch) ORDER_ENTRY="--ouch 127.0.0.1:$OE" ;;
+fix) ORDER_ENTRY="--fix 127.0.0.1:$OE" ;;
+*) echo "kill9: PROTOCOL must be ouch or fix" >&2; exit 2 ;;
+esac
 if [ -n "${CAPTURE:-}" ]; then
 	INPUT="--itch $CAPTURE"
 	what="$CAPTURE"
@@ -59,7 +70,7 @@ else
 	INPUT="--generate --seed 42 --messages $MESSAGES"
 	what="a generated session of $MESSAGES messages"
 fi
-echo "kill9: $TRIALS kills of the engine during $what at $SPEED (seed $SEED)"
+echo "kill9: $TRIALS kills of the $PROTOCOL engine during $what at $SPEED (seed $SEED)"
 
 cat >"$dir/engine.ini" <<INI
 [feeds]
@@ -70,10 +81,12 @@ idle_timeout_ms = 20000
 [strategy]
 model = $S/models/demo.model
 [gateway]
-protocol = ouch
+protocol = $PROTOCOL
 connect = 127.0.0.1:$OE
 soup_user = KILL9
 soup_password = k9
+fix_sender = KILL9
+fix_target = EXEC
 drain_ms = 2000
 [threads]
 idle = sleep
@@ -86,7 +99,7 @@ INI
 
 # shellcheck disable=SC2086
 "$B/tools/osprey-venue" $INPUT --mold "127.0.0.1:$MOLD" \
-	--serve "127.0.0.1:$SERVE" --ouch "127.0.0.1:$OE" --users KILL9:k9 --speed "$SPEED" \
+	--serve "127.0.0.1:$SERVE" $ORDER_ENTRY --users KILL9:k9 --speed "$SPEED" \
 	--wait-logins 1 --end-wait-ms 8000 $VENUE_FLAGS --json \
 	--drop-copy "$dir/drop_copy.csv" --positions "$dir/venue_positions.csv" \
 	>"$dir/venue.json" 2>"$dir/venue.log" &
@@ -138,6 +151,10 @@ while [ $run -le "$TRIALS" ]; do
 		ms=$(( rnd / 65536 % 1500 ))
 		sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 		kill -0 "$epid" 2>/dev/null || fail "run $run ended before its kill"
+		if [ -n "${STOP_MS:-}" ]; then
+			kill -STOP "$epid"
+			sleep "$(awk -v m="$STOP_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
+		fi
 		kill -9 "$epid"
 		wait "$epid" 2>/dev/null || true
 		epid=""
@@ -161,11 +178,19 @@ vpid=""
 [ "$vrc" = 0 ] || fail "the venue exited $vrc"
 grep "recovery: " "$dir/engine.$run.txt" | sed 's/^ */  last run /'
 echo "kill9: $resumed recoveries found differences (orders adopted or closed) and waited for the operator"
-# what the venue replayed at each login after a kill (SoupBinTCP from the stored number)
-awk '/logged in, requested/ { n++; if (n > 1) { m = $0; sub(/.*[(]/, "", m); sub(/ messages.*/, "", m)
-	r += (m > 0); t += m } }
-	END { printf "kill9: %d restarts, %d resumed with messages to replay (%d in all)\n", n - 1, r, t }' \
-	"$dir/venue.log"
+if [ "$PROTOCOL" = ouch ]; then
+	# what the venue replayed at each login after a kill (SoupBinTCP from the stored number)
+	awk '/logged in, requested/ { n++; if (n > 1) { m = $0; sub(/.*[(]/, "", m); sub(/ messages.*/, "", m)
+		r += (m > 0); t += m } }
+		END { printf "kill9: %d restarts, %d resumed with messages to replay (%d in all)\n", n - 1, r, t }' \
+		"$dir/venue.log"
+else
+	# what the venue resent from its journal for the engine's ResendRequests
+	fix_n() { grep -o "\"$1\": *[0-9]*" "$dir/venue.json" | grep -o '[0-9]*$'; }
+	echo "kill9: the venue answered $(fix_n resend_requests) ResendRequests ($(fix_n resent) messages resent, $(fix_n gap_filled) lost) and $(fix_n mass_status_requests) OrderMassStatusRequests"
+	[ "$(fix_n gap_filled)" = 0 ] || fail "the venue gap-filled application messages"
+	[ "$(fix_n mass_status_requests)" -ge "$TRIALS" ] || fail "fewer status requests than restarts"
+fi
 
 dups=$(grep -o '"duplicate_tokens": *[0-9]*' "$dir/venue.json" | grep -o '[0-9]*$')
 [ "${dups:-x}" = 0 ] || fail "the venue saw ${dups:-no count of} duplicate tokens"

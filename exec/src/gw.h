@@ -21,6 +21,7 @@ struct gw_order {
 	bool mass_sent;   /* a cancel-all went out while it was open */
 	bool cancel_due;  /* OUCH: a Cancel Order owed to the wire (cancel-all, re-login) */
 	bool restored;    /* handed in at create from the store (recovery) */
+	bool at_venue;    /* FIX recovery: open in the venue's status answer */
 	int32_t next, prev; /* open: the open list (-1 ends it); free: next is the free list */
 };
 

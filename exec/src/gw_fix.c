@@ -1,15 +1,28 @@
 /* gw_fix.c - the FIX 4.4 order gateway: an exec_venue over a FIX session on
- * a TCP connection (exec.h, "FIX 4.4: the order gateway"). */
+ * a TCP connection (exec.h, "FIX 4.4: the order gateway"), with its recovery
+ * after a restart (resend, OrderMassStatusRequest, reconciliation). */
 #define _GNU_SOURCE
 #include "gw.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
-#define FIX_RX_CAP (256 * 1024)
-#define FIX_Q_CAP  4096
-#define NS_PER_DAY 86400000000000ull
+#define FIX_RX_CAP    (256 * 1024)
+#define FIX_Q_CAP     4096
+#define NS_PER_DAY    86400000000000ull
+#define ADOPT_WAIT_NS 2000000000ull /* an adoption waits this long for its symbol */
+
+/* An order of ours the venue reported and this gateway does not hold (sent
+ * before a crash, never stored): what adopting it needs. */
+struct fix_adopt {
+	uint64_t id, seq, ts_ns, venue_seq;
+	uint32_t px, qty, leaves, cum;
+	char sym[GW_SYMBOL]; /* space padded */
+	uint8_t side;
+	bool status; /* from a status report (150=I) */
+};
 
 struct exec_fix_gw {
 	struct gw gw;
@@ -24,6 +37,15 @@ struct exec_fix_gw {
 	bool eos, done;
 	struct exec_fix_gw_stats st;
 	struct core_hist send_ns; /* each send(2) of order bytes: the floor under tick-to-wire */
+	/* recovery: after the logon, the venue's resend, then its answer to an
+	 * OrderMassStatusRequest, then the reconciliation */
+	uint64_t status_timeout_ns, status_until_ns, status_n;
+	bool status_sent, status_done;
+	char status_id[24];
+	uint32_t ncancel_due; /* open orders with cancel_due set */
+	bool have_stash;      /* an adoption waiting for its symbol: reading stops */
+	struct fix_adopt stash;
+	uint64_t stash_until_ns;
 	uint32_t rx_len;
 	char rx[FIX_RX_CAP];
 };
@@ -43,9 +65,57 @@ static uint64_t cl_ord_order_id(struct exec_fix_str s)
 	return i ? id : 0;
 }
 
-static void note(struct exec_fix_gw *g, const char *what)
+/* "<order_id>-<md seq>": the ClOrdID of one of our NewOrderSingles. */
+static bool cl_ord_parse(struct exec_fix_str s, uint64_t *id, uint64_t *seq)
 {
-	snprintf(g->st.reason, sizeof(g->st.reason), "%s", what);
+	uint32_t i = 0;
+	uint64_t a = 0, b = 0;
+	for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9' && i < 19; i++)
+		a = a * 10 + (uint64_t)(s.p[i] - '0');
+	if (!i || i >= s.len || s.p[i] != '-' || i + 1 == s.len || s.len - i - 1 > 19)
+		return false;
+	for (uint32_t k = i + 1; k < s.len; k++) {
+		if (s.p[k] < '0' || s.p[k] > '9')
+			return false;
+		b = b * 10 + (uint64_t)(s.p[k] - '0');
+	}
+	*id = a;
+	*seq = b;
+	return a != 0;
+}
+
+static void note(struct exec_fix_gw *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct exec_fix_gw *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->st.reason, sizeof(g->st.reason), fmt, ap);
+	va_end(ap);
+}
+
+static bool replaying(const struct exec_fix_gw *g)
+{
+	return g->st.recovery.state == EXEC_RECOVERY_REPLAYING;
+}
+
+/* A cancel owed to the wire (recovery, adoption): sent by send_due. */
+static bool owe_cancel(struct exec_fix_gw *g, struct gw_order *o)
+{
+	if (o->cancel_due)
+		return false;
+	o->cancel_due = true;
+	g->ncancel_due++;
+	return true;
+}
+
+/* Forget an ended order (its report is queued). */
+static void retire(struct exec_fix_gw *g, struct gw_order *o)
+{
+	if (o->restored && replaying(g))
+		g->st.recovery.closed_by_venue++;
+	if (o->cancel_due)
+		g->ncancel_due--;
+	gw_retire(&g->gw, o);
 }
 
 /* The connection is gone: the session too; orders stay open (the venue may
@@ -57,8 +127,9 @@ static void lost(struct exec_fix_gw *g, uint64_t now, const char *why)
 	char r[200];
 	snprintf(r, sizeof(r), "%s%s%s", why, exec_fix_session_reason(&g->ses)[0] ? ": " : "",
 	         exec_fix_session_reason(&g->ses));
-	note(g, r);
+	note(g, "%s", r);
 	exec_fix_session_disconnected(&g->ses);
+	g->status_sent = g->status_done = false; /* asked again after the next logon */
 	gw_conn_close(&g->conn, now, r);
 	g->rx_len = 0;
 	if (g->eos)
@@ -89,6 +160,121 @@ static bool flush(struct exec_fix_gw *g, uint64_t now)
 /* ------------------------------------------------------------------------- */
 /* Reports from the venue. */
 
+/*
+ * Adopt an order of ours the venue reported (New, or open in its status
+ * answer) that this gateway does not hold: sent just before a crash and never
+ * stored, or closed here at a recovery and accepted late. Track it from the
+ * report (the stock's locate from the md stream's names), report EXEC_ACK with
+ * EXEC_REASON_ADOPTED and the order's own md seq (the order manager stores
+ * it), and cancel it, unless the replay is still running (the
+ * reconciliation cancels it then). 1 done, 0 the stock is not named yet, -1
+ * the table is full.
+ */
+static int adopt(struct exec_fix_gw *g, const struct fix_adopt *a)
+{
+	long loc = gw_locate_of(&g->gw, a->sym);
+	if (loc < 0)
+		return 0;
+	struct order_msg m = { .kind = ORDER_NEW,
+		               .order_id = a->id,
+		               .seq = a->seq,
+		               .locate = (uint16_t)loc,
+		               .side = a->side,
+		               .px = a->px,
+		               .qty = a->qty,
+		               .tif = EXEC_TIF_DAY };
+	struct gw_order *o = gw_track(&g->gw, &m);
+	if (!o)
+		return -1;
+	o->acked = true;
+	o->at_venue = a->status;
+	g->st.adopted++;
+	uint64_t md = g->gw.md_seq, vs = g->gw.venue_seq;
+	g->gw.md_seq = a->seq;
+	g->gw.venue_seq = a->venue_seq;
+	gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_ADOPTED, a->ts_ns);
+	g->gw.md_seq = md;
+	g->gw.venue_seq = vs;
+	if (replaying(g)) {
+		g->st.recovery.adopted++;
+	} else {
+		o->mass_sent = true;
+		owe_cancel(g, o);
+	}
+	if (a->cum) {
+		/* filled before we knew it, and its fills' prices are not in a
+		 * status report: the position here misses them */
+		g->st.recovery.unresolved++;
+		note(g, "adopted order %" PRIu64 " had %u shares filled that were never reported here",
+		     a->id, a->cum);
+		return 1;
+	}
+	note(g, "adopted order %" PRIu64 " (%.8s %c %u @ %u): the venue has it, the store had not",
+	     a->id, a->sym, a->side, a->qty, a->px);
+	return 1;
+}
+
+/* An adoption: now, or kept (reading stops) until the md stream names its
+ * stock, the md stream ends, or ADOPT_WAIT_NS pass; then it is forwarded as
+ * unknown. True when it is settled. */
+static bool settle(struct exec_fix_gw *g, const struct fix_adopt *a, uint64_t now)
+{
+	int r = adopt(g, a);
+	if (r > 0)
+		return true;
+	if (r == 0 && !g->gw.md_eos && (!g->have_stash || now < g->stash_until_ns)) {
+		if (!g->have_stash) {
+			g->stash = *a;
+			g->stash_until_ns = now + ADOPT_WAIT_NS;
+			g->have_stash = true;
+		}
+		return false;
+	}
+	g->st.recovery.unresolved += replaying(g);
+	note(g, "order %" PRIu64 " open at the venue for '%.8s', which %s: not tracked", a->id,
+	     a->sym, r == 0 ? "the md stream never named" : "no table room took");
+	uint64_t vs = g->gw.venue_seq;
+	g->gw.venue_seq = a->venue_seq;
+	gw_report_unknown(&g->gw, a->id, EXEC_ACK, a->px, a->qty, a->ts_ns);
+	g->gw.venue_seq = vs;
+	return true;
+}
+
+/* The kept adoption, if any: settled now? (reading goes on only then) */
+static bool stash_settled(struct exec_fix_gw *g, uint64_t now)
+{
+	if (!g->have_stash)
+		return true;
+	if (!gw_q_room(&g->gw) || !settle(g, &g->stash, now))
+		return false;
+	g->have_stash = false;
+	return true;
+}
+
+/* A status report (150=I) answering our OrderMassStatusRequest. */
+static void on_status(struct exec_fix_gw *g, const struct exec_fix_exec_report *r,
+                      struct gw_order *o, const struct fix_adopt *a, bool ours, uint64_t now)
+{
+	g->st.status_reports++;
+	if (o) {
+		o->at_venue = r->leaves_qty > 0;
+		if (r->cum_qty > o->cum) {
+			g->st.recovery.unresolved++;
+			note(g, "order %" PRIu64 ": the venue has %" PRIu64 " shares filled, we %u",
+			     o->order_id, r->cum_qty, o->cum);
+		}
+		if (!o->acked && o->at_venue) {
+			o->acked = true;
+			gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_NONE, a->ts_ns);
+		}
+	} else if (ours && r->leaves_qty) {
+		settle(g, a, now);
+	}
+	if (r->last_rpt_requested && r->mass_status_req_id.len == strlen(g->status_id) &&
+	    !memcmp(r->mass_status_req_id.p, g->status_id, r->mass_status_req_id.len))
+		g->status_done = true;
+}
+
 static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, uint64_t now)
 {
 	struct exec_fix_exec_report r;
@@ -101,9 +287,26 @@ static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, 
 	uint64_t id = cl_ord_order_id(r.orig_cl_ord_id.len ? r.orig_cl_ord_id : r.cl_ord_id);
 	uint64_t ts = r.transact_time_ns ? r.transact_time_ns % NS_PER_DAY : 0;
 	struct gw_order *o = id ? gw_find(&g->gw, id) : NULL;
+	struct fix_adopt a = { .ts_ns = ts,
+		               .venue_seq = m->seq,
+		               .px = r.px > 0 && r.px <= UINT32_MAX ? (uint32_t)r.px : 0,
+		               .qty = r.order_qty <= UINT32_MAX ? (uint32_t)r.order_qty : 0,
+		               .leaves = r.leaves_qty <= UINT32_MAX ? (uint32_t)r.leaves_qty : 0,
+		               .cum = r.cum_qty <= UINT32_MAX ? (uint32_t)r.cum_qty : 0,
+		               .side = r.side == '1' ? 'B' : 'S',
+		               .status = r.exec_type == 'I' };
+	bool ours = !o && !r.orig_cl_ord_id.len && cl_ord_parse(r.cl_ord_id, &a.id, &a.seq);
+	if (ours) {
+		memset(a.sym, ' ', GW_SYMBOL);
+		memcpy(a.sym, r.symbol.p, r.symbol.len < GW_SYMBOL ? r.symbol.len : GW_SYMBOL);
+	}
 	uint8_t kind;
 	switch (r.exec_type) {
 	case '0':
+		if (ours) { /* an order of ours we do not hold: adopt it */
+			settle(g, &a, now);
+			return;
+		}
 		kind = EXEC_ACK;
 		break;
 	case 'F':
@@ -118,7 +321,10 @@ static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, 
 	case '8':
 		kind = EXEC_REJECTED;
 		break;
-	default: /* replaced, restated, status...: nothing for the order manager */
+	case 'I':
+		on_status(g, &r, o, &a, ours, now);
+		return;
+	default: /* replaced, restated...: nothing for the order manager */
 		g->st.other_reports++;
 		return;
 	}
@@ -133,6 +339,7 @@ static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, 
 		px = (uint32_t)r.last_px;
 		o->cum += qty;
 		o->leaves = r.leaves_qty < o->qty ? (uint32_t)r.leaves_qty : 0;
+		g->st.recovery.replay_fills += replaying(g);
 	} else if (kind == EXEC_CANCELED) {
 		qty = o->leaves;
 		o->leaves = 0;
@@ -148,11 +355,25 @@ static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, 
 	}
 	gw_report(&g->gw, o, kind, px, qty, reason, ts);
 	if (o->leaves == 0 && kind != EXEC_ACK)
-		gw_retire(&g->gw, o);
+		retire(g, o);
+}
+
+/* A Reject (3) or BusinessMessageReject (j) of our OrderMassStatusRequest:
+ * the venue does not answer it; reconcile without. */
+static void status_refused(struct exec_fix_gw *g, const struct exec_fix_msg *m)
+{
+	struct exec_fix_str t = { "", 0 };
+	if (!g->status_sent || g->status_done || exec_fix_msg_str(m, 372, &t) || t.len != 2 ||
+	    memcmp(t.p, "AF", 2))
+		return;
+	g->status_until_ns = 0;
+	note(g, "the venue refused the OrderMassStatusRequest: reconciling without it");
 }
 
 static void on_app(struct exec_fix_gw *g, const struct exec_fix_msg *m, uint64_t now)
 {
+	g->st.recovery.replayed += replaying(g);
+	g->gw.venue_seq = m->seq; /* the reports below carry it: the store keeps the highest */
 	if (!strcmp(m->type, "8")) {
 		on_exec_report(g, m, now);
 	} else if (!strcmp(m->type, "9")) {
@@ -161,18 +382,22 @@ static void on_app(struct exec_fix_gw *g, const struct exec_fix_msg *m, uint64_t
 		g->st.cancel_rejects++;
 	} else if (!strcmp(m->type, "3")) {
 		g->st.rejects_received++;
-		note(g, exec_fix_session_reason(&g->ses));
+		note(g, "%s", exec_fix_session_reason(&g->ses));
+		status_refused(g, m);
 	} else if (!strcmp(m->type, "r")) {
 		g->st.mass_cancel_reports++;
 	} else {
+		if (!strcmp(m->type, "j"))
+			status_refused(g, m);
 		g->st.other_reports++;
 	}
+	g->gw.venue_seq = 0;
 }
 
 /* Read and handle what the venue sent. */
 static void receive(struct exec_fix_gw *g, uint64_t now)
 {
-	while (gw_q_room(&g->gw) && g->conn.connected) {
+	while (gw_q_room(&g->gw) && g->conn.connected && stash_settled(g, now)) {
 		/* room for at least a message before reading more */
 		if (g->rx_len == FIX_RX_CAP) {
 			lost(g, now, "a message larger than the receive buffer");
@@ -192,7 +417,9 @@ static void receive(struct exec_fix_gw *g, uint64_t now)
 		uint32_t off = 0;
 		static struct exec_fix_msg msg; /* the gateway's thread only; 3 KiB */
 		for (;;) {
-			if (!gw_q_room(&g->gw)) /* the rest waits in rx until reports are taken */
+			/* the rest waits in rx until reports are taken, or an
+			 * adoption has its symbol */
+			if (!gw_q_room(&g->gw) || g->have_stash)
 				break;
 			size_t used = 0;
 			int r = exec_fix_session_input(&g->ses, g->rx + off, g->rx_len - off,
@@ -216,6 +443,116 @@ static void receive(struct exec_fix_gw *g, uint64_t now)
 /* ------------------------------------------------------------------------- */
 /* The exec_venue ops. */
 
+/* OrderCancelRequest for o: ClOrdID "<order_id>-C<n>", OrigClOrdID its own. */
+static int send_cancel(struct exec_fix_gw *g, struct gw_order *o, uint64_t wall)
+{
+	const char *sym;
+	gw_symbol(&g->gw, o->locate, &sym);
+	uint32_t sl = GW_SYMBOL;
+	while (sl && sym[sl - 1] == ' ')
+		sl--;
+	char id[48], orig[48];
+	int n = snprintf(id, sizeof(id), "%" PRIu64 "-C%" PRIu64, o->order_id, ++g->cancel_n);
+	int on = snprintf(orig, sizeof(orig), "%" PRIu64 "-%" PRIu64, o->order_id, o->seq);
+	struct exec_fix_order c = {
+		.cl_ord_id = { id, (uint32_t)n },
+		.orig_cl_ord_id = { orig, (uint32_t)on },
+		.symbol = { sym, sl },
+		.side = o->side == 'B' ? '1' : '2',
+		.qty = o->qty,
+		.transact_time_ns = wall,
+	};
+	int r = exec_fix_session_send_cancel(&g->ses, wall, &c);
+	if (r == 0)
+		o->cancel_sent = true;
+	return r;
+}
+
+/* The cancels owed (recovery, adoptions), while the session takes them. */
+static void send_due(struct exec_fix_gw *g, uint64_t now)
+{
+	for (struct gw_order *o = gw_open_first(&g->gw); o && g->ncancel_due;
+	     o = gw_open_next(&g->gw, o)) {
+		if (!o->cancel_due)
+			continue;
+		if (send_cancel(g, o, wall_now(g, now)) != 0)
+			return; /* busy or down: on a later poll */
+		o->cancel_due = false;
+		g->ncancel_due--;
+		g->st.sent++;
+	}
+}
+
+/*
+ * The replay is over (the venue resent what we missed and answered the
+ * status request, or did not answer in time): reconcile. An order still open
+ * here that the venue's answer does not hold open ended at the venue
+ * without our hearing it, or never reached it: closed here with
+ * EXEC_REASON_RECOVERY (EXEC_REJECTED if never accepted, else
+ * EXEC_CANCELED). Every order open at the venue (restored or adopted) is
+ * cancelled: the engine resumes with no order it did not place in this run.
+ * Without an answer, accepted orders count as open. False while the report
+ * queue has no room (again next poll).
+ */
+static bool reconcile(struct exec_fix_gw *g, uint64_t now)
+{
+	struct exec_recovery_stats *rs = &g->st.recovery;
+	bool answered = g->status_done;
+	for (struct gw_order *o = gw_open_first(&g->gw), *next; o; o = next) {
+		next = gw_open_next(&g->gw, o);
+		if (answered ? o->at_venue : o->acked) {
+			o->mass_sent = true;
+			rs->cancelled += owe_cancel(g, o);
+			continue;
+		}
+		if (!gw_q_room(&g->gw))
+			return false;
+		uint32_t qty = o->leaves;
+		o->leaves = 0;
+		gw_report(&g->gw, o, o->acked ? EXEC_CANCELED : EXEC_REJECTED, o->px, qty,
+		          EXEC_REASON_RECOVERY, 0);
+		rs->not_at_venue++;
+		o->restored = false; /* not the venue's doing */
+		retire(g, o);
+	}
+	rs->differences = rs->adopted + rs->not_at_venue + rs->unresolved;
+	rs->state = EXEC_RECOVERY_DONE;
+	rs->done_ns = now;
+	note(g,
+	     "recovered from message %" PRIu64 " (%s): %" PRIu64 " replayed (%" PRIu64
+	     " fills), %" PRIu64 " restored orders ended by the venue, %" PRIu64
+	     " adopted, %" PRIu64 " not open at the venue, %" PRIu64 " cancelled: %" PRIu64
+	     " differences",
+	     rs->from_seq, answered ? "status answered" : "no status answer", rs->replayed,
+	     rs->replay_fills, rs->closed_by_venue, rs->adopted, rs->not_at_venue, rs->cancelled,
+	     rs->differences);
+	return true;
+}
+
+/* While replaying and logged on: once the venue's resend is in, ask for the
+ * status of every open order; once answered (or status_timeout_ns passed),
+ * reconcile. */
+static void recovery_poll(struct exec_fix_gw *g, uint64_t now)
+{
+	if (g->have_stash || exec_fix_session_awaiting_resend(&g->ses))
+		return;
+	if (!g->status_sent) {
+		int n = snprintf(g->status_id, sizeof(g->status_id), "S%" PRIu64, ++g->status_n);
+		struct exec_fix_mass_status q = { .req_id = { g->status_id, (uint32_t)n },
+			                          .req_type = '7' };
+		if (exec_fix_session_send_mass_status(&g->ses, wall_now(g, now), &q) == 0) {
+			g->status_sent = true;
+			g->status_until_ns = now + g->status_timeout_ns;
+		}
+		return;
+	}
+	if (g->status_done || now >= g->status_until_ns) {
+		if (!g->status_done)
+			g->st.status_timeouts++;
+		(void)reconcile(g, now);
+	}
+}
+
 static int fix_send(void *ctx, const struct order_msg *m)
 {
 	struct exec_fix_gw *g = ctx;
@@ -227,10 +564,10 @@ static int fix_send(void *ctx, const struct order_msg *m)
 		g->drain_until_ns = now + g->drain_ns;
 		return 0;
 	}
-	if (exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE)
+	if (exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE || replaying(g) || g->ncancel_due)
 		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile; cancels wait here */
 	uint64_t wall = wall_now(g, now);
-	char id[48], orig[48];
+	char id[48];
 	int r;
 	switch (m->kind) {
 	case ORDER_NEW: {
@@ -280,25 +617,7 @@ static int fix_send(void *ctx, const struct order_msg *m)
 			g->gw.st.cancel_too_late++;
 			return 0; /* ended already: nothing to cancel */
 		}
-		const char *sym;
-		gw_symbol(&g->gw, o->locate, &sym);
-		uint32_t sl = GW_SYMBOL;
-		while (sl && sym[sl - 1] == ' ')
-			sl--;
-		int n = snprintf(id, sizeof(id), "%" PRIu64 "-C%" PRIu64, o->order_id,
-		                 ++g->cancel_n);
-		int on = snprintf(orig, sizeof(orig), "%" PRIu64 "-%" PRIu64, o->order_id, o->seq);
-		struct exec_fix_order c = {
-			.cl_ord_id = { id, (uint32_t)n },
-			.orig_cl_ord_id = { orig, (uint32_t)on },
-			.symbol = { sym, sl },
-			.side = o->side == 'B' ? '1' : '2',
-			.qty = o->qty,
-			.transact_time_ns = wall,
-		};
-		r = exec_fix_session_send_cancel(&g->ses, wall, &c);
-		if (r == 0)
-			o->cancel_sent = true;
+		r = send_cancel(g, o, wall);
 		break;
 	}
 	case ORDER_CANCEL_ALL: {
@@ -319,7 +638,7 @@ static int fix_send(void *ctx, const struct order_msg *m)
 	if (r == EXEC_FIX_BUSY)
 		return EXEC_VENUE_BUSY;
 	if (r < 0) {
-		note(g, exec_fix_session_reason(&g->ses));
+		note(g, "%s", exec_fix_session_reason(&g->ses));
 		return r == -ENOTCONN ? EXEC_VENUE_BUSY : r;
 	}
 	g->st.sent++;
@@ -348,6 +667,12 @@ static int fix_poll(void *ctx, struct exec_report *out, uint32_t cap)
 	if (g->conn.connected && now >= g->next_recv_ns) {
 		g->next_recv_ns = now + g->recv_every_ns;
 		receive(g, now);
+	}
+	if (g->conn.connected && exec_fix_session_state(&g->ses) == EXEC_FIX_ACTIVE) {
+		if (replaying(g))
+			recovery_poll(g, now);
+		if (g->ncancel_due)
+			send_due(g, now);
 	}
 	if (g->conn.connected && now >= g->next_tick_ns) {
 		g->next_tick_ns = now + 1000000; /* timers: every ms is plenty */
@@ -380,7 +705,7 @@ static enum exec_session fix_session(const void *ctx)
 		return EXEC_SESSION_DONE;
 	switch (exec_fix_session_state(&g->ses)) {
 	case EXEC_FIX_ACTIVE:
-		return EXEC_SESSION_UP;
+		return replaying(g) ? EXEC_SESSION_CONNECTING : EXEC_SESSION_UP;
 	case EXEC_FIX_LOGON_SENT:
 	case EXEC_FIX_AWAIT_LOGON:
 		return EXEC_SESSION_CONNECTING;
@@ -425,6 +750,11 @@ CORE_COLD int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct ex
 		core_errf(err, errlen, "fix gateway: max_orders above %u", EXEC_MAX_LIMIT);
 		return -EINVAL;
 	}
+	if (cfg->nrestore > max_orders || (cfg->nrestore && !cfg->restore)) {
+		core_errf(err, errlen, "fix gateway: %u orders to restore (max_orders %u, restore %s)",
+		          cfg->nrestore, max_orders, cfg->restore ? "given" : "NULL");
+		return -EINVAL;
+	}
 	struct exec_fix_gw *g;
 	struct core_layout l = core_layout_begin(sizeof(*g));
 	struct gw_plan plan;
@@ -459,6 +789,24 @@ CORE_COLD int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct ex
 	}
 	g->drain_ns = cfg->drain_ns ? cfg->drain_ns : 2000000000ull;
 	g->recv_every_ns = cfg->recv_every_ns ? cfg->recv_every_ns : 10000;
+	g->status_timeout_ns = cfg->status_timeout_ns ? cfg->status_timeout_ns : 2000000000ull;
+	if (cfg->recover || cfg->nrestore) {
+		/* ask again for what the store may not have kept: the venue resends it */
+		uint64_t in = exec_fix_session_next_in(&g->ses);
+		if (cfg->seq && cfg->seq < in)
+			exec_fix_session_set_next_in(&g->ses, in = cfg->seq);
+		g->st.recovery.state = EXEC_RECOVERY_REPLAYING;
+		g->st.recovery.from_seq = in;
+	}
+	for (unsigned i = 0; i < cfg->nrestore; i++) {
+		const struct exec_open_order *ro = &cfg->restore[i];
+		struct gw_order *o = gw_track(&g->gw, &ro->order); /* room: checked above */
+		o->leaves = ro->leaves_qty;
+		o->cum = ro->cum_qty;
+		o->acked = ro->acked;
+		o->restored = true;
+	}
+	g->st.recovery.restored = cfg->nrestore;
 	*ret = g;
 	return 0;
 fail:
