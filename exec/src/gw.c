@@ -105,11 +105,29 @@ void gw_retire(struct gw *g, struct gw_order *o)
 		g->open_head = o->next;
 	if (o->next >= 0)
 		g->orders[o->next].prev = o->prev;
+	if (o->cancel_due)
+		g->ncancel_due--;
 	memset(o, 0, sizeof(*o));
 	o->next = g->free_head;
 	g->free_head = k;
 	g->nopen--;
 	g->st.open_orders = g->nopen;
+}
+
+struct gw_order *gw_adopt(struct gw *g, const struct order_msg *m, uint64_t ts_ns,
+                          uint64_t venue_seq)
+{
+	struct gw_order *o = gw_track(g, m);
+	if (!o)
+		return NULL;
+	o->acked = true;
+	uint64_t md = g->md_seq, vs = g->venue_seq;
+	g->md_seq = m->seq;
+	g->venue_seq = venue_seq;
+	gw_report(g, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_ADOPTED, ts_ns);
+	g->md_seq = md;
+	g->venue_seq = vs;
+	return o;
 }
 
 static struct exec_report *q_push(struct gw *g)

@@ -40,6 +40,7 @@ struct gw {
 	bool md_eos;                /* MD_EOS seen: no instrument will be named any more */
 	struct exec_venue_stats st;
 	uint64_t unknown_reports; /* reports for ids this gateway did not send */
+	uint32_t ncancel_due;     /* open orders with cancel_due set */
 };
 
 /* Plan the tables in the owner's core_layout; gw_place points them into the
@@ -75,6 +76,31 @@ static inline struct gw_order *gw_open_next(struct gw *g, const struct gw_order 
 }
 /* Forget an order that has ended (filled, cancelled, rejected). */
 void gw_retire(struct gw *g, struct gw_order *o);
+
+/* A cancel for o is owed to the wire (cancel-all, re-login, recovery): true
+ * if newly owed. The gateway sends the owed ones (o->cancel_due, while
+ * g->ncancel_due) and calls gw_cancel_paid for each one sent. */
+static inline bool gw_owe_cancel(struct gw *g, struct gw_order *o)
+{
+	if (o->cancel_due)
+		return false;
+	o->cancel_due = true;
+	g->ncancel_due++;
+	return true;
+}
+static inline void gw_cancel_paid(struct gw *g, struct gw_order *o)
+{
+	o->cancel_due = false;
+	g->ncancel_due--;
+}
+
+/* Adopt an order of ours the venue has and this gateway does not (sent just
+ * before a crash and never stored, or closed here at a recovery and accepted
+ * late): track m as acknowledged and queue its EXEC_ACK with
+ * EXEC_REASON_ADOPTED, the order's own md seq (m->seq: the order manager
+ * stores the order under it) and venue_seq. NULL when the table is full. */
+struct gw_order *gw_adopt(struct gw *g, const struct order_msg *m, uint64_t ts_ns,
+                          uint64_t venue_seq);
 
 /* Room for one more report? */
 static inline bool gw_q_room(const struct gw *g)

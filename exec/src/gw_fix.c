@@ -1,6 +1,9 @@
 /* gw_fix.c - the FIX 4.4 order gateway: an exec_venue over a FIX session on
  * a TCP connection (exec.h, "FIX 4.4: the order gateway"), with its recovery
- * after a restart (resend, OrderMassStatusRequest, reconciliation). */
+ * after a restart (resend, OrderMassStatusRequest, reconciliation). One file
+ * of about 820 lines: sending, the venue's reports, adoption and the
+ * reconciliation all change the same open-order table and session state,
+ * which stay private here. */
 #define _GNU_SOURCE
 #include "gw.h"
 
@@ -42,7 +45,6 @@ struct exec_fix_gw {
 	uint64_t status_timeout_ns, status_until_ns, status_n;
 	bool status_sent, status_done;
 	char status_id[24];
-	uint32_t ncancel_due; /* open orders with cancel_due set */
 	bool have_stash;      /* an adoption waiting for its symbol: reading stops */
 	struct fix_adopt stash;
 	uint64_t stash_until_ns;
@@ -98,23 +100,11 @@ static bool replaying(const struct exec_fix_gw *g)
 	return g->st.recovery.state == EXEC_RECOVERY_REPLAYING;
 }
 
-/* A cancel owed to the wire (recovery, adoption): sent by send_due. */
-static bool owe_cancel(struct exec_fix_gw *g, struct gw_order *o)
-{
-	if (o->cancel_due)
-		return false;
-	o->cancel_due = true;
-	g->ncancel_due++;
-	return true;
-}
-
 /* Forget an ended order (its report is queued). */
 static void retire(struct exec_fix_gw *g, struct gw_order *o)
 {
 	if (o->restored && replaying(g))
 		g->st.recovery.closed_by_venue++;
-	if (o->cancel_due)
-		g->ncancel_due--;
 	gw_retire(&g->gw, o);
 }
 
@@ -183,23 +173,16 @@ static int adopt(struct exec_fix_gw *g, const struct fix_adopt *a)
 		               .px = a->px,
 		               .qty = a->qty,
 		               .tif = EXEC_TIF_DAY };
-	struct gw_order *o = gw_track(&g->gw, &m);
+	struct gw_order *o = gw_adopt(&g->gw, &m, a->ts_ns, a->venue_seq);
 	if (!o)
 		return -1;
-	o->acked = true;
 	o->at_venue = a->status;
 	g->st.adopted++;
-	uint64_t md = g->gw.md_seq, vs = g->gw.venue_seq;
-	g->gw.md_seq = a->seq;
-	g->gw.venue_seq = a->venue_seq;
-	gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_ADOPTED, a->ts_ns);
-	g->gw.md_seq = md;
-	g->gw.venue_seq = vs;
 	if (replaying(g)) {
 		g->st.recovery.adopted++;
 	} else {
 		o->mass_sent = true;
-		owe_cancel(g, o);
+		gw_owe_cancel(&g->gw, o);
 	}
 	if (a->cum) {
 		/* filled before we knew it, and its fills' prices are not in a
@@ -471,14 +454,13 @@ static int send_cancel(struct exec_fix_gw *g, struct gw_order *o, uint64_t wall)
 /* The cancels owed (recovery, adoptions), while the session takes them. */
 static void send_due(struct exec_fix_gw *g, uint64_t now)
 {
-	for (struct gw_order *o = gw_open_first(&g->gw); o && g->ncancel_due;
+	for (struct gw_order *o = gw_open_first(&g->gw); o && g->gw.ncancel_due;
 	     o = gw_open_next(&g->gw, o)) {
 		if (!o->cancel_due)
 			continue;
 		if (send_cancel(g, o, wall_now(g, now)) != 0)
 			return; /* busy or down: on a later poll */
-		o->cancel_due = false;
-		g->ncancel_due--;
+		gw_cancel_paid(&g->gw, o);
 		g->st.sent++;
 	}
 }
@@ -502,7 +484,7 @@ static bool reconcile(struct exec_fix_gw *g, uint64_t now)
 		next = gw_open_next(&g->gw, o);
 		if (answered ? o->at_venue : o->acked) {
 			o->mass_sent = true;
-			rs->cancelled += owe_cancel(g, o);
+			rs->cancelled += gw_owe_cancel(&g->gw, o);
 			continue;
 		}
 		if (!gw_q_room(&g->gw))
@@ -564,8 +546,10 @@ static int fix_send(void *ctx, const struct order_msg *m)
 		g->drain_until_ns = now + g->drain_ns;
 		return 0;
 	}
-	if (exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE || replaying(g) || g->ncancel_due)
-		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile; cancels wait here */
+	/* risk holds new orders meanwhile; cancels wait here (owed ones go first) */
+	if (exec_fix_session_state(&g->ses) != EXEC_FIX_ACTIVE || replaying(g) ||
+	    g->gw.ncancel_due)
+		return EXEC_VENUE_BUSY;
 	uint64_t wall = wall_now(g, now);
 	char id[48];
 	int r;
@@ -671,7 +655,7 @@ static int fix_poll(void *ctx, struct exec_report *out, uint32_t cap)
 	if (g->conn.connected && exec_fix_session_state(&g->ses) == EXEC_FIX_ACTIVE) {
 		if (replaying(g))
 			recovery_poll(g, now);
-		if (g->ncancel_due)
+		if (g->gw.ncancel_due)
 			send_due(g, now);
 	}
 	if (g->conn.connected && now >= g->next_tick_ns) {

@@ -1,6 +1,6 @@
 /* gw_ouch.c - the OUCH 4.2 order gateway: an exec_venue over core's
  * SoupBinTCP client (exec.h, "OUCH 4.2: the order gateway"). One file of
- * about 840 lines: sending, the venue's messages, re-login and recovery all
+ * about 820 lines: sending, the venue's messages, re-login and recovery all
  * change the same open-order table and session state, which stay private here. */
 #define _GNU_SOURCE
 #include "gw.h"
@@ -21,7 +21,6 @@ struct exec_ouch_gw {
 	uint64_t drain_ns, recv_every_ns;
 	uint64_t next_recv_ns, drain_until_ns, logout_until_ns;
 	uint64_t last_new_id; /* the last ORDER_NEW on the wire: tokens never repeat */
-	uint32_t ncancel_due; /* open orders with cancel_due set */
 	int fatal;            /* the client's error once it has given up (not after ORDER_EOS) */
 	bool eos;             /* ORDER_EOS taken: draining */
 	bool md_eos;          /* MD_EOS seen: no symbol will be named any more */
@@ -87,8 +86,6 @@ static struct gw_order *by_token(struct exec_ouch_gw *g, const char token[EXEC_T
 
 static void retire(struct exec_ouch_gw *g, struct gw_order *o)
 {
-	if (o->cancel_due)
-		g->ncancel_due--;
 	if (o->restored && replaying(g))
 		g->st.recovery.closed_by_venue++;
 	gw_retire(&g->gw, o);
@@ -144,26 +141,16 @@ static int put_cancel(struct exec_ouch_gw *g, const struct gw_order *o, uint64_t
  * error. */
 static int flush_cancels(struct exec_ouch_gw *g, uint64_t now)
 {
-	for (struct gw_order *o = gw_open_first(&g->gw); o && g->ncancel_due;
+	for (struct gw_order *o = gw_open_first(&g->gw); o && g->gw.ncancel_due;
 	     o = gw_open_next(&g->gw, o)) {
 		if (!o->cancel_due)
 			continue;
 		int r = put_cancel(g, o, now);
 		if (r != 0)
 			return r;
-		o->cancel_due = false;
-		g->ncancel_due--;
+		gw_cancel_paid(&g->gw, o);
 	}
 	return 0;
-}
-
-static bool owe_cancel(struct exec_ouch_gw *g, struct gw_order *o)
-{
-	if (o->cancel_due)
-		return false;
-	o->cancel_due = true;
-	g->ncancel_due++;
-	return true;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -254,22 +241,17 @@ static int adopt(struct exec_ouch_gw *g, const struct exec_ouch_accepted *a, uin
 		               .px = a->price,
 		               .qty = a->shares,
 		               .tif = a->tif == TIF_IOC ? EXEC_TIF_IOC : EXEC_TIF_DAY };
-	struct gw_order *o = gw_track(&g->gw, &m);
+	struct gw_order *o = gw_adopt(&g->gw, &m, a->ts_ns, g->gw.venue_seq);
 	if (!o)
 		return -1;
-	o->acked = true;
 	if (id > g->last_new_id)
 		g->last_new_id = id;
 	g->st.adopted++;
-	uint64_t md = g->gw.md_seq;
-	g->gw.md_seq = seq;
-	gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_ADOPTED, a->ts_ns);
-	g->gw.md_seq = md;
 	if (replaying(g)) {
 		g->st.recovery.adopted++;
 	} else {
 		o->mass_sent = true;
-		owe_cancel(g, o);
+		gw_owe_cancel(&g->gw, o);
 	}
 	note(g, "adopted order %" PRIu64 " (%.8s %c %u @ %u): the venue has it, the store had not",
 	     id, a->stock, a->side, a->shares, a->price);
@@ -412,7 +394,7 @@ static void relogin(struct exec_ouch_gw *g)
 {
 	for (struct gw_order *o = gw_open_first(&g->gw); o; o = gw_open_next(&g->gw, o)) {
 		if ((o->cancel_sent || o->mass_sent) && !o->cancel_due) {
-			owe_cancel(g, o);
+			gw_owe_cancel(&g->gw, o);
 			g->st.cancels_resent++;
 		}
 	}
@@ -496,7 +478,7 @@ static bool reconcile(struct exec_ouch_gw *g, uint64_t now)
 		next = gw_open_next(&g->gw, o);
 		if (o->acked) {
 			o->mass_sent = true;
-			rs->cancelled += owe_cancel(g, o);
+			rs->cancelled += gw_owe_cancel(&g->gw, o);
 			continue;
 		}
 		if (!gw_q_room(&g->gw))
@@ -572,7 +554,7 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 	if (g->gw.free_head < 0)
 		return EXEC_VENUE_BUSY;
 	int r;
-	if (g->ncancel_due && (r = flush_cancels(g, now)) != 0)
+	if (g->gw.ncancel_due && (r = flush_cancels(g, now)) != 0)
 		return r; /* owed cancels leave first */
 	memcpy(e.stock, sym, sizeof(e.stock));
 	memcpy(e.firm, g->firm, sizeof(e.firm));
@@ -601,7 +583,7 @@ static int send_cancel(struct exec_ouch_gw *g, const struct order_msg *m, uint64
 		return EXEC_VENUE_BUSY;
 	}
 	int r;
-	if (g->ncancel_due && (r = flush_cancels(g, now)) != 0)
+	if (g->gw.ncancel_due && (r = flush_cancels(g, now)) != 0)
 		return r;
 	if ((r = put_cancel(g, o, now)) != 0)
 		return r;
@@ -619,7 +601,7 @@ static int send_cancel_all(struct exec_ouch_gw *g, uint64_t now)
 	}
 	for (struct gw_order *o = gw_open_first(&g->gw); o; o = gw_open_next(&g->gw, o)) {
 		o->mass_sent = true;
-		owe_cancel(g, o);
+		gw_owe_cancel(&g->gw, o);
 	}
 	/* taken: what the kernel has no room for now leaves on the next polls */
 	int r = flush_cancels(g, now);
@@ -671,12 +653,12 @@ static int ouch_poll(void *ctx, struct exec_report *out, uint32_t cap)
 	}
 	if (replaying(g) && !g->done && !g->fatal)
 		recovery_poll(g, now);
-	if (g->ncancel_due && !g->done && !g->fatal && logged_in(g))
+	if (g->gw.ncancel_due && !g->done && !g->fatal && logged_in(g))
 		(void)flush_cancels(g, now); /* busy: next time; fatal: g->fatal says */
 	/* end of the capture: wait for open orders' reports, then log out */
 	if (g->eos && !g->done && !g->fatal) {
 		if (!g->logged_out && logged_in(g) &&
-		    ((g->gw.nopen == 0 && !g->ncancel_due) || now >= g->drain_until_ns)) {
+		    ((g->gw.nopen == 0 && !g->gw.ncancel_due) || now >= g->drain_until_ns)) {
 			if (g->gw.nopen)
 				g->st.drain_timeouts++;
 			int r = core_soup_client_logout(g->soup, now);
