@@ -72,6 +72,13 @@ static void publish_exec(struct engine *e)
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->g.realized, st.realized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
+	atomic_store_explicit(&e->g.persist_waits, st.persist_waits, memory_order_relaxed);
+	/* the store is behind: with persist_full = halt trading stops here (the
+	 * records still wait their turn: nothing is dropped) */
+	if (st.persist_waits && e->o.persist_full_halt && !e->persist_full_halted) {
+		e->persist_full_halted = true;
+		engine__fail(e, "hot", "persist-ring", -ENOBUFS, true);
+	}
 	if (e->rec_publishing)
 		engine__publish_recovery(e);
 }

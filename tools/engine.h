@@ -57,6 +57,8 @@ struct engine_opts {
 	bool cancel_at_end;         /* risk.cancel_at_end: cancel every open order at the end */
 	bool auto_resume;           /* engine.auto_resume: after a recovery with no differences,
 	                             * trade again without osprey-ctl resume */
+	bool persist_full_halt;     /* engine.persist_full = halt: a full persistence ring halts
+	                             * trading (and cancels); wait (default): back-pressure only */
 	uint64_t model_interval_ms; /* risk.model_interval_ms: the risk model's interval (event time) */
 	uint64_t var_window;        /* risk.var_window: returns per instrument in the risk model */
 	char restricted[512];       /* risk.restricted: "SYM,SYM,..." never traded */

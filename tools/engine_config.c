@@ -267,6 +267,14 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_u64(cfg, "engine.db_map_max_kb", 64, 1ull << 34, &o->db_map_max_kb, err,
 	                    errlen));
 	TRY(core_config_bool(cfg, "engine.auto_resume", &o->auto_resume, err, errlen));
+	if ((v = core_config_get(cfg, "engine.persist_full"))) {
+		if (strcmp(v, "wait") && strcmp(v, "halt")) {
+			core_errf(err, errlen, "%s: '%s' is not wait or halt",
+			          key_what(cfg, "engine.persist_full", what, sizeof(what)), v);
+			return -EINVAL;
+		}
+		o->persist_full_halt = !strcmp(v, "halt");
+	}
 	TRY(core_config_str(cfg, "engine.audit_log", o->audit_log, sizeof(o->audit_log), err,
 	                    errlen));
 	TRY(core_config_str(cfg, "engine.hlog", o->hlog, sizeof(o->hlog), err, errlen));

@@ -347,6 +347,11 @@ static int status(struct engine *e, char *reply, size_t cap)
 	reply_add(&p, &left, "control: %" PRIu64 " served, %" PRIu64 " refused%s%s%s\n",
 	          e->control.served, e->control.refused, e->control.last_refusal[0] ? " (last: " : "",
 	          e->control.last_refusal, e->control.last_refusal[0] ? ")" : "");
+	uint64_t pw = atomic_load_explicit(&g->persist_waits, memory_order_relaxed);
+	if (pw)
+		reply_add(&p, &left, "persistence: %" PRIu64 " polls found its ring full (%s)\n", pw,
+		          e->o.persist_full_halt ? "persist_full = halt: trading halted"
+		                                 : "back-pressure: the pipeline waited");
 	if (atomic_load_explicit(&g->persist_failed, memory_order_acquire))
 		reply_add(&p, &left, "persistence: FAILED (%s); %" PRIu64 " records not stored\n",
 		          e->persist_error,

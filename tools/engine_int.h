@@ -46,6 +46,7 @@ struct engine_gauges {
 	_Atomic uint64_t rejects_by[RISK_R_COUNT]; /* risk's refusals by enum risk_reason */
 	_Atomic bool persist_failed;        /* the database failed: trading halted */
 	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
+	_Atomic uint64_t persist_waits;     /* exec found the persistence ring full (store behind) */
 	_Atomic bool input_done;
 	/* the kill switch's timeline (core_now_ns; 0: not yet) */
 	_Atomic uint64_t kill_cmd_ns;        /* the control thread took the command */
@@ -150,6 +151,7 @@ struct engine {
 	uint64_t venue_seq;
 	bool recover;                /* the gateway resumes its session */
 	bool rec_publishing;         /* hot thread: still publishing the gateway's recovery */
+	bool persist_full_halted;    /* hot thread: persist_full = halt has fired */
 	_Atomic int recovery;        /* enum engine_recovery */
 	uint64_t run_ns;
 };

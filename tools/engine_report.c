@@ -94,6 +94,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_u64(&j, "filled_qty", s->xs.filled_qty);
 	json_u64(&j, "cancels", s->xs.cancels);
 	json_u64(&j, "open_orders", s->xs.open_orders);
+	json_u64(&j, "persist_waits", s->xs.persist_waits);
 	json_u64(&j, "rejects", s->rs.rejected);
 	json_obj(&j, "rejects_by_reason");
 	for (unsigned i = 1; i < RISK_R_COUNT; i++)
@@ -166,6 +167,22 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	char hash[17];
 	snprintf(hash, sizeof(hash), "%016" PRIx64, s->xs.hash);
 	json_str(&j, "order_hash", hash);
+	if (e->writer) { /* read after the aux thread has stopped */
+		struct persist_writer_stats ws;
+		persist_writer_stats(e->writer, &ws);
+		json_obj(&j, "persist");
+		json_u64(&j, "records", ws.records);
+		json_u64(&j, "txns", ws.txns);
+		json_u64(&j, "journal", ws.journal);
+		json_u64(&j, "orders", ws.orders);
+		json_u64(&j, "positions", ws.positions);
+		json_u64(&j, "backlog", ws.backlog);
+		json_u64(&j, "backlog_hwm", ws.backlog_hwm);
+		json_u64(&j, "map_grows", ws.map_grows);
+		json_i64(&j, "error", ws.error);
+		json_bool(&j, "eof", ws.eof); /* it read the end: nothing was left in the rings */
+		json_end(&j);
+	}
 	json_bool(&j, "killed", risk_control_is_killed(&e->ctl));
 	uint64_t kcmd = atomic_load_explicit(&e->g.kill_cmd_ns, memory_order_relaxed);
 	if (kcmd) {
@@ -271,6 +288,10 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	        s->xs.filled_qty);
 	fprintf(f, "  cancels        %" PRIu64 "\n", s->xs.cancels);
 	fprintf(f, "  open orders    %" PRIu64 "\n", s->xs.open_orders);
+	if (s->xs.persist_waits)
+		fprintf(f, "  persistence    %" PRIu64 " polls found its ring full (%s)\n", s->xs.persist_waits,
+		        e->o.persist_full_halt ? "persist_full = halt: trading halted"
+		                               : "the pipeline waited for the store");
 	fprintf(f, "  risk rejects   %" PRIu64 "\n", s->rs.rejected);
 	for (unsigned i = 1; i < RISK_R_COUNT; i++)
 		if (s->rs.rejects[i])

@@ -127,6 +127,9 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	      risk_control_is_killed(&e->ctl) ? 1 : 0);
 	gauge(&o, "osprey_persist_failed", "1 once the database has failed (trading halted).",
 	      U(g->persist_failed) ? 1 : 0);
+	counter(&o, "osprey_persist_waits_total",
+	        "Polls that found the persistence ring full: the store is behind (back-pressure).",
+	        U(g->persist_waits));
 	gauge(&o, "osprey_input_done", "1 once the input has ended.", U(g->input_done) ? 1 : 0);
 	gauge(&o, "osprey_recovery_state",
 	      "Crash recovery: 0 none, 1 running, 2 waiting for resume, 3 resumed.",

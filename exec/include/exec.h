@@ -52,7 +52,8 @@
  * venue, taking its reports after each; and, for an event-time venue, mark
  * its progress (EXEC_PROGRESS). The stage never drops: when an output ring
  * is full it keeps what it produced in a preallocated outbox, stops consuming
- * input, and retries on the next poll (exec_stats.out_waits). When the venue
+ * input, and retries on the next poll (exec_stats.out_waits; persist_waits when
+ * the persistence ring was one of the full ones: the store is behind). When the venue
  * cannot take an order now (EXEC_VENUE_BUSY) or the order table is full, the
  * order stays in the ring (exec_stats.table_waits): a delay, never a reject.
  *
@@ -736,6 +737,7 @@ struct exec_stats {
 	        unknown_reports; /* reports for orders not in the table (invalid-order rejects aside) */
 	uint64_t cancel_unknown; /* cancels for ids never sent, plus the venue's cancel_too_late */
 	uint64_t out_waits;        /* polls that stopped on a full output ring */
+	uint64_t persist_waits;    /* polls that found persist_out full (the store is behind) */
 	uint64_t wm_waits;         /* the venue's wm_waits */
 	uint64_t table_waits;      /* polls where an order waited for a table slot or the venue */
 	uint64_t open_orders;      /* the venue's open_orders */

@@ -145,6 +145,8 @@ static uint32_t out_drain(struct exec_stage *s)
 		n += k;
 		if (s->per_off == s->per_n)
 			s->per_off = s->per_n = 0;
+		else
+			s->st.persist_waits++;
 	}
 	return n;
 }
