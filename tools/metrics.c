@@ -137,6 +137,17 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	gauge(&o, "osprey_recovery_differences",
 	      "Orders the recovery found the store and the venue disagreeing on.",
 	      (double)U(g->rec_differences));
+	head(&o, "osprey_ring_fill_ratio", "gauge",
+	     "How full each ring between the stages is (0 empty, 1 full: the stage after it is behind).");
+	const struct { const char *name; struct core_ring *r; } rings[] = {
+		{ "md", e->md },           { "venue_md", e->venue_md },   { "features", e->feat },
+		{ "intents", e->intents }, { "orders", e->orders },       { "reports", e->reports },
+		{ "persist", e->persist_ring }, { "risk_model", e->model_ring },
+	};
+	for (unsigned i = 0; i < sizeof(rings) / sizeof(rings[0]); i++)
+		if (rings[i].r)
+			put(&o, "osprey_ring_fill_ratio{ring=\"%s\"} %.6f\n", rings[i].name,
+			    (double)core_ring_fill(rings[i].r) / core_ring_capacity(rings[i].r));
 	uint64_t last = U(g->md_last_ns), now = core_now_ns();
 	gauge(&o, "osprey_md_last_message_age_seconds",
 	      "Seconds since a market data message was last decoded (-1: none yet).",

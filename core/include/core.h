@@ -170,6 +170,16 @@ static inline uint32_t core_ring_capacity(const struct core_ring *r)
 	return r->mask + 1;
 }
 
+/* core_ring_fill - messages in the ring now, for an observer on any thread
+ * (a gauge): both indices read relaxed, so it may be a moment stale. */
+static inline uint32_t core_ring_fill(const struct core_ring *r)
+{
+	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t n = h - t;
+	return n > r->mask + 1 ? 0 : n; /* tail read before a head that wrapped past it */
+}
+
 /* Producer: number of free slots, reloading the consumer index only if needed. */
 static inline uint32_t core_ring__free(struct core_ring *r, uint32_t want)
 {

@@ -46,6 +46,10 @@ for s in feeds features model risk exec; do
 		fail "no latency histogram for stage $s"
 done
 grep -q '^osprey_mode 0$' "$dir/m2.txt" || fail "mode is not active"
+for r in md features intents orders reports persist; do
+	grep -Eq "^osprey_ring_fill_ratio\{ring=\"$r\"\} (0|1)\.[0-9]{6}$" "$dir/m2.txt" ||
+		fail "no fill ratio for ring $r"
+done
 # refusals by reason: every reason there, their sum (read after the total) not below it
 awk '$1 == "osprey_risk_rejects_total" { t = $2 }
 	/^osprey_risk_rejects_by_reason_total\{reason="[a-z_0-9]+"\} / { n++; s += $2 }
