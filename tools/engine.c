@@ -73,6 +73,15 @@ static void publish_exec(struct engine *e)
 	atomic_store_explicit(&e->g.realized, st.realized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.unrealized, st.unrealized_pnl, memory_order_relaxed);
 	atomic_store_explicit(&e->g.persist_waits, st.persist_waits, memory_order_relaxed);
+	struct position pos[ENGINE_POS_GAUGES]; /* 2.5 KiB of stack, once a millisecond */
+	unsigned np = exec_stage_positions(e->exec, pos, ENGINE_POS_GAUGES);
+	np = np < ENGINE_POS_GAUGES ? np : ENGINE_POS_GAUGES;
+	for (unsigned i = 0; i < np; i++) {
+		atomic_store_explicit(&e->g.pos_locate[i], pos[i].locate, memory_order_relaxed);
+		atomic_store_explicit(&e->g.pos_qty[i], pos[i].qty, memory_order_relaxed);
+		atomic_store_explicit(&e->g.pos_realized[i], pos[i].realized_pnl, memory_order_relaxed);
+	}
+	atomic_store_explicit(&e->g.npos, np, memory_order_release);
 	/* the store is behind: with persist_full = halt trading stops here (the
 	 * records still wait their turn: nothing is dropped) */
 	if (st.persist_waits && e->o.persist_full_halt && !e->persist_full_halted) {

@@ -25,6 +25,8 @@ extern const char *const engine__stage_names[ST_COUNT];
 
 /* Counters the hot stages publish for osprey-ctl status (relaxed: they are
  * gauges read for display, no other data depends on them). */
+#define ENGINE_POS_GAUGES 64 /* instruments whose positions /metrics shows */
+
 struct engine_gauges {
 	_Atomic uint64_t messages;
 	_Atomic uint64_t md_gaps, md_lost; /* MoldUDP64 gaps opened, messages given up */
@@ -47,6 +49,11 @@ struct engine_gauges {
 	_Atomic bool persist_failed;        /* the database failed: trading halted */
 	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
 	_Atomic uint64_t persist_waits;     /* exec found the persistence ring full (store behind) */
+	/* positions by instrument, the first ENGINE_POS_GAUGES by locate (/metrics):
+	 * npos last, release, after the slots */
+	_Atomic uint32_t npos;
+	_Atomic uint32_t pos_locate[ENGINE_POS_GAUGES];
+	_Atomic int64_t pos_qty[ENGINE_POS_GAUGES], pos_realized[ENGINE_POS_GAUGES];
 	_Atomic bool input_done;
 	/* the kill switch's timeline (core_now_ns; 0: not yet) */
 	_Atomic uint64_t kill_cmd_ns;        /* the control thread took the command */

@@ -58,6 +58,22 @@ static void gauge(struct out *o, const char *name, const char *help, double v)
 
 #define U(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+/* An instrument's symbol as a label value (the metrics thread's buffer,
+ * valid until the next call): printable ASCII, '"' and '\\' left out. */
+static const char *symbol(struct engine *e, uint16_t locate)
+{
+	static char buf[32];
+	const char *s = feeds_stage_symbol(e->feeds, locate);
+	size_t n = 0;
+	for (; s && *s && n < sizeof(buf) - 1; s++)
+		if (*s > ' ' && *s < 127 && *s != '"' && *s != '\\')
+			buf[n++] = *s;
+	if (!n)
+		n = (size_t)snprintf(buf, sizeof(buf), "locate%u", locate);
+	buf[n] = 0;
+	return buf;
+}
+
 /* Bucket bounds in ns: 100 ns to 100 ms, 1-2.5-5 steps. */
 static const int64_t bounds_ns[] = { 100,     250,     500,      1000,     2500,     5000,
 	                             10000,   25000,   50000,    100000,   250000,   500000,
@@ -137,6 +153,17 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	gauge(&o, "osprey_recovery_differences",
 	      "Orders the recovery found the store and the venue disagreeing on.",
 	      (double)U(g->rec_differences));
+	/* an instrument's symbol is named (an ITCH 'R') before any order for it */
+	uint32_t np = atomic_load_explicit(&g->npos, memory_order_acquire);
+	head(&o, "osprey_position_shares", "gauge", "Position by instrument (shares; short < 0).");
+	for (uint32_t i = 0; i < np; i++)
+		put(&o, "osprey_position_shares{symbol=\"%s\"} %" PRId64 "\n",
+		    symbol(e, (uint16_t)U(g->pos_locate[i])), (int64_t)U(g->pos_qty[i]));
+	head(&o, "osprey_position_realized_pnl", "gauge",
+	     "Realized P&L by instrument (currency units).");
+	for (uint32_t i = 0; i < np; i++)
+		put(&o, "osprey_position_realized_pnl{symbol=\"%s\"} %.4f\n",
+		    symbol(e, (uint16_t)U(g->pos_locate[i])), (double)(int64_t)U(g->pos_realized[i]) / 1e4);
 	head(&o, "osprey_ring_fill_ratio", "gauge",
 	     "How full each ring between the stages is (0 empty, 1 full: the stage after it is behind).");
 	const struct { const char *name; struct core_ring *r; } rings[] = {

@@ -808,8 +808,10 @@ int64_t exec_stage_unrealized(const struct exec_stage *s, uint16_t locate);
 /*
  * exec_stage_positions - copy every position with nonzero qty, cost or
  * realized P&L into out (ascending locate). Returns how many exist; copies
- * at most cap (call with cap 0 to size the buffer). Scans all 65536 locates:
- * for reports at the end, not for a hot loop.
+ * at most cap (call with cap 0 to size the buffer; with more than cap, which
+ * ones are copied is unspecified). Walks the instruments ever filled or
+ * restored, not all 65536 locates: cheap enough to publish gauges from the
+ * stage's thread once a millisecond.
  */
 unsigned exec_stage_positions(const struct exec_stage *s, struct position *out, unsigned cap);
 

@@ -782,14 +782,17 @@ int64_t exec_stage_unrealized(const struct exec_stage *s, uint16_t locate)
 unsigned exec_stage_positions(const struct exec_stage *s, struct position *out, unsigned cap)
 {
 	unsigned n = 0;
-	for (uint32_t l = 0; l < EXEC_LOCATES; l++) {
-		const struct exec__inst *in = &s->book.inst[l];
-		const struct position *p = &in->pos;
-		if (!in->touched || (!p->qty && !p->cost && !p->realized_pnl))
+	for (uint32_t i = 0; i < s->book.ntouched; i++) {
+		uint16_t l = s->book.touched[i];
+		const struct position *p = &s->book.inst[l].pos;
+		if (!p->qty && !p->cost && !p->realized_pnl)
 			continue;
-		if (n < cap) {
-			out[n] = *p;
-			out[n].locate = (uint16_t)l;
+		if (n < cap) { /* insertion by locate: the list is short (instruments traded) */
+			unsigned k = n;
+			for (; k > 0 && out[k - 1].locate > l; k--)
+				out[k] = out[k - 1];
+			out[k] = *p;
+			out[k].locate = l;
 		}
 		n++;
 	}

@@ -6,6 +6,8 @@
 #    histogram there; another path is 404, a POST 405;
 #  - Debian's real Prometheus server scrapes it every second, and its HTTP API
 #    returns our series (up == 1, md messages > 0, a histogram bucket);
+#  - positions by instrument appear once something fills, and every ring
+#    between the stages has its fill ratio;
 #  - every series tools/grafana/osprey.json queries is one the engine serves.
 # Skips (77) without prometheus / promtool (make test installs them).
 set -eu
@@ -46,6 +48,16 @@ for s in feeds features model risk exec; do
 		fail "no latency histogram for stage $s"
 done
 grep -q '^osprey_mode 0$' "$dir/m2.txt" || fail "mode is not active"
+# positions by instrument, once something has filled: one line per symbol
+# with a position, its shares equal to what the engine's positions say
+i=0
+until curl -sf "$M" >"$dir/m3.txt" && grep -q '^osprey_position_shares{symbol="OSP[A-Z]*"} -\{0,1\}[1-9]' "$dir/m3.txt"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "no position by instrument: $(grep position "$dir/m3.txt" | head -3)"
+	sleep 0.1
+done
+n=$(grep -c '^osprey_position_shares{' "$dir/m3.txt")
+w=$(awk '$1 == "osprey_positions" { print $2 }' "$dir/m3.txt")
+[ "$n" -ge "${w:-0}" ] || fail "$n instruments with a position line, osprey_positions says $w"
 for r in md features intents orders reports persist; do
 	grep -Eq "^osprey_ring_fill_ratio\{ring=\"$r\"\} (0|1)\.[0-9]{6}$" "$dir/m2.txt" ||
 		fail "no fill ratio for ring $r"
