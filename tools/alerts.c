@@ -29,8 +29,6 @@ struct alert {
 
 /* What was last seen of the engine, to post what changed. */
 struct seen {
-	unsigned breaker_mode, tier, session;
-	uint64_t md_lost;
 	bool persist_failed, failed;
 };
 
@@ -68,8 +66,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void vadd(struct alerts *a, const char *event, const char *severity, const char *fmt,
-                 va_list ap)
+/* An event at wall time at_ns (0: now). */
+static void vadd(struct alerts *a, uint64_t at_ns, const char *event, const char *severity,
+                 const char *fmt, va_list ap)
 {
 	struct alert al;
 	snprintf(al.event, sizeof(al.event), "%s", event);
@@ -77,6 +76,10 @@ static void vadd(struct alerts *a, const char *event, const char *severity, cons
 	vsnprintf(al.text, sizeof(al.text), fmt, ap);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (at_ns) {
+		ts.tv_sec = (time_t)(at_ns / 1000000000ull);
+		ts.tv_nsec = (long)(at_ns % 1000000000ull);
+	}
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
 	char day[24];
@@ -108,8 +111,8 @@ static const char *component(const char *event)
 {
 	static const char *const map[][2] = {
 		{ "gateway", "exec" },      { "recovery", "exec" },  { "feed_loss", "feeds" },
-		{ "persistence", "persist" }, { "failure", "engine" }, { "control_refused", "control" },
-		{ "model", "strategy" },
+		{ "feed_gap", "feeds" },    { "persistence", "persist" }, { "store_behind", "persist" },
+		{ "failure", "engine" },    { "control_refused", "control" }, { "model", "strategy" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(event, map[i][0]))
@@ -166,21 +169,23 @@ void alerts_reopen(struct alerts *a)
 	atomic_store_explicit(&a->reopen, true, memory_order_relaxed);
 }
 
-static void add(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void add(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
+static void add_at(struct alerts *a, uint64_t at_ns, const char *event, const char *severity,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void add_at(struct alerts *a, uint64_t at_ns, const char *event, const char *severity,
+                   const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vadd(a, event, severity, fmt, ap);
+	vadd(a, at_ns, event, severity, fmt, ap);
 	va_end(ap);
 }
+#define add(a, ...) add_at(a, 0, __VA_ARGS__)
 
 void alerts_event(struct alerts *a, const char *event, const char *severity, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vadd(a, event, severity, fmt, ap);
+	vadd(a, 0, event, severity, fmt, ap);
 	va_end(ap);
 }
 
@@ -206,16 +211,65 @@ static const char *mode_name(unsigned m)
 	return m == RISK_MODE_ACTIVE ? "active" : m == RISK_MODE_REDUCING ? "reducing" : "halted";
 }
 
-/* The engine's state now, against what was seen: one alert per change. */
+/* One event from a hot thread's ring (at the time it was seen there). */
+static void hot_event(struct alerts *a, const struct engine_event *ev, uint64_t at_ns)
+{
+	switch (ev->kind) {
+	case ENGINE_EV_BREAKER_MODE:
+		add_at(a, at_ns, "mode", ev->to == RISK_MODE_ACTIVE ? "info" : "critical",
+		       "the breakers moved risk %s -> %s", mode_name(ev->from), mode_name(ev->to));
+		break;
+	case ENGINE_EV_TIER:
+		add_at(a, at_ns, "breaker", ev->to > ev->from ? "critical" : "info",
+		       "drawdown breaker tier %u -> %u", ev->from, ev->to);
+		break;
+	case ENGINE_EV_MD_GAPS:
+		add_at(a, at_ns, "feed_gap", "warning",
+		       "market data: %" PRIu64 " sequence gaps opened (%" PRIu64 " in all; re-requested)",
+		       ev->n, ev->total);
+		break;
+	case ENGINE_EV_MD_LOST:
+		add_at(a, at_ns, "feed_loss", "critical",
+		       "market data: %" PRIu64 " messages lost (%" PRIu64 " in all)", ev->n, ev->total);
+		break;
+	case ENGINE_EV_SESSION:
+		if (ev->from == EXEC_SESSION_UP && ev->to != EXEC_SESSION_DONE)
+			add_at(a, at_ns, "gateway", "critical",
+			       "venue session down: no new orders until it is back");
+		else if (ev->to == EXEC_SESSION_UP && a->ever_up)
+			add_at(a, at_ns, "gateway", "info", "venue session back up");
+		/* the first up is the login, not news */
+		a->ever_up = a->ever_up || ev->to == EXEC_SESSION_UP;
+		break;
+	case ENGINE_EV_STORE_BEHIND:
+		add_at(a, at_ns, "store_behind", "warning",
+		       "the store is behind: its ring was full (%" PRIu64 " polls waited)", ev->total);
+		break;
+	}
+}
+
+/* Everything the hot threads' rings hold, in each ring's order. */
+static void drain_hot(struct alerts *a)
+{
+	struct engine *e = a->e;
+	struct timespec wt;
+	clock_gettime(CLOCK_REALTIME, &wt);
+	uint64_t wall = (uint64_t)wt.tv_sec * 1000000000ull + (uint64_t)wt.tv_nsec;
+	uint64_t mono = core_now_ns();
+	for (unsigned i = 0; i < ST_COUNT; i++) {
+		struct engine_event ev;
+		while (e->gauged[i].events && core_ring_pop(e->gauged[i].events, &ev) == 0)
+			hot_event(a, &ev, wall - (mono > ev.ts_ns ? mono - ev.ts_ns : 0));
+	}
+}
+
+/* The state of the other threads now, against what was seen: one alert per
+ * change (the hot threads' changes come through their rings). */
 static void watch(struct alerts *a, bool first)
 {
 	struct engine *e = a->e;
 	const struct engine_gauges *g = &e->g;
 	struct seen now = {
-		.breaker_mode = atomic_load_explicit(&e->ctl.breaker_mode, memory_order_relaxed),
-		.tier = atomic_load_explicit(&g->risk_tier, memory_order_relaxed),
-		.session = atomic_load_explicit(&g->session, memory_order_relaxed),
-		.md_lost = atomic_load_explicit(&g->md_lost, memory_order_relaxed),
 		.persist_failed = atomic_load_explicit(&g->persist_failed, memory_order_acquire),
 		.failed = atomic_load_explicit(&e->failed, memory_order_acquire),
 	};
@@ -226,25 +280,7 @@ static void watch(struct alerts *a, bool first)
 			add(a, "kill", "critical", "the engine started killed (osprey-ctl resume to trade)");
 		return;
 	}
-	if (now.breaker_mode != was->breaker_mode)
-		add(a, "mode", now.breaker_mode == RISK_MODE_ACTIVE ? "info" : "critical",
-		    "the breakers moved risk %s -> %s", mode_name(was->breaker_mode),
-		    mode_name(now.breaker_mode));
-	if (now.tier != was->tier)
-		add(a, "breaker", now.tier > was->tier ? "critical" : "info",
-		    "drawdown breaker tier %u -> %u", was->tier, now.tier);
-	if (now.md_lost > was->md_lost)
-		add(a, "feed_loss", "critical",
-		    "market data: %" PRIu64 " messages lost (%" PRIu64 " in all)",
-		    now.md_lost - was->md_lost, now.md_lost);
-	if (now.session != was->session) {
-		if (was->session == EXEC_SESSION_UP && now.session != EXEC_SESSION_DONE)
-			add(a, "gateway", "critical", "venue session down: no new orders until it is back");
-		else if (now.session == EXEC_SESSION_UP && a->ever_up)
-			add(a, "gateway", "info", "venue session back up");
-		/* the first up is the login, not news */
-		a->ever_up = a->ever_up || now.session == EXEC_SESSION_UP;
-	}
+	drain_hot(a);
 	if (now.persist_failed && !was->persist_failed)
 		add(a, "persistence", "critical", "database failed: %s; trading halted",
 		    e->persist_error);

@@ -10,15 +10,21 @@
  *
  * `[alerts] webhook = http://HOST:PORT/PATH` posts one JSON body per event,
  * through libcurl, from a thread of its own (never a hot thread, never the
- * aux thread that stores orders). Two sources: every line of the engine's
- * audit trail (alerts_event from engine__audit: kill, resume, mode, limit
- * sets, flatten, restrict, model switches, recovery decisions, refused
- * control clients), and what the thread sees change in the engine's
- * published state, looked at every 50 ms:
+ * aux thread that stores orders). Three sources, all written by this thread:
+ * every line of the engine's audit trail (alerts_event from engine__audit,
+ * any thread but a hot one: kill, resume, mode, limit sets, flatten,
+ * restrict, model switches, recovery decisions, refused control clients);
+ * the hot threads' events, each through its stage's SPSC ring (struct
+ * engine_event: seen when the stage publishes its gauges, at most 1 ms
+ * after it happened, and logged with that time):
  *   mode               the breakers moved risk (REDUCING, HALTED)
  *   breaker            the drawdown breaker tier changed
+ *   feed_gap           MoldUDP64 sequence gaps opened (re-requested)
  *   feed_loss          market data messages given up as lost
  *   gateway            the venue session went down, or came back up
+ *   store_behind       the ring toward the store filled (after a quiet second)
+ * and what this thread sees change in the other threads' state, looked at
+ * every 50 ms:
  *   persistence        the database failed (trading halted)
  *   failure            a stage failed on some thread
  *   kill               the engine started killed (carried over from the last run)

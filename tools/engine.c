@@ -18,10 +18,36 @@ const char *const engine__stage_names[ST_COUNT] = { "feeds", "features", "model"
 
 /* ---- gauges ------------------------------------------------------------- */
 
-static void publish_feeds(struct engine *e)
+/* A hot thread's event toward the log (nothing without one). */
+static void emit(struct engine_gauged *g, uint32_t kind, uint32_t from, uint32_t to, uint64_t n,
+                 uint64_t total)
+{
+	if (!g || !g->events || !g->seen_set)
+		return;
+	struct engine_event ev = { .ts_ns = core_now_ns(),
+		                   .kind = kind,
+		                   .from = from,
+		                   .to = to,
+		                   .n = n,
+		                   .total = total };
+	if (core_ring_push(g->events, &ev) == CORE_RING_FULL)
+		atomic_fetch_add_explicit(&g->e->g.events_dropped, 1, memory_order_relaxed);
+}
+
+static void publish_feeds(struct engine *e, struct engine_gauged *g)
 {
 	struct feeds_stats st;
 	feeds_stage_stats(e->feeds, &st);
+	if (g) {
+		if (st.mold.gaps > g->seen_gaps)
+			emit(g, ENGINE_EV_MD_GAPS, 0, 0, st.mold.gaps - g->seen_gaps, st.mold.gaps);
+		if (st.mold.lost_messages > g->seen_lost)
+			emit(g, ENGINE_EV_MD_LOST, 0, 0, st.mold.lost_messages - g->seen_lost,
+			     st.mold.lost_messages);
+		g->seen_gaps = st.mold.gaps;
+		g->seen_lost = st.mold.lost_messages;
+		g->seen_set = true;
+	}
 	if (st.total != atomic_load_explicit(&e->g.messages, memory_order_relaxed))
 		atomic_store_explicit(&e->g.md_last_ns, core_now_ns(), memory_order_relaxed);
 	atomic_store_explicit(&e->g.messages, st.total, memory_order_relaxed);
@@ -29,17 +55,28 @@ static void publish_feeds(struct engine *e)
 	atomic_store_explicit(&e->g.md_lost, st.mold.lost_messages, memory_order_relaxed);
 }
 
-static void publish_model(struct engine *e)
+static void publish_model(struct engine *e, struct engine_gauged *g)
 {
+	(void)g;
 	struct strat_decide_stats st;
 	strat_decide_stats(e->decide, &st);
 	atomic_store_explicit(&e->g.intents, st.buys + st.sells, memory_order_relaxed);
 }
 
-static void publish_risk(struct engine *e)
+static void publish_risk(struct engine *e, struct engine_gauged *g)
 {
 	struct risk_gauges st; /* a few hundred bytes, at most once a millisecond: the hot thread */
 	risk_stage_gauges(e->risk, &st);
+	if (g) {
+		uint32_t mode = atomic_load_explicit(&e->ctl.breaker_mode, memory_order_relaxed);
+		if (mode != g->seen_mode)
+			emit(g, ENGINE_EV_BREAKER_MODE, g->seen_mode, mode, 0, 0);
+		if (st.tier != g->seen_tier)
+			emit(g, ENGINE_EV_TIER, g->seen_tier, st.tier, 0, 0);
+		g->seen_mode = mode;
+		g->seen_tier = st.tier;
+		g->seen_set = true;
+	}
 	atomic_store_explicit(&e->g.rejects, st.rejected, memory_order_relaxed);
 	atomic_store_explicit(&e->g.kill_seen_ns, st.kill_seen_ns, memory_order_relaxed);
 	atomic_store_explicit(&e->g.risk_pnl, st.pnl, memory_order_relaxed);
@@ -55,10 +92,24 @@ static void publish_risk(struct engine *e)
 		atomic_store_explicit(&e->g.rejects_by[i], st.rejects[i], memory_order_relaxed);
 }
 
-static void publish_exec(struct engine *e)
+static void publish_exec(struct engine *e, struct engine_gauged *g)
 {
 	struct exec_stats st;
 	exec_stage_stats(e->exec, &st);
+	if (g) {
+		uint64_t now = core_now_ns();
+		if (st.session != g->seen_session)
+			emit(g, ENGINE_EV_SESSION, g->seen_session, st.session, 0, 0);
+		if (st.persist_waits > g->seen_waits) {
+			if (now - g->waits_ns >= 1000000000ull) /* news after a quiet second */
+				emit(g, ENGINE_EV_STORE_BEHIND, 0, 0, st.persist_waits - g->seen_waits,
+				     st.persist_waits);
+			g->waits_ns = now;
+		}
+		g->seen_session = st.session;
+		g->seen_waits = st.persist_waits;
+		g->seen_set = true;
+	}
 	atomic_store_explicit(&e->g.orders, st.sent, memory_order_relaxed);
 	atomic_store_explicit(&e->g.fills, st.fills, memory_order_relaxed);
 	atomic_store_explicit(&e->g.open_orders, st.open_orders + st.inflight,
@@ -104,7 +155,7 @@ static int gauged_poll(void *arg, uint32_t *ret_work)
 		/* at most once a millisecond (an idle stage keeps looking, so the
 		 * gauges are at most 1 ms old), and at the end */
 		if (r != 0 || now - g->last_ns >= 1000000) {
-			g->publish(g->e);
+			g->publish(g->e, g);
 			g->dirty = false;
 			g->last_ns = now;
 		}
@@ -116,10 +167,10 @@ static int gauged_poll(void *arg, uint32_t *ret_work)
 
 void engine__publish_all(struct engine *e)
 {
-	publish_feeds(e);
-	publish_model(e);
-	publish_risk(e);
-	publish_exec(e);
+	publish_feeds(e, NULL);
+	publish_model(e, NULL);
+	publish_risk(e, NULL);
+	publish_exec(e, NULL);
 }
 
 /* ---- assembly ----------------------------------------------------------- */
@@ -178,7 +229,7 @@ static int build_mapping(struct engine *e, char *err, size_t errlen)
 		feeds_stage_poll, strat_features_poll, strat_decide_poll,
 		risk_stage_poll,  exec_stage_poll,
 	};
-	static void (*const publish[ST_COUNT])(struct engine *) = {
+	static void (*const publish[ST_COUNT])(struct engine *, struct engine_gauged *) = {
 		publish_feeds, NULL, publish_model, publish_risk, publish_exec,
 	};
 	void *ctxs[ST_COUNT] = { e->feeds, e->features, e->decide, e->risk, e->exec };
@@ -211,6 +262,13 @@ static int build_mapping(struct engine *e, char *err, size_t errlen)
 				                     .ctx = ctxs[idx],
 				                     .publish = publish[idx],
 				                     .e = e };
+			/* its events go to the log or webhook, when there is one */
+			if (publish[idx] && (e->o.log[0] || e->o.alerts_webhook[0]) &&
+			    !(g->events = core_ring_create(engine__stage_names[idx], ENGINE_EV_RING,
+			                                   sizeof(struct engine_event)))) {
+				core_errf(err, errlen, "out of memory for the events rings");
+				return -ENOMEM;
+			}
 			r->stages[r->nstages++] =
 			        publish[idx]
 			                ? (struct core_stage){ .name = engine__stage_names[idx],
@@ -829,6 +887,8 @@ struct engine *engine_destroy(struct engine *e)
 	core_ring_destroy(e->reports);
 	core_ring_destroy(e->persist_ring);
 	core_ring_destroy(e->persist_fwd);
+	for (unsigned i = 0; i < ST_COUNT; i++)
+		e->gauged[i].events = core_ring_destroy(e->gauged[i].events);
 	core_ring_destroy(e->risk_events);
 	core_ring_destroy(e->model_ring);
 	core_free(e->caps);

@@ -347,6 +347,10 @@ static int status(struct engine *e, char *reply, size_t cap)
 	reply_add(&p, &left, "control: %" PRIu64 " served, %" PRIu64 " refused%s%s%s\n",
 	          e->control.served, e->control.refused, e->control.last_refusal[0] ? " (last: " : "",
 	          e->control.last_refusal, e->control.last_refusal[0] ? ")" : "");
+	uint64_t evd = atomic_load_explicit(&g->events_dropped, memory_order_relaxed);
+	if (evd)
+		reply_add(&p, &left, "log: %" PRIu64 " hot-thread events dropped (their ring was full)\n",
+		          evd);
 	uint64_t pw = atomic_load_explicit(&g->persist_waits, memory_order_relaxed);
 	if (pw)
 		reply_add(&p, &left, "persistence: %" PRIu64 " polls found its ring full (%s)\n", pw,

@@ -49,6 +49,7 @@ struct engine_gauges {
 	_Atomic bool persist_failed;        /* the database failed: trading halted */
 	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
 	_Atomic uint64_t persist_waits;     /* exec found the persistence ring full (store behind) */
+	_Atomic uint64_t events_dropped;    /* hot threads' events a full ring refused */
 	/* positions by instrument, the first ENGINE_POS_GAUGES by locate (/metrics):
 	 * npos last, release, after the slots */
 	_Atomic uint32_t npos;
@@ -73,13 +74,40 @@ struct engine;
  * once a millisecond (an idle stage keeps checking, so they are never more
  * than a millisecond old) and when it finishes. Not at every idle turn: at
  * burst 1 a stage goes idle after every event. */
+/* What a hot thread saw change when it published its gauges (at most 1 ms
+ * after it happened), for the events thread's log and alerts: one SPSC ring
+ * per gauged stage (engine_gauged.events; the stage's thread produces, the
+ * events thread consumes). A full ring drops the event and counts it
+ * (engine_gauges.events_dropped, shown in status). */
+enum engine_ev {
+	ENGINE_EV_BREAKER_MODE = 1, /* risk: the breakers' mode, from -> to */
+	ENGINE_EV_TIER = 2,         /* risk: the drawdown tier, from -> to */
+	ENGINE_EV_SESSION = 3,      /* exec: the venue session, from -> to (enum exec_session) */
+	ENGINE_EV_MD_GAPS = 4,      /* feeds: MoldUDP64 gaps opened: n new, total */
+	ENGINE_EV_MD_LOST = 5,      /* feeds: messages given up: n new, total */
+	ENGINE_EV_STORE_BEHIND = 6, /* exec: the ring toward the store filled (after a quiet second) */
+};
+struct engine_event {
+	uint64_t ts_ns; /* core_now_ns when seen */
+	uint32_t kind;  /* enum engine_ev */
+	uint32_t from, to;
+	uint32_t pad_;
+	uint64_t n, total;
+};
+#define ENGINE_EV_RING 256
+
 struct engine_gauged {
 	core_poll_fn *poll;
 	void *ctx;
-	void (*publish)(struct engine *e);
+	void (*publish)(struct engine *e, struct engine_gauged *g);
 	struct engine *e;
 	bool dirty;
 	uint64_t last_ns;
+	/* events: NULL without a log or webhook; what was seen last */
+	struct core_ring *events;
+	bool seen_set;
+	uint32_t seen_mode, seen_tier, seen_session;
+	uint64_t seen_gaps, seen_lost, seen_waits, waits_ns;
 };
 
 /* An aux stage whose failure is reported without taking its thread down. */

@@ -143,6 +143,8 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	      risk_control_is_killed(&e->ctl) ? 1 : 0);
 	gauge(&o, "osprey_persist_failed", "1 once the database has failed (trading halted).",
 	      U(g->persist_failed) ? 1 : 0);
+	counter(&o, "osprey_log_events_dropped_total",
+	        "Hot-thread events for the log a full ring refused.", U(g->events_dropped));
 	counter(&o, "osprey_persist_waits_total",
 	        "Polls that found the persistence ring full: the store is behind (back-pressure).",
 	        U(g->persist_waits));

@@ -62,11 +62,18 @@ grep -q "dropped" "$dir/lossy.gen.err" || fail "lossy: publisher output"
 [ "$(json "$dir/lossy.json" messages)" = $N ] || fail "lossy: gaps not healed, messages lost"
 [ "$(json "$dir/lossy.json" orders)" -gt 0 ] || fail "lossy: no orders"
 
-run unhealed "gap_timeout_ms = 200\n" --drop 0.03 --linger-ms 700
+run unhealed "gap_timeout_ms = 200\n[engine]\nlog = $dir/unhealed.log\n" --drop 0.03 --linger-ms 700
 got=$(json "$dir/unhealed.json" messages)
 [ "$got" -lt $N ] || fail "unhealed: $got messages although packets were dropped and never re-sent"
 [ "$got" -gt 0 ] || fail "unhealed: nothing received"
 lost=$(json "$dir/unhealed.json" feed lost_messages)
 [ $((got + lost)) = $N ] || fail "unhealed: $got delivered + $lost reported lost != $N: silent loss"
 [ "$(json "$dir/unhealed.json" feed lost_gaps)" -gt 0 ] || fail "unhealed: no gap given up"
+# the feeds thread's events reach the log through its ring: gaps opened and
+# messages lost, each line with what was new, adding up to the totals
+awk -v lost="$lost" '
+	/ WARN feeds feed_gap: market data: [0-9]+ sequence gaps opened/ { g++ }
+	/ ERROR feeds feed_loss: market data: [0-9]+ messages lost/ { for (i = 1; i <= NF; i++) if ($i == "lost") n += $(i - 2) + 0; l++ }
+	END { printf "unhealed log: %d gap lines, %d loss lines, %d messages lost\n", g, l, n; exit !(g > 0 && l > 0 && n == lost) }' \
+	"$dir/unhealed.log" || fail "unhealed: the log's losses do not add up to $lost: $(head -5 "$dir/unhealed.log")"
 echo "ok"
