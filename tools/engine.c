@@ -156,6 +156,8 @@ static int gauged_poll(void *arg, uint32_t *ret_work)
 		 * gauges are at most 1 ms old), and at the end */
 		if (r != 0 || now - g->last_ns >= 1000000) {
 			g->publish(g->e, g);
+			atomic_store_explicit(&g->e->g.stage_work_ns[g - g->e->gauged], now,
+			                      memory_order_relaxed);
 			g->dirty = false;
 			g->last_ns = now;
 		}

@@ -50,6 +50,8 @@ struct engine_gauges {
 	_Atomic uint64_t persist_unstored;  /* records drained unstored since */
 	_Atomic uint64_t persist_waits;     /* exec found the persistence ring full (store behind) */
 	_Atomic uint64_t events_dropped;    /* hot threads' events a full ring refused */
+	_Atomic uint64_t stage_work_ns[ST_COUNT]; /* core_now_ns a gauged stage last published
+	                                           * after work (0: never) */
 	/* positions by instrument, the first ENGINE_POS_GAUGES by locate (/metrics):
 	 * npos last, release, after the slots */
 	_Atomic uint32_t npos;

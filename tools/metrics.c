@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "engine_int.h"
 
 #define METRICS_BUF (64 * 1024)
@@ -234,9 +235,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics and /api/...\n");
+	if (!strncmp(url, "/api/", 5)) {
+		char *body;
+		ssize_t n = api_render(m->e, url, &body);
+		if (n == -ENOENT)
+			return reply(c, MHD_HTTP_NOT_FOUND,
+			             "not found: /api/status, /api/positions, /api/latency, /api/health\n");
+		if (n < 0)
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		struct MHD_Response *r =
+		        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_FREE);
+		if (!r)
+			free(body);
+		return queue(c, MHD_HTTP_OK, r, "application/json");
+	}
 	if (strcmp(url, "/metrics"))
-		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
+		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /api/status\n");
 	char *buf = malloc(METRICS_BUF);
 	if (!buf)
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");

@@ -4,15 +4,17 @@
  * `[metrics] listen = A.B.C.D:PORT` serves the Prometheus text exposition
  * format (version 0.0.4) at GET /metrics through libmicrohttpd, on one thread
  * of libmicrohttpd's own (never a hot thread; at most 8 connections, each
- * closed after 5 s idle). Other paths answer 404, other methods 405. What a
- * scrape reads:
+ * closed after 5 s idle), and the JSON API under /api/ (api.h). Other paths
+ * answer 404, other methods 405. What a scrape reads:
  *   counters    messages, intents, orders, fills, cancels, risk rejects (in all and
- *               by reason), md gaps
- *               and messages lost, records not stored (a failed database)
- *   gauges      open orders, instruments with a position, P&L (exec's and risk's),
- *               drawdown, exposure, breaker tier, mode, killed, database failed,
- *               input finished, recovery state and differences, seconds since
- *               the last md message
+ *               by reason), md gaps and messages lost, records not stored (a
+ *               failed database), polls that found the store's ring full,
+ *               hot-thread log events dropped
+ *   gauges      open orders, instruments with a position, shares and realized
+ *               P&L by symbol, P&L (exec's and risk's), drawdown, exposure,
+ *               breaker tier, mode, killed, database failed, input finished,
+ *               recovery state and differences, seconds since the last md
+ *               message, each ring's fill ratio
  *   histograms  per-stage processing latency, tick-to-order and tick-to-wire,
  *               in seconds with cumulative buckets, from the telemetry totals
  *               (telemetry_buckets: the same HDR histograms the report prints)

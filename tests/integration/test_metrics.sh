@@ -58,6 +58,41 @@ done
 n=$(grep -c '^osprey_position_shares{' "$dir/m3.txt")
 w=$(awk '$1 == "osprey_positions" { print $2 }' "$dir/m3.txt")
 [ "$n" -ge "${w:-0}" ] || fail "$n instruments with a position line, osprey_positions says $w"
+# the JSON API: every endpoint parses and agrees with /metrics read just before
+for p in status positions latency health; do
+	curl -sf "http://127.0.0.1:$MPORT/api/$p" >"$dir/api_$p.json" || fail "GET /api/$p"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/api/other")
+[ "$code" = 404 ] || fail "GET /api/other answered $code"
+python3 - "$dir" <<'PY' || fail "the JSON API"
+import json, re, sys
+d = sys.argv[1]
+api = {p: json.load(open("%s/api_%s.json" % (d, p))) for p in ("status", "positions", "latency", "health")}
+prom = {}
+for line in open(d + "/m3.txt"):
+    m = re.match(r'^(osprey_[a-z_]+)(\{[^}]*\})? (\S+)$', line)
+    if m:
+        prom[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+st = api["status"]
+assert st["mode"] in ("active", "reducing", "halted") and st["venue_session"] in ("up", "done"), st
+assert st["fills"] >= prom["osprey_fills_total"] > 0, (st["fills"], prom["osprey_fills_total"])
+assert st["md_messages"] >= prom["osprey_md_messages_total"], st
+pos = api["positions"]["positions"]
+held = {k[len('osprey_position_shares{symbol="'):-2]: v for k, v in prom.items() if k.startswith("osprey_position_shares{")}
+assert pos and all(re.match(r"^OSP[A-Z]+$", p["symbol"]) for p in pos), pos
+assert set(held) <= {p["symbol"] for p in pos}, (held, pos)
+lat = api["latency"]
+for s in ("feeds", "features", "model", "risk", "exec", "tick_to_order"):
+    x = lat[s]
+    assert x["count"] > 0 and 0 < x["p50_ns"] <= x["p99_ns"] <= x["max_ns"], (s, x)
+h = api["health"]
+assert h["state"] == "ok", h
+c = h["components"]
+assert c["feed"]["state"] == "ok" and c["feed"]["messages"] > 0, c["feed"]
+assert c["gateway"]["state"] == "ok" and c["persistence"]["state"] == "ok", c
+assert all(0 <= v < 5 for v in c["engine"]["stages"].values()), c["engine"]
+print("ok: /api/status, /api/positions (%d symbols), /api/latency, /api/health agree with /metrics" % len(pos))
+PY
 for r in md features intents orders reports persist; do
 	grep -Eq "^osprey_ring_fill_ratio\{ring=\"$r\"\} (0|1)\.[0-9]{6}$" "$dir/m2.txt" ||
 		fail "no fill ratio for ring $r"
