@@ -51,6 +51,8 @@ static void publish_feeds(struct engine *e, struct engine_gauged *g)
 	if (st.total != atomic_load_explicit(&e->g.messages, memory_order_relaxed))
 		atomic_store_explicit(&e->g.md_last_ns, core_now_ns(), memory_order_relaxed);
 	atomic_store_explicit(&e->g.messages, st.total, memory_order_relaxed);
+	atomic_store_explicit(&e->g.md_bytes, st.bytes, memory_order_relaxed);
+	atomic_store_explicit(&e->g.md_input_bytes, st.input_bytes, memory_order_relaxed);
 	atomic_store_explicit(&e->g.md_gaps, st.mold.gaps, memory_order_relaxed);
 	atomic_store_explicit(&e->g.md_lost, st.mold.lost_messages, memory_order_relaxed);
 }
@@ -165,6 +167,19 @@ static int gauged_poll(void *arg, uint32_t *ret_work)
 	if (r >= 0)
 		*ret_work = work;
 	return r;
+}
+
+void engine_progress(struct engine *e, struct engine_progress *ret)
+{
+	const struct engine_gauges *g = &e->g;
+	*ret = (struct engine_progress){
+		.messages = atomic_load_explicit(&g->messages, memory_order_relaxed),
+		.bytes = atomic_load_explicit(&g->md_bytes, memory_order_relaxed),
+		.input_bytes = atomic_load_explicit(&g->md_input_bytes, memory_order_relaxed),
+		.orders = atomic_load_explicit(&g->orders, memory_order_relaxed),
+		.fills = atomic_load_explicit(&g->fills, memory_order_relaxed),
+		.done = atomic_load_explicit(&g->input_done, memory_order_relaxed),
+	};
 }
 
 void engine__publish_all(struct engine *e)

@@ -146,6 +146,18 @@ void engine_report(struct engine *e, FILE *f, bool json);
  * paid and received, 4 decimals), for a reconciliation against the venue. */
 void engine_positions_csv(struct engine *e, FILE *f);
 /* The sent-order stream's hash and counts, for tests. */
+/* engine_progress - how far a run has got, from the published gauges (at
+ * most 1 ms old): any thread, at any time between engine_create and
+ * engine_destroy; costs the hot threads nothing. */
+struct engine_progress {
+	uint64_t messages;    /* market data messages decoded */
+	uint64_t bytes;       /* input bytes read ... */
+	uint64_t input_bytes; /* ... of these (0: not known: a live feed, pcap, crypto) */
+	uint64_t orders, fills;
+	bool done;            /* the input has ended */
+};
+void engine_progress(struct engine *e, struct engine_progress *ret);
+
 struct engine_result {
 	uint64_t messages;
 	uint64_t intents;

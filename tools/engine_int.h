@@ -29,6 +29,7 @@ extern const char *const engine__stage_names[ST_COUNT];
 
 struct engine_gauges {
 	_Atomic uint64_t messages;
+	_Atomic uint64_t md_bytes, md_input_bytes; /* feeds_stats.bytes and .input_bytes */
 	_Atomic uint64_t md_gaps, md_lost; /* MoldUDP64 gaps opened, messages given up */
 	_Atomic uint64_t md_last_ns;       /* core_now_ns when messages last grew (0: never) */
 	_Atomic uint64_t intents;

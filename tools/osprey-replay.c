@@ -3,7 +3,9 @@
  * and print the latency table and trading summary.
  */
 #include "engine.h"
+#include "progress.h"
 
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,19 @@ static void on_hup(int sig)
 		engine_request_reopen(running);
 }
 
+/* The progress line's numbers: the input read, from the published gauges. */
+static void sample(void *arg, struct progress_sample *ret)
+{
+	struct engine_progress p;
+	engine_progress(arg, &p);
+	ret->done = p.input_bytes ? p.bytes : p.messages;
+	ret->total = p.input_bytes;
+	ret->unit = p.input_bytes ? "B" : " msgs";
+	snprintf(ret->extra, sizeof(ret->extra),
+	         "%" PRIu64 " messages, %" PRIu64 " orders, %" PRIu64 " fills", p.messages, p.orders,
+	         p.fills);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -41,6 +56,7 @@ static void usage(FILE *f)
 		"  --fresh           start --db empty (delete its data files first)\n"
 		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
 		"  --json            print one JSON object instead of the tables\n"
+		"  --quiet           no progress line (drawn on stderr only when it is a terminal)\n"
 		"  --positions FILE  write every instrument traded as CSV (symbol,position,cash)\n"
 		"  --orders FILE     write every order event as CSV, one line each: ts_ns,event,\n"
 		"                    order_id,symbol,side,px,qty,filled_qty,leaves_qty,reason (event:\n"
@@ -52,7 +68,7 @@ int main(int argc, char **argv)
 	struct engine_opts o;
 	static struct core_config cfg;
 	char err[512];
-	bool json = false, fresh = false;
+	bool json = false, fresh = false, quiet = false;
 	const char *positions = NULL;
 	engine_opts_default(&o);
 	/* the config first, so flags override it */
@@ -106,6 +122,8 @@ int main(int argc, char **argv)
 			snprintf(o.hlog, sizeof(o.hlog), "%s", v);
 		} else if (!strcmp(a, "--json")) {
 			json = true;
+		} else if (!strcmp(a, "--quiet")) {
+			quiet = true;
 		} else if (!strcmp(a, "--positions")) {
 			NEED_ARG;
 			positions = v;
@@ -153,7 +171,9 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_hup);
+	struct progress *pl = progress_start("replay", NULL, quiet, sample, e);
 	int r = engine_run(e, err, sizeof(err));
+	progress_stop(pl);
 	running = NULL;
 	if (r < 0)
 		fprintf(stderr, "osprey-replay: %s\n", err);

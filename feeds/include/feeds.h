@@ -178,6 +178,8 @@ struct feeds_stats {
 	uint64_t total;          /* messages decoded */
 	uint64_t by_type[128];   /* indexed by the type byte */
 	uint64_t bytes;          /* frame bytes consumed */
+	uint64_t input_bytes;    /* the inputs' size when every one is an ITCH day file (bytes
+	                          * reaches it at the end); 0: a live feed, pcap or crypto */
 	uint64_t events;         /* events accepted by every output (EOS included) */
 	uint64_t ring_full_waits; /* polls that found an output ring full */
 	uint64_t pace_waits;     /* polls that stopped to wait for the pacing clock */

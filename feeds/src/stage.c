@@ -359,6 +359,15 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		if (r < 0)
 			goto fail_close_caps;
 	}
+	/* the bytes to read, when every input is an ITCH day file (bytes then
+	 * counts their frames): what a progress line measures against */
+	for (unsigned i = 0; i < st->ncaps; i++) {
+		if (st->srcs[i]) {
+			st->st.input_bytes = 0;
+			break;
+		}
+		st->st.input_bytes += st->caps[i].len;
+	}
 	struct feeds_books_cfg bc = cfg->books;
 	if (cfg->max_orders)
 		bc.max_orders = cfg->max_orders;
