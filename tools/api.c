@@ -85,14 +85,7 @@ static void one_latency(struct engine *e, struct json_out *j, const char *tag)
 	struct telemetry_summary t;
 	if (telemetry_summary(&e->tele, tag, &t) < 0)
 		return;
-	json_obj(j, tag);
-	json_i64(j, "count", t.count);
-	json_i64(j, "p50_ns", t.p50);
-	json_i64(j, "p90_ns", t.p90);
-	json_i64(j, "p99_ns", t.p99);
-	json_i64(j, "p999_ns", t.p999);
-	json_i64(j, "max_ns", t.max);
-	json_end(j);
+	engine__json_summary(j, tag, &t);
 }
 
 static void latency(struct engine *e, struct json_out *j)

@@ -6,7 +6,8 @@
  *                   money view, recovery, failure
  *   /api/positions  shares and realized P&L by symbol (the first 64 instruments)
  *   /api/latency    every stage's, tick-to-order's and tick-to-wire's totals so
- *                   far (count, p50, p90, p99, p99.9, max, in ns)
+ *                   far: count, p50, p90, p99, p999, max in ns (the keys of
+ *                   --json's latency_ns)
  *   /api/health     each component: the feed, the venue session, persistence,
  *                   each hot stage's last work; "ok", "degraded" or "failed"
  *                   with why, and "ok" overall only when all are

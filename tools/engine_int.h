@@ -218,6 +218,11 @@ int engine__persist_guard_poll(void *ctx, uint32_t *ret_work);
 /* engine_faults.c: what the database holds of the gateway's session (open orders,
  * the last venue message): sets open_orders, venue_seq, recover. Setup. */
 int engine__load_session(struct engine *e, char *err, size_t errlen);
+/* engine_report.c: a latency summary as a JSON object under key (ns: count,
+ * p50, p90, p99, p999, max), the same for --json and /api/latency. */
+struct json_out;
+struct telemetry_summary;
+void engine__json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s);
 /* engine_faults.c: the gateway's recovery into the gauges (the hot thread). */
 void engine__publish_recovery(struct engine *e);
 /* engine_faults.c: the recovery's stage (control thread, else aux): resume when the

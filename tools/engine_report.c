@@ -47,18 +47,23 @@ static const char *symbol_of(struct engine *e, uint16_t locate, char *buf, size_
 	return buf;
 }
 
+void engine__json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s)
+{
+	json_obj(j, key);
+	json_i64(j, "count", s->count);
+	json_i64(j, "p50", s->p50);
+	json_i64(j, "p90", s->p90);
+	json_i64(j, "p99", s->p99);
+	json_i64(j, "p999", s->p999);
+	json_i64(j, "max", s->max);
+	json_end(j);
+}
+
 static void json_hist(struct json_out *j, const char *key, const struct core_hist *h)
 {
 	struct telemetry_summary t;
 	telemetry_summarize(h, &t);
-	json_obj(j, key);
-	json_i64(j, "count", t.count);
-	json_i64(j, "p50", t.p50);
-	json_i64(j, "p90", t.p90);
-	json_i64(j, "p99", t.p99);
-	json_i64(j, "p999", t.p999);
-	json_i64(j, "max", t.max);
-	json_end(j);
+	engine__json_summary(j, key, &t);
 }
 
 static void recovery_json(struct json_out *j, const struct exec_recovery_stats *rs)

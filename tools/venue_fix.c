@@ -464,19 +464,15 @@ static void on_mass_status(struct venue *v, struct venue_fix_peer *p, const stru
 		const struct venue_order *o = &v->orders[i];
 		if (!o->open || o->account != p->account || o->proto != VENUE_FIX)
 			continue;
-		r.order_id = i + 1;
-		r.ord_status = fix_ord_status(o);
-		r.side = o->wire_side;
-		snprintf(r.sym, sizeof(r.sym), "%s", v->symbols[o->locate]);
-		snprintf(r.cl, sizeof(r.cl), "%s", o->token);
-		r.leaves = o->leaves;
-		r.cum = o->cum;
-		r.order_qty = o->qty;
-		r.px = o->px;
-		r.avg_px = o->cum ? (o->notional + (int64_t)o->cum / 2) / (int64_t)o->cum : 0;
-		r.transact_ns = v->midnight_utc_ns + v->itch_ns;
-		r.last_rpt = ++sent == total;
-		venue_fix_emit(v, peer, &r);
+		struct venue_fix_out s;
+		venue_fix_order_report(v, o, i + 1, &s);
+		s.exec_type = 'I';
+		s.ord_status = fix_ord_status(o);
+		s.total = total;
+		snprintf(s.mass_id, sizeof(s.mass_id), "%s", r.mass_id);
+		s.transact_ns = v->midnight_utc_ns + v->itch_ns;
+		s.last_rpt = ++sent == total;
+		venue_fix_emit(v, peer, &s);
 	}
 }
 

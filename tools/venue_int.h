@@ -78,6 +78,14 @@ struct venue_fix_out {
 	bool last_rpt;    /* 8 with 150=I: 912=Y */
 };
 
+/* The fields every ExecutionReport about order o (venue id `id`) carries:
+ * side, symbol, quantities, prices, ClOrdID (type '8'; the caller sets the
+ * rest: ExecType, OrdStatus, TransactTime...). */
+struct venue;
+struct venue_order;
+void venue_fix_order_report(const struct venue *v, const struct venue_order *o, uint64_t id,
+                            struct venue_fix_out *r);
+
 struct venue_fix_peer {
 	char comp[VENUE_NAME_MAX + 1];
 	uint32_t account;

@@ -502,23 +502,29 @@ static char fix_status(const struct venue_order *o)
 	return o->cum >= o->qty && o->cum ? '2' : '4';
 }
 
+void venue_fix_order_report(const struct venue *v, const struct venue_order *o, uint64_t id,
+                            struct venue_fix_out *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = '8';
+	r->order_id = id;
+	r->side = o->wire_side;
+	snprintf(r->sym, sizeof(r->sym), "%s", v->symbols[o->locate]);
+	r->leaves = o->leaves;
+	r->cum = o->cum;
+	r->order_qty = o->qty;
+	r->px = o->px;
+	r->avg_px = o->cum ? (o->notional + (int64_t)o->cum / 2) / (int64_t)o->cum : 0;
+	r->reason = -1;
+	snprintf(r->cl, sizeof(r->cl), "%s", o->token);
+}
+
 static void report_fix(struct venue *v, struct venue_order *o, uint64_t id,
                        const struct exec_match_event *ev, const char *prev_token)
 {
 	struct venue_fix_out r;
-	memset(&r, 0, sizeof(r));
-	r.type = '8';
-	r.order_id = id;
-	r.side = o->wire_side;
-	snprintf(r.sym, sizeof(r.sym), "%s", v->symbols[o->locate]);
-	r.leaves = o->leaves;
-	r.cum = o->cum;
-	r.order_qty = o->qty;
-	r.px = o->px;
-	r.avg_px = o->cum ? (o->notional + (int64_t)o->cum / 2) / (int64_t)o->cum : 0;
+	venue_fix_order_report(v, o, id, &r);
 	r.transact_ns = v->midnight_utc_ns + ev->ts_ns;
-	r.reason = -1;
-	snprintf(r.cl, sizeof(r.cl), "%s", o->token);
 	switch (ev->kind) {
 	case EXEC_MATCH_ACK:
 		r.exec_type = '0';

@@ -171,8 +171,10 @@ enum exec_reason {
 	EXEC_REASON_VENUE_FULL = 7,  /* the matching engine had no room (order table, levels) */
 	EXEC_REASON_ADOPTED = 8,     /* EXEC_ACK: an order of ours the venue has and we had not
 	                              * stored (sent just before a crash); seq is its own md seq */
-	EXEC_REASON_RECOVERY = 9,    /* EXEC_REJECTED: an order closed here at recovery, sent
-	                              * but never accepted by the venue (not in its replay) */
+	EXEC_REASON_RECOVERY = 9,    /* an order closed here at recovery: EXEC_REJECTED, sent
+	                              * but never accepted by the venue (not in its replay);
+	                              * EXEC_CANCELED (FIX), accepted but not open in the
+	                              * venue's status answer (it ended unheard) */
 };
 
 /* An order open at the last stop, as the store kept it (persist.h,

@@ -116,6 +116,27 @@ void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t p
 /* Hand out up to cap queued reports. */
 uint32_t gw_pop(struct gw *g, struct exec_report *out, uint32_t cap);
 
+/* Recovery: o, open here, is not open at the venue: closed here (kind
+ * EXEC_REJECTED if it never got there, EXEC_CANCELED if it ended unheard)
+ * with EXEC_REASON_RECOVERY, counted in rs->not_at_venue; the caller checked
+ * gw_q_room and retires it. */
+static inline void gw_close_here(struct gw *g, struct gw_order *o, uint8_t kind,
+                                 struct exec_recovery_stats *rs)
+{
+	uint32_t qty = o->leaves;
+	o->leaves = 0;
+	gw_report(g, o, kind, o->px, qty, EXEC_REASON_RECOVERY, 0);
+	rs->not_at_venue++;
+	o->restored = false; /* not the venue's doing */
+}
+/* Recovery: reconciled at now. */
+static inline void gw_recovery_done(struct exec_recovery_stats *rs, uint64_t now)
+{
+	rs->differences = rs->adopted + rs->not_at_venue + rs->unresolved;
+	rs->state = EXEC_RECOVERY_DONE;
+	rs->done_ns = now;
+}
+
 /* ------------------------------------------------------------------------- */
 /* A non-blocking TCP connection to "A.B.C.D:PORT". */
 

@@ -483,16 +483,10 @@ static bool reconcile(struct exec_ouch_gw *g, uint64_t now)
 		}
 		if (!gw_q_room(&g->gw))
 			return false;
-		uint32_t qty = o->leaves;
-		o->leaves = 0;
-		gw_report(&g->gw, o, EXEC_REJECTED, o->px, qty, EXEC_REASON_RECOVERY, 0);
-		rs->not_at_venue++;
-		o->restored = false; /* not the venue's doing */
+		gw_close_here(&g->gw, o, EXEC_REJECTED, rs);
 		retire(g, o);
 	}
-	rs->differences = rs->adopted + rs->not_at_venue + rs->unresolved;
-	rs->state = EXEC_RECOVERY_DONE;
-	rs->done_ns = now;
+	gw_recovery_done(rs, now);
 	note(g,
 	     "recovered from message %" PRIu64 ": %" PRIu64 " replayed (%" PRIu64
 	     " fills), %" PRIu64 " restored orders ended by the venue, %" PRIu64

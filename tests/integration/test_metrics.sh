@@ -84,7 +84,7 @@ assert set(held) <= {p["symbol"] for p in pos}, (held, pos)
 lat = api["latency"]
 for s in ("feeds", "features", "model", "risk", "exec", "tick_to_order"):
     x = lat[s]
-    assert x["count"] > 0 and 0 < x["p50_ns"] <= x["p99_ns"] <= x["max_ns"], (s, x)
+    assert x["count"] > 0 and 0 < x["p50"] <= x["p99"] <= x["max"], (s, x)
 h = api["health"]
 assert h["state"] == "ok", h
 c = h["components"]
