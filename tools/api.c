@@ -19,15 +19,6 @@ static const char *session_name(uint32_t s)
 	return s < sizeof(session_names) / sizeof(session_names[0]) ? session_names[s] : "?";
 }
 
-static const char *symbol(struct engine *e, uint16_t locate, char *buf, size_t cap)
-{
-	const char *s = feeds_stage_symbol(e->feeds, locate);
-	if (s && *s)
-		return s;
-	snprintf(buf, cap, "locate%u", locate);
-	return buf;
-}
-
 static void status(struct engine *e, struct json_out *j)
 {
 	const struct engine_gauges *g = &e->g;
@@ -72,7 +63,7 @@ static void positions(struct engine *e, struct json_out *j)
 	json_arr(j, "positions");
 	for (uint32_t i = 0; i < n && i < ENGINE_POS_GAUGES; i++) {
 		json_obj(j, NULL);
-		json_str(j, "symbol", symbol(e, (uint16_t)U(g->pos_locate[i]), buf, sizeof(buf)));
+		json_str(j, "symbol", engine__symbol(e, (uint16_t)U(g->pos_locate[i]), buf, sizeof(buf)));
 		json_i64(j, "shares", (int64_t)U(g->pos_qty[i]));
 		json_fixed4(j, "realized_pnl", (int64_t)U(g->pos_realized[i]));
 		json_end(j);

@@ -218,6 +218,9 @@ int engine__persist_guard_poll(void *ctx, uint32_t *ret_work);
 /* engine_faults.c: what the database holds of the gateway's session (open orders,
  * the last venue message): sets open_orders, venue_seq, recover. Setup. */
 int engine__load_session(struct engine *e, char *err, size_t errlen);
+/* engine_report.c: an instrument's symbol (the md stream's name, else
+ * "locate<N>" in buf). Names are set before any order for the instrument. */
+const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t cap);
 /* engine_report.c: a latency summary as a JSON object under key (ns: count,
  * p50, p90, p99, p999, max), the same for --json and /api/latency. */
 struct json_out;

@@ -38,7 +38,7 @@ static void take(struct engine *e, struct snapshot *s)
 	s->secs = (double)e->run_ns / 1e9;
 }
 
-static const char *symbol_of(struct engine *e, uint16_t locate, char *buf, size_t cap)
+const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t cap)
 {
 	const char *s = feeds_stage_symbol(e->feeds, locate);
 	if (s && *s)
@@ -149,7 +149,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_str(&j, "to", mode_str(t->to));
 		json_str(&j, "cause", risk_cause_name(t->cause));
 		if (t->cause == RISK_CAUSE_FILL_THROTTLE)
-			json_str(&j, "symbol", symbol_of(e, t->locate, sym, sizeof(sym)));
+			json_str(&j, "symbol", engine__symbol(e, t->locate, sym, sizeof(sym)));
 		json_fixed4(&j, "drawdown", t->drawdown);
 		json_end(&j);
 	}
@@ -165,7 +165,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_end(&j);
 	json_obj(&j, "positions");
 	for (unsigned i = 0; i < s->npos; i++)
-		json_i64(&j, symbol_of(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty);
+		json_i64(&j, engine__symbol(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty);
 	json_end(&j);
 	json_fixed4(&j, "realized_pnl", s->xs.realized_pnl);
 	json_fixed4(&j, "unrealized_pnl", s->xs.unrealized_pnl);
@@ -330,7 +330,7 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        (double)t->ts_ns / 1e9, mode_str(t->from), mode_str(t->to),
 		        risk_cause_name(t->cause), t->cause == RISK_CAUSE_FILL_THROTTLE ? " " : "",
 		        t->cause == RISK_CAUSE_FILL_THROTTLE
-		                ? symbol_of(e, t->locate, sym, sizeof(sym))
+		                ? engine__symbol(e, t->locate, sym, sizeof(sym))
 		                : "",
 		        (double)t->drawdown / 1e4);
 	}
@@ -339,7 +339,7 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		fprintf(f, "    (flat)\n");
 	for (unsigned i = 0; i < s->npos; i++)
 		fprintf(f, "    %-8s %10" PRId64 " shares  realized %.4f  unrealized %.4f\n",
-		        symbol_of(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty,
+		        engine__symbol(e, s->pos[i].locate, sym, sizeof(sym)), s->pos[i].qty,
 		        (double)s->pos[i].realized_pnl / 1e4,
 		        (double)exec_stage_unrealized(e->exec, s->pos[i].locate) / 1e4);
 	fprintf(f, "  realized P&L   %.4f\n", (double)s->xs.realized_pnl / 1e4);
@@ -430,7 +430,7 @@ void engine_positions_csv(struct engine *e, FILE *f)
 		int64_t cash = s.pos[i].realized_pnl - s.pos[i].cost;
 		uint64_t a = cash < 0 ? -(uint64_t)cash : (uint64_t)cash;
 		fprintf(f, "%s,%" PRId64 ",%s%" PRIu64 ".%04" PRIu64 "\n",
-			symbol_of(e, s.pos[i].locate, sym, sizeof(sym)), s.pos[i].qty,
+			engine__symbol(e, s.pos[i].locate, sym, sizeof(sym)), s.pos[i].qty,
 			cash < 0 ? "-" : "", a / 10000, a % 10000);
 	}
 }
