@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json.h"
+#include "progress.h"
 #include "venue.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -72,6 +74,7 @@ static void usage(FILE *f)
 	        "  --drop-copy FILE     every order event and fill, CSV\n"
 	        "  --positions FILE     every account's positions at the end, CSV\n"
 	        "  --json               print the summary as one JSON object\n"
+	        "  --quiet              no progress line (drawn on stderr only when it is a terminal)\n"
 	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n"
 	        "Orders never change the replayed book (no market impact).\n"
 	        "Wire-to-wire: an order whose OUCH token (exec_order_token_put) or FIX ClOrdID\n"
@@ -83,9 +86,39 @@ static void usage(FILE *f)
 	        "events (start it first and use --wait-logins).\n");
 }
 
+static bool progress_on; /* a progress line is on the terminal: log lines erase it first */
+
+/* The progress line, drawn from the venue's loop (stderr is a terminal). */
+static void progress_line(void *arg, const struct venue_progress *p)
+{
+	static struct timespec t0;
+	if (!t0.tv_sec)
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	(void)arg;
+	if (p->done) {
+		(void)!write(STDERR_FILENO, "\r\033[K", 4);
+		progress_on = false;
+		return;
+	}
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	double el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+	struct progress_sample s = { .done = p->published, .total = p->total, .unit = " msgs" };
+	snprintf(s.extra, sizeof(s.extra), "%u logins, %" PRIu64 " orders, %" PRIu64 " fills",
+	         p->logins, p->orders, p->fills);
+	char line[256], out[300];
+	progress_format(line, sizeof(line), "venue", " msgs", &s, el);
+	int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+	progress_on = true;
+}
+
 static void log_line(void *arg, const char *line)
 {
 	(void)arg;
+	if (progress_on)
+		fputs("\r\033[K", stderr); /* the next redraw puts the line back */
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -280,7 +313,7 @@ int main(int argc, char **argv)
 		                 .end_wait_ns = 5000000000ull,
 		                 .log = log_line };
 	const char *positions = NULL;
-	bool json = false, generate = false;
+	bool json = false, generate = false, quiet = false;
 	uint64_t v;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -294,6 +327,10 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--cancel-on-disconnect")) {
 			cfg.cancel_on_disconnect = true;
+			continue;
+		}
+		if (!strcmp(a, "--quiet")) {
+			quiet = true;
 			continue;
 		}
 		if (!strcmp(a, "--json")) {
@@ -414,6 +451,8 @@ int main(int argc, char **argv)
 
 	char err[512];
 	struct venue *ven;
+	if (!quiet && isatty(STDERR_FILENO))
+		cfg.progress = progress_line; /* from the venue's own loop: no thread */
 	if (venue_create(&cfg, &ven, err, sizeof(err)) < 0) {
 		fprintf(stderr, "osprey-venue: %s\n", err);
 		return 1;

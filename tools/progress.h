@@ -7,7 +7,8 @@
  * extra text. It reads only what the sample function returns (the tools read
  * published counters: nothing on a hot thread waits for it). When stderr is
  * not a terminal, or quiet is set, progress_start starts nothing and the
- * tool's output is exactly as without it.
+ * tool's output is exactly as without it. A tool with a loop of its own
+ * (osprey-venue) draws from it with progress_format instead of a thread.
  *
  * Memory: progress_start allocates, progress_stop frees (and erases the
  * line). Threads: start and stop on one thread; sample runs on the progress

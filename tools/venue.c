@@ -534,13 +534,29 @@ static void go_final(struct venue *v, uint64_t now)
 	v->phase_ns = now;
 }
 
+static void report_progress(struct venue *v, bool done)
+{
+	struct venue_progress p = { .published = v->applied,
+		                    .total = v->nmsgs,
+		                    .orders = v->st.orders,
+		                    .fills = v->st.fills,
+		                    .logins = v->logins,
+		                    .done = done };
+	v->cfg.progress(v->cfg.progress_arg, &p);
+}
+
 int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	struct pollfd *pfd = NULL;
 	size_t pfd_cap = 0;
 	int rc = 0;
+	uint64_t progress_ns = 0;
 	while (v->phase != VENUE_DONE) {
 		uint64_t now = core_now_ns();
+		if (v->cfg.progress && now - progress_ns >= 250 * NS_PER_MS) {
+			progress_ns = now;
+			report_progress(v, false);
+		}
 		if (stop && *stop && v->phase != VENUE_FINAL) {
 			v->st.interrupted = true;
 			close_market(v, "signal");
@@ -643,6 +659,8 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 		reap(v);
 	}
 	free(pfd);
+	if (v->cfg.progress)
+		report_progress(v, true);
 	if (v->drop)
 		fflush(v->drop);
 	return rc;

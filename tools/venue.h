@@ -32,6 +32,13 @@
 #include "exec.h"
 #include "feeds.h"
 
+struct venue_progress {
+	uint64_t published, total; /* md messages published (applied) of the session's */
+	uint64_t orders, fills;    /* orders received, fills */
+	unsigned logins;           /* order-entry logins so far */
+	bool done;                 /* the last call: the loop has ended */
+};
+
 struct venue_cfg {
 	/* market data: a capture (any format feeds_reader takes), else generated */
 	const char *itch;
@@ -67,6 +74,10 @@ struct venue_cfg {
 	 * NULL: none. Called on the loop's thread. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	/* how far the session has got, at most four times a second and once at
+	 * the end (done set); NULL: none. Called on the loop's thread. */
+	void (*progress)(void *arg, const struct venue_progress *p);
+	void *progress_arg;
 };
 
 /* Counters and results, for the summary. */

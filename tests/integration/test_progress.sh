@@ -1,10 +1,11 @@
 #!/bin/sh
-# The progress line: osprey-replay on a terminal (script(1) gives it one)
+# The progress line. osprey-replay on a terminal (script(1) gives it one)
 # draws "replay  N.N% [bar] RATE, ETA m:ss; messages, orders, fills" on
 # stderr, redrawn in place with a percentage that only grows, and erases it
-# at the end; with
-# --quiet, or when stderr is not a terminal, stderr stays empty and stdout is
-# the same report.
+# at the end; with --quiet, or when stderr is not a terminal, stderr stays
+# empty and stdout is the same report. osprey-venue draws "venue N.N% [bar]
+# ... msgs/s; logins, orders, fills" from its own loop, and nothing off a
+# terminal.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -39,3 +40,15 @@ h() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['order_has
 [ "$(h "$dir/tty.json")" = "$(h "$dir/pipe.json")" ] && [ "$(h "$dir/quiet.json")" = "$(h "$dir/pipe.json")" ] ||
 	fail "the order stream differs with a progress line"
 echo "ok: $n redraws to $last%, erased; none without a terminal or with --quiet; same order stream"
+
+# osprey-venue draws its own from its loop: messages published of the session
+. "$S/tools/free_port.sh"
+mp=$(free_port)
+venue="$B/tools/osprey-venue --generate --messages 100000 --speed 3000x --mold 127.0.0.1:$mp --fix 127.0.0.1:0 --linger-ms 0 --end-wait-ms 0"
+script -qfec "$venue >/dev/null" "$dir/venue.log" >/dev/null 2>&1 || fail "the venue failed"
+tr '\r' '\n' <"$dir/venue.log" | grep -a '^.\[Kvenue ' >"$dir/vlines" || fail "no venue progress line"
+grep -Eq 'venue +[0-9]+\.[0-9]% \[[#.]{24}\] [0-9.]+( [kMG])? msgs/s, ETA [0-9]+:[0-9][0-9]; 0 logins, 0 orders, 0 fills' "$dir/vlines" ||
+	fail "the venue's line: $(tail -1 "$dir/vlines")"
+$venue >/dev/null 2>"$dir/venue.err" || fail "the piped venue failed"
+! grep -aq "$(printf '\033')\[K" "$dir/venue.err" || fail "the venue drew a line off a terminal"
+echo "ok: the venue's line, $(wc -l <"$dir/vlines") redraws; none off a terminal"
