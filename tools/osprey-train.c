@@ -51,6 +51,7 @@
 #include <xgboost/c_api.h>
 
 #include "feeds.h"
+#include "progress.h"
 #include "persist.h"
 #include "learn.h"
 
@@ -71,6 +72,7 @@ struct opts {
 	long horizon, trees, depth, threads, walk;
 	unsigned long long seed;
 	double eta;
+	bool quiet; /* no progress line */
 };
 
 static void usage(FILE *f)
@@ -93,6 +95,7 @@ static void usage(FILE *f)
 		   "  --walk-forward K  also evaluate K expanding-window folds (default 0: none)\n"
 		   "  -o FILE        our model file (.otree)\n"
 		   "  --json-out F   XGBoost's JSON model as well\n"
+		   "  --quiet        no progress line (drawn on stderr only when it is a terminal)\n"
 		   "  --kind weigh --member NAME=FILE ...  no training: score existing models (linear,\n"
 		   "                 ensemble, .otree, .onn) on the validation and test periods and\n"
 		   "                 print ensemble member lines weighted by validation AUC - 0.5\n"
@@ -397,8 +400,15 @@ static int train_booster(const struct opts *o, const float *xf, const float *y, 
 		XGB(XGBoosterSetParam(b, "learning_rate", buf));
 		rounds = (int)o->trees;
 	}
-	for (int it = 0; it < rounds; it++)
+	struct progress_loop pl;
+	progress_loop_init(&pl, "train", " rounds", o->quiet);
+	for (int it = 0; it < rounds; it++) {
+		struct progress_sample s = { .done = (uint64_t)it, .total = (uint64_t)rounds };
+		snprintf(s.extra, sizeof(s.extra), "%s on %zu rows", o->kind, n);
+		progress_loop_draw(&pl, &s);
 		XGB(XGBoosterUpdateOneIter(b, it, d));
+	}
+	progress_loop_erase(&pl);
 	*ret_d = d;
 	*ret_b = b;
 	return 0;
@@ -527,6 +537,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			exit(0);
+		}
+		if (!strcmp(a, "--quiet")) {
+			o->quiet = true;
+			continue;
 		}
 		if (i + 1 >= argc) {
 			fprintf(stderr, "osprey-train: %s: missing value\n", a);

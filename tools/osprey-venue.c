@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "progress.h"
@@ -86,39 +85,29 @@ static void usage(FILE *f)
 	        "events (start it first and use --wait-logins).\n");
 }
 
-static bool progress_on; /* a progress line is on the terminal: log lines erase it first */
+static struct progress_loop pline; /* on: log lines erase it first, the next redraw
+                                     * puts it back */
 
 /* The progress line, drawn from the venue's loop (stderr is a terminal). */
 static void progress_line(void *arg, const struct venue_progress *p)
 {
-	static struct timespec t0;
-	if (!t0.tv_sec)
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 	(void)arg;
 	if (p->done) {
-		(void)!write(STDERR_FILENO, "\r\033[K", 4);
-		progress_on = false;
+		progress_loop_erase(&pline);
+		pline.on = false;
 		return;
 	}
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	double el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
-	struct progress_sample s = { .done = p->published, .total = p->total, .unit = " msgs" };
+	struct progress_sample s = { .done = p->published, .total = p->total };
 	snprintf(s.extra, sizeof(s.extra), "%u logins, %" PRIu64 " orders, %" PRIu64 " fills",
 	         p->logins, p->orders, p->fills);
-	char line[256], out[300];
-	progress_format(line, sizeof(line), "venue", " msgs", &s, el);
-	int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
-	if (n > 0)
-		(void)!write(STDERR_FILENO, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
-	progress_on = true;
+	progress_loop_draw(&pline, &s);
 }
 
 static void log_line(void *arg, const char *line)
 {
 	(void)arg;
-	if (progress_on)
-		fputs("\r\033[K", stderr); /* the next redraw puts the line back */
+	if (pline.on)
+		fputs("\r\033[K", stderr);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
@@ -451,7 +440,8 @@ int main(int argc, char **argv)
 
 	char err[512];
 	struct venue *ven;
-	if (!quiet && isatty(STDERR_FILENO))
+	progress_loop_init(&pline, "venue", " msgs", quiet);
+	if (pline.on)
 		cfg.progress = progress_line; /* from the venue's own loop: no thread */
 	if (venue_create(&cfg, &ven, err, sizeof(err)) < 0) {
 		fprintf(stderr, "osprey-venue: %s\n", err);

@@ -69,25 +69,67 @@ static double since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Redraw the line: one write, so another thread's stderr never tears it. */
+static void draw(const char *what, const char *unit, const struct progress_sample *s,
+                 double elapsed_s)
+{
+	char line[256], out[300];
+	progress_format(line, sizeof(line), what, s->unit ? s->unit : unit, s, elapsed_s);
+	int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+}
+
+static void erase(void)
+{
+	(void)!write(STDERR_FILENO, "\r\033[K", 4); /* leave the terminal as it was */
+}
+
 static void *run(void *arg)
 {
 	struct progress *p = arg;
 	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 		struct progress_sample s = { 0 };
 		p->sample(p->arg, &s);
-		char line[256];
-		progress_format(line, sizeof(line), p->what, s.unit ? s.unit : p->unit, &s,
-		                since(&p->t0));
-		/* one write: the line is never torn by another thread's stderr */
-		char out[300];
-		int n = snprintf(out, sizeof(out), "\r\033[K%s", line);
-		if (n > 0)
-			(void)!write(STDERR_FILENO, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+		draw(p->what, p->unit, &s, since(&p->t0));
 		struct timespec ts = { 0, REDRAW_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
-	(void)!write(STDERR_FILENO, "\r\033[K", 4); /* leave the terminal as it was */
+	erase();
 	return NULL;
+}
+
+void progress_loop_init(struct progress_loop *l, const char *what, const char *unit, bool quiet)
+{
+	*l = (struct progress_loop){ .on = !quiet && isatty(STDERR_FILENO),
+		                     .what = what,
+		                     .unit = unit ? unit : "",
+		                     .t0 = mono_s() };
+	l->last = l->t0 - 1;
+}
+
+void progress_loop_draw(struct progress_loop *l, const struct progress_sample *s)
+{
+	if (!l->on)
+		return;
+	double now = mono_s();
+	if (now - l->last < REDRAW_MS / 1e3)
+		return;
+	l->last = now;
+	draw(l->what, l->unit, s, now - l->t0);
+}
+
+void progress_loop_erase(struct progress_loop *l)
+{
+	if (l->on)
+		erase();
 }
 
 struct progress *progress_start(const char *what, const char *unit, bool quiet,

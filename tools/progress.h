@@ -8,7 +8,8 @@
  * published counters: nothing on a hot thread waits for it). When stderr is
  * not a terminal, or quiet is set, progress_start starts nothing and the
  * tool's output is exactly as without it. A tool with a loop of its own
- * (osprey-venue) draws from it with progress_format instead of a thread.
+ * (osprey-venue, osprey-train) draws from it instead, with a progress_loop:
+ * no thread.
  *
  * Memory: progress_start allocates, progress_stop frees (and erases the
  * line). Threads: start and stop on one thread; sample runs on the progress
@@ -36,6 +37,18 @@ struct progress *progress_start(const char *what, const char *unit, bool quiet,
                                 void (*sample)(void *arg, struct progress_sample *ret),
                                 void *arg);
 void progress_stop(struct progress *p);
+
+/* A line drawn from the tool's own loop: init (on only on a terminal and
+ * not quiet), draw as often as convenient (it redraws at most four times a
+ * second), erase at the end. One thread. */
+struct progress_loop {
+	bool on;
+	const char *what, *unit;
+	double t0, last;
+};
+void progress_loop_init(struct progress_loop *l, const char *what, const char *unit, bool quiet);
+void progress_loop_draw(struct progress_loop *l, const struct progress_sample *s);
+void progress_loop_erase(struct progress_loop *l);
 
 /* progress_format - the line itself, for tests: what, the sample, the elapsed
  * and the rate's time base in seconds, into buf (cap bytes). Any thread. */

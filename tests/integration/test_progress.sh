@@ -5,7 +5,7 @@
 # at the end; with --quiet, or when stderr is not a terminal, stderr stays
 # empty and stdout is the same report. osprey-venue draws "venue N.N% [bar]
 # ... msgs/s; logins, orders, fills" from its own loop, and nothing off a
-# terminal.
+# terminal; osprey-train "train N.N% [bar] ... rounds/s" per boosting round.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -52,3 +52,14 @@ grep -Eq 'venue +[0-9]+\.[0-9]% \[[#.]{24}\] [0-9.]+( [kMG])? msgs/s, ETA [0-9]+
 $venue >/dev/null 2>"$dir/venue.err" || fail "the piped venue failed"
 ! grep -aq "$(printf '\033')\[K" "$dir/venue.err" || fail "the venue drew a line off a terminal"
 echo "ok: the venue's line, $(wc -l <"$dir/vlines") redraws; none off a terminal"
+
+# osprey-train (built with XGBoost): boosting rounds, from its own loop
+if [ -x "$B/tools/osprey-train" ]; then
+	train="$B/tools/osprey-train --kind gbtree --itch $dir/s.itch --trees 300 -o $dir/m.otree"
+	script -qfec "$train >/dev/null" "$dir/train.log" >/dev/null 2>&1 || fail "training failed"
+	tr '\r' '\n' <"$dir/train.log" | grep -Eaq '^.\[Ktrain +[0-9]+\.[0-9]% \[[#.]{24}\] [0-9.]+( [kMG])? rounds/s, ETA [-0-9:]+; gbtree on [0-9]+ rows' ||
+		fail "no training line: $(tr '\r' '\n' <"$dir/train.log" | grep -a train | tail -1)"
+	script -qfec "$train --quiet >/dev/null" "$dir/trainq.log" >/dev/null 2>&1 || fail "quiet training failed"
+	! grep -aq "$(printf '\033')\[Ktrain " "$dir/trainq.log" || fail "--quiet drew a training line"
+	echo "ok: osprey-train's line; none with --quiet"
+fi
