@@ -1,5 +1,8 @@
-/* fix_session.c - the FIX 4.4 session (either side) and its sequence-number
- * store. The manual is exec.h ("FIX 4.4: the session", "the store"). */
+/* fix_session.c - the FIX 4.4 session (either side), its sequence-number
+ * store and its resend journal. The manual is exec.h ("FIX 4.4: the
+ * session", "the store", "the resend journal"). One file of about 950 lines:
+ * the session rules, the numbers they move and the journal a resend reads
+ * are one state machine over one private struct. */
 #define _GNU_SOURCE /* memmem */
 #include <fcntl.h>
 #include <inttypes.h>

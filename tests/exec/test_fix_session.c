@@ -1,4 +1,6 @@
-/* The FIX 4.4 session, both sides in one process, bytes handed across by the
+/* (One file of about 830 lines: every case drives the same two in-process
+ * ends through the same helpers.)
+ * The FIX 4.4 session, both sides in one process, bytes handed across by the
  * test (no socket) and a test clock: logon; D / F / G / q one way, 8 and r
  * back; heartbeats, TestRequest and the heartbeat timeout; a gap (the
  * acceptor skips numbers) healed by ResendRequest and gap fill; too low
