@@ -12,7 +12,7 @@ SHARED  ?= $(CURDIR)/../shared
 DEMO    := $(CURDIR)/.osprey-demo
 
 DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev \
-	libxgboost-dev libmicrohttpd-dev libcurl4-openssl-dev
+	libxgboost-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
 # own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test;
 # Prometheus (and promtool) scraping the engine's /metrics

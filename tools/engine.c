@@ -556,8 +556,15 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 	int r = risk_stage_create(&rc, &e->risk, err, errlen);
 	if (r < 0)
 		return r;
+	struct backtest_cfg bc = { .limits = o->risk,
+		                   .interval_ns = o->model_interval_ms * 1000000ull };
+	if ((r = backtest_create(&bc, &e->backtest)) < 0) {
+		core_errf(err, errlen, "backtest record: %s", strerror(-r));
+		return r;
+	}
 	struct risk_model_cfg mc = { .in = e->model_ring, .board = e->caps, .ctl = &e->ctl,
-		                     .window = (uint32_t)o->var_window };
+		                     .window = (uint32_t)o->var_window,
+		                     .tap = backtest_tap, .tap_arg = e->backtest };
 	if ((r = risk_model_create(&mc, &e->model_risk, err, errlen)) < 0)
 		return r;
 	struct exec_venue venue;
@@ -790,6 +797,13 @@ static int run_hot(struct engine *e, char *err, size_t errlen)
 	return r;
 }
 
+/* backtest_final_fn: risk's books of one instrument, after the run */
+static void final_books(void *arg, uint16_t locate, struct risk_position *ret)
+{
+	struct engine *e = arg;
+	risk_stage_position(e->risk, locate, ret);
+}
+
 int engine_run(struct engine *e, char *err, size_t errlen)
 {
 	int r = start_side_threads(e, err, errlen);
@@ -835,6 +849,9 @@ int engine_run(struct engine *e, char *err, size_t errlen)
 	}
 	atomic_store_explicit(&e->tele.finish, true, memory_order_relaxed);
 	r = core_runner_join(&e->aux);
+	/* the risk model's thread has stopped: the record is complete */
+	if (backtest_finish(e->backtest, final_books, e) < 0)
+		e->backtest_failed = true;
 	if (r < 0 && !hot_result) {
 		core_errf(err, errlen, "persistence failed: %s",
 		          e->writer ? persist_writer_error(e->writer) : strerror(-r));
@@ -888,6 +905,7 @@ struct engine *engine_destroy(struct engine *e)
 	e->ouch_gw = exec_ouch_gw_destroy(e->ouch_gw);
 	e->risk = risk_stage_destroy(e->risk);
 	e->model_risk = risk_model_destroy(e->model_risk);
+	backtest_destroy(e->backtest);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);
 	for (unsigned i = 0; i < e->nretired; i++)

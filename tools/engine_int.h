@@ -17,6 +17,7 @@
 #include "risk.h"
 #include "strategy.h"
 #include "alerts.h"
+#include "backtest.h"
 #include "metrics.h"
 #include "telemetry.h"
 
@@ -131,6 +132,8 @@ struct engine {
 	struct core_ring *model_ring;                /* risk -> the risk model (aux thread) */
 	struct risk_caps_board *caps;                /* the risk model -> risk */
 	struct risk_model *model_risk;
+	struct backtest *backtest;                   /* the risk model's tap records the run */
+	bool backtest_failed;                        /* out of memory computing its metrics */
 	struct orders_log *orders_log;               /* --orders only */
 	struct feeds_stage *feeds;
 	struct strat_features *features;

@@ -4,7 +4,14 @@
 #include "engine_int.h"
 #include "json.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
 
 /* The report's latency series: each stage's processing time, then tick-to-order. */
 static const char *mode_str(unsigned m)
@@ -59,11 +66,157 @@ void engine__json_summary(struct json_out *j, const char *key, const struct tele
 	json_end(j);
 }
 
+/* A series' summary, and its percentile distribution as HdrHistogram's
+ * plotter draws it: the value at percentile 100 * (1 - 10^-x) for x = 0,
+ * 0.1, ... while 10^x is within the count, then the max (percentile 100). */
 static void json_hist(struct json_out *j, const char *key, const struct core_hist *h)
 {
 	struct telemetry_summary t;
 	telemetry_summarize(h, &t);
 	engine__json_summary(j, key, &t);
+	char pkey[64];
+	snprintf(pkey, sizeof(pkey), "%s_percentiles", key);
+	json_arr(j, pkey);
+	for (int x = 0; t.count > 0 && pow(10, x / 10.0) <= (double)t.count; x++) {
+		double p = 100.0 * (1 - pow(10, -x / 10.0));
+		json_arr(j, NULL);
+		json_f64(j, NULL, p, 6);
+		json_i64(j, NULL, core_hist_value_at(h, p));
+		json_end(j);
+	}
+	if (t.count > 0) {
+		json_arr(j, NULL);
+		json_f64(j, NULL, 100, 6);
+		json_i64(j, NULL, t.max);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* Each series' intervals (one a second of wall time): start (s), count, p50,
+ * p99 and max (ns), one array each. */
+static void json_intervals(struct json_out *j, const struct telemetry *t)
+{
+	json_obj(j, "latency_intervals");
+	for (unsigned i = 0; i < NSERIES; i++) {
+		const struct telemetry_series *s = telemetry_series_of(t, series[i]);
+		if (!s)
+			continue;
+		json_obj(j, series[i]);
+		json_u64(j, "lost", s->iv_lost);
+		json_arr(j, "t");
+		for (uint32_t k = 0; k < s->niv; k++)
+			json_f64(j, NULL, s->iv[k].start_s, 3);
+		json_end(j);
+		static const char *const keys[] = { "count", "p50", "p99", "max" };
+		for (unsigned c = 0; c < 4; c++) {
+			json_arr(j, keys[c]);
+			for (uint32_t k = 0; k < s->niv; k++) {
+				const struct telemetry_interval *v = &s->iv[k];
+				json_i64(j, NULL, c == 0 ? v->count : c == 1 ? v->p50 : c == 2 ? v->p99
+				                                                                : v->max);
+			}
+			json_end(j);
+		}
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* The input files: size and SHA-256 (files up to 4 GiB; larger ones are
+ * named with their size only, "sha256": null). */
+static void json_inputs(struct json_out *j, const struct engine_opts *o)
+{
+	json_arr(j, "inputs");
+	for (unsigned i = 0; i < o->ninputs; i++) {
+		json_obj(j, NULL);
+		json_str(j, "path", o->inputs[i]);
+		FILE *f = fopen(o->inputs[i], "rb");
+		struct stat st;
+		if (!f || fstat(fileno(f), &st) < 0) {
+			json_str(j, "error", strerror(errno));
+			if (f)
+				fclose(f);
+			json_end(j);
+			continue;
+		}
+		json_u64(j, "bytes", (uint64_t)st.st_size);
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned mdlen = 0;
+		EVP_MD_CTX *c = st.st_size <= (4ll << 30) ? EVP_MD_CTX_new() : NULL;
+		bool ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+		static unsigned char buf[1 << 16];
+		size_t n;
+		while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+			ok = EVP_DigestUpdate(c, buf, n);
+		ok = ok && !ferror(f) && EVP_DigestFinal_ex(c, md, &mdlen);
+		EVP_MD_CTX_free(c);
+		fclose(f);
+		char hex[2 * EVP_MAX_MD_SIZE + 1];
+		for (unsigned k = 0; k < mdlen; k++)
+			snprintf(hex + 2 * k, 3, "%02x", md[k]);
+		if (ok)
+			json_str(j, "sha256", hex);
+		else
+			json_null(j, "sha256");
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* Where and how the run ran: machine, inputs, the settings that shape results. */
+static void json_run_info(struct json_out *j, struct engine *e)
+{
+	const struct engine_opts *o = &e->o;
+	json_obj(j, "run_info");
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	json_str(j, "generated", when);
+	struct utsname u;
+	if (uname(&u) == 0) {
+		json_str(j, "host", u.nodename);
+		char k[200];
+		snprintf(k, sizeof(k), "%s %s %s", u.sysname, u.release, u.machine);
+		json_str(j, "kernel", k);
+	}
+	char cpu[128] = "";
+	FILE *ci = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	while (ci && fgets(line, sizeof(line), ci))
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			snprintf(cpu, sizeof(cpu), "%s", strchr(line, ':') + 2);
+			cpu[strcspn(cpu, "\n")] = '\0';
+			break;
+		}
+	if (ci)
+		fclose(ci);
+	json_str(j, "cpu", cpu);
+	json_i64(j, "cpus_online", sysconf(_SC_NPROCESSORS_ONLN));
+	json_inputs(j, o);
+	json_obj(j, "config");
+	json_str(j, "model", o->model);
+	json_str(j, "threads", o->mapping);
+	json_str(j, "idle", o->idle == CORE_IDLE_SPIN ? "spin" : o->idle == CORE_IDLE_YIELD ? "yield"
+	                                                                              : "sleep");
+	json_f64(j, "speed", o->speed, 3);
+	json_u64(j, "burst", o->burst);
+	json_str(j, "gateway", o->protocol == ENGINE_SIM ? "sim" : o->protocol == ENGINE_OUCH
+	                                                               ? "ouch"
+	                                                               : "fix");
+	json_u64(j, "venue_latency_ns", o->venue_latency_ns);
+	json_fixed4(j, "capital", o->risk.capital);
+	json_u64(j, "max_order_qty", o->risk.max_order_qty);
+	json_u64(j, "max_position", o->risk.max_position);
+	json_fixed4(j, "max_position_notional", o->risk.max_position_notional);
+	json_fixed4(j, "fees_per_share", o->risk.fees_per_share);
+	json_f64(j, "fees_bps_maker", o->risk.fees_cbps_maker / 100.0, 2);
+	json_f64(j, "fees_bps_taker", o->risk.fees_cbps_taker / 100.0, 2);
+	json_u64(j, "model_interval_ms", o->model_interval_ms);
+	json_bool(j, "flatten_at_end", o->flatten_at_end);
+	json_end(j);
+	json_end(j);
 }
 
 static void recovery_json(struct json_out *j, const struct exec_recovery_stats *rs)
@@ -81,6 +234,11 @@ static void recovery_json(struct json_out *j, const struct exec_recovery_stats *
 	json_u64(j, "unresolved", rs->unresolved);
 	json_u64(j, "differences", rs->differences);
 	json_end(j);
+}
+
+static const char *report_symbol(void *arg, uint16_t locate, char *buf, size_t cap)
+{
+	return engine__symbol(arg, locate, buf, cap);
 }
 
 static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
@@ -248,7 +406,46 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_end(&j);
 	json_hist(&j, "tick_to_order_ns", telemetry_total(&e->tele, "tick_to_order"));
 	json_hist(&j, "tick_to_wire_ns", telemetry_total(&e->tele, "tick_to_wire"));
+	json_intervals(&j, &e->tele);
+	if (!e->backtest_failed)
+		backtest_json(e->backtest, &j, report_symbol, e);
+	json_run_info(&j, e);
 	json_end(&j);
+}
+
+static void metrics_row(FILE *f, const char *name, const struct backtest_metrics *m)
+{
+	char pf[16];
+	if (isfinite(m->profit_factor))
+		snprintf(pf, sizeof(pf), "%.2f", m->profit_factor);
+	else
+		snprintf(pf, sizeof(pf), "inf");
+	fprintf(f,
+	        "    %-12s %14.4f %12.4f %7" PRIu64 " %6.1f%% %6s %12.4f %6.3f%% %7.2f %7.2f %6.1f%%\n",
+	        name, (double)m->net_pnl / 1e4, (double)m->fees / 1e4, m->trades, 100 * m->win_rate,
+	        pf, (double)m->max_drawdown / 1e4, m->max_drawdown_pct, m->sharpe, m->sortino,
+	        100 * m->exposure);
+}
+
+/* The run's metrics next to the baselines' (backtest.h has the definitions). */
+static void backtest_text(struct engine *e, FILE *f)
+{
+	if (e->backtest_failed) {
+		fprintf(f, "  backtest       out of memory computing the metrics\n");
+		return;
+	}
+	struct backtest_metrics m;
+	backtest_run_metrics(e->backtest, &m);
+	fprintf(f, "  backtest       on %" PRIu64 " closes of %.0f s (event time); baselines filled "
+	           "at the mark, taker fees, no impact\n",
+	        m.closes, (double)e->o.model_interval_ms / 1e3);
+	fprintf(f, "    %-12s %14s %12s %7s %7s %6s %12s %7s %7s %7s %7s\n", "", "net P&L", "fees",
+	        "trades", "win", "PF", "max DD", "DD", "Sharpe", "Sortino", "exposed");
+	metrics_row(f, "run", &m);
+	for (int w = 0; w < BACKTEST_NBASELINES; w++) {
+		backtest_baseline_metrics(e->backtest, w, &m);
+		metrics_row(f, backtest_baseline_name(w), &m);
+	}
 }
 
 static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
@@ -374,6 +571,7 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	engine__recovery_line(e, &rp, &rleft);
 	if (rl[0])
 		fprintf(f, "  %s", rl);
+	backtest_text(e, f);
 	if (risk_control_is_killed(&e->ctl))
 		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
 	char kl[256], *kp = kl;

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
 
 static void put_string(FILE *f, const char *s)
 {
@@ -82,6 +83,12 @@ void json_str(struct json_out *j, const char *key, const char *v)
 		put_string(j->f, v ? v : "");
 }
 
+void json_null(struct json_out *j, const char *key)
+{
+	if (member(j, key))
+		fputs("null", j->f);
+}
+
 void json_u64(struct json_out *j, const char *key, uint64_t v)
 {
 	if (member(j, key))
@@ -102,8 +109,12 @@ void json_bool(struct json_out *j, const char *key, bool v)
 
 void json_f64(struct json_out *j, const char *key, double v, int places)
 {
-	if (member(j, key))
+	if (!member(j, key))
+		return;
+	if (isfinite(v))
 		fprintf(j->f, "%.*f", places, v);
+	else
+		fputs("null", j->f); /* JSON has no infinity or NaN */
 }
 
 void json_fixed4(struct json_out *j, const char *key, int64_t v)

@@ -40,11 +40,12 @@ void json_arr(struct json_out *j, const char *key);
 /* Close the innermost object or array. */
 void json_end(struct json_out *j);
 
-void json_str(struct json_out *j, const char *key, const char *v);
+void json_str(struct json_out *j, const char *key, const char *v); /* NULL v: "" */
+void json_null(struct json_out *j, const char *key);
 void json_u64(struct json_out *j, const char *key, uint64_t v);
 void json_i64(struct json_out *j, const char *key, int64_t v);
 void json_bool(struct json_out *j, const char *key, bool v);
-/* A number with `places` digits after the point. */
+/* A number with `places` digits after the point; null when not finite. */
 void json_f64(struct json_out *j, const char *key, double v, int places);
 /* Money in 1e-4 units as a decimal with four places, exactly (no double). */
 void json_fixed4(struct json_out *j, const char *key, int64_t v);

@@ -126,6 +126,25 @@ out_free:
 	return r;
 }
 
+/* Keep the interval's few numbers for the report (allocates: aux thread). */
+static void keep_interval(struct telemetry_series *s, const struct core_hist *h, double start)
+{
+	if (s->niv == s->capiv) {
+		uint32_t cap = s->capiv ? s->capiv * 2 : 1024;
+		void *p = cap <= TELEMETRY_MAX_INTERVALS ? realloc(s->iv, cap * sizeof(*s->iv)) : NULL;
+		if (!p) {
+			s->iv_lost++;
+			return;
+		}
+		s->iv = p;
+		s->capiv = cap;
+	}
+	s->iv[s->niv++] = (struct telemetry_interval){ .start_s = start, .count = h->total,
+		                                       .p50 = core_hist_value_at(h, 50),
+		                                       .p99 = core_hist_value_at(h, 99),
+		                                       .max = core_hist_max(h) };
+}
+
 static void collect(struct telemetry *t, struct telemetry_series *s, struct core_hist *h,
 		    uint64_t end_ns)
 {
@@ -138,6 +157,7 @@ static void collect(struct telemetry *t, struct telemetry_series *s, struct core
 		core_hist_merge(&s->total, h);
 		pthread_mutex_unlock(&t->lock);
 		s->intervals++;
+		keep_interval(s, h, start);
 	}
 	core_hist_reset(h);
 }
@@ -202,6 +222,8 @@ void telemetry_fini(struct telemetry *t)
 		core_hist_pair_fini(t->s[i].pair);
 		core_free(t->s[i].pair);
 		core_hist_fini(&t->s[i].total);
+		free(t->s[i].iv);
+		t->s[i].iv = NULL;
 	}
 	t->n = 0;
 	if (t->hlog)
@@ -215,6 +237,14 @@ const struct core_hist *telemetry_total(const struct telemetry *t, const char *t
 	for (unsigned i = 0; i < t->n; i++)
 		if (!strcmp(t->s[i].tag, tag))
 			return &t->s[i].total;
+	return NULL;
+}
+
+const struct telemetry_series *telemetry_series_of(const struct telemetry *t, const char *tag)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (!strcmp(t->s[i].tag, tag))
+			return &t->s[i];
 	return NULL;
 }
 

@@ -23,8 +23,19 @@
 
 #define TELEMETRY_MAX 12
 
+/* One interval of a series, kept for the report's latency-over-time plot. */
+struct telemetry_interval {
+	double start_s;              /* since telemetry_init (wall clock) */
+	int64_t count, p50, p99, max; /* ns */
+};
+
+#define TELEMETRY_MAX_INTERVALS (1u << 20) /* per series; later ones counted in lost */
+
 struct telemetry_series {
 	char tag[24];
+	struct telemetry_interval *iv; /* every interval with values, in order (aux thread) */
+	uint32_t niv, capiv;
+	uint64_t iv_lost;             /* not kept: past TELEMETRY_MAX_INTERVALS or no memory */
 	struct core_hist_pair *pair; /* owned by the telemetry object */
 	struct core_hist total;      /* cumulative */
 	bool pending;                /* flipped, waiting for the writer */
@@ -64,6 +75,9 @@ int telemetry_poll(void *ctx, uint32_t *ret_work);
 int telemetry_finish(struct telemetry *t);
 void telemetry_fini(struct telemetry *t);
 const struct core_hist *telemetry_total(const struct telemetry *t, const char *tag);
+/* telemetry_series_of - tag's series (its intervals), or NULL. Main thread, after
+ * telemetry_finish. */
+const struct telemetry_series *telemetry_series_of(const struct telemetry *t, const char *tag);
 /* telemetry_summary - tag's totals so far: 0, or -ENOENT for an unknown tag. Any thread. */
 int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_summary *ret);
 /* telemetry_buckets - tag's totals for a Prometheus histogram: cum[j] the

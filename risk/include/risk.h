@@ -152,8 +152,8 @@
  * that is not hot). Event time is cut into intervals (cfg.model_interval_ms,
  * default one minute). When the first intent of interval k+1 arrives, the
  * stage sends the model one RISK_MODEL_MARK per instrument it has seen (its
- * mark and position at the end of k), then RISK_MODEL_CLOSE(k); and for every
- * fill that realizes P&L, a RISK_MODEL_TRADE (win or loss, money). From
+ * mark, position and P&L at the end of k), then RISK_MODEL_CLOSE(k); and for
+ * every fill a RISK_MODEL_FILL (a trade, win or loss, when it realizes P&L). From
  * these the model keeps, over a window of the last cfg window intervals, each
  * instrument's log returns, their covariance and correlation matrix, the
  * portfolio's historical and parametric VaR and expected shortfall at 95% and
@@ -320,6 +320,9 @@ struct risk_limits {
  * what this refuses. Pure; any thread.
  */
 int risk_limits_check(const struct risk_limits *l, char *err, size_t errlen);
+/* risk_fee - the fee of one fill under l (the formula under "Money" above):
+ * money, negative a rebate. Any thread. */
+int64_t risk_fee(const struct risk_limits *l, bool taker, uint32_t px, uint32_t qty);
 
 /*
  * risk_limits_set - set one limit by its configuration key ("max_order_qty",
@@ -476,22 +479,38 @@ static_assert(sizeof(struct risk_event) == 64, "risk_event is one cache line");
 /* The risk model: what the stage sends it, what it publishes back. */
 
 enum risk_model_kind {
-	RISK_MODEL_MARK = 1,  /* locate, mark (price units), position (shares) at the end of interval */
+	RISK_MODEL_MARK = 1,  /* an instrument at the end of the interval */
 	RISK_MODEL_CLOSE = 2, /* interval closed: every MARK of it has been sent */
-	RISK_MODEL_TRADE = 3, /* a fill realized pnl (money, signed) */
+	RISK_MODEL_FILL = 3,  /* every fill, as the stage booked it */
 	RISK_MODEL_EOS = 15,
 };
 
+/* Money in price units times shares. */
 struct risk_model_msg {
 	uint64_t interval; /* MARK, CLOSE: the interval (event time / interval length) */
 	uint64_t seq;      /* CLOSE: closes before this one (the caps' seq) */
-	int64_t position;
+	int64_t position;  /* MARK: at the close; FILL: after the fill (shares, signed) */
+	/* MARK: the instrument's P&L so far, after fees (realized - fees +
+	 * position * mark - cost); FILL: the P&L this fill realized, less its fee */
 	int64_t pnl;
-	uint32_t mark;     /* MARK: the close of the interval's bar */
-	uint32_t high, low; /* MARK: the highest and lowest mark within it */
+	uint64_t ts_ns;    /* FILL: event time of the report */
+	int64_t fee;       /* FILL: its fee (negative: a rebate) */
+	uint32_t mark;     /* MARK: the close of the interval's bar; FILL: the fill's price */
+	union {
+		struct {
+			uint32_t high, low; /* MARK: the highest and lowest mark within it */
+		};
+		struct {
+			uint32_t qty;       /* FILL: shares */
+			uint8_t side;       /* FILL: 'B' or 'S' */
+			uint8_t taker;      /* FILL: paid the taker fee */
+			uint8_t closing;    /* FILL: it closed (part of) a position: a trade */
+			uint8_t fill_pad_;
+		};
+	};
 	uint16_t locate;
 	uint8_t kind; /* enum risk_model_kind */
-	uint8_t pad_[17];
+	uint8_t pad_;
 };
 static_assert(sizeof(struct risk_model_msg) == 64, "risk_model_msg is one cache line");
 
@@ -555,6 +574,10 @@ struct risk_model_cfg {
 	struct risk_control *ctl;      /* borrowed: the limits it sizes against */
 	uint32_t window;               /* returns per instrument (0: 250), >= 2 */
 	uint32_t max_instruments;      /* (0: 64) at most 256 */
+	/* Called on the model's thread with every message it consumes, before
+	 * acting on it (the backtest's recorder); may be NULL. */
+	void (*tap)(void *arg, const struct risk_model_msg *m);
+	void *tap_arg;
 };
 
 struct risk_model;

@@ -42,6 +42,8 @@ struct risk_model {
 	double *scen;           /* window scenario P&Ls, scratch */
 	double *cov;            /* max_inst^2, scratch */
 	struct risk_caps last;
+	void (*tap)(void *arg, const struct risk_model_msg *m);
+	void *tap_arg;
 	bool eof;
 };
 
@@ -272,6 +274,8 @@ int risk_model_poll(void *ctx, uint32_t *ret_work)
 	for (; i < n; i++) {
 		const struct risk_model_msg *x = core_ring_peek(m->in, i);
 		struct inst_series *s;
+		if (m->tap)
+			m->tap(m->tap_arg, x);
 		switch (x->kind) {
 		case RISK_MODEL_MARK:
 			if ((s = series(m, x->locate))) {
@@ -284,7 +288,9 @@ int risk_model_poll(void *ctx, uint32_t *ret_work)
 		case RISK_MODEL_CLOSE:
 			compute(m, x->seq, x->interval);
 			break;
-		case RISK_MODEL_TRADE:
+		case RISK_MODEL_FILL:
+			if (!x->closing)
+				break;
 			m->trades[m->trade_head] = (double)x->pnl;
 			m->trade_head = (m->trade_head + 1) % TRADES;
 			if (m->ntrades < TRADES)
@@ -347,6 +353,8 @@ CORE_COLD int risk_model_create(const struct risk_model_cfg *cfg, struct risk_mo
 	m->in = cfg->in;
 	m->board = cfg->board;
 	m->ctl = cfg->ctl;
+	m->tap = cfg->tap;
+	m->tap_arg = cfg->tap_arg;
 	m->window = window;
 	m->max_inst = max_inst;
 	*ret = m;

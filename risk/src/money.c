@@ -155,7 +155,7 @@ uint16_t risk__inst_ack(struct risk_stage *s, uint16_t locate)
 /* ------------------------------------------------------------------------- */
 /* Fills. */
 
-static int64_t fee(const struct risk_limits *l, bool taker, uint32_t px, uint32_t q)
+int64_t risk_fee(const struct risk_limits *l, bool taker, uint32_t px, uint32_t q)
 {
 	int32_t cbps = taker ? l->fees_cbps_taker : l->fees_cbps_maker;
 	__int128 num = (__int128)px * q * cbps; /* money * 1e6 */
@@ -174,16 +174,18 @@ void risk__fill(struct risk_stage *s, const struct exec_report *r, const struct 
 	int64_t realized = in->pos.realized_pnl;
 	int64_t dq = side == 'B' ? (int64_t)r->qty : -(int64_t)r->qty;
 	core_position_apply(&in->pos, dq, r->px);
-	int64_t f = fee(&s->lim, o && o->taker, r->px, r->qty);
+	int64_t f = risk_fee(&s->lim, o && o->taker, r->px, r->qty);
 	in->fees += f;
 	s->fees += f;
 	int64_t made = in->pos.realized_pnl - realized;
 	s->realized += made;
-	if (made) {
-		/* a trade closed (in part): its result, after this fill's fee, for Kelly */
-		struct risk_model_msg t = { .kind = RISK_MODEL_TRADE, .locate = locate, .pnl = made - f };
-		risk__model(s, &t);
-	}
+	/* every fill, for the record; one that closed a trade (in part) carries
+	 * its result after this fill's fee, for Kelly */
+	struct risk_model_msg t = { .kind = RISK_MODEL_FILL, .locate = locate, .pnl = made - f,
+		                    .ts_ns = r->ts_ns, .fee = f, .mark = r->px, .qty = r->qty,
+		                    .side = side, .taker = o && o->taker, .closing = made != 0,
+		                    .position = in->pos.qty };
+	risk__model(s, &t);
 	in->last_fill_px = r->px;
 	if (!in->bid && !in->ask)
 		in->mark = r->px; /* no book seen: the last fill price */

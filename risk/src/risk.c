@@ -466,6 +466,8 @@ static bool model_step(struct risk_stage *s, uint64_t ts)
 			struct risk_model_msg m = {
 				.kind = RISK_MODEL_MARK, .interval = s->cur_interval, .locate = l,
 				.mark = in->mark, .position = in->pos.qty,
+				.pnl = in->pos.realized_pnl - in->fees + in->pos.qty * (int64_t)in->mark -
+				       in->pos.cost,
 				.high = in->bar_hi > in->mark ? in->bar_hi : in->mark,
 				.low = in->bar_lo && in->bar_lo < in->mark ? in->bar_lo : in->mark
 			};

@@ -130,7 +130,8 @@ static void test_var_two_instruments(void)
 
 	/* Kelly: 12 wins of 100 and 8 losses of 50: p 0.6, b 2, f = 0.6 - 0.4 / 2 */
 	for (int t = 0; t < 20; t++) {
-		struct risk_model_msg tr = { .kind = RISK_MODEL_TRADE, .pnl = t < 12 ? 100 : -50 };
+		struct risk_model_msg tr = { .kind = RISK_MODEL_FILL, .closing = 1,
+			                         .pnl = t < 12 ? 100 : -50 };
 		send(in, &tr);
 		if (t == 18) {
 			struct risk_model_msg c2 = { .kind = RISK_MODEL_CLOSE, .seq = N + 2 };
