@@ -15,9 +15,10 @@ DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemallo
 	libxgboost-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
 # own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test;
-# Prometheus (and promtool) scraping the engine's /metrics
+# Prometheus (and promtool) scraping the engine's /metrics; Chromium (headless)
+# drawing the HTML report
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
-	libquickfix-dev g++ prometheus
+	libquickfix-dev g++ prometheus chromium fonts-liberation
 
 PAPER_SPEED    ?= max
 PAPER_PROTOCOL ?= ouch

@@ -1,5 +1,6 @@
 /*
- * json.h - a streaming JSON writer for the tools' reports (tools-internal).
+ * json.h - a streaming JSON writer for the tools' reports, and a checker for
+ * the reports read back (osprey-report) (tools-internal).
  *
  * Values go out as they are written; the writer keeps only the nesting, so it
  * puts the commas and escapes every string (RFC 8259: quote, backslash and
@@ -49,5 +50,14 @@ void json_bool(struct json_out *j, const char *key, bool v);
 void json_f64(struct json_out *j, const char *key, double v, int places);
 /* Money in 1e-4 units as a decimal with four places, exactly (no double). */
 void json_fixed4(struct json_out *j, const char *key, int64_t v);
+
+/*
+ * json_check - is s[0..n) one JSON object (RFC 8259 syntax; nesting up to
+ * 256) whose top level has each of keys (up to 16)? 0; -EINVAL with what is
+ * wrong in err and its byte offset in *ret_off; -ENOENT naming the first key
+ * missing. Reads only s[0..n); pure.
+ */
+int json_check(const char *s, size_t n, const char *const *keys, unsigned nkeys, size_t *ret_off,
+	       char *err, size_t errlen);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "engine.h"
 #include "progress.h"
+#include "report_html.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -40,6 +41,39 @@ static void sample(void *arg, struct progress_sample *ret)
 	         p.fills);
 }
 
+/* The tables or the JSON on stdout, and the HTML report from that same JSON. */
+static int report_out(struct engine *e, bool json, const char *report)
+{
+	if (!report) {
+		engine_report(e, stdout, json);
+		return 0;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m) {
+		fprintf(stderr, "osprey-replay: --report: %s\n", strerror(errno));
+		return -ENOMEM;
+	}
+	engine_report(e, m, true);
+	if (fclose(m) != 0) {
+		fprintf(stderr, "osprey-replay: --report: %s\n", strerror(errno));
+		free(buf);
+		return -ENOMEM;
+	}
+	if (json)
+		fwrite(buf, 1, len, stdout);
+	else
+		engine_report(e, stdout, false);
+	struct report_run run = { .json = buf, .len = len, .label = "" };
+	char err[4400];
+	int r = report_html_file(report, &run, 1, err, sizeof(err));
+	if (r < 0)
+		fprintf(stderr, "osprey-replay: --report %s\n", err);
+	free(buf);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -56,6 +90,8 @@ static void usage(FILE *f)
 		"  --fresh           start --db empty (delete its data files first)\n"
 		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
 		"  --json            print one JSON object instead of the tables\n"
+		"  --report FILE     write the HTML report (latency and trading plots, metrics next to\n"
+		"                    baselines, trade list; self-contained: open it in any browser)\n"
 		"  --quiet           no progress line (drawn on stderr only when it is a terminal)\n"
 		"  --positions FILE  write every instrument traded as CSV (symbol,position,cash)\n"
 		"  --orders FILE     write every order event as CSV, one line each: ts_ns,event,\n"
@@ -69,7 +105,7 @@ int main(int argc, char **argv)
 	static struct core_config cfg;
 	char err[512];
 	bool json = false, fresh = false, quiet = false;
-	const char *positions = NULL;
+	const char *positions = NULL, *report = NULL;
 	engine_opts_default(&o);
 	/* the config first, so flags override it */
 	for (int i = 1; i < argc - 1; i++)
@@ -122,6 +158,9 @@ int main(int argc, char **argv)
 			snprintf(o.hlog, sizeof(o.hlog), "%s", v);
 		} else if (!strcmp(a, "--json")) {
 			json = true;
+		} else if (!strcmp(a, "--report")) {
+			NEED_ARG;
+			report = v;
 		} else if (!strcmp(a, "--quiet")) {
 			quiet = true;
 		} else if (!strcmp(a, "--positions")) {
@@ -177,7 +216,8 @@ int main(int argc, char **argv)
 	running = NULL;
 	if (r < 0)
 		fprintf(stderr, "osprey-replay: %s\n", err);
-	engine_report(e, stdout, json);
+	if (report_out(e, json, report) < 0)
+		r = -EIO;
 	if (positions) {
 		FILE *pf = fopen(positions, "w");
 		if (!pf || (engine_positions_csv(e, pf), fclose(pf)) != 0) {
