@@ -1,6 +1,8 @@
 # Osprey: the two commands a user needs on a fresh Debian machine.
-#   make demo   install what is missing, build (release), run the engine on a
-#               generated ITCH session, print the latency report and trading summary
+#   make demo   install what is missing, build (release), run the engine on the
+#               real AMZN day from ../shared/data (a generated session where it is
+#               absent), print the latency report and trading summary, write the
+#               HTML report and the latency log
 #   make test   the same set-up, then every test suite
 # Other targets: make paper (paper-trade a day against osprey-venue on loopback:
 # PAPER_SPEED=max|realtime|Nx, PAPER_PROTOCOL=ouch|fix), make build, make bench,
@@ -38,10 +40,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
-	@mkdir -p $(DEMO)
-	$(BUILD)/tools/osprey-gen --seed 42 -o $(DEMO)/session.itch
-	$(BUILD)/tools/osprey-replay --config tools/demo.ini --db $(DEMO)/db --fresh \
-		--hlog $(DEMO)/latency.hlog $(DEMO)/session.itch
+	@sh tools/demo.sh $(BUILD) $(SHARED) $(DEMO)
 
 test: test-deps build
 	@sh tools/run-tests.sh $(BUILD)

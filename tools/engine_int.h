@@ -18,6 +18,7 @@
 #include "strategy.h"
 #include "alerts.h"
 #include "backtest.h"
+#include "irq_check.h"
 #include "metrics.h"
 #include "telemetry.h"
 
@@ -174,6 +175,11 @@ struct engine {
 
 	struct core_runner hot[ENGINE_MAX_THREADS];
 	unsigned nhot;
+	/* device interrupts that fired on a hot thread's cpu during the run */
+#define ENGINE_IRQ_HITS 8
+	struct irq_hit irq_hits[ENGINE_IRQ_HITS];
+	unsigned nirq_hits; /* found (the first ENGINE_IRQ_HITS kept, most first) */
+	struct core_runner model_thr; /* the risk model: sleeps when idle (20 us) */
 	struct core_runner aux;     /* persist, telemetry: blocks, never spins */
 	struct core_runner ctl_thr; /* the control socket and its commands */
 	_Atomic bool stop;          /* hot threads: stop now (signal) */

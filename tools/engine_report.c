@@ -407,6 +407,16 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_hist(&j, "tick_to_order_ns", telemetry_total(&e->tele, "tick_to_order"));
 	json_hist(&j, "tick_to_wire_ns", telemetry_total(&e->tele, "tick_to_wire"));
 	json_intervals(&j, &e->tele);
+	json_arr(&j, "hot_cpu_interrupts"); /* device IRQs on a hot thread's cpu during the run */
+	for (unsigned i = 0; i < e->nirq_hits && i < ENGINE_IRQ_HITS; i++) {
+		json_obj(&j, NULL);
+		json_i64(&j, "cpu", e->irq_hits[i].cpu);
+		json_str(&j, "irq", e->irq_hits[i].irq);
+		json_str(&j, "name", e->irq_hits[i].name);
+		json_u64(&j, "count", e->irq_hits[i].count);
+		json_end(&j);
+	}
+	json_end(&j);
 	if (!e->backtest_failed)
 		backtest_json(e->backtest, &j, report_symbol, e);
 	json_run_info(&j, e);
@@ -572,6 +582,13 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	if (rl[0])
 		fprintf(f, "  %s", rl);
 	backtest_text(e, f);
+	for (unsigned i = 0; i < e->nirq_hits && i < ENGINE_IRQ_HITS; i++)
+		fprintf(f,
+		        "  interrupts     %" PRIu64 " of %s (irq %s) on hot cpu %d during the run: each "
+		        "stops the hot thread (move it: /proc/irq/%s/smp_affinity_list, or [threads] "
+		        "cpus)\n",
+		        e->irq_hits[i].count, e->irq_hits[i].name, e->irq_hits[i].irq,
+		        e->irq_hits[i].cpu, e->irq_hits[i].irq);
 	if (risk_control_is_killed(&e->ctl))
 		fprintf(f, "  state          KILLED (osprey-ctl resume to trade again)\n");
 	char kl[256], *kp = kl;
