@@ -187,16 +187,20 @@ static bool number(struct jcheck *c)
 	const char *p = c->at;
 	if (p < c->end && *p == '-')
 		p++;
-	if (p >= c->end || !isdigit((unsigned char)*p))
+	if (p >= c->end || !isdigit((unsigned char)*p)) {
+		c->at = p;
 		return fail(c, "bad number");
+	}
 	if (*p == '0')
 		p++;
 	else
 		while (p < c->end && isdigit((unsigned char)*p))
 			p++;
 	if (p < c->end && *p == '.') {
-		if (++p >= c->end || !isdigit((unsigned char)*p))
+		if (++p >= c->end || !isdigit((unsigned char)*p)) {
+			c->at = p;
 			return fail(c, "bad number: no digit after the point");
+		}
 		while (p < c->end && isdigit((unsigned char)*p))
 			p++;
 	}
@@ -204,8 +208,10 @@ static bool number(struct jcheck *c)
 		p++;
 		if (p < c->end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= c->end || !isdigit((unsigned char)*p))
+		if (p >= c->end || !isdigit((unsigned char)*p)) {
+			c->at = p;
 			return fail(c, "bad number: no exponent digits");
+		}
 		while (p < c->end && isdigit((unsigned char)*p))
 			p++;
 	}

@@ -146,7 +146,9 @@ grep -q 'data-label="run2.json"' "$dir/cmp.html" || fail "the second run is not 
 # bad input: named, with the offset; no page written
 head -c 5000 "$dir/run.json" >"$dir/cut.json"
 if "$B/tools/osprey-report" -o "$dir/bad.html" "$dir/cut.json" 2>"$dir/err"; then fail "a cut JSON was accepted"; fi
-grep -q "cut.json: offset 5000: " "$dir/err" || fail "the cut JSON's error: $(cat "$dir/err")"
+# where it stopped: at the cut, or at the start of the word it cut (true, null)
+off=$(sed -n 's/.*cut.json: offset \([0-9]*\): .*/\1/p' "$dir/err")
+[ -n "$off" ] && [ "$off" -ge 4994 ] && [ "$off" -le 5000 ] || fail "the cut JSON's error: $(cat "$dir/err")"
 echo '{"messages": 1}' >"$dir/small.json"
 if "$B/tools/osprey-report" -o "$dir/bad.html" "$dir/small.json" 2>"$dir/err"; then fail "a JSON that is not a run was accepted"; fi
 grep -q 'small.json: offset 0: no top-level "model"' "$dir/err" || fail "the non-run's error: $(cat "$dir/err")"
