@@ -20,12 +20,7 @@
 #define POST_TIMEOUT  2000 /* ms */
 #define STOP_POSTS    16   /* at most this many still queued are posted at stop */
 
-struct alert {
-	char event[16];
-	char severity[10];
-	char text[200];
-	char ts[40];
-};
+#define alert alerts_item
 
 /* What was last seen of the engine, to post what changed. */
 struct seen {
@@ -55,8 +50,10 @@ struct alerts {
 	uint64_t last_post_ns;
 	CURL *curl;
 	struct curl_slist *headers;
-	pthread_mutex_t lock; /* the queue and st */
+	pthread_mutex_t lock; /* the queue, recent and st */
 	struct alerts_stats st;
+	struct alert recent[ALERTS_RECENT]; /* the last events, for the dashboard */
+	uint64_t nrecent;                    /* events put there in all */
 };
 
 static uint64_t mono_ns(void)
@@ -102,8 +99,19 @@ static void vadd(struct alerts *a, uint64_t at_ns, const char *event, const char
 		}
 		a->lq[(a->lhead + a->ln++) % ALERT_Q] = al;
 	}
+	a->recent[a->nrecent++ % ALERTS_RECENT] = al;
 	a->st.events++;
 	pthread_mutex_unlock(&a->lock);
+}
+
+unsigned alerts_recent(struct alerts *a, struct alerts_item *out, unsigned cap)
+{
+	pthread_mutex_lock(&a->lock);
+	unsigned n = 0;
+	for (uint64_t i = a->nrecent; i > 0 && n < cap && a->nrecent - i < ALERTS_RECENT; i--)
+		out[n++] = a->recent[(i - 1) % ALERTS_RECENT];
+	pthread_mutex_unlock(&a->lock);
+	return n;
 }
 
 /* What part of the engine an event comes from (the log's component). */

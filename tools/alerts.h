@@ -39,8 +39,11 @@
  * next post says how many were). A post gets 2 s; a failed one is counted
  * and not retried (the next event is still sent).
  *
+ * The last ALERTS_RECENT events are also kept for the dashboard
+ * (alerts_recent, /api/alerts).
+ *
  * Memory: alerts_start allocates, alerts_stop frees. Threads: start/stop on
- * the main thread; alerts_stats from any thread (a mutex).
+ * the main thread; alerts_stats and alerts_recent from any thread (a mutex).
  * Results: alerts_start 0, -EINVAL (the webhook is not http(s)://...; err
  * says so), -errno when the log cannot be opened or the thread cannot
  * start, -ENOMEM.
@@ -60,6 +63,16 @@ struct alerts_cfg {
 	const char *telegram_chat; /* NULL or "": the generic body */
 	uint64_t min_interval_ms;  /* 0: 1000 */
 };
+
+/* One event, as logged and posted. */
+struct alerts_item {
+	char event[16];
+	char severity[10]; /* info, warning, critical */
+	char text[200];
+	char ts[40];       /* UTC ISO 8601 to the microsecond */
+};
+
+#define ALERTS_RECENT 32
 
 struct alerts_stats {
 	uint64_t events;     /* changes seen */
@@ -81,5 +94,8 @@ void alerts_reopen(struct alerts *a);
 /* alerts_stop - post what is still queued (up to 16, each within its 2 s), stop, free; accepts NULL. */
 void alerts_stop(struct alerts *a);
 void alerts_stats(struct alerts *a, struct alerts_stats *ret);
+/* alerts_recent - the last events (up to ALERTS_RECENT), newest first, into
+ * out; how many. Any thread (the mutex). */
+unsigned alerts_recent(struct alerts *a, struct alerts_item *out, unsigned cap);
 
 #endif

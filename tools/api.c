@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,15 +154,105 @@ static void health(struct engine *e, struct json_out *j)
 	json_bool(j, "killed", risk_control_is_killed(&e->ctl));
 }
 
-ssize_t api_render(struct engine *e, const char *path, char **ret)
+#define ORDERS_PER_ANSWER 1000
+
+/* Order events after seq `since` (orders_log.h), at most ORDERS_PER_ANSWER. */
+static void orders(struct engine *e, struct json_out *j, uint64_t since, uint64_t *ret_next)
 {
+	static struct orders_event ev[ORDERS_PER_ANSWER]; /* one request at a time: the lock */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t first = 0, last = 0;
+	pthread_mutex_lock(&lock);
+	size_t n = e->recent ? orders_recent_read(e->recent, since, ev, ORDERS_PER_ANSWER, &first,
+	                                          &last)
+	                     : 0;
+	json_u64(j, "since", since);
+	json_u64(j, "first", first);
+	json_u64(j, "last", last);
+	/* events after since that are no longer kept */
+	json_u64(j, "missed", first > since + 1 && last >= first ? first - since - 1 : 0);
+	*ret_next = n ? ev[n - 1].seq : since;
+	json_u64(j, "next", *ret_next);
+	json_arr(j, "events");
+	for (size_t i = 0; i < n; i++) {
+		const struct orders_event *x = &ev[i];
+		char side[2] = { x->side, 0 };
+		json_obj(j, NULL);
+		json_u64(j, "seq", x->seq);
+		json_u64(j, "ts_ns", x->ts_ns);
+		json_str(j, "event", x->event);
+		if (x->order_id)
+			json_u64(j, "order_id", x->order_id);
+		json_str(j, "symbol", x->symbol);
+		json_str(j, "side", side);
+		json_fixed4(j, "px", x->px);
+		json_u64(j, "qty", x->qty);
+		json_u64(j, "filled", x->filled);
+		json_u64(j, "leaves", x->leaves);
+		json_str(j, "reason", x->reason);
+		json_end(j);
+	}
+	json_end(j);
+	pthread_mutex_unlock(&lock);
+}
+
+/* The last events of the log and alerts (alerts.h), newest first. */
+static void alerts_json(struct engine *e, struct json_out *j)
+{
+	struct alerts_item a[ALERTS_RECENT];
+	unsigned n = e->alerts ? alerts_recent(e->alerts, a, ALERTS_RECENT) : 0;
+	json_arr(j, "alerts");
+	for (unsigned i = 0; i < n; i++) {
+		json_obj(j, NULL);
+		json_str(j, "ts", a[i].ts);
+		json_str(j, "event", a[i].event);
+		json_str(j, "severity", a[i].severity);
+		json_str(j, "text", a[i].text);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+/* Everything the dashboard shows, in one object (one server-sent event). */
+static void dashboard(struct engine *e, struct json_out *j, uint64_t since, uint64_t *ret_next)
+{
+	json_obj(j, "status");
+	status(e, j);
+	json_end(j);
+	json_obj(j, "positions");
+	positions(e, j);
+	json_end(j);
+	json_obj(j, "latency");
+	latency(e, j);
+	json_end(j);
+	json_obj(j, "health");
+	health(e, j);
+	json_end(j);
+	json_obj(j, "orders");
+	orders(e, j, since, ret_next);
+	json_end(j);
+	json_obj(j, "alerts");
+	alerts_json(e, j);
+	json_end(j);
+}
+
+ssize_t api_render(struct engine *e, const char *path, uint64_t since, uint64_t *ret_next,
+		   char **ret)
+{
+	uint64_t next = since;
+	enum { SIMPLE, ORDERS, DASHBOARD } kind = SIMPLE;
 	void (*fn)(struct engine *, struct json_out *) =
 	        !strcmp(path, "/api/status")      ? status
 	        : !strcmp(path, "/api/positions") ? positions
 	        : !strcmp(path, "/api/latency")   ? latency
 	        : !strcmp(path, "/api/health")    ? health
+	        : !strcmp(path, "/api/alerts")    ? alerts_json
 	                                          : NULL;
-	if (!fn)
+	if (!strcmp(path, "/api/orders"))
+		kind = ORDERS;
+	else if (!strcmp(path, "/api/dashboard"))
+		kind = DASHBOARD;
+	else if (!fn)
 		return -ENOENT;
 	char *buf = NULL;
 	size_t len = 0;
@@ -170,12 +261,19 @@ ssize_t api_render(struct engine *e, const char *path, char **ret)
 		return -ENOMEM;
 	struct json_out j;
 	json_begin(&j, f);
-	fn(e, &j);
+	if (kind == ORDERS)
+		orders(e, &j, since, &next);
+	else if (kind == DASHBOARD)
+		dashboard(e, &j, since, &next);
+	else
+		fn(e, &j);
 	json_end(&j);
 	if (fclose(f) != 0 || !buf) {
 		free(buf);
 		return -ENOMEM;
 	}
 	*ret = buf;
+	if (ret_next)
+		*ret_next = next;
 	return (ssize_t)len;
 }

@@ -11,6 +11,13 @@
  *   /api/health     each component: the feed, the venue session, persistence,
  *                   each hot stage's last work; "ok", "degraded" or "failed"
  *                   with why, and "ok" overall only when all are
+ *   /api/orders?since=N  the order events after seq N (orders_log.h: new,
+ *                   ack, fill, cancel, reject, ...; at most 1000 an answer,
+ *                   of the last 4096 kept): "next" is the seq to ask after
+ *                   next time, "missed" counts those no longer kept
+ *   /api/alerts     the last 32 events of the log and alerts, newest first
+ *   /api/dashboard?since=N  all of the above in one object (what the
+ *                   dashboard's event stream sends)
  *
  * Every answer is built from what the threads already publish (the engine's
  * gauges, risk's control words, telemetry's totals): nothing here waits for
@@ -24,10 +31,14 @@
 #ifndef OSPREY_API_H
 #define OSPREY_API_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct engine;
 
-ssize_t api_render(struct engine *e, const char *path, char **ret);
+/* since: /api/orders' and /api/dashboard's (0: from the oldest kept);
+ * *ret_next (may be NULL): the since to ask with next time. */
+ssize_t api_render(struct engine *e, const char *path, uint64_t since, uint64_t *ret_next,
+		   char **ret);
 
 #endif

@@ -335,9 +335,10 @@ static int make_rings(struct engine *e)
 	if (!e->model_ring || !e->caps)
 		return -ENOMEM;
 	memset(e->caps, 0, sizeof(*e->caps));
-	if (e->o.orders_csv[0]) {
-		/* the orders log reads exec's records and, with a database, hands
-		 * them on to the writer on a ring of their own */
+	if (e->o.orders_csv[0] || e->o.metrics_listen[0]) {
+		/* the orders log (a file, the API's recent events or both) reads
+		 * exec's records and, with a database, hands them on to the writer
+		 * on a ring of their own */
 		e->risk_events = core_ring_create("risk-events", cap, sizeof(struct risk_event));
 		e->persist_fwd = core_ring_create("persist-fwd", cap * 4, sizeof(struct persist_rec));
 		if (!e->risk_events || !e->persist_fwd)
@@ -459,6 +460,44 @@ static int create_strategy(struct engine *e, uint32_t drain, char *err, size_t e
 }
 
 /* The venue orders go to: the simulated one, or a gateway to one on a socket. */
+/* --latency-from FILE[:TAG]: the quantiles of a recorded latency (tag
+ * tick_to_wire by default), one per 1/ENGINE_LATENCY_TABLE of probability,
+ * for the simulated venue to draw from. */
+static int latency_table(struct engine *e, uint32_t *table, char *err, size_t errlen)
+{
+	char path[ENGINE_PATH_MAX];
+	snprintf(path, sizeof(path), "%s", e->o.latency_from);
+	char *colon = strrchr(path, ':');
+	const char *tag = "tick_to_wire";
+	if (colon && !strchr(colon, '/')) {
+		*colon = '\0';
+		tag = colon + 1;
+	}
+	struct core_hist h;
+	if (core_hist_init(&h) < 0)
+		return -ENOMEM;
+	char why[400];
+	uint64_t n;
+	int r = hlog_total(path, tag, &h, &n, why, sizeof(why));
+	if (r < 0) {
+		core_errf(err, errlen, "--latency-from: %s", why);
+		core_hist_fini(&h);
+		return r;
+	}
+	for (unsigned i = 0; i < ENGINE_LATENCY_TABLE; i++) {
+		int64_t v = core_hist_value_at(&h, (i + 0.5) * 100.0 / ENGINE_LATENCY_TABLE);
+		table[i] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	}
+	struct telemetry_summary s;
+	telemetry_summarize(&h, &s);
+	snprintf(e->latency_model, sizeof(e->latency_model),
+	         "sampled from %s (tag %s: %" PRIu64 " intervals, %" PRId64 " values, p50 %" PRId64
+	         " ns, p99 %" PRId64 " ns, max %" PRId64 " ns), seed %" PRIu64,
+	         path, tag, n, s.count, s.p50, s.p99, s.max, e->o.latency_seed);
+	core_hist_fini(&h);
+	return 0;
+}
+
 static int create_venue(struct engine *e, struct exec_venue *ret, char *err, size_t errlen)
 {
 	const struct engine_opts *o = &e->o;
@@ -508,7 +547,21 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 	}
 	default: {
 		struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
-		if ((r = exec_sim_create(&vc, &e->sim, err, errlen)) < 0)
+		uint32_t *table = NULL;
+		if (o->latency_from[0]) {
+			if (!(table = malloc(sizeof(*table) * ENGINE_LATENCY_TABLE)))
+				return -ENOMEM;
+			if ((r = latency_table(e, table, err, errlen)) < 0) {
+				free(table);
+				return r;
+			}
+			vc.latency_table = table;
+			vc.latency_len = ENGINE_LATENCY_TABLE;
+			vc.latency_seed = o->latency_seed;
+		}
+		r = exec_sim_create(&vc, &e->sim, err, errlen);
+		free(table); /* copied */
+		if (r < 0)
 			return r;
 		*ret = exec_sim_venue(e->sim);
 		return 0;
@@ -594,10 +647,12 @@ static int create_orders(struct engine *e, uint32_t drain, char *err, size_t err
 		if ((r = persist_writer_create(&wc, &e->writer, err, errlen)) < 0)
 			return r;
 	}
+	if (o->metrics_listen[0] && !(e->recent = orders_recent_create()))
+		return -ENOMEM;
 	if (e->risk_events)
-		r = orders_log_open(&e->orders_log, o->orders_csv, e->risk_events, e->persist_ring,
-		                    e->db ? e->persist_fwd : NULL, feeds_stage_books(e->feeds), err,
-		                    errlen);
+		r = orders_log_open(&e->orders_log, o->orders_csv[0] ? o->orders_csv : NULL,
+		                    e->risk_events, e->persist_ring, e->db ? e->persist_fwd : NULL,
+		                    feeds_stage_books(e->feeds), e->recent, err, errlen);
 	return r;
 }
 
@@ -676,7 +731,7 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		                 .log_path = o->log,
 		                 .telegram_chat = o->alerts_telegram_chat,
 		                 .min_interval_ms = o->alerts_min_interval_ms };
-	if ((o->alerts_webhook[0] || o->log[0]) &&
+	if ((o->alerts_webhook[0] || o->log[0] || o->metrics_listen[0]) &&
 	    (r = alerts_start(&e->alerts, &ac, e, err, errlen)) < 0)
 		goto out_destroy;
 	if (o->control_socket[0]) {
@@ -687,8 +742,8 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 		e->control.on_refuse = control_refused;
 		e->control_open = true;
 	}
-	if (o->metrics_listen[0] && (r = metrics_start(&e->metrics, o->metrics_listen, e, err,
-	                                               errlen)) < 0)
+	if (o->metrics_listen[0] && (r = metrics_start(&e->metrics, o->metrics_listen,
+	                                               o->metrics_token_file, e, err, errlen)) < 0)
 		goto out_destroy;
 	*ret = e;
 	return 0;
@@ -920,6 +975,7 @@ struct engine *engine_destroy(struct engine *e)
 	if (!e)
 		return NULL;
 	metrics_stop(e->metrics); /* first: a scrape reads everything below */
+	orders_recent_destroy(e->recent);
 	e->metrics = NULL;
 	alerts_stop(e->alerts); /* posts what the run's end changed */
 	e->alerts = NULL;

@@ -64,6 +64,9 @@ struct engine_opts {
 	char restricted[512];       /* risk.restricted: "SYM,SYM,..." never traded */
 	/* [exec] */
 	uint64_t venue_latency_ns;  /* event time */
+	char latency_from[ENGINE_PATH_MAX]; /* exec.latency_from "FILE.hlog[:TAG]": the sim venue's
+	                             * latency drawn from a recorded one ("" the constant) */
+	uint64_t latency_seed;      /* exec.latency_seed: its draws' seed (1) */
 	/* [gateway]: where orders go */
 	enum engine_protocol { ENGINE_SIM = 0, ENGINE_OUCH = 1, ENGINE_FIX = 2 } protocol;
 	char connect[64];    /* the venue's order-entry "A.B.C.D:PORT" (ouch, fix) */
@@ -90,7 +93,10 @@ struct engine_opts {
 	                             * db_map_kb: db_map_kb); full there: trading halts */
 	char hlog[256];             /* "" disables the latency log */
 	char control_socket[108];   /* "" disables the control socket */
-	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics ("" off) */
+	char metrics_listen[64];    /* metrics.listen "A.B.C.D:PORT": Prometheus /metrics, the JSON
+	                             * API and the dashboard ("" off) */
+	char metrics_token_file[256]; /* metrics.token_file: the token a request must carry
+	                               * (required off loopback; "" none) */
 	char alerts_webhook[512];   /* alerts.webhook: http(s) URL ("" off) */
 	char log[256];              /* engine.log: the structured event log ("" none) */
 	uint64_t stream_window_mb;  /* feeds.stream_window_mb: day files read in windows this

@@ -20,6 +20,7 @@ void engine_opts_default(struct engine_opts *o)
 	o->cancel_at_end = true;
 	o->var_window = 250;
 	o->venue_latency_ns = 20000;
+	o->latency_seed = 1;
 	o->protocol = ENGINE_SIM;
 	snprintf(o->connect, sizeof(o->connect), "127.0.0.1:9878");
 	snprintf(o->fix_sender, sizeof(o->fix_sender), "ENGINE");
@@ -215,6 +216,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    errlen));
 	TRY(core_config_u64(cfg, "exec.venue_latency_ns", 0, 60000000000ull, &o->venue_latency_ns,
 	                    err, errlen));
+	TRY(core_config_str(cfg, "exec.latency_from", o->latency_from, sizeof(o->latency_from), err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "exec.latency_seed", 0, UINT64_MAX, &o->latency_seed, err, errlen));
 	if ((v = core_config_get(cfg, "gateway.protocol"))) {
 		if (!strcmp(v, "sim"))
 			o->protocol = ENGINE_SIM;
@@ -282,6 +286,8 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    sizeof(o->control_socket), err, errlen));
 	TRY(core_config_str(cfg, "metrics.listen", o->metrics_listen, sizeof(o->metrics_listen), err,
 	                    errlen));
+	TRY(core_config_str(cfg, "metrics.token_file", o->metrics_token_file,
+	                    sizeof(o->metrics_token_file), err, errlen));
 	TRY(core_config_str(cfg, "alerts.webhook", o->alerts_webhook, sizeof(o->alerts_webhook), err,
 	                    errlen));
 	TRY(core_config_str(cfg, "engine.log", o->log, sizeof(o->log), err, errlen));

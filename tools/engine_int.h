@@ -18,6 +18,7 @@
 #include "strategy.h"
 #include "alerts.h"
 #include "backtest.h"
+#include "hlog_read.h"
 #include "irq_check.h"
 #include "metrics.h"
 #include "telemetry.h"
@@ -125,17 +126,20 @@ struct engine_guard {
 };
 
 #define ENGINE_MAX_RETIRED 8
+#define ENGINE_LATENCY_TABLE 1024 /* quantiles of a --latency-from distribution */
 
 struct engine {
 	struct engine_opts o;
 	struct core_ring *md, *venue_md, *feat, *intents, *orders, *reports, *persist_ring;
-	struct core_ring *risk_events, *persist_fwd; /* --orders only */
+	struct core_ring *risk_events, *persist_fwd; /* the orders log's */
 	struct core_ring *model_ring;                /* risk -> the risk model (aux thread) */
 	struct risk_caps_board *caps;                /* the risk model -> risk */
 	struct risk_model *model_risk;
 	struct backtest *backtest;                   /* the risk model's tap records the run */
+	char latency_model[ENGINE_PATH_MAX + 200];   /* the sim venue's latency, said in reports */
 	bool backtest_failed;                        /* out of memory computing its metrics */
-	struct orders_log *orders_log;               /* --orders only */
+	struct orders_log *orders_log;               /* --orders or [metrics] listen */
+	struct orders_recent *recent;                /* [metrics] listen: /api/orders */
 	struct feeds_stage *feeds;
 	struct strat_features *features;
 	struct strat_decide *decide;
@@ -230,6 +234,8 @@ int engine__load_session(struct engine *e, char *err, size_t errlen);
 /* engine_report.c: an instrument's symbol (the md stream's name, else
  * "locate<N>" in buf). Names are set before any order for the instrument. */
 const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t cap);
+/* engine_report.c: the simulated venue's latency model, in words. Main thread. */
+const char *engine__latency_model(struct engine *e);
 /* engine_report.c: a latency summary as a JSON object under key (ns: count,
  * p50, p90, p99, p999, max), the same for --json and /api/latency. */
 struct json_out;

@@ -206,6 +206,7 @@ static void json_run_info(struct json_out *j, struct engine *e)
 	                                                               ? "ouch"
 	                                                               : "fix");
 	json_u64(j, "venue_latency_ns", o->venue_latency_ns);
+	json_str(j, "venue_latency", engine__latency_model(e));
 	json_fixed4(j, "capital", o->risk.capital);
 	json_u64(j, "max_order_qty", o->risk.max_order_qty);
 	json_u64(j, "max_position", o->risk.max_position);
@@ -423,6 +424,14 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_end(&j);
 }
 
+const char *engine__latency_model(struct engine *e)
+{
+	if (!e->latency_model[0])
+		snprintf(e->latency_model, sizeof(e->latency_model), "constant %" PRIu64 " ns",
+		         e->o.venue_latency_ns);
+	return e->latency_model;
+}
+
 static void metrics_row(FILE *f, const char *name, const struct backtest_metrics *m)
 {
 	char pf[16];
@@ -573,7 +582,8 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        e->o.connect, g.logins, g.link_downs, g.enters, g.cancels, g.bad_messages,
 		        g.reason[0] ? g.reason : "-");
 	} else {
-		fprintf(f, "  venue          simulated (in process, event time)\n");
+		fprintf(f, "  venue          simulated (in process, event time), latency %s\n",
+		        engine__latency_model(e));
 	}
 	char rl[512], *rp = rl;
 	size_t rleft = sizeof(rl);

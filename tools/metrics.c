@@ -4,12 +4,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "engine_int.h"
@@ -20,7 +25,15 @@ struct metrics {
 	struct MHD_Daemon *d;
 	struct engine *e;
 	uint16_t port;
+	char token[256];        /* "" : none asked */
+	_Atomic bool stopping;  /* metrics_stop: event streams end */
 };
+
+extern const char dashboard_page[]; /* tools/report/dashboard.html, by embed.py */
+extern const size_t dashboard_page_len;
+
+#define STREAM_EVERY_NS 500000000ull /* one dashboard event every half second */
+#define STREAM_MAX_EVENTS 7200u      /* an hour; the browser's EventSource reconnects */
 
 /* The text being built: appends stop quietly at the end (the length still counts). */
 struct out {
@@ -219,6 +232,105 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	             "text/plain; charset=utf-8");
 }
 
+/* Equal strings, in time that depends only on their lengths. */
+static bool same(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+	for (size_t i = 0; i < la && i < lb; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* With a token: "Authorization: Bearer TOKEN", or ?token=TOKEN (a browser's
+ * EventSource cannot set headers). */
+static bool allowed(const struct metrics *m, struct MHD_Connection *c)
+{
+	if (!m->token[0])
+		return true;
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	if (h && !strncmp(h, "Bearer ", 7) && same(h + 7, m->token))
+		return true;
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
+	return q && same(q, m->token);
+}
+
+/* ?since=N: digits only; 0 when absent; false when malformed. */
+static bool since_arg(struct MHD_Connection *c, uint64_t *ret)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	*ret = 0;
+	if (!v)
+		return true;
+	if (!*v || strlen(v) > 19 || strspn(v, "0123456789") != strlen(v))
+		return false;
+	*ret = strtoull(v, NULL, 10);
+	return true;
+}
+
+/* One client's server-sent event stream of /api/dashboard. */
+struct stream {
+	struct metrics *m;
+	uint64_t since;   /* the order events it has */
+	uint64_t next_ns; /* when the next event is due */
+	unsigned sent;
+	char *buf;        /* the event being sent */
+	size_t len, off;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	(void)pos;
+	struct stream *s = cls;
+	for (;;) {
+		if (s->off < s->len) {
+			size_t n = s->len - s->off < max ? s->len - s->off : max;
+			memcpy(out, s->buf + s->off, n);
+			s->off += n;
+			return (ssize_t)n;
+		}
+		if (atomic_load_explicit(&s->m->stopping, memory_order_relaxed) ||
+		    s->sent == STREAM_MAX_EVENTS)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		uint64_t now = core_now_ns();
+		if (now < s->next_ns) { /* this connection's own thread: wait, 50 ms at most */
+			uint64_t wait = s->next_ns - now < 50000000ull ? s->next_ns - now : 50000000ull;
+			struct timespec ts = { 0, (long)wait };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		s->next_ns = now + STREAM_EVERY_NS;
+		char *body;
+		uint64_t next = s->since;
+		ssize_t n = api_render(s->m->e, "/api/dashboard", s->since, &next, &body);
+		if (n < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		while (n > 0 && body[n - 1] == '\n') /* one line: JSON escapes every newline */
+			n--;
+		free(s->buf);
+		s->buf = NULL;
+		s->len = s->off = 0;
+		FILE *f = open_memstream(&s->buf, &s->len);
+		if (!f) {
+			free(body);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		fprintf(f, "id: %" PRIu64 "\nevent: update\ndata: %.*s\n\n", next, (int)n, body);
+		free(body);
+		if (fclose(f) != 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		s->since = next;
+		s->sent++;
+	}
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *s = cls;
+	free(s->buf);
+	free(s);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *data,
                               size_t *data_len, void **state)
@@ -236,12 +348,44 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics and /api/...\n");
+	if (!allowed(m, c)) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		        13, (void *)(uintptr_t) "unauthorized\n", MHD_RESPMEM_PERSISTENT);
+		if (r)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		return queue(c, MHD_HTTP_UNAUTHORIZED, r, "text/plain; charset=utf-8");
+	}
+	uint64_t since;
+	if (!since_arg(c, &since))
+		return reply(c, MHD_HTTP_BAD_REQUEST, "since: want a sequence number (digits)\n");
+	if (!strcmp(url, "/") || !strcmp(url, "/dashboard"))
+		return queue(c, MHD_HTTP_OK,
+		             MHD_create_response_from_buffer(dashboard_page_len,
+		                                             (void *)(uintptr_t)dashboard_page,
+		                                             MHD_RESPMEM_PERSISTENT),
+		             "text/html; charset=utf-8");
+	if (!strcmp(url, "/api/stream")) {
+		struct stream *s = calloc(1, sizeof(*s));
+		if (!s)
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		s->m = m;
+		s->since = since;
+		struct MHD_Response *r = MHD_create_response_from_callback(
+		        MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, s, stream_free);
+		if (!r) {
+			free(s);
+			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		}
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		return queue(c, MHD_HTTP_OK, r, "text/event-stream");
+	}
 	if (!strncmp(url, "/api/", 5)) {
 		char *body;
-		ssize_t n = api_render(m->e, url, &body);
+		ssize_t n = api_render(m->e, url, since, NULL, &body);
 		if (n == -ENOENT)
 			return reply(c, MHD_HTTP_NOT_FOUND,
-			             "not found: /api/status, /api/positions, /api/latency, /api/health\n");
+			             "not found: /api/status, /api/positions, /api/latency, /api/health, "
+			             "/api/orders, /api/alerts, /api/dashboard, /api/stream\n");
 		if (n < 0)
 			return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 		struct MHD_Response *r =
@@ -251,7 +395,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return queue(c, MHD_HTTP_OK, r, "application/json");
 	}
 	if (strcmp(url, "/metrics"))
-		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics or /api/status\n");
+		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /, /metrics or /api/status\n");
 	char *buf = malloc(METRICS_BUF);
 	if (!buf)
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
@@ -266,8 +410,48 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return queue(c, MHD_HTTP_OK, r, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-int metrics_start(struct metrics **ret, const char *listen, struct engine *e, char *err,
-                  size_t errlen)
+/* The token: the file's first line, at least 16 characters; the file a
+ * regular one, owned by this user, readable by nobody else. */
+static int load_token(const char *path, char *out, size_t cap, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+		core_errf(err, errlen, "metrics.token_file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		core_errf(err, errlen,
+		          "metrics.token_file %s: must be a file of this user's that nobody else "
+		          "can read or write (chmod 600)",
+		          path);
+		return -EPERM;
+	}
+	ssize_t n = read(fd, out, cap - 1);
+	close(fd);
+	if (n < 0) {
+		core_errf(err, errlen, "metrics.token_file %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\r\n")] = '\0';
+	if (strlen(out) < 16 || strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                                    "0123456789-._~+/=") != strlen(out)) {
+		core_errf(err, errlen,
+		          "metrics.token_file %s: the token must be 16 or more characters of "
+		          "A-Z a-z 0-9 -._~+/=",
+		          path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int metrics_start(struct metrics **ret, const char *listen, const char *token_file,
+                  struct engine *e, char *err, size_t errlen)
 {
 	char host[64];
 	const char *colon = strrchr(listen, ':');
@@ -287,14 +471,31 @@ int metrics_start(struct metrics **ret, const char *listen, struct engine *e, ch
 		return -EINVAL;
 	}
 	sa.sin_port = htons((uint16_t)port);
+	bool loopback = (ntohl(sa.sin_addr.s_addr) >> 24) == 127;
+	if (!loopback && !(token_file && token_file[0])) {
+		core_errf(err, errlen,
+		          "metrics.listen %s is not a loopback address: set metrics.token_file (a "
+		          "file only its owner can read) so that only who has the token can read",
+		          listen);
+		return -EPERM;
+	}
 	struct metrics *m = calloc(1, sizeof(*m));
 	if (!m) {
 		core_errf(err, errlen, "metrics: out of memory");
 		return -ENOMEM;
 	}
 	m->e = e;
+	int tr;
+	if (token_file && token_file[0] &&
+	    (tr = load_token(token_file, m->token, sizeof(m->token), err, errlen)) < 0) {
+		free(m);
+		return tr;
+	}
 	errno = 0;
-	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+	/* a thread per connection: an event stream waits on its own thread */
+	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	                                MHD_USE_POLL,
+	                        0, NULL, NULL,
 	                        handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	                        MHD_OPTION_CONNECTION_LIMIT, 8u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
 	                        MHD_OPTION_END);
@@ -315,7 +516,8 @@ void metrics_stop(struct metrics *m)
 {
 	if (!m)
 		return;
-	MHD_stop_daemon(m->d);
+	atomic_store_explicit(&m->stopping, true, memory_order_relaxed);
+	MHD_stop_daemon(m->d); /* joins each connection's thread: streams end within 50 ms */
 	free(m);
 }
 

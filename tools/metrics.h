@@ -4,8 +4,19 @@
  * `[metrics] listen = A.B.C.D:PORT` serves the Prometheus text exposition
  * format (version 0.0.4) at GET /metrics through libmicrohttpd, on one thread
  * of libmicrohttpd's own (never a hot thread; at most 8 connections, each
- * closed after 5 s idle), and the JSON API under /api/ (api.h). Other paths
- * answer 404, other methods 405. What a scrape reads:
+ * closed after 5 s idle), the JSON API under /api/ (api.h), and the live
+ * dashboard: GET / (or /dashboard) is one self-contained page
+ * (tools/report/dashboard.html) that follows GET /api/stream, a server-sent
+ * event stream of /api/dashboard every half second (each connection on a
+ * thread of its own; an hour at most, then the browser reconnects). Other
+ * paths answer 404, other methods 405, a malformed ?since= 400.
+ *
+ * Access: loopback addresses by default. Any other listen address needs
+ * `[metrics] token_file`: a regular file of this user's that nobody else may
+ * read or write (mode 600), whose first line (16+ characters) is the token;
+ * then every request needs "Authorization: Bearer TOKEN" or ?token=TOKEN
+ * (compared in constant time), else 401. A token file may be set on
+ * loopback too. What a scrape reads:
  *   counters    messages, intents, orders, fills, cancels, risk rejects (in all and
  *               by reason), md gaps and messages lost, records not stored (a
  *               failed database), polls that found the store's ring full,
@@ -28,7 +39,8 @@
  * thread and reads only atomics and the telemetry totals (under their lock).
  *
  * Results: metrics_start returns 0, -EINVAL (a listen address that is not
- * A.B.C.D:PORT; err says so), -EADDRINUSE / -EACCES / -errno when
+ * A.B.C.D:PORT, a malformed token; err says so), -EPERM (not loopback and
+ * no token file; a token file others can read), -EADDRINUSE / -EACCES / -errno when
  * libmicrohttpd cannot listen (err names the address), or -ENOMEM.
  */
 #ifndef OSPREY_METRICS_H
@@ -40,8 +52,10 @@
 struct engine;
 struct metrics;
 
-int metrics_start(struct metrics **ret, const char *listen, struct engine *e, char *err,
-                  size_t errlen);
+/* token_file: metrics.token_file (NULL or "": none; required when listen is
+ * not a loopback address). */
+int metrics_start(struct metrics **ret, const char *listen, const char *token_file,
+                  struct engine *e, char *err, size_t errlen);
 /* metrics_stop - stop serving (waits for a scrape in progress) and free; accepts NULL. */
 void metrics_stop(struct metrics *m);
 /* metrics_port - the port it listens on (useful with PORT 0: one the kernel picked). */

@@ -6,10 +6,60 @@
 #include "risk.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+struct orders_recent {
+	pthread_mutex_t lock;
+	uint64_t next; /* the seq of the next event (from 1) */
+	struct orders_event ev[ORDERS_RECENT];
+};
+
+struct orders_recent *orders_recent_create(void)
+{
+	struct orders_recent *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	pthread_mutex_init(&r->lock, NULL);
+	r->next = 1;
+	return r;
+}
+
+void orders_recent_destroy(struct orders_recent *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void recent_put(struct orders_recent *r, struct orders_event *ev)
+{
+	pthread_mutex_lock(&r->lock);
+	ev->seq = r->next++;
+	r->ev[ev->seq % ORDERS_RECENT] = *ev;
+	pthread_mutex_unlock(&r->lock);
+}
+
+size_t orders_recent_read(struct orders_recent *r, uint64_t since, struct orders_event *out,
+			  size_t cap, uint64_t *ret_first, uint64_t *ret_last)
+{
+	pthread_mutex_lock(&r->lock);
+	uint64_t last = r->next - 1;
+	uint64_t first = last >= ORDERS_RECENT ? last - ORDERS_RECENT + 1 : 1;
+	uint64_t from = since + 1 > first ? since + 1 : first;
+	size_t n = 0;
+	for (uint64_t s = from; s <= last && n < cap; s++)
+		out[n++] = r->ev[s % ORDERS_RECENT];
+	pthread_mutex_unlock(&r->lock);
+	*ret_first = first;
+	*ret_last = last;
+	return n;
+}
+
 struct orders_log {
+	struct orders_recent *recent;
 	FILE *f;
 	char path[512];
 	struct core_ring *events, *in, *fwd;
@@ -48,14 +98,32 @@ static void line(struct orders_log *l, unsigned cls, uint64_t ts, const char *ev
 		 uint16_t locate, uint8_t side, uint32_t px, uint32_t qty, uint64_t filled,
 		 uint64_t leaves, const char *reason, bool order_fields)
 {
-	/* the sort key, fixed width so the text sorts as the numbers; cut at close */
-	if (fprintf(l->f, "%020" PRIu64 "%u%020" PRIu64 "|", ts, cls, l->nclass[cls]++) < 0 &&
-	    !l->error)
-		l->error = -EIO;
 	char sym[9];
 	feeds_books_name(l->names, locate, sym);
 	if (!sym[0])
 		snprintf(sym, sizeof(sym), "#%u", (unsigned)locate);
+	if (l->recent) {
+		struct orders_event ev = { .ts_ns = ts, .order_id = id };
+		snprintf(ev.event, sizeof(ev.event), "%s", event);
+		snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
+		if (order_fields || locate)
+			memcpy(ev.symbol, sym, sizeof(ev.symbol));
+		if (order_fields) {
+			ev.side = side == 'B' || side == 'S' ? (char)side : 0;
+			ev.px = px;
+			ev.qty = qty;
+			ev.filled = filled;
+			ev.leaves = leaves;
+		}
+		recent_put(l->recent, &ev);
+	}
+	l->lines++;
+	if (!l->f)
+		return;
+	/* the sort key, fixed width so the text sorts as the numbers; cut at close */
+	if (fprintf(l->f, "%020" PRIu64 "%u%020" PRIu64 "|", ts, cls, l->nclass[cls]++) < 0 &&
+	    !l->error)
+		l->error = -EIO;
 	char ids[24] = "";
 	if (id)
 		snprintf(ids, sizeof(ids), "%" PRIu64, id);
@@ -69,7 +137,6 @@ static void line(struct orders_log *l, unsigned cls, uint64_t ts, const char *ev
 		            reason);
 	if (n < 0 && !l->error)
 		l->error = -EIO;
-	l->lines++;
 }
 
 static void risk_event(struct orders_log *l, const struct risk_event *ev)
@@ -173,20 +240,22 @@ int orders_log_poll(void *ctx, uint32_t *ret_work)
 
 int orders_log_open(struct orders_log **ret, const char *path, struct core_ring *risk_events,
 		    struct core_ring *persist_in, struct core_ring *forward,
-		    const struct feeds_books *names, char *err, size_t errlen)
+		    const struct feeds_books *names, struct orders_recent *recent, char *err,
+		    size_t errlen)
 {
 	struct orders_log *l = calloc(1, sizeof(*l));
 	if (!l) {
 		core_errf(err, errlen, "--orders: out of memory");
 		return -ENOMEM;
 	}
-	if (!(l->f = fopen(path, "w+e"))) {
+	l->recent = recent;
+	if (path && !(l->f = fopen(path, "w+e"))) {
 		int r = -errno;
 		core_errf(err, errlen, "--orders %s: %s", path, strerror(errno));
 		free(l);
 		return r;
 	}
-	snprintf(l->path, sizeof(l->path), "%s", path);
+	snprintf(l->path, sizeof(l->path), "%s", path ? path : "");
 	l->events = risk_events;
 	l->in = persist_in;
 	l->fwd = forward;
@@ -258,6 +327,10 @@ int orders_log_close(struct orders_log *l, char *err, size_t errlen)
 	if (!l)
 		return 0;
 	int r = l->error;
+	if (!l->f) {
+		free(l);
+		return 0;
+	}
 	if (r)
 		core_errf(err, errlen, "--orders %s: a write failed (%s)", l->path, strerror(-r));
 	else

@@ -6,6 +6,7 @@
 #include "progress.h"
 #include "report_html.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,6 +91,10 @@ static void usage(FILE *f)
 		"  --fresh           start --db empty (delete its data files first)\n"
 		"  --hlog FILE       write interval latency histograms (HdrHistogram log V1.3)\n"
 		"  --json            print one JSON object instead of the tables\n"
+		"  --latency-from F[:TAG]  the simulated venue's latency drawn from a recorded one:\n"
+		"                    the intervals of TAG (tick_to_wire) in HdrHistogram log F, e.g. a\n"
+		"                    paper session's --hlog; seeded, so the replay stays deterministic\n"
+		"  --latency-seed N  its draws' seed (default 1)\n"
 		"  --report FILE     write the HTML report (latency and trading plots, metrics next to\n"
 		"                    baselines, trade list; self-contained: open it in any browser)\n"
 		"  --quiet           no progress line (drawn on stderr only when it is a terminal)\n"
@@ -158,6 +163,22 @@ int main(int argc, char **argv)
 			snprintf(o.hlog, sizeof(o.hlog), "%s", v);
 		} else if (!strcmp(a, "--json")) {
 			json = true;
+		} else if (!strcmp(a, "--latency-from")) {
+			NEED_ARG;
+			if (strlen(v) >= sizeof(o.latency_from)) {
+				fprintf(stderr, "osprey-replay: --latency-from: path too long\n");
+				return 2;
+			}
+			snprintf(o.latency_from, sizeof(o.latency_from), "%s", v);
+		} else if (!strcmp(a, "--latency-seed")) {
+			NEED_ARG;
+			char *end;
+			errno = 0;
+			o.latency_seed = strtoull(v, &end, 10);
+			if (errno || end == v || *end || v[0] == '-') {
+				fprintf(stderr, "osprey-replay: --latency-seed: '%s' is not a number\n", v);
+				return 2;
+			}
 		} else if (!strcmp(a, "--report")) {
 			NEED_ARG;
 			report = v;

@@ -750,6 +750,16 @@ int64_t core_hist_highest_equivalent(const struct core_hist *h, int64_t v);
  * bytes always suffice).
  */
 long core_hist_encode_v2(const struct core_hist *h, unsigned char *buf, size_t cap);
+/*
+ * core_hist_decode_v2 - add one V2 encoding's counts (not compressed: the
+ * cookie 0x1c849303 with any word-size bits, as HdrHistogram and
+ * core_hist_encode_v2 write it) to h, reading only buf[0..len). 0, or
+ * -EINVAL: a bad cookie, a payload past len, a malformed LEB128, a count
+ * past h's range or negative past a zero run, a normalizing offset, or
+ * parameters other than h's (lowest, highest, digits). On -EINVAL h may hold
+ * part of the counts. Pure; the caller's thread.
+ */
+int core_hist_decode_v2(struct core_hist *h, const unsigned char *buf, size_t len);
 size_t core_hist_encode_bound(const struct core_hist *h);
 
 /*

@@ -218,6 +218,57 @@ long core_hist_encode_v2(const struct core_hist *h, unsigned char *buf, size_t c
 	return (long)n;
 }
 
+/* One ZigZag LEB128 value (at most 9 bytes) from p[0..end); NULL if cut. */
+static const unsigned char *unzigzag(const unsigned char *p, const unsigned char *end,
+				     int64_t *ret)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 9; i++) {
+		if (p >= end)
+			return NULL;
+		unsigned b = *p++;
+		if (i == 8) {
+			v |= (uint64_t)b << 56; /* the ninth byte: all 8 bits */
+			break;
+		}
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80))
+			break;
+	}
+	*ret = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+	return p;
+}
+
+int core_hist_decode_v2(struct core_hist *h, const unsigned char *buf, size_t len)
+{
+	if (len < V2_HEADER || (core_be32(buf) & ~0xf0u) != (V2_COOKIE & ~0xf0u))
+		return -EINVAL;
+	uint32_t payload = core_be32(buf + 4);
+	if (payload > len - V2_HEADER || core_be32(buf + 8) != 0 ||
+	    core_be32(buf + 12) != (uint32_t)h->digits || (int64_t)core_be64(buf + 16) != h->lowest ||
+	    (int64_t)core_be64(buf + 24) != h->highest)
+		return -EINVAL;
+	const unsigned char *p = buf + V2_HEADER, *end = p + payload;
+	int64_t i = 0;
+	while (p < end) {
+		int64_t c;
+		if (!(p = unzigzag(p, end, &c)))
+			return -EINVAL;
+		if (c < 0) { /* a run of -c empty buckets */
+			if (c == INT64_MIN || i > (int64_t)h->counts_len + c)
+				return -EINVAL;
+			i -= c;
+			continue;
+		}
+		if (i >= h->counts_len || c > INT64_MAX - h->total)
+			return -EINVAL;
+		if (c)
+			core_hist_record_n(h, core_hist_value_from_index(h, (int32_t)i), c);
+		i++;
+	}
+	return 0;
+}
+
 /* ---- double-buffered pair --------------------------------------------- */
 
 int core_hist_pair_init(struct core_hist_pair *p)

@@ -667,6 +667,15 @@ void exec_match_stats(const struct exec_match *m, struct exec_match_stats *ret);
  */
 struct exec_sim_config {
 	uint64_t latency_ns;                 /* venue latency in event time */
+	/* Or sampled (both set, or neither): each message's latency drawn from
+	 * latency_table[0..latency_len) (ns; copied at create) by a xorshift64
+	 * seeded with latency_seed (0: a fixed seed), one draw per message in
+	 * send order: the same run draws the same latencies. A table of a
+	 * distribution's quantiles makes the draws follow it. Messages still
+	 * reach the venue in send order (a slow one holds those behind it). */
+	const uint32_t *latency_table;
+	uint32_t latency_len;
+	uint64_t latency_seed;
 	unsigned max_orders;                 /* in flight + resting ORDER_NEWs; 0: 4096 */
 	unsigned max_inflight;               /* FIFO entries; 0: 2 * max_orders */
 	unsigned max_resting_per_instrument; /* 0: 64 */

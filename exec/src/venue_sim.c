@@ -6,6 +6,7 @@
 
 struct sim_msg {
 	struct order_msg m;
+	uint64_t latency_ns; /* this message's way to the venue, event time */
 	bool counted;   /* a valid ORDER_NEW, counted in norders */
 	uint8_t reason; /* nonzero: rejected on arrival (invalid or duplicate when sent) */
 	uint8_t pad_[6];
@@ -13,6 +14,9 @@ struct sim_msg {
 
 struct exec_sim {
 	uint64_t latency_ns;
+	uint32_t *lat_table; /* sampled latency: NULL, or lat_len values (ns) */
+	uint32_t lat_len;
+	uint64_t lat_rng;    /* xorshift64 state */
 	uint32_t max_orders;
 	uint32_t norders; /* valid ORDER_NEWs in flight or open at the engine */
 
@@ -106,9 +110,24 @@ static void arrive_cancel(struct exec_sim *v, const struct sim_msg *f)
 /* Has message m reached the venue by event e (e->seq > m->seq)? Event time
  * must have advanced by the latency since the deciding event; an event
  * earlier than the order (a clock that stepped back) releases it. */
-static bool arrived(const struct exec_sim *v, const struct order_msg *m, const struct md_event *e)
+static bool arrived(const struct sim_msg *f, const struct md_event *e)
 {
-	return m->seq < e->seq && (e->ts_ns < m->ts_ns || e->ts_ns - m->ts_ns >= v->latency_ns);
+	const struct order_msg *m = &f->m;
+	return m->seq < e->seq && (e->ts_ns < m->ts_ns || e->ts_ns - m->ts_ns >= f->latency_ns);
+}
+
+/* The next message's latency: the constant, or a draw from the table (the
+ * same sequence of draws for the same messages: deterministic). */
+static uint64_t draw_latency(struct exec_sim *v)
+{
+	if (!v->lat_table)
+		return v->latency_ns;
+	uint64_t x = v->lat_rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	v->lat_rng = x;
+	return v->lat_table[(x >> 11) % v->lat_len];
 }
 
 /* Messages reach the venue in the order sent: those that have arrived by
@@ -118,7 +137,7 @@ static void arrive(struct exec_sim *v, const struct md_event *e)
 {
 	while (v->fifo_head != v->fifo_tail) {
 		const struct sim_msg *f = &v->fifo[v->fifo_head & v->fifo_mask];
-		if (e && !arrived(v, &f->m, e))
+		if (e && !arrived(f, e))
 			break;
 		if (f->m.kind == ORDER_NEW)
 			arrive_new(v, f);
@@ -188,6 +207,7 @@ static int sim_send(void *ctx, const struct order_msg *m)
 		note_decided(v, m->seq - 1);
 	struct sim_msg *f = &v->fifo[v->fifo_tail++ & v->fifo_mask];
 	f->m = *m;
+	f->latency_ns = draw_latency(v);
 	f->counted = counted;
 	f->reason = reason;
 	v->st.inflight++;
@@ -281,6 +301,16 @@ CORE_COLD int exec_sim_create(const struct exec_sim_config *cfg, struct exec_sim
 	if (!v)
 		goto fail_nomem;
 	v->latency_ns = cfg->latency_ns;
+	if (cfg->latency_table && cfg->latency_len) {
+		v->lat_table = core_alloc(sizeof(uint32_t) * cfg->latency_len, CORE_CACHE_LINE);
+		if (!v->lat_table) {
+			core_free(v);
+			goto fail_nomem;
+		}
+		memcpy(v->lat_table, cfg->latency_table, sizeof(uint32_t) * cfg->latency_len);
+		v->lat_len = cfg->latency_len;
+		v->lat_rng = cfg->latency_seed ? cfg->latency_seed : 0x9e3779b97f4a7c15ull;
+	}
 	v->max_orders = max_orders;
 	uint32_t fcap = exec__pow2_at_least(max_inflight);
 	v->fifo_mask = fcap - 1;
@@ -322,6 +352,7 @@ struct exec_sim *exec_sim_destroy(struct exec_sim *v)
 	if (!v)
 		return NULL;
 	exec_match_destroy(v->match);
+	core_free(v->lat_table);
 	core_free(v->fifo);
 	core_free(v->q);
 	core_free(v);
