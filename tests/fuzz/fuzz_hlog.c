@@ -86,6 +86,7 @@ int main(void)
 		assert(telemetry_write_interval(&t, "u", &a, k, 1.0) == 0);
 	}
 	telemetry_fini(&t);
+	core_hist_fini(&a);
 	size_t len = 0;
 	unsigned char *log = slurp(path, &len);
 	unlink(path);
@@ -117,6 +118,7 @@ int main(void)
 	}
 	free(c);
 	free(log);
+	core_hist_fini(&h);
 	printf("fuzz_hlog: %llu inputs against a guard page, no crash, no overread\n",
 	       (unsigned long long)runs);
 	return 0;

@@ -97,6 +97,11 @@ int main(void)
 	expect(hlog_total("/nonexistent.hlog", "x", &h, &n, err, sizeof(err)), -ENOENT, err,
 	       "/nonexistent.hlog: ");
 	unlink(path);
+	core_hist_fini(&a);
+	core_hist_fini(&b);
+	core_hist_fini(&want);
+	core_hist_fini(&got);
+	core_hist_fini(&h);
 	puts("hlog_read: telemetry's log sums back bucket for bucket; bad lines named");
 	return 0;
 }
