@@ -211,25 +211,6 @@ static void session_reject(struct venue *v, struct venue_fix_peer *p,
 	exec_fix_session_reject(p->ses, venue_wall_ns(v), e);
 }
 
-/* "<order_id>-<seq>": the engine's ClOrdID naming the triggering md seq. */
-static bool clord_seq(const char *s, uint64_t *ret)
-{
-	const char *dash = strchr(s, '-');
-	if (!dash || dash == s || !dash[1])
-		return false;
-	for (const char *q = s; q < dash; q++)
-		if (*q < '0' || *q > '9')
-			return false;
-	uint64_t v = 0;
-	for (const char *q = dash + 1; *q; q++) {
-		if (*q < '0' || *q > '9' || v > UINT64_MAX / 10 - 1)
-			return false;
-		v = v * 10 + (uint64_t)(*q - '0');
-	}
-	*ret = v;
-	return true;
-}
-
 static void on_new(struct venue *v, struct venue_conn *c, struct venue_fix_peer *p,
                    const struct exec_fix_msg *m)
 {
@@ -253,8 +234,8 @@ static void on_new(struct venue *v, struct venue_conn *c, struct venue_fix_peer 
 	t.owner = peer;
 	t.proto = VENUE_FIX;
 	str_copy(t.token, sizeof(t.token), o.cl_ord_id);
-	uint64_t seq = 0;
-	bool named = clord_seq(t.token, &seq);
+	uint64_t id = 0, seq = 0;
+	bool named = exec_fix_clord_parse(t.token, strlen(t.token), &id, &seq);
 	venue_w2w(v, named, seq, c->recv_ns);
 	t.wire_side = (uint8_t)o.side;
 	t.side = o.side == '1' ? 'B' : 'S';

@@ -1175,6 +1175,12 @@ int exec_fix_encode_mass_status(struct exec_fix_header *h, char *buf, size_t cap
  */
 int exec_fix_decode_order(const struct exec_fix_msg *m, struct exec_fix_order *ret,
 			  struct exec_fix_error *ret_err);
+/* exec_fix_clord_parse - the gateway's NewOrderSingle ClOrdID
+ * "<order_id>-<md seq>" read back (the gateway adopting orders, osprey-venue
+ * measuring wire-to-wire): both parts decimal, 1 to 19 digits each, order_id
+ * above 0. true with both, or false (another form: a cancel's "<id>-C<n>",
+ * another firm's). Reads only p[0..len); pure, any thread. */
+bool exec_fix_clord_parse(const char *p, size_t len, uint64_t *ret_id, uint64_t *ret_seq);
 int exec_fix_decode_mass_cancel(const struct exec_fix_msg *m, struct exec_fix_mass_cancel *ret,
 				struct exec_fix_error *ret_err);
 int exec_fix_decode_exec_report(const struct exec_fix_msg *m, struct exec_fix_exec_report *ret,
@@ -1554,6 +1560,7 @@ const char *exec_fix_session_reason(const struct exec_fix_session *s);
  *                     md stream gave the locate (an ITCH 'R' event; an order
  *                     for an instrument never named is rejected here,
  *                     EXEC_REASON_INVALID), limit, 59 DAY or IOC
+ *                     (exec_fix_clord_parse reads it back, at either end)
  *   ORDER_CANCEL      OrderCancelRequest F: ClOrdID "<order_id>-C<n>",
  *                     OrigClOrdID the order's (a cancel for an order already
  *                     ended here is dropped: cancel_too_late)

@@ -1264,3 +1264,21 @@ int exec_fix_decode_reject(const struct exec_fix_msg *m, struct exec_fix_reject 
 	*ret = x;
 	return 0;
 }
+
+bool exec_fix_clord_parse(const char *p, size_t len, uint64_t *ret_id, uint64_t *ret_seq)
+{
+	size_t i = 0;
+	uint64_t a = 0, b = 0;
+	for (; i < len && p[i] >= '0' && p[i] <= '9' && i < 19; i++)
+		a = a * 10 + (uint64_t)(p[i] - '0');
+	if (!i || i >= len || p[i] != '-' || i + 1 == len || len - i - 1 > 19)
+		return false;
+	for (size_t k = i + 1; k < len; k++) {
+		if (p[k] < '0' || p[k] > '9')
+			return false;
+		b = b * 10 + (uint64_t)(p[k] - '0');
+	}
+	*ret_id = a;
+	*ret_seq = b;
+	return a != 0;
+}

@@ -67,25 +67,6 @@ static uint64_t cl_ord_order_id(struct exec_fix_str s)
 	return i ? id : 0;
 }
 
-/* "<order_id>-<md seq>": the ClOrdID of one of our NewOrderSingles. */
-static bool cl_ord_parse(struct exec_fix_str s, uint64_t *id, uint64_t *seq)
-{
-	uint32_t i = 0;
-	uint64_t a = 0, b = 0;
-	for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9' && i < 19; i++)
-		a = a * 10 + (uint64_t)(s.p[i] - '0');
-	if (!i || i >= s.len || s.p[i] != '-' || i + 1 == s.len || s.len - i - 1 > 19)
-		return false;
-	for (uint32_t k = i + 1; k < s.len; k++) {
-		if (s.p[k] < '0' || s.p[k] > '9')
-			return false;
-		b = b * 10 + (uint64_t)(s.p[k] - '0');
-	}
-	*id = a;
-	*seq = b;
-	return a != 0;
-}
-
 static void note(struct exec_fix_gw *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct exec_fix_gw *g, const char *fmt, ...)
 {
@@ -278,7 +259,8 @@ static void on_exec_report(struct exec_fix_gw *g, const struct exec_fix_msg *m, 
 		               .cum = r.cum_qty <= UINT32_MAX ? (uint32_t)r.cum_qty : 0,
 		               .side = r.side == '1' ? 'B' : 'S',
 		               .status = r.exec_type == 'I' };
-	bool ours = !o && !r.orig_cl_ord_id.len && cl_ord_parse(r.cl_ord_id, &a.id, &a.seq);
+	bool ours = !o && !r.orig_cl_ord_id.len && exec_fix_clord_parse(r.cl_ord_id.p, r.cl_ord_id.len,
+	                                                                      &a.id, &a.seq);
 	if (ours) {
 		memset(a.sym, ' ', GW_SYMBOL);
 		memcpy(a.sym, r.symbol.p, r.symbol.len < GW_SYMBOL ? r.symbol.len : GW_SYMBOL);

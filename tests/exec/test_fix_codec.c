@@ -449,9 +449,29 @@ static void test_errors(void)
 	assert(e.kind == EXEC_FIX_ERR_TOO_MANY && e.skip == (uint32_t)n);
 }
 
+/* The NewOrderSingle ClOrdID read back: "<order_id>-<md seq>" only. */
+static void test_clord(void)
+{
+	uint64_t id = 0, seq = 0;
+	assert(exec_fix_clord_parse("123-45", 6, &id, &seq) && id == 123 && seq == 45);
+	assert(exec_fix_clord_parse("1-0", 3, &id, &seq) && id == 1 && seq == 0);
+	assert(exec_fix_clord_parse("9999999999999999999-9999999999999999999", 39, &id, &seq) &&
+	       id == 9999999999999999999ull && seq == 9999999999999999999ull);
+	static const char *const bad[] = { "", "-", "123", "123-", "-45", "0-45", "12a-4", "12-4x",
+		                           "123-C7", "12345678901234567890-1", "1-12345678901234567890",
+		                           "1--2" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		id = seq = 77;
+		assert(!exec_fix_clord_parse(bad[i], strlen(bad[i]), &id, &seq));
+	}
+	/* only len bytes are read: "12-3" of "12-34" */
+	assert(exec_fix_clord_parse("12-34", 4, &id, &seq) && id == 12 && seq == 3);
+}
+
 int main(void)
 {
 	assert(exec_fix_header_init(&H, "OSPREY", "VENUE", NULL, 0) == 0);
+	test_clord();
 	test_prices();
 	test_times();
 	test_capture_bytes();
