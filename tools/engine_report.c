@@ -93,6 +93,35 @@ static void json_hist(struct json_out *j, const char *key, const struct core_his
 	json_end(j);
 }
 
+/* Regime changes and model swaps, in event time (the decide stage's last
+ * STRAT_DECIDE_CHANGES). */
+static void json_timeline(struct json_out *j, struct engine *e)
+{
+	static struct strat_decide_change ch[STRAT_DECIDE_CHANGES];
+	uint64_t total;
+	unsigned n = strat_decide_changes(e->decide, ch, STRAT_DECIDE_CHANGES, &total);
+	char sym[32];
+	json_obj(j, "timeline");
+	json_u64(j, "total", total);
+	json_arr(j, "events");
+	for (unsigned i = 0; i < n; i++) {
+		json_obj(j, NULL);
+		json_f64(j, "t", (double)ch[i].ts_ns / 1e9, 6);
+		if (ch[i].kind == STRAT_CHANGE_SWAP) {
+			json_str(j, "kind", "model");
+			json_u64(j, "model_id", ch[i].model_id);
+		} else {
+			json_str(j, "kind", "regime");
+			json_str(j, "symbol", engine__symbol(e, ch[i].locate, sym, sizeof(sym)));
+			json_str(j, "from", strat_regime_name(ch[i].from));
+			json_str(j, "to", strat_regime_name(ch[i].to));
+		}
+		json_end(j);
+	}
+	json_end(j);
+	json_end(j);
+}
+
 /* Each series' intervals (one a second of wall time): start (s), count, p50,
  * p99 and max (ns), one array each. */
 static void json_intervals(struct json_out *j, const struct telemetry *t)
@@ -408,6 +437,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_hist(&j, "tick_to_order_ns", telemetry_total(&e->tele, "tick_to_order"));
 	json_hist(&j, "tick_to_wire_ns", telemetry_total(&e->tele, "tick_to_wire"));
 	json_intervals(&j, &e->tele);
+	json_timeline(&j, e);
 	json_arr(&j, "hot_cpu_interrupts"); /* device IRQs on a hot thread's cpu during the run */
 	for (unsigned i = 0; i < e->nirq_hits && i < ENGINE_IRQ_HITS; i++) {
 		json_obj(&j, NULL);

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "nn_tape.h"
+#include "progress.h"
+#include "train_report.h"
 
 static void usage(FILE *f)
 {
@@ -47,18 +49,38 @@ static void usage(FILE *f)
 		"  --gamma X          discount (default 0.95)\n"
 		"  --lr X             Adam learning rate (default 5e-4)\n"
 		"  --path P           kernel path for the int8 model: auto, scalar, avx2, avx512\n"
-		"  --quiet            no per-episode progress\n"
+		"  --report F.html    the training report: reward, loss and P&L per episode, the\n"
+		"                     held-out evaluation next to the reference policies\n"
+		"  --quiet            no per-episode lines, no progress line (drawn on stderr only\n"
+		"                     when it is a terminal)\n"
 		"exit status 3: int8/float argmax agreement below 99%% on the held-out states\n");
 }
 
+/* Each episode: its line on stdout, and the progress line on a terminal's
+ * stderr (erased while the episode line is written, drawn again after). */
+struct episodes {
+	struct progress_loop line;
+	uint32_t total;
+	bool quiet;              /* no episode lines */
+	struct train_report *tr; /* --report: each episode, or NULL */
+};
+
 static void progress(void *ctx, const struct strat_dqn_progress *p)
 {
-	(void)ctx;
+	struct episodes *ep = ctx;
+	if (ep->tr)
+		train_report_episode(ep->tr, p->reward, p->mean_loss, p->pnl, p->epsilon);
+	if (ep->quiet)
+		return;
+	progress_loop_erase(&ep->line);
 	printf("episode %3u  steps %8llu  updates %7llu  eps %.3f  loss %8.4f  reward %10.1f  "
 	       "pnl %10.2f\n",
 	       p->episode, (unsigned long long)p->steps, (unsigned long long)p->updates,
 	       (double)p->epsilon, p->mean_loss, p->reward, p->pnl);
 	fflush(stdout);
+	struct progress_sample s = { .done = p->episode, .total = ep->total }; /* 1-based: done */
+	snprintf(s.extra, sizeof(s.extra), "reward %.1f, loss %.4f", p->reward, p->mean_loss);
+	progress_loop_draw(&ep->line, &s);
 }
 
 static void row(const char *name, const struct strat_eval *e)
@@ -114,13 +136,14 @@ int main(int argc, char **argv)
 	const char *itch = NULL, *out = NULL, *pathname = "auto";
 	double train_frac = 0.7, gamma = 0.95, lr = 5e-4;
 	bool every = false, quiet = false;
+	const char *report = NULL;
 	uint32_t hidden = 64;
 	struct strat_dqn_cfg dc = { .episodes = 20, .episode_steps = 5000, .seed = 1 };
 	struct strat_venue_cfg vc = { .lot = 100, .max_lots = 5, .latency = 1, .fee = 0.003,
 				      .inv_penalty = 0.01, .dd_penalty = 0.1, .sharpe_bonus = 0.05,
 				      .reject_penalty = 5.0 };
 	enum { O_ITCH = 256, O_SEED, O_EP, O_STEPS, O_HID, O_FRAC, O_EVERY, O_LOT, O_MAXL, O_LAT,
-	       O_FEE, O_INV, O_DD, O_SH, O_REJ, O_GAMMA, O_LR, O_PATH, O_QUIET };
+	       O_FEE, O_INV, O_DD, O_SH, O_REJ, O_GAMMA, O_LR, O_PATH, O_QUIET, O_REPORT };
 	static const struct option lo[] = {
 		{ "itch", 1, 0, O_ITCH }, { "out", 1, 0, 'o' }, { "seed", 1, 0, O_SEED },
 		{ "episodes", 1, 0, O_EP }, { "steps", 1, 0, O_STEPS }, { "hidden", 1, 0, O_HID },
@@ -129,7 +152,8 @@ int main(int argc, char **argv)
 		{ "inv-penalty", 1, 0, O_INV }, { "dd-penalty", 1, 0, O_DD },
 		{ "sharpe-bonus", 1, 0, O_SH }, { "reject-penalty", 1, 0, O_REJ },
 		{ "gamma", 1, 0, O_GAMMA }, { "lr", 1, 0, O_LR }, { "path", 1, 0, O_PATH },
-		{ "quiet", 0, 0, O_QUIET }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "quiet", 0, 0, O_QUIET }, { "report", 1, 0, O_REPORT }, { "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 	bool ok = true;
@@ -162,6 +186,7 @@ int main(int argc, char **argv)
 		case O_LR: ok &= parse_double(optarg, &lr) && lr > 0; break;
 		case O_PATH: pathname = optarg; break;
 		case O_QUIET: quiet = true; break;
+		case O_REPORT: report = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -218,7 +243,26 @@ int main(int argc, char **argv)
 
 	struct strat_mlp *m = NULL;
 	uint64_t t0 = core_monotonic_ns();
-	r = strat_dqn_train(&dc, &vc, tape, 0, split, quiet ? NULL : progress, NULL, &m, err, sizeof(err));
+	struct episodes ep = { .total = dc.episodes, .quiet = quiet };
+	if (report) {
+		if (!(ep.tr = train_report_create("dqn", itch))) {
+			fprintf(stderr, "osprey-train-dqn: out of memory\n");
+			return 1;
+		}
+		train_report_setting(ep.tr, "episodes", dc.episodes);
+		train_report_setting(ep.tr, "steps_per_episode", dc.episode_steps);
+		train_report_setting(ep.tr, "hidden", hidden);
+		train_report_setting(ep.tr, "seed", (double)dc.seed);
+		train_report_setting(ep.tr, "gamma", gamma);
+		train_report_setting(ep.tr, "learning_rate", lr);
+		train_report_setting(ep.tr, "train_fraction", train_frac);
+		train_report_part(ep.tr, "train", split, NAN, 0, 0);
+		train_report_part(ep.tr, "held out", tape->n - split, NAN, 0, 0);
+	}
+	progress_loop_init(&ep.line, "dqn", " episodes", quiet);
+	r = strat_dqn_train(&dc, &vc, tape, 0, split, quiet && !report ? NULL : progress, &ep, &m,
+	                    err, sizeof(err));
+	progress_loop_erase(&ep.line);
 	if (r) {
 		fprintf(stderr, "osprey-train-dqn: %s\n", err);
 		return 1;
@@ -271,12 +315,20 @@ int main(int argc, char **argv)
 	       split, tape->n, vc.sharpe_window ? vc.sharpe_window : 100);
 	printf("%-18s %12s %8s %10s %8s %8s %8s %8s %6s\n", "policy", "P&L $", "Sharpe", "max DD $",
 	       "win", "PF", "fills", "closes", "pos");
-	row("dqn int8", &eq);
-	row("dqn float", &ef);
-	row("always hold", &eh);
-	row("momentum ret8", &em);
-	row("max long (ref)", &el);
-	row("max short (ref)", &es);
+	const struct {
+		const char *name;
+		const struct strat_eval *e;
+	} rows[] = { { "dqn int8", &eq },       { "dqn float", &ef },
+		     { "always hold", &eh },    { "momentum ret8", &em },
+		     { "max long (ref)", &el }, { "max short (ref)", &es } };
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		row(rows[i].name, rows[i].e);
+		if (ep.tr)
+			train_report_policy(ep.tr, rows[i].name, rows[i].e->pnl, rows[i].e->sharpe,
+			                    rows[i].e->max_dd, rows[i].e->win_rate,
+			                    rows[i].e->profit_factor, rows[i].e->fills,
+			                    rows[i].e->trades);
+	}
 	const char *best = eh.pnl >= em.pnl ? "always hold" : "momentum";
 	double bp = eh.pnl >= em.pnl ? eh.pnl : em.pnl;
 	if (eq.pnl > bp)
@@ -289,10 +341,22 @@ int main(int argc, char **argv)
 	double dir = el.pnl > es.pnl ? el.pnl : es.pnl;
 	printf("reference: a constant position at the limit made %.2f (%s); the policy %s it\n", dir,
 	       el.pnl > es.pnl ? "long" : "short", eq.pnl > dir ? "beats" : "does not beat");
+	int report_failed = 0;
+	if (ep.tr) {
+		char rerr[4400];
+		train_report_verdict(ep.tr, eq.pnl > bp);
+		if (train_report_write(ep.tr, report, rerr, sizeof(rerr)) < 0) {
+			fprintf(stderr, "osprey-train-dqn: --report %s\n", rerr);
+			report_failed = 1;
+		} else {
+			printf("report %s\n", report);
+		}
+		train_report_destroy(ep.tr);
+	}
 	free(cal);
 	free(held);
 	strat_qmlp_free(q);
 	strat_mlp_free(m);
 	nn_tape_free(&tb);
-	return agreement >= 0.99 ? 0 : 3;
+	return report_failed ? 1 : agreement >= 0.99 ? 0 : 3;
 }

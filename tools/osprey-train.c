@@ -52,6 +52,7 @@
 
 #include "feeds.h"
 #include "progress.h"
+#include "train_report.h"
 #include "persist.h"
 #include "learn.h"
 
@@ -73,6 +74,7 @@ struct opts {
 	unsigned long long seed;
 	double eta;
 	bool quiet; /* no progress line */
+	const char *report; /* --report FILE.html */
 };
 
 static void usage(FILE *f)
@@ -96,6 +98,9 @@ static void usage(FILE *f)
 		   "  -o FILE        our model file (.otree)\n"
 		   "  --json-out F   XGBoost's JSON model as well\n"
 		   "  --quiet        no progress line (drawn on stderr only when it is a terminal)\n"
+		   "  --report F     write the training report (HTML, self-contained): loss and AUC per\n"
+		   "                 round, metrics next to the baselines, walk-forward folds, feature\n"
+		   "                 importance, the reliability table\n"
 		   "  --kind weigh --member NAME=FILE ...  no training: score existing models (linear,\n"
 		   "                 ensemble, .otree, .onn) on the validation and test periods and\n"
 		   "                 print ensemble member lines weighted by validation AUC - 0.5\n"
@@ -369,9 +374,19 @@ static void print_metrics(const char *part, const char *who, struct metrics m, b
 		printf("   -\n");
 }
 
-/* Train on n rows of xf (NF floats each) with labels y; the caller frees both handles. */
+/* One metric from XGBoost's evaluation line ("[3]\ttrain-logloss:0.69\t..."), NAN if absent. */
+static double eval_value(const char *line, const char *name)
+{
+	const char *p = strstr(line, name);
+	return p ? strtod(p + strlen(name), NULL) : NAN;
+}
+
+/* Train on n rows of xf (NF floats each) with labels y; the caller frees both
+ * handles. With tr and dvalid: each round's logloss and AUC on the training
+ * and validation rows, into the report. */
 static int train_booster(const struct opts *o, const float *xf, const float *y, size_t n,
-			 DMatrixHandle *ret_d, BoosterHandle *ret_b)
+			 DMatrixHandle dvalid, struct train_report *tr, DMatrixHandle *ret_d,
+			 BoosterHandle *ret_b)
 {
 	DMatrixHandle d = NULL;
 	BoosterHandle b = NULL;
@@ -400,6 +415,10 @@ static int train_booster(const struct opts *o, const float *xf, const float *y, 
 		XGB(XGBoosterSetParam(b, "learning_rate", buf));
 		rounds = (int)o->trees;
 	}
+	if (tr && dvalid) { /* evaluation only: the trees are the same */
+		XGB(XGBoosterSetParam(b, "eval_metric", "logloss"));
+		XGB(XGBoosterSetParam(b, "eval_metric", "auc"));
+	}
 	struct progress_loop pl;
 	progress_loop_init(&pl, "train", " rounds", o->quiet);
 	for (int it = 0; it < rounds; it++) {
@@ -407,6 +426,15 @@ static int train_booster(const struct opts *o, const float *xf, const float *y, 
 		snprintf(s.extra, sizeof(s.extra), "%s on %zu rows", o->kind, n);
 		progress_loop_draw(&pl, &s);
 		XGB(XGBoosterUpdateOneIter(b, it, d));
+		if (tr && dvalid) {
+			DMatrixHandle mats[2] = { d, dvalid };
+			const char *names[2] = { "train", "valid" };
+			const char *line;
+			XGB(XGBoosterEvalOneIter(b, it, mats, names, 2, &line));
+			train_report_round(tr, eval_value(line, "train-logloss:"),
+			                   eval_value(line, "valid-logloss:"),
+			                   eval_value(line, "train-auc:"), eval_value(line, "valid-auc:"));
+		}
 	}
 	progress_loop_erase(&pl);
 	*ret_d = d;
@@ -420,6 +448,24 @@ fail:
 	return -1;
 }
 
+/* Feature importance: XGBoost's total gain per feature, by our names ("f3": feature 3). */
+static int importance(BoosterHandle b, struct train_report *tr)
+{
+	bst_ulong nf, dim;
+	const char **names;
+	const bst_ulong *shape;
+	const float *scores;
+	XGB(XGBoosterFeatureScore(b, "{\"importance_type\": \"total_gain\"}", &nf, &names, &dim,
+	                          &shape, &scores));
+	for (bst_ulong i = 0; i < nf; i++) {
+		unsigned k = names[i][0] == 'f' ? (unsigned)atoi(names[i] + 1) : NF;
+		train_report_importance(tr, k < NF ? strat_feature_name(k) : names[i], scores[i]);
+	}
+	return 0;
+fail:
+	return -1;
+}
+
 /*
  * Walk-forward: the labelled rows cut into K + 1 equal time blocks; fold i
  * trains on blocks 0 .. i-1 (purged of labels reaching block i) and tests on
@@ -427,7 +473,7 @@ fail:
  * baselines of that fold.
  */
 static int walk_forward(const struct opts *o, const struct row *rows, const size_t *lab,
-			const size_t *future, const float *y, size_t nlab)
+			const size_t *future, const float *y, size_t nlab, struct train_report *tr)
 {
 	size_t seg = nlab / ((size_t)o->walk + 1);
 	float *xf = malloc(nlab * NF * sizeof(float)), *ty = malloc(nlab * sizeof(float));
@@ -457,7 +503,7 @@ static int walk_forward(const struct opts *o, const struct row *rows, const size
 		}
 		DMatrixHandle d;
 		BoosterHandle b;
-		if (train_booster(o, xf, ty, n, &d, &b))
+		if (train_booster(o, xf, ty, n, NULL, NULL, &d, &b))
 			goto out;
 		bst_ulong jlen;
 		const char *js;
@@ -491,6 +537,10 @@ static int walk_forward(const struct opts *o, const struct row *rows, const size
 		bool beats = mm.acc > mb.acc && mm.acc > mo.acc && mm.logloss < mb.logloss &&
 			     mm.auc > mo.auc;
 		beaten += beats;
+		if (tr)
+			train_report_fold(tr, f, n, nt, (struct train_metrics){ mm.acc, mm.auc, mm.logloss, true },
+			                  (struct train_metrics){ mb.acc, mb.auc, mb.logloss, true },
+			                  (struct train_metrics){ mo.acc, mo.auc, 0, false });
 		printf("    fold %ld: train %zu, test %zu: model acc %.4f AUC %.4f logloss %.4f | "
 		       "majority acc %.4f logloss %.4f | momentum acc %.4f AUC %.4f%s\n", f, n, nt,
 		       mm.acc, mm.auc, mm.logloss, mb.acc, mb.logloss, mo.acc, mo.auc,
@@ -570,6 +620,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->json_out = v;
 		else if (!strcmp(a, "--features-out"))
 			o->features_out = v;
+		else if (!strcmp(a, "--report"))
+			o->report = v;
 		else if (!strcmp(a, "--tree-method"))
 			o->tree_method = v;
 		else if (!strcmp(a, "--horizon")) {
@@ -738,7 +790,9 @@ int main(int argc, char **argv)
 	float *xf = NULL;
 	double *p = NULL, *mom = NULL, *base = NULL;
 	BoosterHandle b = NULL;
-	DMatrixHandle dtrain = NULL, dtest = NULL;
+	DMatrixHandle dtrain = NULL, dtest = NULL, dvalid = NULL;
+	struct train_report *tr = NULL;
+	float *xv = NULL;
 	struct strat_tree_model *m = NULL, *m2 = NULL;
 	unsigned char *img1 = NULL, *img2 = NULL;
 	size_t *part[3] = { NULL, NULL, NULL };
@@ -783,6 +837,20 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 
+	if (o.report && !o.nweigh) {
+		if (!(tr = train_report_create(o.kind, o.csv ? o.csv : o.itch))) {
+			fprintf(stderr, "osprey-train: out of memory\n");
+			goto fail;
+		}
+		train_report_setting(tr, "trees", (double)o.trees);
+		train_report_setting(tr, "depth", (double)o.depth);
+		train_report_setting(tr, "eta", o.eta);
+		train_report_setting(tr, "seed", (double)o.seed);
+		train_report_setting(tr, "horizon", (double)o.horizon);
+		train_report_setting(tr, "features", NF);
+		train_report_setting(tr, "labelled_rows", (double)nlab);
+		train_report_setting(tr, "walk_forward_folds", (double)o.walk);
+	}
 	/* time split 60/20/20 over labelled rows, purging rows whose label
 	 * reaches into the next part */
 	size_t cut1 = nlab * 6 / 10, cut2 = nlab * 8 / 10;
@@ -819,8 +887,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "osprey-train: the %s part is too small\n", pname[q]);
 			goto fail;
 		}
+		if (tr)
+			train_report_part(tr, pname[q], part_n[q],
+			                  100.0 * (double)up / (double)part_n[q], rows[part[q][0]].ts_ns,
+			                  rows[part[q][part_n[q] - 1]].ts_ns);
 	}
 	printf("  purged %zu rows whose label crossed a split boundary\n", purged);
+	if (tr)
+		train_report_purged(tr, purged);
 	if (o.nweigh) {
 		rc = weigh_members(&o, rows, part, py, part_n) ? 1 : 0;
 		goto fail;
@@ -837,7 +911,20 @@ int main(int argc, char **argv)
 		for (int j = 0; j < NF; j++)
 			xf[k * NF + (size_t)j] = (float)rows[part[0][k]].f[j];
 	bool rf = !strcmp(o.kind, "rf");
-	if (train_booster(&o, xf, py[0], part_n[0], &dtrain, &b))
+	if (tr) { /* the validation rows, evaluated each round */
+		if (!(xv = malloc(part_n[1] * NF * sizeof(float)))) {
+			fprintf(stderr, "osprey-train: out of memory\n");
+			goto fail;
+		}
+		for (size_t k = 0; k < part_n[1]; k++)
+			for (int j = 0; j < NF; j++)
+				xv[k * NF + (size_t)j] = (float)rows[part[1][k]].f[j];
+		XGB(XGDMatrixCreateFromMat(xv, part_n[1], NF, NAN, &dvalid));
+		XGB(XGDMatrixSetFloatInfo(dvalid, "label", py[1], part_n[1]));
+	}
+	if (train_booster(&o, xf, py[0], part_n[0], dvalid, tr, &dtrain, &b))
+		goto fail;
+	if (tr && importance(b, tr) < 0)
 		goto fail;
 	bst_ulong jlen;
 	const char *js;
@@ -916,6 +1003,16 @@ int main(int argc, char **argv)
 		print_metrics(pname[q], rf ? "model (rf)" : "model (gbtree)", mm, true);
 		print_metrics(pname[q], "baseline majority", mb, true);
 		print_metrics(pname[q], "baseline momentum", mo, false);
+		if (tr) {
+			train_report_metrics(tr, pname[q], rf ? "model (rf)" : "model (gbtree)",
+			                     (struct train_metrics){ mm.acc, mm.auc, mm.logloss, true });
+			train_report_metrics(tr, pname[q], "baseline majority",
+			                     (struct train_metrics){ mb.acc, mb.auc, mb.logloss, true });
+			train_report_metrics(tr, pname[q], "baseline momentum",
+			                     (struct train_metrics){ mo.acc, mo.auc, 0, false });
+			if (q == 2) /* p still holds the test part's predictions */
+				train_report_calibration(tr, p, py[2], part_n[2]);
+		}
 		if (q == 2) {
 			beats = mm.acc > mb.acc && mm.acc > mo.acc && mm.logloss < mb.logloss &&
 				mm.auc > mo.auc;
@@ -928,7 +1025,9 @@ int main(int argc, char **argv)
 	}
 	printf("  verdict: the model %s its baselines on the test period (accuracy, AUC and log "
 	       "loss)\n", beats ? "beats" : "does NOT beat");
-	if (o.walk && walk_forward(&o, rows, lab, future, y, nlab))
+	if (tr)
+		train_report_verdict(tr, beats);
+	if (o.walk && walk_forward(&o, rows, lab, future, y, nlab, tr))
 		goto fail;
 
 	if (o.features_out) {
@@ -994,6 +1093,13 @@ int main(int argc, char **argv)
 		printf("  registered %s@%u in %s (not active: osprey-ctl model activate %s@%u)\n",
 		       meta.name, meta.version, o.db, meta.name, meta.version);
 	}
+	if (tr) {
+		if (train_report_write(tr, o.report, err, sizeof(err)) < 0) {
+			fprintf(stderr, "osprey-train: --report %s\n", err);
+			goto fail;
+		}
+		printf("  report %s\n", o.report);
+	}
 	rc = 0;
 fail:
 	free(img1);
@@ -1006,6 +1112,10 @@ fail:
 	strat_tree_free(m2);
 	if (dtest)
 		XGDMatrixFree(dtest);
+	if (dvalid)
+		XGDMatrixFree(dvalid);
+	free(xv);
+	train_report_destroy(tr);
 	if (dtrain)
 		XGDMatrixFree(dtrain);
 	if (b)

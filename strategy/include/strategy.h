@@ -243,6 +243,23 @@ int strat_decide_create(const struct strat_decide_cfg *cfg, struct strat_decide 
 struct strat_decide *strat_decide_destroy(struct strat_decide *s);
 int strat_decide_poll(void *ctx, uint32_t *ret_work);
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret);
+
+/* The run's timeline: a regime change of an instrument (ensemble models)
+ * or a model swap, at the event time it took effect. */
+enum { STRAT_CHANGE_REGIME = 1, STRAT_CHANGE_SWAP = 2 };
+struct strat_decide_change {
+	uint64_t ts_ns;
+	uint32_t model_id;  /* STRAT_CHANGE_SWAP: the model now in force (strat_model_info.id) */
+	uint16_t locate;    /* STRAT_CHANGE_REGIME */
+	uint8_t kind;
+	uint8_t from, to;   /* STRAT_CHANGE_REGIME: enum strat_regime */
+};
+#define STRAT_DECIDE_CHANGES 4096
+/* strat_decide_changes - the last STRAT_DECIDE_CHANGES changes (oldest
+ * first) into out, at most cap; how many; *ret_total how many there were in
+ * all. Plain reads: the stage's thread, or after it stopped. */
+unsigned strat_decide_changes(const struct strat_decide *s, struct strat_decide_change *out,
+			      unsigned cap, uint64_t *ret_total);
 /* strat_decide_swap - publish next as the model without pausing ticks
  * (quiescent-state reclamation): the stage takes it at the start of its next
  * poll, so each vector is scored by one model. One thread at a time (the

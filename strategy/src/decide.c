@@ -26,6 +26,12 @@ struct strat_decide {
 	struct cool *cool;
 	struct strat_regime_state *regime; /* per locate (65536): ensemble models' regimes */
 	struct strat_decide_stats st;
+	/* the timeline: the last STRAT_DECIDE_CHANGES regime changes and model
+	 * swaps, written only when one happens (a swap when the first vector
+	 * after it gives its event time) */
+	struct strat_decide_change *changes;
+	uint64_t nchanges;
+	bool swap_pending;
 	/* The model's memory, kept warm: a few cache lines per event, round robin,
 	 * so the rare event that decides does not pay for the misses the books and
 	 * the other stages caused since the last one. */
@@ -82,7 +88,13 @@ static void quiesce(struct strat_decide *s)
 	adopt(s, atomic_load_explicit(&s->next, memory_order_acquire));
 	s->model_gen = g;
 	s->st.swaps++;
+	s->swap_pending = true;
 	atomic_store_explicit(&s->seen, g, memory_order_release);
+}
+
+static void note_change(struct strat_decide *s, const struct strat_decide_change *c)
+{
+	s->changes[s->nchanges++ % STRAT_DECIDE_CHANGES] = *c;
 }
 
 static void fill_marker(struct order_intent *it, const struct feature_vec *fv, uint8_t kind,
@@ -279,8 +291,18 @@ int strat_decide_poll(void *ctx, uint32_t *ret_work)
 		} else if (c) {
 			c->events_since++;
 		}
-		if (rs.switches != s->regime[fv->locate].switches)
+		if (rs.switches != s->regime[fv->locate].switches) {
 			s->st.regime_switches++;
+			note_change(s, &(struct strat_decide_change){
+				.ts_ns = fv->ts_ns, .locate = fv->locate, .kind = STRAT_CHANGE_REGIME,
+				.from = s->regime[fv->locate].regime, .to = rs.regime });
+		}
+		if (__builtin_expect(s->swap_pending, 0)) {
+			s->swap_pending = false;
+			note_change(s, &(struct strat_decide_change){
+				.ts_ns = fv->ts_ns, .kind = STRAT_CHANGE_SWAP,
+				.model_id = s->model->info.id });
+		}
 		s->regime[fv->locate] = rs;
 		last_emitted = v == V_FIRE;
 		last = fv;
@@ -332,6 +354,8 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	size_t o_cool = core_layout_add(&l, maxi, sizeof(struct cool), CORE_CACHE_LINE);
 	size_t o_regime =
 	        core_layout_add(&l, 65536, sizeof(struct strat_regime_state), CORE_CACHE_LINE);
+	size_t o_changes = core_layout_add(&l, STRAT_DECIDE_CHANGES,
+	                                   sizeof(struct strat_decide_change), CORE_CACHE_LINE);
 	struct strat_decide *s = core_layout_alloc(&l);
 	if (!s) {
 		core_errf(err, errlen, "strat_decide: out of memory (%u instruments)", maxi);
@@ -340,6 +364,7 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	s->pool.map = core_layout_at(s, o_map);
 	s->cool = core_layout_at(s, o_cool);
 	s->regime = core_layout_at(s, o_regime); /* zeroed: every instrument starts unclassified */
+	s->changes = core_layout_at(s, o_changes);
 	s->pool.cap = maxi;
 	s->in = cfg->in;
 	s->out = cfg->out;
@@ -364,6 +389,17 @@ struct strat_decide *strat_decide_destroy(struct strat_decide *s)
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret)
 {
 	*ret = s->st;
+}
+
+unsigned strat_decide_changes(const struct strat_decide *s, struct strat_decide_change *out,
+			      unsigned cap, uint64_t *ret_total)
+{
+	uint64_t first = s->nchanges > STRAT_DECIDE_CHANGES ? s->nchanges - STRAT_DECIDE_CHANGES : 0;
+	unsigned n = 0;
+	for (uint64_t i = first; i < s->nchanges && n < cap; i++)
+		out[n++] = s->changes[i % STRAT_DECIDE_CHANGES];
+	*ret_total = s->nchanges;
+	return n;
 }
 
 int strat_decide_swap(struct strat_decide *s, const struct strat_model *next, uint64_t *ret_gen,

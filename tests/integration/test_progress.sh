@@ -5,7 +5,8 @@
 # at the end; with --quiet, or when stderr is not a terminal, stderr stays
 # empty and stdout is the same report. osprey-venue draws "venue N.N% [bar]
 # ... msgs/s; logins, orders, fills" from its own loop, and nothing off a
-# terminal; osprey-train "train N.N% [bar] ... rounds/s" per boosting round.
+# terminal; osprey-train "train N.N% [bar] ... rounds/s" per boosting round;
+# osprey-train-dqn "dqn N.N% [bar] ... episodes/s; reward, loss" per episode.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -63,3 +64,13 @@ if [ -x "$B/tools/osprey-train" ]; then
 	! grep -aq "$(printf '\033')\[Ktrain " "$dir/trainq.log" || fail "--quiet drew a training line"
 	echo "ok: osprey-train's line; none with --quiet"
 fi
+# osprey-train-dqn: episodes, between its per-episode lines on stdout
+dqn="$B/tools/osprey-train-dqn --itch $dir/s.itch --every-event --episodes 6 --steps 8000 -o $dir/p.onn"
+script -qfec "$dqn" "$dir/dqn.log" >/dev/null 2>&1 || fail "dqn training failed"
+tr '\r' '\n' <"$dir/dqn.log" | grep -Eaq '^.\[Kdqn +[0-9]+\.[0-9]% \[[#.]{24}\] [0-9.]+( [kMG])? episodes/s, ETA [-0-9:]+; reward [-0-9.]+, loss [0-9.]+' ||
+	fail "no dqn line: $(tr '\r' '\n' <"$dir/dqn.log" | grep -a dqn | tail -2)"
+[ "$(tr '\r' '\n' <"$dir/dqn.log" | grep -ac 'episode  *[1-6]  steps')" -eq 6 ] ||
+	fail "the episode lines: $(grep -a episode "$dir/dqn.log" | head -3)"
+$dqn >"$dir/dqn.out" 2>"$dir/dqn.err" || fail "dqn off a terminal failed"
+[ ! -s "$dir/dqn.err" ] || fail "dqn's stderr off a terminal: $(head -c 200 "$dir/dqn.err")"
+echo "ok: osprey-train-dqn's line between its episode lines; none off a terminal"

@@ -71,8 +71,17 @@ bad = []
 def check(cond, what):
     if not cond: bad.append(what)
 
+tl = run["timeline"]
+check(tl["total"] == run["regime_switches"] > 0, "timeline %d, regime switches %d" % (tl["total"], run["regime_switches"]))
+check(len(tl["events"]) == tl["total"] and all(e["kind"] == "regime" for e in tl["events"]), "timeline events")
+syms = {e["symbol"] for e in tl["events"]}
+regimes = [a for t, a in p.svg.get("timeline", []) if t == "polyline" and a.get("class") == "regime"]
+check(len(regimes) == min(10, len(syms)), "%d regime lines for %d symbols" % (len(regimes), len(syms)))
+for a in regimes:  # a step line: start, two points per change, end
+    n = sum(1 for e in tl["events"] if e["symbol"] == a["data-series"])
+    check(int(a["data-points"]) == 2 * n + 2, "regime points of " + a["data-series"])
 for name in ["percentiles-stages", "percentiles-tick", "latency-over-time", "equity", "positions",
-             "pnl-by-instrument", "rejects"]:
+             "pnl-by-instrument", "rejects", "timeline"]:
     check(name in p.svg, "plot " + name + " missing")
 eq = [a for t, a in p.svg["equity"] if t == "polyline" and a.get("class") == "equity"]
 check(len(eq) == 1 and int(eq[0]["data-points"]) == len(bt["equity"]["t"]), "equity points")
@@ -96,9 +105,13 @@ bars = [a for t, a in p.svg["pnl-by-instrument"] if t == "rect"]
 check(len(bars) == len(ins), "P&L bars")
 for b, s in zip(bars, ins):
     check(abs(float(b["data-value"]) - s["metrics"]["net_pnl"]) < 1e-9, "bar of " + s["symbol"])
+for a in bars:  # inside the plot area (24 .. 260 of 300)
+    check(24 <= float(a["y"]) and float(a["y"]) + float(a["height"]) <= 261, "a bar outside the plot: %s" % a)
 rej = [a for t, a in p.svg["rejects"] if t == "rect"]
 check(len(rej) == sum(1 for v in run["rejects_by_reason"].values() if v), "reject bars")
 check(sum(float(a["data-value"]) for a in rej) == run["rejects"], "reject bars' sum")
+for a in rej:
+    check(24 <= float(a["y"]) and float(a["y"]) + float(a["height"]) <= 261, "a reject bar outside the plot: %s" % a)
 stages = [a for t, a in p.svg["percentiles-stages"] if t == "polyline"]
 check(len(stages) == 5, "stage percentile curves %d" % len(stages))
 for a in stages:
