@@ -77,7 +77,7 @@ static void one_latency(struct engine *e, struct json_out *j, const char *tag)
 	struct telemetry_summary t;
 	if (telemetry_summary(&e->tele, tag, &t) < 0)
 		return;
-	engine__json_summary(j, tag, &t);
+	telemetry_json_summary(j, tag, &t);
 }
 
 static void latency(struct engine *e, struct json_out *j)

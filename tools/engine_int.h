@@ -236,11 +236,6 @@ int engine__load_session(struct engine *e, char *err, size_t errlen);
 const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t cap);
 /* engine_report.c: the simulated venue's latency model, in words. Main thread. */
 const char *engine__latency_model(struct engine *e);
-/* engine_report.c: a latency summary as a JSON object under key (ns: count,
- * p50, p90, p99, p999, max), the same for --json and /api/latency. */
-struct json_out;
-struct telemetry_summary;
-void engine__json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s);
 /* engine_faults.c: the gateway's recovery into the gauges (the hot thread). */
 void engine__publish_recovery(struct engine *e);
 /* engine_faults.c: the recovery's stage (control thread, else aux): resume when the

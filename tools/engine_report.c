@@ -54,43 +54,9 @@ const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t 
 	return buf;
 }
 
-void engine__json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s)
-{
-	json_obj(j, key);
-	json_i64(j, "count", s->count);
-	json_i64(j, "p50", s->p50);
-	json_i64(j, "p90", s->p90);
-	json_i64(j, "p99", s->p99);
-	json_i64(j, "p999", s->p999);
-	json_i64(j, "max", s->max);
-	json_end(j);
-}
-
-/* A series' summary, and its percentile distribution as HdrHistogram's
- * plotter draws it: the value at percentile 100 * (1 - 10^-x) for x = 0,
- * 0.1, ... while 10^x is within the count, then the max (percentile 100). */
 static void json_hist(struct json_out *j, const char *key, const struct core_hist *h)
 {
-	struct telemetry_summary t;
-	telemetry_summarize(h, &t);
-	engine__json_summary(j, key, &t);
-	char pkey[64];
-	snprintf(pkey, sizeof(pkey), "%s_percentiles", key);
-	json_arr(j, pkey);
-	for (int x = 0; t.count > 0 && pow(10, x / 10.0) <= (double)t.count; x++) {
-		double p = 100.0 * (1 - pow(10, -x / 10.0));
-		json_arr(j, NULL);
-		json_f64(j, NULL, p, 6);
-		json_i64(j, NULL, core_hist_value_at(h, p));
-		json_end(j);
-	}
-	if (t.count > 0) {
-		json_arr(j, NULL);
-		json_f64(j, NULL, 100, 6);
-		json_i64(j, NULL, t.max);
-		json_end(j);
-	}
-	json_end(j);
+	telemetry_json_hist(j, key, h);
 }
 
 /* Regime changes and model swaps, in event time (the decide stage's last
@@ -129,25 +95,8 @@ static void json_intervals(struct json_out *j, const struct telemetry *t)
 	json_obj(j, "latency_intervals");
 	for (unsigned i = 0; i < NSERIES; i++) {
 		const struct telemetry_series *s = telemetry_series_of(t, series[i]);
-		if (!s)
-			continue;
-		json_obj(j, series[i]);
-		json_u64(j, "lost", s->iv_lost);
-		json_arr(j, "t");
-		for (uint32_t k = 0; k < s->niv; k++)
-			json_f64(j, NULL, s->iv[k].start_s, 3);
-		json_end(j);
-		static const char *const keys[] = { "count", "p50", "p99", "max" };
-		for (unsigned c = 0; c < 4; c++) {
-			json_arr(j, keys[c]);
-			for (uint32_t k = 0; k < s->niv; k++) {
-				const struct telemetry_interval *v = &s->iv[k];
-				json_i64(j, NULL, c == 0 ? v->count : c == 1 ? v->p50 : c == 2 ? v->p99
-				                                                                : v->max);
-			}
-			json_end(j);
-		}
-		json_end(j);
+		if (s)
+			telemetry_json_intervals(j, series[i], s->iv, s->niv, s->iv_lost);
 	}
 	json_end(j);
 }

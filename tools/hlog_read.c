@@ -92,13 +92,21 @@ out:
 	return r;
 }
 
-int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
-	       struct core_hist *ret, uint64_t *ret_intervals, char *err, size_t errlen)
+/* Every interval line (tagged `tag`, or any when tag is NULL) decoded into
+ * a scratch histogram and handed to fn; the other tags into seen
+ * (",a,b,"). How many were handed, or a negative errno with err. */
+static long walk(const char *text, size_t len, const char *name, const char *tag,
+		 hlog_interval_fn fn, void *arg, char *seen, size_t seencap, char *err,
+		 size_t errlen)
 {
-	char seen[256] = ""; /* ",a,b," */
-	uint64_t n = 0;
+	struct core_hist h;
+	if (core_hist_init(&h) < 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	long n = 0, r = 0;
 	unsigned lineno = 0;
-	size_t tlen = strlen(tag);
+	size_t tlen = tag ? strlen(tag) : 0;
 	for (size_t at = 0; at < len;) {
 		const char *line = text + at;
 		const char *nl = memchr(line, '\n', len - at);
@@ -111,7 +119,8 @@ int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
 			continue;
 		if (ll > MAX_LINE) {
 			snprintf(err, errlen, "%s:%u: a line of %zu bytes", name, lineno, ll);
-			return -EINVAL;
+			r = -EINVAL;
+			break;
 		}
 		/* [Tag=NAME,]START,LENGTH,MAX,BASE64 */
 		const char *p = line, *end = line + ll;
@@ -122,40 +131,81 @@ int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
 			if (!te) {
 				snprintf(err, errlen, "%s:%u: Tag= without the fields after it", name,
 				         lineno);
-				return -EINVAL;
+				r = -EINVAL;
+				break;
 			}
 			p = te + 1;
 		}
-		for (int f = 0; f < 3; f++) { /* start, length, max: numbers */
+		double num[3];
+		int f = 0;
+		for (; f < 3; f++) { /* start, length, max: numbers */
 			const char *c = memchr(p, ',', (size_t)(end - p));
-			if (!c || c == p || strspn(p, "0123456789.eE+-") < (size_t)(c - p)) {
-				snprintf(err, errlen, "%s:%u: field %d is not a number followed by ','",
-				         name, lineno, f + 1);
-				return -EINVAL;
-			}
+			if (!c || c == p || strspn(p, "0123456789.eE+-") < (size_t)(c - p))
+				break;
+			num[f] = strtod(p, NULL); /* digits up to the ',' at most */
 			p = c + 1;
 		}
-		if ((size_t)(te - t) != tlen || memcmp(t, tag, tlen)) {
+		if (f < 3) {
+			snprintf(err, errlen, "%s:%u: field %d is not a number followed by ','", name,
+			         lineno, f + 1);
+			r = -EINVAL;
+			break;
+		}
+		if (tag && ((size_t)(te - t) != tlen || memcmp(t, tag, tlen))) {
 			/* the tags there are, for the message when this one is not */
 			char one[32];
 			snprintf(one, sizeof(one), ",%.*s,", (int)(te - t > 24 ? 24 : te - t), t);
 			size_t sl = strlen(seen);
-			if (te > t && sl < sizeof(seen) - 32 && !strstr(seen, one))
-				snprintf(seen + sl, sizeof(seen) - sl, "%s", sl ? one + 1 : one);
+			if (te > t && sl + 32 < seencap && !strstr(seen, one))
+				snprintf(seen + sl, seencap - sl, "%s", sl ? one + 1 : one);
 			continue;
 		}
+		char tname[64];
+		snprintf(tname, sizeof(tname), "%.*s", (int)(te - t), t);
 		const char *why = "";
-		int r = add_interval(ret, p, (size_t)(end - p), &why);
-		if (r < 0) {
+		core_hist_reset(&h);
+		if ((r = add_interval(&h, p, (size_t)(end - p), &why)) < 0) {
 			if (r == -ENOMEM)
 				snprintf(err, errlen, "%s:%u: out of memory", name, lineno);
 			else
-				snprintf(err, errlen, "%s:%u: tag %s: %s", name, lineno, tag, why);
-			return r;
+				snprintf(err, errlen, "%s:%u: tag %s: %s", name, lineno, tname, why);
+			break;
+		}
+		if ((r = fn(arg, tname, num[0], num[1], &h)) < 0) {
+			snprintf(err, errlen, "%s:%u: tag %s: %s", name, lineno, tname,
+			         r == -ENOMEM ? "out of memory" : "refused by the reader");
+			break;
 		}
 		n++;
 	}
-	*ret_intervals = n;
+	core_hist_fini(&h);
+	return r < 0 ? r : n;
+}
+
+int hlog_each(const char *text, size_t len, const char *name, hlog_interval_fn fn, void *arg,
+	      char *err, size_t errlen)
+{
+	char seen[8];
+	long r = walk(text, len, name, NULL, fn, arg, seen, sizeof(seen), err, errlen);
+	return r < 0 ? (int)r : 0;
+}
+
+static int merge(void *arg, const char *tag, double start_s, double len_s,
+		 const struct core_hist *h)
+{
+	(void)tag, (void)start_s, (void)len_s;
+	core_hist_merge(arg, h);
+	return 0;
+}
+
+int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
+	       struct core_hist *ret, uint64_t *ret_intervals, char *err, size_t errlen)
+{
+	char seen[256] = ""; /* ",a,b," */
+	long n = walk(text, len, name, tag, merge, ret, seen, sizeof(seen), err, errlen);
+	if (n < 0)
+		return (int)n;
+	*ret_intervals = (uint64_t)n;
 	if (!n) {
 		size_t sl = strlen(seen);
 		if (sl)

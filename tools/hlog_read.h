@@ -2,7 +2,8 @@
  * hlog_read.h - an HdrHistogram interval log read back (format V1.3, as
  * tools/telemetry.c and HdrHistogram's HistogramLogWriter write it): the
  * sum of one tag's intervals, for osprey-replay --latency-from (the
- * simulated venue's latency sampled from a recorded one).
+ * simulated venue's latency sampled from a recorded one), or every interval
+ * of every tag, for osprey-report's latency pages.
  *
  * Lines: comments ("#..."), the CSV header ("\"StartTimestamp\",..."),
  * blank lines, and intervals "[Tag=NAME,]START,LENGTH,MAX,BASE64" whose
@@ -28,7 +29,15 @@
 int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
 	       struct core_hist *ret, uint64_t *ret_intervals, char *err, size_t errlen);
 
-/* hlog_total - the same for the file at path. */
+/* hlog_each - every interval of text[0..len), whatever its tag ("" when
+ * untagged), in order, to fn (h: that interval's alone, valid during the
+ * call; a negative return stops the walk with that result). 0 or the error. */
+typedef int (*hlog_interval_fn)(void *arg, const char *tag, double start_s, double len_s,
+				const struct core_hist *h);
+int hlog_each(const char *text, size_t len, const char *name, hlog_interval_fn fn, void *arg,
+	      char *err, size_t errlen);
+
+/* hlog_total - hlog_parse of the file at path. */
 int hlog_total(const char *path, const char *tag, struct core_hist *ret, uint64_t *ret_intervals,
 	       char *err, size_t errlen);
 

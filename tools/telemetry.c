@@ -1,5 +1,8 @@
 /* telemetry.c - interval histograms to an HdrHistogram V1.3 log. */
 #include "telemetry.h"
+#include "json.h"
+
+#include <math.h>
 
 #include <stdlib.h>
 #include <time.h>
@@ -305,4 +308,63 @@ int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_sum
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The latency in a report's JSON. */
+
+void telemetry_json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s)
+{
+	json_obj(j, key);
+	json_i64(j, "count", s->count);
+	json_i64(j, "p50", s->p50);
+	json_i64(j, "p90", s->p90);
+	json_i64(j, "p99", s->p99);
+	json_i64(j, "p999", s->p999);
+	json_i64(j, "max", s->max);
+	json_end(j);
+}
+
+void telemetry_json_hist(struct json_out *j, const char *key, const struct core_hist *h)
+{
+	struct telemetry_summary t;
+	telemetry_summarize(h, &t);
+	telemetry_json_summary(j, key, &t);
+	char pkey[64];
+	snprintf(pkey, sizeof(pkey), "%s_percentiles", key);
+	json_arr(j, pkey);
+	for (int x = 0; t.count > 0 && pow(10, x / 10.0) <= (double)t.count; x++) {
+		double p = 100.0 * (1 - pow(10, -x / 10.0));
+		json_arr(j, NULL);
+		json_f64(j, NULL, p, 6);
+		json_i64(j, NULL, core_hist_value_at(h, p));
+		json_end(j);
+	}
+	if (t.count > 0) {
+		json_arr(j, NULL);
+		json_f64(j, NULL, 100, 6);
+		json_i64(j, NULL, t.max);
+		json_end(j);
+	}
+	json_end(j);
+}
+
+void telemetry_json_intervals(struct json_out *j, const char *key,
+                              const struct telemetry_interval *iv, uint32_t n, uint64_t lost)
+{
+	json_obj(j, key);
+	json_u64(j, "lost", lost);
+	json_arr(j, "t");
+	for (uint32_t k = 0; k < n; k++)
+		json_f64(j, NULL, iv[k].start_s, 3);
+	json_end(j);
+	static const char *const keys[] = { "count", "p50", "p99", "max" };
+	for (unsigned c = 0; c < 4; c++) {
+		json_arr(j, keys[c]);
+		for (uint32_t k = 0; k < n; k++)
+			json_i64(j, NULL, c == 0 ? iv[k].count : c == 1 ? iv[k].p50 : c == 2 ? iv[k].p99
+			                                                                : iv[k].max);
+		json_end(j);
+	}
+	json_end(j);
 }

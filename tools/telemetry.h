@@ -86,6 +86,19 @@ int telemetry_summary(struct telemetry *t, const char *tag, struct telemetry_sum
  * bucket's lowest). 0, or -ENOENT for an unknown tag. Any thread (the lock). */
 int telemetry_buckets(struct telemetry *t, const char *tag, const int64_t *bounds, unsigned nb,
                       uint64_t *cum, uint64_t *ret_count, double *ret_sum);
+/* The latency in a report's JSON (json.h; the keys --json, /api/latency and
+ * osprey-report share), any thread on its own writer:
+ * telemetry_json_summary - KEY: {count, p50, p90, p99, p999, max} (ns);
+ * telemetry_json_hist - that, and KEY_percentiles: the distribution as
+ *   HdrHistogram's plotter draws it, [percentile, ns] at 100 * (1 - 10^-x)
+ *   for x = 0, 0.1, ... while 10^x is within the count, then [100, max];
+ * telemetry_json_intervals - KEY: {lost, t, count, p50, p99, max}, one array
+ *   each, an element per interval. */
+struct json_out;
+void telemetry_json_summary(struct json_out *j, const char *key, const struct telemetry_summary *s);
+void telemetry_json_hist(struct json_out *j, const char *key, const struct core_hist *h);
+void telemetry_json_intervals(struct json_out *j, const char *key,
+                              const struct telemetry_interval *iv, uint32_t n, uint64_t lost);
 /* telemetry_summarize - the same numbers from any histogram (the caller's). */
 void telemetry_summarize(const struct core_hist *h, struct telemetry_summary *ret);
 /* Write an interval line for h (caller-owned) to the log. */

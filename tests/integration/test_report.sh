@@ -19,7 +19,8 @@ trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 "$B/tools/osprey-gen" --seed 42 -o "$dir/s.itch" >/dev/null
 "$B/tools/osprey-replay" --config "$S/tools/demo.ini" --model "$S/models/demo.model" --quiet \
-	--json --report "$dir/r.html" "$dir/s.itch" >"$dir/run.json" || fail "the run failed"
+	--json --report "$dir/r.html" --hlog "$dir/run.hlog" "$dir/s.itch" >"$dir/run.json" ||
+	fail "the run failed"
 [ ! -e "$dir/r.html.tmp" ] || fail "the temporary page was left behind"
 
 browse() { # PAGE DOM: dump the DOM after load; console lines to DOM.console
@@ -155,6 +156,29 @@ one=$(grep -o 'class="pct"' "$dir/dom.html" | wc -l)
 two=$(grep -o 'class="pct"' "$dir/cmp.dom" | wc -l)
 [ "$two" -eq $((2 * one)) ] || fail "two runs drew $two percentile curves, one run $one"
 grep -q 'data-label="run2.json"' "$dir/cmp.html" || fail "the second run is not labelled"
+
+# a latency log: the same distributions as the run's own totals, alone and with the run
+"$B/tools/osprey-report" -o "$dir/log.html" "$dir/run.hlog" || fail "osprey-report of a latency log failed"
+browse "$dir/log.html" "$dir/log.dom"
+python3 - "$dir/run.json" "$dir/log.dom" <<'PY' || fail "the latency log's page"
+import json, re, sys
+run = json.load(open(sys.argv[1]))
+cells = dict(re.findall(r'data-key="run0\.latency\.([a-z_]+\.[a-z0-9]+)">([^<]*)<', open(sys.argv[2]).read()))
+n = 0
+for s in ("feeds", "features", "model", "risk", "exec", "tick_to_order"):
+    for k in ("count", "p50", "p90", "p99", "p999", "max"):
+        got, want = cells.get(s + "." + k), run["latency_ns"][s][k]
+        assert got is not None and int(got) == want, (s, k, got, want)
+        n += 1
+print("latency log: %d numbers equal the run's own totals" % n)
+PY
+"$B/tools/osprey-report" -o "$dir/mix.html" "$dir/run.json" "$dir/run.hlog" || fail "osprey-report of a run and a log failed"
+browse "$dir/mix.html" "$dir/mix.dom"
+mixed=$(grep -o 'class="pct"' "$dir/mix.dom" | wc -l)
+[ "$mixed" -eq $((2 * one)) ] || fail "a run and its log drew $mixed percentile curves, the run alone $one"
+printf 'Tag=x,0.0,1.0,0.1,@@@@\n' >"$dir/bad.hlog"
+if "$B/tools/osprey-report" -o "$dir/bad.html" "$dir/bad.hlog" 2>"$dir/err"; then fail "a bad log was accepted"; fi
+grep -q "bad.hlog:1: tag x: bad base64" "$dir/err" || fail "the bad log's error: $(cat "$dir/err")"
 
 # bad input: named, with the offset; no page written
 head -c 5000 "$dir/run.json" >"$dir/cut.json"
