@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #ifndef FUZZ_SEED
@@ -22,6 +23,30 @@ static uint64_t rnd(void)
 	rs ^= rs >> 7;
 	rs ^= rs << 17;
 	return rs;
+}
+
+/* One mutant of text[0..len) into out (room for len bytes): 1 to 4 edits,
+ * each a byte from alphabet, a flipped bit or a cut there; its length. */
+static inline size_t fuzz_mutate(char *out, const char *text, size_t len, const char *alphabet)
+{
+	size_t na = strlen(alphabet), n = len;
+	memcpy(out, text, len);
+	unsigned edits = 1 + (unsigned)(rnd() % 4);
+	for (unsigned k = 0; k < edits && n; k++) {
+		size_t at = rnd() % n;
+		switch (rnd() % 3) {
+		case 0:
+			out[at] = alphabet[rnd() % na];
+			break;
+		case 1:
+			out[at] ^= (char)(1u << (rnd() % 8));
+			break;
+		default:
+			n = at;
+			break;
+		}
+	}
+	return n;
 }
 
 /* The whole file, malloc'd (*len its size); NULL when absent or empty. */

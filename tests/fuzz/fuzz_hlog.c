@@ -96,26 +96,8 @@ int main(void)
 		guarded((const char *)log, n);
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=,.\nT#";
 	char *c = malloc(len);
-	for (int i = 0; i < 30000; i++) {
-		memcpy(c, log, len);
-		size_t n = len;
-		unsigned edits = 1 + (unsigned)(rnd() % 4);
-		for (unsigned k = 0; k < edits && n; k++) {
-			size_t at = rnd() % n;
-			switch (rnd() % 3) {
-			case 0:
-				c[at] = alphabet[rnd() % (sizeof(alphabet) - 1)];
-				break;
-			case 1:
-				c[at] ^= (char)(1u << (rnd() % 8));
-				break;
-			default:
-				n = at;
-				break;
-			}
-		}
-		guarded(c, n);
-	}
+	for (int i = 0; i < 30000; i++)
+		guarded(c, fuzz_mutate(c, (const char *)log, len, alphabet));
 	free(c);
 	free(log);
 	core_hist_fini(&h);

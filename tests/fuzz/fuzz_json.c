@@ -114,26 +114,8 @@ int main(void)
 		guarded(doc, n);
 	static const char alphabet[] = "{}[]\":,\\ 0123456789.eE-+tfnu";
 	char c[sizeof(doc) + 8];
-	for (int i = 0; i < 50000; i++) {
-		memcpy(c, doc, len);
-		size_t n = len;
-		unsigned edits = 1 + (unsigned)(rnd() % 4);
-		for (unsigned k = 0; k < edits && n; k++) {
-			size_t at = rnd() % n;
-			switch (rnd() % 3) {
-			case 0:
-				c[at] = alphabet[rnd() % (sizeof(alphabet) - 1)];
-				break;
-			case 1:
-				c[at] ^= (char)(1u << (rnd() % 8));
-				break;
-			default:
-				n = at;
-				break;
-			}
-		}
-		guarded(c, n);
-	}
+	for (int i = 0; i < 50000; i++)
+		guarded(c, fuzz_mutate(c, doc, len, alphabet));
 	printf("fuzz_json: %llu inputs against a guard page, no crash, no overread\n",
 	       (unsigned long long)runs);
 	return 0;
