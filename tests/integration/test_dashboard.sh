@@ -64,27 +64,15 @@ done
 browse 3000 "$dir/live.html"
 curl -sf "$U/api/status" >"$dir/after_live.json" || fail "GET /api/status"
 python3 - "$dir/live.html" "$dir/after_live.json" <<'PY' || fail "the live page"
-import html.parser, json, sys
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(); self.cells = {}; self.key = None; self.body = {}; self.pre = False; self.last = ""
-    def handle_starttag(self, tag, a):
-        a = dict(a)
-        if tag == "body": self.body = a
-        if tag == "td" and "data-key" in a: self.key = a["data-key"]; self.cells[self.key] = ""
-        if tag == "pre" and a.get("id") == "last-event": self.pre = True
-    def handle_endtag(self, tag):
-        if tag == "td": self.key = None
-        if tag == "pre": self.pre = False
-    def handle_data(self, d):
-        if self.key: self.cells[self.key] += d
-        if self.pre: self.last += d
-p = P(); p.feed(open(sys.argv[1]).read())
+import json, os, sys
+sys.path.insert(0, os.environ["OSPREY_SOURCE"] + "/tests/integration")
+from page import Page
+p = Page(sys.argv[1])
 n = int(p.body.get("data-events", 0))
 assert n >= 3, "only %d updates in 3 s" % n
 first, last = int(p.body["data-md-first"]), int(p.body["data-md-last"])
 assert last > first, "md messages did not move: %d -> %d" % (first, last)
-ev = json.loads(p.last)
+ev = json.loads(p.last_event)
 def value(key):
     v = ev
     for k in key.split("."):
@@ -113,22 +101,11 @@ for p in status latency positions; do curl -sf "$U/api/$p" >"$dir/end_$p.json" |
 curl -sf "$U/api/orders?since=0" >"$dir/end_orders.json" || fail "GET /api/orders"
 browse 2500 "$dir/end.html"
 python3 - "$dir" <<'PY' || fail "the page after the session"
-import html.parser, json, sys
+import json, os, sys
+sys.path.insert(0, os.environ["OSPREY_SOURCE"] + "/tests/integration")
+from page import Page
 d = sys.argv[1]
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(); self.cells = {}; self.key = None; self.body = {}; self.svg = {}; self.orders = 0; self.row = None
-    def handle_starttag(self, tag, a):
-        a = dict(a)
-        if tag == "body": self.body = a
-        if tag == "svg": self.svg = a
-        if tag == "tr" and a.get("class") == "order": self.orders += 1
-        if tag == "td" and "data-key" in a: self.key = a["data-key"]; self.cells[self.key] = ""
-    def handle_endtag(self, tag):
-        if tag == "td": self.key = None
-    def handle_data(self, x):
-        if self.key: self.cells[self.key] += x
-p = P(); p.feed(open(d + "/end.html").read())
+p = Page(d + "/end.html", row_class="order")
 api = {"status": json.load(open(d + "/end_status.json")), "latency": json.load(open(d + "/end_latency.json")),
        "positions": json.load(open(d + "/end_positions.json"))}
 checked = 0
@@ -147,10 +124,10 @@ st = api["status"]
 assert st["fills"] > 0 and st["orders"] > 0, st
 orders = json.load(open(d + "/end_orders.json"))
 assert orders["last"] >= st["orders"], (orders["last"], st["orders"])  # every order at least its "new"
-assert p.orders == min(50, orders["last"]), (p.orders, orders["last"])
+assert p.rows == min(50, orders["last"]), (p.rows, orders["last"])
 assert int(p.body["data-order-seq"]) == orders["last"], (p.body["data-order-seq"], orders["last"])
-assert int(p.svg["data-points"]) == int(p.body["data-events"]) >= 3, (p.svg, p.body)
-print("after the session: %d numbers equal the API's; %d order events, the last %d shown" % (checked, orders["last"], p.orders))
+assert int(p.last_svg["data-points"]) == int(p.body["data-events"]) >= 3, (p.last_svg, p.body)
+print("after the session: %d numbers equal the API's; %d order events, the last %d shown" % (checked, orders["last"], p.rows))
 PY
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/orders?since=x")
 [ "$code" = 400 ] || fail "since=x answered $code"

@@ -46,28 +46,12 @@ mkdir -p meson-logs 2>/dev/null && cp "$dir/r.png" meson-logs/report.png 2>/dev/
 
 # the page's plots and numbers against the JSON
 python3 - "$dir/run.json" "$dir/dom.html" <<'PY' || fail "the page and the JSON disagree"
-import html.parser, json, math, sys
+import json, math, os, sys
+sys.path.insert(0, os.environ["OSPREY_SOURCE"] + "/tests/integration")
+from page import Page
 run = json.load(open(sys.argv[1]))
 bt = run["backtest"]
-
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.svg = {}; self.cur = None; self.cells = {}; self.key = None
-    def handle_starttag(self, tag, a):
-        a = dict(a)
-        if tag == "svg" and "data-plot" in a:
-            self.cur = a["data-plot"]; self.svg[self.cur] = []
-        elif self.cur and tag in ("polyline", "circle", "rect", "polygon"):
-            self.svg[self.cur].append((tag, a))
-        if tag == "td" and "data-key" in a:
-            self.key = a["data-key"]; self.cells[self.key] = ""
-    def handle_endtag(self, tag):
-        if tag == "svg": self.cur = None
-        if tag == "td": self.key = None
-    def handle_data(self, d):
-        if self.key: self.cells[self.key] += d
-p = P(); p.feed(open(sys.argv[2]).read())
+p = Page(sys.argv[2])
 bad = []
 def check(cond, what):
     if not cond: bad.append(what)

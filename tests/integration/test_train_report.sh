@@ -26,25 +26,14 @@ timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
 ! grep -a CONSOLE "$dir/err" || fail "console output"
 grep -q 'data-rendered="ok"' "$dir/dom.html" || fail "the page did not render: $(grep -o 'class="err">[^<]*' "$dir/dom.html")"
 python3 - "$dir/t.html" "$dir/dom.html" "$dir/out.txt" <<'PY' || fail "the page and its JSON disagree"
-import html, html.parser, json, re, sys
+import json, os, re, sys
+sys.path.insert(0, os.environ["OSPREY_SOURCE"] + "/tests/integration")
+from page import Page
 page = open(sys.argv[1]).read()
 m = re.search(r'<script type="application/json" class="run"[^>]*>\n(.*?)</script>', page, re.S)
 j = json.loads(m.group(1).replace("<\\/", "</"))
 assert j["kind"] == "training" and j["model"] == "gbtree", j.get("kind")
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(); self.svg = {}; self.cur = None; self.cells = {}; self.key = None
-    def handle_starttag(self, tag, a):
-        a = dict(a)
-        if tag == "svg" and "data-plot" in a: self.cur = a["data-plot"]; self.svg[self.cur] = []
-        elif self.cur and tag in ("polyline", "circle", "rect"): self.svg[self.cur].append((tag, a))
-        if tag == "td" and "data-key" in a: self.key = a["data-key"]; self.cells[self.key] = ""
-    def handle_endtag(self, tag):
-        if tag == "svg": self.cur = None
-        if tag == "td": self.key = None
-    def handle_data(self, d):
-        if self.key: self.cells[self.key] += d
-p = P(); p.feed(open(sys.argv[2]).read())
+p = Page(sys.argv[2])
 rounds = j["rounds"]
 assert len(rounds["train_logloss"]) == 40 and len(rounds["valid_auc"]) == 40, rounds
 assert rounds["train_logloss"][-1] < rounds["train_logloss"][0], "training loss did not fall"
