@@ -60,6 +60,7 @@ struct backtest {
 	struct backtest_metrics run, base[BACKTEST_NBASELINES];
 	int64_t *base_pnl[BACKTEST_NBASELINES]; /* per close */
 	bool finished;
+	bool marked; /* a MARK has come: closes count from then */
 	uint16_t slot[65536]; /* locate -> index in inst + 1 */
 };
 
@@ -181,9 +182,13 @@ void backtest_tap(void *arg, const struct risk_model_msg *m)
 			return;
 		}
 		add_point(b, in, m->mark, m->position, m->pnl);
+		b->marked = true;
 		break;
 	case RISK_MODEL_CLOSE:
-		add_close(b, (m->interval + 1) * b->cfg.interval_ns);
+		/* a close before any mark (the intervals before the first two-sided
+		 * book) has nothing to value: the curve starts at the first mark */
+		if (b->marked)
+			add_close(b, (m->interval + 1) * b->cfg.interval_ns);
 		break;
 	case RISK_MODEL_FILL: {
 		b->fills_total++;
@@ -377,6 +382,16 @@ static void simulate(const struct backtest *b, const struct inst *in, enum backt
 	}
 }
 
+/* The event-time seconds of the interval ending at close c (the first: one
+ * interval). */
+static double close_span_s(const struct backtest *b, size_t c)
+{
+	uint64_t end = b->close[c].ts_ns;
+	uint64_t start = c ? b->close[c - 1].ts_ns
+	                   : end > b->cfg.interval_ns ? end - b->cfg.interval_ns : 0;
+	return end > start ? (double)(end - start) / 1e9 : 0;
+}
+
 /* Spread per-point values of every instrument over the closes, each carried
  * forward from its last point; exposed: any instrument held. */
 static void portfolio(const struct backtest *b, int64_t *const *per_inst, uint8_t *const *held,
@@ -398,6 +413,15 @@ static void portfolio(const struct backtest *b, int64_t *const *per_inst, uint8_
 			exposed[c] |= h;
 		}
 	}
+}
+
+static double exposure_s(const struct backtest *b, const uint8_t *exposed)
+{
+	double s = 0;
+	for (size_t c = 0; c < b->nclose; c++)
+		if (exposed[c])
+			s += close_span_s(b, c);
+	return s;
 }
 
 int backtest_finish(struct backtest *b, backtest_final_fn final, void *arg)
@@ -447,16 +471,21 @@ int backtest_finish(struct backtest *b, backtest_final_fn final, void *arg)
 			held[i][k] = in->pt[k].position != 0;
 		}
 		curve_metrics(per[i], held[i], in->n, l->capital, false, per_year, &in->m);
+		in->m.exposure_s = 0;
+		for (size_t k = 0; k < in->n; k++)
+			if (held[i][k] && in->pt[k].close < n)
+				in->m.exposure_s += close_span_s(b, in->pt[k].close);
 		trade_metrics(&in->acc, &in->m);
 		acc_add(&all, &in->acc);
 	}
-	int64_t *pnl = malloc(n * sizeof(*pnl));
+	int64_t *pnl = calloc(n ? n : 1, sizeof(*pnl));
 	if (!pnl)
 		goto out;
 	for (size_t c = 0; c < n; c++)
 		pnl[c] = b->close[c].pnl;
 	portfolio(b, per, held, tmp, exposed); /* only the exposure: pnl is the record's */
 	curve_metrics(pnl, exposed, n, l->capital, true, per_year, &b->run);
+	b->run.exposure_s = exposure_s(b, exposed);
 	trade_metrics(&all, &b->run);
 	free(pnl);
 
@@ -469,6 +498,7 @@ int backtest_finish(struct backtest *b, backtest_final_fn final, void *arg)
 		}
 		portfolio(b, per, held, b->base_pnl[w], exposed);
 		curve_metrics(b->base_pnl[w], exposed, n, l->capital, true, per_year, &b->base[w]);
+		b->base[w].exposure_s = exposure_s(b, exposed);
 		trade_metrics(&sum, &b->base[w]);
 	}
 	r = 0;
@@ -534,6 +564,7 @@ static void metrics_json(struct json_out *j, const char *key, const struct backt
 	json_f64(j, "sharpe", m->sharpe, 4);
 	json_f64(j, "sortino", m->sortino, 4);
 	json_f64(j, "exposure", m->exposure, 4);
+	json_f64(j, "exposure_s", m->exposure_s, 3);
 	json_u64(j, "closes", m->closes);
 	json_end(j);
 }

@@ -17,7 +17,8 @@
  * Sortino of the per-interval returns (r = dE / E before; mean / standard
  * deviation, or / downside deviation sqrt(mean(min(r, 0)^2)), times
  * sqrt(intervals per year), a year of 252 sessions of 6.5 h), and exposure
- * (the share of closes holding a position). An instrument's returns are its
+ * (the share of closes holding a position, and the event-time seconds of the
+ * intervals ending at those closes). An instrument's returns are its
  * P&L changes over capital.
  *
  * Baselines on the same marks, at the same closes, with the same fee
@@ -63,6 +64,8 @@ struct backtest_metrics {
 	double max_drawdown_pct;          /* of the high-water mark then */
 	double sharpe, sortino;           /* annualised; 0 with fewer than 2 returns or no spread */
 	double exposure;                  /* share of closes with a position */
+	double exposure_s;                /* event-time seconds with a position (the intervals
+	                                   * ending at those closes) */
 	uint64_t closes;
 };
 

@@ -103,6 +103,9 @@ int main(void)
 	assert(m.max_drawdown == MONEY(200.0));
 	near(m.max_drawdown_pct, 100.0 * 200.0 / 1000099.0, 1e-9, "drawdown %");
 	near(m.exposure, 3.0 / 5.0, 1e-12, "exposure");
+	/* held through closes 0-2: the first one's minute and the two after; the
+	 * final point (at the last close's time) adds nothing */
+	near(m.exposure_s, 180.0, 1e-9, "exposure seconds");
 	/* returns dE / E before, per close: -1, +100, -200, +399, 0 over the equity */
 	double E = 1e6, r[5], pnl[5] = { -1, 99, -101, 298, 298 }, prev = 0;
 	double sum = 0, sum2 = 0, down = 0;
@@ -129,6 +132,7 @@ int main(void)
 	assert(z.net_pnl == MONEY(300.0 - 1.0));
 	assert(z.max_drawdown == MONEY(200.0)); /* the same path as the run's */
 	near(z.exposure, 1.0, 0, "hold exposure");
+	near(z.exposure_s, 240.0, 1e-9, "hold exposure seconds"); /* closes 0-3; the last adds 0 */
 	/* momentum, lookback 1: close 1 (101 > 100) long 100, close 2 (99 < 101) short
 	 * 100 (sell 200), close 3 (103 > 99) long 100 (buy 200), final (103 = 103) flat */
 	backtest_baseline_metrics(b, BACKTEST_MOMENTUM, &z);
@@ -160,6 +164,7 @@ int main(void)
 	assert(backtest_instrument(b, 0, &im) == 7);
 	assert(im.net_pnl == m.net_pnl && im.fees == m.fees && im.trades == m.trades);
 	assert(im.max_drawdown == m.max_drawdown);
+	near(im.exposure_s, m.exposure_s, 0, "the instrument's exposure seconds");
 
 	/* the JSON block is well formed enough to hold its numbers */
 	char *buf = NULL;
