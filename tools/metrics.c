@@ -497,7 +497,7 @@ int metrics_start(struct metrics **ret, const char *listen, const char *token_fi
 	                                MHD_USE_POLL,
 	                        0, NULL, NULL,
 	                        handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-	                        MHD_OPTION_CONNECTION_LIMIT, 8u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
+	                        MHD_OPTION_CONNECTION_LIMIT, 32u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
 	                        MHD_OPTION_END);
 	if (!m->d) {
 		int r = errno ? -errno : -EADDRINUSE;

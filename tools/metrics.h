@@ -2,9 +2,10 @@
  * metrics.h - the engine's Prometheus endpoint (tools-internal).
  *
  * `[metrics] listen = A.B.C.D:PORT` serves the Prometheus text exposition
- * format (version 0.0.4) at GET /metrics through libmicrohttpd, on one thread
- * of libmicrohttpd's own (never a hot thread; at most 8 connections, each
- * closed after 5 s idle), the JSON API under /api/ (api.h), and the live
+ * format (version 0.0.4) at GET /metrics through libmicrohttpd, on threads
+ * of libmicrohttpd's own, one per connection (never a hot thread; at most 32
+ * connections, so that open dashboards, each holding its event stream, leave
+ * room for scrapes; each closed after 5 s idle), the JSON API under /api/ (api.h), and the live
  * dashboard: GET / (or /dashboard) is one self-contained page
  * (tools/report/dashboard.html) that follows GET /api/stream, a server-sent
  * event stream of /api/dashboard every half second (each connection on a
