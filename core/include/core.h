@@ -1010,6 +1010,42 @@ static inline uint64_t core_fnv1a(uint64_t h, const void *data, size_t len)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Record logs: append-only files of checked records (core/src/reclog.c)
+ *
+ * What a process appends so that it can rebuild itself after being killed
+ * (osprey-venue's input journal, a FIX session's resend journal). A record
+ * is one writev(2) of a 16-byte header (u32 body length, u32 kind, u64
+ * FNV-1a of the kind and the body; host byte order: the file stays on the
+ * machine that wrote it) and the body. A SIGKILL cannot tear a record that
+ * write returned for (it is in the page cache); a full disk or a crash of
+ * the machine can leave a short or damaged tail, which core_rec_next stops
+ * at and names, and which the owner cuts off (ftruncate to that offset)
+ * before appending again. Plain functions on the caller's fd and buffers:
+ * any thread, no state.
+ */
+#define CORE_REC_HDR 16u
+#define CORE_REC_MAX (64u << 20) /* body bytes */
+
+struct core_rec {
+	uint32_t kind;
+	uint32_t len;
+	const unsigned char *body; /* inside the caller's buffer */
+};
+
+/* core_rec_append - append one record of kind whose body is a[0, alen) then
+ * b[0, blen) (either may be empty). 0; -EMSGSIZE (body above CORE_REC_MAX);
+ * -errno of writev; -EIO for a short write (the file may now end in a
+ * partial record: cut it before the next append). */
+int core_rec_append(int fd, uint32_t kind, const void *a, size_t alen, const void *b, size_t blen);
+/* core_rec_next - the record at *off in buf[0, len): 0 and *off moved past
+ * it; CORE_EOF at len; -EBADMSG when the rest is not a whole record that
+ * checks (*off unchanged: where the good part ends). */
+int core_rec_next(const void *buf, size_t len, size_t *off, struct core_rec *ret);
+/* core_rec_read - the whole file fd into a malloc'd *ret_buf (the caller
+ * frees; NULL when empty) of *ret_len bytes. 0, -ENOMEM, -errno. */
+int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len);
+
+/* ------------------------------------------------------------------------- */
 /* Big-endian loads for wire decoders. */
 static inline uint16_t core_be16(const unsigned char *p)
 {

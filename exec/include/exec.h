@@ -1209,6 +1209,11 @@ int exec_fix_decode_mass_status(const struct exec_fix_msg *m, struct exec_fix_ma
  * one session (exec_fix_session_config.journal); init and fini on a setup
  * thread, the session's thread in between. The engine's gateway has none: an
  * order sent again later is stale (see "we never resend" below).
+ *
+ * Durable (exec_fix_journal_load): every message kept is also appended to a
+ * record log (core.h) the caller opened, one record each, so a venue killed
+ * and started again still answers ResendRequests for what it sent before. A
+ * session reset (141=Y) appends a marker: what came before is not resent.
  */
 struct exec_fix_journal_ent {
 	uint64_t seq;     /* MsgSeqNum (0: empty) */
@@ -1223,12 +1228,28 @@ struct exec_fix_journal {
 	uint64_t head; /* bytes ever written: the ring holds [head - cap, head) */
 	struct exec_fix_journal_ent *ents;
 	uint32_t nents; /* a power of two: seq & (nents - 1) is the slot */
+	int fd;         /* durable: the record log (borrowed); else -1 */
+	uint64_t write_errors; /* appends that failed (the message is kept in memory) */
+	int last_write_error;  /* -errno of the last */
 };
 /* exec_fix_journal_init - allocate a ring of bytes (>= 4096) and an index of
  * messages (rounded up to a power of two, >= 64). 0 or -ENOMEM / -EINVAL. */
 int exec_fix_journal_init(struct exec_fix_journal *j, size_t bytes, uint32_t messages);
-/* exec_fix_journal_fini - free; accepts a zeroed or finished journal. */
+/* exec_fix_journal_fini - free; accepts a zeroed or finished journal. The
+ * durable file stays the caller's to close. */
 void exec_fix_journal_fini(struct exec_fix_journal *j);
+/*
+ * exec_fix_journal_load - make an initialised journal durable on fd (open
+ * read-write with O_APPEND; the caller keeps it open until fini): the
+ * messages fd holds are put back first (the ring keeps the newest, as when
+ * they were sent; a reset marker clears what came before), then every
+ * message kept is also appended. *ret_loaded = the messages fd held, markers
+ * aside (a venue's count of what it had sent); *ret_cut = bytes of a short
+ * or damaged tail cut off the file (a crash of the machine mid-write; 0
+ * normally: the caller reports it). 0 or -errno (read, ftruncate).
+ */
+int exec_fix_journal_load(struct exec_fix_journal *j, int fd, uint64_t *ret_loaded,
+			  uint64_t *ret_cut);
 
 /* ========================================================================= */
 /* FIX 4.4: the sequence-number store (exec/src/fix_session.c)

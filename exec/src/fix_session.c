@@ -122,6 +122,7 @@ CORE_COLD int exec_fix_journal_init(struct exec_fix_journal *j, size_t bytes, ui
 	}
 	j->cap = bytes;
 	j->nents = n;
+	j->fd = -1;
 	return 0;
 }
 
@@ -132,10 +133,84 @@ CORE_COLD void exec_fix_journal_fini(struct exec_fix_journal *j)
 	memset(j, 0, sizeof(*j));
 }
 
+/* The durable file's records: a message (its entry's fields, then the body)
+ * or a reset marker (no body). */
+enum { JREC_MSG = 1, JREC_RESET = 2 };
+struct jrec_head {
+	uint64_t seq, orig_ns;
+	char type[4];
+	uint32_t pad;
+};
+
+static void journal_wrote(struct exec_fix_journal *j, int r)
+{
+	if (r < 0) {
+		j->write_errors++;
+		j->last_write_error = r;
+	}
+}
+
 static void journal_clear(struct exec_fix_journal *j)
 {
-	if (j)
-		memset(j->ents, 0, (size_t)j->nents * sizeof(*j->ents));
+	if (!j)
+		return;
+	memset(j->ents, 0, (size_t)j->nents * sizeof(*j->ents));
+	if (j->fd >= 0)
+		journal_wrote(j, core_rec_append(j->fd, JREC_RESET, NULL, 0, NULL, 0));
+}
+
+/* Keep body[0, len) as message seq (its ring bytes and its entry). */
+static void journal_keep(struct exec_fix_journal *j, uint64_t seq, uint64_t sent_ns,
+			 const char *type, size_t type_len, const char *body, size_t len)
+{
+	struct exec_fix_journal_ent *e = &j->ents[seq & (j->nents - 1)];
+	e->seq = seq;
+	e->pos = j->head;
+	e->orig_ns = sent_ns;
+	e->len = (uint32_t)len;
+	memset(e->type, 0, sizeof(e->type));
+	memcpy(e->type, type, type_len);
+	size_t at = (size_t)(j->head % j->cap), first = j->cap - at < len ? j->cap - at : len;
+	memcpy(j->buf + at, body, first);
+	memcpy(j->buf, body + first, len - first);
+	j->head += len;
+}
+
+CORE_COLD int exec_fix_journal_load(struct exec_fix_journal *j, int fd, uint64_t *ret_loaded,
+				    uint64_t *ret_cut)
+{
+	*ret_loaded = *ret_cut = 0;
+	unsigned char *b;
+	size_t len;
+	int r = core_rec_read(fd, &b, &len);
+	if (r < 0)
+		return r;
+	size_t off = 0;
+	struct core_rec rec;
+	while ((r = core_rec_next(b, len, &off, &rec)) == 0) {
+		struct jrec_head h;
+		if (rec.kind == JREC_RESET) {
+			memset(j->ents, 0, (size_t)j->nents * sizeof(*j->ents));
+			continue;
+		}
+		if (rec.kind != JREC_MSG || rec.len < sizeof(h))
+			continue; /* not ours to read: skipped */
+		memcpy(&h, rec.body, sizeof(h));
+		size_t n = rec.len - sizeof(h);
+		if (h.seq == 0 || n > j->cap)
+			continue;
+		journal_keep(j, h.seq, h.orig_ns, h.type, strnlen(h.type, 2),
+			     (const char *)rec.body + sizeof(h), n);
+		(*ret_loaded)++;
+	}
+	free(b);
+	if (off < len) {
+		*ret_cut = len - off;
+		if (ftruncate(fd, (off_t)off) < 0)
+			return -errno;
+	}
+	j->fd = fd;
+	return 0;
 }
 
 /* Keep the application message msg[0, n) we just wrote with MsgSeqNum seq:
@@ -157,17 +232,12 @@ static void journal_put(struct exec_fix_journal *j, uint64_t seq, uint64_t sent_
 	size_t len = (size_t)(msg + n - 7 - body); /* "10=ddd|" */
 	if (body > msg + n - 7 || len > j->cap)
 		return;
-	struct exec_fix_journal_ent *e = &j->ents[seq & (j->nents - 1)];
-	e->seq = seq;
-	e->pos = j->head;
-	e->orig_ns = sent_ns;
-	e->len = (uint32_t)len;
-	memset(e->type, 0, sizeof(e->type));
-	memcpy(e->type, t, (size_t)(te - t));
-	size_t at = (size_t)(j->head % j->cap), first = j->cap - at < len ? j->cap - at : len;
-	memcpy(j->buf + at, body, first);
-	memcpy(j->buf, body + first, len - first);
-	j->head += len;
+	journal_keep(j, seq, sent_ns, t, (size_t)(te - t), body, len);
+	if (j->fd >= 0) {
+		struct jrec_head h = { .seq = seq, .orig_ns = sent_ns };
+		memcpy(h.type, t, (size_t)(te - t));
+		journal_wrote(j, core_rec_append(j->fd, JREC_MSG, &h, sizeof(h), body, len));
+	}
 }
 
 /* The message kept for seq, or NULL (never kept, or overwritten since). */

@@ -1189,6 +1189,9 @@ struct feeds_mold_pub_cfg {
 	void *on_publish_arg;
 	uint64_t heartbeat_ns;      /* while idle (0: 1 s) */
 	uint64_t linger_ns;         /* keep serving after the end (0: 2 s) */
+	uint64_t first_seq;         /* resume a session: the first message sent (0, 1: from
+				       the start; at most the count + 1); earlier ones are
+				       served on re-request; pacing starts at its time */
 };
 
 struct feeds_mold_pub_stats {

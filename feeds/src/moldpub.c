@@ -1,6 +1,7 @@
 /* moldpub.c - a MoldUDP64 publisher with a re-request server, for
  * osprey-gen --mold and the loopback tests. Not a hot path: plain sockets. */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -110,9 +111,16 @@ int feeds_mold_pub_create(const struct feeds_mold_pub_cfg *cfg, struct feeds_mol
 		p->off[i] = (uint32_t)o;
 		o += 2 + (size_t)core_be16(m + o);
 	}
+	if (cfg->first_seq > n + 1) {
+		core_errf(err, errlen, "mold publisher: first_seq %" PRIu64 " past the %" PRIu64
+			  " messages", cfg->first_seq, n);
+		core_free(p->off);
+		core_free(p);
+		return -EINVAL;
+	}
 	p->msgs = m;
 	p->n = n;
-	p->next = 1;
+	p->next = cfg->first_seq ? cfg->first_seq : 1;
 	p->dest_ip = dip;
 	p->dest_port = dport;
 	bool named = false;

@@ -1,7 +1,7 @@
 /* The MoldUDP64 publisher as a venue uses it: every message reported once, in
  * order, by on_publish; with speed > 0, packets paced by the ITCH timestamps
  * (never a message before it is due); and the packets on the wire hold
- * exactly the published ranges. */
+ * exactly the published ranges; a resumed session (first_seq) starts there. */
 #undef NDEBUG
 #include <arpa/inet.h>
 #include <assert.h>
@@ -30,9 +30,9 @@ static void on_publish(void *arg, uint64_t first, uint16_t count, uint64_t sent_
 	s->t_last = sent_ns;
 }
 
-/* Publish the whole session; returns the wall time it took (ns). */
-static uint64_t publish(const unsigned char *buf, size_t len, double speed, int rx, uint16_t port,
-                        struct seen *s, uint64_t *ret_rx_msgs)
+/* Publish the session from message `first`; returns the wall time it took (ns). */
+static uint64_t publish_from(const unsigned char *buf, size_t len, double speed, uint64_t first,
+                             int rx, uint16_t port, struct seen *s, uint64_t *ret_rx_msgs)
 {
 	char dest[32];
 	snprintf(dest, sizeof(dest), "127.0.0.1:%u", port);
@@ -43,11 +43,12 @@ static uint64_t publish(const unsigned char *buf, size_t len, double speed, int 
 		                         .speed = speed,
 		                         .on_publish = on_publish,
 		                         .on_publish_arg = s,
-		                         .linger_ns = 1000000 };
+		                         .linger_ns = 1000000,
+		                         .first_seq = first };
 	struct feeds_mold_pub *p;
 	char err[200];
 	assert(feeds_mold_pub_create(&pc, &p, err, sizeof(err)) == 0);
-	uint64_t t0 = core_now_ns(), rx_msgs = 0, expect = 1;
+	uint64_t t0 = core_now_ns(), rx_msgs = 0, expect = first;
 	uint32_t work;
 	int r;
 	while ((r = feeds_mold_pub_poll(p, core_now_ns(), &work)) == 0) {
@@ -70,6 +71,12 @@ static uint64_t publish(const unsigned char *buf, size_t len, double speed, int 
 	feeds_mold_pub_destroy(p);
 	*ret_rx_msgs = rx_msgs;
 	return core_now_ns() - t0;
+}
+
+static uint64_t publish(const unsigned char *buf, size_t len, double speed, int rx, uint16_t port,
+                        struct seen *s, uint64_t *ret_rx_msgs)
+{
+	return publish_from(buf, len, speed, 1, rx, port, s, ret_rx_msgs);
 }
 
 int main(void)
@@ -99,6 +106,15 @@ int main(void)
 	uint64_t got;
 	uint64_t t_max = publish(buf, len, 0, rx, port, &s, &got);
 	assert(s.next == n + 1 && got == n);
+	/* resumed after message 1000 (a venue restarted): from 1001 on */
+	struct seen r = { .next = 1001 };
+	publish_from(buf, len, 0, 1001, rx, port, &r, &got);
+	assert(r.next == n + 1 && got == n - 1000);
+	struct feeds_mold_pub_cfg past = { .dest = "127.0.0.1:9", .msgs = buf, .msgs_len = len,
+		                           .first_seq = n + 2 };
+	struct feeds_mold_pub *pp;
+	assert(feeds_mold_pub_create(&past, &pp, err, sizeof(err)) == -EINVAL);
+	assert(strstr(err, "first_seq"));
 	/* paced: the day squeezed into about 0.3 s */
 	double speed = (double)(last_ts - first_ts) / 300e6;
 	struct seen p = { .next = 1 };

@@ -1,0 +1,95 @@
+/* reclog.c - record logs: append-only files of checked records (core.h,
+ * "Record logs"). */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core.h"
+
+static uint64_t rec_check(uint32_t kind, const void *a, size_t alen, const void *b, size_t blen)
+{
+	uint64_t h = core_fnv1a(CORE_FNV_OFFSET, &kind, sizeof(kind));
+	h = core_fnv1a(h, a, alen);
+	return core_fnv1a(h, b, blen);
+}
+
+int core_rec_append(int fd, uint32_t kind, const void *a, size_t alen, const void *b, size_t blen)
+{
+	if (alen + blen > CORE_REC_MAX)
+		return -EMSGSIZE;
+	unsigned char h[CORE_REC_HDR];
+	uint32_t len = (uint32_t)(alen + blen);
+	uint64_t check = rec_check(kind, a, alen, b, blen);
+	memcpy(h, &len, 4);
+	memcpy(h + 4, &kind, 4);
+	memcpy(h + 8, &check, 8);
+	struct iovec iov[3] = { { h, sizeof(h) },
+				{ (void *)(uintptr_t)a, alen }, /* writev does not write them */
+				{ (void *)(uintptr_t)b, blen } };
+	ssize_t want = (ssize_t)(sizeof(h) + alen + blen);
+	ssize_t n;
+	do
+		n = writev(fd, iov, 3);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n == want ? 0 : -EIO;
+}
+
+int core_rec_next(const void *buf, size_t len, size_t *off, struct core_rec *ret)
+{
+	const unsigned char *p = buf;
+	size_t o = *off;
+	if (o >= len)
+		return CORE_EOF;
+	if (len - o < CORE_REC_HDR)
+		return -EBADMSG;
+	uint32_t n, kind;
+	uint64_t check;
+	memcpy(&n, p + o, 4);
+	memcpy(&kind, p + o + 4, 4);
+	memcpy(&check, p + o + 8, 8);
+	if (n > CORE_REC_MAX || len - o - CORE_REC_HDR < n)
+		return -EBADMSG;
+	const unsigned char *body = p + o + CORE_REC_HDR;
+	if (rec_check(kind, body, n, NULL, 0) != check)
+		return -EBADMSG;
+	ret->kind = kind;
+	ret->len = n;
+	ret->body = body;
+	*off = o + CORE_REC_HDR + n;
+	return 0;
+}
+
+int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len)
+{
+	*ret_buf = NULL;
+	*ret_len = 0;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size == 0)
+		return 0;
+	size_t cap = (size_t)st.st_size;
+	unsigned char *b = malloc(cap);
+	if (!b)
+		return -ENOMEM;
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = pread(fd, b + got, cap - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+			free(b);
+			return r;
+		}
+		if (n == 0)
+			break; /* shrank meanwhile: what is there */
+		got += (size_t)n;
+	}
+	*ret_buf = b;
+	*ret_len = got;
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* Record logs: what is appended reads back; a short or damaged tail is
+ * stopped at (and named by its offset), never read as a record; the reader
+ * never reads past its input (each prefix ends right before a PROT_NONE
+ * page). */
+#undef NDEBUG
+#include <assert.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core.h"
+
+static int scan(const unsigned char *b, size_t len, size_t *ret_good, unsigned *ret_n)
+{
+	size_t off = 0;
+	unsigned n = 0;
+	struct core_rec r;
+	int rc;
+	while ((rc = core_rec_next(b, len, &off, &r)) == 0)
+		n++;
+	*ret_good = off;
+	*ret_n = n;
+	return rc;
+}
+
+int main(void)
+{
+	char path[] = "/tmp/osprey-reclog.XXXXXX";
+	int fd = mkstemp(path);
+	assert(fd >= 0);
+	unlink(path);
+	unsigned char *b;
+	size_t len;
+	assert(core_rec_read(fd, &b, &len) == 0 && !b && len == 0); /* empty: nothing */
+
+	/* 100 records of growing bodies, two parts each, and one empty */
+	char body[400];
+	for (int i = 0; i < 100; i++) {
+		for (int k = 0; k < i * 3; k++)
+			body[k] = (char)('a' + (i + k) % 26);
+		uint32_t head = (uint32_t)i;
+		assert(core_rec_append(fd, 7u + (uint32_t)i, &head, sizeof(head), body,
+				       (size_t)i * 3) == 0);
+	}
+	assert(core_rec_append(fd, 1, NULL, 0, NULL, 0) == 0);
+	assert(core_rec_append(fd, 1, NULL, 0, NULL, CORE_REC_MAX + 1) == -EMSGSIZE);
+	assert(core_rec_read(fd, &b, &len) == 0 && b);
+	size_t off = 0;
+	struct core_rec r;
+	for (int i = 0; i < 100; i++) {
+		assert(core_rec_next(b, len, &off, &r) == 0);
+		assert(r.kind == 7u + (uint32_t)i && r.len == 4u + (uint32_t)i * 3);
+		uint32_t head;
+		memcpy(&head, r.body, 4);
+		assert(head == (uint32_t)i);
+		for (int k = 0; k < i * 3; k++)
+			assert(r.body[4 + k] == 'a' + (i + k) % 26);
+	}
+	size_t last = off;
+	assert(core_rec_next(b, len, &off, &r) == 0 && r.kind == 1 && r.len == 0);
+	assert(core_rec_next(b, len, &off, &r) == CORE_EOF && off == len);
+
+	/* every cut inside the last two records stops at a record boundary */
+	size_t good;
+	unsigned n;
+	for (size_t cut = last - (CORE_REC_HDR + 4 + 99 * 3) + 1; cut < len; cut++) {
+		int rc = scan(b, cut, &good, &n);
+		assert(rc == (cut == last ? CORE_EOF : -EBADMSG));
+		assert(good == (cut < last ? last - (CORE_REC_HDR + 4 + 99 * 3) : last));
+		assert(n == (cut < last ? 99u : 100u));
+	}
+	/* one changed byte anywhere in a record is seen (its check or its length) */
+	for (size_t at = 0; at < len; at += 37) {
+		b[at] ^= 0x20;
+		int rc = scan(b, len, &good, &n);
+		assert(rc == -EBADMSG && good <= at);
+		b[at] ^= 0x20;
+	}
+	assert(scan(b, len, &good, &n) == CORE_EOF && n == 101);
+
+	/* a length past the end (or above the limit) is refused, not followed */
+	unsigned char big[CORE_REC_HDR] = { 0 };
+	uint32_t huge = CORE_REC_MAX + 1;
+	memcpy(big, &huge, 4);
+	off = 0;
+	assert(core_rec_next(big, sizeof(big), &off, &r) == -EBADMSG && off == 0);
+
+	/* guard page: every prefix of the file ending at PROT_NONE */
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (len + pg - 1) / pg * pg;
+	unsigned char *map = mmap(NULL, span + pg, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert(map != MAP_FAILED);
+	assert(mprotect(map + span, pg, PROT_NONE) == 0);
+	for (size_t have = 0; have <= len; have += 7) {
+		unsigned char *p = map + span - have;
+		memcpy(p, b, have);
+		int rc = scan(p, have, &good, &n);
+		assert(rc == CORE_EOF || rc == -EBADMSG);
+		assert(good <= have);
+	}
+	munmap(map, span + pg);
+	free(b);
+	close(fd);
+	printf("reclog: 101 records read back; torn tails and changed bytes stopped at\n");
+	return 0;
+}
