@@ -28,6 +28,14 @@
 #   STOP_MS=N: SIGSTOP the engine N ms before each SIGKILL, so the venue's
 #   reports meanwhile are lost in the dead socket (the restart must get them
 #   resent or replayed)
+#
+# KILL=venue: the venue is the one killed, TRIALS times, and started again
+# with the same command (--journal: it rebuilds itself from what it was told);
+# the engine runs once throughout: it sees the link drop, sends nothing while
+# the venue is down, reconnects (OUCH: logs in from its next number and the
+# venue replays; FIX: Logon, ResendRequest answered from the venue's durable
+# journal) and trades to the end. Then the same checks, and the engine must
+# not have stopped.
 set -eu
 B=${1:?build dir}
 TRIALS=${2:-3}
@@ -70,7 +78,8 @@ else
 	INPUT="--generate --seed 42 --messages $MESSAGES"
 	what="a generated session of $MESSAGES messages"
 fi
-echo "kill9: $TRIALS kills of the $PROTOCOL engine during $what at $SPEED (seed $SEED)"
+KILL=${KILL:-engine}
+echo "kill9: $TRIALS kills of the $KILL ($PROTOCOL) during $what at $SPEED (seed $SEED)"
 
 cat >"$dir/engine.ini" <<INI
 [feeds]
@@ -97,19 +106,72 @@ auto_resume = ${AUTO_RESUME:-true}
 control_socket = $dir/ctl.sock
 INI
 
-# shellcheck disable=SC2086
-"$B/tools/osprey-venue" $INPUT --mold "127.0.0.1:$MOLD" \
-	--serve "127.0.0.1:$SERVE" $ORDER_ENTRY --users KILL9:k9 --speed "$SPEED" \
-	--wait-logins 1 --end-wait-ms 8000 $VENUE_FLAGS --json \
-	--drop-copy "$dir/drop_copy.csv" --positions "$dir/venue_positions.csv" \
-	>"$dir/venue.json" 2>"$dir/venue.log" &
-vpid=$!
+case $KILL in
+engine) ;;
+venue) VENUE_FLAGS="$VENUE_FLAGS --journal $dir/journal" ;;
+*) echo "kill9: KILL must be engine or venue" >&2; exit 2 ;;
+esac
+start_venue() {
+	# shellcheck disable=SC2086
+	"$B/tools/osprey-venue" $INPUT --mold "127.0.0.1:$MOLD" \
+		--serve "127.0.0.1:$SERVE" $ORDER_ENTRY --users KILL9:k9 --speed "$SPEED" \
+		--wait-logins 1 --end-wait-ms 8000 $VENUE_FLAGS --json \
+		--drop-copy "$dir/drop_copy.csv" --positions "$dir/venue_positions.csv" \
+		>"$dir/venue.json" 2>>"$dir/venue.log" &
+	vpid=$!
+}
+start_venue
 
 # pseudo-random kill points from the seed (an LCG in sh arithmetic): ms in 300..3300
 rnd=$SEED
 
 ctl() { "$B/tools/osprey-ctl" --socket "$dir/ctl.sock" "$@"; }
+sent_now() { ctl status 2>/dev/null | awk '$1 == "orders_sent:" { print $2 }'; }
 run=0 resumed=0
+[ "$KILL" = engine ] || run=$((TRIALS + 1)) # the engine runs once: skip the loop below
+if [ "$KILL" = venue ]; then
+	out="$dir/engine.1.txt"
+	"$B/tools/osprey-replay" --config "$dir/engine.ini" --positions "$dir/engine_positions.csv" \
+		>"$out" 2>&1 &
+	epid=$!
+	last=0 k=0
+	while [ $k -lt "$TRIALS" ]; do
+		k=$((k + 1))
+		# once the engine has sent more orders (it trades on the restarted
+		# venue), a random 0..1500 ms more, then SIGKILL the venue
+		i=0
+		until sent=$(sent_now) && [ "${sent:-0}" -gt "$last" ]; do
+			kill -0 "$epid" 2>/dev/null || fail "the engine ended before kill $k"
+			kill -0 "$vpid" 2>/dev/null || fail "the venue ended before kill $k (slow it down)"
+			i=$((i + 1)); [ $i -lt 1200 ] || fail "no order sent in 60 s before kill $k"
+			sleep 0.05
+		done
+		rnd=$(( (rnd * 1103515245 + 12345) % 2147483648 ))
+		ms=$(( rnd / 65536 % 1500 ))
+		sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+		kill -0 "$vpid" 2>/dev/null || fail "the venue ended before kill $k (slow it down)"
+		kill -9 "$vpid"
+		wait "$vpid" 2>/dev/null || true
+		vpid=""
+		# down: the engine sends nothing (its session is down) while the venue is away
+		sleep 0.3
+		before=$(sent_now)
+		sleep 0.5
+		after=$(sent_now)
+		[ "$before" = "$after" ] || fail "the engine sent orders ($before, then $after) with the venue down"
+		last=$after
+		start_venue
+		echo "  kill $k: SIGKILL of the venue ${ms} ms after the engine's order $last; started again"
+	done
+	rc=0
+	wait "$epid" || rc=$?
+	epid=""
+	[ "$rc" = 0 ] || fail "the engine exited $rc"
+	n=$(grep -c "journal: restarted" "$dir/venue.log" || true)
+	[ "$n" = "$TRIALS" ] || fail "the venue restarted from its journal $n times, not $TRIALS"
+	grep "journal: restarted" "$dir/venue.log" | sed 's/^/  venue: /'
+	echo "  the engine traded to the end of the session"
+fi
 while [ $run -le "$TRIALS" ]; do
 	run=$((run + 1))
 	out="$dir/engine.$run.txt"
@@ -176,7 +238,7 @@ vrc=0
 wait "$vpid" || vrc=$?
 vpid=""
 [ "$vrc" = 0 ] || fail "the venue exited $vrc"
-grep "recovery: " "$dir/engine.$run.txt" | sed 's/^ */  last run /'
+[ "$KILL" = venue ] || grep "recovery: " "$dir/engine.$run.txt" | sed 's/^ */  last run /'
 echo "kill9: $resumed recoveries found differences (orders adopted or closed) and waited for the operator"
 if [ "$PROTOCOL" = ouch ]; then
 	# what the venue replayed at each login after a kill (SoupBinTCP from the stored number)
@@ -189,7 +251,8 @@ else
 	fix_n() { grep -o "\"$1\": *[0-9]*" "$dir/venue.json" | grep -o '[0-9]*$'; }
 	echo "kill9: the venue answered $(fix_n resend_requests) ResendRequests ($(fix_n resent) messages resent, $(fix_n gap_filled) lost) and $(fix_n mass_status_requests) OrderMassStatusRequests"
 	[ "$(fix_n gap_filled)" = 0 ] || fail "the venue gap-filled application messages"
-	[ "$(fix_n mass_status_requests)" -ge "$TRIALS" ] || fail "fewer status requests than restarts"
+	[ "$KILL" = venue ] || [ "$(fix_n mass_status_requests)" -ge "$TRIALS" ] ||
+		fail "fewer status requests than restarts"
 fi
 
 dups=$(grep -o '"duplicate_tokens": *[0-9]*' "$dir/venue.json" | grep -o '[0-9]*$')

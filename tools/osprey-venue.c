@@ -72,6 +72,11 @@ static void usage(FILE *f)
 	        "output\n"
 	        "  --drop-copy FILE     every order event and fill, CSV\n"
 	        "  --positions FILE     every account's positions at the end, CSV\n"
+	        "  --journal DIR        keep what the venue is told in DIR, so that after a\n"
+	        "                       SIGKILL the same command starts again where it was:\n"
+	        "                       orders, fills, OUCH replay, FIX numbers and resends,\n"
+	        "                       market data from where it stopped (DIR of another\n"
+	        "                       session is refused; a stopped venue's market is closed)\n"
 	        "  --json               print the summary as one JSON object\n"
 	        "  --quiet              no progress line (drawn on stderr only when it is a terminal)\n"
 	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n"
@@ -268,6 +273,8 @@ static void print_json(const struct venue_stats *s, const struct venue_position 
 	json_u64(&j, "unknown_symbols", s->unknown_symbols);
 	json_u64(&j, "closed_rejects", s->closed_rejects);
 	json_u64(&j, "unsupported", s->unsupported);
+	json_u64(&j, "restarts", s->restarts);
+	json_u64(&j, "journal_errors", s->journal_errors);
 	json_end(&j);
 	json_obj(&j, "wire_to_wire_ns");
 	json_u64(&j, "count", s->w2w_samples);
@@ -413,6 +420,8 @@ int main(int argc, char **argv)
 			cfg.drop_copy = val;
 		} else if (!strcmp(a, "--positions")) {
 			positions = val;
+		} else if (!strcmp(a, "--journal")) {
+			cfg.journal = val;
 		} else {
 			fprintf(stderr, "osprey-venue: unknown option '%s'\n", a);
 			usage(stderr);

@@ -53,7 +53,7 @@ void venue_log(struct venue *v, const char *fmt, ...)
 
 uint64_t venue_wall_ns(const struct venue *v)
 {
-	return core_now_ns() + v->wall_off_ns;
+	return v->replaying ? v->replay_wall_ns : core_now_ns() + v->wall_off_ns;
 }
 
 bool venue_market_open(const struct venue *v)
@@ -143,28 +143,30 @@ static void on_publish(void *arg, uint64_t first_seq, uint16_t count, uint64_t s
 	v->npkts++;
 	v->st.packets++;
 	v->last_pub_ns = sent_ns;
-	for (uint64_t s = first_seq; s < first_seq + count; s++) {
-		struct feeds_itch_msg m;
-		struct md_event ev;
-		char err[160];
-		if (s != v->applied + 1 ||
-		    feeds_itch_next(v->msgs, v->msgs_len, &v->msgs_off, &m, err, sizeof(err))) {
-			venue_log(v,
-			          "market data: message %" PRIu64 " out of step (applied %" PRIu64
-			          "): a venue bug",
-			          s, v->applied);
-			continue;
-		}
-		memset(&ev, 0, sizeof(ev));
-		feeds_books_apply(v->books, &m, &ev);
-		ev.seq = s;
-		ev.t0_ns = sent_ns;
-		v->applied = s;
-		v->itch_ns = m.ts_ns;
-		v->st.md_published++;
-		v->ctx = (struct venue_ctx){ 0 };
-		exec_match_market(v->match, &ev, m.type == 'U' ? m.u.replace.orig_ref : 0);
+	for (uint64_t s = first_seq; s < first_seq + count; s++)
+		venue_apply_md(v, s, sent_ns);
+}
+
+void venue_apply_md(struct venue *v, uint64_t seq, uint64_t sent_ns)
+{
+	struct feeds_itch_msg m;
+	struct md_event ev;
+	char err[160];
+	if (seq != v->applied + 1 ||
+	    feeds_itch_next(v->msgs, v->msgs_len, &v->msgs_off, &m, err, sizeof(err))) {
+		venue_log(v, "market data: message %" PRIu64 " out of step (applied %" PRIu64 "): a venue bug",
+		          seq, v->applied);
+		return;
 	}
+	memset(&ev, 0, sizeof(ev));
+	feeds_books_apply(v->books, &m, &ev);
+	ev.seq = seq;
+	ev.t0_ns = sent_ns;
+	v->applied = seq;
+	v->itch_ns = m.ts_ns;
+	v->st.md_published++;
+	v->ctx = (struct venue_ctx){ 0 };
+	exec_match_market(v->match, &ev, m.type == 'U' ? m.u.replace.orig_ref : 0);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -397,7 +399,7 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 		return -ENOMEM;
 	}
 	v->cfg = *cfg;
-	v->ouch_fd = v->fix_fd = -1;
+	v->ouch_fd = v->fix_fd = v->jfd = -1;
 	int r = core_clock_init(20);
 	if (r < 0) {
 		core_errf(err, errlen, "clock: %s", strerror(-r));
@@ -438,6 +440,20 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 		                        .tracking = cfg->tracking };
 	if ((r = exec_match_create(&mc, &v->match, err, errlen)) < 0)
 		goto fail;
+	/* written from the start again after a restart: the journal's replay
+	 * makes every row again */
+	if (cfg->drop_copy) {
+		v->drop = fopen(cfg->drop_copy, "w");
+		if (!v->drop) {
+			r = -errno;
+			core_errf(err, errlen, "--drop-copy %s: %s", cfg->drop_copy, strerror(-r));
+			goto fail;
+		}
+		fprintf(v->drop, "wall_ns,itch_ns,md_seq,account,protocol,token,order_id,symbol,"
+		                 "side,tif,qty,price,leaves,cum,event,reason,liquidity\n");
+	}
+	if (cfg->journal && (r = venue_journal_open(v, err, errlen)) < 0)
+		goto fail;
 	struct feeds_mold_pub_cfg pc = { .dest = cfg->mold,
 		                         .serve = cfg->serve,
 		                         .msgs = v->msgs,
@@ -445,7 +461,8 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 		                         .speed = cfg->speed,
 		                         .on_publish = on_publish,
 		                         .on_publish_arg = v,
-		                         .linger_ns = cfg->linger_ns };
+		                         .linger_ns = cfg->linger_ns,
+		                         .first_seq = v->applied + 1 };
 	memset(pc.session, ' ', 10);
 	memcpy(pc.session, v->session, strlen(v->session));
 	if ((r = feeds_mold_pub_create(&pc, &v->pub, err, errlen)) < 0)
@@ -460,17 +477,10 @@ int venue_create(const struct venue_cfg *cfg, struct venue **ret, char *err, siz
 	if (cfg->fix &&
 	    (r = v->fix_fd = listen_on(v, "fix", cfg->fix, &v->fix_port, err, errlen)) < 0)
 		goto fail;
-	if (cfg->drop_copy) {
-		v->drop = fopen(cfg->drop_copy, "w");
-		if (!v->drop) {
-			r = -errno;
-			core_errf(err, errlen, "--drop-copy %s: %s", cfg->drop_copy, strerror(-r));
-			goto fail;
-		}
-		fprintf(v->drop, "wall_ns,itch_ns,md_seq,account,protocol,token,order_id,symbol,"
-		                 "side,tif,qty,price,leaves,cum,event,reason,liquidity\n");
-	}
-	v->phase = cfg->wait_logins ? VENUE_WAITING : VENUE_PUBLISHING;
+	if (v->phase < VENUE_CLOSED) /* (a journal may have closed the market) */
+		v->phase = cfg->wait_logins && v->logins < cfg->wait_logins && !v->applied
+		                   ? VENUE_WAITING
+		                   : VENUE_PUBLISHING;
 	*ret = v;
 	return 0;
 fail:
@@ -495,6 +505,7 @@ struct venue *venue_destroy(struct venue *v)
 		close(v->fix_fd);
 	if (v->drop)
 		fclose(v->drop);
+	venue_journal_fini(v);
 	feeds_mold_pub_destroy(v->pub);
 	exec_match_destroy(v->match);
 	feeds_books_destroy(v->books);
@@ -511,10 +522,11 @@ struct venue *venue_destroy(struct venue *v)
 /* ------------------------------------------------------------------------- */
 /* The loop */
 
-static void close_market(struct venue *v, const char *why)
+void venue_close_market(struct venue *v, const char *why)
 {
 	if (v->phase >= VENUE_CLOSED)
 		return;
+	venue_journal_close(v);
 	v->phase = VENUE_CLOSED;
 	unsigned n = venue_cancel_all(v, EXEC_MATCH_ALL_ACCOUNTS, VENUE_CAUSE_CLOSE);
 	venue_ouch_close(v);
@@ -559,7 +571,7 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 		}
 		if (stop && *stop && v->phase != VENUE_FINAL) {
 			v->st.interrupted = true;
-			close_market(v, "signal");
+			venue_close_market(v, "signal");
 			for (size_t i = 0; i < v->nconns; i++)
 				if (v->conns[i]->proto == VENUE_OUCH)
 					venue_ouch_tick(v, v->conns[i], now); /* queue Z */
@@ -580,9 +592,9 @@ int venue_run(struct venue *v, volatile sig_atomic_t *stop, char *err, size_t er
 			uint64_t t = core_now_ns(); /* after the packets just sent */
 			if (v->phase == VENUE_PUBLISHING && v->applied == v->nmsgs &&
 			    t - v->last_pub_ns >= v->cfg.close_grace_ns)
-				close_market(v, "end of the session");
+				venue_close_market(v, "end of the session");
 			if (r == CORE_EOF) {
-				close_market(v, "end of the session");
+				venue_close_market(v, "end of the session");
 				v->phase = VENUE_ENDING;
 				v->phase_ns = now;
 				venue_log(v,

@@ -70,6 +70,8 @@ struct venue_cfg {
 	enum exec_match_tracking tracking;
 	/* output */
 	const char *drop_copy; /* CSV path or NULL */
+	const char *journal;   /* folder of the journal that survives a SIGKILL
+				  (venue_journal.c); NULL: none */
 	/* log lines (sessions opened and closed and why, listening addresses);
 	 * NULL: none. Called on the loop's thread. */
 	void (*log)(void *arg, const char *line);
@@ -101,6 +103,8 @@ struct venue_stats {
 	uint64_t w2w_samples, w2w_no_seq, w2w_unknown_seq;
 	int64_t w2w_p50, w2w_p99, w2w_p999, w2w_max; /* ns; -1 without samples */
 	uint64_t skipped_events; /* capture items that are not ITCH (not published) */
+	uint64_t restarts;       /* 1: this run started again from a journal */
+	uint64_t journal_errors; /* journal writes that failed */
 	bool interrupted;        /* SIGINT / SIGTERM */
 };
 

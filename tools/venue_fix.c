@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "venue_int.h"
 
@@ -83,7 +84,7 @@ static int send_out(struct venue *v, struct venue_fix_peer *p, const struct venu
 		return exec_fix_session_send_mass_cancel_report(p->ses, now, &x);
 	}
 	char eid[24];
-	int en = snprintf(eid, sizeof(eid), "%" PRIu64, ++v->exec_no);
+	int en = snprintf(eid, sizeof(eid), "%" PRIu64, v->exec_no + 1);
 	bool status = r->exec_type == 'I';
 	struct exec_fix_exec_report x = {
 		.order_id = order_id,
@@ -107,7 +108,10 @@ static int send_out(struct venue *v, struct venue_fix_peer *p, const struct venu
 		.tot_num_reports = status ? (int32_t)r->total : 0,
 		.last_rpt_requested = status && r->last_rpt,
 	};
-	return exec_fix_session_send_exec_report(p->ses, now, &x);
+	int rc = exec_fix_session_send_exec_report(p->ses, now, &x);
+	if (rc == 0)
+		v->exec_no++; /* ExecIDs count the reports sent (venue_fix_drop_sent too) */
+	return rc;
 }
 
 /* Send what waits, while the session is logged on and takes it. */
@@ -115,6 +119,8 @@ static void drain(struct venue *v, struct venue_fix_peer *p)
 {
 	if (!p->conn || !p->ses)
 		return;
+	if (p->q_len && exec_fix_session_state(p->ses) == EXEC_FIX_ACTIVE)
+		venue_journal_mark(v); /* what these say rests on market data so far */
 	while (p->q_len && exec_fix_session_state(p->ses) == EXEC_FIX_ACTIVE) {
 		int r = send_out(v, p, &p->q[p->q_head]);
 		if (r == EXEC_FIX_BUSY) {
@@ -204,6 +210,8 @@ static void session_reject(struct venue *v, struct venue_fix_peer *p,
                            const struct exec_fix_error *e)
 {
 	v->st.fix_session_rejects++;
+	if (v->replaying)
+		return; /* sent before the restart (its number is in the store) */
 	char t[160];
 	exec_fix_error_format(e, t, sizeof(t));
 	venue_log(v, "fix %s: session Reject for MsgSeqNum %" PRIu64 " (%s): %s", p->comp, e->seq,
@@ -486,7 +494,7 @@ static void on_app(struct venue *v, struct venue_conn *c, struct venue_fix_peer 
 /* ------------------------------------------------------------------------- */
 /* Connections */
 
-static long peer_get(struct venue *v, const char *comp, char *err, size_t errlen)
+long venue_fix_peer(struct venue *v, const char *comp, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < v->npeers; i++)
 		if (!strcmp(v->peers[i].comp, comp))
@@ -497,29 +505,38 @@ static long peer_get(struct venue *v, const char *comp, char *err, size_t errlen
 	v->peers = p;
 	struct venue_fix_peer *n = &p[v->npeers];
 	memset(n, 0, sizeof(*n));
+	n->jfd = -1;
 	snprintf(n->comp, sizeof(n->comp), "%s", comp);
+	venue_journal_fix_peer(v, comp);
 	n->account = venue_account(v, comp);
-	exec_fix_store_open(&n->store, NULL, NULL, 0);
 	n->ses = malloc(sizeof(*n->ses));
 	if (!n->ses || exec_fix_journal_init(&n->journal, VENUE_FIX_JOURNAL_MB << 20, 1u << 18) < 0) {
 		free(n->ses);
 		n->ses = NULL;
+		exec_fix_journal_fini(&n->journal);
 		return -ENOMEM;
 	}
+	int r = venue_journal_fix_files(v, n, err, errlen);
+	if (r < 0)
+		goto fail;
 	struct exec_fix_session_config sc = { .sender = v->fix_comp,
 		                              .target = comp,
 		                              .initiator = false,
 		                              .logon_timeout_ms = 10000,
 		                              .store = &n->store,
 		                              .journal = &n->journal };
-	int r = exec_fix_session_init(n->ses, &sc, err, errlen);
-	if (r < 0) {
-		free(n->ses);
-		n->ses = NULL;
-		exec_fix_journal_fini(&n->journal);
-		return r;
-	}
+	r = exec_fix_session_init(n->ses, &sc, err, errlen);
+	if (r < 0)
+		goto fail;
 	return (long)v->npeers++;
+fail:
+	free(n->ses);
+	n->ses = NULL;
+	exec_fix_journal_fini(&n->journal);
+	exec_fix_store_close(&n->store);
+	if (n->jfd >= 0)
+		close(n->jfd);
+	return r;
 }
 
 /* The first message: a Logon naming the peer. 1: attached, 0: wait for more, <0: closed. */
@@ -566,7 +583,7 @@ static int attach(struct venue *v, struct venue_conn *c)
 		goto fail;
 	}
 	char err[160];
-	long pi = peer_get(v, comp, err, sizeof(err));
+	long pi = venue_fix_peer(v, comp, err, sizeof(err));
 	if (pi < 0) {
 		snprintf(why, sizeof(why), "%s: %s", comp, pi == -ENOMEM ? "out of memory" : err);
 		goto fail;
@@ -633,6 +650,7 @@ void venue_fix_input(struct venue *v, struct venue_conn *c)
 		if (r == EXEC_FIX_PARTIAL)
 			break;
 		if (r == EXEC_FIX_MSG) {
+			venue_journal_fix_msg(v, c->owner, m->data, m->len);
 			on_app(v, c, p, m);
 			after(v, c, p);
 		} else if (r == EXEC_FIX_CLOSED) {
@@ -670,6 +688,37 @@ void venue_fix_tick(struct venue *v, struct venue_conn *c, uint64_t now)
 	drain(v, p);
 }
 
+void venue_fix_replay(struct venue *v, uint32_t peer, const char *msg, size_t n)
+{
+	struct exec_fix_msg *m = malloc(sizeof(*m));
+	struct exec_fix_error e;
+	if (!m)
+		abort(); /* out of memory in a tool */
+	if (exec_fix_parse(msg, n, m, &e) == 0) {
+		struct venue_conn c = { .fd = -1, .proto = VENUE_FIX, .logged_in = true, .owner = peer };
+		snprintf(c.peer, sizeof(c.peer), "journal");
+		on_app(v, &c, &v->peers[peer], m);
+	}
+	free(m);
+}
+
+uint64_t venue_fix_drop_sent(struct venue *v, struct venue_fix_peer *p)
+{
+	uint64_t k = p->sent_before < p->q_len ? p->sent_before : p->q_len;
+	if (k < p->sent_before)
+		venue_log(v,
+		          "journal: fix %s: %" PRIu64 " reports were sent before the restart, the "
+		          "replay made %zu",
+		          p->comp, p->sent_before, p->q_len);
+	for (uint64_t i = 0; i < k; i++) {
+		if (p->q[p->q_head].type == '8')
+			v->exec_no++;
+		p->q_head = (p->q_head + 1) % p->q_cap;
+		p->q_len--;
+	}
+	return k;
+}
+
 void venue_fix_logout_all(struct venue *v, const char *text)
 {
 	for (size_t i = 0; i < v->npeers; i++) {
@@ -694,6 +743,7 @@ void venue_fix_gone(struct venue *v, struct venue_conn *c)
 	bool was_on = p->counted_logon;
 	p->counted_logon = false;
 	if (was_on && v->cfg.cancel_on_disconnect) {
+		venue_journal_cancel_all(v, p->account, VENUE_CAUSE_DISCONNECT);
 		unsigned n = venue_cancel_all(v, p->account, VENUE_CAUSE_DISCONNECT);
 		if (n)
 			venue_log(v, "fix: %s disconnected: %u open orders cancelled", p->comp, n);
@@ -707,6 +757,8 @@ void venue_fix_fini(struct venue *v)
 		free(v->peers[i].q);
 		exec_fix_store_close(&v->peers[i].store);
 		exec_fix_journal_fini(&v->peers[i].journal);
+		if (v->peers[i].jfd >= 0)
+			close(v->peers[i].jfd);
 	}
 	free(v->peers);
 	v->peers = NULL;

@@ -96,6 +96,8 @@ struct venue_fix_peer {
 	struct venue_fix_out *q;
 	size_t q_head, q_len, q_cap;
 	bool counted_logon;
+	int jfd;              /* --journal: DIR/fix-COMP.out, the resend journal's file; -1 */
+	uint64_t sent_before; /* reports the file held at the start (sent before a restart) */
 };
 
 struct venue_account {
@@ -189,6 +191,12 @@ struct venue {
 	struct core_hist w2w;
 	FILE *drop;
 	struct venue_stats st;
+
+	/* --journal (venue_journal.c) */
+	int jfd;                 /* DIR/inputs, or -1 */
+	bool replaying;          /* rebuilding from it: nothing goes to a socket */
+	uint64_t replay_wall_ns; /* venue_wall_ns() meanwhile: the record's time */
+	uint64_t jmark;          /* market data the journal has reached */
 };
 
 /* venue.c */
@@ -198,6 +206,11 @@ void venue_conn_close(struct venue *v, struct venue_conn *c, const char *why);
 /* Queue bytes on a connection (sent by the loop); -ENOMEM. */
 int venue_conn_queue(struct venue_conn *c, const void *p, size_t n);
 bool venue_market_open(const struct venue *v);
+/* Apply market-data message seq (= applied + 1) to the books and the
+ * matching engine; sent_ns is its publication time. */
+void venue_apply_md(struct venue *v, uint64_t seq, uint64_t sent_ns);
+/* The market closes: open orders expire, new ones are refused. */
+void venue_close_market(struct venue *v, const char *why);
 /* p (an array of *cap elements of size bytes) with room for need, doubling;
  * *cap updated. NULL when out of memory (p is then still valid, unchanged). */
 void *venue__grow(void *p, size_t *cap, size_t need, size_t size);
@@ -239,6 +252,10 @@ void venue_ouch_emit(struct venue *v, uint32_t user, const struct exec_ouch_msg 
 void venue_ouch_close(struct venue *v);
 void venue_ouch_gone(struct venue *v, struct venue_conn *c);
 void venue_ouch_fini(struct venue *v);
+/* The journal's replay: a login's effects (the user, its start of day), and
+ * an Enter / Cancel / Replace of user as if it had arrived now. */
+void venue_ouch_relogin(struct venue *v, const char *user);
+void venue_ouch_replay(struct venue *v, uint32_t user, const void *msg, size_t n);
 
 /* venue_fix.c */
 void venue_fix_input(struct venue *v, struct venue_conn *c);
@@ -247,5 +264,31 @@ void venue_fix_emit(struct venue *v, uint32_t peer, const struct venue_fix_out *
 void venue_fix_logout_all(struct venue *v, const char *text);
 void venue_fix_gone(struct venue *v, struct venue_conn *c);
 void venue_fix_fini(struct venue *v);
+/* The peer named comp (created when new: its account, session and files);
+ * its index or -errno (err says what). */
+long venue_fix_peer(struct venue *v, const char *comp, char *err, size_t errlen);
+/* The journal's replay: application message msg[0, n) of peer. */
+void venue_fix_replay(struct venue *v, uint32_t peer, const char *msg, size_t n);
+/* After the replay: drop the reports p had sent before (the first
+ * p->sent_before waiting); returns how many. */
+uint64_t venue_fix_drop_sent(struct venue *v, struct venue_fix_peer *p);
+
+/* venue_journal.c (--journal; every call does nothing without one or while
+ * replaying) */
+/* Open DIR, replay what it holds (or start it). 0 or -errno, err says what. */
+int venue_journal_open(struct venue *v, char *err, size_t errlen);
+void venue_journal_fini(struct venue *v);
+/* An input, written before it is acted on. */
+void venue_journal_ouch_login(struct venue *v, const char *user);
+void venue_journal_ouch_msg(struct venue *v, uint32_t user, const void *p, size_t n);
+void venue_journal_fix_peer(struct venue *v, const char *comp);
+void venue_journal_fix_msg(struct venue *v, uint32_t peer, const void *p, size_t n);
+void venue_journal_cancel_all(struct venue *v, uint32_t account, enum venue_cause cause);
+void venue_journal_close(struct venue *v);
+/* Before a report leaves for a socket: how far market data has gone. */
+void venue_journal_mark(struct venue *v);
+/* A new FIX peer's store and resend journal: in DIR with a journal, else in
+ * memory. 0 or -errno, err says what. */
+int venue_journal_fix_files(struct venue *v, struct venue_fix_peer *p, char *err, size_t errlen);
 
 #endif

@@ -317,6 +317,8 @@ int venue_positions(const struct venue *v, struct venue_position **ret)
 
 void venue_w2w(struct venue *v, bool has_seq, uint64_t seq, uint64_t recv_ns)
 {
+	if (v->replaying)
+		return; /* measured when it arrived */
 	if (!has_seq) {
 		v->st.w2w_no_seq++;
 		return;

@@ -178,6 +178,8 @@ static void pump(struct venue *v, struct venue_conn *c)
 	if (!c->logged_in || c->end_sent || c->owner >= v->nusers)
 		return;
 	struct venue_ouch_user *u = &v->users[c->owner];
+	if (c->next_seq <= u->n)
+		venue_journal_mark(v); /* what these say rests on market data so far */
 	while (c->next_seq <= u->n && c->tx_len - c->tx_off < TX_HIGH_WATER) {
 		uint64_t i = c->next_seq - 1;
 		if (queue_pkt(c, 'S', u->log + u->off[i], u->off[i + 1] - u->off[i]) < 0) {
@@ -228,6 +230,26 @@ static void refuse_login(struct venue *v, struct venue_conn *c, char code, const
 	c->linger = true; /* close once the J is out */
 }
 
+/* What a login changes: the user (new ones are created), its start of day,
+ * the counts. The user's index or -ENOMEM. */
+static long login(struct venue *v, const char *name)
+{
+	long ui = user_find(v, name);
+	if (ui < 0 && (ui = user_add(v, name, strlen(name), NULL)) < 0)
+		return ui;
+	if (v->users[ui].n == 0)
+		system_event(v, &v->users[ui], 'S'); /* the session's first message */
+	v->logins++;
+	v->st.ouch_logins++;
+	return ui;
+}
+
+void venue_ouch_relogin(struct venue *v, const char *user)
+{
+	if (login(v, user) < 0)
+		abort(); /* out of memory in a tool */
+}
+
 static void on_login(struct venue *v, struct venue_conn *c, const struct core_soup_pkt *k)
 {
 	if (c->logged_in) {
@@ -250,16 +272,13 @@ static void on_login(struct venue *v, struct venue_conn *c, const struct core_so
 		refuse_login(v, c, 'S', why);
 		return;
 	}
+	venue_journal_ouch_login(v, k->username);
+	ui = login(v, k->username);
 	if (ui < 0) {
-		ui = user_add(v, k->username, strlen(k->username), NULL);
-		if (ui < 0) {
-			venue_conn_close(v, c, "out of memory");
-			return;
-		}
+		venue_conn_close(v, c, "out of memory");
+		return;
 	}
 	struct venue_ouch_user *u = &v->users[ui];
-	if (u->n == 0)
-		system_event(v, u, 'S'); /* the session's first message: start of day */
 	if (u->conn && u->conn != c) {
 		u->conn->superseded = true;
 		venue_conn_close(v, u->conn, "superseded by a new login of the same user");
@@ -276,8 +295,6 @@ static void on_login(struct venue *v, struct venue_conn *c, const struct core_so
 	c->owner = (uint32_t)ui;
 	c->next_seq = start;
 	u->conn = c;
-	v->logins++;
-	v->st.ouch_logins++;
 	venue_log(v,
 	          "ouch %s: %s logged in, requested %" PRIu64 ", from %" PRIu64 " (%" PRIu64
 	          " messages to replay)",
@@ -472,6 +489,27 @@ static void on_replace(struct venue *v, struct venue_conn *c, const struct exec_
 		reject(v, u, r->replacement, &t, 'O', "replace_refused");
 }
 
+/* An Enter, Cancel or Replace of the connection's user; the rest is counted. */
+static void apply(struct venue *v, struct venue_conn *c, int kind, const struct exec_ouch_msg *m)
+{
+	switch (kind) {
+	case EXEC_OUCH_ENTER:
+		on_enter(v, c, &m->enter);
+		break;
+	case EXEC_OUCH_CANCEL:
+		on_cancel(v, c, &m->cancel);
+		break;
+	case EXEC_OUCH_REPLACE:
+		on_replace(v, c, &m->replace);
+		break;
+	default:
+		if (v->st.unsupported++ == 0)
+			venue_log(v, "ouch %s: %s is not supported here: ignored (counted)",
+			          c->peer, exec_ouch_name(kind));
+		break;
+	}
+}
+
 static void on_data(struct venue *v, struct venue_conn *c, const struct core_soup_pkt *k)
 {
 	struct exec_ouch_msg m;
@@ -484,22 +522,20 @@ static void on_data(struct venue *v, struct venue_conn *c, const struct core_sou
 		venue_conn_close(v, c, why);
 		return;
 	}
-	switch (kind) {
-	case EXEC_OUCH_ENTER:
-		on_enter(v, c, &m.enter);
-		break;
-	case EXEC_OUCH_CANCEL:
-		on_cancel(v, c, &m.cancel);
-		break;
-	case EXEC_OUCH_REPLACE:
-		on_replace(v, c, &m.replace);
-		break;
-	default:
-		if (v->st.unsupported++ == 0)
-			venue_log(v, "ouch %s: %s is not supported here: ignored (counted)",
-			          c->peer, exec_ouch_name(kind));
-		break;
-	}
+	if (kind == EXEC_OUCH_ENTER || kind == EXEC_OUCH_CANCEL || kind == EXEC_OUCH_REPLACE)
+		venue_journal_ouch_msg(v, c->owner, k->payload, k->len);
+	apply(v, c, kind, &m);
+}
+
+void venue_ouch_replay(struct venue *v, uint32_t user, const void *msg, size_t n)
+{
+	struct venue_conn c = { .fd = -1, .proto = VENUE_OUCH, .logged_in = true, .owner = user };
+	snprintf(c.peer, sizeof(c.peer), "journal");
+	struct exec_ouch_msg m;
+	char err[160];
+	int kind = exec_ouch_decode(msg, n, EXEC_OUCH_INBOUND, &m, err, sizeof(err));
+	if (kind >= 0)
+		apply(v, &c, kind, &m);
 }
 
 void venue_ouch_input(struct venue *v, struct venue_conn *c)
@@ -553,6 +589,7 @@ void venue_ouch_gone(struct venue *v, struct venue_conn *c)
 	if (u->conn == c)
 		u->conn = NULL;
 	if (v->cfg.cancel_on_disconnect && !c->superseded) {
+		venue_journal_cancel_all(v, u->account, VENUE_CAUSE_DISCONNECT);
 		unsigned n = venue_cancel_all(v, u->account, VENUE_CAUSE_DISCONNECT);
 		if (n)
 			venue_log(v, "ouch: %s disconnected: %u open orders cancelled", u->name, n);

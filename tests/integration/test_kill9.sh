@@ -13,19 +13,27 @@
 # (orders left at the venue), each kill preceded by a SIGSTOP of 300 ms, so
 # the venue's reports meanwhile die with the socket and the restart must get
 # them resent (ResendRequest, the venue's journal) and reconcile by an
-# OrderMassStatusRequest.
+# OrderMassStatusRequest. Then the venue is the one killed (KILL=venue, three
+# times, started again with --journal): over OUCH on the generated session
+# and over FIX on the AMZN day (resting orders filled by market data after
+# the last request, reports counted as sent in the venue's resend journal);
+# the engine runs once, reconnects to each new venue and trades to the end
+# with the same positions as the drop copy.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 SHARED=${OSPREY_SHARED:-$S/../shared}
 KILL9_SELFTEST=1 SEED=${SEED:-$$} sh "$S/tools/kill9.sh" "$B" 3 60000 1000x
 PROTOCOL=fix STOP_MS=300 SEED=${SEED:-$$} sh "$S/tools/kill9.sh" "$B" 3 60000 1000x
+KILL=venue SEED=${SEED:-$$} sh "$S/tools/kill9.sh" "$B" 3 60000 1000x
 amzn="$SHARED/data/itch/lobster_AMZN_20120621_L5.itch50"
 if [ -r "$amzn" ]; then
 	# the operator resumes each restart here (auto_resume off)
 	AUTO_RESUME=false CAPTURE=$amzn SEED=${SEED:-$$} \
 		sh "$S/tools/kill9.sh" "$B" 3 0 1000x --cancel-on-disconnect
 	PROTOCOL=fix STOP_MS=300 CAPTURE=$amzn SEED=${SEED:-$$} \
+		sh "$S/tools/kill9.sh" "$B" 3 0 1000x
+	PROTOCOL=fix KILL=venue CAPTURE=$amzn SEED=${SEED:-$$} \
 		sh "$S/tools/kill9.sh" "$B" 3 0 1000x
 else
 	echo "kill9: $amzn absent: the AMZN runs are skipped"
