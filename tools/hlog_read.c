@@ -220,40 +220,12 @@ int hlog_parse(const char *text, size_t len, const char *name, const char *tag,
 int hlog_total(const char *path, const char *tag, struct core_hist *ret, uint64_t *ret_intervals,
 	       char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			char *b = cap < (1u << 30) ? realloc(buf, cap * 2) : NULL;
-			if (!b) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-	}
-	int rerr = ferror(f);
-	fclose(f);
-	if (!buf) {
-		snprintf(err, errlen, "%s: out of memory (or larger than 1 GiB)", path);
-		return -ENOMEM;
-	}
-	if (rerr) {
-		free(buf);
-		snprintf(err, errlen, "%s: read error", path);
-		return -EIO;
-	}
-	int r = hlog_parse(buf, n, path, tag, ret, ret_intervals, err, errlen);
+	char *buf;
+	size_t n;
+	int r = core_file_read(path, 1u << 30, &buf, &n, err, errlen);
+	if (r < 0)
+		return r;
+	r = hlog_parse(buf, n, path, tag, ret, ret_intervals, err, errlen);
 	free(buf);
 	return r;
 }

@@ -58,37 +58,11 @@ static int count_fields(const char *s)
 
 static char *read_file(const char *path, size_t *ret_len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	char *buf, err[512];
+	if (core_file_read(path, SIZE_MAX / 2, &buf, ret_len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
 		return NULL;
 	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			fprintf(stderr, "%s: out of memory\n", path);
-			fclose(f);
-			return NULL;
-		}
-		len += fread(buf + len, 1, cap - len - 1, f);
-		if (len < cap - 1)
-			break;
-		cap *= 2;
-		char *nb = realloc(buf, cap);
-		if (!nb)
-			free(buf);
-		buf = nb;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "%s: read error\n", path);
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	fclose(f);
-	buf[len] = 0;
-	*ret_len = len;
 	return buf;
 }
 

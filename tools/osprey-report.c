@@ -36,47 +36,12 @@ static void usage(FILE *f)
 /* The whole file, NUL-terminated; NULL with a message printed. */
 static char *slurp(const char *path, size_t *ret_len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "osprey-report: %s: %s\n", path, strerror(errno));
+	char *buf, err[512];
+	if (core_file_read(path, MAX_BYTES, &buf, ret_len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-report: %s\n", err);
 		return NULL;
 	}
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 == cap) {
-			if (cap >= MAX_BYTES) {
-				fprintf(stderr, "osprey-report: %s: larger than 1 GiB\n", path);
-				goto fail;
-			}
-			char *p = realloc(buf, cap * 2);
-			if (!p)
-				break;
-			buf = p;
-			cap *= 2;
-		}
-		size_t r = fread(buf + n, 1, cap - 1 - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (!buf) {
-		fprintf(stderr, "osprey-report: %s: out of memory\n", path);
-		fclose(f);
-		return NULL;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "osprey-report: %s: %s\n", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*ret_len = n;
 	return buf;
-fail:
-	free(buf);
-	fclose(f);
-	return NULL;
 }
 
 /* A latency log as a report's JSON: every tag's total and its intervals. */

@@ -1041,6 +1041,12 @@ int core_rec_append(int fd, uint32_t kind, const void *a, size_t alen, const voi
  * it; CORE_EOF at len; -EBADMSG when the rest is not a whole record that
  * checks (*off unchanged: where the good part ends). */
 int core_rec_next(const void *buf, size_t len, size_t *off, struct core_rec *ret);
+/* core_file_read - the whole file at path, NUL-terminated, into a malloc'd
+ * *ret_buf (the caller frees) of *ret_len bytes (the NUL not counted).
+ * 0; -EFBIG above max bytes; -ENOMEM; -errno of open / read. err names the
+ * path and what ("PATH: No such file or directory", "PATH: larger than 1 MiB"). */
+int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
+		   size_t errlen);
 /* core_rec_read - the whole file fd into a malloc'd *ret_buf (the caller
  * frees; NULL when empty) of *ret_len bytes. 0, -ENOMEM, -errno. */
 int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len);

@@ -122,41 +122,11 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 
 int core_config_load(struct core_config *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int r = -errno;
-		core_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	char *text;
+	size_t len;
+	int r = core_file_read(path, 1u << 20, &text, &len, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	char *text = NULL;
-	size_t cap = 0, len = 0;
-	int r = 0;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > (1u << 20)) {
-				core_errf(err, errlen, "%s: larger than 1 MiB", path);
-				r = -EFBIG;
-				goto out_close;
-			}
-			char *t = realloc(text, cap);
-			if (!t) {
-				r = -ENOMEM;
-				goto out_close;
-			}
-			text = t;
-		}
-		size_t n = fread(text + len, 1, 4096, f);
-		len += n;
-		if (n < 4096)
-			break;
-	}
-	if (ferror(f)) {
-		r = -EIO;
-		core_errf(err, errlen, "%s: read error", path);
-		goto out_close;
-	}
-	text[len] = '\0';
 	if (len == 0) { /* a file that says nothing is a mistake, not "all defaults" */
 		core_errf(err, errlen, "%s: empty file (no settings)", path);
 		r = -EINVAL;
@@ -170,7 +140,6 @@ int core_config_load(struct core_config *cfg, const char *path, char *err, size_
 	r = core_config_parse(cfg, path, text, err, errlen);
 out_close:
 	free(text);
-	fclose(f);
 	return r;
 }
 

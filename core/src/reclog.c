@@ -1,5 +1,7 @@
 /* reclog.c - record logs: append-only files of checked records (core.h,
- * "Record logs"). */
+ * "Record logs"), and whole files read in one call (core_file_read). */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -91,5 +93,62 @@ int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len)
 	}
 	*ret_buf = b;
 	*ret_len = got;
+	return 0;
+}
+
+int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
+		   size_t errlen)
+{
+	*ret_buf = NULL;
+	*ret_len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+		core_errf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *buf = NULL;
+	int r = 0;
+	for (;;) {
+		if (len + 1 >= cap || !buf) {
+			size_t ncap = buf ? cap * 2 : cap;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				r = -ENOMEM;
+				core_errf(err, errlen, "%s: out of memory", path);
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			core_errf(err, errlen, "%s: %s", path, strerror(-r));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			r = -EFBIG;
+			if (max >= (1u << 20) && max % (1u << 20) == 0)
+				core_errf(err, errlen, "%s: larger than %zu MiB", path, max >> 20);
+			else
+				core_errf(err, errlen, "%s: larger than %zu bytes", path, max);
+			break;
+		}
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	*ret_len = len;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* Record logs: what is appended reads back; a short or damaged tail is
  * stopped at (and named by its offset), never read as a record; the reader
  * never reads past its input (each prefix ends right before a PROT_NONE
- * page). */
+ * page); core_file_read reads whole files and names what went wrong. */
 #undef NDEBUG
 #include <assert.h>
 #include <fcntl.h>
@@ -104,6 +104,27 @@ int main(void)
 	munmap(map, span + pg);
 	free(b);
 	close(fd);
+
+	/* core_file_read: the whole file, NUL-terminated; a missing one or one
+	 * above the limit is an error naming the path */
+	char text[] = "/tmp/osprey-read.XXXXXX";
+	int tf = mkstemp(text);
+	assert(tf >= 0);
+	static char whole[200000];
+	for (size_t i = 0; i < sizeof(whole); i++)
+		whole[i] = (char)('a' + i % 26);
+	assert(write(tf, whole, sizeof(whole)) == (ssize_t)sizeof(whole));
+	close(tf);
+	char *t, err[256];
+	size_t tl;
+	assert(core_file_read(text, sizeof(whole), &t, &tl, err, sizeof(err)) == 0);
+	assert(tl == sizeof(whole) && !memcmp(t, whole, tl) && t[tl] == 0);
+	free(t);
+	assert(core_file_read(text, sizeof(whole) - 1, &t, &tl, err, sizeof(err)) == -EFBIG);
+	assert(!t && strstr(err, text) && strstr(err, "larger than 199999 bytes"));
+	unlink(text);
+	assert(core_file_read(text, 100, &t, &tl, err, sizeof(err)) == -ENOENT);
+	assert(strstr(err, text) && strstr(err, "No such file"));
 	printf("reclog: 101 records read back; torn tails and changed bytes stopped at\n");
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hlog_read.h"
@@ -47,27 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #include "fuzz_driver.h"
 #include "telemetry.h"
 
-static unsigned char *page;
-static size_t pagesz, guardsz;
-static uint64_t runs;
-
-static void guarded(const char *s, size_t n)
-{
-	if (n > pagesz)
-		n = pagesz;
-	unsigned char *at = page + pagesz - n;
-	memcpy(at, s, n);
-	LLVMFuzzerTestOneInput(at, n);
-	runs++;
-}
-
 int main(void)
 {
-	guardsz = (size_t)sysconf(_SC_PAGESIZE);
-	pagesz = guardsz * 16;
-	page = mmap(NULL, pagesz + guardsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-	            0);
-	assert(page != MAP_FAILED && mprotect(page + pagesz, guardsz, PROT_NONE) == 0);
+	struct fuzz_guard g;
+	fuzz_guard_init(&g, 16);
 	/* a small log, as telemetry writes it: tags t and u */
 	char path[] = "/tmp/osprey-fuzz-hlog.XXXXXX";
 	int fd = mkstemp(path);
@@ -90,19 +72,19 @@ int main(void)
 	size_t len = 0;
 	unsigned char *log = slurp(path, &len);
 	unlink(path);
-	assert(log && len > 100 && len < pagesz);
+	assert(log && len > 100 && len < g.len);
 	LLVMFuzzerTestOneInput(log, len);
 	for (size_t n = 0; n <= len; n++)
-		guarded((const char *)log, n);
+		fuzz_guarded(&g, log, n);
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=,.\nT#";
 	char *c = malloc(len);
 	for (int i = 0; i < 30000; i++)
-		guarded(c, fuzz_mutate(c, (const char *)log, len, alphabet));
+		fuzz_guarded(&g, c, fuzz_mutate(c, (const char *)log, len, alphabet));
 	free(c);
 	free(log);
 	core_hist_fini(&h);
 	printf("fuzz_hlog: %llu inputs against a guard page, no crash, no overread\n",
-	       (unsigned long long)runs);
+	       (unsigned long long)g.runs);
 	return 0;
 }
 #endif

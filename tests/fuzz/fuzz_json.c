@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -57,28 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define FUZZ_SEED 0x2545F4914F6CDD1Dull
 #include "fuzz_driver.h"
 
-static uint64_t runs;
-static unsigned char *page;
-static size_t pagesz;
-
-/* the input's last byte just before a PROT_NONE page */
-static void guarded(const char *s, size_t n)
-{
-	if (n > pagesz)
-		n = pagesz;
-	unsigned char *at = page + pagesz - n;
-	memcpy(at, s, n);
-	LLVMFuzzerTestOneInput(at, n);
-	runs++;
-}
-
 int main(void)
 {
-	pagesz = (size_t)sysconf(_SC_PAGESIZE) * 4;
-	page = mmap(NULL, pagesz + (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
-	            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert(page != MAP_FAILED);
-	assert(mprotect(page + pagesz, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) == 0);
+	struct fuzz_guard g;
+	fuzz_guard_init(&g, 4);
 	static const char doc[] =
 		"{\"messages\": 200000, \"seconds\": 0.183141, \"model\": \"models/demo.model\",\n"
 		" \"rejects_by_reason\": {\"position\": 89, \"kelly\": 0},\n"
@@ -111,13 +92,13 @@ int main(void)
 	deep[0] = '{';
 	assert(check(deep, sizeof(deep), &off) == -EINVAL); /* nesting bounded */
 	for (size_t n = 0; n <= len; n++)
-		guarded(doc, n);
+		fuzz_guarded(&g, doc, n);
 	static const char alphabet[] = "{}[]\":,\\ 0123456789.eE-+tfnu";
 	char c[sizeof(doc) + 8];
 	for (int i = 0; i < 50000; i++)
-		guarded(c, fuzz_mutate(c, doc, len, alphabet));
+		fuzz_guarded(&g, c, fuzz_mutate(c, doc, len, alphabet));
 	printf("fuzz_json: %llu inputs against a guard page, no crash, no overread\n",
-	       (unsigned long long)runs);
+	       (unsigned long long)g.runs);
 	return 0;
 }
 #endif
