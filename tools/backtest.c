@@ -442,17 +442,13 @@ int backtest_finish(struct backtest *b, backtest_final_fn final, void *arg)
 
 	const struct risk_limits *l = &b->cfg.limits;
 	double per_year = YEAR_SESSIONS * SESSION_NS / (double)b->cfg.interval_ns;
-	size_t most = 1;
-	for (size_t i = 0; i < b->ninst; i++)
-		if (b->inst[i].n > most)
-			most = b->inst[i].n;
 	size_t n = b->nclose;
 	int64_t **per = calloc(b->ninst + 1, sizeof(*per));
 	uint8_t **held = calloc(b->ninst + 1, sizeof(*held));
-	int64_t *tmp = malloc(n * sizeof(*tmp));
-	uint8_t *exposed = malloc(n + most);
+	int64_t *pnl = calloc(n + 1, sizeof(*pnl));
+	uint8_t *exposed = malloc(n + 1);
 	int r = -ENOMEM;
-	if (!per || !held || !tmp || !exposed)
+	if (!per || !held || !pnl || !exposed)
 		goto out;
 	for (size_t i = 0; i < b->ninst; i++)
 		if (!(per[i] = malloc(b->inst[i].n * sizeof(int64_t) + 8)) ||
@@ -478,16 +474,12 @@ int backtest_finish(struct backtest *b, backtest_final_fn final, void *arg)
 		trade_metrics(&in->acc, &in->m);
 		acc_add(&all, &in->acc);
 	}
-	int64_t *pnl = calloc(n ? n : 1, sizeof(*pnl));
-	if (!pnl)
-		goto out;
+	portfolio(b, per, held, pnl, exposed); /* for the exposure: the curve is the record's */
 	for (size_t c = 0; c < n; c++)
 		pnl[c] = b->close[c].pnl;
-	portfolio(b, per, held, tmp, exposed); /* only the exposure: pnl is the record's */
 	curve_metrics(pnl, exposed, n, l->capital, true, per_year, &b->run);
 	b->run.exposure_s = exposure_s(b, exposed);
 	trade_metrics(&all, &b->run);
-	free(pnl);
 
 	for (int w = 0; w < BACKTEST_NBASELINES; w++) {
 		struct acc sum = { 0 };
@@ -509,7 +501,7 @@ out:
 	}
 	free(per);
 	free(held);
-	free(tmp);
+	free(pnl);
 	free(exposed);
 	return r;
 }

@@ -52,6 +52,19 @@ static void fill(struct backtest *b, uint64_t ts, uint8_t side, double px, uint3
 	backtest_tap(b, &x);
 }
 
+/* The record of the table above. */
+static void the_record(struct backtest *b, uint64_t iv0)
+{
+	const uint64_t ns = 60000000000ull;
+	fill(b, iv0 * ns + 1, 'B', 100.00, 100, 100, -MONEY(1.0), false);
+	/* P&L at each close: position * (mark - 100) - 1.00 */
+	mark(b, iv0, 100.00, 100, MONEY(-1.0));
+	mark(b, iv0 + 1, 101.00, 100, MONEY(99.0));
+	mark(b, iv0 + 2, 99.00, 100, MONEY(-101.0));
+	fill(b, (iv0 + 3) * ns + 5, 'S', 103.00, 100, 0, MONEY(299.0), true);
+	mark(b, iv0 + 3, 103.00, 0, MONEY(298.0));
+}
+
 static const char *name(void *arg, uint16_t locate, char *buf, size_t cap)
 {
 	(void)arg;
@@ -77,14 +90,7 @@ int main(void)
 	assert(backtest_create(&cfg, &b) == 0);
 
 	const uint64_t iv0 = 570; /* 9:30 to 9:31 */
-	const uint64_t ns = 60000000000ull;
-	fill(b, iv0 * ns + 1, 'B', 100.00, 100, 100, -MONEY(1.0), false);
-	/* P&L at each close: position * (mark - 100) - 1.00 */
-	mark(b, iv0, 100.00, 100, MONEY(-1.0));
-	mark(b, iv0 + 1, 101.00, 100, MONEY(99.0));
-	mark(b, iv0 + 2, 99.00, 100, MONEY(-101.0));
-	fill(b, (iv0 + 3) * ns + 5, 'S', 103.00, 100, 0, MONEY(299.0), true);
-	mark(b, iv0 + 3, 103.00, 0, MONEY(298.0));
+	the_record(b, iv0);
 	fin = (struct risk_position){ .position = 0, .realized = MONEY(300.0), .fees = MONEY(2.0),
 		                      .mark = PX(103.00) };
 	assert(backtest_finish(b, final_books, NULL) == 0);
@@ -147,12 +153,7 @@ int main(void)
 	backtest_baseline_metrics(b, BACKTEST_RANDOM, &r1);
 	struct backtest *b2;
 	assert(backtest_create(&cfg, &b2) == 0);
-	fill(b2, iv0 * ns + 1, 'B', 100.00, 100, 100, -MONEY(1.0), false);
-	mark(b2, iv0, 100.00, 100, MONEY(-1.0));
-	mark(b2, iv0 + 1, 101.00, 100, MONEY(99.0));
-	mark(b2, iv0 + 2, 99.00, 100, MONEY(-101.0));
-	fill(b2, (iv0 + 3) * ns + 5, 'S', 103.00, 100, 0, MONEY(299.0), true);
-	mark(b2, iv0 + 3, 103.00, 0, MONEY(298.0));
+	the_record(b2, iv0);
 	assert(backtest_finish(b2, final_books, NULL) == 0);
 	backtest_baseline_metrics(b2, BACKTEST_RANDOM, &r2);
 	assert(memcmp(&r1, &r2, sizeof(r1)) == 0);

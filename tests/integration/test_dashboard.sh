@@ -14,10 +14,9 @@
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (make test-deps installs it)"; exit 77; }
 dir=$(mktemp -d /tmp/osprey-dash.XXXXXX)
 . "$S/tests/integration/ctl_lib.sh"
+. "$S/tests/integration/browse.sh" # CHROMIUM, for cdp.py
 MOLD=$(free_port)
 SERVE=$(free_port "$MOLD")
 OE=$(free_port "$MOLD" "$SERVE")

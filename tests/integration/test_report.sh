@@ -12,28 +12,18 @@
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (make test-deps installs it)"; exit 77; }
 dir=$(mktemp -d /tmp/osprey-report.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$S/tests/integration/browse.sh"
 "$B/tools/osprey-gen" --seed 42 -o "$dir/s.itch" >/dev/null
 "$B/tools/osprey-replay" --config "$S/tools/demo.ini" --model "$S/models/demo.model" --quiet \
 	--json --report "$dir/r.html" --hlog "$dir/run.hlog" "$dir/s.itch" >"$dir/run.json" ||
 	fail "the run failed"
 [ ! -e "$dir/r.html.tmp" ] || fail "the temporary page was left behind"
 
-browse() { # PAGE DOM: dump the DOM after load; console lines to DOM.console
-	timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
-		--user-data-dir="$dir/profile" --enable-logging=stderr --v=0 \
-		--dump-dom "file://$1" >"$2" 2>"$2.err" || fail "chromium failed on $1: $(tail -3 "$2.err")"
-	grep -a 'CONSOLE' "$2.err" >"$2.console" || true
-	[ ! -s "$2.console" ] || fail "console output on $1: $(head -5 "$2.console")"
-	grep -q 'data-rendered="ok"' "$2" || fail "$1 did not render: $(grep -o 'class="err">[^<]*' "$2" | head -3)"
-}
 browse "$dir/r.html" "$dir/dom.html"
-timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
-	--user-data-dir="$dir/profile" --window-size=1300,5000 --screenshot="$dir/r.png" \
+chromium --hide-scrollbars --window-size=1300,5000 --screenshot="$dir/r.png" \
 	"file://$dir/r.html" >/dev/null 2>&1 || fail "no screenshot"
 python3 - "$dir/r.png" <<'PY' || fail "the screenshot is not a PNG of the page"
 import struct, sys

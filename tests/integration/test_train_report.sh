@@ -9,22 +9,17 @@
 set -eu
 B=${OSPREY_BUILD:?}
 [ -x "$B/tools/osprey-train" ] || { echo "SKIP: osprey-train needs XGBoost (libxgboost-dev)"; exit 77; }
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (make test-deps installs it)"; exit 77; }
 dir=$(mktemp -d /tmp/osprey-train-report.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "${OSPREY_SOURCE:?}/tests/integration/browse.sh"
 "$B/tools/osprey-gen" --seed 4 --messages 120000 -o "$dir/s.itch" >/dev/null
 train="$B/tools/osprey-train --kind gbtree --itch $dir/s.itch --trees 40 --walk-forward 3 --quiet"
 $train -o "$dir/plain.otree" >"$dir/plain.txt" || fail "training without a report"
 $train -o "$dir/m.otree" --report "$dir/t.html" >"$dir/out.txt" || fail "training with a report"
 cmp -s "$dir/plain.otree" "$dir/m.otree" || fail "--report changed the model file"
 grep -q "report $dir/t.html" "$dir/out.txt" || fail "no report line: $(tail -3 "$dir/out.txt")"
-timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
-	--user-data-dir="$dir/profile" --enable-logging=stderr --v=0 \
-	--dump-dom "file://$dir/t.html" >"$dir/dom.html" 2>"$dir/err" || fail "chromium: $(tail -3 "$dir/err")"
-! grep -a CONSOLE "$dir/err" || fail "console output"
-grep -q 'data-rendered="ok"' "$dir/dom.html" || fail "the page did not render: $(grep -o 'class="err">[^<]*' "$dir/dom.html")"
+browse "$dir/t.html" "$dir/dom.html"
 python3 - "$dir/t.html" "$dir/dom.html" "$dir/out.txt" <<'PY' || fail "the page and its JSON disagree"
 import json, os, re, sys
 sys.path.insert(0, os.environ["OSPREY_SOURCE"] + "/tests/integration")
@@ -76,11 +71,7 @@ rc=0
 "$B/tools/osprey-train-dqn" --itch "$dir/s.itch" --episodes 5 --steps 3000 --quiet -o "$dir/p.onn" \
 	--report "$dir/d.html" >"$dir/dqn.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "osprey-train-dqn --report: exit $rc: $(tail -3 "$dir/dqn.txt")"
-timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
-	--user-data-dir="$dir/profile" --enable-logging=stderr --v=0 \
-	--dump-dom "file://$dir/d.html" >"$dir/ddom.html" 2>"$dir/derr" || fail "chromium: $(tail -3 "$dir/derr")"
-! grep -a CONSOLE "$dir/derr" || fail "console output on the policy's report"
-grep -q 'data-rendered="ok"' "$dir/ddom.html" || fail "the policy's report did not render"
+browse "$dir/d.html" "$dir/ddom.html"
 python3 - "$dir/d.html" "$dir/ddom.html" "$dir/dqn.txt" <<'PY' || fail "the policy's report"
 import json, math, re, sys
 page = open(sys.argv[1]).read()
