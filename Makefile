@@ -18,7 +18,8 @@ DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemallo
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
 # own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test;
 # Prometheus (and promtool) scraping the engine's /metrics; Chromium (headless)
-# drawing the HTML report
+# drawing the HTML report; Node.js (npm's ws package: tests/integration/ws_replay) serving
+# WebSockets over TLS
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
 	libquickfix-dev g++ prometheus chromium fonts-liberation
 
@@ -32,6 +33,10 @@ deps:
 
 test-deps: deps
 	@sh tools/ensure-deps.sh $(DEB_TEST_PKGS)
+	@# the npm ws package: the independent WebSocket server of the live crypto test
+	@command -v npm >/dev/null || sh tools/ensure-deps.sh nodejs npm
+	@[ -d tests/integration/ws_replay/node_modules/ws ] || \
+		npm ci --prefix tests/integration/ws_replay --no-audit --no-fund --loglevel=error
 
 $(BUILD)/build.ninja:
 	$(MESON) setup $(BUILD) --buildtype=release -Dshared_dir=$(SHARED)

@@ -10,9 +10,11 @@
  * stderr, exit 1. Usage errors exit 2. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds.h"
 
@@ -22,11 +24,20 @@ struct top {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: osprey-feedcat FILE [--stats] [--bbo]\n"
+	fprintf(f, "usage: osprey-feedcat FILE [--stats] [--bbo] [--depth N]\n"
+		   "       osprey-feedcat --ws wss://HOST[:PORT]/PATH [--subscribe MSG]... [--ca PEM]\n"
+		   "                      [--record FILE] [--idle-ms N] [--seconds N] [options]\n"
 		   "  (default)  one line per message\n"
 		   "  --stats    message counts per type, book counters\n"
 		   "  --bbo      CSV ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty per top-of-book "
 		   "change\n"
+		   "  --depth N  crypto: every book's N best levels a side at the end\n"
+		   "  --ws URL   a live Binance / Bybit stream: TLS (certificate checked against the\n"
+		   "             system's CAs, or --ca PEM; --insecure: not at all), reconnected with\n"
+		   "             back-off, each --subscribe text sent after every connect; messages\n"
+		   "             go into the books as a capture's lines would, --record FILE keeps\n"
+		   "             them as a capture; ends on SIGINT, --seconds N, or --idle-ms N of\n"
+		   "             silence after the first message\n"
 		   "Crypto captures (Binance/Bybit JSON lines) may be given several at once, sharing\n"
 		   "books (Binance: the REST snapshot file, then the WebSocket file); their --bbo\n"
 		   "prices and sizes are in each symbol's integer units (see --stats).\n");
@@ -208,83 +219,61 @@ static const char *crypto_dec(char *buf, size_t n, uint64_t v, unsigned dec)
 	return buf;
 }
 
-/* All files share one set of books (Binance: REST snapshots first, then the
- * stream). --bbo prices and sizes are the engine's integer units of each
- * symbol's scale (shown by --stats). */
-static int crypto_cat(const char *const *paths, int npaths, bool stats, bool bbo)
+struct cat_opts {
+	bool stats, bbo;
+	unsigned depth; /* --depth N: every book's N best levels a side at the end */
+};
+
+/* One line's events, as the options say. */
+static void crypto_events(struct feeds_crypto *c, const struct md_event *ev, uint32_t n,
+			  const struct cat_opts *o, uint64_t *by_kind)
 {
-	char err[512];
-	struct feeds_crypto *c = NULL;
-	int r = feeds_crypto_create(NULL, &c, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "osprey-feedcat: %s\n", err);
-		return 1;
-	}
 	static struct top tops[65536];
-	static char obuf[1 << 16];
-	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	if (bbo)
-		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
-	uint64_t by_kind[16] = { 0 }, nev = 0;
-	for (int f = 0; f < npaths && r >= 0; f++) {
-		struct feeds_capture cap;
-		if ((r = feeds_capture_open(&cap, paths[f], err, sizeof(err))) < 0)
-			break;
-		const struct md_event *ev;
-		uint32_t n;
-		while ((r = feeds_crypto_next(c, &cap, &ev, &n, err, sizeof(err))) == 0) {
-			for (uint32_t i = 0; i < n; i++) {
-				const struct md_event *e = &ev[i];
-				nev++;
-				by_kind[e->kind & 15]++;
-				const char *sym = feeds_crypto_symbol(c, e->locate);
-				if (bbo) {
-					struct top *t = &tops[e->locate];
-					if (i + 1 == n && (e->flags & MD_F_BOOK) &&
-					    (t->bid_px != e->bid_px || t->bid_qty != e->bid_qty ||
-					     t->ask_px != e->ask_px || t->ask_qty != e->ask_qty)) {
-						*t = (struct top){ e->bid_px, e->bid_qty, e->ask_px,
-								   e->ask_qty };
-						printf("%" PRIu64 ",%u,%s,%u,%u,%u,%u\n", e->ts_ns,
-						       e->locate, sym, e->bid_px, e->bid_qty,
-						       e->ask_px, e->ask_qty);
-					}
-					continue;
-				}
-				if (stats)
-					continue;
-				unsigned pd = 0, qd = 0;
-				feeds_crypto_scale(c, e->locate, &pd, &qd);
-				char a[40], b[40], d[40], g[40];
-				static const char *kn[16] = { [MD_LEVEL] = "level", [MD_TRADE] = "trade",
-							      [MD_STATUS] = "snapshot", [MD_GAP] = "gap" };
-				printf("%" PRIu64 " %c %s %s", e->ts_ns, e->msg_type, sym,
-				       kn[e->kind & 15] ? kn[e->kind & 15] : "?");
-				if (e->kind == MD_LEVEL || e->kind == MD_TRADE)
-					printf(" %c %s x %s", e->side,
-					       crypto_dec(a, sizeof(a), e->px, pd),
-					       crypto_dec(b, sizeof(b), e->qty, qd));
-				printf(" ref=%" PRIu64 " bbo %s x %s / %s x %s%s%s\n", e->ref,
-				       crypto_dec(a, sizeof(a), e->bid_px, pd),
-				       crypto_dec(b, sizeof(b), e->bid_qty, qd),
-				       crypto_dec(d, sizeof(d), e->ask_px, pd),
-				       crypto_dec(g, sizeof(g), e->ask_qty, qd),
-				       (e->flags & MD_F_STALE) ? " STALE" : "",
-				       (e->flags & MD_F_CROSSED) ? " CROSSED" : "");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct md_event *e = &ev[i];
+		by_kind[e->kind & 15]++;
+		const char *sym = feeds_crypto_symbol(c, e->locate);
+		if (o->bbo) {
+			struct top *t = &tops[e->locate];
+			if (i + 1 == n && (e->flags & MD_F_BOOK) &&
+			    (t->bid_px != e->bid_px || t->bid_qty != e->bid_qty ||
+			     t->ask_px != e->ask_px || t->ask_qty != e->ask_qty)) {
+				*t = (struct top){ e->bid_px, e->bid_qty, e->ask_px, e->ask_qty };
+				printf("%" PRIu64 ",%u,%s,%u,%u,%u,%u\n", e->ts_ns, e->locate, sym,
+				       e->bid_px, e->bid_qty, e->ask_px, e->ask_qty);
 			}
+			continue;
 		}
-		feeds_capture_close(&cap);
+		if (o->stats || o->depth)
+			continue;
+		unsigned pd = 0, qd = 0;
+		feeds_crypto_scale(c, e->locate, &pd, &qd);
+		char a[40], b[40], d[40], g[40];
+		static const char *kn[16] = { [MD_LEVEL] = "level", [MD_TRADE] = "trade",
+					      [MD_STATUS] = "snapshot", [MD_GAP] = "gap" };
+		printf("%" PRIu64 " %c %s %s", e->ts_ns, e->msg_type, sym,
+		       kn[e->kind & 15] ? kn[e->kind & 15] : "?");
+		if (e->kind == MD_LEVEL || e->kind == MD_TRADE)
+			printf(" %c %s x %s", e->side, crypto_dec(a, sizeof(a), e->px, pd),
+			       crypto_dec(b, sizeof(b), e->qty, qd));
+		printf(" ref=%" PRIu64 " bbo %s x %s / %s x %s%s%s\n", e->ref,
+		       crypto_dec(a, sizeof(a), e->bid_px, pd), crypto_dec(b, sizeof(b), e->bid_qty, qd),
+		       crypto_dec(d, sizeof(d), e->ask_px, pd), crypto_dec(g, sizeof(g), e->ask_qty, qd),
+		       (e->flags & MD_F_STALE) ? " STALE" : "", (e->flags & MD_F_CROSSED) ? " CROSSED" : "");
 	}
-	if (r < 0) {
-		fflush(stdout);
-		fprintf(stderr, "osprey-feedcat: %s\n", err);
-		feeds_crypto_destroy(c);
-		return 1;
-	}
-	if (stats) {
-		FILE *so = bbo ? stderr : stdout;
+}
+
+/* --stats and --depth, after the last line. */
+static void crypto_summary(struct feeds_crypto *c, const struct cat_opts *o,
+			   const uint64_t *by_kind)
+{
+	FILE *so = o->bbo ? stderr : stdout;
+	if (o->stats) {
 		struct feeds_crypto_stats st;
 		feeds_crypto_stats(c, &st);
+		uint64_t nev = 0;
+		for (int k = 0; k < 16; k++)
+			nev += by_kind[k];
 		fprintf(so,
 			"lines %" PRIu64 ", messages %" PRIu64 ", skipped %" PRIu64 ", events %" PRIu64
 			" (level %" PRIu64 ", trade %" PRIu64 ", snapshot %" PRIu64 ", gap %" PRIu64
@@ -315,6 +304,71 @@ static int crypto_cat(const char *const *paths, int npaths, bool stats, bool bbo
 				feeds_crypto_stale(c, (uint16_t)l) ? " (stale)" : "");
 		}
 	}
+	/* the books by symbol (locates follow the order of first appearance,
+	 * which a live stream need not repeat) */
+	unsigned ns = feeds_crypto_nsymbols(c);
+	uint16_t by_sym[65536];
+	for (unsigned l = 1; l <= ns; l++) {
+		unsigned k = l - 1;
+		for (; k > 0 && strcmp(feeds_crypto_symbol(c, by_sym[k - 1]),
+				       feeds_crypto_symbol(c, (uint16_t)l)) > 0; k--)
+			by_sym[k] = by_sym[k - 1];
+		by_sym[k] = (uint16_t)l;
+	}
+	for (unsigned i = 0; o->depth && i < ns; i++) {
+		uint16_t l = by_sym[i];
+		unsigned pd, qd;
+		feeds_crypto_scale(c, l, &pd, &qd);
+		fprintf(so, "book %s%s\n", feeds_crypto_symbol(c, l),
+			feeds_crypto_stale(c, l) ? " (stale)" : "");
+		static struct feeds_level lv[4096];
+		unsigned want = o->depth < 4096 ? o->depth : 4096;
+		for (int s = 0; s < 2; s++) {
+			int k = feeds_crypto_depth(c, l, s ? 'S' : 'B', lv, want);
+			for (int j = 0; j < k; j++) {
+				char a[40], b[40];
+				fprintf(so, "  %s %s x %s\n", s ? "ask" : "bid",
+					crypto_dec(a, sizeof(a), lv[j].px, pd),
+					crypto_dec(b, sizeof(b), lv[j].qty, qd));
+			}
+		}
+	}
+}
+
+/* All files share one set of books (Binance: REST snapshots first, then the
+ * stream). --bbo prices and sizes are the engine's integer units of each
+ * symbol's scale (shown by --stats). */
+static int crypto_cat(const char *const *paths, int npaths, const struct cat_opts *o)
+{
+	char err[512];
+	struct feeds_crypto *c = NULL;
+	int r = feeds_crypto_create(NULL, &c, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		return 1;
+	}
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (o->bbo)
+		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
+	uint64_t by_kind[16] = { 0 };
+	for (int f = 0; f < npaths && r >= 0; f++) {
+		struct feeds_capture cap;
+		if ((r = feeds_capture_open(&cap, paths[f], err, sizeof(err))) < 0)
+			break;
+		const struct md_event *ev;
+		uint32_t n;
+		while ((r = feeds_crypto_next(c, &cap, &ev, &n, err, sizeof(err))) == 0)
+			crypto_events(c, ev, n, o, by_kind);
+		feeds_capture_close(&cap);
+	}
+	if (r < 0) {
+		fflush(stdout);
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		feeds_crypto_destroy(c);
+		return 1;
+	}
+	crypto_summary(c, o, by_kind);
 	feeds_crypto_destroy(c);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "osprey-feedcat: write error: %s\n", strerror(errno));
@@ -323,18 +377,170 @@ static int crypto_cat(const char *const *paths, int npaths, bool stats, bool bbo
 	return 0;
 }
 
+/* ---- a live WebSocket stream ---- */
+
+struct ws_opts {
+	const char *url, *ca, *record;
+	const char *subs[64];
+	unsigned nsubs;
+	bool insecure;
+	uint64_t idle_ns, max_ns; /* stop after this much silence once data came / in all */
+};
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+/* Each message as a capture line ("<unix time>: <message>"), each (re)open
+ * as "URL <-> <unix time>", into the books, printed as for a capture, and
+ * kept in --record FILE (a capture feedcat and the engine replay). */
+static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
+{
+	char err[512];
+	struct feeds_crypto *c = NULL;
+	struct feeds_ws_client *ws = NULL;
+	FILE *rec = NULL;
+	char *line = NULL;
+	size_t line_cap = 0;
+	int rc = 1;
+	if (feeds_crypto_create(NULL, &c, err, sizeof(err)) < 0)
+		goto out;
+	struct feeds_ws_client_cfg wc = { .url = w->url, .ca_file = w->ca, .insecure = w->insecure,
+					  .subscribe = w->subs, .nsubscribe = w->nsubs };
+	if (feeds_ws_client_create(&wc, &ws, err, sizeof(err)) < 0)
+		goto out;
+	if (w->record && !(rec = fopen(w->record, "w"))) {
+		snprintf(err, sizeof(err), "%s: %s", w->record, strerror(errno));
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o->bbo)
+		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
+	uint64_t by_kind[16] = { 0 }, t0 = core_now_ns(), last = 0;
+	for (;;) {
+		uint64_t now = core_now_ns();
+		if (stop || (w->max_ns && now - t0 >= w->max_ns) ||
+		    (w->idle_ns && last && now - last >= w->idle_ns))
+			break;
+		struct feeds_ws_event ev;
+		int r = feeds_ws_client_poll(ws, 50000000, &ev, err, sizeof(err));
+		if (r < 0)
+			goto out;
+		if (r == 0)
+			continue;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		char head[2048];
+		int hn;
+		if (ev.kind == FEEDS_WS_EV_DOWN) {
+			fprintf(stderr, "osprey-feedcat: %s: link down: %.*s\n", w->url, (int)ev.len,
+				ev.data);
+			continue;
+		}
+		if (ev.kind == FEEDS_WS_EV_OPEN)
+			hn = snprintf(head, sizeof(head), "%s <-> %lld.%06ld", w->url,
+				      (long long)ts.tv_sec, ts.tv_nsec / 1000);
+		else if (ev.binary)
+			continue; /* the exchanges' streams are text */
+		else
+			hn = snprintf(head, sizeof(head), "%lld.%06ld: ", (long long)ts.tv_sec,
+				      ts.tv_nsec / 1000);
+		size_t body = ev.kind == FEEDS_WS_EV_MESSAGE ? ev.len : 0;
+		if ((size_t)hn + body + 1 > line_cap) {
+			char *nl = realloc(line, (size_t)hn + body + 1);
+			if (!nl) {
+				snprintf(err, sizeof(err), "out of memory");
+				goto out;
+			}
+			line = nl;
+			line_cap = (size_t)hn + body + 1;
+		}
+		memcpy(line, head, (size_t)hn);
+		memcpy(line + hn, ev.data, body);
+		size_t ln = (size_t)hn + body;
+		if (rec && (fwrite(line, 1, ln, rec) != ln || fputc('\n', rec) == EOF)) {
+			snprintf(err, sizeof(err), "%s: write error", w->record);
+			goto out;
+		}
+		const struct md_event *me;
+		int n = feeds_crypto_line(c, line, ln, &me, err, sizeof(err));
+		if (n < 0) { /* the exchange sent what we cannot read: say so, go on */
+			fprintf(stderr, "osprey-feedcat: %s: message refused: %s\n", w->url, err);
+			continue;
+		}
+		if (ev.kind == FEEDS_WS_EV_MESSAGE)
+			last = core_now_ns();
+		crypto_events(c, me, (uint32_t)n, o, by_kind);
+	}
+	feeds_ws_client_close(ws);
+	for (int i = 0; i < 40; i++) { /* the close handshake, briefly */
+		struct feeds_ws_event ev;
+		if (feeds_ws_client_poll(ws, 50000000, &ev, err, sizeof(err)) < 0)
+			break;
+	}
+	struct feeds_ws_client_stats st;
+	feeds_ws_client_stats(ws, &st);
+	fprintf(stderr,
+		"osprey-feedcat: %s: %" PRIu64 " messages, %" PRIu64 " opens, %" PRIu64
+		" links lost, %" PRIu64 " pings answered%s%s\n",
+		w->url, st.messages, st.opens, st.downs, st.pongs_sent, st.downs ? "; last: " : "",
+		st.downs ? st.last_down : "");
+	crypto_summary(c, o, by_kind);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+	if (rec && fclose(rec) != 0 && rc == 0) {
+		fprintf(stderr, "osprey-feedcat: %s: write error\n", w->record);
+		rc = 1;
+	}
+	free(line);
+	feeds_ws_client_destroy(ws);
+	feeds_crypto_destroy(c);
+	if (fflush(stdout) != 0)
+		rc = 1;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	const char *more[15];
 	int nmore = 0;
-	bool stats = false, bbo = false;
+	struct cat_opts o = { 0 };
+	struct ws_opts w = { 0 };
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--stats"))
-			stats = true;
-		else if (!strcmp(argv[i], "--bbo"))
-			bbo = true;
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		const char *a = argv[i];
+		bool has_val = i + 1 < argc;
+		if (!strcmp(a, "--stats"))
+			o.stats = true;
+		else if (!strcmp(a, "--bbo"))
+			o.bbo = true;
+		else if (!strcmp(a, "--insecure"))
+			w.insecure = true;
+		else if (has_val && !strcmp(a, "--depth"))
+			o.depth = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (has_val && !strcmp(a, "--ws"))
+			w.url = argv[++i];
+		else if (has_val && !strcmp(a, "--ca"))
+			w.ca = argv[++i];
+		else if (has_val && !strcmp(a, "--record"))
+			w.record = argv[++i];
+		else if (has_val && !strcmp(a, "--idle-ms"))
+			w.idle_ns = strtoull(argv[++i], NULL, 10) * 1000000ull;
+		else if (has_val && !strcmp(a, "--seconds"))
+			w.max_ns = strtoull(argv[++i], NULL, 10) * 1000000000ull;
+		else if (has_val && !strcmp(a, "--subscribe")) {
+			if (w.nsubs == 64) {
+				fprintf(stderr, "osprey-feedcat: more than 64 --subscribe\n");
+				return 2;
+			}
+			w.subs[w.nsubs++] = argv[++i];
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
@@ -350,10 +556,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (w.url) {
+		if (path) {
+			fprintf(stderr, "osprey-feedcat: --ws or FILE, not both\n");
+			return 2;
+		}
+		core_clock_init(5);
+		return ws_cat(&w, &o);
+	}
 	if (!path) {
 		usage(stderr);
 		return 2;
 	}
+	bool stats = o.stats, bbo = o.bbo;
 	{
 		/* crypto captures by content (Binance REST + WebSocket files share books) */
 		FILE *f = fopen(path, "rb");
@@ -365,7 +580,7 @@ int main(int argc, char **argv)
 			const char *all[16] = { path };
 			for (int i = 0; i < nmore; i++)
 				all[i + 1] = more[i];
-			return crypto_cat(all, nmore + 1, stats, bbo);
+			return crypto_cat(all, nmore + 1, &o);
 		}
 		if (nmore) {
 			fprintf(stderr, "osprey-feedcat: one FILE only ('%s')\n", more[0]);

@@ -987,6 +987,146 @@ void feeds_crypto_stats(const struct feeds_crypto *c, struct feeds_crypto_stats 
 /* ######################################################################### */
 
 /* ========================================================================= */
+/* WebSocket (RFC 6455): the frame codec (feeds/src/ws.c)                     */
+/* ========================================================================= */
+
+/*
+ * Frames as a client reads and writes them; no extension is negotiated, so
+ * the RSV bits must be 0. feeds_ws_frame_next checks everything a frame's
+ * header can get wrong (RFC 6455 5.2, 5.5): an unknown opcode, RSV bits, a
+ * control frame fragmented or above 125 bytes, a length not in its minimal
+ * form or with the top bit set, a payload above the caller's limit, masking
+ * in the wrong direction (servers never mask, clients always do), a Close
+ * payload of one byte. Plain functions on caller-owned bytes: any thread.
+ */
+enum feeds_ws_op {
+	FEEDS_WS_CONT = 0x0,
+	FEEDS_WS_TEXT = 0x1,
+	FEEDS_WS_BINARY = 0x2,
+	FEEDS_WS_CLOSE = 0x8,
+	FEEDS_WS_PING = 0x9,
+	FEEDS_WS_PONG = 0xA,
+};
+
+#define FEEDS_WS_PARTIAL 8 /* feeds_ws_frame_next: only part of a frame is there */
+#define FEEDS_WS_MAX_HDR 14
+
+struct feeds_ws_frame {
+	uint8_t op;   /* enum feeds_ws_op */
+	bool fin;
+	bool masked;
+	uint8_t mask[4];
+	uint64_t len;
+	unsigned char *payload; /* inside the caller's buffer; unmasked in place when masked */
+};
+
+/*
+ * feeds_ws_frame_next - the frame at buf[*off, len). 0: *ret filled, *off
+ * past the frame (a masked payload is unmasked in place); FEEDS_WS_PARTIAL:
+ * not all there yet (*off kept); CORE_EOF at len; -EBADMSG with "offset N:
+ * what" in err (N from buf). from_server: the frame came from a server (must
+ * not be masked), else from a client (must be). max: the largest payload
+ * taken (-EMSGSIZE above it).
+ */
+int feeds_ws_frame_next(void *buf, size_t len, size_t *off, bool from_server, uint64_t max,
+			struct feeds_ws_frame *ret, char *err, size_t errlen);
+/*
+ * feeds_ws_frame_put - one frame of n payload bytes into out: masked with
+ * mask when given (a client's frames), else not (a server's). Bytes written,
+ * or -ENOSPC (cap too small), -EINVAL (a control frame above 125 bytes or not
+ * fin).
+ */
+int feeds_ws_frame_put(void *out, size_t cap, uint8_t op, bool fin, const uint8_t *mask,
+		       const void *payload, size_t n);
+/* feeds_ws_close_code - a Close payload's status code (1005 when empty: "no
+ * status"), and its reason in *ret_reason / *ret_len. */
+unsigned feeds_ws_close_code(const struct feeds_ws_frame *f, const char **ret_reason,
+			     size_t *ret_len);
+
+/* ========================================================================= */
+/* WebSocket client over TLS (feeds/src/wsclient.c, OpenSSL)                  */
+/* ========================================================================= */
+
+/*
+ * One WebSocket connection to an exchange's stream (wss://, or ws:// for a
+ * plain one), kept up: TCP connect, TLS with the server's certificate
+ * verified against the system's CAs (or ca_file) and its name (SNI and host
+ * check), the HTTP/1.1 Upgrade (Sec-WebSocket-Key / Accept checked), then
+ * the configured subscription messages, sent again after every reconnect.
+ * Frames per feeds_ws_frame_next; fragmented messages reassembled; a Ping
+ * answered with a Pong; our own Ping after ping_ns of silence, and the link
+ * dropped when nothing answers within timeout_ns; a Close answered and the
+ * link closed. A lost link (any of those, a bad frame, a TLS or HTTP
+ * failure) is reported once (FEEDS_WS_EV_DOWN with the reason) and
+ * reconnected after a back-off that doubles from reconnect_min_ns to
+ * reconnect_max_ns (back to the minimum once a link opens); max_reconnects
+ * failed attempts in a row end the client (poll returns the error).
+ *
+ * Not a hot path: one thread owns a client (create, poll, send, destroy);
+ * poll waits in poll(2). Host names are resolved (getaddrinfo) at each
+ * connect, which blocks.
+ */
+struct feeds_ws_client_cfg {
+	const char *url;          /* "wss://HOST[:PORT]/PATH?QUERY" or "ws://..." */
+	const char *ca_file;      /* PEM CAs to trust instead of the system's (tests) */
+	bool insecure;            /* no certificate check at all (never the default) */
+	const char *const *subscribe; /* text messages sent after each open; caller-owned */
+	unsigned nsubscribe;
+	uint64_t reconnect_min_ns; /* 0: 100 ms */
+	uint64_t reconnect_max_ns; /* 0: 10 s */
+	uint64_t timeout_ns;       /* connect + TLS + upgrade, and a Ping's answer (0: 10 s) */
+	uint64_t ping_ns;          /* server silence before our Ping (0: 20 s) */
+	size_t max_message;        /* bytes (0: 16 MiB) */
+	unsigned max_reconnects;   /* failed attempts in a row before giving up (0: never) */
+};
+
+enum feeds_ws_event_kind {
+	FEEDS_WS_EV_OPEN = 1,    /* upgraded and subscribed */
+	FEEDS_WS_EV_MESSAGE = 2, /* a whole text or binary message */
+	FEEDS_WS_EV_DOWN = 3,    /* the link is gone (why); a reconnect follows */
+};
+
+struct feeds_ws_event {
+	int kind;             /* enum feeds_ws_event_kind */
+	bool binary;          /* MESSAGE: a binary one */
+	const char *data;     /* MESSAGE: the payload (valid until the next poll); DOWN: why */
+	size_t len;
+	uint64_t recv_ns;     /* core_now_ns() when its last byte was read */
+};
+
+struct feeds_ws_client_stats {
+	uint64_t connects, opens, downs, messages, bytes, frames, fragments;
+	uint64_t pings_received, pongs_sent, pings_sent, pongs_received, closes_received;
+	uint64_t bad_frames;     /* links dropped for a frame that did not check */
+	uint64_t tls_failures;   /* handshakes that failed (the reason: the DOWN event) */
+	char last_down[200];
+};
+
+struct feeds_ws_client;
+
+/* feeds_ws_client_create - parse the URL, set up TLS; no connection yet (the
+ * first poll connects). 0, -EINVAL (err names what), -ENOMEM. */
+int feeds_ws_client_create(const struct feeds_ws_client_cfg *cfg, struct feeds_ws_client **ret,
+			   char *err, size_t errlen);
+/*
+ * feeds_ws_client_poll - do what is due, waiting up to wait_ns for something
+ * to happen. 1 and *ev: an event; 0: none yet; -errno: the client has ended
+ * (max_reconnects failed attempts in a row: the last reason in stats and
+ * err), or feeds_ws_client_close completed (-ESHUTDOWN).
+ */
+int feeds_ws_client_poll(struct feeds_ws_client *c, uint64_t wait_ns, struct feeds_ws_event *ev,
+			 char *err, size_t errlen);
+/* feeds_ws_client_send - one text message (queued; sent by the polls). 0,
+ * -ENOTCONN (not open), -ENOMEM. */
+int feeds_ws_client_send(struct feeds_ws_client *c, const char *text, size_t n);
+/* feeds_ws_client_close - start the close handshake (code 1000); polls end
+ * with -ESHUTDOWN once the server answers or timeout_ns pass. */
+void feeds_ws_client_close(struct feeds_ws_client *c);
+void feeds_ws_client_stats(const struct feeds_ws_client *c, struct feeds_ws_client_stats *ret);
+/* feeds_ws_client_destroy - accepts NULL; returns NULL. */
+struct feeds_ws_client *feeds_ws_client_destroy(struct feeds_ws_client *c);
+
+/* ========================================================================= */
 /* Capture file: a day file mapped read-only                                  */
 /* ========================================================================= */
 
