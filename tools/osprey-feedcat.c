@@ -38,6 +38,9 @@ static void usage(FILE *f)
 		   "             go into the books as a capture's lines would, --record FILE keeps\n"
 		   "             them as a capture; ends on SIGINT, --seconds N, or --idle-ms N of\n"
 		   "             silence after the first message\n"
+		   "  --rest URL --snapshot SYMBOL...  Binance depth books: after each connect (and\n"
+		   "             a gap) GET URL/api/v3/depth?symbol=SYMBOL&limit=1000, the symbol's\n"
+		   "             diffs held meanwhile and applied after it by the U/u rules\n"
 		   "Crypto captures (Binance/Bybit JSON lines) may be given several at once, sharing\n"
 		   "books (Binance: the REST snapshot file, then the WebSocket file); their --bbo\n"
 		   "prices and sizes are in each symbol's integer units (see --stats).\n");
@@ -380,9 +383,9 @@ static int crypto_cat(const char *const *paths, int npaths, const struct cat_opt
 /* ---- a live WebSocket stream ---- */
 
 struct ws_opts {
-	const char *url, *ca, *record;
-	const char *subs[64];
-	unsigned nsubs;
+	const char *url, *ca, *record, *rest;
+	const char *subs[64], *syms[64];
+	unsigned nsubs, nsyms;
 	bool insecure;
 	uint64_t idle_ns, max_ns; /* stop after this much silence once data came / in all */
 };
@@ -394,28 +397,36 @@ static void on_signal(int s)
 	stop = 1;
 }
 
-/* Each message as a capture line ("<unix time>: <message>"), each (re)open
- * as "URL <-> <unix time>", into the books, printed as for a capture, and
- * kept in --record FILE (a capture feedcat and the engine replay). */
+static void log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "osprey-feedcat: %s\n", line);
+}
+
+/* The stream (and Binance's REST snapshots) into the books as a capture's
+ * lines, printed as for a capture, kept in --record FILE (a capture feedcat
+ * and the engine replay). */
 static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 {
 	char err[512];
 	struct feeds_crypto *c = NULL;
-	struct feeds_ws_client *ws = NULL;
+	struct feeds_crypto_live *live = NULL;
 	FILE *rec = NULL;
-	char *line = NULL;
-	size_t line_cap = 0;
 	int rc = 1;
 	if (feeds_crypto_create(NULL, &c, err, sizeof(err)) < 0)
-		goto out;
-	struct feeds_ws_client_cfg wc = { .url = w->url, .ca_file = w->ca, .insecure = w->insecure,
-					  .subscribe = w->subs, .nsubscribe = w->nsubs };
-	if (feeds_ws_client_create(&wc, &ws, err, sizeof(err)) < 0)
 		goto out;
 	if (w->record && !(rec = fopen(w->record, "w"))) {
 		snprintf(err, sizeof(err), "%s: %s", w->record, strerror(errno));
 		goto out;
 	}
+	struct feeds_crypto_live_cfg lc = {
+		.ws = { .url = w->url, .ca_file = w->ca, .insecure = w->insecure,
+			.subscribe = w->subs, .nsubscribe = w->nsubs },
+		.rest = w->rest, .symbols = w->syms, .nsymbols = w->nsyms,
+		.record = rec, .log = log_line,
+	};
+	if (feeds_crypto_live_create(&lc, c, &live, err, sizeof(err)) < 0)
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (o->bbo)
@@ -426,56 +437,17 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 		if (stop || (w->max_ns && now - t0 >= w->max_ns) ||
 		    (w->idle_ns && last && now - last >= w->idle_ns))
 			break;
-		struct feeds_ws_event ev;
-		int r = feeds_ws_client_poll(ws, 50000000, &ev, err, sizeof(err));
+		const struct md_event *ev;
+		uint32_t n;
+		int r = feeds_crypto_live_poll(live, 50000000, &ev, &n, err, sizeof(err));
 		if (r < 0)
 			goto out;
 		if (r == 0)
 			continue;
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		char head[2048];
-		int hn;
-		if (ev.kind == FEEDS_WS_EV_DOWN) {
-			fprintf(stderr, "osprey-feedcat: %s: link down: %.*s\n", w->url, (int)ev.len,
-				ev.data);
-			continue;
-		}
-		if (ev.kind == FEEDS_WS_EV_OPEN)
-			hn = snprintf(head, sizeof(head), "%s <-> %lld.%06ld", w->url,
-				      (long long)ts.tv_sec, ts.tv_nsec / 1000);
-		else if (ev.binary)
-			continue; /* the exchanges' streams are text */
-		else
-			hn = snprintf(head, sizeof(head), "%lld.%06ld: ", (long long)ts.tv_sec,
-				      ts.tv_nsec / 1000);
-		size_t body = ev.kind == FEEDS_WS_EV_MESSAGE ? ev.len : 0;
-		if ((size_t)hn + body + 1 > line_cap) {
-			char *nl = realloc(line, (size_t)hn + body + 1);
-			if (!nl) {
-				snprintf(err, sizeof(err), "out of memory");
-				goto out;
-			}
-			line = nl;
-			line_cap = (size_t)hn + body + 1;
-		}
-		memcpy(line, head, (size_t)hn);
-		memcpy(line + hn, ev.data, body);
-		size_t ln = (size_t)hn + body;
-		if (rec && (fwrite(line, 1, ln, rec) != ln || fputc('\n', rec) == EOF)) {
-			snprintf(err, sizeof(err), "%s: write error", w->record);
-			goto out;
-		}
-		const struct md_event *me;
-		int n = feeds_crypto_line(c, line, ln, &me, err, sizeof(err));
-		if (n < 0) { /* the exchange sent what we cannot read: say so, go on */
-			fprintf(stderr, "osprey-feedcat: %s: message refused: %s\n", w->url, err);
-			continue;
-		}
-		if (ev.kind == FEEDS_WS_EV_MESSAGE)
-			last = core_now_ns();
-		crypto_events(c, me, (uint32_t)n, o, by_kind);
+		last = core_now_ns();
+		crypto_events(c, ev, n, o, by_kind);
 	}
+	struct feeds_ws_client *ws = feeds_crypto_live_ws(live);
 	feeds_ws_client_close(ws);
 	for (int i = 0; i < 40; i++) { /* the close handshake, briefly */
 		struct feeds_ws_event ev;
@@ -484,22 +456,26 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 	}
 	struct feeds_ws_client_stats st;
 	feeds_ws_client_stats(ws, &st);
+	struct feeds_crypto_live_stats ls;
+	feeds_crypto_live_stats(live, &ls);
 	fprintf(stderr,
 		"osprey-feedcat: %s: %" PRIu64 " messages, %" PRIu64 " opens, %" PRIu64
-		" links lost, %" PRIu64 " pings answered%s%s\n",
-		w->url, st.messages, st.opens, st.downs, st.pongs_sent, st.downs ? "; last: " : "",
-		st.downs ? st.last_down : "");
+		" links lost, %" PRIu64 " pings answered; snapshots %" PRIu64 " of %" PRIu64
+		" asked (%" PRIu64 " failed), diffs held %" PRIu64 " (applied after %" PRIu64
+		"), resyncs %" PRIu64 "%s%s\n",
+		w->url, st.messages, st.opens, st.downs, st.pongs_sent, ls.snapshots_loaded,
+		ls.snapshots_requested, ls.snapshot_failures, ls.held, ls.held_applied, ls.resyncs,
+		st.downs ? "; last down: " : "", st.downs ? st.last_down : "");
 	crypto_summary(c, o, by_kind);
 	rc = 0;
 out:
 	if (rc)
 		fprintf(stderr, "osprey-feedcat: %s\n", err);
+	feeds_crypto_live_destroy(live);
 	if (rec && fclose(rec) != 0 && rc == 0) {
 		fprintf(stderr, "osprey-feedcat: %s: write error\n", w->record);
 		rc = 1;
 	}
-	free(line);
-	feeds_ws_client_destroy(ws);
 	feeds_crypto_destroy(c);
 	if (fflush(stdout) != 0)
 		rc = 1;
@@ -534,7 +510,15 @@ int main(int argc, char **argv)
 			w.idle_ns = strtoull(argv[++i], NULL, 10) * 1000000ull;
 		else if (has_val && !strcmp(a, "--seconds"))
 			w.max_ns = strtoull(argv[++i], NULL, 10) * 1000000000ull;
-		else if (has_val && !strcmp(a, "--subscribe")) {
+		else if (has_val && !strcmp(a, "--rest"))
+			w.rest = argv[++i];
+		else if (has_val && !strcmp(a, "--snapshot")) {
+			if (w.nsyms == 64) {
+				fprintf(stderr, "osprey-feedcat: more than 64 --snapshot\n");
+				return 2;
+			}
+			w.syms[w.nsyms++] = argv[++i];
+		} else if (has_val && !strcmp(a, "--subscribe")) {
 			if (w.nsubs == 64) {
 				fprintf(stderr, "osprey-feedcat: more than 64 --subscribe\n");
 				return 2;

@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core.h"
 
@@ -1125,6 +1126,73 @@ void feeds_ws_client_close(struct feeds_ws_client *c);
 void feeds_ws_client_stats(const struct feeds_ws_client *c, struct feeds_ws_client_stats *ret);
 /* feeds_ws_client_destroy - accepts NULL; returns NULL. */
 struct feeds_ws_client *feeds_ws_client_destroy(struct feeds_ws_client *c);
+
+/* ========================================================================= */
+/* Crypto books, live (feeds/src/cryptolive.c: the stream and REST snapshots) */
+/* ========================================================================= */
+
+/*
+ * A crypto feed from the exchange itself: one feeds_ws_client stream, and
+ * for Binance depth books the REST snapshot (GET REST/api/v3/depth?symbol=S
+ * &limit=N) fetched with libcurl (non-blocking, several at once; TLS with the
+ * stream's CA settings), feeding the caller's feeds_crypto books exactly as
+ * a cryptofeed capture's lines would (feeds_crypto_line: the same rules).
+ * Binance's documented order: after each (re)connection every book is
+ * resynchronised (the `<->` line), a snapshot is asked for every symbol, and
+ * while a symbol's snapshot loads its depthUpdate diffs are held (not
+ * dropped); when it arrives the snapshot goes in, then the held diffs in
+ * order, so the U/u rules drop the old ones and start from the one that
+ * spans lastUpdateId + 1. A book that falls out of step later (an MD_GAP)
+ * gets a new snapshot the same way. A snapshot that fails (HTTP status,
+ * TLS, timeout, a body the decoder refuses) is logged and asked again after a
+ * back-off; meanwhile that book stays stale and risk will not trade on it.
+ * Bybit (no rest): its snapshots come in the stream.
+ *
+ * Lines can be kept as a capture (record): replaying it with feedcat or the
+ * engine gives the same books. One thread: create, poll, destroy.
+ */
+struct feeds_crypto_live_cfg {
+	struct feeds_ws_client_cfg ws; /* the stream; its ca_file / insecure serve REST too */
+	const char *rest;          /* Binance REST base "https://api.binance.com"; NULL: none */
+	const char *const *symbols; /* REST: the symbols whose depth books to snapshot */
+	unsigned nsymbols;
+	unsigned depth_limit;      /* the snapshot's limit (0: 1000) */
+	size_t max_held;           /* bytes of diffs held per symbol while loading (0: 8 MiB);
+				      more: the book is resynchronised (counted) */
+	uint64_t rest_timeout_ns;  /* 0: 10 s */
+	FILE *record;              /* every line as a capture (caller-owned); NULL: none */
+	void (*log)(void *arg, const char *line); /* links, snapshots, failures; NULL: none */
+	void *log_arg;
+};
+
+struct feeds_crypto_live_stats {
+	uint64_t lines;                /* fed to the books */
+	uint64_t snapshots_requested, snapshots_loaded, snapshot_failures;
+	uint64_t held, held_applied;   /* diffs held while a snapshot loaded; fed after it */
+	uint64_t held_overflows;       /* a symbol's held diffs above max_held */
+	uint64_t resyncs;              /* snapshots asked again after a gap */
+	uint64_t refused;              /* stream messages the decoder refused (logged) */
+};
+
+struct feeds_crypto_live;
+
+/* feeds_crypto_live_create - books is the caller's (borrowed, outlives l).
+ * 0, -EINVAL (err names what), -ENOMEM. */
+int feeds_crypto_live_create(const struct feeds_crypto_live_cfg *cfg, struct feeds_crypto *books,
+			     struct feeds_crypto_live **ret, char *err, size_t errlen);
+/*
+ * feeds_crypto_live_poll - run the stream and the snapshots for up to wait_ns.
+ * 1: one line went into the books, its events in *ret_ev / *ret_n (owned by
+ * the books, valid until the next call); 0: nothing yet; -errno: the stream
+ * has ended for good (err says why).
+ */
+int feeds_crypto_live_poll(struct feeds_crypto_live *l, uint64_t wait_ns,
+			   const struct md_event **ret_ev, uint32_t *ret_n, char *err, size_t errlen);
+void feeds_crypto_live_stats(const struct feeds_crypto_live *l,
+			     struct feeds_crypto_live_stats *ret);
+/* The stream client (its stats; feeds_ws_client_close to end it). */
+struct feeds_ws_client *feeds_crypto_live_ws(struct feeds_crypto_live *l);
+struct feeds_crypto_live *feeds_crypto_live_destroy(struct feeds_crypto_live *l);
 
 /* ========================================================================= */
 /* Capture file: a day file mapped read-only                                  */

@@ -553,6 +553,13 @@ static int fill(struct feeds_ws_client *c, uint64_t now)
 		}
 		const char *why = "";
 		ssize_t n = io_read(c, c->rx + c->rx_len, c->rx_cap - c->rx_len, &why);
+		if (n < 0 && got)
+			return 1; /* what came before the end first (a Close frame, say) */
+		if (n < 0 && c->state == S_CLOSING) {
+			drop_link(c); /* the server closed after (or instead of) its Close */
+			c->state = S_ENDED;
+			return -1;
+		}
 		if (n < 0) {
 			lost(c, now, "read: %s", why);
 			return -1;
