@@ -38,9 +38,11 @@ static void usage(FILE *f)
 		   "             go into the books as a capture's lines would, --record FILE keeps\n"
 		   "             them as a capture; ends on SIGINT, --seconds N, or --idle-ms N of\n"
 		   "             silence after the first message\n"
-		   "  --rest URL --snapshot SYMBOL...  Binance depth books: after each connect (and\n"
-		   "             a gap) GET URL/api/v3/depth?symbol=SYMBOL&limit=1000, the symbol's\n"
-		   "             diffs held meanwhile and applied after it by the U/u rules\n"
+		   "  --rest URL --snapshot SYMBOL...  Binance depth books: the symbol's scales from\n"
+		   "             GET URL/api/v3/exchangeInfo?symbol=SYMBOL (once), and after each\n"
+		   "             connect (and a gap) GET URL/api/v3/depth?symbol=SYMBOL&limit=1000,\n"
+		   "             the symbol's diffs held meanwhile and applied after it by the U/u\n"
+		   "             rules; --futures: USD-M futures (/fapi/v1/ paths, the pu rule)\n"
 		   "Crypto captures (Binance/Bybit JSON lines) may be given several at once, sharing\n"
 		   "books (Binance: the REST snapshot file, then the WebSocket file); their --bbo\n"
 		   "prices and sizes are in each symbol's integer units (see --stats).\n");
@@ -297,12 +299,17 @@ static void crypto_summary(struct feeds_crypto *c, const struct cat_opts *o,
 			"sequencing: duplicates %" PRIu64 ", gaps %" PRIu64 ", reconnects %" PRIu64
 			", crossed events %" PRIu64 ", full sides %" PRIu64 "\n",
 			st.duplicates, st.gaps, st.reconnects, st.crossed_events, st.levels_full);
+		if (st.futures_diffs || st.scales_set)
+			fprintf(so,
+				"binance futures diffs %" PRIu64 "; exchangeInfo scales %" PRIu64
+				" (books emptied by a new scale %" PRIu64 ")\n",
+				st.futures_diffs, st.scales_set, st.scale_resets);
+		static const char *const venue[] = { "?", "binance", "bybit", "binance-futures" };
 		for (unsigned l = 1; l <= feeds_crypto_nsymbols(c); l++) {
 			unsigned pd, qd;
 			feeds_crypto_scale(c, (uint16_t)l, &pd, &qd);
 			fprintf(so, "  locate %u %s %s: price 1e-%u, size 1e-%u%s\n", l,
-				feeds_crypto_venue(c, (uint16_t)l) == FEEDS_CRYPTO_BYBIT ? "bybit"
-											  : "binance",
+				venue[feeds_crypto_venue(c, (uint16_t)l) & 3],
 				feeds_crypto_symbol(c, (uint16_t)l), pd, qd,
 				feeds_crypto_stale(c, (uint16_t)l) ? " (stale)" : "");
 		}
@@ -386,7 +393,7 @@ struct ws_opts {
 	const char *url, *ca, *record, *rest;
 	const char *subs[64], *syms[64];
 	unsigned nsubs, nsyms;
-	bool insecure;
+	bool insecure, futures;
 	uint64_t idle_ns, max_ns; /* stop after this much silence once data came / in all */
 };
 
@@ -413,7 +420,9 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 	struct feeds_crypto_live *live = NULL;
 	FILE *rec = NULL;
 	int rc = 1;
-	if (feeds_crypto_create(NULL, &c, err, sizeof(err)) < 0)
+	/* with REST, scales come from the exchange's metadata, not our table */
+	struct feeds_crypto_cfg cc = { .no_builtin = w->rest != NULL };
+	if (feeds_crypto_create(&cc, &c, err, sizeof(err)) < 0)
 		goto out;
 	if (w->record && !(rec = fopen(w->record, "w"))) {
 		snprintf(err, sizeof(err), "%s: %s", w->record, strerror(errno));
@@ -422,7 +431,7 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 	struct feeds_crypto_live_cfg lc = {
 		.ws = { .url = w->url, .ca_file = w->ca, .insecure = w->insecure,
 			.subscribe = w->subs, .nsubscribe = w->nsubs },
-		.rest = w->rest, .symbols = w->syms, .nsymbols = w->nsyms,
+		.rest = w->rest, .futures = w->futures, .symbols = w->syms, .nsymbols = w->nsyms,
 		.record = rec, .log = log_line,
 	};
 	if (feeds_crypto_live_create(&lc, c, &live, err, sizeof(err)) < 0)
@@ -462,9 +471,10 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 		"osprey-feedcat: %s: %" PRIu64 " messages, %" PRIu64 " opens, %" PRIu64
 		" links lost, %" PRIu64 " pings answered; snapshots %" PRIu64 " of %" PRIu64
 		" asked (%" PRIu64 " failed), diffs held %" PRIu64 " (applied after %" PRIu64
-		"), resyncs %" PRIu64 "%s%s\n",
+		"), resyncs %" PRIu64 ", exchangeInfo %" PRIu64 "%s%s\n",
 		w->url, st.messages, st.opens, st.downs, st.pongs_sent, ls.snapshots_loaded,
 		ls.snapshots_requested, ls.snapshot_failures, ls.held, ls.held_applied, ls.resyncs,
+		ls.infos_loaded,
 		st.downs ? "; last down: " : "", st.downs ? st.last_down : "");
 	crypto_summary(c, o, by_kind);
 	rc = 0;
@@ -498,6 +508,8 @@ int main(int argc, char **argv)
 			o.bbo = true;
 		else if (!strcmp(a, "--insecure"))
 			w.insecure = true;
+		else if (!strcmp(a, "--futures"))
+			w.futures = true;
 		else if (has_val && !strcmp(a, "--depth"))
 			o.depth = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (has_val && !strcmp(a, "--ws"))

@@ -830,8 +830,20 @@ int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
  *                                                    book of that venue resyncs;
  *   `wss://... <- <ts>: <JSON>`                      a request we sent (skipped).
  * Binance: depthUpdate diffs (U/u), bookTicker, aggTrade, trade (raw or
- * combined `{"stream","data"}` form); kline and acks are skipped. Bybit:
- * orderBookL2_* snapshot/delta (delete/update/insert) and trade.* topics.
+ * combined `{"stream","data"}` form); kline and acks are skipped. Binance
+ * USD-M futures are their own books (venue BINANCE_FUTURES): a diff with
+ * `pu`, a snapshot from a /fapi/ URL, and any message after a `<->` line to
+ * fstream.binance.com. Bybit: orderBookL2_* snapshot/delta
+ * (delete/update/insert) and trade.* topics.
+ *   `https://.../exchangeInfo... -> <ts>: <JSON>`    Binance instrument metadata:
+ *                                                    each listed symbol's price
+ *                                                    and size scales from its
+ *                                                    PRICE_FILTER tickSize and
+ *                                                    LOT_SIZE stepSize (a book
+ *                                                    whose scale changes is
+ *                                                    emptied and resyncs).
+ * A connection to an exchange Osprey does not speak (Coinbase, Kraken, OKX,
+ * ...) is refused by name (-EBADMSG), not read as an empty capture.
  *
  * JSON is read by a purpose-built scanner (no tree, no allocation): any key
  * order, any whitespace, unknown keys skipped; nesting is bounded.
@@ -855,6 +867,9 @@ int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
  *    until the next snapshot for the symbol. Diffs before any snapshot are
  *    counted as unsynced and dropped. A bookTicker whose u equals the u of an
  *    applied diff is checked against the book (ticker_* stats).
+ *  - Binance futures (their documented rules): a snapshot L; diffs with
+ *    u < L dropped; the first applied must have U <= L <= u; then each pu
+ *    must equal the previous u. Anything else is a gap, as for spot.
  *  - Bybit: a snapshot resets the book; deltas apply deletes, then updates,
  *    then inserts. A delta before the first snapshot, an update or delete of
  *    an absent level, an insert of a present one, or a cross_seq not above
@@ -884,8 +899,9 @@ int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
  */
 enum feeds_crypto_venue {
 	FEEDS_CRYPTO_ANY = 0,
-	FEEDS_CRYPTO_BINANCE = 1,
+	FEEDS_CRYPTO_BINANCE = 1,         /* spot */
 	FEEDS_CRYPTO_BYBIT = 2,
+	FEEDS_CRYPTO_BINANCE_FUTURES = 3, /* USD-M futures */
 };
 
 #define FEEDS_CRYPTO_SYMBOL_MAX 24
@@ -927,6 +943,9 @@ struct feeds_crypto_stats {
 	uint64_t ticker_matched;  /* bookTicker equal to the book at the same u */
 	uint64_t ticker_mismatched;
 	uint64_t ticker_unverifiable; /* its u fell inside a diff, or the book was not in sync */
+	uint64_t futures_diffs;   /* Binance futures depthUpdates (in diffs too) */
+	uint64_t scales_set;      /* symbols given a scale by exchangeInfo */
+	uint64_t scale_resets;    /* books emptied because their scale changed */
 };
 
 struct feeds_crypto;
@@ -1133,10 +1152,13 @@ struct feeds_ws_client *feeds_ws_client_destroy(struct feeds_ws_client *c);
 
 /*
  * A crypto feed from the exchange itself: one feeds_ws_client stream, and
- * for Binance depth books the REST snapshot (GET REST/api/v3/depth?symbol=S
- * &limit=N) fetched with libcurl (non-blocking, several at once; TLS with the
- * stream's CA settings), feeding the caller's feeds_crypto books exactly as
- * a cryptofeed capture's lines would (feeds_crypto_line: the same rules).
+ * for Binance depth books the instrument's metadata (GET
+ * REST/api/v3/exchangeInfo?symbol=S, once: its price and size scales) and
+ * the REST snapshot (GET REST/api/v3/depth?symbol=S&limit=N; futures:
+ * /fapi/v1/ paths) fetched with libcurl (non-blocking, several at once; TLS
+ * with the stream's CA settings), feeding the caller's feeds_crypto books
+ * exactly as a cryptofeed capture's lines would (feeds_crypto_line: the same
+ * rules).
  * Binance's documented order: after each (re)connection every book is
  * resynchronised (the `<->` line), a snapshot is asked for every symbol, and
  * while a symbol's snapshot loads its depthUpdate diffs are held (not
@@ -1154,6 +1176,7 @@ struct feeds_ws_client *feeds_ws_client_destroy(struct feeds_ws_client *c);
 struct feeds_crypto_live_cfg {
 	struct feeds_ws_client_cfg ws; /* the stream; its ca_file / insecure serve REST too */
 	const char *rest;          /* Binance REST base "https://api.binance.com"; NULL: none */
+	bool futures;              /* USD-M futures: /fapi/v1/ paths ("https://fapi.binance.com") */
 	const char *const *symbols; /* REST: the symbols whose depth books to snapshot */
 	unsigned nsymbols;
 	unsigned depth_limit;      /* the snapshot's limit (0: 1000) */
@@ -1168,6 +1191,7 @@ struct feeds_crypto_live_cfg {
 struct feeds_crypto_live_stats {
 	uint64_t lines;                /* fed to the books */
 	uint64_t snapshots_requested, snapshots_loaded, snapshot_failures;
+	uint64_t infos_loaded;         /* exchangeInfo answers (scales) */
 	uint64_t held, held_applied;   /* diffs held while a snapshot loaded; fed after it */
 	uint64_t held_overflows;       /* a symbol's held diffs above max_held */
 	uint64_t resyncs;              /* snapshots asked again after a gap */

@@ -104,9 +104,9 @@ static void apply_sets(struct feeds_crypto *c, struct sym *y, unsigned n, uint8_
 
 /* The fields of a Binance event object we look at. */
 struct bn_fields {
-	struct fj_val e, E, s, U, u, b, a, B, A, p, q, m, t, T;
+	struct fj_val e, E, s, U, u, b, a, B, A, p, q, m, t, T, pu;
 	bool has_e, has_E, has_s, has_U, has_u, has_b, has_a, has_B, has_A, has_p, has_q, has_m,
-		has_t, has_T;
+		has_t, has_T, has_pu;
 };
 
 static int bn_scan(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
@@ -117,6 +117,11 @@ static int bn_scan(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fie
 	int r;
 	fj_open(obj, &cur);
 	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (FJ_KEY(&k, "pu")) { /* futures: the previous event's u */
+			f->pu = v;
+			f->has_pu = true;
+			continue;
+		}
 		if (k.n != 1 || k.escaped)
 			continue;
 #define F(ch, fld)                 \
@@ -165,11 +170,17 @@ static int bn_diff(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fie
 	    (r = need(x, f->has_u, obj, "u")) < 0 || (r = need(x, f->has_b, obj, "b")) < 0 ||
 	    (r = need(x, f->has_a, obj, "a")) < 0)
 		return r;
-	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	bool fut = f->has_pu || c->ws_venue == FEEDS_CRYPTO_BINANCE_FUTURES;
+	struct sym *y = feeds__crypto_sym_get(
+		x, fut ? FEEDS_CRYPTO_BINANCE_FUTURES : FEEDS_CRYPTO_BINANCE, &f->s, "s");
 	if (!y)
 		return -EBADMSG;
-	uint64_t U, u, E = 0;
+	uint64_t U, u, E = 0, pu = 0;
 	if ((r = uint_val(x, &f->U, "U", &U)) < 0 || (r = uint_val(x, &f->u, "u", &u)) < 0)
+		return r;
+	if (fut && (r = need(x, f->has_pu, obj, "pu")) < 0)
+		return r;
+	if (fut && (r = uint_val(x, &f->pu, "pu", &pu)) < 0)
 		return r;
 	if (f->has_E && (r = uint_val(x, &f->E, "E", &E)) < 0)
 		return r;
@@ -181,6 +192,36 @@ static int bn_diff(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fie
 		return r;
 	c->st.diffs++;
 	uint64_t ts = E ? day_ns_ms(E) : x->recv_ns % NS_PER_DAY;
+	if (fut) {
+		c->st.futures_diffs++;
+		switch (y->state) {
+		case ST_NOSNAP:
+		case ST_STALE:
+			c->st.diffs_unsynced++;
+			return 0;
+		case ST_SYNCING: /* drop u < L; the first applied spans L */
+			if (u < y->last_id) {
+				c->st.diffs_old++;
+				return 0;
+			}
+			if (U > y->last_id) {
+				feeds__crypto_sym_gap(c, y, 'd', ts, u);
+				return 0;
+			}
+			break;
+		default: /* ST_LIVE: each pu is the previous u */
+			if (u <= y->last_id) {
+				c->st.duplicates++;
+				return 0;
+			}
+			if (pu != y->last_id) {
+				feeds__crypto_sym_gap(c, y, 'd', ts, u);
+				return 0;
+			}
+			break;
+		}
+		goto apply;
+	}
 	switch (y->state) {
 	case ST_NOSNAP:
 	case ST_STALE:
@@ -207,6 +248,7 @@ static int bn_diff(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fie
 		}
 		break;
 	}
+apply:
 	y->state = ST_LIVE;
 	unsigned from = c->nev;
 	apply_sets(c, y, n, 'd', ts, u);
@@ -225,7 +267,7 @@ static int bn_ticker(struct crypto_ctx *x, const struct fj_val *obj, struct bn_f
 	    (r = need(x, f->has_b, obj, "b")) < 0 || (r = need(x, f->has_B, obj, "B")) < 0 ||
 	    (r = need(x, f->has_a, obj, "a")) < 0 || (r = need(x, f->has_A, obj, "A")) < 0)
 		return r;
-	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	struct sym *y = feeds__crypto_sym_get(x, c->ws_venue, &f->s, "s");
 	if (!y)
 		return -EBADMSG;
 	struct tick t;
@@ -272,7 +314,7 @@ static int bn_trade(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fi
 	    (r = need(x, f->has_q, obj, "q")) < 0 || (r = need(x, f->has_m, obj, "m")) < 0 ||
 	    (r = need(x, agg ? f->has_a : f->has_t, obj, agg ? "a" : "t")) < 0)
 		return r;
-	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, &f->s, "s");
+	struct sym *y = feeds__crypto_sym_get(x, c->ws_venue, &f->s, "s");
 	if (!y)
 		return -EBADMSG;
 	uint64_t px, qty, ref, T = 0;
@@ -324,7 +366,7 @@ int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj)
 
 /* A REST depth snapshot for `sym` (from the URL). */
 int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
-			    const struct fj_val *symv)
+			    const struct fj_val *symv, int venue)
 {
 	struct feeds_crypto *c = x->c;
 	struct fj_cur cur;
@@ -347,7 +389,7 @@ int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
 	}
 	if (!bids.type || !asks.type)
 		return bad(x, root->s, NULL, "snapshot without bids or asks");
-	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BINANCE, symv, "symbol");
+	struct sym *y = feeds__crypto_sym_get(x, venue, symv, "symbol");
 	if (!y)
 		return -EBADMSG;
 	uint64_t L;
@@ -372,3 +414,122 @@ int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
 	return 0;
 }
 
+
+/* "0.00010000" -> 4: the decimal places down to the last nonzero digit. */
+static int decimals_of(struct crypto_ctx *x, const struct fj_val *v, const char *field,
+		       uint8_t *ret)
+{
+	if (v->type != FJ_STRING || v->n == 0)
+		return bad(x, v->s ? v->s : x->line, field, "expected a decimal string");
+	const char *dot = memchr(v->s, '.', v->n);
+	size_t last = 0;
+	bool nonzero = false;
+	for (size_t i = 0; i < v->n; i++) {
+		char ch = v->s[i];
+		if (ch == '.')
+			continue;
+		if (ch < '0' || ch > '9')
+			return bad(x, v->s + i, field, "expected a decimal string");
+		if (ch != '0') {
+			nonzero = true;
+			if (dot && v->s + i > dot)
+				last = (size_t)(v->s + i - dot);
+		}
+	}
+	if (!nonzero)
+		return bad(x, v->s, field, "a step of zero");
+	if (last > 18)
+		return bad(x, v->s, field, "more than 18 decimal places");
+	*ret = (uint8_t)last;
+	return 0;
+}
+
+/* One entry of "symbols": its name and the two filters' steps, checked
+ * (apply false) or applied. */
+static int info_symbol(struct crypto_ctx *x, const struct fj_val *obj, int venue, bool apply)
+{
+	struct feeds_crypto *c = x->c;
+	struct fj_cur cur, fc, gc;
+	struct fj_val k, v, sym = { 0 }, filters = { 0 }, tick = { 0 }, step = { 0 };
+	int r;
+	if (obj->type != FJ_OBJECT)
+		return bad(x, obj->s, "symbols", "expected objects");
+	fj_open(obj, &cur);
+	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (FJ_KEY(&k, "symbol"))
+			sym = v;
+		else if (FJ_KEY(&k, "filters"))
+			filters = v;
+	}
+	if (r < 0)
+		return bad_json(x, NULL);
+	if (!sym.type || filters.type != FJ_ARRAY)
+		return bad(x, obj->s, "symbols", "an entry without symbol or filters");
+	struct fj_val f;
+	fj_open(&filters, &fc);
+	while ((r = fj_arr_next(&x->j, &fc, &f)) == 1) {
+		if (f.type != FJ_OBJECT)
+			continue;
+		struct fj_val type = { 0 }, ts = { 0 }, ss = { 0 };
+		fj_open(&f, &gc);
+		while ((r = fj_obj_next(&x->j, &gc, &k, &v)) == 1) {
+			if (FJ_KEY(&k, "filterType"))
+				type = v;
+			else if (FJ_KEY(&k, "tickSize"))
+				ts = v;
+			else if (FJ_KEY(&k, "stepSize"))
+				ss = v;
+		}
+		if (r < 0)
+			return bad_json(x, NULL);
+		if (type.type == FJ_STRING && FJ_KEY(&type, "PRICE_FILTER"))
+			tick = ts;
+		else if (type.type == FJ_STRING && FJ_KEY(&type, "LOT_SIZE"))
+			step = ss;
+	}
+	if (r < 0)
+		return bad_json(x, NULL);
+	if (!tick.type || !step.type)
+		return bad(x, filters.s, "filters", "no PRICE_FILTER tickSize or LOT_SIZE stepSize");
+	uint8_t pxd, qtyd;
+	if ((r = decimals_of(x, &tick, "tickSize", &pxd)) < 0 ||
+	    (r = decimals_of(x, &step, "stepSize", &qtyd)) < 0)
+		return r;
+	if (sym.type != FJ_STRING || sym.escaped || sym.n == 0 || sym.n >= FEEDS_CRYPTO_SYMBOL_MAX)
+		return bad(x, sym.s, "symbol", "expected a symbol string of 1..23 characters");
+	if (!apply)
+		return 0;
+	struct sym *y = feeds__crypto_sym_get(x, venue, &sym, "symbol");
+	if (!y)
+		return -EBADMSG;
+	feeds__crypto_set_scale(c, y, pxd, qtyd);
+	c->st.scales_set++;
+	return 0;
+}
+
+int feeds__binance_exchange_info(struct crypto_ctx *x, const struct fj_val *root, int venue)
+{
+	struct fj_cur cur, sc;
+	struct fj_val k, v, syms = { 0 };
+	int r;
+	fj_open(root, &cur);
+	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1)
+		if (FJ_KEY(&k, "symbols"))
+			syms = v;
+	if (r < 0)
+		return bad_json(x, NULL);
+	if (syms.type != FJ_ARRAY)
+		return bad(x, root->s, "symbols", "exchangeInfo without a symbols array");
+	/* the whole answer is checked before any scale changes (but for more
+	 * symbols than max_symbols, found while applying) */
+	for (int pass = 0; pass < 2; pass++) {
+		struct fj_val e;
+		fj_open(&syms, &sc);
+		while ((r = fj_arr_next(&x->j, &sc, &e)) == 1)
+			if ((r = info_symbol(x, &e, venue, pass == 1)) < 0)
+				return r;
+		if (r < 0)
+			return bad_json(x, NULL);
+	}
+	return 0;
+}

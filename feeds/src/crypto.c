@@ -103,9 +103,25 @@ static int url_line(struct crypto_ctx *x, const char *end)
 	const char *conn = find(p, end, " <-> ");
 	if (conn && (!arrow || conn < arrow)) {
 		/* A (re)connection: books of that venue must resync. */
+		static const char *const unspoken[] = { "coinbase", "kraken", "bitfinex", "okx",
+							"okex", "huobi", "htx", "kucoin", "gemini",
+							"bitstamp", "deribit", "bitmex", "ftx",
+							"gate.io", "bitget", "mexc", "poloniex" };
+		for (size_t i = 0; i < sizeof(unspoken) / sizeof(unspoken[0]); i++)
+			if (find(p, conn, unspoken[i])) {
+				char what[160];
+				snprintf(what, sizeof(what),
+					 "a capture of %s: a venue Osprey does not speak (Binance "
+					 "spot and USD-M futures, Bybit)", unspoken[i]);
+				return bad(x, p, NULL, what);
+			}
+		bool futures = find(p, conn, "fstream.binance") || find(p, conn, "fapi.binance");
 		int venue = find(p, conn, "bybit") ? FEEDS_CRYPTO_BYBIT
+			  : futures                  ? FEEDS_CRYPTO_BINANCE_FUTURES
 			  : find(p, conn, "binance") ? FEEDS_CRYPTO_BINANCE
 						     : FEEDS_CRYPTO_ANY;
+		if (venue == FEEDS_CRYPTO_BINANCE || venue == FEEDS_CRYPTO_BINANCE_FUTURES)
+			c->ws_venue = (uint8_t)venue;
 		uint64_t t;
 		int r = recv_time(x, conn + 5, (size_t)(end - conn - 5), &t);
 		if (r < 0)
@@ -136,6 +152,10 @@ static int url_line(struct crypto_ctx *x, const char *end)
 	if (r < 0)
 		return r;
 	c->st.messages++;
+	int bn = find(p, arrow, "/fapi/") || find(p, arrow, "fapi.binance") ? FEEDS_CRYPTO_BINANCE_FUTURES
+									    : FEEDS_CRYPTO_BINANCE;
+	if (find(p, arrow, "exchangeInfo"))
+		return feeds__binance_exchange_info(x, &root, bn);
 	const char *sq = find(p, arrow, "symbol=");
 	if (!sq || !find(p, arrow, "depth")) {
 		c->st.skipped++;
@@ -146,7 +166,7 @@ static int url_line(struct crypto_ctx *x, const char *end)
 	while (se < arrow && *se != '&' && *se != ' ')
 		se++;
 	symv.n = (size_t)(se - symv.s);
-	return feeds__binance_snapshot(x, &root, &symv);
+	return feeds__binance_snapshot(x, &root, &symv, bn);
 }
 
 int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,

@@ -116,6 +116,23 @@ void feeds__crypto_sym_gap(struct feeds_crypto *c, struct sym *y, uint8_t msg_ty
 	feeds__crypto_ev_finish(c, y, from);
 }
 
+void feeds__crypto_set_scale(struct feeds_crypto *c, struct sym *y, uint8_t pxd, uint8_t qtyd)
+{
+	if (y->pxd == pxd && y->qtyd == qtyd)
+		return;
+	bool had = y->state == ST_LIVE || y->state == ST_SYNCING;
+	y->pxd = pxd;
+	y->qtyd = qtyd;
+	if (!had && !y->s[BID].n && !y->s[ASK].n)
+		return;
+	/* levels in the old units mean nothing now: empty, resync */
+	c->st.scale_resets++;
+	y->s[BID].n = y->s[ASK].n = 0;
+	if (had)
+		feeds__crypto_sym_gap(c, y, 'x', c->last_ts, 0);
+	y->state = ST_NOSNAP;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Snapshots */
 
@@ -188,10 +205,10 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 		const struct feeds_crypto_instr *in = &cfg->instr[i];
 		if (!in->symbol || !in->symbol[0] ||
 		    strlen(in->symbol) >= FEEDS_CRYPTO_SYMBOL_MAX || in->px_decimals > 18 ||
-		    in->qty_decimals > 18 || in->venue > FEEDS_CRYPTO_BYBIT) {
+		    in->qty_decimals > 18 || in->venue > FEEDS_CRYPTO_BINANCE_FUTURES) {
 			core_errf(err, errlen,
 			          "crypto: instr[%u]: symbol must be 1..23 characters, decimals "
-			          "<= 18, venue 0..2",
+			          "<= 18, venue 0..3",
 			          i);
 			return -EINVAL;
 		}
@@ -221,6 +238,7 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 	c->max_levels = max_levels;
 	c->max_ch = max_ev;
 	c->no_builtin = cfg->no_builtin;
+	c->ws_venue = FEEDS_CRYPTO_BINANCE;
 	c->reject_unknown = cfg->reject_unknown;
 	c->def_pxd = cfg->default_px_decimals ? cfg->default_px_decimals : 4;
 	c->def_qtyd = cfg->default_qty_decimals ? cfg->default_qty_decimals : 8;

@@ -84,6 +84,7 @@ struct feeds_crypto {
 	uint8_t def_pxd, def_qtyd;
 	struct feeds_crypto_stats st;
 	uint64_t last_ts; /* event time never goes back (see ev_new) */
+	uint8_t ws_venue; /* Binance messages: spot, or futures after a fstream `<->` */
 	/* line tracking for feeds_crypto_next */
 	const struct feeds_capture *lc_cap;
 	size_t lc_off;
@@ -256,6 +257,9 @@ void feeds__crypto_ev_finish(struct feeds_crypto *c, const struct sym *y, unsign
 /* The book fell out of sequence: stale until its next snapshot, one MD_GAP event. */
 void feeds__crypto_sym_gap(struct feeds_crypto *c, struct sym *y, uint8_t msg_type, uint64_t ts,
 			   uint64_t ref);
+/* Give y new scales: an emptied book that resyncs (one MD_GAP) if it had
+ * levels or a snapshot. */
+void feeds__crypto_set_scale(struct feeds_crypto *c, struct sym *y, uint8_t pxd, uint8_t qtyd);
 /* Replace the book with the n changes in c->ch (a snapshot). */
 void feeds__crypto_load_snapshot(struct feeds_crypto *c, struct sym *y, unsigned n);
 
@@ -263,9 +267,12 @@ void feeds__crypto_load_snapshot(struct feeds_crypto *c, struct sym *y, unsigned
 
 /* A Binance event object (depthUpdate, aggTrade, trade, or a bookTicker). */
 int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj);
-/* A REST depth snapshot answer for the symbol symv (taken from the URL). */
+/* A REST depth snapshot answer for the symbol symv (taken from the URL),
+ * of venue BINANCE or BINANCE_FUTURES. */
 int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
-			    const struct fj_val *symv);
+			    const struct fj_val *symv, int venue);
+/* An exchangeInfo answer: the scales of the symbols it lists. */
+int feeds__binance_exchange_info(struct crypto_ctx *x, const struct fj_val *root, int venue);
 
 /* bybit.c */
 

@@ -6,10 +6,19 @@
  * Every line goes through one queue, so the books see what a capture of the
  * same session would hold, in the order a capture replays: a symbol's
  * snapshot line, then the diffs held while it loaded.
+ *
+ * The REST transfers are blocking libcurl calls on a worker thread of this
+ * object's own (started when there are symbols to snapshot), so the polling
+ * thread (the feed stage's, in the engine) never waits for them nor does
+ * their TLS: it hands a symbol's job over with a release store (and wakes the
+ * worker: a mutex held for a signal, at a connect or a gap only) and picks
+ * the answer up with an acquire load.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +29,8 @@
 #define NS_PER_MS UINT64_C(1000000)
 
 enum { SNAP_IDLE, SNAP_WANT, SNAP_LOADING };
+/* A symbol's REST job, between the polling thread and the worker. */
+enum { JOB_NONE, JOB_ASKED, JOB_DONE };
 
 /* Lines back to back, each as a u32 length then its bytes. */
 struct lines {
@@ -31,9 +42,18 @@ struct lines {
 struct csym {
 	char name[FEEDS_CRYPTO_SYMBOL_MAX + 1];
 	int snap;           /* SNAP_* */
+	bool info;          /* its exchangeInfo (the scales) is in */
+	bool loading_info;  /* the transfer running is the exchangeInfo */
 	uint64_t due_ns;    /* SNAP_WANT: not before */
 	uint64_t backoff_ns;
-	CURL *h;
+	uint64_t gen, job_gen; /* a job asked before the last want() is stale */
+	/* the job: url set by the poller before ASKED; result, status and body
+	 * by the worker before DONE (the stores' release / loads' acquire order
+	 * them) */
+	_Atomic int job;
+	char url[512];
+	int result;         /* CURLcode */
+	long status;
 	char *body;
 	size_t body_len, body_cap;
 	uint64_t held_bytes;
@@ -44,10 +64,13 @@ struct feeds_crypto_live {
 	struct feeds_crypto_live_cfg cfg;
 	struct feeds_crypto *books;
 	struct feeds_ws_client *ws;
-	CURLM *multi;
 	struct csym *sym;
 	unsigned nsym;
-	unsigned loading;
+	pthread_t worker;
+	bool worker_started;
+	_Atomic bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	struct lines ready; /* to feed, in order */
 	char *line;         /* the line being fed */
 	size_t line_cap;
@@ -154,76 +177,58 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
 
 static void want(struct feeds_crypto_live *l, struct csym *y, uint64_t now)
 {
-	if (y->snap == SNAP_LOADING) { /* asked again before it came: start over */
-		curl_multi_remove_handle(l->multi, y->h);
-		curl_easy_cleanup(y->h);
-		y->h = NULL;
-		l->loading--;
-	}
+	if (y->snap == SNAP_LOADING)
+		y->gen++; /* asked again before it came: what comes is dropped */
+	(void)l;
 	y->snap = SNAP_WANT;
 	y->due_ns = now;
 }
 
-static char *snapshot_url(const struct feeds_crypto_live *l, const struct csym *y, char *b,
-			  size_t n)
+/* The transfer y needs next: its exchangeInfo (once), else the snapshot. */
+static char *rest_url(const struct feeds_crypto_live *l, const struct csym *y, char *b, size_t n)
 {
-	snprintf(b, n, "%s/api/v3/depth?symbol=%s&limit=%u", l->cfg.rest, y->name,
-		 l->cfg.depth_limit ? l->cfg.depth_limit : 1000);
+	const char *base = l->cfg.futures ? "fapi/v1" : "api/v3";
+	if (!y->info)
+		snprintf(b, n, "%s/%s/exchangeInfo?symbol=%s", l->cfg.rest, base, y->name);
+	else
+		snprintf(b, n, "%s/%s/depth?symbol=%s&limit=%u", l->cfg.rest, base, y->name,
+			 l->cfg.depth_limit ? l->cfg.depth_limit : 1000);
 	return b;
 }
 
+/* Hand y's next transfer to the worker. */
 static void start(struct feeds_crypto_live *l, struct csym *y)
 {
-	char url[512];
-	CURL *h = curl_easy_init();
-	if (!h) {
-		y->due_ns = core_now_ns() + 1000 * NS_PER_MS;
-		return;
-	}
-	y->body_len = 0;
-	curl_easy_setopt(h, CURLOPT_URL, snapshot_url(l, y, url, sizeof(url)));
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, y);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, y);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "osprey");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-			 (long)((l->cfg.rest_timeout_ns ? l->cfg.rest_timeout_ns
-							: 10000 * NS_PER_MS) / NS_PER_MS));
-	if (l->cfg.ws.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, l->cfg.ws.ca_file);
-	if (l->cfg.ws.insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	curl_multi_add_handle(l->multi, h);
-	y->h = h;
+	y->loading_info = !y->info;
+	rest_url(l, y, y->url, sizeof(y->url));
+	y->job_gen = y->gen;
 	y->snap = SNAP_LOADING;
-	l->loading++;
-	l->st.snapshots_requested++;
+	if (!y->loading_info)
+		l->st.snapshots_requested++;
+	atomic_store_explicit(&y->job, JOB_ASKED, memory_order_release);
+	pthread_mutex_lock(&l->mu); /* rare (a connect, a gap): the worker sleeps on it */
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
 }
 
-/* A transfer ended: the snapshot then the held diffs go to the queue, or
+/* The worker's transfer for y ended (job DONE): the exchangeInfo goes to the
+ * queue (and the snapshot is asked), or the snapshot then the held diffs, or
  * it is asked again later. */
-static void finished(struct feeds_crypto_live *l, CURLMsg *m, uint64_t now)
+static void finished(struct feeds_crypto_live *l, struct csym *y, uint64_t now)
 {
-	struct csym *y;
-	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&y);
-	long status = 0;
-	curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(l->multi, m->easy_handle);
-	curl_easy_cleanup(m->easy_handle);
-	y->h = NULL;
-	l->loading--;
-	char url[512];
-	snapshot_url(l, y, url, sizeof(url));
-	if (m->data.result != CURLE_OK || status != 200) {
-		l->st.snapshot_failures++;
-		if (m->data.result != CURLE_OK)
-			note(l, "snapshot %s: %s; again in %" PRIu64 " ms", url,
-			     curl_easy_strerror(m->data.result), y->backoff_ns / NS_PER_MS);
+	atomic_store_explicit(&y->job, JOB_NONE, memory_order_relaxed);
+	if (y->job_gen != y->gen) { /* asked again meanwhile (want): this one is stale */
+		y->snap = SNAP_WANT;
+		return;
+	}
+	if (y->result != CURLE_OK || y->status != 200) {
+		if (!y->loading_info)
+			l->st.snapshot_failures++;
+		if (y->result != CURLE_OK)
+			note(l, "%s: %s; again in %" PRIu64 " ms", y->url,
+			     curl_easy_strerror((CURLcode)y->result), y->backoff_ns / NS_PER_MS);
 		else
-			note(l, "snapshot %s: HTTP %ld: %.*s; again in %" PRIu64 " ms", url, status,
+			note(l, "%s: HTTP %ld: %.*s; again in %" PRIu64 " ms", y->url, y->status,
 			     (int)(y->body_len < 160 ? y->body_len : 160), y->body ? y->body : "",
 			     y->backoff_ns / NS_PER_MS);
 		y->snap = SNAP_WANT;
@@ -233,7 +238,7 @@ static void finished(struct feeds_crypto_live *l, CURLMsg *m, uint64_t now)
 	}
 	y->backoff_ns = 250 * NS_PER_MS;
 	char head[600];
-	int hn = snprintf(head, sizeof(head), "%s -> ", url);
+	int hn = snprintf(head, sizeof(head), "%s -> ", y->url);
 	hn += stamp(head + hn, sizeof(head) - (size_t)hn);
 	hn += snprintf(head + hn, sizeof(head) - (size_t)hn, ": ");
 	/* the body has no newline of its own inside a line */
@@ -242,6 +247,13 @@ static void finished(struct feeds_crypto_live *l, CURLMsg *m, uint64_t now)
 			y->body[i] = ' ';
 	if (lines_put(&l->ready, head, (size_t)hn, y->body, y->body_len) < 0)
 		return;
+	if (y->loading_info) { /* the scales are in: now the snapshot */
+		y->info = true;
+		l->st.infos_loaded++;
+		y->snap = SNAP_WANT;
+		y->due_ns = now;
+		return;
+	}
 	size_t n;
 	const char *p;
 	while ((p = lines_take(&y->held, &n)) != NULL) {
@@ -256,18 +268,84 @@ static void finished(struct feeds_crypto_live *l, CURLMsg *m, uint64_t now)
 
 static void run_rest(struct feeds_crypto_live *l, uint64_t now)
 {
-	for (unsigned i = 0; i < l->nsym; i++)
-		if (l->sym[i].snap == SNAP_WANT && now >= l->sym[i].due_ns)
-			start(l, &l->sym[i]);
-	if (!l->loading)
-		return;
-	int running;
-	curl_multi_perform(l->multi, &running);
-	CURLMsg *m;
-	int left;
-	while ((m = curl_multi_info_read(l->multi, &left)) != NULL)
-		if (m->msg == CURLMSG_DONE)
-			finished(l, m, now);
+	for (unsigned i = 0; i < l->nsym; i++) {
+		struct csym *y = &l->sym[i];
+		int job = atomic_load_explicit(&y->job, memory_order_acquire);
+		if (job == JOB_DONE) /* (a stale one too: finished drops it) */
+			finished(l, y, now);
+		else if (job == JOB_NONE && y->snap == SNAP_WANT && now >= y->due_ns)
+			start(l, y);
+	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* The REST worker: blocking libcurl transfers, off the polling thread */
+
+static int abort_on_stop(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return atomic_load_explicit(&((struct feeds_crypto_live *)arg)->stop, memory_order_relaxed);
+}
+
+static void transfer(struct feeds_crypto_live *l, CURL *h, struct csym *y)
+{
+	curl_easy_reset(h);
+	y->body_len = 0;
+	curl_easy_setopt(h, CURLOPT_URL, y->url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, y);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "osprey");
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, l);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+			 (long)((l->cfg.rest_timeout_ns ? l->cfg.rest_timeout_ns
+							: 10000 * NS_PER_MS) / NS_PER_MS));
+	if (l->cfg.ws.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, l->cfg.ws.ca_file);
+	if (l->cfg.ws.insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	y->result = curl_easy_perform(h);
+	y->status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &y->status);
+}
+
+static void *worker(void *arg)
+{
+	struct feeds_crypto_live *l = arg;
+	CURL *h = curl_easy_init(); /* one handle: its connection is kept for the next */
+	while (!atomic_load_explicit(&l->stop, memory_order_relaxed)) {
+		bool did = false;
+		for (unsigned i = 0; i < l->nsym; i++) {
+			struct csym *y = &l->sym[i];
+			if (atomic_load_explicit(&y->job, memory_order_acquire) != JOB_ASKED)
+				continue;
+			if (h)
+				transfer(l, h, y);
+			else
+				y->result = CURLE_FAILED_INIT;
+			atomic_store_explicit(&y->job, JOB_DONE, memory_order_release);
+			did = true;
+		}
+		if (did)
+			continue;
+		pthread_mutex_lock(&l->mu);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000000L; /* and a look now and then: a signal may come early */
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+		pthread_mutex_unlock(&l->mu);
+	}
+	if (h)
+		curl_easy_cleanup(h);
+	return NULL;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -357,9 +435,9 @@ int feeds_crypto_live_poll(struct feeds_crypto_live *l, uint64_t wait_ns,
 		run_rest(l, now);
 		if (l->ready.n)
 			continue;
-		bool busy = l->loading || l->ready.n;
+		bool busy = false;
 		for (unsigned i = 0; !busy && i < l->nsym; i++)
-			busy = l->sym[i].snap == SNAP_WANT;
+			busy = l->sym[i].snap != SNAP_IDLE;
 		uint64_t left = until > now ? until - now : 0;
 		if (busy && left > 2 * NS_PER_MS)
 			left = 2 * NS_PER_MS; /* come back for the transfers */
@@ -444,11 +522,13 @@ int feeds_crypto_live_create(const struct feeds_crypto_live_cfg *cfg, struct fee
 	int r = feeds_ws_client_create(&cfg->ws, &l->ws, err, errlen);
 	if (r < 0)
 		goto fail;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(l->multi = curl_multi_init())) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		core_errf(err, errlen, "crypto live: libcurl would not start");
 		r = -ENOMEM;
 		goto fail;
 	}
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
 	l->sym = calloc(cfg->nsymbols + 1, sizeof(*l->sym));
 	if (!l->sym) {
 		core_errf(err, errlen, "out of memory");
@@ -469,6 +549,13 @@ int feeds_crypto_live_create(const struct feeds_crypto_live_cfg *cfg, struct fee
 	}
 	l->nsym = cfg->nsymbols;
 	l->cfg.symbols = NULL;
+	if (l->nsym) {
+		if ((r = -pthread_create(&l->worker, NULL, worker, l)) < 0) {
+			core_errf(err, errlen, "crypto live: the REST thread: %s", strerror(-r));
+			goto fail;
+		}
+		l->worker_started = true;
+	}
 	*ret = l;
 	return 0;
 fail:
@@ -490,17 +577,18 @@ struct feeds_crypto_live *feeds_crypto_live_destroy(struct feeds_crypto_live *l)
 {
 	if (!l)
 		return NULL;
+	if (l->worker_started) { /* a transfer under way is aborted (abort_on_stop) */
+		atomic_store(&l->stop, true);
+		pthread_mutex_lock(&l->mu);
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->worker, NULL);
+	}
 	for (unsigned i = 0; l->sym && i < l->nsym; i++) {
-		if (l->sym[i].h) {
-			curl_multi_remove_handle(l->multi, l->sym[i].h);
-			curl_easy_cleanup(l->sym[i].h);
-		}
 		free(l->sym[i].body);
 		free(l->sym[i].held.buf);
 	}
 	free(l->sym);
-	if (l->multi)
-		curl_multi_cleanup(l->multi);
 	feeds_ws_client_destroy(l->ws);
 	free(l->ready.buf);
 	free(l->line);

@@ -6,7 +6,8 @@
 # sends every 7th message in two fragments and pings every 300 ms; the client
 # reconnects, subscribes again, resyncs each book from the server's snapshot,
 # and at the end every book equals the capture's own (feedcat on the file).
-# Binance the same way, with its REST depth snapshots (the server answers
+# Binance the same way, its scales from exchangeInfo (our own table of
+# them off), with its REST depth snapshots (the server answers
 # from its own books, 350 ms late, the first with Binance's 429): the diffs
 # that come while a snapshot loads are held, then applied by the U/u rules;
 # the connection cut once, every snapshot asked again; the books equal the
@@ -73,11 +74,18 @@ fi
 cmp -s "$dir/want.txt" "$dir/rec_books.txt" || fail "the record's books differ"
 echo "ws live: $books books equal to the capture's after 2 cut connections ($(sed -n 's/.*: \([0-9]*\) messages,.*/\1/p' "$dir/client.log") messages, $n pings answered)"
 
-# Binance: the stream and REST snapshots
+# Binance: the stream, the symbols' scales (exchangeInfo: the exchange's
+# tick and lot sizes at capture time) and REST snapshots
 D="$SHARED/data/crypto"
+cat >"$dir/info.json" <<'JSON'
+{"NKNUSDT": {"tickSize": "0.00001000", "stepSize": "0.10000000"},
+ "BLZETH": {"tickSize": "0.00000001", "stepSize": "1.00000000"},
+ "LRCBTC": {"tickSize": "0.00000001", "stepSize": "1.00000000"},
+ "RUNEEUR": {"tickSize": "0.00100000", "stepSize": "0.10000000"}}
+JSON
 serve "$dir/cert.pem" "$dir/key.pem" bserver.log --capture "$D/cryptofeed_BINANCE.ws.1.0" \
 	--rest-capture "$D/cryptofeed_BINANCE.http.0.0" --speed 2 --drop-after 120 \
-	--snapshot-delay-ms 350 --fail-snapshots 1
+	--snapshot-delay-ms 350 --fail-snapshots 1 --exchange-info "$dir/info.json"
 streams=$(head -1 "$D/cryptofeed_BINANCE.ws.1.0" | sed 's/.*streams=\([^ ]*\) .*/\1/')
 "$B/tools/osprey-feedcat" "$D/cryptofeed_BINANCE.http.0.0" "$D/cryptofeed_BINANCE.ws.1.0" \
 	--depth 1000 >"$dir/bwant.txt" || fail "feedcat on the Binance capture"
@@ -93,6 +101,7 @@ set -- $held
 [ "${1:-0}" -gt 0 ] && [ "$1" = "$2" ] || fail "diffs held and applied: '$held'"
 snaps=$(sed -n 's/.*snapshots \([0-9]*\) of \([0-9]*\) asked (\([0-9]*\) failed).*/\1 \2 \3/p' "$dir/bclient.log")
 [ "$snaps" = "8 9 1" ] || fail "snapshots loaded, asked, failed: '$snaps' (want 8 9 1)"
+grep -q "exchangeInfo 4" "$dir/bclient.log" || fail "the 4 symbols' scales were not fetched"
 if ! cmp -s "$dir/bwant.txt" "$dir/bgot.txt"; then
 	diff "$dir/bwant.txt" "$dir/bgot.txt" | head -20
 	fail "the live Binance books differ from the capture's"

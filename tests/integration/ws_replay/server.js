@@ -5,6 +5,7 @@
 //   node server.js --cert CERT --key KEY --capture FILE [--rest-capture FILE]
 //                  [--speed N] [--drop-after N,N...] [--fragment-every K]
 //                  [--ping-ms MS] [--snapshot-delay-ms MS] [--fail-snapshots N]
+//                  [--exchange-info FILE]
 //
 // Prints "listening PORT" (an ephemeral port on 127.0.0.1) when ready. The
 // capture's messages go out at their original pace divided by --speed to
@@ -19,7 +20,9 @@
 //     ({"lastUpdateId", "bids", "asks"}, after --snapshot-delay-ms), its
 //     starting point taken from --rest-capture (the capture's own REST
 //     snapshots); the first --fail-snapshots requests get Binance's 429
-//     answer instead.
+//     answer instead; GET /api/v3/exchangeInfo?symbol=S answers S's
+//     PRICE_FILTER and LOT_SIZE from --exchange-info FILE
+//     ({"S": {"tickSize", "stepSize"}}).
 // Faults, injected: the connection is cut (destroyed, no Close frame) after
 // the N-th message sent in all, for each N of --drop-after; every K-th
 // message is sent in two fragments; a Ping every --ping-ms. When the capture
@@ -93,9 +96,26 @@ function bybitSnapshot(topic) {
                           cross_seq: b.cross_seq, timestamp_e6: b.ts });
 }
 
-function binanceDepth(req, res) {
+// --exchange-info FILE: {"SYMBOL": {"tickSize": "...", "stepSize": "..."}}
+const info = args['exchange-info'] ? JSON.parse(fs.readFileSync(args['exchange-info'], 'utf8')) : {};
+
+function binanceRest(req, res) {
   const u = new URL(req.url, 'https://localhost');
-  if (u.pathname !== '/api/v3/depth') { res.writeHead(404); res.end('{"code":-1,"msg":"not found"}'); return; }
+  if (/^\/(api\/v3|fapi\/v1)\/exchangeInfo$/.test(u.pathname)) {
+    const s = u.searchParams.get('symbol');
+    if (!info[s]) {
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      res.end('{"code":-1121,"msg":"Invalid symbol."}');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ timezone: 'UTC', serverTime: Date.now(), symbols: [{
+      symbol: s, status: 'TRADING', filters: [
+        { filterType: 'PRICE_FILTER', minPrice: info[s].tickSize, maxPrice: '1000000.00000000', tickSize: info[s].tickSize },
+        { filterType: 'LOT_SIZE', minQty: info[s].stepSize, maxQty: '9000000.00000000', stepSize: info[s].stepSize }] }] }));
+    return;
+  }
+  if (!/^\/(api\/v3|fapi\/v1)\/depth$/.test(u.pathname)) { res.writeHead(404); res.end('{"code":-1,"msg":"not found"}'); return; }
   if (failSnapshots > 0) {
     failSnapshots--;
     res.writeHead(429, { 'Content-Type': 'application/json' });
@@ -117,7 +137,7 @@ function binanceDepth(req, res) {
 }
 
 const server = https.createServer({ cert: fs.readFileSync(args.cert), key: fs.readFileSync(args.key) },
-                                  binanceDepth);
+                                  binanceRest);
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
 let sent = 0;
 const clients = new Set();
