@@ -433,10 +433,44 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.session = o->soup_session,
 		.seq = o->soup_seq,
 	};
+	/* a live crypto stream: its symbols to snapshot split from "A,B,C" */
+	char syms_buf[sizeof(o->crypto_snapshot)];
+	const char *syms[64];
+	unsigned nsyms = 0;
+	snprintf(syms_buf, sizeof(syms_buf), "%s", o->crypto_snapshot);
+	for (char *t, *save = NULL, *p = syms_buf; (t = strtok_r(p, ", ", &save)); p = NULL) {
+		if (nsyms == 64) {
+			core_errf(err, errlen, "[feeds] crypto_snapshot: more than 64 symbols");
+			return -EINVAL;
+		}
+		syms[nsyms++] = t;
+	}
+	const char *sub[1] = { o->crypto_subscribe };
+	struct feeds_crypto_live_cfg crypto = {
+		.ws = { .url = o->crypto_ws, .ca_file = o->crypto_ca[0] ? o->crypto_ca : NULL,
+			.subscribe = sub, .nsubscribe = o->crypto_subscribe[0] ? 1 : 0 },
+		.rest = o->crypto_rest[0] ? o->crypto_rest : NULL,
+		.futures = o->crypto_futures,
+		.symbols = syms,
+		.nsymbols = nsyms,
+	};
+	/* with REST, scales come from the exchange's metadata, not our table */
+	struct feeds_crypto_cfg books = { .no_builtin = o->crypto_rest[0] != 0 };
+	if (o->crypto_record[0] && !(e->crypto_record = fopen(o->crypto_record, "w"))) {
+		core_errf(err, errlen, "[feeds] crypto_record %s: %s", o->crypto_record,
+		          strerror(errno));
+		return -errno;
+	}
+	crypto.record = e->crypto_record;
 	if (o->mold[0])
 		fc.mold = &mold;
 	else if (o->soup[0])
 		fc.soup = &soup;
+	else if (o->crypto_ws[0]) {
+		fc.crypto = &crypto;
+		fc.crypto_books = &books;
+		fc.crypto_idle_ns = o->idle_timeout_ms * 1000000ull;
+	}
 	return feeds_stage_create(&fc, &e->feeds, err, errlen);
 }
 
@@ -694,17 +728,17 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	atomic_init(&e->stop, false);
 	atomic_init(&e->aux_stop, false);
 	atomic_init(&e->shutdown, false);
-	bool live = o->mold[0] || o->soup[0];
+	bool live = o->mold[0] || o->soup[0] || o->crypto_ws[0];
 	if (o->ninputs == 0 && !live) {
 		core_errf(err, errlen,
 		          "no input: give capture files ([feeds] files, or on the "
-		          "command line), or a live source ([feeds] mold or soup)");
+		          "command line), or a live source ([feeds] mold, soup or crypto_ws)");
 		r = -EINVAL;
 		goto out_destroy;
 	}
 	if (o->ninputs && live) {
 		core_errf(err, errlen, "[feeds]: capture files and a live source (%s) at once",
-		          o->mold[0] ? "mold" : "soup");
+		          o->mold[0] ? "mold" : o->soup[0] ? "soup" : "crypto_ws");
 		r = -EINVAL;
 		goto out_destroy;
 	}
@@ -1001,6 +1035,8 @@ struct engine *engine_destroy(struct engine *e)
 		strat_model_free(e->retired[i]);
 	e->features = strat_features_destroy(e->features);
 	e->feeds = feeds_stage_destroy(e->feeds);
+	if (e->crypto_record)
+		fclose(e->crypto_record);
 	e->db = persist_close(e->db);
 	telemetry_fini(&e->tele);
 	core_ring_destroy(e->md);

@@ -48,6 +48,14 @@ struct engine_opts {
 	char soup_password[12];     /* feeds.soup_password, up to 10 */
 	char soup_session[12];      /* feeds.soup_session, up to 10 ("": the current one) */
 	uint64_t soup_seq;          /* feeds.soup_seq: first sequence number wanted */
+	/* A live crypto stream (feeds.h "Crypto books, live") */
+	char crypto_ws[512];        /* feeds.crypto_ws: "wss://HOST[:PORT]/PATH" */
+	char crypto_subscribe[2048]; /* feeds.crypto_subscribe: a text message sent on each open */
+	char crypto_rest[256];      /* feeds.crypto_rest: Binance REST base ("https://api.binance.com") */
+	char crypto_snapshot[512];  /* feeds.crypto_snapshot: "SYM,SYM": depth books to snapshot */
+	bool crypto_futures;        /* feeds.crypto_futures: USD-M futures REST paths */
+	char crypto_ca[ENGINE_PATH_MAX]; /* feeds.crypto_ca: PEM CAs instead of the system's */
+	char crypto_record[ENGINE_PATH_MAX]; /* feeds.crypto_record: the lines kept as a capture */
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;

@@ -182,9 +182,26 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "feeds.soup_session", o->soup_session, sizeof(o->soup_session),
 	                    err, errlen));
 	TRY(core_config_u64(cfg, "feeds.soup_seq", 1, UINT64_MAX, &o->soup_seq, err, errlen));
-	if (o->mold[0] && o->soup[0]) {
+	TRY(core_config_str(cfg, "feeds.crypto_ws", o->crypto_ws, sizeof(o->crypto_ws), err, errlen));
+	TRY(core_config_str(cfg, "feeds.crypto_subscribe", o->crypto_subscribe,
+	                    sizeof(o->crypto_subscribe), err, errlen));
+	TRY(core_config_str(cfg, "feeds.crypto_rest", o->crypto_rest, sizeof(o->crypto_rest), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.crypto_snapshot", o->crypto_snapshot,
+	                    sizeof(o->crypto_snapshot), err, errlen));
+	TRY(core_config_bool(cfg, "feeds.crypto_futures", &o->crypto_futures, err, errlen));
+	TRY(core_config_str(cfg, "feeds.crypto_ca", o->crypto_ca, sizeof(o->crypto_ca), err, errlen));
+	TRY(core_config_str(cfg, "feeds.crypto_record", o->crypto_record, sizeof(o->crypto_record),
+	                    err, errlen));
+	if (!!o->mold[0] + !!o->soup[0] + !!o->crypto_ws[0] > 1) {
 		core_errf(err, errlen,
-		          "%s: keys 'feeds.mold' and 'feeds.soup': one live source at most",
+		          "%s: keys 'feeds.mold', 'feeds.soup' and 'feeds.crypto_ws': one live "
+		          "source at most",
+		          cfg->path);
+		return -EINVAL;
+	}
+	if (o->crypto_snapshot[0] && !o->crypto_rest[0]) {
+		core_errf(err, errlen, "%s: key 'feeds.crypto_snapshot' needs 'feeds.crypto_rest'",
 		          cfg->path);
 		return -EINVAL;
 	}

@@ -141,6 +141,7 @@ struct engine {
 	struct orders_log *orders_log;               /* --orders or [metrics] listen */
 	struct orders_recent *recent;                /* [metrics] listen: /api/orders */
 	struct feeds_stage *feeds;
+	FILE *crypto_record;                         /* [feeds] crypto_record (the stage writes) */
 	struct strat_features *features;
 	struct strat_decide *decide;
 	struct risk_stage *risk;

@@ -299,6 +299,16 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_u64(&j, "lost_gaps", s->fs.mold.lost_gaps);
 	json_u64(&j, "lost_messages", s->fs.mold.lost_messages);
 	json_str(&j, "last_loss", s->fs.mold.last_loss);
+	if (e->o.crypto_ws[0]) {
+		json_u64(&j, "crypto_messages", s->fs.crypto_messages);
+		json_u64(&j, "crypto_opens", s->fs.crypto_opens);
+		json_u64(&j, "crypto_links_lost", s->fs.crypto_downs);
+		json_u64(&j, "crypto_snapshots", s->fs.crypto_snapshots);
+		json_u64(&j, "crypto_snapshot_failures", s->fs.crypto_snapshot_failures);
+		json_u64(&j, "crypto_held", s->fs.crypto_held);
+		json_u64(&j, "crypto_resyncs", s->fs.crypto_resyncs);
+		json_str(&j, "crypto_last_down", s->fs.crypto_last_down);
+	}
 	json_end(&j);
 	json_obj(&j, "positions");
 	for (unsigned i = 0; i < s->npos; i++)
@@ -476,6 +486,17 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        m->gaps, m->recovered, m->lost_messages, m->lost_gaps, m->overflow);
 		if (m->last_loss[0])
 			fprintf(f, "  last loss      %s\n", m->last_loss);
+	}
+	if (e->o.crypto_ws[0]) {
+		fprintf(f,
+		        "  crypto stream  %" PRIu64 " messages, %" PRIu64 " connections (%" PRIu64
+		        " lost), %" PRIu64 " snapshots (%" PRIu64 " failed), %" PRIu64
+		        " diffs held while they loaded, %" PRIu64 " resyncs\n",
+		        s->fs.crypto_messages, s->fs.crypto_opens, s->fs.crypto_downs,
+		        s->fs.crypto_snapshots, s->fs.crypto_snapshot_failures, s->fs.crypto_held,
+		        s->fs.crypto_resyncs);
+		if (s->fs.crypto_last_down[0])
+			fprintf(f, "  last link lost %s\n", s->fs.crypto_last_down);
 	}
 	fprintf(f, "  model          %s", e->model_name);
 	if (strat_model_ensemble(e->model))

@@ -932,7 +932,7 @@ static inline void core_cpu_relax(void)
 
 struct core_config_entry {
 	char key[64];   /* "section.key" */
-	char value[192];
+	char value[1024]; /* (a subscription message of an exchange's stream fits) */
 	int line;
 	bool used;
 };

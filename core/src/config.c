@@ -95,10 +95,14 @@ int core_config_parse(struct core_config *cfg, const char *name, const char *tex
 			return -EINVAL;
 		}
 		char full[64];
-		if ((size_t)snprintf(full, sizeof(full), "%s.%s", section, key) >= sizeof(full) ||
-		    strlen(val) >= sizeof(cfg->e[0].value)) {
-			core_errf(err, errlen, "%s:%d: key '%s' or its value is too long", name,
-			          lineno, key);
+		if ((size_t)snprintf(full, sizeof(full), "%s.%s", section, key) >= sizeof(full)) {
+			core_errf(err, errlen, "%s:%d: key '%s.%s' is longer than %zu characters",
+			          name, lineno, section, key, sizeof(full) - 1);
+			return -EINVAL;
+		}
+		if (strlen(val) >= sizeof(cfg->e[0].value)) {
+			core_errf(err, errlen, "%s:%d: the value of '%s' is longer than %zu characters",
+			          name, lineno, full, sizeof(cfg->e[0].value) - 1);
 			return -EINVAL;
 		}
 		for (int i = 0; i < cfg->n; i++)

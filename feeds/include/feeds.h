@@ -165,6 +165,15 @@ struct feeds_stage_cfg {
 	 * ITCH into the books; a resume above the next number is an MD_GAP
 	 * event; End of Session (or a logout) ends the stream with EOS. */
 	const struct core_soup_client_cfg *soup;
+	/* A live crypto feed (see "Crypto books, live") instead of files:
+	 * non-NULL overrides paths/mem (mold and soup must be NULL). Copied at
+	 * create; its strings must outlive the stage. The stream is polled on the
+	 * stage's thread without waiting; REST transfers run on the live layer's
+	 * own thread. The stream ends after crypto_idle_ns of silence once
+	 * something came (0: never; a signal or the kill switch ends the run). */
+	const struct feeds_crypto_live_cfg *crypto;
+	const struct feeds_crypto_cfg *crypto_books; /* their scales and sizes; NULL: defaults */
+	uint64_t crypto_idle_ns;
 	/* Optional: called on the stage's thread when an ITCH directory message
 	 * (R) names a locate, after the books know the symbol and before any event
 	 * is pushed for it, so what the callee publishes (e.g. a restricted
@@ -189,6 +198,10 @@ struct feeds_stats {
 	 * over the files; last_loss says why an instrument was halted. */
 	struct feeds_mold_stats mold;
 	uint64_t gap_events;     /* MD_GAP events emitted */
+	/* a live crypto feed: its stream's links and Binance's snapshots */
+	uint64_t crypto_opens, crypto_downs, crypto_messages;
+	uint64_t crypto_snapshots, crypto_snapshot_failures, crypto_held, crypto_resyncs;
+	char crypto_last_down[200];
 };
 
 /*

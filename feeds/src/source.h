@@ -75,6 +75,11 @@ int feeds__crypto_src_open(struct feeds_capture *cap, struct feeds_src **ret, ch
 /* Live SoupBinTCP (soupsrc.c). */
 int feeds__soup_live_open(const struct core_soup_client_cfg *cfg, struct feeds_src **ret,
 			  char *err, size_t errlen);
+/* A live crypto feed (cryptolive.c) with its own books (books: their sizes
+ * and scales, NULL the defaults); the end after idle_ns of silence (0: never). */
+int feeds__crypto_live_open(const struct feeds_crypto_live_cfg *cfg,
+			    const struct feeds_crypto_cfg *books, uint64_t idle_ns,
+			    struct feeds_src **ret, char *err, size_t errlen);
 /* Make every crypto source after the first share the first one's books. */
 void feeds__crypto_src_link(struct feeds_src **srcs, unsigned n);
 /* The books of a crypto source, NULL for any other source. */

@@ -308,12 +308,16 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		core_errf(err, errlen, "feeds stage: mem_len %zu but no mem", cfg->mem_len);
 		return -EINVAL;
 	}
+	if (!!cfg->mold + !!cfg->soup + !!cfg->crypto > 1) {
+		core_errf(err, errlen, "feeds stage: one live source at most (mold, soup, crypto)");
+		return -EINVAL;
+	}
 	struct feeds_stage *st = core_alloc(sizeof(*st), CORE_CACHE_LINE);
 	if (!st) {
 		core_errf(err, errlen, "feeds stage: out of memory");
 		return -ENOMEM;
 	}
-	st->ncaps = (cfg->mold || cfg->soup) ? 0 : cfg->npaths ? cfg->npaths : 1;
+	st->ncaps = (cfg->mold || cfg->soup || cfg->crypto) ? 0 : cfg->npaths ? cfg->npaths : 1;
 	st->caps = core_alloc((st->ncaps + 1) * sizeof(*st->caps), CORE_CACHE_LINE);
 	st->srcs = core_alloc((st->ncaps + 1) * sizeof(*st->srcs), CORE_CACHE_LINE);
 	if (!st->caps || !st->srcs) {
@@ -327,6 +331,11 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			goto fail_close_caps;
 	} else if (cfg->soup) { /* live SoupBinTCP */
 		r = feeds__soup_live_open(cfg->soup, &st->live, err, errlen);
+		if (r < 0)
+			goto fail_close_caps;
+	} else if (cfg->crypto) { /* a live crypto stream */
+		r = feeds__crypto_live_open(cfg->crypto, cfg->crypto_books, cfg->crypto_idle_ns,
+					    &st->live, err, errlen);
 		if (r < 0)
 			goto fail_close_caps;
 	} else if (cfg->npaths) {
@@ -426,7 +435,10 @@ void feeds_stage_stats(const struct feeds_stage *st, struct feeds_stats *ret)
 const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate)
 {
 	const char *s = feeds_books_symbol(st->books, locate);
-	/* crypto captures name their locates in their own books */
+	/* crypto captures (and a live crypto feed) name their locates in their own books */
+	const struct feeds_crypto *lc = feeds__crypto_src_books(st->live);
+	if (!s[0] && lc)
+		return feeds_crypto_symbol(lc, locate);
 	for (unsigned i = 0; !s[0] && st->srcs && i < st->ncaps; i++) {
 		const struct feeds_crypto *c = feeds__crypto_src_books(st->srcs[i]);
 		if (c)

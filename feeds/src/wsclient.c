@@ -694,6 +694,7 @@ int feeds_ws_client_poll(struct feeds_ws_client *c, uint64_t wait_ns, struct fee
 			 char *err, size_t errlen)
 {
 	uint64_t now = core_now_ns(), until = now + wait_ns;
+	bool looked = false; /* at the socket, in this call */
 	/* what the last message pointed at is given up now */
 	if (c->rx_used) {
 		memmove(c->rx, c->rx + c->rx_used, c->rx_len - c->rx_used);
@@ -779,8 +780,9 @@ int feeds_ws_client_poll(struct feeds_ws_client *c, uint64_t wait_ns, struct fee
 		}
 		bool pending = c->ssl && SSL_pending(c->ssl) > 0;
 		if (!pending) {
-			if (now >= until)
-				return 0;
+			if (now >= until && looked)
+				return 0; /* (a poll with no time left still looks once) */
+			looked = true;
 			int ms = deadline > now ? (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS) : 0;
 			if (c->fd >= 0) {
 				short events = POLLIN;

@@ -29,30 +29,12 @@ cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf
 trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*"; for f in "$dir"/*.log; do echo "--- $f"; tail -n 8 "$f"; done; exit 1; }
 
-# a self-signed certificate for localhost (and one for another name)
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost -keyout "$dir/key.pem" -out "$dir/cert.pem" \
-	>/dev/null 2>&1 || fail "openssl could not make a certificate"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=elsewhere.example \
-	-addext subjectAltName=DNS:elsewhere.example -keyout "$dir/okey.pem" -out "$dir/ocert.pem" \
-	>/dev/null 2>&1 || fail "openssl could not make the second certificate"
-
-serve() { # CERT KEY LOG [server flags]: start the server, set $port
-	cert=$1 key=$2 log=$3
-	shift 3
-	node "$W/server.js" --cert "$cert" --key "$key" --capture "$cap" "$@" >"$dir/$log" 2>&1 &
-	spid=$!
-	i=0
-	until port=$(sed -n 's/^listening //p' "$dir/$log") && [ -n "$port" ]; do
-		i=$((i + 1)); [ $i -lt 200 ] || fail "the server did not start"
-		sleep 0.05
-	done
-}
+. "$S/tests/integration/ws_lib.sh"
 topics=$(grep -o '"topic":"[^"]*"' "$cap" | sort -u | sed 's/"topic":"\(.*\)"/"\1"/' | paste -sd, -)
 sub="{\"op\":\"subscribe\",\"args\":[$topics]}"
 
 "$B/tools/osprey-feedcat" "$cap" --depth 25 >"$dir/want.txt" || fail "feedcat on the capture"
-serve "$dir/cert.pem" "$dir/key.pem" server.log --speed 4 --drop-after 400,1500 \
+serve "$dir/cert.pem" "$dir/key.pem" server.log --capture "$cap" --speed 4 --drop-after 400,1500 \
 	--fragment-every 7 --ping-ms 300
 "$B/tools/osprey-feedcat" --ws "wss://localhost:$port/realtime_public" --ca "$dir/cert.pem" \
 	--subscribe "$sub" --idle-ms 1500 --seconds 60 --depth 25 --record "$dir/rec.txt" \
@@ -109,7 +91,7 @@ fi
 echo "ws live: $(grep -c '^book' "$dir/bwant.txt") Binance books equal to the capture's ($1 diffs held while snapshots loaded, a 429 retried, a cut connection resnapshotted)"
 
 # a CA we were not told of: refused, named, nothing in the books
-serve "$dir/cert.pem" "$dir/key.pem" server2.log
+serve "$dir/cert.pem" "$dir/key.pem" server2.log --capture "$cap"
 "$B/tools/osprey-feedcat" --ws "wss://localhost:$port/x" --subscribe "$sub" --seconds 1 \
 	--depth 25 >"$dir/untrusted.txt" 2>"$dir/untrusted.log" || fail "feedcat --ws (untrusted)"
 grep -q "certificate of localhost not trusted: self-signed certificate" "$dir/untrusted.log" ||
@@ -117,7 +99,7 @@ grep -q "certificate of localhost not trusted: self-signed certificate" "$dir/un
 ! grep -q "^book" "$dir/untrusted.txt" || fail "books from an untrusted server"
 kill "$spid"; wait "$spid" 2>/dev/null || true; spid=""
 # a certificate for another name, from a CA we trust
-serve "$dir/ocert.pem" "$dir/okey.pem" server3.log
+serve "$dir/ocert.pem" "$dir/okey.pem" server3.log --capture "$cap"
 "$B/tools/osprey-feedcat" --ws "wss://localhost:$port/x" --ca "$dir/ocert.pem" \
 	--subscribe "$sub" --seconds 1 --depth 25 >"$dir/name.txt" 2>"$dir/name.log" ||
 	fail "feedcat --ws (wrong name)"
