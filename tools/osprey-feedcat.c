@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "feeds.h"
 
@@ -38,6 +39,11 @@ static void usage(FILE *f)
 		   "             go into the books as a capture's lines would, --record FILE keeps\n"
 		   "             them as a capture; ends on SIGINT, --seconds N, or --idle-ms N of\n"
 		   "             silence after the first message\n"
+		   "  --fx URL --pair EURUSD... --key-file F [--interval 5min] [--quotes]\n"
+		   "             [--calls-per-minute N] [--round-ms N] [--pause-ms N]  forex from Alpha\n"
+		   "             Vantage (each pair asked every --round-ms, a minute by default)\n"
+		   "             (FX_INTRADAY bars, CURRENCY_EXCHANGE_RATE quotes; the key file must\n"
+		   "             be readable by its owner only): one line per new bar or quote\n"
 		   "  --rest URL --snapshot SYMBOL...  Binance depth books: the symbol's scales from\n"
 		   "             GET URL/api/v3/exchangeInfo?symbol=SYMBOL (once), and after each\n"
 		   "             connect (and a gap) GET URL/api/v3/depth?symbol=SYMBOL&limit=1000,\n"
@@ -492,6 +498,65 @@ out:
 	return rc;
 }
 
+/* ---- forex from Alpha Vantage ---- */
+
+struct fx_opts {
+	const char *base, *key_file, *interval, *ca;
+	const char *pairs[16];
+	unsigned npairs, cpm;
+	bool quotes;
+	uint64_t pause_ns, round_ns;
+};
+
+/* Each event as a line: "EPOCH PAIR bar CLOSE" or "EPOCH PAIR quote BID ASK". */
+static int fx_cat(const struct fx_opts *x, const struct ws_opts *w)
+{
+	char err[512];
+	struct feeds_fx_cfg cfg = { .base = x->base, .key_file = x->key_file,
+				    .pairs = x->pairs, .npairs = x->npairs,
+				    .interval = x->interval, .quotes = x->quotes,
+				    .calls_per_minute = x->cpm, .ca_file = x->ca,
+				    .pause_ns = x->pause_ns, .round_ns = x->round_ns, .log = log_line };
+	struct feeds_fx *fx;
+	if (feeds_fx_create(&cfg, &fx, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-feedcat: %s\n", err);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	uint64_t t0 = core_now_ns(), last = 0;
+	for (;;) {
+		uint64_t now = core_now_ns();
+		if (stop || (w->max_ns && now - t0 >= w->max_ns) ||
+		    (w->idle_ns && last && now - last >= w->idle_ns))
+			break;
+		struct md_event ev;
+		if (!feeds_fx_poll(fx, &ev)) {
+			usleep(2000);
+			continue;
+		}
+		last = now;
+		char a[40], b[40];
+		if (ev.kind == MD_TRADE)
+			printf("%" PRIu64 " %s bar %s\n", ev.ref, feeds_fx_symbol(fx, ev.locate),
+			       crypto_dec(a, sizeof(a), ev.px, 5));
+		else
+			printf("%" PRIu64 " %s quote %s %s\n", ev.ref, feeds_fx_symbol(fx, ev.locate),
+			       crypto_dec(a, sizeof(a), ev.bid_px, 5),
+			       crypto_dec(b, sizeof(b), ev.ask_px, 5));
+	}
+	struct feeds_fx_stats st;
+	feeds_fx_stats(fx, &st);
+	feeds_fx_destroy(fx);
+	fprintf(stderr,
+		"osprey-feedcat: fx: %" PRIu64 " calls (at least %.1f ms apart), %" PRIu64
+		" bars, %" PRIu64 " quotes, %" PRIu64 " refused (Error Message), %" PRIu64
+		" rate-limited (Note / Information), %" PRIu64 " failed\n",
+		st.calls, st.min_gap_ns / 1e6, st.bars, st.quotes, st.errors, st.rate_limited,
+		st.failures);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -499,6 +564,7 @@ int main(int argc, char **argv)
 	int nmore = 0;
 	struct cat_opts o = { 0 };
 	struct ws_opts w = { 0 };
+	struct fx_opts x = { 0 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_val = i + 1 < argc;
@@ -510,6 +576,27 @@ int main(int argc, char **argv)
 			w.insecure = true;
 		else if (!strcmp(a, "--futures"))
 			w.futures = true;
+		else if (!strcmp(a, "--quotes"))
+			x.quotes = true;
+		else if (has_val && !strcmp(a, "--fx"))
+			x.base = argv[++i];
+		else if (has_val && !strcmp(a, "--key-file"))
+			x.key_file = argv[++i];
+		else if (has_val && !strcmp(a, "--interval"))
+			x.interval = argv[++i];
+		else if (has_val && !strcmp(a, "--calls-per-minute"))
+			x.cpm = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (has_val && !strcmp(a, "--pause-ms"))
+			x.pause_ns = strtoull(argv[++i], NULL, 10) * 1000000ull;
+		else if (has_val && !strcmp(a, "--round-ms"))
+			x.round_ns = strtoull(argv[++i], NULL, 10) * 1000000ull;
+		else if (has_val && !strcmp(a, "--pair")) {
+			if (x.npairs == 16) {
+				fprintf(stderr, "osprey-feedcat: more than 16 --pair\n");
+				return 2;
+			}
+			x.pairs[x.npairs++] = argv[++i];
+		}
 		else if (has_val && !strcmp(a, "--depth"))
 			o.depth = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (has_val && !strcmp(a, "--ws"))
@@ -551,6 +638,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "osprey-feedcat: too many FILEs ('%s')\n", argv[i]);
 			return 2;
 		}
+	}
+	if (x.base) {
+		if (path || w.url) {
+			fprintf(stderr, "osprey-feedcat: --fx, --ws or FILE: one of them\n");
+			return 2;
+		}
+		core_clock_init(5);
+		x.ca = w.ca;
+		return fx_cat(&x, &w);
 	}
 	if (w.url) {
 		if (path) {

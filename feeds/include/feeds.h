@@ -1232,6 +1232,75 @@ struct feeds_ws_client *feeds_crypto_live_ws(struct feeds_crypto_live *l);
 struct feeds_crypto_live *feeds_crypto_live_destroy(struct feeds_crypto_live *l);
 
 /* ========================================================================= */
+/* Forex from Alpha Vantage (feeds/src/fx.c: REST over HTTPS, libcurl)       */
+/* ========================================================================= */
+
+/*
+ * Polls Alpha Vantage's FX_INTRADAY (bars) and, with quotes, its
+ * CURRENCY_EXCHANGE_RATE (bid/ask) for each pair, on a thread of its own
+ * (blocking libcurl calls, TLS checked as the system's or ca_file says), never
+ * faster than calls_per_minute (the calls are spaced 60 s / N apart, all
+ * pairs and functions together: the documented limit is per key). The API
+ * key comes from a file readable by its owner only, never from the command
+ * line. What the answers say becomes md_events on a lock-free ring the
+ * caller polls:
+ *   a bar not seen before (newest first in the answer; handed out oldest
+ *   first, each once): MD_TRADE at the bar's close, ts_ns the bar's time of
+ *   day (UTC), bid and ask the close too (a bar has no spread);
+ *   a quote: MD_LEVEL with its bid and ask (qty 1 each: Alpha Vantage gives
+ *   no sizes), ts_ns its "Last Refreshed".
+ * locate = the pair's index + 1; prices in units of 1e-px_decimals.
+ * Alpha Vantage's refusals arrive as 200 answers: {"Error Message": ...} (a
+ * bad call or key: logged, counted, asked again next round) and {"Note": ...}
+ * or {"Information": ...} (the call frequency or the day's quota: counted as
+ * rate_limited, the next call waits pause_ns, a minute by default). An answer that is not
+ * one of those shapes, a price with more decimals than px_decimals, or an
+ * HTTP or TLS failure is logged and counted; nothing half-read reaches the
+ * ring. One thread creates, polls and destroys.
+ */
+struct feeds_fx_cfg {
+	const char *base;          /* "https://www.alphavantage.co" */
+	const char *key_file;      /* the API key, one line; mode 0600 or 0400, ours */
+	const char *const *pairs;  /* "EURUSD", "USDCHF": two ISO 4217 codes; caller-owned */
+	unsigned npairs;
+	const char *interval;      /* FX_INTRADAY: 1min 5min 15min 30min 60min (NULL: 5min) */
+	bool quotes;               /* CURRENCY_EXCHANGE_RATE too */
+	unsigned calls_per_minute; /* 0: 5 (the free tier's documented limit) */
+	uint64_t round_ns;         /* a pair is asked again after this (0: a minute) */
+	uint64_t pause_ns;         /* after a Note / Information (the limit): no call for this
+				      long (0: a minute) */
+	const char *ca_file;       /* PEM CAs instead of the system's (tests) */
+	uint8_t px_decimals;       /* 0: 5 */
+	void (*log)(void *arg, const char *line); /* refusals, failures; on the fx thread */
+	void *log_arg;
+};
+
+struct feeds_fx_stats {
+	uint64_t calls, bars, quotes;
+	uint64_t errors;       /* Error Message answers */
+	uint64_t rate_limited; /* Note / Information answers */
+	uint64_t failures;     /* HTTP, TLS, timeouts, answers of another shape */
+	uint64_t ring_full;    /* events that waited for room */
+	uint64_t min_gap_ns;   /* the shortest time between two calls (0: fewer than two) */
+};
+
+struct feeds_fx;
+
+/* feeds_fx_create - check the config and the key file, start the thread.
+ * 0, -EINVAL (err names what: a pair, the interval, "KEYFILE: readable by
+ * others (mode 0644): chmod 600 KEYFILE"), -errno, -ENOMEM. */
+int feeds_fx_create(const struct feeds_fx_cfg *cfg, struct feeds_fx **ret, char *err,
+		    size_t errlen);
+/* feeds_fx_poll - the next event: 1 and *ev, or 0 (none now). Never waits. */
+int feeds_fx_poll(struct feeds_fx *fx, struct md_event *ev);
+/* feeds_fx_stats - counters (read while the thread runs: each one exact,
+ * not all from one instant). */
+void feeds_fx_stats(const struct feeds_fx *fx, struct feeds_fx_stats *ret);
+const char *feeds_fx_symbol(const struct feeds_fx *fx, uint16_t locate);
+/* feeds_fx_destroy - stop the thread (a call under way is aborted); NULL ok. */
+struct feeds_fx *feeds_fx_destroy(struct feeds_fx *fx);
+
+/* ========================================================================= */
 /* Capture file: a day file mapped read-only                                  */
 /* ========================================================================= */
 

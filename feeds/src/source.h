@@ -80,6 +80,12 @@ int feeds__soup_live_open(const struct core_soup_client_cfg *cfg, struct feeds_s
 int feeds__crypto_live_open(const struct feeds_crypto_live_cfg *cfg,
 			    const struct feeds_crypto_cfg *books, uint64_t idle_ns,
 			    struct feeds_src **ret, char *err, size_t errlen);
+/* fx.c, for its tests and fuzz target: an fx object with no thread and no
+ * key, and one answer read as the thread reads one (quote:
+ * CURRENCY_EXCHANGE_RATE, else FX_INTRADAY). */
+struct feeds_fx *feeds__fx_bare(const char *const *pairs, unsigned n, const char *interval);
+void feeds__fx_answer(struct feeds_fx *fx, unsigned pair, bool quote, const char *body,
+		      size_t len);
 /* Make every crypto source after the first share the first one's books. */
 void feeds__crypto_src_link(struct feeds_src **srcs, unsigned n);
 /* The books of a crypto source, NULL for any other source. */
