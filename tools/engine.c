@@ -462,11 +462,37 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		return -errno;
 	}
 	crypto.record = e->crypto_record;
+	/* forex: the pairs split from "A,B" */
+	char pairs_buf[sizeof(o->fx_pairs)];
+	const char *pairs[16];
+	unsigned npairs = 0;
+	snprintf(pairs_buf, sizeof(pairs_buf), "%s", o->fx_pairs);
+	for (char *t, *save = NULL, *p = pairs_buf; (t = strtok_r(p, ", ", &save)); p = NULL) {
+		if (npairs == 16) {
+			core_errf(err, errlen, "[feeds] fx_pairs: more than 16 pairs");
+			return -EINVAL;
+		}
+		pairs[npairs++] = t;
+	}
+	struct feeds_fx_cfg fx = {
+		.base = o->fx_base,
+		.key_file = o->fx_key_file,
+		.pairs = pairs,
+		.npairs = npairs,
+		.interval = o->fx_interval[0] ? o->fx_interval : NULL,
+		.quotes = o->fx_quotes,
+		.calls_per_minute = (unsigned)o->fx_calls_per_minute,
+		.round_ns = o->fx_round_ms * 1000000ull,
+		.ca_file = o->fx_ca[0] ? o->fx_ca : NULL,
+	};
 	if (o->mold[0])
 		fc.mold = &mold;
 	else if (o->soup[0])
 		fc.soup = &soup;
-	else if (o->crypto_ws[0]) {
+	else if (o->fx_base[0]) {
+		fc.fx = &fx;
+		fc.fx_idle_ns = o->idle_timeout_ms * 1000000ull;
+	} else if (o->crypto_ws[0]) {
 		fc.crypto = &crypto;
 		fc.crypto_books = &books;
 		fc.crypto_idle_ns = o->idle_timeout_ms * 1000000ull;
@@ -728,17 +754,17 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	atomic_init(&e->stop, false);
 	atomic_init(&e->aux_stop, false);
 	atomic_init(&e->shutdown, false);
-	bool live = o->mold[0] || o->soup[0] || o->crypto_ws[0];
+	bool live = o->mold[0] || o->soup[0] || o->crypto_ws[0] || o->fx_base[0];
 	if (o->ninputs == 0 && !live) {
 		core_errf(err, errlen,
 		          "no input: give capture files ([feeds] files, or on the "
-		          "command line), or a live source ([feeds] mold, soup or crypto_ws)");
+		          "command line), or a live source ([feeds] mold, soup, crypto_ws or fx)");
 		r = -EINVAL;
 		goto out_destroy;
 	}
 	if (o->ninputs && live) {
 		core_errf(err, errlen, "[feeds]: capture files and a live source (%s) at once",
-		          o->mold[0] ? "mold" : o->soup[0] ? "soup" : "crypto_ws");
+		          o->mold[0] ? "mold" : o->soup[0] ? "soup" : o->crypto_ws[0] ? "crypto_ws" : "fx");
 		r = -EINVAL;
 		goto out_destroy;
 	}

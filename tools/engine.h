@@ -56,6 +56,15 @@ struct engine_opts {
 	bool crypto_futures;        /* feeds.crypto_futures: USD-M futures REST paths */
 	char crypto_ca[ENGINE_PATH_MAX]; /* feeds.crypto_ca: PEM CAs instead of the system's */
 	char crypto_record[ENGINE_PATH_MAX]; /* feeds.crypto_record: the lines kept as a capture */
+	/* Forex from Alpha Vantage (feeds.h "Forex from Alpha Vantage") */
+	char fx_base[256];          /* feeds.fx: "https://www.alphavantage.co" */
+	char fx_pairs[256];         /* feeds.fx_pairs: "EURUSD,USDCHF" */
+	char fx_key_file[ENGINE_PATH_MAX]; /* feeds.fx_key_file: the API key (mode 0600) */
+	char fx_interval[8];        /* feeds.fx_interval: 1min..60min ("": 5min) */
+	bool fx_quotes;             /* feeds.fx_quotes: CURRENCY_EXCHANGE_RATE too */
+	uint64_t fx_calls_per_minute; /* feeds.fx_calls_per_minute (0: 5) */
+	uint64_t fx_round_ms;       /* feeds.fx_round_ms: each pair asked this often (0: a minute) */
+	char fx_ca[ENGINE_PATH_MAX]; /* feeds.fx_ca: PEM CAs instead of the system's */
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;

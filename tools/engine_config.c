@@ -193,10 +193,26 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "feeds.crypto_ca", o->crypto_ca, sizeof(o->crypto_ca), err, errlen));
 	TRY(core_config_str(cfg, "feeds.crypto_record", o->crypto_record, sizeof(o->crypto_record),
 	                    err, errlen));
-	if (!!o->mold[0] + !!o->soup[0] + !!o->crypto_ws[0] > 1) {
+	TRY(core_config_str(cfg, "feeds.fx", o->fx_base, sizeof(o->fx_base), err, errlen));
+	TRY(core_config_str(cfg, "feeds.fx_pairs", o->fx_pairs, sizeof(o->fx_pairs), err, errlen));
+	TRY(core_config_str(cfg, "feeds.fx_key_file", o->fx_key_file, sizeof(o->fx_key_file), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "feeds.fx_interval", o->fx_interval, sizeof(o->fx_interval), err,
+	                    errlen));
+	TRY(core_config_bool(cfg, "feeds.fx_quotes", &o->fx_quotes, err, errlen));
+	TRY(core_config_u64(cfg, "feeds.fx_calls_per_minute", 1, 100000, &o->fx_calls_per_minute,
+	                    err, errlen));
+	TRY(core_config_u64(cfg, "feeds.fx_round_ms", 1, 86400000, &o->fx_round_ms, err, errlen));
+	TRY(core_config_str(cfg, "feeds.fx_ca", o->fx_ca, sizeof(o->fx_ca), err, errlen));
+	if (!!o->mold[0] + !!o->soup[0] + !!o->crypto_ws[0] + !!o->fx_base[0] > 1) {
 		core_errf(err, errlen,
-		          "%s: keys 'feeds.mold', 'feeds.soup' and 'feeds.crypto_ws': one live "
-		          "source at most",
+		          "%s: keys 'feeds.mold', 'feeds.soup', 'feeds.crypto_ws' and 'feeds.fx': one "
+		          "live source at most",
+		          cfg->path);
+		return -EINVAL;
+	}
+	if (o->fx_base[0] && (!o->fx_pairs[0] || !o->fx_key_file[0])) {
+		core_errf(err, errlen, "%s: key 'feeds.fx' needs 'feeds.fx_pairs' and 'feeds.fx_key_file'",
 		          cfg->path);
 		return -EINVAL;
 	}

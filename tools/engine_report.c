@@ -299,6 +299,14 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_u64(&j, "lost_gaps", s->fs.mold.lost_gaps);
 	json_u64(&j, "lost_messages", s->fs.mold.lost_messages);
 	json_str(&j, "last_loss", s->fs.mold.last_loss);
+	if (e->o.fx_base[0]) {
+		json_u64(&j, "fx_calls", s->fs.fx_calls);
+		json_u64(&j, "fx_bars", s->fs.fx_bars);
+		json_u64(&j, "fx_quotes", s->fs.fx_quotes);
+		json_u64(&j, "fx_refused", s->fs.fx_errors);
+		json_u64(&j, "fx_rate_limited", s->fs.fx_rate_limited);
+		json_u64(&j, "fx_failed", s->fs.fx_failures);
+	}
 	if (e->o.crypto_ws[0]) {
 		json_u64(&j, "crypto_messages", s->fs.crypto_messages);
 		json_u64(&j, "crypto_opens", s->fs.crypto_opens);
@@ -487,6 +495,12 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		if (m->last_loss[0])
 			fprintf(f, "  last loss      %s\n", m->last_loss);
 	}
+	if (e->o.fx_base[0])
+		fprintf(f,
+		        "  forex          %" PRIu64 " calls to Alpha Vantage: %" PRIu64 " bars, %" PRIu64
+		        " quotes; %" PRIu64 " refused, %" PRIu64 " rate-limited, %" PRIu64 " failed\n",
+		        s->fs.fx_calls, s->fs.fx_bars, s->fs.fx_quotes, s->fs.fx_errors,
+		        s->fs.fx_rate_limited, s->fs.fx_failures);
 	if (e->o.crypto_ws[0]) {
 		fprintf(f,
 		        "  crypto stream  %" PRIu64 " messages, %" PRIu64 " connections (%" PRIu64

@@ -174,6 +174,13 @@ struct feeds_stage_cfg {
 	const struct feeds_crypto_live_cfg *crypto;
 	const struct feeds_crypto_cfg *crypto_books; /* their scales and sizes; NULL: defaults */
 	uint64_t crypto_idle_ns;
+	/* Forex from Alpha Vantage (see "Forex from Alpha Vantage") instead of
+	 * files: non-NULL overrides paths/mem (no other live source). Copied at
+	 * create (its strings must outlive the stage). Its thread does the calls;
+	 * the stage takes the events off its ring. The stream ends after fx_idle_ns
+	 * without an event once one came (0: never). */
+	const struct feeds_fx_cfg *fx;
+	uint64_t fx_idle_ns;
 	/* Optional: called on the stage's thread when an ITCH directory message
 	 * (R) names a locate, after the books know the symbol and before any event
 	 * is pushed for it, so what the callee publishes (e.g. a restricted
@@ -202,6 +209,8 @@ struct feeds_stats {
 	uint64_t crypto_opens, crypto_downs, crypto_messages;
 	uint64_t crypto_snapshots, crypto_snapshot_failures, crypto_held, crypto_resyncs;
 	char crypto_last_down[200];
+	/* forex from Alpha Vantage */
+	uint64_t fx_calls, fx_bars, fx_quotes, fx_errors, fx_rate_limited, fx_failures;
 };
 
 /*

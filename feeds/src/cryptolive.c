@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "feeds.h"
+#include "http.h"
 
 #define NS_PER_MS UINT64_C(1000000)
 
@@ -54,8 +55,7 @@ struct csym {
 	char url[512];
 	int result;         /* CURLcode */
 	long status;
-	char *body;
-	size_t body_len, body_cap;
+	struct feeds__http_body body;
 	uint64_t held_bytes;
 	struct lines held;  /* depthUpdate lines while the snapshot loads */
 };
@@ -77,18 +77,7 @@ struct feeds_crypto_live {
 	struct feeds_crypto_live_stats st;
 };
 
-static void note(struct feeds_crypto_live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct feeds_crypto_live *l, const char *fmt, ...)
-{
-	if (!l->cfg.log)
-		return;
-	char b[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	l->cfg.log(l->cfg.log_arg, b);
-}
+#define note(l, ...) feeds__logf((l)->cfg.log, (l)->cfg.log_arg, __VA_ARGS__)
 
 /* ------------------------------------------------------------------------- */
 /* Line queues */
@@ -154,26 +143,6 @@ static int stamp(char *b, size_t n)
 /* ------------------------------------------------------------------------- */
 /* Snapshots */
 
-static size_t on_body(char *p, size_t sz, size_t n, void *arg)
-{
-	struct csym *y = arg;
-	size_t k = sz * n;
-	if (y->body_len + k + 1 > y->body_cap) {
-		size_t c = y->body_cap ? y->body_cap : 1 << 16;
-		while (c < y->body_len + k + 1)
-			c *= 2;
-		if (c > (64u << 20))
-			return 0; /* a depth snapshot is never this big: fail the transfer */
-		char *nb = realloc(y->body, c);
-		if (!nb)
-			return 0;
-		y->body = nb;
-		y->body_cap = c;
-	}
-	memcpy(y->body + y->body_len, p, k);
-	y->body_len += k;
-	return k;
-}
 
 static void want(struct feeds_crypto_live *l, struct csym *y, uint64_t now)
 {
@@ -229,7 +198,7 @@ static void finished(struct feeds_crypto_live *l, struct csym *y, uint64_t now)
 			     curl_easy_strerror((CURLcode)y->result), y->backoff_ns / NS_PER_MS);
 		else
 			note(l, "%s: HTTP %ld: %.*s; again in %" PRIu64 " ms", y->url, y->status,
-			     (int)(y->body_len < 160 ? y->body_len : 160), y->body ? y->body : "",
+			     (int)(y->body.len < 160 ? y->body.len : 160), y->body.p ? y->body.p : "",
 			     y->backoff_ns / NS_PER_MS);
 		y->snap = SNAP_WANT;
 		y->due_ns = now + y->backoff_ns;
@@ -242,10 +211,10 @@ static void finished(struct feeds_crypto_live *l, struct csym *y, uint64_t now)
 	hn += stamp(head + hn, sizeof(head) - (size_t)hn);
 	hn += snprintf(head + hn, sizeof(head) - (size_t)hn, ": ");
 	/* the body has no newline of its own inside a line */
-	for (size_t i = 0; i < y->body_len; i++)
-		if (y->body[i] == '\n' || y->body[i] == '\r')
-			y->body[i] = ' ';
-	if (lines_put(&l->ready, head, (size_t)hn, y->body, y->body_len) < 0)
+	for (size_t i = 0; i < y->body.len; i++)
+		if (y->body.p[i] == '\n' || y->body.p[i] == '\r')
+			y->body.p[i] = ' ';
+	if (lines_put(&l->ready, head, (size_t)hn, y->body.p, y->body.len) < 0)
 		return;
 	if (y->loading_info) { /* the scales are in: now the snapshot */
 		y->info = true;
@@ -281,36 +250,17 @@ static void run_rest(struct feeds_crypto_live *l, uint64_t now)
 /* ------------------------------------------------------------------------- */
 /* The REST worker: blocking libcurl transfers, off the polling thread */
 
-static int abort_on_stop(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load_explicit(&((struct feeds_crypto_live *)arg)->stop, memory_order_relaxed);
-}
-
 static void transfer(struct feeds_crypto_live *l, CURL *h, struct csym *y)
 {
-	curl_easy_reset(h);
-	y->body_len = 0;
-	curl_easy_setopt(h, CURLOPT_URL, y->url);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, y);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "osprey");
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, l);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-			 (long)((l->cfg.rest_timeout_ns ? l->cfg.rest_timeout_ns
-							: 10000 * NS_PER_MS) / NS_PER_MS));
-	if (l->cfg.ws.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, l->cfg.ws.ca_file);
-	if (l->cfg.ws.insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	y->result = curl_easy_perform(h);
-	y->status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &y->status);
+	struct feeds__http_get g = {
+		.url = y->url,
+		.ca_file = l->cfg.ws.ca_file,
+		.insecure = l->cfg.ws.insecure,
+		.timeout_ms = (long)((l->cfg.rest_timeout_ns ? l->cfg.rest_timeout_ns
+							 : 10000 * NS_PER_MS) / NS_PER_MS),
+		.stop = &l->stop,
+	};
+	y->result = feeds__http_get(h, &g, &y->body, &y->status);
 }
 
 static void *worker(void *arg)
@@ -585,7 +535,7 @@ struct feeds_crypto_live *feeds_crypto_live_destroy(struct feeds_crypto_live *l)
 		pthread_join(l->worker, NULL);
 	}
 	for (unsigned i = 0; l->sym && i < l->nsym; i++) {
-		free(l->sym[i].body);
+		free(l->sym[i].body.p);
 		free(l->sym[i].held.buf);
 	}
 	free(l->sym);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "feeds.h"
+#include "http.h"
 #include "json_scan.h"
 #include "source.h"
 
@@ -52,25 +53,13 @@ struct feeds_fx {
 	_Atomic bool stop;
 	uint64_t last_call_ns, gap_ns;
 	uint64_t last_ts; /* event time never goes back */
-	char *body;
-	size_t body_len, body_cap;
+	struct feeds__http_body body;
 	struct bar *bars;
 	/* counters: written by the thread, read by feeds_fx_stats */
 	_Atomic uint64_t calls, nbars, nquotes, errors, rate_limited, failures, ring_full, min_gap;
 };
 
-static void note(struct feeds_fx *fx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct feeds_fx *fx, const char *fmt, ...)
-{
-	if (!fx->cfg.log)
-		return;
-	char b[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	fx->cfg.log(fx->cfg.log_arg, b);
-}
+#define note(fx, ...) feeds__logf((fx)->cfg.log, (fx)->cfg.log_arg, __VA_ARGS__)
 
 static void bump(_Atomic uint64_t *c)
 {
@@ -176,8 +165,7 @@ int feeds_fx_create(const struct feeds_fx_cfg *cfg, struct feeds_fx **ret, char 
 	fx->pairs = calloc(cfg->npairs, sizeof(*fx->pairs));
 	fx->bars = malloc(MAX_BARS * sizeof(*fx->bars));
 	fx->ring = core_ring_create("fx", 4096, sizeof(struct md_event));
-	fx->body = malloc(fx->body_cap = 1 << 16);
-	if (!fx->pairs || !fx->bars || !fx->ring || !fx->body) {
+	if (!fx->pairs || !fx->bars || !fx->ring) {
 		core_errf(err, errlen, "out of memory");
 		r = -ENOMEM;
 		goto fail;
@@ -223,7 +211,7 @@ struct feeds_fx *feeds_fx_destroy(struct feeds_fx *fx)
 	core_ring_destroy(fx->ring);
 	free(fx->pairs);
 	free(fx->bars);
-	free(fx->body);
+	free(fx->body.p);
 	explicit_bzero(fx->key, sizeof(fx->key));
 	free(fx);
 	return NULL;
@@ -508,34 +496,6 @@ void feeds__fx_answer(struct feeds_fx *fx, unsigned pair, bool is_quote, const c
 /* ------------------------------------------------------------------------- */
 /* The thread */
 
-static size_t on_body(char *p, size_t sz, size_t n, void *arg)
-{
-	struct feeds_fx *fx = arg;
-	size_t k = sz * n;
-	if (fx->body_len + k + 1 > fx->body_cap) {
-		size_t c = fx->body_cap ? fx->body_cap : 1 << 16;
-		while (c < fx->body_len + k + 1)
-			c *= 2;
-		if (c > (64u << 20))
-			return 0;
-		char *nb = realloc(fx->body, c);
-		if (!nb)
-			return 0;
-		fx->body = nb;
-		fx->body_cap = c;
-	}
-	memcpy(fx->body + fx->body_len, p, k);
-	fx->body_len += k;
-	fx->body[fx->body_len] = 0;
-	return k;
-}
-
-static int abort_on_stop(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	(void)dt, (void)dn, (void)ut, (void)un;
-	return atomic_load_explicit(&((struct feeds_fx *)arg)->stop, memory_order_relaxed);
-}
-
 /* Sleep until t (ns, core clock) unless stopped: false when stopped. */
 static bool wait_until(struct feeds_fx *fx, uint64_t t)
 {
@@ -564,22 +524,10 @@ static bool call(struct feeds_fx *fx, CURL *h, const char *url, const char *what
 	}
 	fx->last_call_ns = now;
 	bump(&fx->calls);
-	fx->body_len = 0;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, fx);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "osprey");
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_stop);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, fx);
-	if (fx->cfg.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, fx->cfg.ca_file);
-	CURLcode r = curl_easy_perform(h);
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	struct feeds__http_get g = { .url = url, .ca_file = fx->cfg.ca_file, .timeout_ms = 30000,
+				     .stop = &fx->stop };
+	long status;
+	CURLcode r = feeds__http_get(h, &g, &fx->body, &status);
 	if (r != CURLE_OK || status != 200) {
 		if (atomic_load_explicit(&fx->stop, memory_order_relaxed))
 			return false;
@@ -620,7 +568,7 @@ static void *run(void *arg)
 			 fx->cfg.base, p->from, p->to, fx->interval, fx->key);
 		snprintf(what, sizeof(what), "FX_INTRADAY %s", p->name);
 		if (call(fx, h, url, what))
-			intraday(fx, best, what, fx->body, fx->body_len);
+			intraday(fx, best, what, fx->body.p, fx->body.len);
 		if (!fx->cfg.quotes)
 			continue;
 		snprintf(url, sizeof(url),
@@ -629,9 +577,88 @@ static void *run(void *arg)
 			 fx->cfg.base, p->from, p->to, fx->key);
 		snprintf(what, sizeof(what), "CURRENCY_EXCHANGE_RATE %s", p->name);
 		if (call(fx, h, url, what))
-			quote(fx, best, what, fx->body, fx->body_len);
+			quote(fx, best, what, fx->body.p, fx->body.len);
 	}
 	curl_easy_cleanup(h);
 	explicit_bzero(fx->key, sizeof(fx->key));
 	return NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The feed stage's source */
+
+struct fx_src {
+	struct feeds_src base;
+	struct feeds_fx *fx;
+	uint64_t idle_ns, last_ns;
+};
+
+static int fxs_next(struct feeds_src *s, struct feeds_item *it, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	struct fx_src *fs = (struct fx_src *)s;
+	uint64_t now = core_now_ns();
+	if (!feeds_fx_poll(fs->fx, &it->ev)) {
+		if (fs->idle_ns && fs->last_ns && now - fs->last_ns >= fs->idle_ns)
+			return CORE_EOF; /* quiet for idle_ns: the end */
+		return FEEDS_SRC_AGAIN;
+	}
+	fs->last_ns = now;
+	it->kind = FEEDS_ITEM_EVENT;
+	it->flags = 0;
+	it->t0_ns = it->ev.t0_ns; /* when its answer was read */
+	return 0;
+}
+
+static void fxs_stats(const struct feeds_src *s, struct feeds_stats *ret)
+{
+	struct feeds_fx_stats st;
+	feeds_fx_stats(((const struct fx_src *)s)->fx, &st);
+	ret->total += st.bars + st.quotes;
+	ret->fx_calls = st.calls;
+	ret->fx_bars = st.bars;
+	ret->fx_quotes = st.quotes;
+	ret->fx_errors = st.errors;
+	ret->fx_rate_limited = st.rate_limited;
+	ret->fx_failures = st.failures;
+}
+
+static void fxs_close(struct feeds_src *s)
+{
+	struct fx_src *fs = (struct fx_src *)s;
+	if (!fs)
+		return;
+	feeds_fx_destroy(fs->fx);
+	core_free(fs);
+}
+
+static const struct feeds_src_ops fxs_ops = {
+	.name = "fx",
+	.next = fxs_next,
+	.stats = fxs_stats,
+	.close = fxs_close,
+};
+
+int feeds__fx_src_open(const struct feeds_fx_cfg *cfg, uint64_t idle_ns, struct feeds_src **ret,
+		       char *err, size_t errlen)
+{
+	struct fx_src *fs = core_alloc(sizeof(*fs), CORE_CACHE_LINE);
+	if (!fs) {
+		core_errf(err, errlen, "fx: out of memory");
+		return -ENOMEM;
+	}
+	int r = feeds_fx_create(cfg, &fs->fx, err, errlen);
+	if (r < 0) {
+		core_free(fs);
+		return r;
+	}
+	fs->base.ops = &fxs_ops;
+	fs->idle_ns = idle_ns;
+	*ret = &fs->base;
+	return 0;
+}
+
+const struct feeds_fx *feeds__fx_src_feed(const struct feeds_src *s)
+{
+	return s && s->ops == &fxs_ops ? ((const struct fx_src *)s)->fx : NULL;
 }

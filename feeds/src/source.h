@@ -80,6 +80,12 @@ int feeds__soup_live_open(const struct core_soup_client_cfg *cfg, struct feeds_s
 int feeds__crypto_live_open(const struct feeds_crypto_live_cfg *cfg,
 			    const struct feeds_crypto_cfg *books, uint64_t idle_ns,
 			    struct feeds_src **ret, char *err, size_t errlen);
+/* Forex from Alpha Vantage (fx.c) as a live source; the end after idle_ns
+ * without an event once one came (0: never). */
+int feeds__fx_src_open(const struct feeds_fx_cfg *cfg, uint64_t idle_ns, struct feeds_src **ret,
+		       char *err, size_t errlen);
+/* The forex feed of a source, NULL for any other source. */
+const struct feeds_fx *feeds__fx_src_feed(const struct feeds_src *s);
 /* fx.c, for its tests and fuzz target: an fx object with no thread and no
  * key, and one answer read as the thread reads one (quote:
  * CURRENCY_EXCHANGE_RATE, else FX_INTRADAY). */

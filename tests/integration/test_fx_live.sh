@@ -10,7 +10,9 @@
 # calls are never closer than 100 ms; the refusals are counted. Then the
 # rate limit: at 1200 a minute the server's Note comes back, is counted, and
 # the client pauses. The key file must be readable by its owner only; a
-# wrong key is Alpha Vantage's Error Message, counted, no bar.
+# wrong key is Alpha Vantage's Error Message, counted, no bar. Last, the
+# engine on the same feed ([feeds] fx): every bar reaches it, and it ends
+# once the market goes quiet ([feeds] idle_timeout_ms).
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -78,6 +80,7 @@ fxserve server3.log
 fx --seconds 1 >"$dir/out3.txt" 2>"$dir/client3.log" || fail "feedcat --fx (wrong key) failed"
 grep -q "the parameter apikey is invalid" "$dir/client3.log" || fail "the key's refusal was not reported"
 ! grep -q " bar " "$dir/out3.txt" || fail "bars with a wrong key"
+kill "$spid"; wait "$spid" 2>/dev/null || true; spid=""
 chmod 644 "$dir/key"
 rc=0
 fx --seconds 1 >/dev/null 2>"$dir/client4.log" || rc=$?
@@ -85,3 +88,28 @@ fx --seconds 1 >/dev/null 2>"$dir/client4.log" || rc=$?
 	fail "a key file others can read was taken"
 ! grep -q "wrongKEY" "$dir"/client*.log || fail "the key appears in a log"
 echo "fx live: the rate limit's Note counted ($limited) and paused; a wrong key refused; a key file others can read refused"
+
+# the engine on forex ([feeds] fx): 6 windows, then a quiet market, then the end
+printf 'demoKEY42\n' >"$dir/key"
+chmod 600 "$dir/key"
+fxserve server5.log --window 100 --step 7 --max-served 5
+cat >"$dir/fx.ini" <<INI
+[feeds]
+fx = https://localhost:$port
+fx_pairs = USDCHF
+fx_key_file = $dir/key
+fx_interval = 30min
+fx_calls_per_minute = 600
+fx_round_ms = 1
+fx_ca = $dir/cert.pem
+idle_timeout_ms = 1500
+[strategy]
+model = $S/models/demo.model
+INI
+"$B/tools/osprey-replay" --config "$dir/fx.ini" --quiet --json >"$dir/engine.json" \
+	2>"$dir/engine.log" || fail "the engine on forex failed"
+kill "$spid"; wait "$spid" 2>/dev/null || true; spid=""
+bars=$(grep -o '"fx_bars": *[0-9]*' "$dir/engine.json" | grep -o '[0-9]*$' || true)
+[ "$bars" = 135 ] || fail "the engine got ${bars:-no} bars, not 135 (100 + 5 windows of 7)"
+grep -q '"fx_refused": *0' "$dir/engine.json" || fail "refusals with a good key"
+echo "fx live: the engine read all 135 bars from Alpha Vantage's shape and ended when the market went quiet"

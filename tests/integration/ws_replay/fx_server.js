@@ -3,7 +3,7 @@
 //
 //   node fx_server.js --cert CERT --key KEY --csv FILE --apikey KEY
 //                     [--window 100] [--step 7] [--limit N --per-ms MS]
-//                     [--error-every K]
+//                     [--error-every K] [--max-served N]
 //
 // Prints "listening PORT" when ready and "call N FUNCTION" for each call.
 // GET /query?function=FX_INTRADAY&from_symbol=USD&to_symbol=CHF&interval=30min
@@ -16,7 +16,8 @@
 // The documented refusals, as Alpha Vantage sends them (HTTP 200): a wrong
 // apikey gets its "Error Message"; more than --limit calls within --per-ms
 // get the "Note" on the call frequency (and are not counted as served); every
-// --error-every-th call gets "Invalid API call".
+// --error-every-th call gets "Invalid API call". With --max-served N the
+// window stops moving after N answers (no new bars: a quiet market).
 'use strict';
 const fs = require('fs');
 const https = require('https');
@@ -28,6 +29,7 @@ const rows = fs.readFileSync(args.csv, 'utf8').trim().split('\n').slice(1).map((
 const windowN = Number(args.window || 100), step = Number(args.step || 7);
 const limit = Number(args.limit || 0), perMs = Number(args['per-ms'] || 60000);
 const errorEvery = Number(args['error-every'] || 0);
+const maxServed = Number(args['max-served'] || Infinity);
 const px = (v) => Number(v).toFixed(5);
 let served = 0, calls = 0;
 const recent = [];
@@ -45,7 +47,7 @@ function answer(u) {
   recent.push(now);
   if (errorEvery && calls % errorEvery === 0)
     return { 'Error Message': `Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for ${f}.` };
-  const end = Math.min(rows.length, windowN + served * step);
+  const end = Math.min(rows.length, windowN + Math.min(served, maxServed) * step);
   if (f === 'FX_INTRADAY') {
     const iv = u.searchParams.get('interval');
     served++;
