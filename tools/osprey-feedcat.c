@@ -1,7 +1,9 @@
-/* osprey-feedcat - print a capture: an ITCH 5.0 day file, or MoldUDP64 in a
- * pcap/pcapng (chosen by content, as osprey-replay does).
+/* osprey-feedcat - print a capture: an ITCH 5.0 day file, MoldUDP64 in a
+ * pcap/pcapng, or crypto JSON lines (chosen by content, as osprey-replay
+ * does); or a live feed: an exchange's WebSocket stream (--ws, with Binance's
+ * REST snapshots: --rest) or Alpha Vantage's forex (--fx). --help lists it all.
  *
- *   osprey-feedcat FILE [--stats] [--bbo]
+ *   osprey-feedcat FILE [--stats] [--bbo] [--depth N]
  *
  * Default: one line per message. --stats: per-type counts and book counters.
  * --bbo: CSV `ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty` (prices in

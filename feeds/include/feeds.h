@@ -13,12 +13,15 @@
  *  3. Sources, generator, publisher: capture files, any capture item by
  *     item, live UDP (io_uring) and live MoldUDP64, the MoldUDP64
  *     publisher, the synthetic ITCH generator.
+ *  4. The exchanges' own endpoints: the WebSocket frame codec and a client
+ *     over TLS, crypto books live (the stream and Binance's REST
+ *     snapshots), forex from Alpha Vantage.
  *
  * SoupBinTCP 3.0 (the packet codec and the session client) is in core.h:
  * order entry rides on it too. The feed stage takes a core_soup_client_cfg
  * for a live SoupBinTCP session (feeds_stage_cfg.soup).
  *
- * Why one header of about 1,200 lines: each library has one public header
+ * Why one header of about 1,600 lines: each library has one public header
  * and it is the library's manual (ARCHITECTURE.md "Folders"; STYLE.md 1-2),
  * so a user includes feeds.h and reads one file. Everything declared here is
  * used outside the library (tools, tests, fuzzers, benches); what only the
@@ -26,7 +29,8 @@
  * The sections above, in the order a user meets them, do the work several
  * headers would.
  *
- * Depends on core.h only.
+ * The header depends on core.h only; the library links OpenSSL and libcurl
+ * (section 4).
  *
  * Results: 0 on success, a negative errno on failure, or a documented positive
  * outcome. Functions that can fail on input data also write a message into a

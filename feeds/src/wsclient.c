@@ -10,6 +10,9 @@
  *   -> CLOSING (our Close sent, waiting for the server's) -> ENDED
  * A failure anywhere before ENDED goes back to WAIT with the reason, which
  * the next poll reports as FEEDS_WS_EV_DOWN.
+ *
+ * (About 850 lines: one state machine, its I/O and its frames; split up,
+ * each state's step would sit away from the poll that drives it.)
  */
 #define _GNU_SOURCE
 #include <netdb.h>
