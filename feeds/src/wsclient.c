@@ -1,7 +1,9 @@
 /*
  * wsclient.c - a WebSocket client over TLS that stays connected (feeds.h,
  * "WebSocket client over TLS"). OpenSSL for TLS, SHA-1 and base64; the
- * frames are ws.c's.
+ * frames are ws.c's. One file of about 850 lines: one state machine, its
+ * I/O and its frames; split up, each state's step would sit away from the
+ * poll that drives it.
  *
  * The link's life, one state at a time, each step non-blocking and driven by
  * feeds_ws_client_poll:
@@ -10,9 +12,6 @@
  *   -> CLOSING (our Close sent, waiting for the server's) -> ENDED
  * A failure anywhere before ENDED goes back to WAIT with the reason, which
  * the next poll reports as FEEDS_WS_EV_DOWN.
- *
- * (About 850 lines: one state machine, its I/O and its frames; split up,
- * each state's step would sit away from the poll that drives it.)
  */
 #define _GNU_SOURCE
 #include <netdb.h>
@@ -295,6 +294,20 @@ static const char *ssl_reason(void)
 /* Bytes in and out: TLS or not. n > 0, 0 (would block), or -1 (lost: why
  * in *why). */
 
+/* What SSL_read / SSL_write's result k means, as io_read / io_write say it. */
+static ssize_t ssl_outcome(struct feeds_ws_client *c, int k, const char **why)
+{
+	if (k > 0)
+		return k;
+	int e = SSL_get_error(c->ssl, k);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	*why = e == SSL_ERROR_ZERO_RETURN             ? "the server closed TLS"
+	       : e == SSL_ERROR_SYSCALL && errno != 0 ? strerror(errno)
+						      : ssl_reason();
+	return -1;
+}
+
 static ssize_t io_read(struct feeds_ws_client *c, void *p, size_t n, const char **why)
 {
 	if (!c->ssl) {
@@ -307,14 +320,7 @@ static ssize_t io_read(struct feeds_ws_client *c, void *p, size_t n, const char 
 		return -1;
 	}
 	ERR_clear_error();
-	int k = SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (k > 0)
-		return k;
-	int e = SSL_get_error(c->ssl, k);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-		return 0;
-	*why = e == SSL_ERROR_ZERO_RETURN ? "the server closed TLS" : e == SSL_ERROR_SYSCALL && errno ? strerror(errno) : ssl_reason();
-	return -1;
+	return ssl_outcome(c, SSL_read(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n), why);
 }
 
 static ssize_t io_write(struct feeds_ws_client *c, const void *p, size_t n, const char **why)
@@ -329,14 +335,7 @@ static ssize_t io_write(struct feeds_ws_client *c, const void *p, size_t n, cons
 		return -1;
 	}
 	ERR_clear_error();
-	int k = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (k > 0)
-		return k;
-	int e = SSL_get_error(c->ssl, k);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-		return 0;
-	*why = e == SSL_ERROR_SYSCALL && errno ? strerror(errno) : ssl_reason();
-	return -1;
+	return ssl_outcome(c, SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n), why);
 }
 
 static int flush(struct feeds_ws_client *c, uint64_t now)
