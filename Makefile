@@ -14,14 +14,14 @@ SHARED  ?= $(CURDIR)/../shared
 DEMO    := $(CURDIR)/.osprey-demo
 
 DEB_PKGS := gcc meson ninja-build pkg-config liburing-dev liblmdb-dev libjemalloc-dev zlib1g-dev \
-	libxgboost-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+	libxgboost-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libzmq3-dev
 # test-only peers: clang for ThreadSanitizer and fuzzing, a JVM and HdrHistogram's
 # own tools to read our latency logs; QuickFIX (C++) as the FIX peer in the interop test;
 # Prometheus (and promtool) scraping the engine's /metrics; Chromium (headless)
 # drawing the HTML report; Node.js (npm's ws package: tests/integration/ws_replay) serving
-# WebSockets over TLS
+# WebSockets over TLS; pyzmq playing the MetaTrader 5 expert advisor
 DEB_TEST_PKGS := clang libclang-rt-14-dev default-jre-headless libhdrhistogram-java tshark \
-	libquickfix-dev g++ prometheus chromium fonts-liberation
+	libquickfix-dev g++ prometheus chromium fonts-liberation python3-zmq
 
 PAPER_SPEED    ?= max
 PAPER_PROTOCOL ?= ouch

@@ -2245,4 +2245,246 @@ struct exec_venue exec_ouch_gw_venue(struct exec_ouch_gw *g);
 /* exec_ouch_gw_stats - the counters (and core's client's). Never fails. */
 void exec_ouch_gw_stats(const struct exec_ouch_gw *g, struct exec_ouch_gw_stats *ret);
 
+/* ========================================================================= */
+/* MetaTrader 5 over ZeroMQ: the protocol (exec/src/mt5.c)
+ *
+ * The protocol of Darwinex's open-source ZeroMQ expert advisor
+ * (github.com/darwinex/dwx-zeromq-connector, DWX_ZeroMQ_Server.mq5, v2.0.2,
+ * BSD-3), so a user runs that EA unchanged in the MetaTrader 5 terminal.
+ * The EA binds three ZeroMQ sockets (its inputs PUSH_PORT, PULL_PORT,
+ * PUB_PORT):
+ *   PULL on 32768   commands from the client: text, fields split at ';'
+ *   PUSH on 32769   one answer per command it knows, a Python dict literal
+ *                   (single quotes, bare integer keys: not JSON)
+ *   PUB  on 32770   "SYMBOL BID;ASK" for each tracked symbol on every tick
+ *                   (feeds.h reads them: "MetaTrader 5 ticks")
+ * It reads one command per timer tick (1 ms) and answers in order; its PUSH
+ * socket has a high-water mark of 1 and sends without blocking, so an answer
+ * can be lost (the gateway below copes). Commands this file builds:
+ *   TRADE;OPEN;TYPE;SYMBOL;PRICE;SL;TP;COMMENT;LOTS;MAGIC;TICKET
+ *       TYPE 0 buy / 1 sell at market (PRICE within the EA's slippage),
+ *       2 buy limit / 3 sell limit (pending at PRICE); SL and TP 0 (none)
+ *   TRADE;CLOSE;0;NULL;0;0;0;;0;MAGIC;TICKET
+ *       delete a pending order, or close a position at market
+ *   TRADE;GET_OPEN_TRADES      every open position and pending order
+ *   TRACK_PRICES;S1;S2;...     publish these symbols' ticks
+ * The answers (what the EA's MQL source writes):
+ *   {'_action': 'EXECUTION', '_magic': M, '_ticket': T, '_open_time': 'D',
+ *    '_open_price': P}                                  an order placed
+ *   {'_action': 'EXECUTION', '_response': 'CODE', 'response_value': 'TEXT'}
+ *                                                       refused by the terminal
+ *   {'_action': 'CLOSE', '_ticket': T, ['_close_price': P, '_close_lots': L,]
+ *    '_response': 'CLOSE_MARKET' | 'CLOSE_PENDING' | 'NOT_FOUND',
+ *    ['_response_value': 'SUCCESS']}
+ *   {'_action': 'OPEN_TRADES', '_trades': {T: {'_magic': M, '_symbol': 'S',
+ *    '_lots': L, '_type': N, '_open_price': P, '_open_time': 'D', '_SL': x,
+ *    '_TP': y, '_pnl': z, '_comment': 'C'}, ...}}
+ *   {'_action': 'TRACK_PRICES', '_data': {'symbol_count': N}}
+ * Numbers are MQL's DoubleToString (8 decimals) or IntegerToString; they are
+ * read as fixed point with 8 decimals (digits past the eighth are dropped).
+ * What Python's literal reader takes and the EA writes is taken too: a
+ * trailing comma in a dict, and the second '}' the EA puts after an
+ * EXECUTION answer when its DMA_MODE input is false.
+ *
+ * Pure functions: any thread, no allocation.
+ */
+#define EXEC_MT5_TEXT 32 /* symbol and comment bytes kept, NUL included */
+
+enum exec_mt5_action {
+	EXEC_MT5_OTHER = 0,        /* an '_action' this file does not know, or none */
+	EXEC_MT5_EXECUTION = 1,    /* TRADE;OPEN */
+	EXEC_MT5_CLOSE = 2,        /* TRADE;CLOSE */
+	EXEC_MT5_OPEN_TRADES = 3,  /* TRADE;GET_OPEN_TRADES */
+	EXEC_MT5_TRACK_PRICES = 4, /* TRACK_PRICES */
+};
+
+/* MQL order types (OP_*) */
+enum exec_mt5_type {
+	EXEC_MT5_BUY = 0,
+	EXEC_MT5_SELL = 1,
+	EXEC_MT5_BUY_LIMIT = 2,
+	EXEC_MT5_SELL_LIMIT = 3,
+	EXEC_MT5_BUY_STOP = 4,
+	EXEC_MT5_SELL_STOP = 5,
+};
+
+/* One entry of an OPEN_TRADES answer. */
+struct exec_mt5_trade {
+	uint64_t ticket;
+	int64_t magic;
+	int64_t lots_e8;      /* lots in 10^-8 */
+	int64_t open_px_e8;   /* in 10^-8 */
+	int type;             /* enum exec_mt5_type; -1: absent */
+	char symbol[EXEC_MT5_TEXT];
+	char comment[EXEC_MT5_TEXT];
+};
+
+struct exec_mt5_answer {
+	enum exec_mt5_action action;
+	char response[EXEC_MT5_TEXT];       /* '_response' ("" absent): an error number, CLOSE_MARKET,
+	                                     * CLOSE_PENDING, NOT_FOUND, LOT_SIZE_ERROR, ... */
+	char response_value[64];            /* '_response_value' or 'response_value' */
+	bool has_ticket, has_magic, has_open_px, has_close_px, has_close_lots;
+	uint64_t ticket;
+	int64_t magic;
+	int64_t open_px_e8, close_px_e8, close_lots_e8;
+	int64_t symbol_count;               /* TRACK_PRICES' '_data' (-1: absent) */
+	uint32_t ntrades;                   /* OPEN_TRADES: entries in '_trades' */
+};
+
+/* exec_mt5_answer_parse - one answer s[0, len) (a trailing NUL is allowed).
+ * OPEN_TRADES entries go to trades[0, min(ntrades, cap)). Returns 0, -EBADMSG
+ * (not a dict literal, a value of the wrong kind for a known key, nesting
+ * deeper than 8; err says what and at which byte offset) or -E2BIG (more
+ * trades than cap; ret->ntrades says how many). */
+int exec_mt5_answer_parse(const char *s, size_t len, struct exec_mt5_answer *ret,
+                          struct exec_mt5_trade *trades, uint32_t cap, char *err, size_t errlen);
+
+/* Command builders: the command in buf (NUL-terminated), returning its length,
+ * -ENOSPC (buf too small) or -EINVAL (a symbol or comment that is empty or
+ * holds ';', or a quantity that is not a whole number of 10^-8 lots).
+ * px is in 10^-px_decimals (px_decimals <= 8); qty / lot_units is the lots. */
+int exec_mt5_cmd_open(char *buf, size_t cap, enum exec_mt5_type type, const char *symbol,
+                      uint32_t px, unsigned px_decimals, uint32_t qty, uint32_t lot_units,
+                      const char *comment, uint32_t magic);
+int exec_mt5_cmd_close(char *buf, size_t cap, uint64_t ticket, uint32_t magic);
+int exec_mt5_cmd_open_trades(char *buf, size_t cap);
+int exec_mt5_cmd_track_prices(char *buf, size_t cap, const char *const *symbols, unsigned n);
+
+/* exec_mt5_px - a price in 10^-8 as Osprey's 10^-px_decimals, rounded to the
+ * nearest; false when it is not above 0 or not below 2^32. */
+bool exec_mt5_px(int64_t e8, unsigned px_decimals, uint32_t *ret);
+/* exec_mt5_qty - lots in 10^-8 as a quantity of lot_units per lot, rounded to
+ * the nearest; false when not above 0 or not below 2^32. */
+bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
+
+/* ========================================================================= */
+/* MetaTrader 5 over ZeroMQ: the order gateway (exec/src/gw_mt5.c)
+ *
+ * An exec_venue that trades through the EA above: a ZeroMQ PUSH socket
+ * connected to its command port and a PULL socket connected to its answer
+ * port (libzmq reconnects both by itself; ZMQ_IMMEDIATE, so nothing queues
+ * for an EA that is not there). One client only: the EA's PUSH socket deals
+ * answers round-robin between the PULL sockets connected to it.
+ *
+ *   ORDER_NEW         TRADE;OPEN: EXEC_TIF_DAY as a pending limit order
+ *                     (type 2/3) at px, EXEC_TIF_IOC as a market order
+ *                     (type 0/1) with px as its price (the EA's slippage
+ *                     applies); SYMBOL the configured symbol of the locate,
+ *                     LOTS qty / lot_units, MAGIC the order id (below 2^31),
+ *                     COMMENT "osprey:ORDER_ID". Refused here, with nothing
+ *                     sent, by EXEC_REJECTED EXEC_REASON_INVALID: a locate
+ *                     with no symbol, qty or px 0, side not B/S, an order id
+ *                     of 2^31 or more, a qty that is not a whole number of
+ *                     10^-8 lots; EXEC_REASON_DUPLICATE: an order id not
+ *                     above the last one
+ *   ORDER_CANCEL      TRADE;CLOSE with the order's ticket, once the EA has
+ *                     said it (a cancel for an order whose OPEN is still
+ *                     unanswered waits for the answer)
+ *   ORDER_CANCEL_ALL  a TRADE;CLOSE per open order (pending ones only: the
+ *                     EA's CLOSE_MAGIC would also close positions)
+ *   ORDER_EOS         drain: DONE once no order is open, or drain_ns later
+ *
+ * The answers, matched to commands in order (the EA answers in order):
+ *   EXECUTION with a ticket   EXEC_ACK; a market order (IOC) also
+ *                             EXEC_FILL for all of it at '_open_price', and
+ *                             ends; a pending one stays open
+ *   EXECUTION with no ticket  a refusal (the terminal's code and text in
+ *                             stats.last_refusal); it names no order, so
+ *                             after a lost answer it may be another's: the
+ *                             next snapshot decides (EXEC_REJECTED,
+ *                             EXEC_REASON_INVALID when the order is not
+ *                             there; an EXEC_ACK when it is)
+ *   CLOSE CLOSE_PENDING       EXEC_CANCELED (EXEC_REASON_USER_CANCEL or
+ *                             CANCEL_ALL)
+ *   CLOSE CLOSE_MARKET        the order had filled (since the last snapshot)
+ *                             and the EA closed that position at market:
+ *                             EXEC_FILL of the order at its own price, then
+ *                             the closing trade as a fill of the opposite
+ *                             side for order id 0 (so positions stay true;
+ *                             stats.closed_at_market)
+ *   CLOSE NOT_FOUND           the order ended at the venue: the next
+ *                             snapshot says how
+ *   OPEN_TRADES (a snapshot, asked every trades_every_ns)
+ *                             a pending order of ours that is now a position
+ *                             (type 0/1): EXEC_FILL at '_open_price' for its
+ *                             lots, and it ends; one that is gone, with no
+ *                             cancel from us: EXEC_CANCELED, EXEC_REASON_NONE
+ *                             (deleted at the terminal; stats.gone); one
+ *                             whose OPEN answer was lost: its ticket learnt
+ *                             from the comment (EXEC_ACK), or, absent,
+ *                             EXEC_REJECTED EXEC_REASON_RECOVERY; a pending
+ *                             order with our comment that is not ours here
+ *                             (an earlier run's): cancelled (stats.strays)
+ * Only commands sent before the snapshot's GET_OPEN_TRADES are judged by it.
+ * An answer belongs to the first command awaiting one of its kind (an
+ * EXECUTION with a '_magic' to that order's OPEN, a CLOSE with a '_ticket'
+ * to that ticket's CLOSE); the commands it passes over lost their answers
+ * (stats.lost_answers) and the next snapshot judges them. An answer that
+ * does not parse is counted (stats.bad_answers, last_bad) and dropped.
+ *
+ * The session: CONNECTING from create until the first snapshot is read
+ * (TRACK_PRICES with the symbols is sent first, so the EA publishes the
+ * ticks), then UP; DOWN when a command has gone unanswered for timeout_ns, or
+ * a snapshot has been due that long with no EA connected to take it (the EA
+ * or its terminal is gone: send() answers EXEC_VENUE_BUSY), CONNECTING again
+ * on the next answer (TRACK_PRICES again), UP after the next snapshot. DONE
+ * after ORDER_EOS once drained.
+ *
+ * Threads: create/destroy on a setup thread; the ops and exec_mt5_gw_stats on
+ * the stage's thread. No allocation after create but libzmq's own (its I/O
+ * thread and message buffers).
+ */
+struct exec_mt5_gw_config {
+	const char *commands;       /* the EA's command socket, "tcp://127.0.0.1:32768"; required */
+	const char *answers;        /* its answer socket, "tcp://127.0.0.1:32769"; required */
+	const char *const *symbols; /* the terminal's symbol of locate i + 1; required */
+	unsigned nsymbols;          /* 1 .. EXEC_LOCATES - 1 */
+	unsigned px_decimals;       /* Osprey's prices in 10^-px_decimals (0: 5); <= 8 */
+	uint32_t lot_units;         /* quantity per lot (0: 100000, a standard forex lot) */
+	uint64_t trades_every_ns;   /* GET_OPEN_TRADES period (0: 100 ms) */
+	uint64_t timeout_ns;        /* a command unanswered this long: DOWN (0: 3 s) */
+	uint64_t drain_ns;          /* after ORDER_EOS (0: 2 s) */
+	unsigned max_orders;        /* open orders tracked (0: 4096) */
+};
+
+struct exec_mt5_gw_stats {
+	uint64_t commands;          /* commands ZeroMQ took */
+	uint64_t opens, closes, snapshots; /* of them */
+	uint64_t answers;           /* answers read */
+	uint64_t send_busy;         /* sends refused: session not up, or ZeroMQ full */
+	uint64_t refusals;          /* EXECUTION answers with no ticket: orders rejected */
+	char last_refusal[160];     /* its '_response' and text */
+	uint64_t lost_answers;      /* commands never answered (judged by a snapshot) */
+	uint64_t bad_answers;       /* answers that did not parse (dropped) */
+	char last_bad[200];         /* the last of them: what and where */
+	uint64_t unexpected;        /* answers with no command outstanding */
+	uint64_t snapshot_fills;    /* pending orders found filled by a snapshot */
+	uint64_t gone;              /* pending orders gone from a snapshot, not cancelled by us */
+	uint64_t closed_at_market;  /* cancels that met a filled order (see above) */
+	uint64_t strays;            /* pending orders of an earlier run, cancelled */
+	uint64_t timeouts;          /* times the session went from UP to DOWN (see above) */
+	uint64_t invalid, duplicates, no_symbol; /* orders refused before the wire */
+	uint64_t cancel_too_late;   /* cancels for orders no longer open here */
+	uint64_t unknown_reports;
+	uint64_t open_orders;
+	uint64_t positions;         /* open positions at the EA in the last snapshot, all magics */
+	char reason[200];           /* the last notable event */
+};
+
+struct exec_mt5_gw;
+
+/* exec_mt5_gw_create - validate cfg, allocate, create the ZeroMQ context
+ * and sockets and connect them (setup thread). 0, -EINVAL (err names the
+ * field), -ENOMEM, or ZeroMQ's errno (err says). */
+int exec_mt5_gw_create(const struct exec_mt5_gw_config *cfg, struct exec_mt5_gw **ret,
+                       char *err, size_t errlen);
+/* exec_mt5_gw_destroy - close the sockets and the context; accepts NULL;
+ * returns NULL. After the stage using it. */
+struct exec_mt5_gw *exec_mt5_gw_destroy(struct exec_mt5_gw *g);
+/* exec_mt5_gw_venue - the handle for exec_config.venue. Never fails. */
+struct exec_venue exec_mt5_gw_venue(struct exec_mt5_gw *g);
+/* exec_mt5_gw_stats - the counters. Never fails. */
+void exec_mt5_gw_stats(const struct exec_mt5_gw *g, struct exec_mt5_gw_stats *ret);
+
 #endif /* OSPREY_EXEC_H */
