@@ -396,6 +396,24 @@ static int open_db(struct engine *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Split buf ("A,B C": commas and spaces) in place into out[0, max): the
+ * count, or -EINVAL with err naming what when there are more. */
+static int split_list(char *buf, const char **out, unsigned max, const char *what, char *err,
+                      size_t errlen)
+{
+	unsigned n = 0;
+	for (char *t, *save = NULL, *p = buf; (t = strtok_r(p, ", ", &save)); p = NULL) {
+		if (n == max) {
+			core_errf(err, errlen, "%s: more than %u", what, max);
+			return -EINVAL;
+		}
+		out[n++] = t;
+	}
+	return (int)n;
+}
+
+#define MT5_SYMBOLS 256 /* [feeds] mt5_symbols at most */
+
 /* Feeds: capture files, or one live source. Two outputs: the strategy's md
  * ring and the venue's. */
 static int create_feeds(struct engine *e, char *err, size_t errlen)
@@ -436,15 +454,10 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 	/* a live crypto stream: its symbols to snapshot split from "A,B,C" */
 	char syms_buf[sizeof(o->crypto_snapshot)];
 	const char *syms[64];
-	unsigned nsyms = 0;
 	snprintf(syms_buf, sizeof(syms_buf), "%s", o->crypto_snapshot);
-	for (char *t, *save = NULL, *p = syms_buf; (t = strtok_r(p, ", ", &save)); p = NULL) {
-		if (nsyms == 64) {
-			core_errf(err, errlen, "[feeds] crypto_snapshot: more than 64 symbols");
-			return -EINVAL;
-		}
-		syms[nsyms++] = t;
-	}
+	int nsyms = split_list(syms_buf, syms, 64, "[feeds] crypto_snapshot", err, errlen);
+	if (nsyms < 0)
+		return nsyms;
 	const char *sub[1] = { o->crypto_subscribe };
 	struct feeds_crypto_live_cfg crypto = {
 		.ws = { .url = o->crypto_ws, .ca_file = o->crypto_ca[0] ? o->crypto_ca : NULL,
@@ -452,7 +465,7 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.rest = o->crypto_rest[0] ? o->crypto_rest : NULL,
 		.futures = o->crypto_futures,
 		.symbols = syms,
-		.nsymbols = nsyms,
+		.nsymbols = (unsigned)nsyms,
 	};
 	/* with REST, scales come from the exchange's metadata, not our table */
 	struct feeds_crypto_cfg books = { .no_builtin = o->crypto_rest[0] != 0 };
@@ -465,26 +478,32 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 	/* forex: the pairs split from "A,B" */
 	char pairs_buf[sizeof(o->fx_pairs)];
 	const char *pairs[16];
-	unsigned npairs = 0;
 	snprintf(pairs_buf, sizeof(pairs_buf), "%s", o->fx_pairs);
-	for (char *t, *save = NULL, *p = pairs_buf; (t = strtok_r(p, ", ", &save)); p = NULL) {
-		if (npairs == 16) {
-			core_errf(err, errlen, "[feeds] fx_pairs: more than 16 pairs");
-			return -EINVAL;
-		}
-		pairs[npairs++] = t;
-	}
+	int npairs = split_list(pairs_buf, pairs, 16, "[feeds] fx_pairs", err, errlen);
+	if (npairs < 0)
+		return npairs;
 	struct feeds_fx_cfg fx = {
 		.base = o->fx_base,
 		.key_file = o->fx_key_file,
 		.pairs = pairs,
-		.npairs = npairs,
+		.npairs = (unsigned)npairs,
 		.interval = o->fx_interval[0] ? o->fx_interval : NULL,
 		.quotes = o->fx_quotes,
 		.calls_per_minute = (unsigned)o->fx_calls_per_minute,
 		.round_ns = o->fx_round_ms * 1000000ull,
 		.ca_file = o->fx_ca[0] ? o->fx_ca : NULL,
 	};
+	/* MetaTrader 5 ticks */
+	char mt5_buf[sizeof(o->mt5_symbols)];
+	const char *mt5_syms[MT5_SYMBOLS];
+	snprintf(mt5_buf, sizeof(mt5_buf), "%s", o->mt5_symbols);
+	int nmt5 = split_list(mt5_buf, mt5_syms, MT5_SYMBOLS, "[feeds] mt5_symbols", err, errlen);
+	if (nmt5 < 0)
+		return nmt5;
+	struct feeds_mt5_cfg mt5 = { .ticks = o->mt5_ticks,
+		                     .symbols = mt5_syms,
+		                     .nsymbols = (unsigned)nmt5,
+		                     .px_decimals = (uint8_t)o->mt5_decimals };
 	if (o->mold[0])
 		fc.mold = &mold;
 	else if (o->soup[0])
@@ -492,6 +511,9 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 	else if (o->fx_base[0]) {
 		fc.fx = &fx;
 		fc.fx_idle_ns = o->idle_timeout_ms * 1000000ull;
+	} else if (o->mt5_ticks[0]) {
+		fc.mt5 = &mt5;
+		fc.mt5_idle_ns = o->idle_timeout_ms * 1000000ull;
 	} else if (o->crypto_ws[0]) {
 		fc.crypto = &crypto;
 		fc.crypto_books = &books;
@@ -604,6 +626,27 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 		if ((r = exec_ouch_gw_create(&oc, &e->ouch_gw, err, errlen)) < 0)
 			return r;
 		*ret = exec_ouch_gw_venue(e->ouch_gw);
+		return 0;
+	}
+	case ENGINE_MT5: {
+		char buf[sizeof(o->mt5_symbols)];
+		const char *syms[MT5_SYMBOLS];
+		snprintf(buf, sizeof(buf), "%s", o->mt5_symbols);
+		int n = split_list(buf, syms, MT5_SYMBOLS, "[feeds] mt5_symbols", err, errlen);
+		if (n < 0)
+			return n;
+		struct exec_mt5_gw_config mc = {
+			.commands = o->mt5_commands,
+			.answers = o->mt5_answers,
+			.symbols = syms,
+			.nsymbols = (unsigned)n,
+			.px_decimals = (unsigned)o->mt5_decimals,
+			.lot_units = (uint32_t)o->mt5_lot_units,
+			.drain_ns = o->drain_ms * 1000000ull,
+		};
+		if ((r = exec_mt5_gw_create(&mc, &e->mt5_gw, err, errlen)) < 0)
+			return r;
+		*ret = exec_mt5_gw_venue(e->mt5_gw);
 		return 0;
 	}
 	default: {
@@ -754,17 +797,21 @@ int engine_create(const struct engine_opts *o, struct engine **ret, char *err, s
 	atomic_init(&e->stop, false);
 	atomic_init(&e->aux_stop, false);
 	atomic_init(&e->shutdown, false);
-	bool live = o->mold[0] || o->soup[0] || o->crypto_ws[0] || o->fx_base[0];
+	bool live = o->mold[0] || o->soup[0] || o->crypto_ws[0] || o->fx_base[0] || o->mt5_ticks[0];
 	if (o->ninputs == 0 && !live) {
 		core_errf(err, errlen,
 		          "no input: give capture files ([feeds] files, or on the "
-		          "command line), or a live source ([feeds] mold, soup, crypto_ws or fx)");
+		          "command line), or a live source ([feeds] mold, soup, crypto_ws, fx or mt5)");
 		r = -EINVAL;
 		goto out_destroy;
 	}
 	if (o->ninputs && live) {
 		core_errf(err, errlen, "[feeds]: capture files and a live source (%s) at once",
-		          o->mold[0] ? "mold" : o->soup[0] ? "soup" : o->crypto_ws[0] ? "crypto_ws" : "fx");
+		          o->mold[0]        ? "mold"
+		          : o->soup[0]      ? "soup"
+		          : o->crypto_ws[0] ? "crypto_ws"
+		          : o->fx_base[0]   ? "fx"
+		                            : "mt5");
 		r = -EINVAL;
 		goto out_destroy;
 	}
@@ -1052,6 +1099,7 @@ struct engine *engine_destroy(struct engine *e)
 	e->sim = exec_sim_destroy(e->sim);
 	e->fix_gw = exec_fix_gw_destroy(e->fix_gw);
 	e->ouch_gw = exec_ouch_gw_destroy(e->ouch_gw);
+	e->mt5_gw = exec_mt5_gw_destroy(e->mt5_gw);
 	e->risk = risk_stage_destroy(e->risk);
 	e->model_risk = risk_model_destroy(e->model_risk);
 	backtest_destroy(e->backtest);

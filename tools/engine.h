@@ -65,6 +65,10 @@ struct engine_opts {
 	uint64_t fx_calls_per_minute; /* feeds.fx_calls_per_minute (0: 5) */
 	uint64_t fx_round_ms;       /* feeds.fx_round_ms: each pair asked this often (0: a minute) */
 	char fx_ca[ENGINE_PATH_MAX]; /* feeds.fx_ca: PEM CAs instead of the system's */
+	/* MetaTrader 5 through the DWX expert advisor (feeds.h "MetaTrader 5 ticks") */
+	char mt5_ticks[128];        /* feeds.mt5: the EA's PUB socket "tcp://A.B.C.D:32770" */
+	char mt5_symbols[512];      /* feeds.mt5_symbols: "EURUSD,GBPUSD": locates 1, 2, ... */
+	uint64_t mt5_decimals;      /* feeds.mt5_decimals: price decimals (0: 5) */
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;
@@ -85,7 +89,12 @@ struct engine_opts {
 	                             * latency drawn from a recorded one ("" the constant) */
 	uint64_t latency_seed;      /* exec.latency_seed: its draws' seed (1) */
 	/* [gateway]: where orders go */
-	enum engine_protocol { ENGINE_SIM = 0, ENGINE_OUCH = 1, ENGINE_FIX = 2 } protocol;
+	enum engine_protocol {
+		ENGINE_SIM = 0,
+		ENGINE_OUCH = 1,
+		ENGINE_FIX = 2,
+		ENGINE_MT5 = 3,
+	} protocol;
 	char connect[64];    /* the venue's order-entry "A.B.C.D:PORT" (ouch, fix) */
 	char fix_sender[33]; /* SenderCompID (49) */
 	char fix_target[33]; /* TargetCompID (56) */
@@ -94,6 +103,9 @@ struct engine_opts {
 	char gw_soup_user[8];      /* gateway.soup_user: SoupBinTCP login for OUCH (up to 6) */
 	char gw_soup_password[12]; /* gateway.soup_password (up to 10) */
 	uint64_t drain_ms;         /* at the end of the input, wait this long for open orders */
+	char mt5_commands[128];    /* gateway.mt5_commands: the EA's command socket (mt5) */
+	char mt5_answers[128];     /* gateway.mt5_answers: its answer socket */
+	uint64_t mt5_lot_units;    /* gateway.mt5_lot_units: quantity per lot (0: 100000) */
 	/* [threads] */
 	char mapping[128];          /* "feeds+features+model+risk+exec" or "feeds,features,..." */
 	int cpus[ENGINE_MAX_THREADS];

@@ -204,11 +204,20 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    err, errlen));
 	TRY(core_config_u64(cfg, "feeds.fx_round_ms", 1, 86400000, &o->fx_round_ms, err, errlen));
 	TRY(core_config_str(cfg, "feeds.fx_ca", o->fx_ca, sizeof(o->fx_ca), err, errlen));
-	if (!!o->mold[0] + !!o->soup[0] + !!o->crypto_ws[0] + !!o->fx_base[0] > 1) {
+	TRY(core_config_str(cfg, "feeds.mt5", o->mt5_ticks, sizeof(o->mt5_ticks), err, errlen));
+	TRY(core_config_str(cfg, "feeds.mt5_symbols", o->mt5_symbols, sizeof(o->mt5_symbols), err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "feeds.mt5_decimals", 1, 8, &o->mt5_decimals, err, errlen));
+	if (!!o->mold[0] + !!o->soup[0] + !!o->crypto_ws[0] + !!o->fx_base[0] + !!o->mt5_ticks[0] >
+	    1) {
 		core_errf(err, errlen,
-		          "%s: keys 'feeds.mold', 'feeds.soup', 'feeds.crypto_ws' and 'feeds.fx': one "
-		          "live source at most",
+		          "%s: keys 'feeds.mold', 'feeds.soup', 'feeds.crypto_ws', 'feeds.fx' and "
+		          "'feeds.mt5': one live source at most",
 		          cfg->path);
+		return -EINVAL;
+	}
+	if (o->mt5_ticks[0] && !o->mt5_symbols[0]) {
+		core_errf(err, errlen, "%s: key 'feeds.mt5' needs 'feeds.mt5_symbols'", cfg->path);
 		return -EINVAL;
 	}
 	if (o->fx_base[0] && (!o->fx_pairs[0] || !o->fx_key_file[0])) {
@@ -259,8 +268,10 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 			o->protocol = ENGINE_OUCH;
 		else if (!strcmp(v, "fix"))
 			o->protocol = ENGINE_FIX;
+		else if (!strcmp(v, "mt5"))
+			o->protocol = ENGINE_MT5;
 		else {
-			core_errf(err, errlen, "%s: '%s' is not sim, ouch or fix",
+			core_errf(err, errlen, "%s: '%s' is not sim, ouch, fix or mt5",
 			          key_what(cfg, "gateway.protocol", what, sizeof(what)), v);
 			return -EINVAL;
 		}
@@ -278,6 +289,21 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "gateway.soup_password", o->gw_soup_password,
 	                    sizeof(o->gw_soup_password), err, errlen));
 	TRY(core_config_u64(cfg, "gateway.drain_ms", 0, 3600000, &o->drain_ms, err, errlen));
+	TRY(core_config_str(cfg, "gateway.mt5_commands", o->mt5_commands, sizeof(o->mt5_commands),
+	                    err, errlen));
+	TRY(core_config_str(cfg, "gateway.mt5_answers", o->mt5_answers, sizeof(o->mt5_answers), err,
+	                    errlen));
+	TRY(core_config_u64(cfg, "gateway.mt5_lot_units", 1, UINT32_MAX, &o->mt5_lot_units, err,
+	                    errlen));
+	if (o->protocol == ENGINE_MT5 &&
+	    (!o->mt5_commands[0] || !o->mt5_answers[0] || !o->mt5_symbols[0])) {
+		core_errf(err, errlen,
+		          "%s: 'gateway.protocol = mt5' needs 'gateway.mt5_commands', "
+		          "'gateway.mt5_answers' and 'feeds.mt5_symbols' (the terminal's names of the "
+		          "instruments)",
+		          cfg->path);
+		return -EINVAL;
+	}
 	TRY(core_config_str(cfg, "threads.mapping", o->mapping, sizeof(o->mapping), err, errlen));
 	if ((v = core_config_get(cfg, "threads.cpus")))
 		TRY(engine_opts_set_cpus(o, v, key_what(cfg, "threads.cpus", what, sizeof(what)),

@@ -180,9 +180,7 @@ static void json_run_info(struct json_out *j, struct engine *e)
 	                                                                              : "sleep");
 	json_f64(j, "speed", o->speed, 3);
 	json_u64(j, "burst", o->burst);
-	json_str(j, "gateway", o->protocol == ENGINE_SIM ? "sim" : o->protocol == ENGINE_OUCH
-	                                                               ? "ouch"
-	                                                               : "fix");
+	json_str(j, "gateway", engine__protocol_name(o->protocol));
 	json_u64(j, "venue_latency_ns", o->venue_latency_ns);
 	json_str(j, "venue_latency", engine__latency_model(e));
 	json_fixed4(j, "capital", o->risk.capital);
@@ -307,6 +305,12 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "fx_rate_limited", s->fs.fx_rate_limited);
 		json_u64(&j, "fx_failed", s->fs.fx_failures);
 	}
+	if (e->o.mt5_ticks[0]) {
+		json_u64(&j, "mt5_ticks", s->fs.mt5_ticks);
+		json_u64(&j, "mt5_bad", s->fs.mt5_bad);
+		json_u64(&j, "mt5_unknown", s->fs.mt5_unknown);
+		json_str(&j, "mt5_last_bad", s->fs.mt5_last_bad);
+	}
 	if (e->o.crypto_ws[0]) {
 		json_u64(&j, "crypto_messages", s->fs.crypto_messages);
 		json_u64(&j, "crypto_opens", s->fs.crypto_opens);
@@ -358,10 +362,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_end(&j);
 	}
 	json_obj(&j, "venue");
-	json_str(&j, "protocol",
-	         e->o.protocol == ENGINE_FIX    ? "fix"
-	         : e->o.protocol == ENGINE_OUCH ? "ouch"
-	                                        : "sim");
+	json_str(&j, "protocol", engine__protocol_name(e->o.protocol));
 	if (e->fix_gw) {
 		struct exec_fix_gw_stats g;
 		exec_fix_gw_stats(e->fix_gw, &g);
@@ -395,6 +396,27 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "adopted", g.adopted);
 		json_str(&j, "last_event", g.reason);
 		recovery_json(&j, &g.recovery);
+	}
+	if (e->mt5_gw) {
+		struct exec_mt5_gw_stats g;
+		exec_mt5_gw_stats(e->mt5_gw, &g);
+		json_str(&j, "commands_to", e->o.mt5_commands);
+		json_u64(&j, "commands", g.commands);
+		json_u64(&j, "opens", g.opens);
+		json_u64(&j, "closes", g.closes);
+		json_u64(&j, "snapshots", g.snapshots);
+		json_u64(&j, "answers", g.answers);
+		json_u64(&j, "lost_answers", g.lost_answers);
+		json_u64(&j, "bad_answers", g.bad_answers);
+		json_u64(&j, "refusals", g.refusals);
+		json_u64(&j, "snapshot_fills", g.snapshot_fills);
+		json_u64(&j, "closed_at_market", g.closed_at_market);
+		json_u64(&j, "strays", g.strays);
+		json_u64(&j, "timeouts", g.timeouts);
+		json_u64(&j, "positions", g.positions);
+		json_str(&j, "last_refusal", g.last_refusal);
+		json_str(&j, "last_bad", g.last_bad);
+		json_str(&j, "last_event", g.reason);
 	}
 	json_end(&j);
 	json_obj(&j, "latency_ns");
@@ -501,6 +523,12 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        " quotes; %" PRIu64 " refused, %" PRIu64 " rate-limited, %" PRIu64 " failed\n",
 		        s->fs.fx_calls, s->fs.fx_bars, s->fs.fx_quotes, s->fs.fx_errors,
 		        s->fs.fx_rate_limited, s->fs.fx_failures);
+	if (e->o.mt5_ticks[0]) {
+		fprintf(f, "  mt5 ticks      %" PRIu64 " ticks, %" PRIu64 " malformed, %" PRIu64
+		           " of other symbols\n", s->fs.mt5_ticks, s->fs.mt5_bad, s->fs.mt5_unknown);
+		if (s->fs.mt5_last_bad[0])
+			fprintf(f, "  last bad tick  %s\n", s->fs.mt5_last_bad);
+	}
 	if (e->o.crypto_ws[0]) {
 		fprintf(f,
 		        "  crypto stream  %" PRIu64 " messages, %" PRIu64 " connections (%" PRIu64
@@ -595,6 +623,19 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        " bad messages; last: %s\n",
 		        e->o.connect, g.logins, g.link_downs, g.enters, g.cancels, g.bad_messages,
 		        g.reason[0] ? g.reason : "-");
+	} else if (e->mt5_gw) {
+		struct exec_mt5_gw_stats g;
+		exec_mt5_gw_stats(e->mt5_gw, &g);
+		fprintf(f,
+		        "  venue          mt5 %s: %" PRIu64 " OPEN, %" PRIu64 " CLOSE, %" PRIu64
+		        " GET_OPEN_TRADES; %" PRIu64 " answers (%" PRIu64 " lost, %" PRIu64
+		        " malformed), %" PRIu64 " refusals, %" PRIu64 " fills found by snapshots, %"
+		        PRIu64 " times down; last: %s\n",
+		        e->o.mt5_commands, g.opens, g.closes, g.snapshots, g.answers, g.lost_answers,
+		        g.bad_answers, g.refusals, g.snapshot_fills, g.timeouts,
+		        g.reason[0] ? g.reason : "-");
+		if (g.last_refusal[0])
+			fprintf(f, "  last refusal   %s\n", g.last_refusal);
 	} else {
 		fprintf(f, "  venue          simulated (in process, event time), latency %s\n",
 		        engine__latency_model(e));

@@ -79,7 +79,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: osprey-replay [options] FILE...\n"
-		"       osprey-replay --config LIVE.ini [options]   ([feeds] mold, soup, crypto_ws or fx: a live feed)\n"
+		"       osprey-replay --config LIVE.ini [options]   ([feeds] mold, soup, crypto_ws, fx or mt5: a live feed)\n"
 		"  --config FILE     engine configuration (INI); command-line options override it\n"
 		"  --speed S         max (default), realtime, or Nx (e.g. 10x): pace by ITCH timestamps\n"
 		"  --threads MAP     stage-to-thread mapping, e.g. feeds+features+model+risk+exec (one hot\n"
@@ -210,7 +210,8 @@ int main(int argc, char **argv)
 		}
 #undef NEED_ARG
 	}
-	if (!o.ninputs && !o.mold[0] && !o.soup[0] && !o.crypto_ws[0] && !o.fx_base[0]) { /* no files and no live source configured */
+	if (!o.ninputs && !o.mold[0] && !o.soup[0] && !o.crypto_ws[0] && !o.fx_base[0] &&
+	    !o.mt5_ticks[0]) { /* no files and no live source configured */
 		usage(stderr);
 		return 2;
 	}

@@ -1,23 +1,25 @@
 /*
- * exec.h - Osprey's execution stage, one file of about 2,000 lines on purpose
+ * exec.h - Osprey's execution stage, one file of about 2,500 lines on purpose
  * (why one file: below): the order manager, the venue interface behind it and
- * its backends (simulated, OUCH 4.2 and FIX 4.4 gateways), the matching
- * engine, and positions and P&L.
+ * its backends (simulated, OUCH 4.2, FIX 4.4 and MetaTrader 5 gateways), the
+ * matching engine, and positions and P&L.
  *
- * Why one file of about 2,000 lines: it is the exec library's one public header
+ * Why one file of about 2,500 lines: it is the exec library's one public header
  * and so its manual (the project's rule: one library, one header). Its
  * sections go from the stage to the venue interface, the matching engine,
  * the simulated venue, then the FIX codec, store and session, which the
  * stage's FIX gateway and osprey-venue's acceptor both build on, the FIX
- * gateway, the OUCH codec and the OUCH gateway; splitting it would give exec
- * a second public header for callers to find.
+ * gateway, the OUCH codec and the OUCH gateway, the MetaTrader 5 protocol and
+ * its gateway; splitting it would give exec a second public header for
+ * callers to find.
  *
  *   orders_in (struct order_msg) --+                 +--> reports_out (struct exec_report) -> risk
  *                                  +-- order manager -+
  *   md_in (struct md_event) -------+   (exec_stage)   +--> persist_out (struct persist_rec)
  *                                        |     ^
  *                      send / market     v     |  poll: reports
- *                                 struct exec_venue (sim in process; OUCH and FIX over TCP)
+ *                                 struct exec_venue (sim in process; OUCH and FIX over TCP;
+ *                                                    MetaTrader 5 over ZeroMQ)
  *
  * Where things live: the order manager is exec/src/om.c, the venue interface
  * is `struct exec_venue` below, the matching engine (the simulated venue's and
@@ -25,9 +27,10 @@
  * exec/src/venue_sim.c, positions and P&L are exec/src/positions.c, the order
  * state machine is exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and
  * its session and sequence store exec/src/fix_session.c, the order gateways
- * exec/src/gw*.c (FIX: gw_fix.c, OUCH: gw_ouch.c, what they share: gw.c),
- * the OUCH 4.2 message codec exec/src/ouch.c (the last sections of this
- * header).
+ * exec/src/gw*.c (FIX: gw_fix.c, OUCH: gw_ouch.c, MetaTrader 5: gw_mt5.c,
+ * what they share: gw.c), the OUCH 4.2 message codec exec/src/ouch.c and the
+ * MetaTrader 5 expert advisor's protocol exec/src/mt5.c (the last sections
+ * of this header).
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
@@ -2367,10 +2370,17 @@ bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
  * for an EA that is not there). One client only: the EA's PUSH socket deals
  * answers round-robin between the PULL sockets connected to it.
  *
- *   ORDER_NEW         TRADE;OPEN: EXEC_TIF_DAY as a pending limit order
- *                     (type 2/3) at px, EXEC_TIF_IOC as a market order
+ *   ORDER_NEW         TRADE;OPEN: an order marketable at the top of book the
+ *                     md stream last gave its locate (a buy at or above the
+ *                     ask, a sell at or below the bid) as a market order
  *                     (type 0/1) with px as its price (the EA's slippage
- *                     applies); SYMBOL the configured symbol of the locate,
+ *                     applies; a pending limit there is refused by the
+ *                     terminal), any other DAY order as a pending limit
+ *                     (type 2/3) at px; an IOC order that is not marketable
+ *                     ends here (EXEC_ACK, then EXEC_CANCELED EXEC_REASON_IOC;
+ *                     stats.ioc_unfilled). With no book for the locate yet,
+ *                     IOC is a market order and DAY a pending limit.
+ *                     SYMBOL the configured symbol of the locate,
  *                     LOTS qty / lot_units, MAGIC the order id (below 2^31),
  *                     COMMENT "osprey:ORDER_ID". Refused here, with nothing
  *                     sent, by EXEC_REJECTED EXEC_REASON_INVALID: a locate
@@ -2386,9 +2396,9 @@ bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
  *   ORDER_EOS         drain: DONE once no order is open, or drain_ns later
  *
  * The answers, matched to commands in order (the EA answers in order):
- *   EXECUTION with a ticket   EXEC_ACK; a market order (IOC) also
- *                             EXEC_FILL for all of it at '_open_price', and
- *                             ends; a pending one stays open
+ *   EXECUTION with a ticket   EXEC_ACK; a market order also EXEC_FILL for
+ *                             all of it at '_open_price', and ends; a
+ *                             pending one stays open
  *   EXECUTION with no ticket  a refusal (the terminal's code and text in
  *                             stats.last_refusal); it names no order, so
  *                             after a lost answer it may be another's: the
@@ -2421,7 +2431,9 @@ bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
  * EXECUTION with a '_magic' to that order's OPEN, a CLOSE with a '_ticket'
  * to that ticket's CLOSE); the commands it passes over lost their answers
  * (stats.lost_answers) and the next snapshot judges them. An answer that
- * does not parse is counted (stats.bad_answers, last_bad) and dropped.
+ * does not parse is counted (stats.bad_answers, last_bad) and dropped; so is
+ * a snapshot of more than 4096 open trades (the session cannot come up on
+ * such a terminal: the reason says so).
  *
  * The session: CONNECTING from create until the first snapshot is read
  * (TRACK_PRICES with the symbols is sent first, so the EA publishes the
@@ -2465,6 +2477,7 @@ struct exec_mt5_gw_stats {
 	uint64_t strays;            /* pending orders of an earlier run, cancelled */
 	uint64_t timeouts;          /* times the session went from UP to DOWN (see above) */
 	uint64_t invalid, duplicates, no_symbol; /* orders refused before the wire */
+	uint64_t ioc_unfilled;      /* IOC orders not marketable: cancelled here */
 	uint64_t cancel_too_late;   /* cancels for orders no longer open here */
 	uint64_t unknown_reports;
 	uint64_t open_orders;

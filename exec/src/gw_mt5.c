@@ -42,6 +42,12 @@ struct slot {
 	uint64_t close_serial; /* its last TRADE;CLOSE (0: none) */
 	uint64_t seen;         /* the last snapshot that listed it */
 	bool refused;          /* an EXECUTION with no ticket was taken for its answer */
+	bool market;           /* sent as a market order (type 0/1): filled on its answer */
+};
+
+/* The top of book the md stream last gave a locate (0: none yet). */
+struct top {
+	uint32_t bid, ask;
 };
 
 struct exec_mt5_gw {
@@ -54,6 +60,7 @@ struct exec_mt5_gw {
 	uint32_t lot_units;
 	uint64_t trades_every_ns, timeout_ns, drain_ns;
 	struct slot *slots;
+	struct top *tops; /* by locate, 0 .. nsymbols */
 	struct exec_mt5_trade *trades;
 	struct pend pend[PEND_CAP];
 	uint32_t ph, pt; /* the queue: pend[ph % CAP] .. pend[(pt - 1) % CAP] */
@@ -61,7 +68,6 @@ struct exec_mt5_gw {
 	uint64_t next_trades_ns;
 	bool trades_out;    /* a GET_OPEN_TRADES awaits its answer */
 	bool need_track;    /* TRACK_PRICES owed to this session */
-	bool snapshot_seen; /* this session has read a snapshot */
 	enum exec_session session;
 	uint64_t last_new_id;
 	bool eos, done;
@@ -202,7 +208,7 @@ static void on_execution(struct exec_mt5_gw *g, const struct pend *p,
 		o->acked = true;
 		gw_report(&g->gw, o, EXEC_ACK, o->px, o->qty, EXEC_REASON_NONE, 0);
 	}
-	if (o->tif == EXEC_TIF_IOC) { /* a market order: filled whole, a position now */
+	if (slot_of(g, o)->market) { /* filled whole, a position now */
 		uint32_t px = o->px;
 		if (!a->has_open_px || !exec_mt5_px(a->open_px_e8, g->px_decimals, &px))
 			note(g, "order %" PRIu64 ": no '_open_price' in its execution: filled at its own price",
@@ -309,7 +315,6 @@ static void on_snapshot(struct exec_mt5_gw *g, const struct pend *p,
 			end(g, o, EXEC_CANCELED, EXEC_REASON_NONE);
 		}
 	}
-	g->snapshot_seen = true;
 	if (g->session != EXEC_SESSION_UP && !g->need_track) {
 		g->session = EXEC_SESSION_UP;
 		note(g, "up: the EA answered a snapshot of %" PRIu32 " open trades", a->ntrades);
@@ -489,9 +494,26 @@ static int send_new(struct exec_mt5_gw *g, const struct order_msg *m, uint64_t n
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY;
 	}
-	bool ioc = m->tif == EXEC_TIF_IOC;
-	enum exec_mt5_type type = m->side == 'B' ? (ioc ? EXEC_MT5_BUY : EXEC_MT5_BUY_LIMIT)
-	                                         : (ioc ? EXEC_MT5_SELL : EXEC_MT5_SELL_LIMIT);
+	/* marketable at the last top of book: a market order (a pending limit
+	 * there is refused by the terminal); with no book yet, IOC is */
+	const struct top *t = &g->tops[m->locate];
+	bool ioc = m->tif == EXEC_TIF_IOC, known = t->bid && t->ask;
+	bool market = known ? (m->side == 'B' ? m->px >= t->ask : m->px <= t->bid) : ioc;
+	if (ioc && !market) { /* it would not fill on arrival: its end, here */
+		if (g->gw.q_cap - (g->gw.q_tail - g->gw.q_head) < 2)
+			return EXEC_VENUE_BUSY;
+		struct gw_order tmp = { .order_id = m->order_id, .seq = m->seq, .px = m->px,
+			                .qty = m->qty, .leaves = m->qty, .locate = m->locate,
+			                .side = m->side, .tif = m->tif };
+		gw_report(&g->gw, &tmp, EXEC_ACK, m->px, m->qty, EXEC_REASON_NONE, 0);
+		tmp.leaves = 0;
+		gw_report(&g->gw, &tmp, EXEC_CANCELED, m->px, m->qty, EXEC_REASON_IOC, 0);
+		g->last_new_id = m->order_id;
+		g->st.ioc_unfilled++;
+		return 0;
+	}
+	enum exec_mt5_type type = m->side == 'B' ? (market ? EXEC_MT5_BUY : EXEC_MT5_BUY_LIMIT)
+	                                         : (market ? EXEC_MT5_SELL : EXEC_MT5_SELL_LIMIT);
 	char comment[EXEC_MT5_TEXT];
 	snprintf(comment, sizeof(comment), COMMENT "%" PRIu64, m->order_id);
 	int len = exec_mt5_cmd_open(g->cmd, sizeof(g->cmd), type, g->symbols[m->locate - 1], m->px,
@@ -503,7 +525,7 @@ static int send_new(struct exec_mt5_gw *g, const struct order_msg *m, uint64_t n
 	if (r != 0)
 		return r;
 	struct gw_order *o = gw_track(&g->gw, m);
-	*slot_of(g, o) = (struct slot){ .open_serial = g->serial };
+	*slot_of(g, o) = (struct slot){ .open_serial = g->serial, .market = market };
 	g->last_new_id = m->order_id;
 	g->st.opens++;
 	return 0;
@@ -570,6 +592,8 @@ static int mt5_market(void *ctx, const struct md_event *e)
 {
 	struct exec_mt5_gw *g = ctx;
 	gw_market(&g->gw, e);
+	if (e->kind != MD_EOS && e->locate && e->locate <= g->nsymbols && e->bid_px && e->ask_px)
+		g->tops[e->locate] = (struct top){ e->bid_px, e->ask_px };
 	return 0;
 }
 
@@ -681,6 +705,7 @@ CORE_COLD int exec_mt5_gw_create(const struct exec_mt5_gw_config *cfg, struct ex
 	struct gw_plan plan;
 	gw_plan(&l, max_orders, q_cap, &plan);
 	size_t slots = core_layout_add(&l, max_orders, sizeof(struct slot), CORE_CACHE_LINE);
+	size_t tops = core_layout_add(&l, cfg->nsymbols + 1, sizeof(struct top), CORE_CACHE_LINE);
 	size_t trades = core_layout_add(&l, MAX_TRADES, sizeof(struct exec_mt5_trade),
 	                                CORE_CACHE_LINE);
 	size_t syms = core_layout_add(&l, cfg->nsymbols, EXEC_MT5_TEXT, CORE_CACHE_LINE);
@@ -693,6 +718,7 @@ CORE_COLD int exec_mt5_gw_create(const struct exec_mt5_gw_config *cfg, struct ex
 	}
 	gw_place(&g->gw, g, &plan, max_orders, q_cap);
 	g->slots = core_layout_at(g, slots);
+	g->tops = core_layout_at(g, tops);
 	g->trades = core_layout_at(g, trades);
 	g->symbols = core_layout_at(g, syms);
 	for (unsigned i = 0; i < cfg->nsymbols; i++)

@@ -15,13 +15,13 @@
  *     publisher, the synthetic ITCH generator.
  *  4. The exchanges' own endpoints: the WebSocket frame codec and a client
  *     over TLS, crypto books live (the stream and Binance's REST
- *     snapshots), forex from Alpha Vantage.
+ *     snapshots), forex from Alpha Vantage, MetaTrader 5 ticks over ZeroMQ.
  *
  * SoupBinTCP 3.0 (the packet codec and the session client) is in core.h:
  * order entry rides on it too. The feed stage takes a core_soup_client_cfg
  * for a live SoupBinTCP session (feeds_stage_cfg.soup).
  *
- * Why one header of about 1,600 lines: each library has one public header
+ * Why one header of about 1,650 lines: each library has one public header
  * and it is the library's manual (ARCHITECTURE.md "Folders"; STYLE.md 1-2),
  * so a user includes feeds.h and reads one file. Everything declared here is
  * used outside the library (tools, tests, fuzzers, benches); what only the
@@ -29,8 +29,8 @@
  * The sections above, in the order a user meets them, do the work several
  * headers would.
  *
- * The header depends on core.h only; the library links OpenSSL and libcurl
- * (section 4).
+ * The header depends on core.h only; the library links OpenSSL, libcurl and
+ * libzmq (section 4).
  *
  * Results: 0 on success, a negative errno on failure, or a documented positive
  * outcome. Functions that can fail on input data also write a message into a
@@ -185,6 +185,13 @@ struct feeds_stage_cfg {
 	 * without an event once one came (0: never). */
 	const struct feeds_fx_cfg *fx;
 	uint64_t fx_idle_ns;
+	/* MetaTrader 5 ticks (see "MetaTrader 5 ticks") instead of files:
+	 * non-NULL overrides paths/mem (no other live source). Copied at create
+	 * (its strings must outlive the stage); read on the stage's thread without
+	 * waiting. The stream ends after mt5_idle_ns without a tick once one came
+	 * (0: never). */
+	const struct feeds_mt5_cfg *mt5;
+	uint64_t mt5_idle_ns;
 	/* Optional: called on the stage's thread when an ITCH directory message
 	 * (R) names a locate, after the books know the symbol and before any event
 	 * is pushed for it, so what the callee publishes (e.g. a restricted
@@ -215,6 +222,9 @@ struct feeds_stats {
 	char crypto_last_down[200];
 	/* forex from Alpha Vantage */
 	uint64_t fx_calls, fx_bars, fx_quotes, fx_errors, fx_rate_limited, fx_failures;
+	/* MetaTrader 5 ticks */
+	uint64_t mt5_ticks, mt5_bad, mt5_unknown;
+	char mt5_last_bad[160];
 };
 
 /*
@@ -1312,6 +1322,63 @@ void feeds_fx_stats(const struct feeds_fx *fx, struct feeds_fx_stats *ret);
 const char *feeds_fx_symbol(const struct feeds_fx *fx, uint16_t locate);
 /* feeds_fx_destroy - stop the thread (a call under way is aborted); NULL ok. */
 struct feeds_fx *feeds_fx_destroy(struct feeds_fx *fx);
+
+/* ========================================================================= */
+/* MetaTrader 5 ticks (feeds/src/mt5ticks.c: ZeroMQ SUB)                      */
+/* ========================================================================= */
+
+/*
+ * The ticks a MetaTrader 5 terminal publishes through Darwinex's DWX ZeroMQ
+ * expert advisor (github.com/darwinex/dwx-zeromq-connector,
+ * DWX_ZeroMQ_Server.mq5 v2.0.2; its order side is exec.h's "MetaTrader 5 over
+ * ZeroMQ"): on every tick, for each symbol a TRACK_PRICES command named (the
+ * order gateway sends it), one message "SYMBOL BID;ASK" on its PUB socket
+ * (PUB_PORT, 32770 by default), the prices as MQL's "%f" prints them. A SUB
+ * socket subscribes to "SYMBOL " for each configured symbol (libzmq
+ * reconnects by itself). Each tick becomes an MD_LEVEL event: locate = the
+ * symbol's index + 1, bid and ask in 10^-px_decimals with qty 1 (the EA sends
+ * no sizes), ts_ns the receipt's UTC time of day (the EA sends no time),
+ * never earlier than the last. A message that is not "SYMBOL BID;ASK", a
+ * price with more decimals than px_decimals, a bid of 0 or above the ask is
+ * counted (bad; last_bad says what and where) and dropped; a symbol not
+ * configured (a prefix match of ZeroMQ's) is counted (unknown). One thread
+ * creates, polls and destroys; libzmq's I/O thread receives.
+ */
+#define FEEDS_MT5_TEXT 32 /* symbol bytes, NUL included */
+
+struct feeds_mt5_cfg {
+	const char *ticks;          /* the EA's PUB socket: "tcp://127.0.0.1:32770" */
+	const char *const *symbols; /* the terminal's names; locate i + 1 is symbols[i] */
+	unsigned nsymbols;
+	uint8_t px_decimals;        /* 0: 5; at most 8 */
+};
+
+struct feeds_mt5_stats {
+	uint64_t ticks;   /* events handed out */
+	uint64_t bad;     /* messages dropped as malformed */
+	uint64_t unknown; /* ticks of symbols not configured */
+	char last_bad[160];
+};
+
+struct feeds_mt5;
+
+/* feeds_mt5_create - subscribe and connect. 0, -EINVAL (err names the
+ * field), -ENOMEM, or ZeroMQ's -errno (err says). */
+int feeds_mt5_create(const struct feeds_mt5_cfg *cfg, struct feeds_mt5 **ret, char *err,
+                     size_t errlen);
+/* feeds_mt5_poll - the next tick: 1 and *ev (t0_ns its receipt), or 0 (none
+ * now). Never waits. */
+int feeds_mt5_poll(struct feeds_mt5 *m, struct md_event *ev);
+void feeds_mt5_stats(const struct feeds_mt5 *m, struct feeds_mt5_stats *ret);
+/* The symbol of locate ("" when none). */
+const char *feeds_mt5_symbol(const struct feeds_mt5 *m, uint16_t locate);
+/* feeds_mt5_destroy - close the socket; NULL ok; returns NULL. */
+struct feeds_mt5 *feeds_mt5_destroy(struct feeds_mt5 *m);
+/* feeds_mt5_tick_parse - one message s[0, len): the symbol into sym (room
+ * for symcap bytes), bid and ask in 10^-8. 0, or -EBADMSG with "offset N:
+ * what" in err. Pure; any thread. */
+int feeds_mt5_tick_parse(const char *s, size_t len, char *sym, size_t symcap, int64_t *bid_e8,
+                         int64_t *ask_e8, char *err, size_t errlen);
 
 /* ========================================================================= */
 /* Capture file: a day file mapped read-only                                  */

@@ -37,11 +37,10 @@ static int csrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 			r = feeds_crypto_live_poll(cs->live, 0, &cs->ev, &n, err, errlen);
 			if (r < 0)
 				return r;
-			if (r == 0) {
-				if (cs->idle_ns && cs->last_ns && cs->t0_ns - cs->last_ns >= cs->idle_ns)
-					return CORE_EOF; /* quiet for idle_ns: the end */
-				return FEEDS_SRC_AGAIN;
-			}
+			if (r == 0)
+				return feeds__quiet_end(cs->idle_ns, cs->last_ns, cs->t0_ns)
+				               ? CORE_EOF
+				               : FEEDS_SRC_AGAIN;
 			cs->last_ns = cs->t0_ns;
 			r = 0;
 		} else {

@@ -598,11 +598,8 @@ static int fxs_next(struct feeds_src *s, struct feeds_item *it, char *err, size_
 	(void)err, (void)errlen;
 	struct fx_src *fs = (struct fx_src *)s;
 	uint64_t now = core_now_ns();
-	if (!feeds_fx_poll(fs->fx, &it->ev)) {
-		if (fs->idle_ns && fs->last_ns && now - fs->last_ns >= fs->idle_ns)
-			return CORE_EOF; /* quiet for idle_ns: the end */
-		return FEEDS_SRC_AGAIN;
-	}
+	if (!feeds_fx_poll(fs->fx, &it->ev))
+		return feeds__quiet_end(fs->idle_ns, fs->last_ns, now) ? CORE_EOF : FEEDS_SRC_AGAIN;
 	fs->last_ns = now;
 	it->kind = FEEDS_ITEM_EVENT;
 	it->flags = 0;

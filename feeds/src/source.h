@@ -84,6 +84,18 @@ int feeds__crypto_live_open(const struct feeds_crypto_live_cfg *cfg,
  * without an event once one came (0: never). */
 int feeds__fx_src_open(const struct feeds_fx_cfg *cfg, uint64_t idle_ns, struct feeds_src **ret,
 		       char *err, size_t errlen);
+/* MetaTrader 5 ticks (mt5ticks.c) as a live source; the end after idle_ns
+ * without a tick once one came (0: never). */
+int feeds__mt5_src_open(const struct feeds_mt5_cfg *cfg, uint64_t idle_ns, struct feeds_src **ret,
+			char *err, size_t errlen);
+/* The MetaTrader 5 feed of a source, NULL for any other source. */
+const struct feeds_mt5 *feeds__mt5_src_feed(const struct feeds_src *s);
+/* A live source with nothing now: is this the end? True once idle_ns (0:
+ * never) has passed since the last event at last_ns (0: none yet). */
+static inline bool feeds__quiet_end(uint64_t idle_ns, uint64_t last_ns, uint64_t now)
+{
+	return idle_ns && last_ns && now - last_ns >= idle_ns;
+}
 /* The forex feed of a source, NULL for any other source. */
 const struct feeds_fx *feeds__fx_src_feed(const struct feeds_src *s);
 /* fx.c, for its tests and fuzz target: an fx object with no thread and no

@@ -308,8 +308,9 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		core_errf(err, errlen, "feeds stage: mem_len %zu but no mem", cfg->mem_len);
 		return -EINVAL;
 	}
-	if (!!cfg->mold + !!cfg->soup + !!cfg->crypto + !!cfg->fx > 1) {
-		core_errf(err, errlen, "feeds stage: one live source at most (mold, soup, crypto, fx)");
+	if (!!cfg->mold + !!cfg->soup + !!cfg->crypto + !!cfg->fx + !!cfg->mt5 > 1) {
+		core_errf(err, errlen,
+		          "feeds stage: one live source at most (mold, soup, crypto, fx, mt5)");
 		return -EINVAL;
 	}
 	struct feeds_stage *st = core_alloc(sizeof(*st), CORE_CACHE_LINE);
@@ -317,7 +318,7 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 		core_errf(err, errlen, "feeds stage: out of memory");
 		return -ENOMEM;
 	}
-	st->ncaps = (cfg->mold || cfg->soup || cfg->crypto || cfg->fx) ? 0
+	st->ncaps = (cfg->mold || cfg->soup || cfg->crypto || cfg->fx || cfg->mt5) ? 0
 		    : cfg->npaths                                     ? cfg->npaths
 								      : 1;
 	st->caps = core_alloc((st->ncaps + 1) * sizeof(*st->caps), CORE_CACHE_LINE);
@@ -342,6 +343,10 @@ int feeds_stage_create(const struct feeds_stage_cfg *cfg, struct feeds_stage **r
 			goto fail_close_caps;
 	} else if (cfg->fx) { /* forex from Alpha Vantage */
 		r = feeds__fx_src_open(cfg->fx, cfg->fx_idle_ns, &st->live, err, errlen);
+		if (r < 0)
+			goto fail_close_caps;
+	} else if (cfg->mt5) { /* MetaTrader 5 ticks */
+		r = feeds__mt5_src_open(cfg->mt5, cfg->mt5_idle_ns, &st->live, err, errlen);
 		if (r < 0)
 			goto fail_close_caps;
 	} else if (cfg->npaths) {
@@ -448,6 +453,9 @@ const char *feeds_stage_symbol(const struct feeds_stage *st, uint16_t locate)
 	const struct feeds_fx *fx = feeds__fx_src_feed(st->live);
 	if (!s[0] && fx)
 		return feeds_fx_symbol(fx, locate);
+	const struct feeds_mt5 *mt5 = feeds__mt5_src_feed(st->live);
+	if (!s[0] && mt5)
+		return feeds_mt5_symbol(mt5, locate);
 	for (unsigned i = 0; !s[0] && st->srcs && i < st->ncaps; i++) {
 		const struct feeds_crypto *c = feeds__crypto_src_books(st->srcs[i]);
 		if (c)

@@ -14,8 +14,9 @@
  * Run B: a new gateway finds run A's left pending order (ours by its
  * comment) and cancels it; a cancel that meets an order the terminal has
  * filled since the last snapshot gets CLOSE_MARKET: the fill and the closing
- * trade both reported. Last: the positions the reports add up to equal the
- * terminal's. Skips (77) without /usr/bin/python3 and pyzmq. */
+ * trade both reported; with a top of book from the md stream, an IOC that
+ * would not fill ends here and a marketable DAY order goes as a market
+ * order. Last: the positions the reports add up to equal the terminal's. Skips (77) without /usr/bin/python3 and pyzmq. */
 #define _GNU_SOURCE
 #undef NDEBUG
 #include <assert.h>
@@ -43,6 +44,7 @@ static char state_path[512];
 struct ea {
 	pid_t pid;
 	int ports[3];
+	int out; /* its stdout, open until it has ended (it prints at exit) */
 };
 
 static struct exec_report log_[4096];
@@ -118,7 +120,7 @@ static void ea_start(struct ea *e, const char *const *extra)
 		have += (size_t)r;
 	}
 	line[have] = '\0';
-	close(fd[0]);
+	e->out = fd[0];
 	if (sscanf(line, "ports %d %d %d", &e->ports[0], &e->ports[1], &e->ports[2]) != 3)
 		fail("the EA stand-in said '%s'", line);
 }
@@ -129,6 +131,7 @@ static void ea_stop(struct ea *e)
 	kill(e->pid, SIGTERM);
 	assert(waitpid(e->pid, &st, 0) == e->pid);
 	ea_pid = 0;
+	close(e->out);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		fail("the EA stand-in exited with status %d", st);
 }
@@ -379,6 +382,16 @@ int main(int argc, char **argv)
 	assert(close && close->side == 'S' && close->qty == 1000 && close->locate == 1);
 	exec_mt5_gw_stats(g, &st);
 	assert(st.closed_at_market == 1);
+	/* a top of book from the md stream: an IOC below the ask ends here; a DAY
+	 * buy at the ask goes as a market order (a buy limit there is refused) */
+	struct md_event top = { .kind = MD_LEVEL, .locate = 1, .bid_px = 108300, .ask_px = 108310 };
+	assert(v.ops->market(v.ctx, &top) == 0);
+	new_order(11, 1, 'B', 1000, 108200, EXEC_TIF_IOC);
+	new_order(12, 1, 'B', 1000, 108310, EXEC_TIF_DAY);
+	WAIT_FOR(find(11, EXEC_CANCELED) && find(12, EXEC_FILL), 3000, "orders 11 and 12");
+	assert(find(11, EXEC_CANCELED)->reason == EXEC_REASON_IOC && !find(11, EXEC_FILL));
+	exec_mt5_gw_stats(g, &st);
+	assert(st.ioc_unfilled == 1 && st.opens == 2 && st.open_orders == 0);
 	send_msg((struct order_msg){ .kind = ORDER_EOS });
 	WAIT_FOR(v.ops->session(v.ctx) == EXEC_SESSION_DONE, 3000, "run B drained");
 	exec_mt5_gw_destroy(g);
@@ -390,7 +403,7 @@ int main(int argc, char **argv)
 	terminal(&eur, &gbp, &has4);
 	printf("positions: reports EURUSD %ld GBPUSD %ld; terminal EURUSD %ld GBPUSD %ld\n", pos[1],
 	       pos[2], eur, gbp);
-	assert(pos[1] == eur && pos[2] == gbp && eur == 3000 && !has4);
+	assert(pos[1] == eur && pos[2] == gbp && eur == 4000 && !has4);
 	zmq_close(sub);
 	zmq_ctx_term(zctx);
 	char rm[600];

@@ -1,8 +1,9 @@
-/* fuzz_mt5 - LLVMFuzzerTestOneInput over the reading of the MetaTrader 5
- * expert advisor's answers (exec/src/mt5.c): each input read as an answer;
- * one that reads must have its strings terminated and no more trades than
- * kept; one that does not is refused with -EBADMSG and "offset N: " (N inside
- * the input) or -E2BIG.
+/* fuzz_mt5 - LLVMFuzzerTestOneInput over what the MetaTrader 5 expert
+ * advisor sends: each input read as an answer (exec/src/mt5.c) and as a tick
+ * (feeds/src/mt5ticks.c). An answer that reads must have its strings
+ * terminated and no more trades than kept; one that does not is refused with
+ * -EBADMSG and "offset N: " (N inside the input) or -E2BIG. A tick that reads
+ * has a symbol of its own bytes; one that does not names its offset.
  *
  * Built as a libFuzzer target (-Dfuzz=true, OSPREY_LIBFUZZER; seed
  * tests/fuzz/seed.mt5) and as a plain test whose main() runs it over every
@@ -18,11 +19,19 @@
 
 #include "../exec/mt5_samples.h"
 #include "exec.h"
+#include "feeds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char sym[FEEDS_MT5_TEXT], terr[160];
+	int64_t bid, ask;
+	int t = feeds_mt5_tick_parse((const char *)data, size, sym, sizeof(sym), &bid, &ask, terr,
+	                             sizeof(terr));
+	unsigned long tat;
+	assert(t == 0 ? strlen(sym) > 0 && strlen(sym) < size && !memcmp(sym, data, strlen(sym))
+	              : t == -EBADMSG && sscanf(terr, "offset %lu:", &tat) == 1 && tat <= size);
 	static struct exec_mt5_trade trades[4];
 	struct exec_mt5_answer a;
 	char err[200];
@@ -49,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define FUZZ_SEED 0x9E3779B97F4A7C15ull
 #include "fuzz_driver.h"
 
-static const char *const answers[] = { MT5_ANSWERS };
+static const char *const answers[] = { MT5_ANSWERS, "EURUSD 1.085430;1.085450",
+	                               "GBPUSD 1.270100;1.270120" };
 
 int main(int argc, char **argv)
 {

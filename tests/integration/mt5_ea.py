@@ -21,8 +21,9 @@ EA restart.
 Faults, for the tests: --drop-answer COMMENT (no answer to the OPEN with this
 comment, as the EA's PUSH at its high-water mark), --garbage-before COMMENT
 (a malformed answer before that OPEN's), --bad-tick (a malformed tick now and
-then). It prints "ports CMD ANSWER PUB" once bound, and runs until SIGTERM or
---seconds.
+then). It prints "ports CMD ANSWER PUB" once bound, runs until SIGTERM or
+--seconds, and prints "net SYMBOL UNITS" (its positions, 100000 a lot) and
+"positions N" (how many) at the end.
 """
 import argparse
 import json
@@ -57,7 +58,7 @@ for s in (pull, push, pub):
     s.setsockopt(zmq.LINGER, 0)
 push.setsockopt(zmq.SNDHWM, 1)
 pull.setsockopt(zmq.RCVHWM, 1)
-pub.setsockopt(zmq.SNDHWM, 1)
+pub.setsockopt(zmq.SNDHWM, 100)  # the EA's is 1; more here, so the tests see every tick
 bound = []
 for s, p in zip((pull, push, pub), ports):
     if p:
@@ -202,6 +203,14 @@ while not stop and time.time() < end:
             pub.send_string("EURUSD 1.2;x")
     time.sleep(0.001)
 
+net = {}
+for o in state["orders"].values():
+    if o["type"] in (0, 1):
+        units = round(o["lots"] * 100000) * (1 if o["type"] == 0 else -1)
+        net[o["symbol"]] = net.get(o["symbol"], 0) + units
+for sym in sorted(BASE):
+    print("net %s %d" % (sym, net.get(sym, 0)), flush=True)
+print("positions %d" % sum(o["type"] in (0, 1) for o in state["orders"].values()), flush=True)
 if args.state:
     with open(args.state + ".tmp", "w") as f:
         json.dump(state, f)
