@@ -1,14 +1,16 @@
 /*
- * core.h - Osprey's foundation, one file of about 1,300 lines on purpose (why
+ * core.h - Osprey's foundation, one file of about 1,450 lines on purpose (why
  * one file: below). SPSC rings, hop message types, the clock, HDR histograms,
- * threads and pinning, INI configuration, stage runners, and SoupBinTCP 3.0
- * (the one framing both market data and order entry ride on: the packet
- * codec and a session client, last section).
- * Why one file of about 1,300 lines: every stage includes it and no other, the
+ * threads and pinning, INI configuration, stage runners, SoupBinTCP 3.0 (the
+ * one framing both market data and order entry ride on: the packet codec and
+ * a session client), and JSON scanning (the crypto feeds and crypto order
+ * entry both read JSON; last section).
+ * Why one file of about 1,450 lines: every stage includes it and no other, the
  * ring, clock and histogram operations must be inline here for the hot path,
  * and it is core's manual (STYLE.md 1-2). What two stages share must live in
- * core, since stages never include each other: SoupBinTCP, its last and longest section, is here because the
- * feed stage and the order-entry gateway both speak it. The sections run from
+ * core, since stages never include each other: SoupBinTCP, its longest
+ * section, and JSON scanning are here because the feed stage and the
+ * order-entry gateways both speak them. The sections run from
  * what every stage uses (rings, messages, clock) to what some do.
  *
  * Depends on libc only. Every stage library includes this header and no other
@@ -1346,5 +1348,92 @@ const char *core_soup_client_error(const struct core_soup_client *c);
 void core_soup_client_stats(const struct core_soup_client *c, struct core_soup_client_stats *ret);
 /* core_soup_client_destroy - close and free; accepts NULL; returns NULL. */
 struct core_soup_client *core_soup_client_destroy(struct core_soup_client *c);
+
+/* ------------------------------------------------------------------------- */
+/* JSON scanning (core/src/json.c): what the crypto and forex decoders
+ * (feeds) and the crypto order gateway's codec (exec) read.
+ *
+ * Not a general JSON parser: it never builds a tree and never allocates. A
+ * cursor walks one object or array; each member's value comes back as a span
+ * (type and bytes) and nested values are skipped by a bounded scan. Callers
+ * look only at the keys they know, in whatever order they arrive, and read
+ * the spans afterwards. Strings come back raw (between the quotes);
+ * core_json_val.escaped tells whether they hold escapes (callers refuse
+ * escaped values where they need the bytes: symbols, decimals).
+ *
+ * Errors: every function returns -1 on malformed input and records the byte
+ * offset (from the start of the text given to core_json_init) and a static
+ * message in the scanner; the caller adds the field name. Pure: any thread.
+ */
+#define CORE_JSON_MAX_DEPTH 32
+
+enum core_json_type {
+	CORE_JSON_NONE = 0,
+	CORE_JSON_STRING = 's', /* s/n: the bytes between the quotes, escapes not decoded */
+	CORE_JSON_NUMBER = 'n', /* s/n: the number's text */
+	CORE_JSON_OBJECT = 'o', /* s/n: from '{' to '}' inclusive */
+	CORE_JSON_ARRAY = 'a',  /* s/n: from '[' to ']' inclusive */
+	CORE_JSON_TRUE = 't',
+	CORE_JSON_FALSE = 'f',
+	CORE_JSON_NULL = 'z',
+};
+
+struct core_json_val {
+	const char *s;
+	size_t n;
+	uint8_t type;
+	bool escaped; /* CORE_JSON_STRING holding a backslash */
+};
+
+struct core_json {
+	const char *base; /* start of the whole text (for offsets) */
+	const char *end;
+	const char *err;  /* static message, NULL when fine */
+	size_t err_off;
+};
+
+/* A cursor inside one object or array. */
+struct core_json_cur {
+	const char *p;
+	const char *end; /* one past the closing bracket */
+	bool first;
+};
+
+void core_json_init(struct core_json *j, const char *text, size_t len);
+/* core_json_value - parse the value at *p (whitespace allowed before), set *v
+ * and move *p past it. 0 or -1. */
+int core_json_value(struct core_json *j, const char **p, struct core_json_val *v);
+/* core_json_open - a cursor over the members of an object or array value. */
+void core_json_open(const struct core_json_val *v, struct core_json_cur *c);
+/* core_json_obj_next - the next member: 1 with key (raw string) and value, 0
+ * at the end of the object, -1 on malformed input. */
+int core_json_obj_next(struct core_json *j, struct core_json_cur *c, struct core_json_val *key,
+                       struct core_json_val *val);
+/* core_json_arr_next - the next element: 1, 0 at the end, -1. */
+int core_json_arr_next(struct core_json *j, struct core_json_cur *c, struct core_json_val *val);
+/* core_json_fail - record an error at p (returns -1). */
+int core_json_fail(struct core_json *j, const char *p, const char *msg);
+
+static inline bool core_json_key_is(const struct core_json_val *k, const char *lit,
+                                    size_t litlen)
+{
+	return k->n == litlen && !k->escaped && __builtin_memcmp(k->s, lit, litlen) == 0;
+}
+#define CORE_JSON_KEY(k, lit) core_json_key_is((k), lit, sizeof(lit) - 1)
+
+/*
+ * core_json_decimal - parse an unsigned decimal "123.4500" (no sign, no
+ * exponent) into an integer with `decimals` implied decimal places: "1.25" at
+ * 4 -> 12500. Digits beyond `decimals` must be zeros (no rounding). Results:
+ *   0        *ret set;
+ *   -EINVAL  not a plain decimal (empty, sign, exponent, stray bytes);
+ *   -ERANGE  nonzero digits past the scale, or above max.
+ * *what is set to a static message on failure.
+ */
+int core_json_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_t *ret,
+                      const char **what);
+/* core_json_uint - an unsigned integer (JSON number or digits in a string):
+ * 0, -EINVAL, -ERANGE. */
+int core_json_uint(const char *s, size_t n, uint64_t *ret);
 
 #endif /* OSPREY_CORE_H */

@@ -10,8 +10,8 @@
  * the simulated venue, then the FIX codec, store and session, which the
  * stage's FIX gateway and osprey-venue's acceptor both build on, the FIX
  * gateway, the OUCH codec and the OUCH gateway, the MetaTrader 5 protocol and
- * its gateway; splitting it would give exec a second public header for
- * callers to find.
+ * its gateway, and Binance spot order entry's codec; splitting it would give
+ * exec a second public header for callers to find.
  *
  *   orders_in (struct order_msg) --+                 +--> reports_out (struct exec_report) -> risk
  *                                  +-- order manager -+
@@ -28,9 +28,10 @@
  * state machine is exec/src/order.c, the FIX 4.4 codec is exec/src/fix.c and
  * its session and sequence store exec/src/fix_session.c, the order gateways
  * exec/src/gw*.c (FIX: gw_fix.c, OUCH: gw_ouch.c, MetaTrader 5: gw_mt5.c,
- * what they share: gw.c), the OUCH 4.2 message codec exec/src/ouch.c and the
- * MetaTrader 5 expert advisor's protocol exec/src/mt5.c (the last sections
- * of this header).
+ * what they share: gw.c), the OUCH 4.2 message codec exec/src/ouch.c, the
+ * MetaTrader 5 expert advisor's protocol exec/src/mt5.c and Binance spot
+ * order entry's codec exec/src/bn_orders.c (the last sections of this
+ * header).
  *
  * ------------------------------------------------------------------------
  * The stage (exec_stage_poll, a core_poll_fn)
@@ -2499,5 +2500,124 @@ struct exec_mt5_gw *exec_mt5_gw_destroy(struct exec_mt5_gw *g);
 struct exec_venue exec_mt5_gw_venue(struct exec_mt5_gw *g);
 /* exec_mt5_gw_stats - the counters. Never fails. */
 void exec_mt5_gw_stats(const struct exec_mt5_gw *g, struct exec_mt5_gw_stats *ret);
+
+/* ========================================================================= */
+/* Binance spot order entry: the codec (exec/src/bn_orders.c)
+ *
+ * What a Binance-style exchange's REST API and user data stream say, built
+ * and read (github.com/binance/binance-spot-api-docs: rest-api.md "New order
+ * (TRADE)", "Cancel order (TRADE)", "SIGNED Endpoint security";
+ * user-data-stream.md). The transport (HTTPS, the WebSocket) is the caller's.
+ *
+ * Signed requests: the parameters as a query string, then
+ * "&signature=" and the HMAC-SHA256 of that string under the API secret, in
+ * lowercase hex (the API key goes in the X-MBX-APIKEY header, not here).
+ *   new order   POST /api/v3/order, body:
+ *               symbol=S&side=BUY|SELL&type=LIMIT&timeInForce=GTC|IOC&
+ *               quantity=Q&price=P&newClientOrderId=ID&newOrderRespType=ACK&
+ *               recvWindow=W&timestamp=T&signature=H
+ *   cancel      DELETE /api/v3/order?symbol=S&origClientOrderId=ID&
+ *               recvWindow=W&timestamp=T&signature=H
+ * ID is the FIX ClOrdID form, "<order_id>-<seq>" in decimal (at most 36
+ * characters, Binance's limit); Q and P the decimals of qty and px at the
+ * instrument's scales (exchangeInfo's stepSize and tickSize), trailing zeros
+ * dropped.
+ *
+ * Answers: the REST body, {"symbol":..,"orderId":N,"orderListId":-1,
+ * "clientOrderId":"ID","transactTime":T} (ACK), a cancel's
+ * {...,"status":"CANCELED",...}, {"listenKey":"K"} (POST
+ * /api/v3/userDataStream), or an error {"code":-2010,"msg":"..."}; and the
+ * user data stream's events, raw or wrapped as {"subscriptionId":N,
+ * "event":{...}}: an executionReport is read field by field, any other event
+ * (outboundAccountPosition, balanceUpdate, listStatus, ...) is named and
+ * skipped.
+ *
+ * Pure functions (the signature uses OpenSSL's HMAC): any thread, no
+ * allocation. Results: a length, 0, -ENOSPC (buf too small), -EINVAL (an
+ * argument the API cannot carry; err or nothing says which), -EBADMSG (not
+ * the shape documented; err says what and at which offset).
+ */
+#define EXEC_BN_TEXT  40 /* symbol, ids, status text kept, NUL included */
+#define EXEC_BN_SIG   64 /* hex digits of a signature */
+
+/* exec_bn_sign - HMAC-SHA256 of msg[0, len) under secret, as 64 lowercase hex
+ * digits and a NUL in hex. 0, or -EINVAL (no secret). */
+int exec_bn_sign(const char *secret, size_t secret_len, const char *msg, size_t len,
+                 char hex[EXEC_BN_SIG + 1]);
+
+struct exec_bn_order {
+	const char *symbol;     /* "BTCUSDT": [A-Z0-9], 1..20 */
+	uint8_t side;           /* 'B' or 'S' */
+	uint8_t tif;            /* EXEC_TIF_DAY (GTC) or EXEC_TIF_IOC */
+	uint64_t qty;           /* in 10^-qty_decimals */
+	uint64_t px;            /* in 10^-px_decimals */
+	uint8_t qty_decimals, px_decimals; /* <= 9 */
+	uint64_t order_id, seq; /* newClientOrderId "<order_id>-<seq>" */
+};
+
+/* exec_bn_new_order - the signed body of a new LIMIT order (see above). */
+int exec_bn_new_order(char *buf, size_t cap, const struct exec_bn_order *o,
+                      uint64_t recv_window_ms, uint64_t timestamp_ms, const char *secret,
+                      size_t secret_len);
+/* exec_bn_cancel - the signed query of a cancel by our client order id. */
+int exec_bn_cancel(char *buf, size_t cap, const char *symbol, uint64_t order_id, uint64_t seq,
+                   uint64_t recv_window_ms, uint64_t timestamp_ms, const char *secret,
+                   size_t secret_len);
+/* exec_bn_client_id - "<order_id>-<seq>" back into its numbers: 0, or
+ * -EINVAL for an id not of that form (another client's). */
+int exec_bn_client_id(const char *id, uint64_t *ret_order_id, uint64_t *ret_seq);
+
+/* A REST answer. */
+struct exec_bn_answer {
+	bool error;                       /* {"code":..,"msg":..} */
+	int64_t code;                     /* Binance's error code (negative) */
+	char msg[160];                    /* its text, cut to fit */
+	uint64_t order_id;                /* "orderId" (0: absent) */
+	char client_id[EXEC_BN_TEXT];     /* "clientOrderId" ("": absent) */
+	char status[EXEC_BN_TEXT];        /* "status" (RESULT answers, cancels) */
+	uint64_t transact_ms;             /* "transactTime" */
+	char listen_key[80];              /* "listenKey" */
+};
+/* exec_bn_answer_parse - one REST body s[0, len). 0 or -EBADMSG. */
+int exec_bn_answer_parse(const char *s, size_t len, struct exec_bn_answer *ret, char *err,
+                         size_t errlen);
+
+/* executionReport "x" */
+enum exec_bn_exec {
+	EXEC_BN_OTHER = 0,
+	EXEC_BN_NEW = 1,
+	EXEC_BN_TRADE = 2,
+	EXEC_BN_CANCELED = 3,
+	EXEC_BN_EXPIRED = 4, /* IOC rests, the exchange's own cancels */
+	EXEC_BN_REJECTED = 5,
+	EXEC_BN_REPLACED = 6,
+	EXEC_BN_TRADE_PREVENTION = 7, /* self-trade prevention took quantity off */
+};
+
+/* An executionReport. Quantities and prices as the decimal text the event
+ * holds (exec_bn_decimal converts them at the instrument's scales). */
+struct exec_bn_report {
+	char symbol[EXEC_BN_TEXT];        /* "s" */
+	char client_id[EXEC_BN_TEXT];     /* "c" */
+	char orig_client_id[EXEC_BN_TEXT]; /* "C": the order a cancel names ("" none) */
+	uint8_t side;                     /* "S": 'B' or 'S' */
+	enum exec_bn_exec exec;           /* "x" */
+	char status[EXEC_BN_TEXT];        /* "X": NEW, PARTIALLY_FILLED, FILLED, ... */
+	char reject_reason[EXEC_BN_TEXT]; /* "r" */
+	uint64_t order_id;                /* "i" */
+	char qty[32], price[32];          /* "q", "p" */
+	char last_qty[32], cum_qty[32], last_px[32]; /* "l", "z", "L" */
+	uint64_t event_ms, transact_ms;   /* "E", "T" */
+	int64_t trade_id;                 /* "t" (-1: none) */
+	bool maker;                       /* "m" */
+};
+/* exec_bn_event_parse - one user data stream message s[0, len): 1 and *ret
+ * for an executionReport, 0 for any other event (its "e" in other, cut to
+ * fit), -EBADMSG. */
+int exec_bn_event_parse(const char *s, size_t len, struct exec_bn_report *ret,
+                        char other[EXEC_BN_TEXT], char *err, size_t errlen);
+/* exec_bn_decimal - a decimal text ("0.10264410") in 10^-decimals, exact
+ * (digits past the scale must be zeros): 0, -EINVAL, -ERANGE (above max). */
+int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t *ret);
 
 #endif /* OSPREY_EXEC_H */

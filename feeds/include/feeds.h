@@ -25,7 +25,7 @@
  * and it is the library's manual (ARCHITECTURE.md "Folders"; STYLE.md 1-2),
  * so a user includes feeds.h and reads one file. Everything declared here is
  * used outside the library (tools, tests, fuzzers, benches); what only the
- * library uses is in feeds/src (source.h, json_scan.h, crypto_internal.h).
+ * library uses is in feeds/src (source.h, crypto_internal.h).
  * The sections above, in the order a user meets them, do the work several
  * headers would.
  *

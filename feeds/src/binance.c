@@ -33,26 +33,27 @@ static void ticks_settle(struct feeds_crypto *c, struct sym *y)
 }
 
 /* [["price","qty"], ...] into changes. */
-static int parse_pairs(struct crypto_ctx *x, struct sym *y, const struct fj_val *arr, int sd,
+static int parse_pairs(struct crypto_ctx *x, struct sym *y, const struct core_json_val *arr, int sd,
 		       const char *field, uint8_t op, unsigned *n)
 {
 	struct feeds_crypto *c = x->c;
-	if (arr->type != FJ_ARRAY)
+	if (arr->type != CORE_JSON_ARRAY)
 		return bad(x, arr->s, field, "expected an array of [price, size] pairs");
-	struct fj_cur cur;
-	struct fj_val e;
-	fj_open(arr, &cur);
+	struct core_json_cur cur;
+	struct core_json_val e;
+	core_json_open(arr, &cur);
 	int r;
-	while ((r = fj_arr_next(&x->j, &cur, &e)) == 1) {
-		if (e.type != FJ_ARRAY)
+	while ((r = core_json_arr_next(&x->j, &cur, &e)) == 1) {
+		if (e.type != CORE_JSON_ARRAY)
 			return bad(x, e.s, field, "expected a [price, size] pair");
-		struct fj_cur ec;
-		struct fj_val pv, qv, extra;
-		fj_open(&e, &ec);
-		if (fj_arr_next(&x->j, &ec, &pv) != 1 || fj_arr_next(&x->j, &ec, &qv) != 1)
+		struct core_json_cur ec;
+		struct core_json_val pv, qv, extra;
+		core_json_open(&e, &ec);
+		if (core_json_arr_next(&x->j, &ec, &pv) != 1 ||
+		    core_json_arr_next(&x->j, &ec, &qv) != 1)
 			return x->j.err ? bad_json(x, field)
 					: bad(x, e.s, field, "pair with fewer than 2 elements");
-		r = fj_arr_next(&x->j, &ec, &extra);
+		r = core_json_arr_next(&x->j, &ec, &extra);
 		if (r != 0)
 			return r < 0 ? bad_json(x, field)
 				     : bad(x, extra.s, field, "pair with more than 2 elements");
@@ -104,20 +105,20 @@ static void apply_sets(struct feeds_crypto *c, struct sym *y, unsigned n, uint8_
 
 /* The fields of a Binance event object we look at. */
 struct bn_fields {
-	struct fj_val e, E, s, U, u, b, a, B, A, p, q, m, t, T, pu;
+	struct core_json_val e, E, s, U, u, b, a, B, A, p, q, m, t, T, pu;
 	bool has_e, has_E, has_s, has_U, has_u, has_b, has_a, has_B, has_A, has_p, has_q, has_m,
 		has_t, has_T, has_pu;
 };
 
-static int bn_scan(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+static int bn_scan(struct crypto_ctx *x, const struct core_json_val *obj, struct bn_fields *f)
 {
 	memset(f, 0, sizeof(*f));
-	struct fj_cur cur;
-	struct fj_val k, v;
+	struct core_json_cur cur;
+	struct core_json_val k, v;
 	int r;
-	fj_open(obj, &cur);
-	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
-		if (FJ_KEY(&k, "pu")) { /* futures: the previous event's u */
+	core_json_open(obj, &cur);
+	while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "pu")) { /* futures: the previous event's u */
 			f->pu = v;
 			f->has_pu = true;
 			continue;
@@ -152,7 +153,7 @@ static int bn_scan(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fie
 	return r < 0 ? bad_json(x, NULL) : 0;
 }
 
-static int need(struct crypto_ctx *x, bool has, const struct fj_val *obj, const char *field)
+static int need(struct crypto_ctx *x, bool has, const struct core_json_val *obj, const char *field)
 {
 	if (!has) {
 		char msg[64];
@@ -162,7 +163,7 @@ static int need(struct crypto_ctx *x, bool has, const struct fj_val *obj, const 
 	return 0;
 }
 
-static int bn_diff(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+static int bn_diff(struct crypto_ctx *x, const struct core_json_val *obj, struct bn_fields *f)
 {
 	struct feeds_crypto *c = x->c;
 	int r;
@@ -259,7 +260,7 @@ apply:
 	return 0;
 }
 
-static int bn_ticker(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f)
+static int bn_ticker(struct crypto_ctx *x, const struct core_json_val *obj, struct bn_fields *f)
 {
 	struct feeds_crypto *c = x->c;
 	int r;
@@ -305,11 +306,12 @@ static int bn_ticker(struct crypto_ctx *x, const struct fj_val *obj, struct bn_f
 	return 0;
 }
 
-static int bn_trade(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fields *f, bool agg)
+static int bn_trade(struct crypto_ctx *x, const struct core_json_val *obj, struct bn_fields *f,
+		    bool agg)
 {
 	struct feeds_crypto *c = x->c;
 	int r;
-	const struct fj_val *id = agg ? &f->a : &f->t;
+	const struct core_json_val *id = agg ? &f->a : &f->t;
 	if ((r = need(x, f->has_s, obj, "s")) < 0 || (r = need(x, f->has_p, obj, "p")) < 0 ||
 	    (r = need(x, f->has_q, obj, "q")) < 0 || (r = need(x, f->has_m, obj, "m")) < 0 ||
 	    (r = need(x, agg ? f->has_a : f->has_t, obj, agg ? "a" : "t")) < 0)
@@ -326,7 +328,7 @@ static int bn_trade(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fi
 		return r;
 	if (!T && f->has_E && (r = uint_val(x, &f->E, "E", &T)) < 0)
 		return r;
-	if (f->m.type != FJ_TRUE && f->m.type != FJ_FALSE)
+	if (f->m.type != CORE_JSON_TRUE && f->m.type != CORE_JSON_FALSE)
 		return bad(x, f->m.s, "m", "expected true or false");
 	c->st.trades++;
 	unsigned from = c->nev;
@@ -334,26 +336,26 @@ static int bn_trade(struct crypto_ctx *x, const struct fj_val *obj, struct bn_fi
 				    T ? day_ns_ms(T) : x->recv_ns % NS_PER_DAY, ref);
 	e->px = (uint32_t)px;
 	e->qty = sat32(qty);
-	e->side = f->m.type == FJ_TRUE ? 'S' : 'B'; /* buyer is maker: the taker sold */
+	e->side = f->m.type == CORE_JSON_TRUE ? 'S' : 'B'; /* buyer is maker: the taker sold */
 	c->st.trade_events++;
 	feeds__crypto_ev_finish(c, y, from);
 	return 0;
 }
 
-int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj)
+int feeds__binance_event(struct crypto_ctx *x, const struct core_json_val *obj)
 {
 	struct bn_fields f;
 	int r = bn_scan(x, obj, &f);
 	if (r < 0)
 		return r;
 	if (f.has_e) {
-		if (f.e.type != FJ_STRING)
+		if (f.e.type != CORE_JSON_STRING)
 			return bad(x, f.e.s, "e", "expected a string");
-		if (FJ_KEY(&f.e, "depthUpdate"))
+		if (CORE_JSON_KEY(&f.e, "depthUpdate"))
 			return bn_diff(x, obj, &f);
-		if (FJ_KEY(&f.e, "aggTrade"))
+		if (CORE_JSON_KEY(&f.e, "aggTrade"))
 			return bn_trade(x, obj, &f, true);
-		if (FJ_KEY(&f.e, "trade"))
+		if (CORE_JSON_KEY(&f.e, "trade"))
 			return bn_trade(x, obj, &f, false);
 		x->c->st.skipped++;
 		return 0;
@@ -365,20 +367,20 @@ int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj)
 }
 
 /* A REST depth snapshot for `sym` (from the URL). */
-int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
-			    const struct fj_val *symv, int venue)
+int feeds__binance_snapshot(struct crypto_ctx *x, const struct core_json_val *root,
+			    const struct core_json_val *symv, int venue)
 {
 	struct feeds_crypto *c = x->c;
-	struct fj_cur cur;
-	struct fj_val k, v, lid = { 0 }, bids = { 0 }, asks = { 0 };
+	struct core_json_cur cur;
+	struct core_json_val k, v, lid = { 0 }, bids = { 0 }, asks = { 0 };
 	int r;
-	fj_open(root, &cur);
-	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
-		if (FJ_KEY(&k, "lastUpdateId"))
+	core_json_open(root, &cur);
+	while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "lastUpdateId"))
 			lid = v;
-		else if (FJ_KEY(&k, "bids"))
+		else if (CORE_JSON_KEY(&k, "bids"))
 			bids = v;
-		else if (FJ_KEY(&k, "asks"))
+		else if (CORE_JSON_KEY(&k, "asks"))
 			asks = v;
 	}
 	if (r < 0)
@@ -416,10 +418,10 @@ int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
 
 
 /* "0.00010000" -> 4: the decimal places down to the last nonzero digit. */
-static int decimals_of(struct crypto_ctx *x, const struct fj_val *v, const char *field,
+static int decimals_of(struct crypto_ctx *x, const struct core_json_val *v, const char *field,
 		       uint8_t *ret)
 {
-	if (v->type != FJ_STRING || v->n == 0)
+	if (v->type != CORE_JSON_STRING || v->n == 0)
 		return bad(x, v->s ? v->s : x->line, field, "expected a decimal string");
 	const char *dot = memchr(v->s, '.', v->n);
 	size_t last = 0;
@@ -446,45 +448,45 @@ static int decimals_of(struct crypto_ctx *x, const struct fj_val *v, const char 
 
 /* One entry of "symbols": its name and the two filters' steps, checked
  * (apply false) or applied. */
-static int info_symbol(struct crypto_ctx *x, const struct fj_val *obj, int venue, bool apply)
+static int info_symbol(struct crypto_ctx *x, const struct core_json_val *obj, int venue, bool apply)
 {
 	struct feeds_crypto *c = x->c;
-	struct fj_cur cur, fc, gc;
-	struct fj_val k, v, sym = { 0 }, filters = { 0 }, tick = { 0 }, step = { 0 };
+	struct core_json_cur cur, fc, gc;
+	struct core_json_val k, v, sym = { 0 }, filters = { 0 }, tick = { 0 }, step = { 0 };
 	int r;
-	if (obj->type != FJ_OBJECT)
+	if (obj->type != CORE_JSON_OBJECT)
 		return bad(x, obj->s, "symbols", "expected objects");
-	fj_open(obj, &cur);
-	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
-		if (FJ_KEY(&k, "symbol"))
+	core_json_open(obj, &cur);
+	while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "symbol"))
 			sym = v;
-		else if (FJ_KEY(&k, "filters"))
+		else if (CORE_JSON_KEY(&k, "filters"))
 			filters = v;
 	}
 	if (r < 0)
 		return bad_json(x, NULL);
-	if (!sym.type || filters.type != FJ_ARRAY)
+	if (!sym.type || filters.type != CORE_JSON_ARRAY)
 		return bad(x, obj->s, "symbols", "an entry without symbol or filters");
-	struct fj_val f;
-	fj_open(&filters, &fc);
-	while ((r = fj_arr_next(&x->j, &fc, &f)) == 1) {
-		if (f.type != FJ_OBJECT)
+	struct core_json_val f;
+	core_json_open(&filters, &fc);
+	while ((r = core_json_arr_next(&x->j, &fc, &f)) == 1) {
+		if (f.type != CORE_JSON_OBJECT)
 			continue;
-		struct fj_val type = { 0 }, ts = { 0 }, ss = { 0 };
-		fj_open(&f, &gc);
-		while ((r = fj_obj_next(&x->j, &gc, &k, &v)) == 1) {
-			if (FJ_KEY(&k, "filterType"))
+		struct core_json_val type = { 0 }, ts = { 0 }, ss = { 0 };
+		core_json_open(&f, &gc);
+		while ((r = core_json_obj_next(&x->j, &gc, &k, &v)) == 1) {
+			if (CORE_JSON_KEY(&k, "filterType"))
 				type = v;
-			else if (FJ_KEY(&k, "tickSize"))
+			else if (CORE_JSON_KEY(&k, "tickSize"))
 				ts = v;
-			else if (FJ_KEY(&k, "stepSize"))
+			else if (CORE_JSON_KEY(&k, "stepSize"))
 				ss = v;
 		}
 		if (r < 0)
 			return bad_json(x, NULL);
-		if (type.type == FJ_STRING && FJ_KEY(&type, "PRICE_FILTER"))
+		if (type.type == CORE_JSON_STRING && CORE_JSON_KEY(&type, "PRICE_FILTER"))
 			tick = ts;
-		else if (type.type == FJ_STRING && FJ_KEY(&type, "LOT_SIZE"))
+		else if (type.type == CORE_JSON_STRING && CORE_JSON_KEY(&type, "LOT_SIZE"))
 			step = ss;
 	}
 	if (r < 0)
@@ -495,7 +497,8 @@ static int info_symbol(struct crypto_ctx *x, const struct fj_val *obj, int venue
 	if ((r = decimals_of(x, &tick, "tickSize", &pxd)) < 0 ||
 	    (r = decimals_of(x, &step, "stepSize", &qtyd)) < 0)
 		return r;
-	if (sym.type != FJ_STRING || sym.escaped || sym.n == 0 || sym.n >= FEEDS_CRYPTO_SYMBOL_MAX)
+	if (sym.type != CORE_JSON_STRING || sym.escaped || sym.n == 0 ||
+	    sym.n >= FEEDS_CRYPTO_SYMBOL_MAX)
 		return bad(x, sym.s, "symbol", "expected a symbol string of 1..23 characters");
 	if (!apply)
 		return 0;
@@ -507,25 +510,25 @@ static int info_symbol(struct crypto_ctx *x, const struct fj_val *obj, int venue
 	return 0;
 }
 
-int feeds__binance_exchange_info(struct crypto_ctx *x, const struct fj_val *root, int venue)
+int feeds__binance_exchange_info(struct crypto_ctx *x, const struct core_json_val *root, int venue)
 {
-	struct fj_cur cur, sc;
-	struct fj_val k, v, syms = { 0 };
+	struct core_json_cur cur, sc;
+	struct core_json_val k, v, syms = { 0 };
 	int r;
-	fj_open(root, &cur);
-	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1)
-		if (FJ_KEY(&k, "symbols"))
+	core_json_open(root, &cur);
+	while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1)
+		if (CORE_JSON_KEY(&k, "symbols"))
 			syms = v;
 	if (r < 0)
 		return bad_json(x, NULL);
-	if (syms.type != FJ_ARRAY)
+	if (syms.type != CORE_JSON_ARRAY)
 		return bad(x, root->s, "symbols", "exchangeInfo without a symbols array");
 	/* the whole answer is checked before any scale changes (but for more
 	 * symbols than max_symbols, found while applying) */
 	for (int pass = 0; pass < 2; pass++) {
-		struct fj_val e;
-		fj_open(&syms, &sc);
-		while ((r = fj_arr_next(&x->j, &sc, &e)) == 1)
+		struct core_json_val e;
+		core_json_open(&syms, &sc);
+		while ((r = core_json_arr_next(&x->j, &sc, &e)) == 1)
 			if ((r = info_symbol(x, &e, venue, pass == 1)) < 0)
 				return r;
 		if (r < 0)

@@ -4,30 +4,30 @@
 #include "crypto_internal.h"
 
 /* {"price":"..","side":"Buy","size":..,...} entries into changes. */
-static int by_entries(struct crypto_ctx *x, struct sym *y, const struct fj_val *arr,
+static int by_entries(struct crypto_ctx *x, struct sym *y, const struct core_json_val *arr,
 		      const char *field, uint8_t op, unsigned *n)
 {
 	struct feeds_crypto *c = x->c;
-	if (arr->type != FJ_ARRAY)
+	if (arr->type != CORE_JSON_ARRAY)
 		return bad(x, arr->s, field, "expected an array of levels");
-	struct fj_cur cur;
-	struct fj_val e;
+	struct core_json_cur cur;
+	struct core_json_val e;
 	int r;
-	fj_open(arr, &cur);
-	while ((r = fj_arr_next(&x->j, &cur, &e)) == 1) {
-		if (e.type != FJ_OBJECT)
+	core_json_open(arr, &cur);
+	while ((r = core_json_arr_next(&x->j, &cur, &e)) == 1) {
+		if (e.type != CORE_JSON_OBJECT)
 			return bad(x, e.s, field, "expected a level object");
-		struct fj_cur ec;
-		struct fj_val k, v, px = { 0 }, side = { 0 }, size = { 0 }, sym = { 0 };
-		fj_open(&e, &ec);
-		while ((r = fj_obj_next(&x->j, &ec, &k, &v)) == 1) {
-			if (FJ_KEY(&k, "price"))
+		struct core_json_cur ec;
+		struct core_json_val k, v, px = { 0 }, side = { 0 }, size = { 0 }, sym = { 0 };
+		core_json_open(&e, &ec);
+		while ((r = core_json_obj_next(&x->j, &ec, &k, &v)) == 1) {
+			if (CORE_JSON_KEY(&k, "price"))
 				px = v;
-			else if (FJ_KEY(&k, "side"))
+			else if (CORE_JSON_KEY(&k, "side"))
 				side = v;
-			else if (FJ_KEY(&k, "size"))
+			else if (CORE_JSON_KEY(&k, "size"))
 				size = v;
-			else if (FJ_KEY(&k, "symbol"))
+			else if (CORE_JSON_KEY(&k, "symbol"))
 				sym = v;
 		}
 		if (r < 0)
@@ -36,7 +36,7 @@ static int by_entries(struct crypto_ctx *x, struct sym *y, const struct fj_val *
 			return bad(x, e.s, field,
 				   op == OP_DEL ? "level without price or side"
 						: "level without price, side or size");
-		if (sym.type && (sym.type != FJ_STRING || strlen(y->name) != sym.n ||
+		if (sym.type && (sym.type != CORE_JSON_STRING || strlen(y->name) != sym.n ||
 				 memcmp(sym.s, y->name, sym.n)))
 			return bad(x, sym.s, "symbol", "level of another symbol than the topic's");
 		if (*n >= c->max_ch)
@@ -48,9 +48,9 @@ static int by_entries(struct crypto_ctx *x, struct sym *y, const struct fj_val *
 		ch->qty = 0;
 		if (op != OP_DEL && (r = dec_val(x, &size, "size", y->qtyd, QTY_MAX, &ch->qty)) < 0)
 			return r;
-		if (FJ_KEY(&side, "Buy"))
+		if (CORE_JSON_KEY(&side, "Buy"))
 			ch->side = BID;
-		else if (FJ_KEY(&side, "Sell"))
+		else if (CORE_JSON_KEY(&side, "Sell"))
 			ch->side = ASK;
 		else
 			return bad(x, side.s, "side", "expected \"Buy\" or \"Sell\"");
@@ -62,7 +62,8 @@ static int by_entries(struct crypto_ctx *x, struct sym *y, const struct fj_val *
 }
 
 /* The symbol after the topic's last '.'. */
-static int topic_symbol(struct crypto_ctx *x, const struct fj_val *topic, struct fj_val *ret)
+static int topic_symbol(struct crypto_ctx *x, const struct core_json_val *topic,
+			struct core_json_val *ret)
 {
 	const char *dot = NULL;
 	for (size_t i = 0; i < topic->n; i++)
@@ -70,7 +71,7 @@ static int topic_symbol(struct crypto_ctx *x, const struct fj_val *topic, struct
 			dot = topic->s + i;
 	if (!dot)
 		return bad(x, topic->s, "topic", "no symbol in topic");
-	ret->type = FJ_STRING;
+	ret->type = CORE_JSON_STRING;
 	ret->s = dot + 1;
 	ret->n = (size_t)(topic->s + topic->n - ret->s);
 	ret->escaped = false;
@@ -118,17 +119,18 @@ static void by_apply(struct feeds_crypto *c, struct sym *y, unsigned n, uint64_t
 	}
 }
 
-static int by_book(struct crypto_ctx *x, const struct fj_val *symv, const struct fj_val *type,
-		   const struct fj_val *data, const struct fj_val *cseq, const struct fj_val *tse6)
+static int by_book(struct crypto_ctx *x, const struct core_json_val *symv,
+		   const struct core_json_val *type, const struct core_json_val *data,
+		   const struct core_json_val *cseq, const struct core_json_val *tse6)
 {
 	struct feeds_crypto *c = x->c;
 	int r;
 	bool snap;
 	if (!type->type || !data->type)
 		return bad(x, x->line, NULL, "orderBook message without type or data");
-	if (FJ_KEY(type, "snapshot"))
+	if (CORE_JSON_KEY(type, "snapshot"))
 		snap = true;
-	else if (FJ_KEY(type, "delta"))
+	else if (CORE_JSON_KEY(type, "delta"))
 		snap = false;
 	else
 		return bad(x, type->s, "type", "expected \"snapshot\" or \"delta\"");
@@ -142,14 +144,14 @@ static int by_book(struct crypto_ctx *x, const struct fj_val *symv, const struct
 		return r;
 	unsigned n = 0;
 	if (snap) {
-		const struct fj_val *levels = data;
-		struct fj_val ob = { 0 };
-		if (data->type == FJ_OBJECT) {
-			struct fj_cur cur;
-			struct fj_val k, v;
-			fj_open(data, &cur);
-			while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1)
-				if (FJ_KEY(&k, "order_book"))
+		const struct core_json_val *levels = data;
+		struct core_json_val ob = { 0 };
+		if (data->type == CORE_JSON_OBJECT) {
+			struct core_json_cur cur;
+			struct core_json_val k, v;
+			core_json_open(data, &cur);
+			while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1)
+				if (CORE_JSON_KEY(&k, "order_book"))
 					ob = v;
 			if (r < 0)
 				return bad_json(x, "data");
@@ -160,17 +162,17 @@ static int by_book(struct crypto_ctx *x, const struct fj_val *symv, const struct
 		if ((r = by_entries(x, y, levels, "order_book", OP_INS, &n)) < 0)
 			return r;
 	} else {
-		if (data->type != FJ_OBJECT)
+		if (data->type != CORE_JSON_OBJECT)
 			return bad(x, data->s, "data", "expected an object");
-		struct fj_cur cur;
-		struct fj_val k, v;
-		fj_open(data, &cur);
-		while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
-			if (FJ_KEY(&k, "delete"))
+		struct core_json_cur cur;
+		struct core_json_val k, v;
+		core_json_open(data, &cur);
+		while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1) {
+			if (CORE_JSON_KEY(&k, "delete"))
 				r = by_entries(x, y, &v, "delete", OP_DEL, &n);
-			else if (FJ_KEY(&k, "update"))
+			else if (CORE_JSON_KEY(&k, "update"))
 				r = by_entries(x, y, &v, "update", OP_UPD, &n);
-			else if (FJ_KEY(&k, "insert"))
+			else if (CORE_JSON_KEY(&k, "insert"))
 				r = by_entries(x, y, &v, "insert", OP_INS, &n);
 			else
 				r = 0;
@@ -214,34 +216,35 @@ static int by_book(struct crypto_ctx *x, const struct fj_val *symv, const struct
 	return 0;
 }
 
-static int by_trades(struct crypto_ctx *x, const struct fj_val *symv, const struct fj_val *data)
+static int by_trades(struct crypto_ctx *x, const struct core_json_val *symv,
+		     const struct core_json_val *data)
 {
 	struct feeds_crypto *c = x->c;
-	if (data->type != FJ_ARRAY)
+	if (data->type != CORE_JSON_ARRAY)
 		return bad(x, data->s ? data->s : x->line, "data", "expected an array of trades");
 	struct sym *y = feeds__crypto_sym_get(x, FEEDS_CRYPTO_BYBIT, symv, "topic");
 	if (!y)
 		return -EBADMSG;
 	/* Validate every trade first: nothing is emitted for a bad message. */
-	struct fj_cur cur;
-	struct fj_val e;
+	struct core_json_cur cur;
+	struct core_json_val e;
 	int r;
 	unsigned from = c->nev;
-	fj_open(data, &cur);
-	while ((r = fj_arr_next(&x->j, &cur, &e)) == 1) {
-		if (e.type != FJ_OBJECT)
+	core_json_open(data, &cur);
+	while ((r = core_json_arr_next(&x->j, &cur, &e)) == 1) {
+		if (e.type != CORE_JSON_OBJECT)
 			goto fail_bad_trade;
-		struct fj_cur ec;
-		struct fj_val k, v, px = { 0 }, size = { 0 }, side = { 0 }, tms = { 0 };
-		fj_open(&e, &ec);
-		while ((r = fj_obj_next(&x->j, &ec, &k, &v)) == 1) {
-			if (FJ_KEY(&k, "price"))
+		struct core_json_cur ec;
+		struct core_json_val k, v, px = { 0 }, size = { 0 }, side = { 0 }, tms = { 0 };
+		core_json_open(&e, &ec);
+		while ((r = core_json_obj_next(&x->j, &ec, &k, &v)) == 1) {
+			if (CORE_JSON_KEY(&k, "price"))
 				px = v;
-			else if (FJ_KEY(&k, "size"))
+			else if (CORE_JSON_KEY(&k, "size"))
 				size = v;
-			else if (FJ_KEY(&k, "side"))
+			else if (CORE_JSON_KEY(&k, "side"))
 				side = v;
-			else if (FJ_KEY(&k, "trade_time_ms"))
+			else if (CORE_JSON_KEY(&k, "trade_time_ms"))
 				tms = v;
 		}
 		if (r < 0) {
@@ -260,9 +263,9 @@ static int by_trades(struct crypto_ctx *x, const struct fj_val *symv, const stru
 			return r;
 		}
 		uint8_t sd;
-		if (FJ_KEY(&side, "Buy"))
+		if (CORE_JSON_KEY(&side, "Buy"))
 			sd = 'B';
-		else if (FJ_KEY(&side, "Sell"))
+		else if (CORE_JSON_KEY(&side, "Sell"))
 			sd = 'S';
 		else {
 			c->nev = from;
@@ -292,13 +295,13 @@ fail_bad_trade:
 	return bad(x, e.s, "data", "expected a trade object");
 }
 
-int feeds__bybit_message(struct crypto_ctx *x, const struct fj_val *topic,
-			 const struct fj_val *type, const struct fj_val *data,
-			 const struct fj_val *cseq, const struct fj_val *tse6)
+int feeds__bybit_message(struct crypto_ctx *x, const struct core_json_val *topic,
+			 const struct core_json_val *type, const struct core_json_val *data,
+			 const struct core_json_val *cseq, const struct core_json_val *tse6)
 {
-	if (topic->type != FJ_STRING || topic->escaped)
+	if (topic->type != CORE_JSON_STRING || topic->escaped)
 		return bad(x, topic->s, "topic", "expected a string");
-	struct fj_val symv;
+	struct core_json_val symv;
 	int r = topic_symbol(x, topic, &symv);
 	if (r < 0)
 		return r;

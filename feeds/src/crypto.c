@@ -1,7 +1,7 @@
 /* crypto.c - Binance spot and Bybit WebSocket JSON captures -> L2 books -> md_events:
  * the capture's lines (feeds_crypto_line, _next, _sniff).
  *
- * Each line is scanned once by json_scan (spans only), the fields the venue
+ * Each line is scanned once by core's JSON scanner (spans only), the fields the venue
  * defines are converted to integers with the symbol's scales into a change
  * list, and only when the whole message is valid is anything applied.
  * binance.c and bybit.c read the venues' messages; crypto_book.c holds the
@@ -15,29 +15,29 @@
 /* Lines */
 
 /* A JSON message received on a WebSocket. */
-static int ws_message(struct crypto_ctx *x, const struct fj_val *root)
+static int ws_message(struct crypto_ctx *x, const struct core_json_val *root)
 {
 	struct feeds_crypto *c = x->c;
-	struct fj_cur cur;
-	struct fj_val k, v, stream = { 0 }, data = { 0 }, topic = { 0 }, type = { 0 },
+	struct core_json_cur cur;
+	struct core_json_val k, v, stream = { 0 }, data = { 0 }, topic = { 0 }, type = { 0 },
 				cseq = { 0 }, tse6 = { 0 };
 	bool flat_binance = false;
 	int r;
-	fj_open(root, &cur);
-	while ((r = fj_obj_next(&x->j, &cur, &k, &v)) == 1) {
-		if (FJ_KEY(&k, "stream"))
+	core_json_open(root, &cur);
+	while ((r = core_json_obj_next(&x->j, &cur, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "stream"))
 			stream = v;
-		else if (FJ_KEY(&k, "data"))
+		else if (CORE_JSON_KEY(&k, "data"))
 			data = v;
-		else if (FJ_KEY(&k, "topic"))
+		else if (CORE_JSON_KEY(&k, "topic"))
 			topic = v;
-		else if (FJ_KEY(&k, "type"))
+		else if (CORE_JSON_KEY(&k, "type"))
 			type = v;
-		else if (FJ_KEY(&k, "cross_seq"))
+		else if (CORE_JSON_KEY(&k, "cross_seq"))
 			cseq = v;
-		else if (FJ_KEY(&k, "timestamp_e6"))
+		else if (CORE_JSON_KEY(&k, "timestamp_e6"))
 			tse6 = v;
-		else if (FJ_KEY(&k, "e") || FJ_KEY(&k, "B"))
+		else if (CORE_JSON_KEY(&k, "e") || CORE_JSON_KEY(&k, "B"))
 			flat_binance = true;
 	}
 	if (r < 0)
@@ -46,7 +46,7 @@ static int ws_message(struct crypto_ctx *x, const struct fj_val *root)
 	if (topic.type)
 		return feeds__bybit_message(x, &topic, &type, &data, &cseq, &tse6);
 	if (stream.type && data.type) {
-		if (data.type != FJ_OBJECT)
+		if (data.type != CORE_JSON_OBJECT)
 			return bad(x, data.s, "data", "expected an object");
 		return feeds__binance_event(x, &data);
 	}
@@ -60,13 +60,13 @@ static int ws_message(struct crypto_ctx *x, const struct fj_val *root)
 static int recv_time(struct crypto_ctx *x, const char *s, size_t n, uint64_t *ret)
 {
 	const char *what;
-	if (n == 0 || fj_decimal(s, n, 9, UINT64_MAX, ret, &what) < 0)
+	if (n == 0 || core_json_decimal(s, n, 9, UINT64_MAX, ret, &what) < 0)
 		return bad(x, s, NULL, "bad receive timestamp");
 	return 0;
 }
 
 /* Parse "<ts>: <JSON>" at p. */
-static int ts_json(struct crypto_ctx *x, const char *p, const char *end, struct fj_val *root)
+static int ts_json(struct crypto_ctx *x, const char *p, const char *end, struct core_json_val *root)
 {
 	const char *colon = memchr(p, ':', (size_t)(end - p));
 	if (!colon)
@@ -75,13 +75,13 @@ static int ts_json(struct crypto_ctx *x, const char *p, const char *end, struct 
 	if (r < 0)
 		return r;
 	const char *q = colon + 1;
-	if (fj_value(&x->j, &q, root) < 0)
+	if (core_json_value(&x->j, &q, root) < 0)
 		return bad_json(x, NULL);
 	while (q < end && (*q == ' ' || *q == '\t'))
 		q++;
 	if (q != end)
 		return bad(x, q, NULL, "bytes after the JSON value");
-	if (root->type != FJ_OBJECT)
+	if (root->type != CORE_JSON_OBJECT)
 		return bad(x, root->s, NULL, "expected a JSON object");
 	return 0;
 }
@@ -147,7 +147,7 @@ static int url_line(struct crypto_ctx *x, const char *end)
 		}
 		return bad(x, p, NULL, "URL line without ' -> ', ' <- ' or ' <-> '");
 	}
-	struct fj_val root;
+	struct core_json_val root;
 	int r = ts_json(x, arrow + 4, end, &root);
 	if (r < 0)
 		return r;
@@ -161,7 +161,7 @@ static int url_line(struct crypto_ctx *x, const char *end)
 		c->st.skipped++;
 		return 0;
 	}
-	struct fj_val symv = { .s = sq + 7, .type = FJ_STRING };
+	struct core_json_val symv = { .s = sq + 7, .type = CORE_JSON_STRING };
 	const char *se = symv.s;
 	while (se < arrow && *se != '&' && *se != ' ')
 		se++;
@@ -178,7 +178,7 @@ int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,
 	if (len && line[len - 1] == '\r')
 		len--;
 	const char *end = line + len;
-	fj_init(&x.j, line, len);
+	core_json_init(&x.j, line, len);
 	const char *p = line;
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -187,7 +187,7 @@ int feeds_crypto_line(struct feeds_crypto *c, const char *line, size_t len,
 		c->st.skipped++;
 		r = 0;
 	} else if (*p >= '0' && *p <= '9') {
-		struct fj_val root;
+		struct core_json_val root;
 		r = ts_json(&x, p, end, &root);
 		if (r == 0)
 			r = ws_message(&x, &root);

@@ -35,11 +35,12 @@ static const struct instr *scale_of(const struct feeds_crypto *c, int venue, con
 }
 
 /* The symbol's book, created on first sight. NULL with an error in x. */
-struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct fj_val *v,
+struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct core_json_val *v,
 				  const char *field)
 {
 	struct feeds_crypto *c = x->c;
-	if (v->type != FJ_STRING || v->escaped || v->n == 0 || v->n >= FEEDS_CRYPTO_SYMBOL_MAX) {
+	if (v->type != CORE_JSON_STRING || v->escaped || v->n == 0 ||
+	    v->n >= FEEDS_CRYPTO_SYMBOL_MAX) {
 		bad(x, v->s ? v->s : x->line, field, "expected a symbol string of 1..23 characters");
 		return NULL;
 	}

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "feeds.h"
-#include "json_scan.h"
 
 #define PX_MAX        UINT32_MAX
 #define QTY_MAX       UINT64_MAX
@@ -94,7 +93,7 @@ struct feeds_crypto {
 /* Per-line context. */
 struct crypto_ctx {
 	struct feeds_crypto *c;
-	struct fj j;
+	struct core_json j;
 	const char *line;
 	char *err;
 	size_t errlen;
@@ -192,15 +191,15 @@ static inline uint16_t locate_of(const struct feeds_crypto *c, const struct sym 
 /* ------------------------------------------------------------------------- */
 /* Value conversion: JSON decimals and integers with the symbol's scale */
 
-static inline int dec_val(struct crypto_ctx *x, const struct fj_val *v, const char *field,
+static inline int dec_val(struct crypto_ctx *x, const struct core_json_val *v, const char *field,
 			  unsigned decimals, uint64_t max, uint64_t *ret)
 {
-	if (v->type != FJ_STRING && v->type != FJ_NUMBER)
+	if (v->type != CORE_JSON_STRING && v->type != CORE_JSON_NUMBER)
 		return bad(x, v->s, field, "expected a decimal string or number");
 	if (v->escaped)
 		return bad(x, v->s, field, "escaped decimal");
 	const char *what = NULL;
-	if (fj_decimal(v->s, v->n, decimals, max, ret, &what) < 0) {
+	if (core_json_decimal(v->s, v->n, decimals, max, ret, &what) < 0) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), "'%.*s' at %u decimals: %s", (int)(v->n > 40 ? 40 : v->n),
 			 v->s, decimals, what);
@@ -209,11 +208,11 @@ static inline int dec_val(struct crypto_ctx *x, const struct fj_val *v, const ch
 	return 0;
 }
 
-static inline int uint_val(struct crypto_ctx *x, const struct fj_val *v, const char *field,
+static inline int uint_val(struct crypto_ctx *x, const struct core_json_val *v, const char *field,
 			   uint64_t *ret)
 {
-	if ((v->type != FJ_NUMBER && v->type != FJ_STRING) || v->escaped ||
-	    fj_uint(v->s, v->n, ret) < 0)
+	if ((v->type != CORE_JSON_NUMBER && v->type != CORE_JSON_STRING) || v->escaped ||
+	    core_json_uint(v->s, v->n, ret) < 0)
 		return bad(x, v->s, field, "expected an unsigned integer");
 	return 0;
 }
@@ -250,7 +249,7 @@ static inline struct md_event *ev_new(struct feeds_crypto *c, const struct sym *
 
 /* The symbol's book, created on first sight (scales from the configured
  * instruments, the built-in table, then the defaults). NULL with an error in x. */
-struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct fj_val *v,
+struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct core_json_val *v,
 				  const char *field);
 /* Fill the top of book and flags into events [from, nev). */
 void feeds__crypto_ev_finish(struct feeds_crypto *c, const struct sym *y, unsigned from);
@@ -266,20 +265,20 @@ void feeds__crypto_load_snapshot(struct feeds_crypto *c, struct sym *y, unsigned
 /* binance.c */
 
 /* A Binance event object (depthUpdate, aggTrade, trade, or a bookTicker). */
-int feeds__binance_event(struct crypto_ctx *x, const struct fj_val *obj);
+int feeds__binance_event(struct crypto_ctx *x, const struct core_json_val *obj);
 /* A REST depth snapshot answer for the symbol symv (taken from the URL),
  * of venue BINANCE or BINANCE_FUTURES. */
-int feeds__binance_snapshot(struct crypto_ctx *x, const struct fj_val *root,
-			    const struct fj_val *symv, int venue);
+int feeds__binance_snapshot(struct crypto_ctx *x, const struct core_json_val *root,
+			    const struct core_json_val *symv, int venue);
 /* An exchangeInfo answer: the scales of the symbols it lists. */
-int feeds__binance_exchange_info(struct crypto_ctx *x, const struct fj_val *root, int venue);
+int feeds__binance_exchange_info(struct crypto_ctx *x, const struct core_json_val *root, int venue);
 
 /* bybit.c */
 
 /* A Bybit message with a topic (orderBookL2_*.SYMBOL or trade.SYMBOL; other
  * topics are counted as skipped). */
-int feeds__bybit_message(struct crypto_ctx *x, const struct fj_val *topic,
-			 const struct fj_val *type, const struct fj_val *data,
-			 const struct fj_val *cseq, const struct fj_val *tse6);
+int feeds__bybit_message(struct crypto_ctx *x, const struct core_json_val *topic,
+			 const struct core_json_val *type, const struct core_json_val *data,
+			 const struct core_json_val *cseq, const struct core_json_val *tse6);
 
 #endif

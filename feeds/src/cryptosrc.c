@@ -8,7 +8,10 @@
  * The live variant (feeds__crypto_live_open) takes its lines from a
  * feeds_crypto_live (the exchange's stream and REST snapshots) instead of a
  * file: polled without waiting, FEEDS_SRC_AGAIN when nothing came, the end
- * after idle_ns of silence once something came (0: never). */
+ * after idle_ns of silence once something came (0: never). A look that
+ * found nothing costs a poll(2) (about a microsecond here), so the next one
+ * waits LOOK_EVERY_NS: a spinning feed stage does not spend its core in the
+ * kernel, and a message waits at most that long more. */
 #include <stdio.h>
 
 #include "source.h"
@@ -23,7 +26,10 @@ struct crypto_src {
 	const struct md_event *ev;
 	int nev, iev;
 	uint64_t t0_ns; /* when the current line was read */
+	uint64_t next_look_ns; /* live: no look at the stream before this */
 };
+
+#define LOOK_EVERY_NS 10000 /* live: after a look that found nothing */
 
 static int csrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size_t errlen)
 {
@@ -34,13 +40,18 @@ static int csrc_next(struct feeds_src *s, struct feeds_item *it, char *err, size
 		uint32_t n;
 		int r;
 		if (cs->live) {
-			r = feeds_crypto_live_poll(cs->live, 0, &cs->ev, &n, err, errlen);
+			r = cs->t0_ns < cs->next_look_ns
+			            ? 0
+			            : feeds_crypto_live_poll(cs->live, 0, &cs->ev, &n, err, errlen);
 			if (r < 0)
 				return r;
-			if (r == 0)
+			if (r == 0) {
+				if (cs->t0_ns >= cs->next_look_ns)
+					cs->next_look_ns = cs->t0_ns + LOOK_EVERY_NS;
 				return feeds__quiet_end(cs->idle_ns, cs->last_ns, cs->t0_ns)
 				               ? CORE_EOF
 				               : FEEDS_SRC_AGAIN;
+			}
 			cs->last_ns = cs->t0_ns;
 			r = 0;
 		} else {

@@ -23,7 +23,6 @@
 
 #include "feeds.h"
 #include "http.h"
-#include "json_scan.h"
 #include "source.h"
 
 #define NS_PER_S   UINT64_C(1000000000)
@@ -243,7 +242,7 @@ const char *feeds_fx_symbol(const struct feeds_fx *fx, uint16_t locate)
 /* Answers */
 
 /* "2024-01-05 21:55:00" (UTC) -> epoch seconds; false when not that shape. */
-static bool parse_time(const struct fj_val *v, uint64_t *ret)
+static bool parse_time(const struct core_json_val *v, uint64_t *ret)
 {
 	char b[20];
 	if (v->n != 19 && v->n != 16 && v->n != 10)
@@ -262,14 +261,15 @@ static bool parse_time(const struct fj_val *v, uint64_t *ret)
 	return true;
 }
 
-static bool price(struct feeds_fx *fx, const struct fj_val *v, uint32_t *ret, const char **what)
+static bool price(struct feeds_fx *fx, const struct core_json_val *v, uint32_t *ret,
+		  const char **what)
 {
 	uint64_t x;
-	if (v->type != FJ_STRING || v->escaped) {
+	if (v->type != CORE_JSON_STRING || v->escaped) {
 		*what = "a price that is not a decimal string";
 		return false;
 	}
-	if (fj_decimal(v->s, v->n, fx->cfg.px_decimals, UINT32_MAX, &x, what) < 0)
+	if (core_json_decimal(v->s, v->n, fx->cfg.px_decimals, UINT32_MAX, &x, what) < 0)
 		return false;
 	*ret = (uint32_t)x;
 	return true;
@@ -290,14 +290,15 @@ static void push(struct feeds_fx *fx, struct md_event *ev)
 }
 
 /* The answer's refusal, if it is one: 1 (handled), 0 (not a refusal). */
-static int refusal(struct feeds_fx *fx, const char *what, struct fj *j, const struct fj_val *root)
+static int refusal(struct feeds_fx *fx, const char *what, struct core_json *j,
+		   const struct core_json_val *root)
 {
-	struct fj_cur cur;
-	struct fj_val k, v;
-	fj_open(root, &cur);
-	while (fj_obj_next(j, &cur, &k, &v) == 1) {
-		bool error = FJ_KEY(&k, "Error Message");
-		if (!error && !FJ_KEY(&k, "Note") && !FJ_KEY(&k, "Information"))
+	struct core_json_cur cur;
+	struct core_json_val k, v;
+	core_json_open(root, &cur);
+	while (core_json_obj_next(j, &cur, &k, &v) == 1) {
+		bool error = CORE_JSON_KEY(&k, "Error Message");
+		if (!error && !CORE_JSON_KEY(&k, "Note") && !CORE_JSON_KEY(&k, "Information"))
 			continue;
 		bump(error ? &fx->errors : &fx->rate_limited);
 		note(fx, "%s: Alpha Vantage %s: %.*s", what, error ? "refused the call" : "says",
@@ -320,12 +321,12 @@ static void intraday(struct feeds_fx *fx, unsigned i, const char *what, const ch
 		     size_t len)
 {
 	struct pair *p = &fx->pairs[i];
-	struct fj j;
-	fj_init(&j, body, len);
+	struct core_json j;
+	core_json_init(&j, body, len);
 	const char *q = body;
-	struct fj_val root;
+	struct core_json_val root;
 	const char *why = NULL;
-	if (fj_value(&j, &q, &root) < 0 || root.type != FJ_OBJECT) {
+	if (core_json_value(&j, &q, &root) < 0 || root.type != CORE_JSON_OBJECT) {
 		why = j.err ? j.err : "not a JSON object";
 		goto bad;
 	}
@@ -333,29 +334,29 @@ static void intraday(struct feeds_fx *fx, unsigned i, const char *what, const ch
 		return;
 	char want[48];
 	int wn = snprintf(want, sizeof(want), "Time Series FX (%s)", fx->interval);
-	struct fj_cur cur, sc, bc;
-	struct fj_val k, v, series = { 0 };
-	fj_open(&root, &cur);
-	while (fj_obj_next(&j, &cur, &k, &v) == 1)
-		if (fj_key_is(&k, want, (size_t)wn))
+	struct core_json_cur cur, sc, bc;
+	struct core_json_val k, v, series = { 0 };
+	core_json_open(&root, &cur);
+	while (core_json_obj_next(&j, &cur, &k, &v) == 1)
+		if (core_json_key_is(&k, want, (size_t)wn))
 			series = v;
-	if (series.type != FJ_OBJECT) {
+	if (series.type != CORE_JSON_OBJECT) {
 		why = "no \"Time Series FX\" object for the interval asked";
 		goto bad;
 	}
 	unsigned n = 0;
-	fj_open(&series, &sc);
+	core_json_open(&series, &sc);
 	int r;
-	while ((r = fj_obj_next(&j, &sc, &k, &v)) == 1) {
+	while ((r = core_json_obj_next(&j, &sc, &k, &v)) == 1) {
 		uint64_t t;
-		if (!parse_time(&k, &t) || v.type != FJ_OBJECT) {
+		if (!parse_time(&k, &t) || v.type != CORE_JSON_OBJECT) {
 			why = "a bar whose key is not a time or whose value is not an object";
 			goto bad;
 		}
-		struct fj_val close = { 0 }, bk, bv;
-		fj_open(&v, &bc);
-		while (fj_obj_next(&j, &bc, &bk, &bv) == 1)
-			if (FJ_KEY(&bk, "4. close"))
+		struct core_json_val close = { 0 }, bk, bv;
+		core_json_open(&v, &bc);
+		while (core_json_obj_next(&j, &bc, &bk, &bv) == 1)
+			if (CORE_JSON_KEY(&bk, "4. close"))
 				close = bv;
 		uint32_t px;
 		if (!close.type) {
@@ -398,33 +399,33 @@ bad:
 /* A CURRENCY_EXCHANGE_RATE answer body[0, len) for pair index i. */
 static void quote(struct feeds_fx *fx, unsigned i, const char *what, const char *body, size_t len)
 {
-	struct fj j;
-	fj_init(&j, body, len);
+	struct core_json j;
+	core_json_init(&j, body, len);
 	const char *q = body;
-	struct fj_val root, k, v, rate = { 0 }, bid = { 0 }, ask = { 0 }, when = { 0 };
+	struct core_json_val root, k, v, rate = { 0 }, bid = { 0 }, ask = { 0 }, when = { 0 };
 	const char *why = NULL;
-	if (fj_value(&j, &q, &root) < 0 || root.type != FJ_OBJECT) {
+	if (core_json_value(&j, &q, &root) < 0 || root.type != CORE_JSON_OBJECT) {
 		why = j.err ? j.err : "not a JSON object";
 		goto bad;
 	}
 	if (refusal(fx, what, &j, &root))
 		return;
-	struct fj_cur cur, rc;
-	fj_open(&root, &cur);
-	while (fj_obj_next(&j, &cur, &k, &v) == 1)
-		if (FJ_KEY(&k, "Realtime Currency Exchange Rate"))
+	struct core_json_cur cur, rc;
+	core_json_open(&root, &cur);
+	while (core_json_obj_next(&j, &cur, &k, &v) == 1)
+		if (CORE_JSON_KEY(&k, "Realtime Currency Exchange Rate"))
 			rate = v;
-	if (rate.type != FJ_OBJECT) {
+	if (rate.type != CORE_JSON_OBJECT) {
 		why = "no \"Realtime Currency Exchange Rate\" object";
 		goto bad;
 	}
-	fj_open(&rate, &rc);
-	while (fj_obj_next(&j, &rc, &k, &v) == 1) {
-		if (FJ_KEY(&k, "8. Bid Price"))
+	core_json_open(&rate, &rc);
+	while (core_json_obj_next(&j, &rc, &k, &v) == 1) {
+		if (CORE_JSON_KEY(&k, "8. Bid Price"))
 			bid = v;
-		else if (FJ_KEY(&k, "9. Ask Price"))
+		else if (CORE_JSON_KEY(&k, "9. Ask Price"))
 			ask = v;
-		else if (FJ_KEY(&k, "6. Last Refreshed"))
+		else if (CORE_JSON_KEY(&k, "6. Last Refreshed"))
 			when = v;
 	}
 	uint32_t b, a;

@@ -13,16 +13,8 @@ B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 SHARED=${OSPREY_SHARED:-$S/../shared}
 cap="$SHARED/data/crypto/cryptofeed_BYBIT.ws.25.0"
-[ -r "$cap" ] || { echo "SKIP: $cap absent"; exit 77; }
-command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
-W="$S/tests/integration/ws_replay"
-[ -d "$W/node_modules/ws" ] || { echo "SKIP: npm ci --prefix $W has not run (make test-deps)"; exit 77; }
-dir=$(mktemp -d /tmp/osprey-crypto-engine.XXXXXX)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; for f in "$dir"/*.log "$dir"/*.txt; do [ -s "$f" ] && { echo "--- $f"; tail -n 8 "$f"; }; done; exit 1; }
 . "$S/tests/integration/ws_lib.sh"
+ws_begin crypto-engine --npm "$cap"
 
 topics=$(grep -o '"topic":"[^"]*"' "$cap" | sort -u | sed 's/"topic":"\(.*\)"/"\1"/' | paste -sd, -)
 serve "$dir/cert.pem" "$dir/key.pem" server.log --capture "$cap" --speed 6 --drop-after 900

@@ -18,15 +18,8 @@ B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
 SHARED=${OSPREY_SHARED:-$S/../shared}
 csv="$SHARED/data/bars/timeSeries_USDCHF_30min_1996-2001.csv"
-[ -r "$csv" ] || { echo "SKIP: $csv absent"; exit 77; }
-command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
-W="$S/tests/integration/ws_replay"
-dir=$(mktemp -d /tmp/osprey-fx.XXXXXX)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; for f in "$dir"/*.log; do [ -s "$f" ] && { echo "--- $f"; tail -n 8 "$f"; }; done; exit 1; }
 . "$S/tests/integration/ws_lib.sh"
+ws_begin fx "$csv"
 fxserve() { # LOG [flags]
 	log=$1
 	shift

@@ -1,10 +1,10 @@
-/* json_scan.c - see json_scan.h. */
+/* json.c - JSON scanning (core.h, "JSON scanning"). */
 #include <errno.h>
 #include <string.h>
 
-#include "json_scan.h"
+#include "core.h"
 
-void fj_init(struct fj *j, const char *text, size_t len)
+void core_json_init(struct core_json *j, const char *text, size_t len)
 {
 	j->base = text;
 	j->end = text + len;
@@ -12,7 +12,7 @@ void fj_init(struct fj *j, const char *text, size_t len)
 	j->err_off = 0;
 }
 
-int fj_fail(struct fj *j, const char *p, const char *msg)
+int core_json_fail(struct core_json *j, const char *p, const char *msg)
 {
 	if (!j->err) {
 		j->err = msg;
@@ -28,17 +28,17 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static int value_at(struct fj *j, const char **pp, struct fj_val *v, unsigned depth);
+static int value_at(struct core_json *j, const char **pp, struct core_json_val *v, unsigned depth);
 
 /* The string starting at p (p[0] == '"'): span without the quotes. */
-static int scan_string(struct fj *j, const char **pp, struct fj_val *v)
+static int scan_string(struct core_json *j, const char **pp, struct core_json_val *v)
 {
 	const char *p = *pp + 1, *end = j->end;
 	bool esc = false;
 	while (p < end) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"') {
-			v->type = FJ_STRING;
+			v->type = CORE_JSON_STRING;
 			v->s = *pp + 1;
 			v->n = (size_t)(p - v->s);
 			v->escaped = esc;
@@ -57,24 +57,24 @@ static int scan_string(struct fj *j, const char **pp, struct fj_val *v)
 					char h = p[i];
 					if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
 					      (h >= 'A' && h <= 'F')))
-						return fj_fail(j, p, "bad \\u escape in string");
+						return core_json_fail(j, p, "bad \\u escape in string");
 				}
 				p += 6;
 				continue;
 			}
 			if (!strchr("\"\\/bfnrt", c) || c == 0)
-				return fj_fail(j, p, "bad escape in string");
+				return core_json_fail(j, p, "bad escape in string");
 			p += 2;
 			continue;
 		}
 		if (c < 0x20)
-			return fj_fail(j, p, "control character in string");
+			return core_json_fail(j, p, "control character in string");
 		p++;
 	}
-	return fj_fail(j, *pp, "unterminated string");
+	return core_json_fail(j, *pp, "unterminated string");
 }
 
-static int scan_number(struct fj *j, const char **pp, struct fj_val *v)
+static int scan_number(struct core_json *j, const char **pp, struct core_json_val *v)
 {
 	const char *p = *pp, *end = j->end;
 	if (p < end && *p == '-')
@@ -83,14 +83,14 @@ static int scan_number(struct fj *j, const char **pp, struct fj_val *v)
 	while (p < end && *p >= '0' && *p <= '9')
 		p++;
 	if (p == d)
-		return fj_fail(j, *pp, "bad number");
+		return core_json_fail(j, *pp, "bad number");
 	if (p < end && *p == '.') {
 		p++;
 		d = p;
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 		if (p == d)
-			return fj_fail(j, *pp, "bad number (no digits after '.')");
+			return core_json_fail(j, *pp, "bad number (no digits after '.')");
 	}
 	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
@@ -100,9 +100,9 @@ static int scan_number(struct fj *j, const char **pp, struct fj_val *v)
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 		if (p == d)
-			return fj_fail(j, *pp, "bad number exponent");
+			return core_json_fail(j, *pp, "bad number exponent");
 	}
-	v->type = FJ_NUMBER;
+	v->type = CORE_JSON_NUMBER;
 	v->s = *pp;
 	v->n = (size_t)(p - *pp);
 	v->escaped = false;
@@ -110,12 +110,12 @@ static int scan_number(struct fj *j, const char **pp, struct fj_val *v)
 	return 0;
 }
 
-static int scan_literal(struct fj *j, const char **pp, struct fj_val *v, const char *lit,
-			uint8_t type)
+static int scan_literal(struct core_json *j, const char **pp, struct core_json_val *v,
+			const char *lit, uint8_t type)
 {
 	size_t n = strlen(lit);
 	if ((size_t)(j->end - *pp) < n || memcmp(*pp, lit, n) != 0)
-		return fj_fail(j, *pp, "unexpected character");
+		return core_json_fail(j, *pp, "unexpected character");
 	v->type = type;
 	v->s = *pp;
 	v->n = n;
@@ -125,10 +125,11 @@ static int scan_literal(struct fj *j, const char **pp, struct fj_val *v, const c
 }
 
 /* Skip a container, validating its members; *pp at '{' or '['. */
-static int scan_container(struct fj *j, const char **pp, struct fj_val *v, unsigned depth)
+static int scan_container(struct core_json *j, const char **pp, struct core_json_val *v,
+			  unsigned depth)
 {
-	if (depth >= FJ_MAX_DEPTH)
-		return fj_fail(j, *pp, "nesting too deep");
+	if (depth >= CORE_JSON_MAX_DEPTH)
+		return core_json_fail(j, *pp, "nesting too deep");
 	const char *start = *pp;
 	char close = *start == '{' ? '}' : ']';
 	const char *p = start + 1;
@@ -136,34 +137,34 @@ static int scan_container(struct fj *j, const char **pp, struct fj_val *v, unsig
 	for (;;) {
 		p = skip_ws(p, j->end);
 		if (p >= j->end)
-			return fj_fail(j, start, "unterminated object or array");
+			return core_json_fail(j, start, "unterminated object or array");
 		if (*p == close) {
 			p++;
 			break;
 		}
 		if (!first) {
 			if (*p != ',')
-				return fj_fail(j, p, "expected ',' or closing bracket");
+				return core_json_fail(j, p, "expected ',' or closing bracket");
 			p = skip_ws(p + 1, j->end);
 			if (p < j->end && *p == close)
-				return fj_fail(j, p, "trailing comma");
+				return core_json_fail(j, p, "trailing comma");
 		}
 		first = false;
-		struct fj_val tmp;
+		struct core_json_val tmp;
 		if (close == '}') {
 			if (p >= j->end || *p != '"')
-				return fj_fail(j, p, "expected a key string");
+				return core_json_fail(j, p, "expected a key string");
 			if (scan_string(j, &p, &tmp) < 0)
 				return -1;
 			p = skip_ws(p, j->end);
 			if (p >= j->end || *p != ':')
-				return fj_fail(j, p, "expected ':' after key");
+				return core_json_fail(j, p, "expected ':' after key");
 			p++;
 		}
 		if (value_at(j, &p, &tmp, depth + 1) < 0)
 			return -1;
 	}
-	v->type = close == '}' ? FJ_OBJECT : FJ_ARRAY;
+	v->type = close == '}' ? CORE_JSON_OBJECT : CORE_JSON_ARRAY;
 	v->s = start;
 	v->n = (size_t)(p - start);
 	v->escaped = false;
@@ -171,12 +172,12 @@ static int scan_container(struct fj *j, const char **pp, struct fj_val *v, unsig
 	return 0;
 }
 
-static int value_at(struct fj *j, const char **pp, struct fj_val *v, unsigned depth)
+static int value_at(struct core_json *j, const char **pp, struct core_json_val *v, unsigned depth)
 {
 	const char *p = skip_ws(*pp, j->end);
 	*pp = p;
 	if (p >= j->end)
-		return fj_fail(j, p, "unexpected end of input");
+		return core_json_fail(j, p, "unexpected end of input");
 	switch (*p) {
 	case '"':
 		return scan_string(j, pp, v);
@@ -184,24 +185,24 @@ static int value_at(struct fj *j, const char **pp, struct fj_val *v, unsigned de
 	case '[':
 		return scan_container(j, pp, v, depth);
 	case 't':
-		return scan_literal(j, pp, v, "true", FJ_TRUE);
+		return scan_literal(j, pp, v, "true", CORE_JSON_TRUE);
 	case 'f':
-		return scan_literal(j, pp, v, "false", FJ_FALSE);
+		return scan_literal(j, pp, v, "false", CORE_JSON_FALSE);
 	case 'n':
-		return scan_literal(j, pp, v, "null", FJ_NULL);
+		return scan_literal(j, pp, v, "null", CORE_JSON_NULL);
 	default:
 		if (*p == '-' || (*p >= '0' && *p <= '9'))
 			return scan_number(j, pp, v);
-		return fj_fail(j, p, "unexpected character");
+		return core_json_fail(j, p, "unexpected character");
 	}
 }
 
-int fj_value(struct fj *j, const char **p, struct fj_val *v)
+int core_json_value(struct core_json *j, const char **p, struct core_json_val *v)
 {
 	return value_at(j, p, v, 0);
 }
 
-void fj_open(const struct fj_val *v, struct fj_cur *c)
+void core_json_open(const struct core_json_val *v, struct core_json_cur *c)
 {
 	c->p = v->s + 1;
 	c->end = v->s + v->n - 1; /* at the closing bracket */
@@ -210,7 +211,7 @@ void fj_open(const struct fj_val *v, struct fj_cur *c)
 
 /* Skip a value inside an already validated container: match brackets,
  * stepping over strings (and their escapes); no grammar checks. */
-static int skip_fast(struct fj *j, const char **pp, const char *end, struct fj_val *v)
+static int skip_fast(struct core_json *j, const char **pp, const char *end, struct core_json_val *v)
 {
 	const char *p = *pp;
 	if (*p != '{' && *p != '[')
@@ -227,7 +228,7 @@ static int skip_fast(struct fj *j, const char **pp, const char *end, struct fj_v
 			depth++;
 		} else if (ch == '}' || ch == ']') {
 			if (--depth == 0) {
-				v->type = *start == '{' ? FJ_OBJECT : FJ_ARRAY;
+				v->type = *start == '{' ? CORE_JSON_OBJECT : CORE_JSON_ARRAY;
 				v->s = start;
 				v->n = (size_t)(p + 1 - start);
 				v->escaped = false;
@@ -236,45 +237,46 @@ static int skip_fast(struct fj *j, const char **pp, const char *end, struct fj_v
 			}
 		}
 	}
-	return fj_fail(j, start, "unterminated object or array");
+	return core_json_fail(j, start, "unterminated object or array");
 }
 
-/* Members of an already validated container (fj_open of a value fj_value
+/* Members of an already validated container (core_json_open of a value core_json_value
  * returned): only the separators need checking, nested values are skipped
  * by bracket matching. */
-static int cur_sep(struct fj *j, struct fj_cur *c)
+static int cur_sep(struct core_json *j, struct core_json_cur *c)
 {
 	c->p = skip_ws(c->p, c->end);
 	if (c->p >= c->end)
 		return 0;
 	if (!c->first) {
 		if (*c->p != ',')
-			return fj_fail(j, c->p, "expected ','");
+			return core_json_fail(j, c->p, "expected ','");
 		c->p = skip_ws(c->p + 1, c->end);
 	}
 	c->first = false;
 	return 1;
 }
 
-int fj_obj_next(struct fj *j, struct fj_cur *c, struct fj_val *key, struct fj_val *val)
+int core_json_obj_next(struct core_json *j, struct core_json_cur *c, struct core_json_val *key,
+		       struct core_json_val *val)
 {
 	int r = cur_sep(j, c);
 	if (r <= 0)
 		return r;
 	if (*c->p != '"')
-		return fj_fail(j, c->p, "expected a key string");
+		return core_json_fail(j, c->p, "expected a key string");
 	if (scan_string(j, &c->p, key) < 0)
 		return -1;
 	c->p = skip_ws(c->p, c->end);
 	if (c->p >= c->end || *c->p != ':')
-		return fj_fail(j, c->p, "expected ':' after key");
+		return core_json_fail(j, c->p, "expected ':' after key");
 	c->p = skip_ws(c->p + 1, c->end);
 	if (c->p >= c->end || skip_fast(j, &c->p, c->end, val) < 0)
-		return fj_fail(j, c->p, "expected a value");
+		return core_json_fail(j, c->p, "expected a value");
 	return 1;
 }
 
-int fj_arr_next(struct fj *j, struct fj_cur *c, struct fj_val *val)
+int core_json_arr_next(struct core_json *j, struct core_json_cur *c, struct core_json_val *val)
 {
 	int r = cur_sep(j, c);
 	if (r <= 0)
@@ -284,7 +286,7 @@ int fj_arr_next(struct fj *j, struct fj_cur *c, struct fj_val *val)
 	return 1;
 }
 
-int fj_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_t *ret,
+int core_json_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_t *ret,
 	       const char **what)
 {
 	uint64_t v = 0;
@@ -343,7 +345,7 @@ int fj_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_
 	return 0;
 }
 
-int fj_uint(const char *s, size_t n, uint64_t *ret)
+int core_json_uint(const char *s, size_t n, uint64_t *ret)
 {
 	if (n == 0 || n > 20)
 		return n ? -ERANGE : -EINVAL;
