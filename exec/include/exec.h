@@ -2620,4 +2620,126 @@ int exec_bn_event_parse(const char *s, size_t len, struct exec_bn_report *ret,
  * (digits past the scale must be zeros): 0, -EINVAL, -ERANGE (above max). */
 int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t *ret);
 
+/* ========================================================================= */
+/* Binance spot order entry: the gateway (exec/src/gw_bn.c)
+ *
+ * An exec_venue that trades on a Binance-style spot exchange (Binance, its
+ * testnet, or osprey's stand-in in the tests): orders through signed REST
+ * calls (the codec above) made by a thread of the gateway's own with libcurl
+ * (one connection kept alive; TLS checked against the system's CAs or
+ * ca_file), fills and cancels from the user data stream, which the caller
+ * supplies (exec_bn_stream: the engine wires feeds' WebSocket client to it;
+ * stages never include each other).
+ *
+ * Start: POST /api/v3/userDataStream (the API key in X-MBX-APIKEY) gives a
+ * listenKey; the stream is opened at STREAM/ws/<listenKey>; the session is
+ * UP while the stream says it is up (CONNECTING before, DOWN after a
+ * failure), and the REST thread pings the listenKey every 30 minutes.
+ *   ORDER_NEW         POST /api/v3/order: LIMIT, GTC (EXEC_TIF_DAY) or IOC,
+ *                     quantity qty and price px at the locate's symbol's
+ *                     decimals, newClientOrderId "<order_id>-<seq>",
+ *                     newOrderRespType ACK; signed on the REST thread with
+ *                     the time it leaves. send() only hands it to that
+ *                     thread (EXEC_VENUE_BUSY when its ring is full or the
+ *                     session is not up). Refused here: qty or px 0, side
+ *                     not B/S, an unknown tif, a locate with no symbol
+ *                     (EXEC_REASON_INVALID); an order id not above the last
+ *                     (EXEC_REASON_DUPLICATE)
+ *   ORDER_CANCEL      DELETE /api/v3/order by origClientOrderId
+ *   ORDER_CANCEL_ALL  a DELETE per order open here
+ *   ORDER_EOS         drain: DONE once no order is open, or drain_ns later
+ * What comes back, each transition from one place only:
+ *   REST answer to a new order   EXEC_ACK, or EXEC_REJECTED
+ *                                EXEC_REASON_INVALID (the exchange's code and
+ *                                msg in stats.last_code, last_msg)
+ *   no REST answer (transport)   unknown whether it got there: cancelled by
+ *                                its client id; "Unknown order sent." (-2011)
+ *                                means it never did: EXEC_REJECTED
+ *                                EXEC_REASON_RECOVERY
+ *   "Duplicate order sent." (-2010) to a new order: libcurl sent it again
+ *                                after a kept-alive connection died under
+ *                                it, and the first one is open: EXEC_ACK
+ *   executionReport NEW          EXEC_ACK (if the REST answer has not come)
+ *   executionReport TRADE        EXEC_FILL of "l" at "L"
+ *   CANCELED, EXPIRED, TRADE_PREVENTION
+ *                                EXEC_CANCELED for what is left (the reason:
+ *                                what we asked, an IOC's rest, or the
+ *                                exchange's own doing)
+ *   REJECTED                     EXEC_REJECTED EXEC_REASON_INVALID
+ * A fill for a client id not open here (another client's, an order ended
+ * here) is forwarded with order id 0 so positions stay true
+ * (stats.unknown_orders); a stream message that does not read is counted
+ * (stats.bad_events, last_bad) and dropped.
+ *
+ * Threads: create/destroy on a setup thread; the ops and exec_bn_gw_stats on
+ * the stage's thread, which also calls the stream's ops. The REST thread
+ * allocates (libcurl); the stage's side does not after create.
+ */
+struct exec_bn_symbol {
+	const char *name;      /* the exchange's: "BTCUSDT" */
+	uint8_t px_decimals;   /* Osprey prices in 10^-px_decimals (tickSize's scale) */
+	uint8_t qty_decimals;  /* quantities in 10^-qty_decimals (stepSize's scale) */
+};
+
+/* The user data stream, supplied by the caller; called on the stage's thread. */
+struct exec_bn_stream_ops {
+	/* start the stream at url ("wss://HOST/ws/<listenKey>"): 0 or -errno */
+	int (*open)(void *ctx, const char *url);
+	/* the next text message: 1 and *msg, *len (valid until the next call), 0
+	 * none now, or -errno (the stream failed for good) */
+	int (*next)(void *ctx, const char **msg, size_t *len);
+	/* connected now? */
+	bool (*up)(void *ctx);
+	/* stop it (at destroy; may be NULL) */
+	void (*close)(void *ctx);
+};
+struct exec_bn_stream {
+	const struct exec_bn_stream_ops *ops;
+	void *ctx;
+};
+
+struct exec_bn_gw_config {
+	const char *rest;             /* "https://api.binance.com"; required */
+	const char *stream;           /* "wss://stream.binance.com:9443"; required */
+	const char *api_key;          /* required; the caller reads it from a file of its owner's */
+	const char *secret;           /* required; copied, wiped at destroy */
+	const char *ca_file;          /* PEM CAs instead of the system's (tests); NULL */
+	const struct exec_bn_symbol *symbols; /* locate i + 1; required */
+	unsigned nsymbols;
+	uint64_t recv_window_ms;      /* 0: 5000 */
+	uint64_t drain_ns;            /* after ORDER_EOS (0: 2 s) */
+	unsigned max_orders;          /* open orders tracked (0: 4096) */
+	struct exec_bn_stream stream_io; /* required */
+};
+
+struct exec_bn_gw_stats {
+	uint64_t orders;          /* new orders handed to the REST thread */
+	uint64_t cancels;         /* cancels handed to it */
+	uint64_t requests;        /* all calls handed to it */
+	uint64_t send_busy;       /* sends refused: not up, or its ring full */
+	uint64_t rejects;         /* new orders the exchange refused */
+	int64_t last_code;        /* the last refusal's code */
+	char last_msg[200];       /* and its text */
+	uint64_t rest_failures;   /* calls with no usable answer */
+	uint64_t stream_opens;
+	uint64_t events, reports, other_events, bad_events;
+	char last_bad[200];
+	uint64_t unknown_orders;  /* executionReports for client ids not open here */
+	uint64_t invalid, no_symbol; /* orders refused before the wire */
+	uint64_t cancel_too_late, unknown_reports, open_orders;
+	char reason[200];         /* the last notable event */
+};
+
+struct exec_bn_gw;
+
+/* exec_bn_gw_create - validate, copy, start the REST thread (setup). 0,
+ * -EINVAL (err names the field), -ENOMEM, or -errno. */
+int exec_bn_gw_create(const struct exec_bn_gw_config *cfg, struct exec_bn_gw **ret, char *err,
+                      size_t errlen);
+/* exec_bn_gw_destroy - stop the thread, close the stream, wipe the secret;
+ * NULL ok; returns NULL. After the stage using it. */
+struct exec_bn_gw *exec_bn_gw_destroy(struct exec_bn_gw *g);
+struct exec_venue exec_bn_gw_venue(struct exec_bn_gw *g);
+void exec_bn_gw_stats(const struct exec_bn_gw *g, struct exec_bn_gw_stats *ret);
+
 #endif /* OSPREY_EXEC_H */

@@ -1,0 +1,252 @@
+/* The Binance spot order gateway (exec/src/gw_bn.c) against a stand-in
+ * exchange (tests/integration/ws_replay/spot_exchange.js: node's https and
+ * the npm ws package, answering in Binance's documented shapes), with
+ * feeds' WebSocket client as its user data stream; run by test_gw_bn.sh.
+ *
+ *   test_gw_bn PORT CA_FILE KEY_FILE
+ *
+ * KEY_FILE holds the API key and the secret, one a line. The exchange runs
+ * with --drop-before 6-106 --drop-after 7-107 --bad-event-every 5 --wrap 1
+ * (orders 6 and 7's client ids). Checked,
+ * order by order: an IOC buy through the ask fills at once; a GTC buy below
+ * the market rests and fills when the wave reaches it; a GTC sell far away is
+ * cancelled; an IOC below the market expires (its rest cancelled, IOC); an
+ * order for a symbol the exchange does not list is refused with its code; an
+ * order whose connection dies before the exchange took it is cancelled by its
+ * id, "unknown order", and so rejected as never there; one whose connection
+ * dies after is acknowledged (by the stream, or by the -2010 answer to
+ * libcurl's second try) and ends cancelled; non-JSON events are
+ * counted and skipped. Prints "net BTCUSDT Q" (5 decimals) for the script to
+ * compare with the exchange's own position. */
+#define _GNU_SOURCE
+#undef NDEBUG
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "feeds.h"
+
+struct stream {
+	struct feeds_ws_client *c;
+	const char *ca;
+	bool up;
+	char url[512];
+};
+
+static int s_open(void *ctx, const char *url)
+{
+	struct stream *s = ctx;
+	snprintf(s->url, sizeof(s->url), "%s", url);
+	struct feeds_ws_client_cfg cfg = { .url = s->url, .ca_file = s->ca };
+	char err[200];
+	int r = feeds_ws_client_create(&cfg, &s->c, err, sizeof(err));
+	if (r < 0)
+		fprintf(stderr, "stream: %s\n", err);
+	return r;
+}
+
+static int s_next(void *ctx, const char **msg, size_t *len)
+{
+	struct stream *s = ctx;
+	for (;;) {
+		struct feeds_ws_event ev;
+		char err[200];
+		int r = feeds_ws_client_poll(s->c, 0, &ev, err, sizeof(err));
+		if (r <= 0)
+			return r;
+		if (ev.kind == FEEDS_WS_EV_OPEN) {
+			s->up = true;
+		} else if (ev.kind == FEEDS_WS_EV_DOWN) {
+			s->up = false;
+		} else {
+			*msg = ev.data;
+			*len = ev.len;
+			return 1;
+		}
+	}
+}
+
+static bool s_up(void *ctx)
+{
+	return ((struct stream *)ctx)->up;
+}
+
+static void s_close(void *ctx)
+{
+	struct stream *s = ctx;
+	s->c = feeds_ws_client_destroy(s->c);
+}
+
+static const struct exec_bn_stream_ops ops = { s_open, s_next, s_up, s_close };
+
+/* ------------------------------------------------------------------------- */
+
+static struct exec_report log_[512];
+static unsigned nlog;
+static struct exec_venue v;
+static struct exec_bn_gw *gw;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "FAIL: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	for (unsigned i = 0; i < nlog; i++)
+		fprintf(stderr, "report: order %" PRIu64 " kind %u reason %u px %u qty %u\n",
+		        log_[i].order_id, log_[i].kind, log_[i].reason, log_[i].px, log_[i].qty);
+	struct exec_bn_gw_stats st;
+	exec_bn_gw_stats(gw, &st);
+	fprintf(stderr,
+	        "gateway: %" PRIu64 " orders, %" PRIu64 " cancels, %" PRIu64 " rejects (%" PRId64
+	        " %s), %" PRIu64 " REST failures, %" PRIu64 " events (%" PRIu64 " bad: %s); %s\n",
+	        st.orders, st.cancels, st.rejects, st.last_code, st.last_msg, st.rest_failures,
+	        st.events, st.bad_events, st.last_bad, st.reason);
+	exit(1);
+}
+
+static void poll_once(void)
+{
+	struct exec_report out[32];
+	int n = v.ops->poll(v.ctx, out, 32);
+	if (n < 0)
+		fail("poll: %s", strerror(-n));
+	for (int i = 0; i < n; i++) {
+		assert(nlog < sizeof(log_) / sizeof(log_[0]));
+		log_[nlog++] = out[i];
+	}
+	usleep(200);
+}
+
+static const struct exec_report *find(uint64_t id, uint8_t kind)
+{
+	for (unsigned i = 0; i < nlog; i++)
+		if (log_[i].order_id == id && log_[i].kind == kind)
+			return &log_[i];
+	return NULL;
+}
+
+#define WAIT_FOR(cond, ms, what)                                       \
+	do {                                                           \
+		uint64_t until_ = now_ms() + (ms);                     \
+		while (!(cond)) {                                      \
+			if (now_ms() > until_)                         \
+				fail("%s: not within %d ms", what, ms); \
+			poll_once();                                   \
+		}                                                      \
+	} while (0)
+
+static void send_msg(struct order_msg m)
+{
+	int r;
+	uint64_t until = now_ms() + 5000;
+	while ((r = v.ops->send(v.ctx, &m)) == EXEC_VENUE_BUSY) {
+		if (now_ms() > until)
+			fail("order %" PRIu64 ": the venue stayed busy", m.order_id);
+		poll_once();
+	}
+	if (r != 0)
+		fail("send: %d", r);
+}
+
+static void new_order(uint64_t id, uint16_t locate, char side, uint32_t qty, uint32_t px,
+                      int tif)
+{
+	send_msg((struct order_msg){ .kind = ORDER_NEW, .order_id = id, .seq = 100 + id,
+	                             .locate = locate, .side = (uint8_t)side, .qty = qty, .px = px,
+	                             .tif = (uint8_t)tif });
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4)
+		fail("usage: test_gw_bn PORT CA_FILE KEY_FILE");
+	core_clock_init(5);
+	char key[128], secret[128], rest[64], wss[64];
+	FILE *f = fopen(argv[3], "r");
+	if (!f || !fgets(key, sizeof(key), f) || !fgets(secret, sizeof(secret), f))
+		fail("%s: the API key and the secret, one a line", argv[3]);
+	fclose(f);
+	key[strcspn(key, "\n")] = secret[strcspn(secret, "\n")] = '\0';
+	snprintf(rest, sizeof(rest), "https://localhost:%s", argv[1]);
+	snprintf(wss, sizeof(wss), "wss://localhost:%s", argv[1]);
+	struct stream s = { .ca = argv[2] };
+	/* BTCUSDT: tickSize 0.01, stepSize 0.00001; ETHUSDT: not listed there */
+	struct exec_bn_symbol syms[] = { { "BTCUSDT", 2, 5 }, { "ETHUSDT", 2, 5 } };
+	struct exec_bn_gw_config cfg = { .rest = rest, .stream = wss, .api_key = key,
+		                         .secret = secret, .ca_file = argv[2], .symbols = syms,
+		                         .nsymbols = 2, .drain_ns = 1000000000ull,
+		                         .stream_io = { &ops, &s } };
+	char err[256];
+	if (exec_bn_gw_create(&cfg, &gw, err, sizeof(err)) < 0)
+		fail("create: %s", err);
+	v = exec_bn_gw_venue(gw);
+	WAIT_FOR(v.ops->session(v.ctx) == EXEC_SESSION_UP, 10000, "session up");
+
+	new_order(1, 1, 'B', 100, 6420000, EXEC_TIF_IOC); /* through the ask */
+	WAIT_FOR(find(1, EXEC_FILL), 3000, "order 1 filled");
+	const struct exec_report *f1 = find(1, EXEC_FILL);
+	assert(find(1, EXEC_ACK) && f1->qty == 100 && f1->px >= 6400001 && f1->px <= 6410001);
+	assert(f1->leaves_qty == 0 && f1->side == 'B');
+
+	new_order(2, 1, 'B', 200, 6400101, EXEC_TIF_DAY); /* rests; the wave reaches it */
+	new_order(3, 1, 'S', 100, 7000000, EXEC_TIF_DAY); /* far away */
+	new_order(4, 1, 'B', 100, 6300000, EXEC_TIF_IOC); /* below the market: expires */
+	new_order(5, 2, 'B', 100, 300000, EXEC_TIF_DAY);  /* a symbol not listed */
+	new_order(6, 1, 'B', 100, 6300000, EXEC_TIF_DAY); /* dropped before it is taken */
+	new_order(7, 1, 'B', 100, 6300000, EXEC_TIF_DAY); /* dropped after */
+	WAIT_FOR(find(3, EXEC_ACK) && find(4, EXEC_CANCELED) && find(5, EXEC_REJECTED), 3000,
+	         "orders 3 to 5");
+	assert(find(4, EXEC_CANCELED)->reason == EXEC_REASON_IOC && !find(4, EXEC_FILL));
+	struct exec_bn_gw_stats st;
+	exec_bn_gw_stats(gw, &st);
+	assert(st.last_code == -1121 && strstr(st.last_msg, "Invalid symbol"));
+	send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 3 });
+	WAIT_FOR(find(3, EXEC_CANCELED), 3000, "order 3 cancelled");
+	assert(find(3, EXEC_CANCELED)->reason == EXEC_REASON_USER_CANCEL);
+	WAIT_FOR(find(6, EXEC_REJECTED), 15000, "order 6 found never there");
+	assert(find(6, EXEC_REJECTED)->reason == EXEC_REASON_RECOVERY && !find(6, EXEC_ACK));
+	/* order 7: without an answer, the gateway cancels it by its id; if libcurl
+	 * sent it again and heard -2010, it is open here and we cancel it */
+	WAIT_FOR(find(7, EXEC_ACK), 15000, "order 7 acknowledged");
+	if (!find(7, EXEC_CANCELED))
+		send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 7 });
+	WAIT_FOR(find(7, EXEC_CANCELED), 15000, "order 7 cancelled");
+	WAIT_FOR(find(2, EXEC_FILL), 5000, "order 2 filled by the wave");
+	assert(find(2, EXEC_FILL)->px == 6400101 && find(2, EXEC_FILL)->qty == 200);
+	send_msg((struct order_msg){ .kind = ORDER_EOS });
+	WAIT_FOR(v.ops->session(v.ctx) == EXEC_SESSION_DONE, 3000, "drained");
+
+	exec_bn_gw_stats(gw, &st);
+	if (st.bad_events == 0 || st.rest_failures < 1 || st.open_orders != 0)
+		fail("%" PRIu64 " bad events, %" PRIu64 " REST failures, %" PRIu64 " open",
+		     st.bad_events, st.rest_failures, st.open_orders);
+	int64_t net = 0;
+	for (unsigned i = 0; i < nlog; i++)
+		if (log_[i].kind == EXEC_FILL)
+			net += log_[i].side == 'B' ? (int64_t)log_[i].qty : -(int64_t)log_[i].qty;
+	long long a = llabs(net);
+	printf("net BTCUSDT %s%lld.%05lld\n", net < 0 ? "-" : "", a / 100000, a % 100000);
+	printf("gw_bn: %" PRIu64 " orders, %" PRIu64 " cancels, %" PRIu64 " events (%" PRIu64
+	       " not JSON), %" PRIu64 " REST failures\n",
+	       st.orders, st.cancels, st.events, st.bad_events, st.rest_failures);
+	exec_bn_gw_destroy(gw);
+	return 0;
+}

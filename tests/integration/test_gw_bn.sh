@@ -1,0 +1,38 @@
+#!/bin/sh
+# The Binance spot order gateway against a stand-in exchange in Binance's
+# documented shapes (tests/integration/ws_replay/spot_exchange.js over TLS,
+# the npm ws package serving the user data stream): test_gw_bn drives the
+# gateway through every answer and fault (see its header); then the position
+# the gateway's fills add up to must equal the exchange's own.
+set -eu
+B=${OSPREY_BUILD:?}
+S=${OSPREY_SOURCE:?}
+. "$S/tests/integration/ws_lib.sh"
+ws_begin gw-bn --npm
+printf 'osprey-test-key\nosprey-test-secret-0123456789\n' >"$dir/keys"
+chmod 600 "$dir/keys"
+node "$W/spot_exchange.js" --cert "$dir/cert.pem" --key "$dir/key.pem" \
+	--api-key osprey-test-key --secret osprey-test-secret-0123456789 \
+	--drop-before 6-106 --drop-after 7-107 --bad-event-every 5 --wrap 1 >"$dir/exchange.log" 2>&1 &
+spid=$!
+i=0
+until port=$(sed -n 's/^listening //p' "$dir/exchange.log") && [ -n "$port" ]; do
+	kill -0 "$spid" 2>/dev/null || fail "the exchange did not start"
+	i=$((i + 1)); [ $i -lt 200 ] || fail "the exchange did not start"
+	sleep 0.05
+done
+"$B/tests/integration/test_gw_bn" "$port" "$dir/cert.pem" "$dir/keys" >"$dir/gw.txt" \
+	2>"$dir/gw.log" || fail "test_gw_bn failed"
+kill "$spid"
+i=0
+until grep -q '^trades' "$dir/exchange.log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the exchange said nothing at its end"
+	sleep 0.05
+done
+wait "$spid" 2>/dev/null || true
+spid=""
+got=$(sed -n 's/^net BTCUSDT //p' "$dir/gw.txt")
+want=$(sed -n 's/^position BTCUSDT //p' "$dir/exchange.log")
+[ "$got" = "$want" ] || fail "the gateway's fills add up to $got BTC, the exchange holds $want"
+cat "$dir/gw.txt"
+echo "gw-bn: positions equal the exchange's ($want BTC)"
