@@ -152,6 +152,21 @@ void gw_report(struct gw *g, const struct gw_order *o, uint8_t kind, uint32_t px
 		                           .venue_seq = g->venue_seq };
 }
 
+int gw_refuse(struct gw *g, const struct order_msg *m, uint8_t reason, uint64_t *counter)
+{
+	if (!gw_q_room(g))
+		return EXEC_VENUE_BUSY;
+	(*counter)++;
+	struct gw_order tmp = { .order_id = m->order_id,
+		                .seq = m->seq,
+		                .px = m->px,
+		                .qty = m->qty,
+		                .locate = m->locate,
+		                .side = m->side };
+	gw_report(g, &tmp, EXEC_REJECTED, m->px, m->qty, reason, 0);
+	return 0;
+}
+
 void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t px, uint32_t qty,
                        uint64_t ts_ns)
 {

@@ -110,6 +110,10 @@ static inline bool gw_q_room(const struct gw *g)
 /* Queue a report about o (px/qty as given; leaves and cum from o). */
 void gw_report(struct gw *g, const struct gw_order *o, uint8_t kind, uint32_t px, uint32_t qty,
                uint8_t reason, uint64_t ts_ns);
+/* A refusal before the wire: an EXEC_REJECTED report of m (reason), counted
+ * in *counter; 0 (the message is taken), or EXEC_VENUE_BUSY when the report
+ * queue is full (nothing done). */
+int gw_refuse(struct gw *g, const struct order_msg *m, uint8_t reason, uint64_t *counter);
 /* Queue a report for an id the gateway does not know (forwarded, counted). */
 void gw_report_unknown(struct gw *g, uint64_t order_id, uint8_t kind, uint32_t px, uint32_t qty,
                        uint64_t ts_ns);

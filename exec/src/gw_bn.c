@@ -440,18 +440,6 @@ static int flush_cancels(struct exec_bn_gw *g)
 	return 0;
 }
 
-static int refuse(struct exec_bn_gw *g, const struct order_msg *m, uint8_t reason,
-                  uint64_t *counter)
-{
-	if (!gw_q_room(&g->gw))
-		return EXEC_VENUE_BUSY;
-	(*counter)++;
-	struct gw_order tmp = { .order_id = m->order_id, .seq = m->seq, .px = m->px,
-		                .qty = m->qty, .locate = m->locate, .side = m->side };
-	gw_report(&g->gw, &tmp, EXEC_REJECTED, m->px, m->qty, reason, 0);
-	return 0;
-}
-
 static int bn_send(void *ctx, const struct order_msg *m)
 {
 	struct exec_bn_gw *g = ctx;
@@ -461,11 +449,11 @@ static int bn_send(void *ctx, const struct order_msg *m)
 	case ORDER_NEW: {
 		if (!m->qty || !m->px || (m->side != 'B' && m->side != 'S') ||
 		    (m->tif != EXEC_TIF_DAY && m->tif != EXEC_TIF_IOC))
-			return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+			return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 		if (m->order_id <= g->last_new_id)
-			return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.invalid);
+			return gw_refuse(&g->gw, m, EXEC_REASON_DUPLICATE, &g->st.invalid);
 		if (!m->locate || m->locate > g->nsyms)
-			return refuse(g, m, EXEC_REASON_INVALID, &g->st.no_symbol);
+			return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.no_symbol);
 		if (!up(g) || g->gw.free_head < 0) {
 			g->st.send_busy++;
 			return EXEC_VENUE_BUSY;

@@ -470,26 +470,14 @@ static void ask(struct exec_mt5_gw *g, uint64_t now)
 /* ------------------------------------------------------------------------- */
 /* The exec_venue ops. */
 
-static int refuse(struct exec_mt5_gw *g, const struct order_msg *m, uint8_t reason,
-                  uint64_t *counter)
-{
-	if (!gw_q_room(&g->gw))
-		return EXEC_VENUE_BUSY;
-	(*counter)++;
-	struct gw_order tmp = { .order_id = m->order_id, .seq = m->seq, .px = m->px,
-		                .qty = m->qty, .locate = m->locate, .side = m->side };
-	gw_report(&g->gw, &tmp, EXEC_REJECTED, m->px, m->qty, reason, 0);
-	return 0;
-}
-
 static int send_new(struct exec_mt5_gw *g, const struct order_msg *m, uint64_t now)
 {
 	if (!m->qty || !m->px || (m->side != 'B' && m->side != 'S') || m->order_id >= MAGIC_MAX)
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 	if (m->order_id <= g->last_new_id)
-		return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
+		return gw_refuse(&g->gw, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
 	if (!m->locate || m->locate > g->nsymbols)
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.no_symbol);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.no_symbol);
 	if (g->session != EXEC_SESSION_UP || g->gw.free_head < 0) {
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY;
@@ -520,7 +508,7 @@ static int send_new(struct exec_mt5_gw *g, const struct order_msg *m, uint64_t n
 	                            g->px_decimals, m->qty, g->lot_units, comment,
 	                            (uint32_t)m->order_id);
 	if (len < 0) /* a quantity that is not a whole number of 10^-8 lots */
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 	int r = command(g, len, P_OPEN, m->order_id, now);
 	if (r != 0)
 		return r;

@@ -107,23 +107,6 @@ static int wire_result(struct exec_ouch_gw *g, int r)
 	return EXEC_VENUE_BUSY;
 }
 
-/* A refusal before the wire: an EXEC_REJECTED report, the message taken. */
-static int refuse(struct exec_ouch_gw *g, const struct order_msg *m, uint8_t reason,
-                  uint64_t *counter)
-{
-	if (!gw_q_room(&g->gw))
-		return EXEC_VENUE_BUSY;
-	(*counter)++;
-	struct gw_order tmp = { .order_id = m->order_id,
-		                .seq = m->seq,
-		                .px = m->px,
-		                .qty = m->qty,
-		                .locate = m->locate,
-		                .side = m->side };
-	gw_report(&g->gw, &tmp, EXEC_REJECTED, m->px, m->qty, reason, 0);
-	return 0;
-}
-
 static int put_cancel(struct exec_ouch_gw *g, const struct gw_order *o, uint64_t now)
 {
 	struct exec_ouch_cancel c = { .shares = 0 }; /* nothing left: cancel it all */
@@ -514,11 +497,11 @@ static void recovery_poll(struct exec_ouch_gw *g, uint64_t now)
 static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t now)
 {
 	if (g->ended)
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.after_end);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.after_end);
 	if (!m->qty || !m->px || (m->side != 'B' && m->side != 'S'))
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 	if (m->order_id <= g->last_new_id) /* as the simulated venue: invalid first */
-		return refuse(g, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
+		return gw_refuse(&g->gw, m, EXEC_REASON_DUPLICATE, &g->st.duplicates);
 	if (!logged_in(g) || replaying(g)) {
 		g->st.send_busy++;
 		return EXEC_VENUE_BUSY; /* risk holds new orders meanwhile */
@@ -531,7 +514,7 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 			g->st.symbol_waits++;
 			return EXEC_VENUE_BUSY;
 		}
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.no_symbol);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.no_symbol);
 	}
 	struct exec_ouch_enter e = { .side = m->side,
 		                     .shares = m->qty,
@@ -544,7 +527,7 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 		                     .cross_type = 'N',
 		                     .customer_type = 'R' };
 	if (exec_order_token_put(e.token, m->order_id, m->seq) < 0)
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 	if (g->gw.free_head < 0)
 		return EXEC_VENUE_BUSY;
 	int r;
@@ -555,7 +538,7 @@ static int send_new(struct exec_ouch_gw *g, const struct order_msg *m, uint64_t 
 	unsigned char b[EXEC_OUCH_MAX_LEN];
 	int n = exec_ouch_put_enter(b, sizeof(b), &e);
 	if (n < 0) /* a symbol byte OUCH cannot carry */
-		return refuse(g, m, EXEC_REASON_INVALID, &g->st.invalid);
+		return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 	/* tick-to-wire ends when this returns: the bytes are with the kernel */
 	if ((r = wire_result(g, core_soup_client_send(g->soup, b, (size_t)n, now))) != 0)
 		return r;

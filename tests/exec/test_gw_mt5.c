@@ -334,8 +334,11 @@ int main(int argc, char **argv)
 	struct exec_mt5_gw_stats st;
 	exec_mt5_gw_stats(g, &st);
 	assert(st.lost_answers >= 1 && st.bad_answers == 1 && strstr(st.last_bad, "offset"));
-	assert(st.refusals == 1 && strstr(st.last_refusal, "LOT_SIZE_ERROR"));
-	assert(st.no_symbol == 1 && st.open_orders == 3); /* 2, 4, 5 */
+	/* the refusal itself may be one of the answers the EA drops (its socket's
+	 * high-water mark is 1): then the snapshot rejects order 6 */
+	assert(st.refusals == 0 || (st.refusals == 1 && strstr(st.last_refusal, "LOT_SIZE_ERROR")));
+	/* 2 (unless the wave has filled it already), 4, 5 */
+	assert(st.no_symbol == 1 && st.open_orders == (find(2, EXEC_FILL) ? 2u : 3u));
 
 	/* the EA stops and starts again on its ports; the terminal keeps the orders */
 	ea_stop(&e);

@@ -153,8 +153,8 @@ def handle(msg):
     c = msg.split(";")
     c += [""] * (11 - len(c))
     if c[0] == "TRADE" and c[1] == "OPEN":
-        if c[7] in args.garbage_before:
-            send("{'_action': 'EXECUTION', '_ticket': }")
+        if c[7] in args.garbage_before:  # sent blocking: the fault must arrive
+            push.send_string("{'_action': 'EXECUTION', '_ticket': }")
         ans = open_order(c)
         return None if c[7] in args.drop_answer else ans
     if c[0] == "TRADE" and c[1] == "CLOSE":
