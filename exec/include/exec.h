@@ -2438,7 +2438,9 @@ bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
  *
  * The session: CONNECTING from create until the first snapshot is read
  * (TRACK_PRICES with the symbols is sent first, so the EA publishes the
- * ticks), then UP; DOWN when a command has gone unanswered for timeout_ns, or
+ * ticks), then UP; DOWN when a command has gone unanswered for timeout_ns
+ * (while not UP, 500 ms: the EA drops the answers it sends before ZeroMQ has
+ * connected our answer socket, so the first ones are asked again soon), or
  * a snapshot has been due that long with no EA connected to take it (the EA
  * or its terminal is gone: send() answers EXEC_VENUE_BUSY), CONNECTING again
  * on the next answer (TRACK_PRICES again), UP after the next snapshot. DONE

