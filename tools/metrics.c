@@ -414,31 +414,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
  * regular one, owned by this user, readable by nobody else. */
 static int load_token(const char *path, char *out, size_t cap, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int r = -errno;
-		core_errf(err, errlen, "metrics.token_file %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	char *text, why[300];
+	size_t n;
+	int r = core_secret_read(path, 4096, &text, &n, why, sizeof(why));
+	if (r < 0) {
+		core_errf(err, errlen, "metrics.token_file %s", why);
 		return r;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		close(fd);
-		core_errf(err, errlen,
-		          "metrics.token_file %s: must be a file of this user's that nobody else "
-		          "can read or write (chmod 600)",
-		          path);
-		return -EPERM;
-	}
-	ssize_t n = read(fd, out, cap - 1);
-	close(fd);
-	if (n < 0) {
-		core_errf(err, errlen, "metrics.token_file %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	out[n] = '\0';
-	out[strcspn(out, "\r\n")] = '\0';
+	text[strcspn(text, "\r\n")] = '\0';
+	snprintf(out, cap, "%s", text);
+	explicit_bzero(text, n);
+	free(text);
 	if (strlen(out) < 16 || strspn(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	                                    "0123456789-._~+/=") != strlen(out)) {
 		core_errf(err, errlen,

@@ -1049,6 +1049,12 @@ int core_rec_next(const void *buf, size_t len, size_t *off, struct core_rec *ret
  * path and what ("PATH: No such file or directory", "PATH: larger than 1 MiB"). */
 int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
 		   size_t errlen);
+/* core_secret_read - core_file_read for a file of secrets (API keys, a
+ * token): refused (-EPERM, err says why and what to do) unless it is a
+ * regular file, not a symbolic link, owned by this user, that nobody else
+ * may read or write (mode 0600 or less). The caller wipes and frees. */
+int core_secret_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
+		     size_t errlen);
 /* core_rec_read - the whole file fd into a malloc'd *ret_buf (the caller
  * frees; NULL when empty) of *ret_len bytes. 0, -ENOMEM, -errno. */
 int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len);

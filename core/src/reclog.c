@@ -96,17 +96,11 @@ int core_rec_read(int fd, unsigned char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
-int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
-		   size_t errlen)
+/* The rest of fd (path names it in errors) into a malloc'd, NUL-terminated
+ * buffer; closes fd. */
+static int read_fd(int fd, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+		   char *err, size_t errlen)
 {
-	*ret_buf = NULL;
-	*ret_len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int r = -errno;
-		core_errf(err, errlen, "%s: %s", path, strerror(-r));
-		return r;
-	}
 	size_t cap = 1 << 16, len = 0;
 	char *buf = NULL;
 	int r = 0;
@@ -151,4 +145,54 @@ int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len
 	*ret_buf = buf;
 	*ret_len = len;
 	return 0;
+}
+
+int core_file_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
+		   size_t errlen)
+{
+	*ret_buf = NULL;
+	*ret_len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+		core_errf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	return read_fd(fd, path, max, ret_buf, ret_len, err, errlen);
+}
+
+int core_secret_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *err,
+		     size_t errlen)
+{
+	*ret_buf = NULL;
+	*ret_len = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+		core_errf(err, errlen, "%s: %s", path,
+			  r == -ELOOP ? "a symbolic link (name the file itself)" : strerror(-r));
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	const char *why = NULL;
+	char buf[80];
+	if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+	} else if (st.st_uid != geteuid()) {
+		snprintf(buf, sizeof(buf), "owned by uid %u, not by this user (%u)",
+			 (unsigned)st.st_uid, (unsigned)geteuid());
+		why = buf;
+	} else if (st.st_mode & 077) {
+		snprintf(buf, sizeof(buf), "others may read or write it (mode %04o): chmod 600 it",
+			 (unsigned)(st.st_mode & 07777));
+		why = buf;
+	}
+	if (why) {
+		close(fd);
+		core_errf(err, errlen, "%s: %s", path, why);
+		return -EPERM;
+	}
+	return read_fd(fd, path, max, ret_buf, ret_len, err, errlen);
 }

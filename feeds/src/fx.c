@@ -70,29 +70,9 @@ static void bump(_Atomic uint64_t *c)
 
 static int read_key(struct feeds_fx *fx, const char *path, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		int r = -errno;
-		core_errf(err, errlen, "%s: %s", path, strerror(-r));
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		core_errf(err, errlen, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	if (st.st_mode & 077) {
-		core_errf(err, errlen, "%s: readable by others (mode %04o): chmod 600 %s", path,
-			  (unsigned)(st.st_mode & 07777), path);
-		return -EINVAL;
-	}
-	if (st.st_uid != geteuid()) {
-		core_errf(err, errlen, "%s: owned by uid %u, not by us (%u)", path,
-			  (unsigned)st.st_uid, (unsigned)geteuid());
-		return -EINVAL;
-	}
 	char *text;
 	size_t n;
-	int r = core_file_read(path, 4096, &text, &n, err, errlen);
+	int r = core_secret_read(path, 4096, &text, &n, err, errlen);
 	if (r < 0)
 		return r;
 	while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' '))
@@ -103,6 +83,7 @@ static int read_key(struct feeds_fx *fx, const char *path, char *err, size_t err
 		     (text[i] >= '0' && text[i] <= '9') || text[i] == '_' || text[i] == '-';
 	if (ok)
 		memcpy(fx->key, text, n + 1);
+	explicit_bzero(text, n);
 	free(text);
 	if (!ok) {
 		core_errf(err, errlen, "%s: not one line of letters and digits (an API key)", path);

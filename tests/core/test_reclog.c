@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core.h"
@@ -125,6 +126,34 @@ int main(void)
 	unlink(text);
 	assert(core_file_read(text, 100, &t, &tl, err, sizeof(err)) == -ENOENT);
 	assert(strstr(err, text) && strstr(err, "No such file"));
+
+	/* core_secret_read: only a file of ours that nobody else may read */
+	char sec[] = "/tmp/osprey-secret.XXXXXX";
+	int sf = mkstemp(sec); /* mode 0600 */
+	assert(sf >= 0 && write(sf, "key\nsecret\n", 11) == 11);
+	close(sf);
+	assert(core_secret_read(sec, 100, &t, &tl, err, sizeof(err)) == 0);
+	assert(tl == 11 && !strcmp(t, "key\nsecret\n"));
+	free(t);
+	assert(chmod(sec, 0640) == 0);
+	assert(core_secret_read(sec, 100, &t, &tl, err, sizeof(err)) == -EPERM && !t);
+	assert(strstr(err, sec) && strstr(err, "mode 0640") && strstr(err, "chmod 600"));
+	char link[] = "/tmp/osprey-secret-link.XXXXXX";
+	int lf = mkstemp(link);
+	assert(lf >= 0 && close(lf) == 0 && unlink(link) == 0 && symlink(sec, link) == 0);
+	assert(chmod(sec, 0600) == 0);
+	assert(core_secret_read(link, 100, &t, &tl, err, sizeof(err)) == -ELOOP);
+	assert(strstr(err, "symbolic link"));
+	unlink(link);
+	unlink(sec);
+	if (geteuid() == 0) { /* a file of another user's */
+		sf = open(sec, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		assert(sf >= 0 && fchown(sf, 1, 1) == 0);
+		close(sf);
+		assert(core_secret_read(sec, 100, &t, &tl, err, sizeof(err)) == -EPERM);
+		assert(strstr(err, "owned by uid 1"));
+		unlink(sec);
+	}
 	printf("reclog: 101 records read back; torn tails and changed bytes stopped at\n");
 	return 0;
 }

@@ -105,8 +105,8 @@ int main(void)
 				    .round_ns = 1 };
 	char e[300];
 	struct feeds_fx *live;
-	assert(feeds_fx_create(&cfg, &live, e, sizeof(e)) == -EINVAL);
-	assert(strstr(e, "readable by others (mode 0644): chmod 600"));
+	assert(feeds_fx_create(&cfg, &live, e, sizeof(e)) == -EPERM);
+	assert(strstr(e, "others may read or write it (mode 0644): chmod 600"));
 	cfg.pairs = (const char *[]){ "EURUS" };
 	cfg.npairs = 1;
 	chmod(path, 0600);

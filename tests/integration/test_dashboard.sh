@@ -152,7 +152,7 @@ refuse "0.0.0.0 without a token" "listen = 0.0.0.0:$MPORT" "not a loopback addre
 printf 'abcdefghijklmnop0123\n' >"$dir/token"
 chmod 644 "$dir/token"
 refuse "a token others can read" "listen = 127.0.0.1:$MPORT
-token_file = $dir/token" "nobody else can read"
+token_file = $dir/token" "others may read or write it"
 chmod 600 "$dir/token"
 printf 'short\n' >"$dir/short"; chmod 600 "$dir/short"
 refuse "a short token" "listen = 127.0.0.1:$MPORT

@@ -77,7 +77,7 @@ kill "$spid"; wait "$spid" 2>/dev/null || true; spid=""
 chmod 644 "$dir/key"
 rc=0
 fx --seconds 1 >/dev/null 2>"$dir/client4.log" || rc=$?
-[ "$rc" != 0 ] && grep -q "readable by others (mode 0644): chmod 600" "$dir/client4.log" ||
+[ "$rc" != 0 ] && grep -q "others may read or write it (mode 0644): chmod 600" "$dir/client4.log" ||
 	fail "a key file others can read was taken"
 ! grep -q "wrongKEY" "$dir"/client*.log || fail "the key appears in a log"
 echo "fx live: the rate limit's Note counted ($limited) and paused; a wrong key refused; a key file others can read refused"
