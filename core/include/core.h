@@ -1438,6 +1438,13 @@ static inline bool core_json_key_is(const struct core_json_val *k, const char *l
  */
 int core_json_decimal(const char *s, size_t n, unsigned decimals, uint64_t max, uint64_t *ret,
                       const char **what);
+/*
+ * core_json_step_places - the decimal places an exchange's step ("0.01000",
+ * "1", "0.5": a tickSize or stepSize) needs: the position of its last
+ * nonzero digit after the point (2, 0, 1). -EINVAL (with *what) for
+ * something not a plain decimal or a step of zero; -ERANGE past 18 places.
+ */
+int core_json_step_places(const char *s, size_t n, const char **what);
 /* core_json_uint - an unsigned integer (JSON number or digits in a string):
  * 0, -EINVAL, -ERANGE. */
 int core_json_uint(const char *s, size_t n, uint64_t *ret);

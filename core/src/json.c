@@ -361,3 +361,31 @@ int core_json_uint(const char *s, size_t n, uint64_t *ret)
 	*ret = v;
 	return 0;
 }
+
+int core_json_step_places(const char *s, size_t n, const char **what)
+{
+	uint64_t v;
+	/* a plain decimal at all (18 places hold any step worth trading) */
+	int r = core_json_decimal(s, n, 18, UINT64_MAX, &v, what);
+	if (r == -ERANGE && !strcmp(*what, "more decimal places than the instrument's scale")) {
+		*what = "more than 18 decimal places";
+		return -ERANGE;
+	}
+	if (r < 0)
+		return r;
+	const char *dot = memchr(s, '.', n);
+	int last = 0;
+	bool nonzero = false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= '1' && s[i] <= '9') {
+			nonzero = true;
+			if (dot && s + i > dot)
+				last = (int)(s + i - dot);
+		}
+	}
+	if (!nonzero) {
+		*what = "a step of zero";
+		return -EINVAL;
+	}
+	return last;
+}

@@ -416,33 +416,15 @@ int feeds__binance_snapshot(struct crypto_ctx *x, const struct core_json_val *ro
 	return 0;
 }
 
-
 /* "0.00010000" -> 4: the decimal places down to the last nonzero digit. */
 static int decimals_of(struct crypto_ctx *x, const struct core_json_val *v, const char *field,
 		       uint8_t *ret)
 {
-	if (v->type != CORE_JSON_STRING || v->n == 0)
-		return bad(x, v->s ? v->s : x->line, field, "expected a decimal string");
-	const char *dot = memchr(v->s, '.', v->n);
-	size_t last = 0;
-	bool nonzero = false;
-	for (size_t i = 0; i < v->n; i++) {
-		char ch = v->s[i];
-		if (ch == '.')
-			continue;
-		if (ch < '0' || ch > '9')
-			return bad(x, v->s + i, field, "expected a decimal string");
-		if (ch != '0') {
-			nonzero = true;
-			if (dot && v->s + i > dot)
-				last = (size_t)(v->s + i - dot);
-		}
-	}
-	if (!nonzero)
-		return bad(x, v->s, field, "a step of zero");
-	if (last > 18)
-		return bad(x, v->s, field, "more than 18 decimal places");
-	*ret = (uint8_t)last;
+	const char *what = "expected a decimal string";
+	int r = v->type == CORE_JSON_STRING ? core_json_step_places(v->s, v->n, &what) : -EINVAL;
+	if (r < 0)
+		return bad(x, v->s ? v->s : x->line, field, what);
+	*ret = (uint8_t)r;
 	return 0;
 }
 
