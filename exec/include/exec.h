@@ -2584,6 +2584,24 @@ struct exec_bn_answer {
 int exec_bn_answer_parse(const char *s, size_t len, struct exec_bn_answer *ret, char *err,
                          size_t errlen);
 
+/* One symbol of GET /api/v3/exchangeInfo?symbol=S (rest-api.md "Exchange
+ * information"): its scales (the decimal places of PRICE_FILTER tickSize
+ * and LOT_SIZE stepSize, at most 9) and the filters an order must pass,
+ * as the exchange's decimal text ("" when it has none). */
+struct exec_bn_info {
+	char symbol[EXEC_BN_TEXT];
+	char status[EXEC_BN_TEXT];        /* "TRADING", "BREAK", "HALT", ... */
+	uint8_t px_decimals, qty_decimals;
+	char tick[32], step[32];          /* PRICE_FILTER tickSize, LOT_SIZE stepSize */
+	char min_qty[32];                 /* LOT_SIZE minQty */
+	char min_notional[32];            /* NOTIONAL (or MIN_NOTIONAL) minNotional */
+};
+/* exec_bn_info_parse - symbol's entry in an exchangeInfo body s[0, len): 0
+ * and *ret; -ENOENT when "symbols" does not hold it; -EBADMSG (err: what,
+ * where) for a body not of that shape or a step that is not one. */
+int exec_bn_info_parse(const char *s, size_t len, const char *symbol, struct exec_bn_info *ret,
+                       char *err, size_t errlen);
+
 /* executionReport "x" */
 enum exec_bn_exec {
 	EXEC_BN_OTHER = 0,
@@ -2633,10 +2651,17 @@ int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t 
  * supplies (exec_bn_stream: the engine wires feeds' WebSocket client to it;
  * stages never include each other).
  *
- * Start: POST /api/v3/userDataStream (the API key in X-MBX-APIKEY) gives a
- * listenKey; the stream is opened at STREAM/ws/<listenKey>; the session is
- * UP while the stream says it is up (CONNECTING before, DOWN after a
- * failure), and the REST thread pings the listenKey every 30 minutes.
+ * Start: GET /api/v3/exchangeInfo?symbol=S for each symbol gives its scales
+ * (tickSize's and stepSize's decimal places) and filters; a symbol whose
+ * scales differ from those configured (the feed's: a price at the wrong
+ * scale would be an order at the wrong price), or that the exchange does
+ * not list, has its orders refused here (stats.symbols_refused, reason);
+ * a call that fails is made again 1 s later. POST /api/v3/userDataStream
+ * (the API key in X-MBX-APIKEY) gives a listenKey; the stream is opened at
+ * STREAM/ws/<listenKey>; the session is UP once every symbol's exchangeInfo
+ * has settled and while the stream says it is up (CONNECTING before, DOWN
+ * after a failure), and the REST thread pings the listenKey every 30
+ * minutes.
  *   ORDER_NEW         POST /api/v3/order: LIMIT, GTC (EXEC_TIF_DAY) or IOC,
  *                     quantity qty and price px at the locate's symbol's
  *                     decimals, newClientOrderId "<order_id>-<seq>",
@@ -2645,8 +2670,11 @@ int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t 
  *                     thread (EXEC_VENUE_BUSY when its ring is full or the
  *                     session is not up). Refused here: qty or px 0, side
  *                     not B/S, an unknown tif, a locate with no symbol
- *                     (EXEC_REASON_INVALID); an order id not above the last
- *                     (EXEC_REASON_DUPLICATE)
+ *                     (EXEC_REASON_INVALID); one the symbol's filters refuse:
+ *                     px not a multiple of tickSize, qty not of stepSize,
+ *                     qty below minQty, qty * px below minNotional
+ *                     (EXEC_REASON_INVALID, stats.filtered); an order id not
+ *                     above the last (EXEC_REASON_DUPLICATE)
  *   ORDER_CANCEL      DELETE /api/v3/order by origClientOrderId
  *   ORDER_CANCEL_ALL  a DELETE per order open here
  *   ORDER_EOS         drain: DONE once no order is open, or drain_ns later
@@ -2658,7 +2686,7 @@ int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t 
  *                                its client id; "Unknown order sent." (-2011)
  *                                means it never did: EXEC_REJECTED
  *                                EXEC_REASON_RECOVERY
- *   "Duplicate order sent." (-2010) to a new order: libcurl sent it again
+ *   -2010 "Duplicate order sent." to a new order: libcurl sent it again
  *                                after a kept-alive connection died under
  *                                it, and the first one is open: EXEC_ACK
  *   executionReport NEW          EXEC_ACK (if the REST answer has not come)
@@ -2677,6 +2705,7 @@ int exec_bn_decimal(const char *text, unsigned decimals, uint64_t max, uint64_t 
  * the stage's thread, which also calls the stream's ops. The REST thread
  * allocates (libcurl); the stage's side does not after create.
  */
+#define EXEC_BN_SCALE_EXCHANGE 0xff /* a symbol's decimals: whatever exchangeInfo says */
 struct exec_bn_symbol {
 	const char *name;      /* the exchange's: "BTCUSDT" */
 	uint8_t px_decimals;   /* Osprey prices in 10^-px_decimals (tickSize's scale) */
@@ -2727,7 +2756,8 @@ struct exec_bn_gw_stats {
 	uint64_t events, reports, other_events, bad_events;
 	char last_bad[200];
 	uint64_t unknown_orders;  /* executionReports for client ids not open here */
-	uint64_t invalid, no_symbol; /* orders refused before the wire */
+	uint64_t invalid, no_symbol, filtered; /* orders refused before the wire */
+	uint64_t symbols_ready, symbols_refused; /* by their exchangeInfo */
 	uint64_t cancel_too_late, unknown_reports, open_orders;
 	char reason[200];         /* the last notable event */
 };

@@ -377,3 +377,138 @@ int exec_bn_event_parse(const char *s, size_t len, struct exec_bn_report *ret,
 		return bad(&r, obj.s, "an executionReport without \"s\", \"c\", \"S\", \"q\" or \"z\"");
 	return 1;
 }
+
+/* ------------------------------------------------------------------------- */
+/* exchangeInfo */
+
+/* A filter's member: the step or limit named key, as text. */
+static int filter_text(struct rd *r, const struct core_json_val *v, const char *key, char *out,
+                       size_t cap)
+{
+	return text(r, v, key, out, cap, false);
+}
+
+/* One filter object of the symbol's "filters". */
+static int info_filter(struct rd *r, const struct core_json_val *f, struct exec_bn_info *ret)
+{
+	struct core_json_cur c;
+	struct core_json_val k, v, type = { 0 };
+	struct core_json_val tick = { 0 }, step = { 0 }, min_qty = { 0 }, min_notional = { 0 };
+	int e;
+	if (f->type != CORE_JSON_OBJECT)
+		return bad(r, at(f), "a filter that is not an object");
+	core_json_open(f, &c);
+	while ((e = core_json_obj_next(&r->j, &c, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "filterType"))
+			type = v;
+		else if (CORE_JSON_KEY(&k, "tickSize"))
+			tick = v;
+		else if (CORE_JSON_KEY(&k, "stepSize"))
+			step = v;
+		else if (CORE_JSON_KEY(&k, "minQty"))
+			min_qty = v;
+		else if (CORE_JSON_KEY(&k, "minNotional"))
+			min_notional = v;
+	}
+	if (e < 0)
+		return scan_bad(r);
+	if (type.type != CORE_JSON_STRING)
+		return bad(r, at(f), "a filter without \"filterType\"");
+	if (CORE_JSON_KEY(&type, "PRICE_FILTER") && tick.type)
+		return filter_text(r, &tick, "\"tickSize\" is not a decimal string", ret->tick,
+		                   sizeof(ret->tick));
+	if (CORE_JSON_KEY(&type, "LOT_SIZE") && step.type) {
+		if ((e = filter_text(r, &step, "\"stepSize\" is not a decimal string", ret->step,
+		                     sizeof(ret->step))) < 0)
+			return e;
+		return min_qty.type ? filter_text(r, &min_qty, "\"minQty\" is not a decimal string",
+		                                  ret->min_qty, sizeof(ret->min_qty))
+		                    : 0;
+	}
+	if ((CORE_JSON_KEY(&type, "NOTIONAL") || CORE_JSON_KEY(&type, "MIN_NOTIONAL")) &&
+	    min_notional.type)
+		return filter_text(r, &min_notional, "\"minNotional\" is not a decimal string",
+		                   ret->min_notional, sizeof(ret->min_notional));
+	return 0;
+}
+
+/* One entry of "symbols", if it is symbol's: 1 (read into ret), 0 (another's). */
+static int info_symbol(struct rd *r, const struct core_json_val *obj, const char *symbol,
+                       struct exec_bn_info *ret)
+{
+	struct core_json_cur c, fc;
+	struct core_json_val k, v, filters = { 0 }, f;
+	char name[EXEC_BN_TEXT] = "";
+	int e;
+	if (obj->type != CORE_JSON_OBJECT)
+		return bad(r, at(obj), "a \"symbols\" entry that is not an object");
+	core_json_open(obj, &c);
+	while ((e = core_json_obj_next(&r->j, &c, &k, &v)) == 1) {
+		if (CORE_JSON_KEY(&k, "symbol"))
+			e = text(r, &v, "\"symbol\": not a string of up to 39 bytes", name, sizeof(name),
+			         false);
+		else if (CORE_JSON_KEY(&k, "status"))
+			e = text(r, &v, "\"status\": not a string of up to 39 bytes", ret->status,
+			         sizeof(ret->status), false);
+		else if (CORE_JSON_KEY(&k, "filters"))
+			filters = v;
+		if (e < 0)
+			return e;
+	}
+	if (e < 0)
+		return scan_bad(r);
+	if (strcmp(name, symbol)) {
+		ret->status[0] = '\0';
+		return 0;
+	}
+	if (filters.type != CORE_JSON_ARRAY)
+		return bad(r, at(obj), "a symbol without \"filters\"");
+	core_json_open(&filters, &fc);
+	while ((e = core_json_arr_next(&r->j, &fc, &f)) == 1)
+		if ((e = info_filter(r, &f, ret)) < 0)
+			return e;
+	if (e < 0)
+		return scan_bad(r);
+	const char *what;
+	int places;
+	if (!ret->tick[0] || !ret->step[0])
+		return bad(r, at(&filters), "no PRICE_FILTER tickSize or no LOT_SIZE stepSize");
+	if ((places = core_json_step_places(ret->tick, strlen(ret->tick), &what)) < 0 || places > 9)
+		return bad(r, at(&filters), places < 0 ? what : "a tickSize past 9 decimal places");
+	ret->px_decimals = (uint8_t)places;
+	if ((places = core_json_step_places(ret->step, strlen(ret->step), &what)) < 0 || places > 9)
+		return bad(r, at(&filters), places < 0 ? what : "a stepSize past 9 decimal places");
+	ret->qty_decimals = (uint8_t)places;
+	snprintf(ret->symbol, sizeof(ret->symbol), "%s", name);
+	return 1;
+}
+
+int exec_bn_info_parse(const char *s, size_t len, const char *symbol, struct exec_bn_info *ret,
+                       char *err, size_t errlen)
+{
+	*ret = (struct exec_bn_info){ 0 };
+	struct rd r = { .err = err, .errlen = errlen };
+	struct core_json_val obj, k, v, syms = { 0 };
+	int e = root(&r, s, len, &obj);
+	if (e < 0)
+		return e;
+	struct core_json_cur c;
+	core_json_open(&obj, &c);
+	while ((e = core_json_obj_next(&r.j, &c, &k, &v)) == 1)
+		if (CORE_JSON_KEY(&k, "symbols"))
+			syms = v;
+	if (e < 0)
+		return scan_bad(&r);
+	if (syms.type != CORE_JSON_ARRAY)
+		return bad(&r, s, "no \"symbols\" array");
+	core_json_open(&syms, &c);
+	while ((e = core_json_arr_next(&r.j, &c, &v)) == 1) {
+		int found = info_symbol(&r, &v, symbol, ret);
+		if (found != 0)
+			return found < 0 ? found : 0;
+	}
+	if (e < 0)
+		return scan_bad(&r);
+	core_errf(err, errlen, "%s is not among the exchange's symbols", symbol);
+	return -ENOENT;
+}

@@ -32,13 +32,17 @@
 #define LISTEN_RETRY 1000000000ull
 #define KEEPALIVE_MS (30ull * 60 * 1000) /* Binance: ping the listenKey every 30 minutes */
 #define UNKNOWN_ORDER (-2011)    /* Binance: "Unknown order sent." */
-#define DUPLICATE_ORDER (-2010)  /* Binance: "Duplicate order sent." (its client id is open) */
+#define NEW_ORDER_REJECTED (-2010) /* Binance: a new order refused, for the reason msg gives */
+#define DUPLICATE_MSG "Duplicate order sent." /* -2010's text when the client id is open */
+#define INVALID_SYMBOL (-1121)   /* Binance: "Invalid symbol." */
+#define INFO_RETRY   1000000000ull /* an exchangeInfo call that failed: again 1 s later */
 
-enum req_kind { R_LISTEN = 1, R_NEW, R_CANCEL, R_KEEPALIVE };
+enum req_kind { R_LISTEN = 1, R_INFO, R_NEW, R_CANCEL, R_KEEPALIVE };
 
 struct req {
 	uint8_t kind;
 	uint8_t side, tif;
+	uint8_t px_decimals, qty_decimals;
 	uint16_t locate;
 	uint64_t order_id, seq;
 	uint64_t qty, px;
@@ -51,7 +55,22 @@ struct ans {
 	long http;      /* 0: no HTTP answer (transport failure) */
 	bool parsed;    /* a body that read as a REST answer */
 	struct exec_bn_answer a;
+	int info_r;     /* R_INFO: exec_bn_info_parse's result */
+	struct exec_bn_info info;
 	char why[160];  /* transport failure or bad body */
+};
+
+/* A symbol's state: its scales and filters come from exchangeInfo. */
+enum { SYM_ASK, SYM_ASKED, SYM_READY, SYM_REFUSED };
+
+struct bsym {
+	uint8_t state;
+	uint8_t want_px, want_qty;   /* the configured decimals (or EXEC_BN_SCALE_EXCHANGE) */
+	uint8_t px_decimals, qty_decimals;
+	uint64_t tick, step;         /* in those units: px % tick and qty % step must be 0 */
+	uint64_t min_qty;            /* LOT_SIZE minQty (0: none) */
+	uint64_t min_notional;       /* qty * px at px + qty decimals (0: none) */
+	uint64_t retry_ns;
 };
 
 struct exec_bn_gw {
@@ -59,9 +78,9 @@ struct exec_bn_gw {
 	/* configuration (copied) */
 	char rest[256], stream[256], api_key[128], secret[128], ca_file[256];
 	size_t secret_len;
-	struct exec_bn_symbol *syms;
-	char (*names)[EXEC_BN_TEXT];
-	unsigned nsyms;
+	struct bsym *syms;               /* the stage's */
+	char (*names)[EXEC_BN_TEXT];     /* read by both threads; set at create */
+	unsigned nsyms, nsettled;        /* settled: READY or REFUSED */
 	uint64_t recv_window_ms, drain_ns;
 	struct exec_bn_stream stream_io;
 	/* the REST thread and its rings: req stage -> thread, ans thread -> stage */
@@ -157,11 +176,18 @@ static void serve(struct exec_bn_gw *g, const struct req *r, struct ans *a)
 		snprintf(q, sizeof(q), "listenKey=%s", g->listen_key_t);
 		call(g, "PUT", "/api/v3/userDataStream", q, NULL, a);
 		return;
+	case R_INFO:
+		snprintf(q, sizeof(q), "symbol=%s", sym);
+		call(g, "GET", "/api/v3/exchangeInfo", q, NULL, a);
+		if (a->http == 200)
+			a->info_r = exec_bn_info_parse(g->body, g->body_len, sym, &a->info, a->why,
+			                               sizeof(a->why));
+		return;
 	case R_NEW: {
 		struct exec_bn_order o = { .symbol = sym, .side = r->side, .tif = r->tif,
 			                   .qty = r->qty, .px = r->px,
-			                   .qty_decimals = g->syms[r->locate - 1].qty_decimals,
-			                   .px_decimals = g->syms[r->locate - 1].px_decimals,
+			                   .qty_decimals = r->qty_decimals,
+			                   .px_decimals = r->px_decimals,
 			                   .order_id = r->order_id, .seq = r->seq };
 		/* signed here, with the time it leaves: recvWindow counts from it */
 		if (exec_bn_new_order(q, sizeof(q), &o, g->recv_window_ms, wall_ms(), g->secret,
@@ -238,9 +264,10 @@ static int ask_cancel(struct exec_bn_gw *g, struct gw_order *o)
 	return e;
 }
 
+/* Up: every symbol's exchangeInfo settled, and the stream up. */
 static bool up(const struct exec_bn_gw *g)
 {
-	return g->stream_opened && g->stream_io.ops->up(g->stream_io.ctx);
+	return g->nsettled == g->nsyms && g->stream_opened && g->stream_io.ops->up(g->stream_io.ctx);
 }
 
 static uint8_t end_reason(const struct gw_order *o)
@@ -265,8 +292,72 @@ static void end(struct exec_bn_gw *g, struct gw_order *o, uint8_t kind, uint8_t 
 	gw_retire(&g->gw, o);
 }
 
+/* A filter's text at decimals; false (and why noted) when the scale cannot
+ * hold it: then the exchange checks it alone. */
+static bool filter_units(struct exec_bn_gw *g, const char *sym, const char *name,
+                         const char *text, unsigned decimals, uint64_t *ret)
+{
+	*ret = 0;
+	if (!text[0] || exec_bn_decimal(text, decimals, UINT64_MAX, ret) == 0)
+		return true;
+	note(g, "%s: %s %s does not fit %u decimals: left to the exchange", sym, name, text,
+	     decimals);
+	return false;
+}
+
+/* A symbol's exchangeInfo: its scales (checked against the configured
+ * ones) and filters, or why orders for it are refused here. */
+static void on_info(struct exec_bn_gw *g, const struct ans *a, uint64_t now)
+{
+	struct bsym *y = &g->syms[a->locate - 1];
+	const char *name = g->names[a->locate - 1];
+	const struct exec_bn_info *in = &a->info;
+	y->state = SYM_REFUSED;
+	if (a->http == 200 && a->info_r == 0) {
+		if ((y->want_px != EXEC_BN_SCALE_EXCHANGE && y->want_px != in->px_decimals) ||
+		    (y->want_qty != EXEC_BN_SCALE_EXCHANGE && y->want_qty != in->qty_decimals)) {
+			g->st.symbols_refused++;
+			note(g, "%s: the exchange's tickSize %s and stepSize %s are %u and %u decimals, "
+			        "not the %u and %u configured: its orders are refused",
+			     name, in->tick, in->step, in->px_decimals, in->qty_decimals, y->want_px,
+			     y->want_qty);
+		} else {
+			y->state = SYM_READY;
+			y->px_decimals = in->px_decimals;
+			y->qty_decimals = in->qty_decimals;
+			(void)filter_units(g, name, "tickSize", in->tick, y->px_decimals, &y->tick);
+			(void)filter_units(g, name, "stepSize", in->step, y->qty_decimals, &y->step);
+			(void)filter_units(g, name, "minQty", in->min_qty, y->qty_decimals, &y->min_qty);
+			(void)filter_units(g, name, "minNotional", in->min_notional,
+			                   (unsigned)y->px_decimals + y->qty_decimals, &y->min_notional);
+			g->st.symbols_ready++;
+			if (strcmp(in->status, "TRADING"))
+				note(g, "%s is %s at the exchange", name, in->status);
+		}
+	} else if ((a->http == 200 && a->info_r == -ENOENT) ||
+	           (a->parsed && a->a.error && a->a.code == INVALID_SYMBOL)) {
+		g->st.symbols_refused++;
+		note(g, "%s: not listed at the exchange: its orders are refused", name);
+	} else if (a->http == 200) { /* an answer of the wrong shape: asking again will not mend it */
+		g->st.symbols_refused++;
+		note(g, "%s: exchangeInfo: %s", name, a->why);
+	} else { /* transport, a rate limit, the exchange busy: again later */
+		g->st.rest_failures++;
+		note(g, "%s: exchangeInfo: %s%s", name, a->parsed && a->a.error ? a->a.msg : a->why,
+		     a->http ? "" : " (no answer)");
+		y->state = SYM_ASK;
+		y->retry_ns = now + INFO_RETRY;
+		return;
+	}
+	g->nsettled++;
+}
+
 static void on_answer(struct exec_bn_gw *g, const struct ans *a, uint64_t now)
 {
+	if (a->kind == R_INFO) {
+		on_info(g, a, now);
+		return;
+	}
 	if (a->kind == R_LISTEN) {
 		if (!a->parsed || a->a.error || !a->a.listen_key[0]) {
 			g->st.rest_failures++;
@@ -300,7 +391,8 @@ static void on_answer(struct exec_bn_gw *g, const struct ans *a, uint64_t now)
 				gw_owe_cancel(&g->gw, o);
 			return;
 		}
-		if (a->parsed && a->a.error && a->a.code == DUPLICATE_ORDER) {
+		if (a->parsed && a->a.error && a->a.code == NEW_ORDER_REJECTED &&
+		    !strcmp(a->a.msg, DUPLICATE_MSG)) {
 			/* libcurl sent it again after a connection died under it: the
 			 * first one got there, and is open */
 			note(g, "order %" PRIu64 ": sent twice, open at the exchange", o->order_id);
@@ -345,9 +437,9 @@ static void on_report(struct exec_bn_gw *g, const struct exec_bn_report *r)
 	g->st.reports++;
 	long loc = locate_of(g, r->symbol);
 	uint64_t id = 0, seq = 0, q = 0, p = 0;
-	const struct exec_bn_symbol *s = loc > 0 ? &g->syms[loc - 1] : NULL;
+	const struct bsym *s = loc > 0 ? &g->syms[loc - 1] : NULL;
 	bool fill = r->exec == EXEC_BN_TRADE;
-	if (fill && (!s || exec_bn_decimal(r->last_qty, s->qty_decimals, UINT32_MAX, &q) < 0 ||
+	if (fill && (!s || s->state != SYM_READY || exec_bn_decimal(r->last_qty, s->qty_decimals, UINT32_MAX, &q) < 0 ||
 	             exec_bn_decimal(r->last_px, s->px_decimals, UINT32_MAX, &p) < 0)) {
 		g->st.bad_events++;
 		snprintf(g->st.last_bad, sizeof(g->st.last_bad),
@@ -452,14 +544,22 @@ static int bn_send(void *ctx, const struct order_msg *m)
 			return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.invalid);
 		if (m->order_id <= g->last_new_id)
 			return gw_refuse(&g->gw, m, EXEC_REASON_DUPLICATE, &g->st.invalid);
-		if (!m->locate || m->locate > g->nsyms)
+		if (!m->locate || m->locate > g->nsyms ||
+		    (g->nsettled == g->nsyms && g->syms[m->locate - 1].state != SYM_READY))
 			return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.no_symbol);
+		const struct bsym *y = &g->syms[m->locate - 1];
+		if (y->state == SYM_READY &&
+		    ((y->tick && m->px % y->tick) || (y->step && m->qty % y->step) ||
+		     m->qty < y->min_qty || (uint64_t)m->qty * m->px < y->min_notional))
+			return gw_refuse(&g->gw, m, EXEC_REASON_INVALID, &g->st.filtered);
 		if (!up(g) || g->gw.free_head < 0) {
 			g->st.send_busy++;
 			return EXEC_VENUE_BUSY;
 		}
-		struct req r = { .kind = R_NEW, .side = m->side, .tif = m->tif, .locate = m->locate,
-			         .order_id = m->order_id, .seq = m->seq, .qty = m->qty, .px = m->px };
+		struct req r = { .kind = R_NEW, .side = m->side, .tif = m->tif,
+			         .px_decimals = y->px_decimals, .qty_decimals = y->qty_decimals,
+			         .locate = m->locate, .order_id = m->order_id, .seq = m->seq,
+			         .qty = m->qty, .px = m->px };
 		int e = ask(g, &r);
 		if (e != 0)
 			return e;
@@ -506,6 +606,12 @@ static int bn_poll(void *ctx, struct exec_report *out, uint32_t cap)
 	struct exec_bn_gw *g = ctx;
 	uint64_t now = core_now_ns();
 	if (!g->done && !g->fatal) {
+		for (unsigned i = 0; g->nsettled < g->nsyms && i < g->nsyms; i++) {
+			struct bsym *y = &g->syms[i];
+			struct req r = { .kind = R_INFO, .locate = (uint16_t)(i + 1) };
+			if (y->state == SYM_ASK && now >= y->retry_ns && ask(g, &r) == 0)
+				y->state = SYM_ASKED;
+		}
 		if (!g->listen_asked && now >= g->listen_retry_ns) {
 			struct req r = { .kind = R_LISTEN, .locate = 1 };
 			if (ask(g, &r) == 0)
@@ -593,8 +699,7 @@ CORE_COLD int exec_bn_gw_create(const struct exec_bn_gw_config *cfg, struct exec
 	struct core_layout l = core_layout_begin(sizeof(*g));
 	struct gw_plan plan;
 	gw_plan(&l, max_orders, q_cap, &plan);
-	size_t syms = core_layout_add(&l, cfg->nsymbols, sizeof(struct exec_bn_symbol),
-	                              CORE_CACHE_LINE);
+	size_t syms = core_layout_add(&l, cfg->nsymbols, sizeof(struct bsym), CORE_CACHE_LINE);
 	size_t names = core_layout_add(&l, cfg->nsymbols, EXEC_BN_TEXT, CORE_CACHE_LINE);
 	size_t body = core_layout_add(&l, BODY_MAX + 1, 1, CORE_CACHE_LINE);
 	if (!(g = core_layout_alloc(&l))) {
@@ -617,17 +722,20 @@ CORE_COLD int exec_bn_gw_create(const struct exec_bn_gw_config *cfg, struct exec
 	g->secret_len = strlen(g->secret);
 	for (unsigned i = 0; i < cfg->nsymbols; i++) {
 		const struct exec_bn_symbol *s = &cfg->symbols[i];
-		if (!s->name || !*s->name || strlen(s->name) >= EXEC_BN_TEXT || s->px_decimals > 9 ||
-		    s->qty_decimals > 9) {
-			core_errf(err, errlen, "binance gateway: symbol %u: a name and decimals <= 9",
+		bool px_ok = s->px_decimals <= 9 || s->px_decimals == EXEC_BN_SCALE_EXCHANGE;
+		bool qty_ok = s->qty_decimals <= 9 || s->qty_decimals == EXEC_BN_SCALE_EXCHANGE;
+		if (!s->name || !*s->name || strlen(s->name) >= EXEC_BN_TEXT || !px_ok || !qty_ok) {
+			core_errf(err, errlen,
+			          "binance gateway: symbol %u: a name and decimals <= 9 (or "
+			          "EXEC_BN_SCALE_EXCHANGE)",
 			          i + 1);
 			r = -EINVAL;
 			goto fail;
 		}
 		snprintf(g->names[i], EXEC_BN_TEXT, "%s", s->name);
-		g->syms[i] = (struct exec_bn_symbol){ .name = g->names[i],
-			                              .px_decimals = s->px_decimals,
-			                              .qty_decimals = s->qty_decimals };
+		g->syms[i] = (struct bsym){ .state = SYM_ASK,
+			                    .want_px = s->px_decimals,
+			                    .want_qty = s->qty_decimals };
 	}
 	g->nsyms = cfg->nsymbols;
 	g->recv_window_ms = cfg->recv_window_ms ? cfg->recv_window_ms : 5000;

@@ -44,8 +44,26 @@
 	"{\"e\":\"balanceUpdate\",\"E\":1573200697110,\"a\":\"BTC\",\"d\":\"100.00000000\"," \
 	"\"T\":1573200697068}"
 
+/* GET /api/v3/exchangeInfo?symbol=..: the response's shape (rest-api.md
+ * "Exchange information") with two symbols and filters.md's PRICE_FILTER,
+ * LOT_SIZE and NOTIONAL examples (ETHBTC's own) */
+#define BN_EXCHANGE_INFO                                                                         \
+	"{\"timezone\":\"UTC\",\"serverTime\":1565246363776,\"rateLimits\":[{\"rateLimitType\":"  \
+	"\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":6000}],"          \
+	"\"exchangeFilters\":[],\"symbols\":[{\"symbol\":\"LTCBTC\",\"status\":\"BREAK\","         \
+	"\"filters\":[]},{\"symbol\":\"ETHBTC\",\"status\":\"TRADING\",\"baseAsset\":\"ETH\","     \
+	"\"baseAssetPrecision\":8,\"quoteAsset\":\"BTC\",\"quotePrecision\":8,\"orderTypes\":"      \
+	"[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\"],\"icebergAllowed\":true,\"filters\":[{"            \
+	"\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.00000100\",\"maxPrice\":"               \
+	"\"100000.00000000\",\"tickSize\":\"0.00000100\"},{\"filterType\":\"LOT_SIZE\","           \
+	"\"minQty\":\"0.00100000\",\"maxQty\":\"100000.00000000\",\"stepSize\":\"0.00100000\"},"   \
+	"{\"filterType\":\"NOTIONAL\",\"minNotional\":\"0.00010000\",\"applyMinToMarket\":"       \
+	"false,\"maxNotional\":\"10000.00000000\",\"applyMaxToMarket\":false,\"avgPriceMins\":"   \
+	"5}],\"permissions\":[],\"permissionSets\":[[\"SPOT\",\"MARGIN\"]],"                     \
+	"\"defaultSelfTradePreventionMode\":\"NONE\"}]}"
+
 #define BN_ALL                                                                              \
 	BN_ACK, BN_ERROR, BN_LISTEN_KEY, BN_CANCELED, BN_EXECUTION_REPORT, BN_TRADE_WRAPPED, \
-		BN_ACCOUNT, BN_BALANCE
+		BN_ACCOUNT, BN_BALANCE, BN_EXCHANGE_INFO
 
 #endif

@@ -92,6 +92,32 @@ static void answers(void)
 	assert(exec_bn_answer_parse(BN_CANCELED, strlen(BN_CANCELED), &a, err, sizeof(err)) == 0);
 	assert(!strcmp(a.status, "CANCELED") && a.order_id == 4 &&
 	       !strcmp(a.client_id, "cancelMyOrder1"));
+
+	/* exchangeInfo: the symbol's scales and filters */
+	struct exec_bn_info in;
+	const char *info = BN_EXCHANGE_INFO;
+	assert(exec_bn_info_parse(info, strlen(info), "ETHBTC", &in, err, sizeof(err)) == 0);
+	assert(!strcmp(in.symbol, "ETHBTC") && !strcmp(in.status, "TRADING"));
+	assert(in.px_decimals == 6 && in.qty_decimals == 3);
+	assert(!strcmp(in.tick, "0.00000100") && !strcmp(in.step, "0.00100000"));
+	assert(!strcmp(in.min_qty, "0.00100000") && !strcmp(in.min_notional, "0.00010000"));
+	assert(exec_bn_info_parse(info, strlen(info), "BTCUSDT", &in, err, sizeof(err)) == -ENOENT);
+	assert(strstr(err, "BTCUSDT is not among"));
+	/* listed, without the filters an order needs */
+	assert(exec_bn_info_parse(info, strlen(info), "LTCBTC", &in, err, sizeof(err)) == -EBADMSG);
+	assert(strstr(err, "no PRICE_FILTER tickSize"));
+	const char *zero = "{\"symbols\":[{\"symbol\":\"X\",\"filters\":[{\"filterType\":"
+	                   "\"PRICE_FILTER\",\"tickSize\":\"0.000\"},{\"filterType\":"
+	                   "\"LOT_SIZE\",\"stepSize\":\"1\"}]}]}";
+	assert(exec_bn_info_parse(zero, strlen(zero), "X", &in, err, sizeof(err)) == -EBADMSG);
+	assert(strstr(err, "a step of zero") && strstr(err, "offset "));
+	const char *fine = "{\"symbols\":[{\"symbol\":\"X\",\"filters\":[{\"filterType\":"
+	                   "\"PRICE_FILTER\",\"tickSize\":\"0.0000000001\"},{\"filterType\":"
+	                   "\"LOT_SIZE\",\"stepSize\":\"1\"}]}]}";
+	assert(exec_bn_info_parse(fine, strlen(fine), "X", &in, err, sizeof(err)) == -EBADMSG);
+	assert(strstr(err, "past 9 decimal places"));
+	assert(exec_bn_info_parse(BN_ACK, strlen(BN_ACK), "X", &in, err, sizeof(err)) == -EBADMSG);
+	assert(strstr(err, "no \"symbols\""));
 }
 
 static void events(void)
@@ -180,6 +206,8 @@ static void cuts(void)
 			assert(exec_bn_event_parse(p, have, &r, other, err, sizeof(err)) == -EBADMSG);
 			assert(sscanf(err, "offset %lu:", &at) == 1 && at <= have);
 			assert(exec_bn_answer_parse(p, have, &a, err, sizeof(err)) == -EBADMSG);
+			struct exec_bn_info in;
+			assert(exec_bn_info_parse(p, have, "ETHBTC", &in, err, sizeof(err)) == -EBADMSG);
 			n++;
 		}
 	}

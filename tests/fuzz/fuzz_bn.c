@@ -1,6 +1,6 @@
 /* fuzz_bn - LLVMFuzzerTestOneInput over the reading of a Binance-style
- * exchange's REST answers and user data stream events (exec/src/bn_orders.c):
- * each input read as both. What reads has its texts terminated and, for an
+ * exchange's REST answers, user data stream events and exchangeInfo
+ * (exec/src/bn_orders.c): each input read as all three. What reads has its texts terminated and, for an
  * executionReport, a symbol, client id and side; what does not is refused
  * with -EBADMSG and "offset N: " (N inside the input) or an event's missing
  * fields named.
@@ -43,6 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(other[0] && memchr(other, 0, EXEC_BN_TEXT));
 	else
 		assert(r == -EBADMSG && sscanf(err, "offset %lu:", &at) == 1 && at <= size);
+	struct exec_bn_info in;
+	r = exec_bn_info_parse(s, size, "ETHBTC", &in, err, sizeof(err));
+	if (r == 0)
+		assert(!strcmp(in.symbol, "ETHBTC") && in.px_decimals <= 9 && in.qty_decimals <= 9 &&
+		       in.tick[0] && in.step[0]);
+	else
+		assert(r == -ENOENT ||
+		       (r == -EBADMSG && sscanf(err, "offset %lu:", &at) == 1 && at <= size));
 	return 0;
 }
 

@@ -7,17 +7,25 @@
  *
  * KEY_FILE holds the API key and the secret, one a line. The exchange runs
  * with --drop-before 6-106 --drop-after 7-107 --bad-event-every 5 --wrap 1
- * (orders 6 and 7's client ids). Checked,
- * order by order: an IOC buy through the ask fills at once; a GTC buy below
- * the market rests and fills when the wave reaches it; a GTC sell far away is
- * cancelled; an IOC below the market expires (its rest cancelled, IOC); an
- * order for a symbol the exchange does not list is refused with its code; an
- * order whose connection dies before the exchange took it is cancelled by its
- * id, "unknown order", and so rejected as never there; one whose connection
- * dies after is acknowledged (by the stream, or by the -2010 answer to
- * libcurl's second try) and ends cancelled; non-JSON events are
- * counted and skipped. Prints "net BTCUSDT Q" (5 decimals) for the script to
- * compare with the exchange's own position. */
+ * (orders 6 and 7's client ids), --usdt 100000, and --exchange-info listing
+ * BTCUSDT (tickSize 0.01, stepSize 0.00001, maxQty 9000, minNotional 5, the
+ * wave), SOLUSDT (0.01, 0.001) and ADAUSDT (0.0001, 0.1, filled at its limit).
+ * The gateway is given BTCUSDT at 2 and 5 decimals, ETHUSDT (not listed),
+ * SOLUSDT at 4 and 3 (not the exchange's scales) and ADAUSDT at whatever the
+ * exchange says. Checked, order by order: an IOC buy through the ask fills
+ * at once; a GTC buy below the market rests and fills when the wave reaches
+ * it; a GTC sell far away is cancelled; an IOC below the market expires (its
+ * rest cancelled, IOC); orders for ETHUSDT and SOLUSDT are refused before the
+ * wire; an order whose connection dies before the exchange took it is
+ * cancelled by its id, "unknown order", and so rejected as never there; one
+ * whose connection dies after is acknowledged (by the stream, or by the
+ * -2010 "Duplicate order sent." answer to libcurl's second try) and ends
+ * cancelled; one below minNotional is refused here, one above maxQty (a
+ * filter the gateway leaves to the exchange) by the exchange with -1013, a
+ * buy above the account's USDT by the exchange with -2010 and another text
+ * (a refusal, not a duplicate); ADAUSDT trades at the exchange's scales;
+ * non-JSON events are counted and skipped. Prints "net BTCUSDT Q" and "net
+ * ADAUSDT Q" for the script to compare with the exchange's own positions. */
 #define _GNU_SOURCE
 #undef NDEBUG
 #include <assert.h>
@@ -188,11 +196,16 @@ int main(int argc, char **argv)
 	snprintf(rest, sizeof(rest), "https://localhost:%s", argv[1]);
 	snprintf(wss, sizeof(wss), "wss://localhost:%s", argv[1]);
 	struct stream s = { .ca = argv[2] };
-	/* BTCUSDT: tickSize 0.01, stepSize 0.00001; ETHUSDT: not listed there */
-	struct exec_bn_symbol syms[] = { { "BTCUSDT", 2, 5 }, { "ETHUSDT", 2, 5 } };
+	/* BTCUSDT: tickSize 0.01, stepSize 0.00001; ETHUSDT: not listed there;
+	 * SOLUSDT: listed at 2 and 3 decimals; ADAUSDT: at the exchange's */
+	struct exec_bn_symbol syms[] = { { "BTCUSDT", 2, 5 },
+		                         { "ETHUSDT", 2, 5 },
+		                         { "SOLUSDT", 4, 3 },
+		                         { "ADAUSDT", EXEC_BN_SCALE_EXCHANGE,
+		                           EXEC_BN_SCALE_EXCHANGE } };
 	struct exec_bn_gw_config cfg = { .rest = rest, .stream = wss, .api_key = key,
 		                         .secret = secret, .ca_file = argv[2], .symbols = syms,
-		                         .nsymbols = 2, .drain_ns = 1000000000ull,
+		                         .nsymbols = 4, .drain_ns = 1000000000ull,
 		                         .stream_io = { &ops, &s } };
 	char err[256];
 	if (exec_bn_gw_create(&cfg, &gw, err, sizeof(err)) < 0)
@@ -212,12 +225,18 @@ int main(int argc, char **argv)
 	new_order(5, 2, 'B', 100, 300000, EXEC_TIF_DAY);  /* a symbol not listed */
 	new_order(6, 1, 'B', 100, 6300000, EXEC_TIF_DAY); /* dropped before it is taken */
 	new_order(7, 1, 'B', 100, 6300000, EXEC_TIF_DAY); /* dropped after */
-	WAIT_FOR(find(3, EXEC_ACK) && find(4, EXEC_CANCELED) && find(5, EXEC_REJECTED), 3000,
-	         "orders 3 to 5");
+	new_order(8, 3, 'B', 100, 300000, EXEC_TIF_DAY);  /* listed at other scales */
+	WAIT_FOR(find(3, EXEC_ACK) && find(4, EXEC_CANCELED) && find(5, EXEC_REJECTED) &&
+	                 find(8, EXEC_REJECTED),
+	         3000, "orders 3 to 5 and 8");
 	assert(find(4, EXEC_CANCELED)->reason == EXEC_REASON_IOC && !find(4, EXEC_FILL));
+	assert(find(5, EXEC_REJECTED)->reason == EXEC_REASON_INVALID);
 	struct exec_bn_gw_stats st;
 	exec_bn_gw_stats(gw, &st);
-	assert(st.last_code == -1121 && strstr(st.last_msg, "Invalid symbol"));
+	if (st.no_symbol != 2 || st.symbols_ready != 2 || st.symbols_refused != 2)
+		fail("%" PRIu64 " orders refused for their symbol, %" PRIu64 " symbols ready, %" PRIu64
+		     " refused",
+		     st.no_symbol, st.symbols_ready, st.symbols_refused);
 	send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 3 });
 	WAIT_FOR(find(3, EXEC_CANCELED), 3000, "order 3 cancelled");
 	assert(find(3, EXEC_CANCELED)->reason == EXEC_REASON_USER_CANCEL);
@@ -229,6 +248,23 @@ int main(int argc, char **argv)
 	if (!find(7, EXEC_CANCELED))
 		send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 7 });
 	WAIT_FOR(find(7, EXEC_CANCELED), 15000, "order 7 cancelled");
+	/* the filters: minNotional here; maxQty and the balance at the exchange */
+	new_order(9, 1, 'B', 1, 6400000, EXEC_TIF_DAY); /* 0.00001 BTC: 0.64 USDT < 5 */
+	WAIT_FOR(find(9, EXEC_REJECTED), 1000, "order 9 refused here");
+	exec_bn_gw_stats(gw, &st);
+	assert(st.filtered == 1 && st.orders == 6);
+	new_order(10, 1, 'S', 900000001, 7000000, EXEC_TIF_DAY); /* 9000.00001 BTC > maxQty */
+	WAIT_FOR(find(10, EXEC_REJECTED), 3000, "order 10 refused by the exchange");
+	exec_bn_gw_stats(gw, &st);
+	assert(st.last_code == -1013 && strstr(st.last_msg, "LOT_SIZE"));
+	new_order(11, 1, 'B', 200000, 6300000, EXEC_TIF_DAY); /* 2 BTC: 126000 USDT > 100000 */
+	WAIT_FOR(find(11, EXEC_REJECTED), 3000, "order 11 refused by the exchange");
+	exec_bn_gw_stats(gw, &st);
+	assert(!find(11, EXEC_ACK) && st.last_code == -2010 && strstr(st.last_msg, "balance"));
+	/* ADAUSDT at the exchange's scales (0.0001, 0.1): 100.0 at 0.5000 */
+	new_order(12, 4, 'B', 1000, 5000, EXEC_TIF_DAY);
+	WAIT_FOR(find(12, EXEC_FILL), 3000, "order 12 filled");
+	assert(find(12, EXEC_FILL)->qty == 1000 && find(12, EXEC_FILL)->px == 5000);
 	WAIT_FOR(find(2, EXEC_FILL), 5000, "order 2 filled by the wave");
 	assert(find(2, EXEC_FILL)->px == 6400101 && find(2, EXEC_FILL)->qty == 200);
 	send_msg((struct order_msg){ .kind = ORDER_EOS });
@@ -238,12 +274,14 @@ int main(int argc, char **argv)
 	if (st.bad_events == 0 || st.rest_failures < 1 || st.open_orders != 0)
 		fail("%" PRIu64 " bad events, %" PRIu64 " REST failures, %" PRIu64 " open",
 		     st.bad_events, st.rest_failures, st.open_orders);
-	int64_t net = 0;
+	int64_t net[5] = { 0 };
 	for (unsigned i = 0; i < nlog; i++)
-		if (log_[i].kind == EXEC_FILL)
-			net += log_[i].side == 'B' ? (int64_t)log_[i].qty : -(int64_t)log_[i].qty;
-	long long a = llabs(net);
-	printf("net BTCUSDT %s%lld.%05lld\n", net < 0 ? "-" : "", a / 100000, a % 100000);
+		if (log_[i].kind == EXEC_FILL && log_[i].locate < 5)
+			net[log_[i].locate] +=
+				log_[i].side == 'B' ? (int64_t)log_[i].qty : -(int64_t)log_[i].qty;
+	long long a = llabs(net[1]), b = llabs(net[4]);
+	printf("net BTCUSDT %s%lld.%05lld\n", net[1] < 0 ? "-" : "", a / 100000, a % 100000);
+	printf("net ADAUSDT %s%lld.%lld\n", net[4] < 0 ? "-" : "", b / 10, b % 10);
 	printf("gw_bn: %" PRIu64 " orders, %" PRIu64 " cancels, %" PRIu64 " events (%" PRIu64
 	       " not JSON), %" PRIu64 " REST failures\n",
 	       st.orders, st.cancels, st.events, st.bad_events, st.rest_failures);
