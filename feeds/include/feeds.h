@@ -893,8 +893,8 @@ int feeds_pcap_writer_close(struct feeds_pcap_writer *w);
  * sizes as binary floats, e.g. 10.969999, so its sizes need 6-7 places),
  * then the defaults.
  *
- * Books (one L2 book per venue and symbol; locate = 1, 2, ... in order of
- * first appearance):
+ * Books (one L2 book per venue and symbol; locate = 1, 2, ... for the
+ * declared symbols (cfg.declare), then in order of first appearance):
  *  - Binance: a REST snapshot (lastUpdateId L) resets the book; diffs with
  *    u <= L are dropped; the first applied diff must have U <= L+1 <= u; then
  *    each U must be the previous u + 1. A diff with u <= the last applied u
@@ -959,6 +959,12 @@ struct feeds_crypto_cfg {
 	unsigned max_symbols;     /* books (0: 64; at most 65535) */
 	unsigned max_levels;      /* levels per side per book (0: 4096) */
 	unsigned max_events;      /* level changes in one message (0: 8192) */
+	/* Books made at create, before any line: locates 1..ndeclare in this
+	 * order, so a caller (the engine's order gateway) knows a symbol's
+	 * locate before the stream names it. Each belongs to the first venue
+	 * whose message names it, and takes that venue's scales then. */
+	const char *const *declare;
+	unsigned ndeclare;
 };
 
 struct feeds_crypto_stats {

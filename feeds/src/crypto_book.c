@@ -34,7 +34,42 @@ static const struct instr *scale_of(const struct feeds_crypto *c, int venue, con
 	return NULL;
 }
 
-/* The symbol's book, created on first sight. NULL with an error in x. */
+/* A symbol name's characters: letters, digits, '_' and '-'. */
+static bool name_ok(const char *s, size_t n, size_t *bad_at)
+{
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+			*bad_at = i;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* y is venue's: at the scales the tables give for it there. */
+static void sym_claim(struct feeds_crypto *c, struct sym *y, int venue)
+{
+	const struct instr *in = scale_of(c, venue, y->name);
+	y->venue = (uint8_t)venue;
+	y->pxd = in ? in->pxd : c->def_pxd;
+	y->qtyd = in ? in->qtyd : c->def_qtyd;
+}
+
+/* A new book for (venue, name) at the next locate (a declared one has venue
+ * ANY until a venue claims it). */
+static struct sym *sym_new(struct feeds_crypto *c, int venue, const char *name)
+{
+	struct sym *y = &c->syms[c->nsyms++];
+	snprintf(y->name, sizeof(y->name), "%s", name);
+	sym_claim(c, y, venue);
+	y->state = ST_NOSNAP;
+	return y;
+}
+
+/* The symbol's book, created on first sight (or the declared one of its
+ * name, which the venue now claims). NULL with an error in x. */
 struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct core_json_val *v,
 				  const char *field)
 {
@@ -44,18 +79,19 @@ struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct 
 		bad(x, v->s ? v->s : x->line, field, "expected a symbol string of 1..23 characters");
 		return NULL;
 	}
-	for (size_t i = 0; i < v->n; i++) {
-		char ch = v->s[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
-			bad(x, v->s + i, field, "bad character in symbol");
-			return NULL;
-		}
+	size_t at;
+	if (!name_ok(v->s, v->n, &at)) {
+		bad(x, v->s + at, field, "bad character in symbol");
+		return NULL;
 	}
 	for (unsigned i = 0; i < c->nsyms; i++) {
 		struct sym *y = &c->syms[i];
-		if (y->venue == venue && !memcmp(y->name, v->s, v->n) && y->name[v->n] == '\0')
+		if ((y->venue == venue || y->venue == FEEDS_CRYPTO_ANY) &&
+		    !memcmp(y->name, v->s, v->n) && y->name[v->n] == '\0') {
+			if (y->venue == FEEDS_CRYPTO_ANY) /* declared: this venue's now */
+				sym_claim(c, y, venue);
 			return y;
+		}
 	}
 	if (c->nsyms >= c->max_syms) {
 		bad(x, v->s, field, "more symbols than max_symbols");
@@ -64,18 +100,11 @@ struct sym *feeds__crypto_sym_get(struct crypto_ctx *x, int venue, const struct 
 	char name[FEEDS_CRYPTO_SYMBOL_MAX];
 	memcpy(name, v->s, v->n);
 	name[v->n] = '\0';
-	const struct instr *in = scale_of(c, venue, name);
-	if (!in && c->reject_unknown) {
+	if (c->reject_unknown && !scale_of(c, venue, name)) {
 		bad(x, v->s, field, "symbol has no configured price/size scale");
 		return NULL;
 	}
-	struct sym *y = &c->syms[c->nsyms++];
-	memcpy(y->name, name, v->n + 1);
-	y->venue = (uint8_t)venue;
-	y->pxd = in ? in->pxd : c->def_pxd;
-	y->qtyd = in ? in->qtyd : c->def_qtyd;
-	y->state = ST_NOSNAP;
-	return y;
+	return sym_new(c, venue, name);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -253,6 +282,24 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 	for (unsigned i = 0; i < max_syms; i++)
 		for (int sd = 0; sd < 2; sd++)
 			c->syms[i].s[sd].lv = c->pool + ((size_t)i * 2 + (size_t)sd) * max_levels;
+	for (unsigned i = 0; i < cfg->ndeclare; i++) {
+		const char *name = cfg->declare[i];
+		size_t at, n = name ? strlen(name) : 0;
+		bool dup = false;
+		for (unsigned k = 0; k < i && !dup; k++)
+			dup = !strcmp(cfg->declare[k], name);
+		if (!n || n >= FEEDS_CRYPTO_SYMBOL_MAX || !name_ok(name, n, &at) || dup ||
+		    c->nsyms == max_syms) {
+			core_errf(err, errlen,
+			          "crypto: declare[%u] '%s': %s", i, name ? name : "",
+			          dup ? "declared twice"
+			          : c->nsyms == max_syms ? "more books than max_symbols"
+			                                 : "a symbol is 1..23 of A-Z a-z 0-9 _ -");
+			core_free(c);
+			return -EINVAL;
+		}
+		sym_new(c, FEEDS_CRYPTO_ANY, name);
+	}
 	*ret = c;
 	return 0;
 }

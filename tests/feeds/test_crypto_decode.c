@@ -305,6 +305,39 @@ int main(void)
 	assert(feeds_crypto_line(bad, aaa, strlen(aaa), &ev, err, sizeof(err)) == -EBADMSG);
 	assert(strstr(err, "no configured"));
 	feeds_crypto_destroy(bad);
+
+	/* Declared books: locates 1.. in the order given, before any line;
+	 * each taken by the first venue naming it, at that venue's scales */
+	const char *decl[] = { "ETHUSDT", "NKNUSDT", "NEVER" };
+	bcfg = (struct feeds_crypto_cfg){ .declare = decl, .ndeclare = 3 };
+	assert(feeds_crypto_create(&bcfg, &bad, err, sizeof(err)) == 0);
+	assert(feeds_crypto_nsymbols(bad) == 3 && !strcmp(feeds_crypto_symbol(bad, 2), "NKNUSDT"));
+	assert(feeds_crypto_venue(bad, 1) == FEEDS_CRYPTO_ANY);
+	const char *nkn = "1.0: {\"e\":\"trade\",\"s\":\"NKNUSDT\",\"t\":1,\"p\":\"0.35210\","
+			  "\"q\":\"5.5\",\"m\":true}";
+	assert(feeds_crypto_line(bad, nkn, strlen(nkn), &ev, err, sizeof(err)) == 1);
+	assert(ev->locate == 2 && ev->px == 35210 && ev->qty == 55);
+	assert(feeds_crypto_venue(bad, 2) == FEEDS_CRYPTO_BINANCE);
+	assert(feeds_crypto_scale(bad, 2, &pxd, &qd) == 0 && pxd == 5 && qd == 1);
+	const char *eth = "1.1: {\"topic\":\"trade.ETHUSDT\",\"data\":[{\"symbol\":\"ETHUSDT\","
+			  "\"side\":\"Buy\",\"size\":0.5,\"price\":3500.25,\"trade_time_ms\":1100}]}";
+	assert(feeds_crypto_line(bad, eth, strlen(eth), &ev, err, sizeof(err)) == 1);
+	assert(ev->locate == 1 && feeds_crypto_venue(bad, 1) == FEEDS_CRYPTO_BYBIT);
+	assert(feeds_crypto_scale(bad, 1, &pxd, &qd) == 0 && pxd == 2 && qd == 6);
+	/* the same name from the other venue is a book of its own */
+	const char *eth_bn = "1.2: {\"e\":\"trade\",\"s\":\"ETHUSDT\",\"t\":2,\"p\":\"3500.1\","
+			     "\"q\":\"1\",\"m\":true}";
+	assert(feeds_crypto_line(bad, eth_bn, strlen(eth_bn), &ev, err, sizeof(err)) == 1);
+	assert(ev->locate == 4 && feeds_crypto_nsymbols(bad) == 4);
+	feeds_crypto_destroy(bad);
+	const char *twice[] = { "A", "A" };
+	bcfg = (struct feeds_crypto_cfg){ .declare = twice, .ndeclare = 2 };
+	assert(feeds_crypto_create(&bcfg, &bad, err, sizeof(err)) == -EINVAL);
+	assert(strstr(err, "declare[1] 'A': declared twice"));
+	const char *odd[] = { "BTC/USDT" };
+	bcfg = (struct feeds_crypto_cfg){ .declare = odd, .ndeclare = 1 };
+	assert(feeds_crypto_create(&bcfg, &bad, err, sizeof(err)) == -EINVAL);
+	assert(strstr(err, "'BTC/USDT'"));
 	assert(feeds_crypto_destroy(NULL) == NULL);
 	feeds_crypto_destroy(c);
 	printf("crypto decode: ok\n");
