@@ -413,6 +413,7 @@ static int split_list(char *buf, const char **out, unsigned max, const char *wha
 }
 
 #define MT5_SYMBOLS 256 /* [feeds] mt5_symbols at most */
+#define BN_SYMBOLS  64  /* [gateway] binance_symbols at most (the crypto feed's books) */
 
 /* Feeds: capture files, or one live source. Two outputs: the strategy's md
  * ring and the venue's. */
@@ -467,8 +468,21 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.symbols = syms,
 		.nsymbols = (unsigned)nsyms,
 	};
-	/* with REST, scales come from the exchange's metadata, not our table */
+	/* with REST, scales come from the exchange's metadata, not our table;
+	 * the Binance gateway's symbols are its first books, so it knows their
+	 * locates */
 	struct feeds_crypto_cfg books = { .no_builtin = o->crypto_rest[0] != 0 };
+	char bn_buf[sizeof(o->bn_symbols)];
+	const char *bn_syms[BN_SYMBOLS];
+	if (o->protocol == ENGINE_BINANCE) {
+		snprintf(bn_buf, sizeof(bn_buf), "%s", o->bn_symbols);
+		int n = split_list(bn_buf, bn_syms, BN_SYMBOLS, "[gateway] binance_symbols", err,
+		                   errlen);
+		if (n < 0)
+			return n;
+		books.declare = bn_syms;
+		books.ndeclare = (unsigned)n;
+	}
 	if (o->crypto_record[0] && !(e->crypto_record = fopen(o->crypto_record, "w"))) {
 		core_errf(err, errlen, "[feeds] crypto_record %s: %s", o->crypto_record,
 		          strerror(errno));
@@ -581,6 +595,64 @@ static int latency_table(struct engine *e, uint32_t *table, char *err, size_t er
 	return 0;
 }
 
+/* The Binance spot gateway: its symbols are the crypto feed's first books
+ * (create_feeds declares them), at the feed's scales: exchangeInfo's when
+ * the feed reads it too ([feeds] crypto_rest), else its table's, which the
+ * gateway checks against the exchange's. The key file: the API key, then
+ * the secret, one a line, in a file of ours nobody else may read. */
+static int create_binance(struct engine *e, struct exec_venue *ret, char *err, size_t errlen)
+{
+	const struct engine_opts *o = &e->o;
+	char buf[sizeof(o->bn_symbols)];
+	const char *names[BN_SYMBOLS];
+	struct exec_bn_symbol syms[BN_SYMBOLS];
+	snprintf(buf, sizeof(buf), "%s", o->bn_symbols);
+	int n = split_list(buf, names, BN_SYMBOLS, "[gateway] binance_symbols", err, errlen);
+	if (n < 0)
+		return n;
+	struct feeds_crypto_cfg table = { .no_builtin = o->crypto_rest[0] != 0 };
+	for (int i = 0; i < n; i++) {
+		unsigned pxd = EXEC_BN_SCALE_EXCHANGE, qtyd = EXEC_BN_SCALE_EXCHANGE;
+		if (!o->crypto_rest[0])
+			(void)feeds_crypto_table_scale(&table, FEEDS_CRYPTO_ANY, names[i], &pxd, &qtyd);
+		syms[i] = (struct exec_bn_symbol){ names[i], (uint8_t)pxd, (uint8_t)qtyd };
+	}
+	char *keys;
+	size_t len;
+	int r = core_secret_read(o->bn_key_file, 4096, &keys, &len, err, errlen);
+	if (r < 0)
+		return r;
+	char *secret = strchr(keys, '\n');
+	if (secret) {
+		*secret++ = '\0';
+		secret[strcspn(secret, "\r\n")] = '\0';
+	}
+	keys[strcspn(keys, "\r")] = '\0';
+	if (!keys[0] || !secret || !secret[0]) {
+		core_errf(err, errlen, "[gateway] binance_key_file %s: the API key, then the secret, "
+		          "one a line", o->bn_key_file);
+		r = -EINVAL;
+	} else {
+		e->bn_ws.ca_file = o->bn_ca[0] ? o->bn_ca : NULL;
+		struct exec_bn_gw_config bc = {
+			.rest = o->bn_rest,
+			.stream = o->bn_stream,
+			.api_key = keys,
+			.secret = secret,
+			.ca_file = o->bn_ca[0] ? o->bn_ca : NULL,
+			.symbols = syms,
+			.nsymbols = (unsigned)n,
+			.drain_ns = o->drain_ms * 1000000ull,
+			.stream_io = bn_stream_io(&e->bn_ws),
+		};
+		if ((r = exec_bn_gw_create(&bc, &e->bn_gw, err, errlen)) == 0)
+			*ret = exec_bn_gw_venue(e->bn_gw);
+	}
+	explicit_bzero(keys, len);
+	free(keys);
+	return r;
+}
+
 static int create_venue(struct engine *e, struct exec_venue *ret, char *err, size_t errlen)
 {
 	const struct engine_opts *o = &e->o;
@@ -649,6 +721,8 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 		*ret = exec_mt5_gw_venue(e->mt5_gw);
 		return 0;
 	}
+	case ENGINE_BINANCE:
+		return create_binance(e, ret, err, errlen);
 	default: {
 		struct exec_sim_config vc = { .latency_ns = o->venue_latency_ns };
 		uint32_t *table = NULL;
@@ -1100,6 +1174,8 @@ struct engine *engine_destroy(struct engine *e)
 	e->fix_gw = exec_fix_gw_destroy(e->fix_gw);
 	e->ouch_gw = exec_ouch_gw_destroy(e->ouch_gw);
 	e->mt5_gw = exec_mt5_gw_destroy(e->mt5_gw);
+	e->bn_gw = exec_bn_gw_destroy(e->bn_gw);
+	bn_stream_fini(&e->bn_ws);
 	e->risk = risk_stage_destroy(e->risk);
 	e->model_risk = risk_model_destroy(e->model_risk);
 	backtest_destroy(e->backtest);

@@ -94,6 +94,7 @@ struct engine_opts {
 		ENGINE_OUCH = 1,
 		ENGINE_FIX = 2,
 		ENGINE_MT5 = 3,
+		ENGINE_BINANCE = 4,
 	} protocol;
 	char connect[64];    /* the venue's order-entry "A.B.C.D:PORT" (ouch, fix) */
 	char fix_sender[33]; /* SenderCompID (49) */
@@ -106,6 +107,13 @@ struct engine_opts {
 	char mt5_commands[128];    /* gateway.mt5_commands: the EA's command socket (mt5) */
 	char mt5_answers[128];     /* gateway.mt5_answers: its answer socket */
 	uint64_t mt5_lot_units;    /* gateway.mt5_lot_units: quantity per lot (0: 100000) */
+	char bn_rest[256];         /* gateway.binance_rest: "https://api.binance.com" */
+	char bn_stream[256];       /* gateway.binance_stream: "wss://stream.binance.com:9443" */
+	char bn_key_file[ENGINE_PATH_MAX]; /* gateway.binance_key_file: the API key, then the
+	                                    * secret, one a line (mode 0600, ours) */
+	char bn_symbols[512];      /* gateway.binance_symbols: "BTCUSDT,ETHUSDT": what orders may
+	                            * trade (the crypto feed's books 1, 2, ...) */
+	char bn_ca[ENGINE_PATH_MAX]; /* gateway.binance_ca: PEM CAs instead of the system's */
 	/* [threads] */
 	char mapping[128];          /* "feeds+features+model+risk+exec" or "feeds,features,..." */
 	int cpus[ENGINE_MAX_THREADS];

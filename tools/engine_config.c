@@ -270,8 +270,10 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 			o->protocol = ENGINE_FIX;
 		else if (!strcmp(v, "mt5"))
 			o->protocol = ENGINE_MT5;
+		else if (!strcmp(v, "binance"))
+			o->protocol = ENGINE_BINANCE;
 		else {
-			core_errf(err, errlen, "%s: '%s' is not sim, ouch, fix or mt5",
+			core_errf(err, errlen, "%s: '%s' is not sim, ouch, fix, mt5 or binance",
 			          key_what(cfg, "gateway.protocol", what, sizeof(what)), v);
 			return -EINVAL;
 		}
@@ -301,6 +303,25 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 		          "%s: 'gateway.protocol = mt5' needs 'gateway.mt5_commands', "
 		          "'gateway.mt5_answers' and 'feeds.mt5_symbols' (the terminal's names of the "
 		          "instruments)",
+		          cfg->path);
+		return -EINVAL;
+	}
+	TRY(core_config_str(cfg, "gateway.binance_rest", o->bn_rest, sizeof(o->bn_rest), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "gateway.binance_stream", o->bn_stream, sizeof(o->bn_stream), err,
+	                    errlen));
+	TRY(core_config_str(cfg, "gateway.binance_key_file", o->bn_key_file, sizeof(o->bn_key_file),
+	                    err, errlen));
+	TRY(core_config_str(cfg, "gateway.binance_symbols", o->bn_symbols, sizeof(o->bn_symbols),
+	                    err, errlen));
+	TRY(core_config_str(cfg, "gateway.binance_ca", o->bn_ca, sizeof(o->bn_ca), err, errlen));
+	if (o->protocol == ENGINE_BINANCE &&
+	    (!o->bn_rest[0] || !o->bn_stream[0] || !o->bn_key_file[0] || !o->bn_symbols[0] ||
+	     !o->crypto_ws[0])) {
+		core_errf(err, errlen,
+		          "%s: 'gateway.protocol = binance' needs 'gateway.binance_rest', "
+		          "'gateway.binance_stream', 'gateway.binance_key_file', "
+		          "'gateway.binance_symbols' and a live crypto feed ('feeds.crypto_ws')",
 		          cfg->path);
 		return -EINVAL;
 	}

@@ -17,6 +17,7 @@
 #include "risk.h"
 #include "strategy.h"
 #include "alerts.h"
+#include "bn_stream.h"
 #include "backtest.h"
 #include "hlog_read.h"
 #include "irq_check.h"
@@ -149,6 +150,8 @@ struct engine {
 	struct exec_fix_gw *fix_gw; /* ... or fix */
 	struct exec_ouch_gw *ouch_gw; /* ... or ouch */
 	struct exec_mt5_gw *mt5_gw;   /* ... or MetaTrader 5 */
+	struct exec_bn_gw *bn_gw;     /* ... or Binance spot */
+	struct bn_stream bn_ws;       /* its user data stream (exec thread) */
 	struct exec_stage *exec;
 	struct persist *db;
 	struct persist_writer *writer;
@@ -236,10 +239,14 @@ int engine__load_session(struct engine *e, char *err, size_t errlen);
 /* engine_report.c: an instrument's symbol (the md stream's name, else
  * "locate<N>" in buf). Names are set before any order for the instrument. */
 const char *engine__symbol(struct engine *e, uint16_t locate, char *buf, size_t cap);
-/* "sim", "ouch", "fix", "mt5" */
+/* "sim", "ouch", "fix", "mt5", "binance" */
 static inline const char *engine__protocol_name(enum engine_protocol p)
 {
-	return p == ENGINE_FIX ? "fix" : p == ENGINE_OUCH ? "ouch" : p == ENGINE_MT5 ? "mt5" : "sim";
+	return p == ENGINE_FIX       ? "fix"
+	       : p == ENGINE_OUCH    ? "ouch"
+	       : p == ENGINE_MT5     ? "mt5"
+	       : p == ENGINE_BINANCE ? "binance"
+	                             : "sim";
 }
 /* engine_report.c: the simulated venue's latency model, in words. Main thread. */
 const char *engine__latency_model(struct engine *e);

@@ -418,6 +418,26 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_str(&j, "last_bad", g.last_bad);
 		json_str(&j, "last_event", g.reason);
 	}
+	if (e->bn_gw) {
+		struct exec_bn_gw_stats g;
+		exec_bn_gw_stats(e->bn_gw, &g);
+		json_str(&j, "rest", e->o.bn_rest);
+		json_u64(&j, "symbols_ready", g.symbols_ready);
+		json_u64(&j, "symbols_refused", g.symbols_refused);
+		json_u64(&j, "orders", g.orders);
+		json_u64(&j, "cancels", g.cancels);
+		json_u64(&j, "rejects", g.rejects);
+		json_u64(&j, "refused_here", g.invalid + g.no_symbol + g.filtered);
+		json_u64(&j, "rest_failures", g.rest_failures);
+		json_u64(&j, "stream_opens", g.stream_opens);
+		json_u64(&j, "reports", g.reports);
+		json_u64(&j, "bad_events", g.bad_events);
+		json_u64(&j, "unknown_orders", g.unknown_orders);
+		json_u64(&j, "open_orders", g.open_orders);
+		json_str(&j, "last_refusal", g.last_msg);
+		json_str(&j, "last_bad", g.last_bad);
+		json_str(&j, "last_event", g.reason);
+	}
 	json_end(&j);
 	json_obj(&j, "latency_ns");
 	for (unsigned i = 0; i < NSERIES; i++)
@@ -636,6 +656,20 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        g.reason[0] ? g.reason : "-");
 		if (g.last_refusal[0])
 			fprintf(f, "  last refusal   %s\n", g.last_refusal);
+	} else if (e->bn_gw) {
+		struct exec_bn_gw_stats g;
+		exec_bn_gw_stats(e->bn_gw, &g);
+		fprintf(f,
+		        "  venue          binance %s: %" PRIu64 " symbols ready (%" PRIu64
+		        " refused), %" PRIu64 " orders, %" PRIu64 " cancels, %" PRIu64
+		        " refused by the exchange, %" PRIu64 " before the wire; %" PRIu64
+		        " executionReports (%" PRIu64 " unreadable), %" PRIu64
+		        " REST failures; last: %s\n",
+		        e->o.bn_rest, g.symbols_ready, g.symbols_refused, g.orders, g.cancels,
+		        g.rejects, g.invalid + g.no_symbol + g.filtered, g.reports, g.bad_events,
+		        g.rest_failures, g.reason[0] ? g.reason : "-");
+		if (g.last_msg[0])
+			fprintf(f, "  last refusal   %s\n", g.last_msg);
 	} else {
 		fprintf(f, "  venue          simulated (in process, event time), latency %s\n",
 		        engine__latency_model(e));

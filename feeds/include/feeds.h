@@ -998,6 +998,13 @@ int feeds_crypto_create(const struct feeds_crypto_cfg *cfg, struct feeds_crypto 
 /* feeds_crypto_destroy - accepts NULL; returns NULL. */
 struct feeds_crypto *feeds_crypto_destroy(struct feeds_crypto *c);
 
+/* feeds_crypto_table_scale - the scales a book of symbol at venue starts
+ * with under cfg (its instr, then the built-in table, then the defaults;
+ * venue ANY: an entry of that name for any venue): 1 from a table, 0 the
+ * defaults. (A live Binance feed with REST then takes exchangeInfo's.)
+ * Any thread; pure. */
+int feeds_crypto_table_scale(const struct feeds_crypto_cfg *cfg, int venue, const char *symbol,
+			     unsigned *ret_px_decimals, unsigned *ret_qty_decimals);
 /* feeds_crypto_sniff - true if buf (a file's first bytes) looks like a
  * cryptofeed capture: a `wss://`/`https://` line, or `<digits>.<digits>: {`. */
 bool feeds_crypto_sniff(const void *buf, size_t len);

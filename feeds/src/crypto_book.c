@@ -34,6 +34,31 @@ static const struct instr *scale_of(const struct feeds_crypto *c, int venue, con
 	return NULL;
 }
 
+int feeds_crypto_table_scale(const struct feeds_crypto_cfg *cfg, int venue, const char *symbol,
+			     unsigned *ret_px_decimals, unsigned *ret_qty_decimals)
+{
+	for (unsigned i = 0; i < cfg->ninstr; i++) {
+		const struct feeds_crypto_instr *in = &cfg->instr[i];
+		if ((venue == FEEDS_CRYPTO_ANY || in->venue == FEEDS_CRYPTO_ANY || in->venue == venue) &&
+		    !strcmp(in->symbol, symbol)) {
+			*ret_px_decimals = in->px_decimals;
+			*ret_qty_decimals = in->qty_decimals;
+			return 1;
+		}
+	}
+	for (size_t i = 0; !cfg->no_builtin && i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+		if ((venue == FEEDS_CRYPTO_ANY || builtin[i].venue == venue) &&
+		    !strcmp(builtin[i].symbol, symbol)) {
+			*ret_px_decimals = builtin[i].pxd;
+			*ret_qty_decimals = builtin[i].qtyd;
+			return 1;
+		}
+	}
+	*ret_px_decimals = cfg->default_px_decimals ? cfg->default_px_decimals : 4;
+	*ret_qty_decimals = cfg->default_qty_decimals ? cfg->default_qty_decimals : 8;
+	return 0;
+}
+
 /* A symbol name's characters: letters, digits, '_' and '-'. */
 static bool name_ok(const char *s, size_t n, size_t *bad_at)
 {

@@ -1,7 +1,8 @@
 /* The Binance spot order gateway (exec/src/gw_bn.c) against a stand-in
  * exchange (tests/integration/ws_replay/spot_exchange.js: node's https and
  * the npm ws package, answering in Binance's documented shapes), with
- * feeds' WebSocket client as its user data stream; run by test_gw_bn.sh.
+ * feeds' WebSocket client as its user data stream (tools/bn_stream.c, as the
+ * engine wires it); run by test_gw_bn.sh.
  *
  *   test_gw_bn PORT CA_FILE KEY_FILE
  *
@@ -38,61 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "exec.h"
-#include "feeds.h"
-
-struct stream {
-	struct feeds_ws_client *c;
-	const char *ca;
-	bool up;
-	char url[512];
-};
-
-static int s_open(void *ctx, const char *url)
-{
-	struct stream *s = ctx;
-	snprintf(s->url, sizeof(s->url), "%s", url);
-	struct feeds_ws_client_cfg cfg = { .url = s->url, .ca_file = s->ca };
-	char err[200];
-	int r = feeds_ws_client_create(&cfg, &s->c, err, sizeof(err));
-	if (r < 0)
-		fprintf(stderr, "stream: %s\n", err);
-	return r;
-}
-
-static int s_next(void *ctx, const char **msg, size_t *len)
-{
-	struct stream *s = ctx;
-	for (;;) {
-		struct feeds_ws_event ev;
-		char err[200];
-		int r = feeds_ws_client_poll(s->c, 0, &ev, err, sizeof(err));
-		if (r <= 0)
-			return r;
-		if (ev.kind == FEEDS_WS_EV_OPEN) {
-			s->up = true;
-		} else if (ev.kind == FEEDS_WS_EV_DOWN) {
-			s->up = false;
-		} else {
-			*msg = ev.data;
-			*len = ev.len;
-			return 1;
-		}
-	}
-}
-
-static bool s_up(void *ctx)
-{
-	return ((struct stream *)ctx)->up;
-}
-
-static void s_close(void *ctx)
-{
-	struct stream *s = ctx;
-	s->c = feeds_ws_client_destroy(s->c);
-}
-
-static const struct exec_bn_stream_ops ops = { s_open, s_next, s_up, s_close };
+#include "bn_stream.h"
 
 /* ------------------------------------------------------------------------- */
 
@@ -195,7 +142,7 @@ int main(int argc, char **argv)
 	key[strcspn(key, "\n")] = secret[strcspn(secret, "\n")] = '\0';
 	snprintf(rest, sizeof(rest), "https://localhost:%s", argv[1]);
 	snprintf(wss, sizeof(wss), "wss://localhost:%s", argv[1]);
-	struct stream s = { .ca = argv[2] };
+	struct bn_stream s = { .ca_file = argv[2] };
 	/* BTCUSDT: tickSize 0.01, stepSize 0.00001; ETHUSDT: not listed there;
 	 * SOLUSDT: listed at 2 and 3 decimals; ADAUSDT: at the exchange's */
 	struct exec_bn_symbol syms[] = { { "BTCUSDT", 2, 5 },
@@ -206,7 +153,7 @@ int main(int argc, char **argv)
 	struct exec_bn_gw_config cfg = { .rest = rest, .stream = wss, .api_key = key,
 		                         .secret = secret, .ca_file = argv[2], .symbols = syms,
 		                         .nsymbols = 4, .drain_ns = 1000000000ull,
-		                         .stream_io = { &ops, &s } };
+		                         .stream_io = bn_stream_io(&s) };
 	char err[256];
 	if (exec_bn_gw_create(&cfg, &gw, err, sizeof(err)) < 0)
 		fail("create: %s", err);
