@@ -2444,7 +2444,10 @@ bool exec_mt5_qty(int64_t lots_e8, uint32_t lot_units, uint32_t *ret);
  * a snapshot has been due that long with no EA connected to take it (the EA
  * or its terminal is gone: send() answers EXEC_VENUE_BUSY), CONNECTING again
  * on the next answer (TRACK_PRICES again), UP after the next snapshot. DONE
- * after ORDER_EOS once drained.
+ * after ORDER_EOS once drained. While not UP, one command at a time, each
+ * 10 ms after the last answer: the EA drops an answer it makes within about
+ * a millisecond of its last (its socket's room is freed only when it next
+ * looks), so back-to-back TRACK_PRICES and snapshot could never come up.
  *
  * Threads: create/destroy on a setup thread; the ops and exec_mt5_gw_stats on
  * the stage's thread. No allocation after create but libzmq's own (its I/O

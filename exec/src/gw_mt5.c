@@ -25,6 +25,7 @@
 #define PROBE_NS   100000000ull /* snapshots while not up, at most this far apart */
 #define CONNECT_TIMEOUT_NS 500000000ull /* while not up: an answer lost as ZeroMQ
                                          * connects the answer socket is asked again soon */
+#define SPACING_NS 10000000ull /* while not up: a command at least this long after an answer */
 #define COMMENT    "osprey:"
 
 enum pend_kind { P_TRACK, P_OPEN, P_CLOSE, P_TRADES };
@@ -61,6 +62,7 @@ struct exec_mt5_gw {
 	unsigned nsymbols, px_decimals;
 	uint32_t lot_units;
 	uint64_t trades_every_ns, timeout_ns, drain_ns;
+	uint64_t quiet_until_ns; /* not up: no command before (SPACING_NS after an answer) */
 	struct slot *slots;
 	struct top *tops; /* by locate, 0 .. nsymbols */
 	struct exec_mt5_trade *trades;
@@ -404,6 +406,7 @@ static void pump(struct exec_mt5_gw *g, uint64_t now)
 			return;
 		}
 		g->st.answers++;
+		g->quiet_until_ns = now + SPACING_NS;
 		if (g->session == EXEC_SESSION_DOWN) {
 			g->session = EXEC_SESSION_CONNECTING;
 			g->need_track = true;
@@ -436,6 +439,7 @@ static void go_down(struct exec_mt5_gw *g, const char *why)
 	for (; g->ph != g->pt; g->ph++)
 		lost(g, &g->pend[g->ph % PEND_CAP]);
 	g->need_track = true;
+	g->next_trades_ns = 0; /* the snapshot that brings it up: as soon as it answers */
 }
 
 static void check_timeout(struct exec_mt5_gw *g, uint64_t now)
@@ -451,6 +455,14 @@ static void check_timeout(struct exec_mt5_gw *g, uint64_t now)
  * probe that finds an EA come back). */
 static void ask(struct exec_mt5_gw *g, uint64_t now)
 {
+	/* not up: one command at a time, SPACING_NS after the last answer. The
+	 * EA sends its answers without blocking on a socket whose high-water
+	 * mark is 1, and ZeroMQ frees that room only when the EA's socket next
+	 * looks at its queue: an answer it makes within about a millisecond of
+	 * the last is dropped, so TRACK_PRICES then the snapshot, asked back to
+	 * back, could lose the snapshot's answer every time and never come up. */
+	if (g->session != EXEC_SESSION_UP && (g->ph != g->pt || now < g->quiet_until_ns))
+		return;
 	if (g->need_track && !g->trades_out) {
 		bool queued = false;
 		for (uint32_t i = g->ph; i != g->pt; i++)
@@ -460,6 +472,8 @@ static void ask(struct exec_mt5_gw *g, uint64_t now)
 	}
 	if (g->trades_out || now < g->next_trades_ns)
 		return;
+	if (g->session != EXEC_SESSION_UP && g->ph != g->pt)
+		return; /* the TRACK_PRICES just asked first */
 	if (command(g, exec_mt5_cmd_open_trades(g->cmd, sizeof(g->cmd)), P_TRADES, 0, now) == 0) {
 		g->trades_out = true;
 		/* not up yet: the snapshot that brings it up comes sooner */

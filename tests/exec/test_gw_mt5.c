@@ -355,8 +355,11 @@ int main(int argc, char **argv)
 	send_msg((struct order_msg){ .kind = ORDER_EOS });
 	WAIT_FOR(v.ops->session(v.ctx) == EXEC_SESSION_DONE, 3000, "drained");
 	exec_mt5_gw_stats(g, &st);
-	if (st.timeouts != 1 || st.open_orders != 1 || st.snapshot_fills != 1)
-		fail("run A ends with %llu timeouts, %llu open orders, %llu snapshot fills (1, 1, 1)",
+	/* snapshot fills: order 2's, and order 1's when its answer was one the EA
+	 * dropped */
+	if (st.timeouts != 1 || st.open_orders != 1 || st.snapshot_fills < 1 ||
+	    st.snapshot_fills > 2)
+		fail("run A ends with %llu timeouts, %llu open orders, %llu snapshot fills (1, 1, 1-2)",
 		     (unsigned long long)st.timeouts, (unsigned long long)st.open_orders,
 		     (unsigned long long)st.snapshot_fills);
 	printf("run A: %llu commands, %llu answers, %llu lost, %llu bad, %llu snapshots\n",
@@ -372,12 +375,12 @@ int main(int argc, char **argv)
 	assert(st.strays == 1); /* order 4, left open by run A */
 	await_ask_above(sub, 108420);
 	new_order(10, 1, 'B', 1000, 108420, EXEC_TIF_DAY);
-	WAIT_FOR(find(10, EXEC_ACK), 3000, "order 10 acknowledged");
+	WAIT_FOR(find(10, EXEC_ACK), 10000, "order 10 acknowledged");
 	uint64_t t = now_ms();
 	while (now_ms() < t + 4500) /* a whole wave: the terminal fills it */
 		poll_once();
 	cancel(10);
-	WAIT_FOR(find(10, EXEC_FILL), 3000, "order 10's fill from the close");
+	WAIT_FOR(find(10, EXEC_FILL), 10000, "order 10's fill from the close");
 	const struct exec_report *close = NULL;
 	for (unsigned i = 0; i < nlog; i++)
 		if (log_[i].order_id == 0 && log_[i].kind == EXEC_FILL)
@@ -391,7 +394,9 @@ int main(int argc, char **argv)
 	assert(v.ops->market(v.ctx, &top) == 0);
 	new_order(11, 1, 'B', 1000, 108200, EXEC_TIF_IOC);
 	new_order(12, 1, 'B', 1000, 108310, EXEC_TIF_DAY);
-	WAIT_FOR(find(11, EXEC_CANCELED) && find(12, EXEC_FILL), 3000, "orders 11 and 12");
+	/* (10 s: the EA may drop an answer, which run B, with no snapshots to
+	 * find it, learns by the timeout: DOWN, then UP again before order 12 goes) */
+	WAIT_FOR(find(11, EXEC_CANCELED) && find(12, EXEC_FILL), 10000, "orders 11 and 12");
 	assert(find(11, EXEC_CANCELED)->reason == EXEC_REASON_IOC && !find(11, EXEC_FILL));
 	exec_mt5_gw_stats(g, &st);
 	assert(st.ioc_unfilled == 1 && st.opens == 2 && st.open_orders == 0);
