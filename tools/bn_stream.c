@@ -48,7 +48,10 @@ static void s_close(void *ctx)
 }
 
 static const struct exec_bn_stream_ops ops = {
-	.open = s_open, .next = s_next, .up = s_up, .close = s_close,
+	.open = s_open,
+	.next = s_next,
+	.up = s_up,
+	.close = s_close,
 };
 
 struct exec_bn_stream bn_stream_io(struct bn_stream *s)

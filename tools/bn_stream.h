@@ -19,11 +19,11 @@
 #include "feeds.h"
 
 struct bn_stream {
-	const char *ca_file;          /* PEM CAs instead of the system's; NULL */
+	const char *ca_file; /* PEM CAs instead of the system's; NULL */
 	struct feeds_ws_client *ws;
-	bool up;                      /* open, and not down since */
+	bool up; /* open, and not down since */
 	char url[512];
-	char err[256];                /* the last failure */
+	char err[256]; /* the last failure */
 };
 
 /* bn_stream_io - the ops over s, for exec_bn_gw_config.stream_io. */

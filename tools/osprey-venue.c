@@ -17,9 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core.h"
 #include "json.h"
 #include "progress.h"
 #include "venue.h"
+#include "venue_crypto.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -78,6 +80,17 @@ static void usage(FILE *f)
 	        "                       market data from where it stopped (DIR of another\n"
 	        "                       session is refused; a stopped venue's market is closed)\n"
 	        "  --json               print the summary as one JSON object\n"
+	        "a crypto exchange instead (venue_crypto.h)\n"
+	        "  osprey-venue --crypto CAPTURE --binance ADDR:PORT --key-file FILE\n"
+	        "               [--speed S] [--close-grace-ms N] [--end-wait-ms N]\n"
+	        "  --crypto CAPTURE     replay a cryptofeed capture (Binance or Bybit lines) to\n"
+	        "                       WebSocket clients on ADDR:PORT, at its pace (--speed)\n"
+	        "  --binance ADDR:PORT  take orders there as Binance spot does (signed REST, the\n"
+	        "                       user data stream; plain HTTP: a loopback paper venue),\n"
+	        "                       filled against the replayed book\n"
+	        "  --key-file FILE      the one account's API key, then its secret, one a line\n"
+	        "                       (the file must be ours and nobody else's to read)\n"
+	        "  At the end: \"position SYMBOL Q\" for each symbol traded, then counts.\n"
 	        "  --quiet              no progress line (drawn on stderr only when it is a terminal)\n"
 	        "Log lines (listening ports, sessions, why a session closed) go to stderr.\n"
 	        "Orders never change the replayed book (no market impact).\n"
@@ -301,8 +314,100 @@ static void print_json(const struct venue_stats *s, const struct venue_position 
 	json_end(&j);
 }
 
+/* osprey-venue --crypto: a crypto exchange (venue_crypto.h). */
+static int crypto_main(int argc, char **argv)
+{
+	struct venue_crypto_cfg cfg = { .log = log_line, .close_grace_ns = 1000000000ull };
+	const char *key_file = NULL;
+	uint64_t ms;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!val) {
+			fprintf(stderr, "osprey-venue: %s needs a value (--help)\n", a);
+			return 2;
+		}
+		i++;
+		if (!strcmp(a, "--crypto"))
+			cfg.capture = val;
+		else if (!strcmp(a, "--binance"))
+			cfg.listen = val;
+		else if (!strcmp(a, "--key-file"))
+			key_file = val;
+		else if (!strcmp(a, "--speed")) {
+			if (parse_speed(val, &cfg.speed))
+				return 2;
+		} else if (!strcmp(a, "--close-grace-ms") || !strcmp(a, "--end-wait-ms")) {
+			if (parse_u64(a, val, &ms))
+				return 2;
+			*(a[2] == 'c' ? &cfg.close_grace_ns : &cfg.end_wait_ns) = ms * 1000000ull;
+		} else {
+			fprintf(stderr, "osprey-venue: --crypto takes %s? (--help)\n", a);
+			return 2;
+		}
+	}
+	if (!cfg.capture || !cfg.listen || !key_file) {
+		fprintf(stderr, "osprey-venue: --crypto needs --binance ADDR:PORT and --key-file\n");
+		return 2;
+	}
+	char err[512], *keys;
+	size_t len;
+	if (core_secret_read(key_file, 4096, &keys, &len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-venue: --key-file %s\n", err);
+		return 1;
+	}
+	char *secret = strchr(keys, '\n');
+	if (secret) {
+		*secret++ = '\0';
+		secret[strcspn(secret, "\r\n")] = '\0';
+	}
+	cfg.api_key = keys;
+	cfg.secret = secret;
+	struct venue_crypto *v = NULL;
+	int r = secret && *secret ? venue_crypto_create(&cfg, &v, err, sizeof(err)) : -EINVAL;
+	explicit_bzero(keys, len);
+	free(keys);
+	if (r < 0) {
+		fprintf(stderr, "osprey-venue: %s\n",
+		        secret && *secret ? err : "--key-file: the API key, then the secret, one a line");
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	r = venue_crypto_run(v, &stop_flag, err, sizeof(err));
+	struct venue_crypto_stats s;
+	venue_crypto_stats(v, &s);
+	struct venue_crypto_position *pos;
+	int n = venue_crypto_positions(v, &pos);
+	for (int i = 0; i < n; i++) {
+		uint64_t p = 1, a = (uint64_t)llabs(pos[i].position);
+		for (unsigned k = 0; k < pos[i].qty_decimals; k++)
+			p *= 10;
+		printf("position %s %s%" PRIu64 ".%0*" PRIu64 "\n", pos[i].symbol,
+		       pos[i].position < 0 ? "-" : "", a / p, (int)pos[i].qty_decimals, a % p);
+	}
+	if (n >= 0)
+		free(pos);
+	printf("lines %" PRIu64 " messages %" PRIu64 " bad_lines %" PRIu64 " md_clients %" PRIu64
+	       " md_sent %" PRIu64 " md_slow %" PRIu64 "\n",
+	       s.lines, s.messages, s.bad_lines, s.md_clients, s.md_sent, s.md_slow);
+	printf("orders %" PRIu64 " accepted %" PRIu64 " rejected %" PRIu64 " fills %" PRIu64
+	       " canceled %" PRIu64 " expired %" PRIu64 " auth_failures %" PRIu64 "\n",
+	       s.orders, s.accepted, s.rejected, s.fills, s.canceled, s.expired, s.auth_failures);
+	if (s.last_reject[0])
+		printf("last_reject %s\n", s.last_reject);
+	venue_crypto_destroy(v);
+	if (r < 0) {
+		fprintf(stderr, "osprey-venue: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--crypto"))
+			return crypto_main(argc, argv);
 	struct venue_cfg cfg = { .gen = { .seed = 1, .messages = 200000, .symbols = 3 },
 		                 .linger_ns = 2000000000ull,
 		                 .close_grace_ns = 200000000ull,
