@@ -5,7 +5,8 @@
 #               HTML report and the latency log
 #   make test   the same set-up, then every test suite
 # Other targets: make paper (paper-trade a day against osprey-venue on loopback:
-# PAPER_SPEED=max|realtime|Nx, PAPER_PROTOCOL=ouch|fix), make build, make bench,
+# PAPER_SPEED=max|realtime|Nx, PAPER_PROTOCOL=ouch|fix|binance: the last a crypto
+# session, the Bybit capture through the Binance gateway), make build, make bench,
 # make deps, make clean.
 
 BUILD   ?= build

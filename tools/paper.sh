@@ -7,7 +7,11 @@
 #   positions, fills and cash against the venue's (0 differences expected).
 #
 # usage: tools/paper.sh BUILD_DIR SHARED_DIR [SPEED] [PROTOCOL]
-#   SPEED: max (default) or realtime or Nx; PROTOCOL: ouch (default) or fix
+#   SPEED: max (default) or realtime or Nx; PROTOCOL: ouch (default) or fix,
+#   or binance: a crypto session instead (osprey-venue --crypto replays the
+#   Bybit capture over a WebSocket and takes Binance-spot orders; the engine
+#   reads the stream and trades through its Binance gateway; positions
+#   reconciled symbol by symbol)
 #   PAPER_MESSAGES=N in the environment: a generated session of N messages,
 #   whether or not the AMZN day is there (the test suite's short run)
 set -eu
@@ -20,6 +24,73 @@ dir=$(mktemp -d /tmp/osprey-paper.XXXXXX)
 vpid=""
 cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; true; }
 trap cleanup EXIT INT TERM
+
+if [ "$PROTO" = binance ]; then
+	cap="$SHARED/data/crypto/cryptofeed_BYBIT.ws.25.0"
+	[ -r "$cap" ] || { echo "paper: $cap is not there: no crypto session to trade" >&2; exit 1; }
+	[ "$SPEED" = max ] && SPEED=6x # the engine reads a live stream: not as fast as a file
+	printf 'paper-key\npaper-secret-%s\n' "$$" >"$dir/keys"
+	chmod 600 "$dir/keys"
+	"$B/tools/osprey-venue" --crypto "$cap" --binance 127.0.0.1:0 --key-file "$dir/keys" \
+		--speed "$SPEED" >"$dir/venue.txt" 2>"$dir/venue.log" &
+	vpid=$!
+	i=0
+	until port=$(sed -n 's/.*listening 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/venue.log") &&
+		[ -n "$port" ]; do
+		kill -0 "$vpid" 2>/dev/null || { cat "$dir/venue.log" >&2; exit 1; }
+		i=$((i + 1)); [ $i -lt 200 ] || { echo "paper: the venue did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+	topics=$(grep -o '"topic":"[^"]*"' "$cap" | sort -u | sed 's/"topic":"\(.*\)"/"\1"/' |
+		paste -sd, -)
+	syms=$(grep -o '"topic":"orderBookL2_25\.[A-Z]*"' "$cap" | sort -u | sed 's/.*\.\([A-Z]*\)"/\1/' |
+		paste -sd, -)
+	cat >"$dir/paper.ini" <<INI
+# the engine side of make paper PAPER_PROTOCOL=binance (see tools/demo.ini)
+[feeds]
+crypto_ws = ws://127.0.0.1:$port/realtime_public
+crypto_subscribe = {"op":"subscribe","args":[$topics]}
+idle_timeout_ms = 3000
+[strategy]
+model = $S/models/demo.model
+[gateway]
+protocol = binance
+binance_rest = http://127.0.0.1:$port
+binance_stream = ws://127.0.0.1:$port
+binance_key_file = $dir/keys
+binance_symbols = $syms
+drain_ms = 2000
+INI
+	echo "paper trading the Bybit capture on loopback: osprey-venue at 127.0.0.1:$port" \
+		"(its WebSocket stream, Binance-spot order entry), speed $SPEED"
+	erc=0
+	"$B/tools/osprey-replay" --config "$dir/paper.ini" --positions "$dir/engine_positions.csv" \
+		>"$dir/engine.txt" 2>"$dir/engine.log" || erc=$?
+	vrc=0
+	wait "$vpid" || vrc=$?
+	vpid=""
+	echo
+	echo "=== engine (osprey-replay, [gateway] protocol = binance): exit $erc"
+	cat "$dir/engine.txt"
+	[ -s "$dir/engine.log" ] && sed 's/^/  engine: /' "$dir/engine.log"
+	echo
+	echo "=== venue (osprey-venue --crypto): exit $vrc"
+	cat "$dir/venue.txt"
+	# the venue's "position SYM Q" (Q at the symbol's step) against the
+	# engine's positions CSV (symbol,position,cash; position in steps)
+	rc=0
+	awk -F'[ ,]' 'FNR == 1 && FILENAME != "-" && /^symbol/ { next }
+		FILENAME ~ /engine_positions/ { e[$1] = $2; seen[$1] = 1; next }
+		$1 == "position" { q = $3; neg = sub(/^-/, "", q); sub(/\./, "", q); q = q + 0
+			v[$2] = neg ? -q : q; seen[$2] = 1 }
+		END { for (s in seen) if (e[s] + 0 != v[s] + 0) {
+				printf "  %s: engine %d, venue %d\n", s, e[s], v[s]; d++ }
+			printf "reconciliation: %d symbols, %d differences\n", length(seen), d
+			exit d > 0 }' "$dir/engine_positions.csv" "$dir/venue.txt" || rc=$?
+	echo "(files in $dir)"
+	[ "$erc" = 0 ] && [ "$vrc" = 0 ] && [ "$rc" = 0 ]
+	exit
+fi
 
 . "$S/tools/free_port.sh"
 MOLD=$(free_port)

@@ -4,6 +4,7 @@
 # end with both sides agreeing: 0 reconciliation differences, some fills. Then
 # the reconciliation itself must see a difference where there is one: a position
 # the engine got wrong, a fill price the drop copy disagrees on, a fill missing.
+# Last, PAPER_PROTOCOL=binance: the crypto session against osprey-venue --crypto.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -41,3 +42,18 @@ sed 's/^\(  fills  *\)\([0-9]*\)/\1999999/' "$dir/engine.txt" >"$out/e.txt"
 rc=0; rec "$out/e.txt" "$dir/engine_positions.csv" "$dir/drop_copy.csv" >"$out/r3" || rc=$?
 [ $rc = 1 ] && grep -q "fills: engine 999999" "$out/r3" || { cat "$out/r3"; fail "a fill count difference went unseen"; }
 echo "ok reconciliation sees a wrong position, a wrong fill price and a wrong fill count"
+
+# make paper PAPER_PROTOCOL=binance: the crypto session (where the capture is)
+SHARED=${OSPREY_SHARED:-$S/../shared}
+if [ -r "$SHARED/data/crypto/cryptofeed_BYBIT.ws.25.0" ]; then
+	rc=0
+	sh "$S/tools/paper.sh" "$B" "$SHARED" max binance >"$out/binance.txt" 2>&1 || rc=$?
+	dir=$(sed -n 's/^(files in \(.*\))$/\1/p' "$out/binance.txt")
+	runs="$runs $dir"
+	[ $rc = 0 ] || { cat "$out/binance.txt"; fail "binance: paper.sh exit $rc"; }
+	grep -q "^reconciliation: [1-9][0-9]* symbols, 0 differences" "$out/binance.txt" ||
+		{ cat "$out/binance.txt"; fail "binance: no clean reconciliation of traded symbols"; }
+	echo "ok binance: $(grep '^reconciliation' "$out/binance.txt")"
+else
+	echo "binance: the crypto capture is absent; not run"
+fi
