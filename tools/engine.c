@@ -412,8 +412,22 @@ static int split_list(char *buf, const char **out, unsigned max, const char *wha
 	return (int)n;
 }
 
-#define MT5_SYMBOLS 256 /* [feeds] mt5_symbols at most */
-#define BN_SYMBOLS  64  /* [gateway] binance_symbols at most (the crypto feed's books) */
+/* [feeds] mt5_symbols and [gateway] binance_symbols into e's lists. */
+static int split_symbols(struct engine *e, char *err, size_t errlen)
+{
+	snprintf(e->mt5_buf, sizeof(e->mt5_buf), "%s", e->o.mt5_symbols);
+	snprintf(e->bn_buf, sizeof(e->bn_buf), "%s", e->o.bn_symbols);
+	int m = split_list(e->mt5_buf, e->mt5_syms, ENGINE_MT5_SYMBOLS, "[feeds] mt5_symbols", err,
+	                   errlen);
+	int b = m < 0 ? m
+	              : split_list(e->bn_buf, e->bn_syms, ENGINE_BN_SYMBOLS,
+	                           "[gateway] binance_symbols", err, errlen);
+	if (b < 0)
+		return b;
+	e->nmt5 = (unsigned)m;
+	e->nbn = (unsigned)b;
+	return 0;
+}
 
 /* Feeds: capture files, or one live source. Two outputs: the strategy's md
  * ring and the venue's. */
@@ -472,16 +486,12 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 	 * the Binance gateway's symbols are its first books, so it knows their
 	 * locates */
 	struct feeds_crypto_cfg books = { .no_builtin = o->crypto_rest[0] != 0 };
-	char bn_buf[sizeof(o->bn_symbols)];
-	const char *bn_syms[BN_SYMBOLS];
+	int r = split_symbols(e, err, errlen);
+	if (r < 0)
+		return r;
 	if (o->protocol == ENGINE_BINANCE) {
-		snprintf(bn_buf, sizeof(bn_buf), "%s", o->bn_symbols);
-		int n = split_list(bn_buf, bn_syms, BN_SYMBOLS, "[gateway] binance_symbols", err,
-		                   errlen);
-		if (n < 0)
-			return n;
-		books.declare = bn_syms;
-		books.ndeclare = (unsigned)n;
+		books.declare = e->bn_syms;
+		books.ndeclare = e->nbn;
 	}
 	if (o->crypto_record[0] && !(e->crypto_record = fopen(o->crypto_record, "w"))) {
 		core_errf(err, errlen, "[feeds] crypto_record %s: %s", o->crypto_record,
@@ -508,15 +518,9 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.ca_file = o->fx_ca[0] ? o->fx_ca : NULL,
 	};
 	/* MetaTrader 5 ticks */
-	char mt5_buf[sizeof(o->mt5_symbols)];
-	const char *mt5_syms[MT5_SYMBOLS];
-	snprintf(mt5_buf, sizeof(mt5_buf), "%s", o->mt5_symbols);
-	int nmt5 = split_list(mt5_buf, mt5_syms, MT5_SYMBOLS, "[feeds] mt5_symbols", err, errlen);
-	if (nmt5 < 0)
-		return nmt5;
 	struct feeds_mt5_cfg mt5 = { .ticks = o->mt5_ticks,
-		                     .symbols = mt5_syms,
-		                     .nsymbols = (unsigned)nmt5,
+		                     .symbols = e->mt5_syms,
+		                     .nsymbols = e->nmt5,
 		                     .px_decimals = (uint8_t)o->mt5_decimals };
 	if (o->mold[0])
 		fc.mold = &mold;
@@ -603,19 +607,14 @@ static int latency_table(struct engine *e, uint32_t *table, char *err, size_t er
 static int create_binance(struct engine *e, struct exec_venue *ret, char *err, size_t errlen)
 {
 	const struct engine_opts *o = &e->o;
-	char buf[sizeof(o->bn_symbols)];
-	const char *names[BN_SYMBOLS];
-	struct exec_bn_symbol syms[BN_SYMBOLS];
-	snprintf(buf, sizeof(buf), "%s", o->bn_symbols);
-	int n = split_list(buf, names, BN_SYMBOLS, "[gateway] binance_symbols", err, errlen);
-	if (n < 0)
-		return n;
+	struct exec_bn_symbol syms[ENGINE_BN_SYMBOLS];
 	struct feeds_crypto_cfg table = { .no_builtin = o->crypto_rest[0] != 0 };
-	for (int i = 0; i < n; i++) {
+	for (unsigned i = 0; i < e->nbn; i++) {
 		unsigned pxd = EXEC_BN_SCALE_EXCHANGE, qtyd = EXEC_BN_SCALE_EXCHANGE;
 		if (!o->crypto_rest[0])
-			(void)feeds_crypto_table_scale(&table, FEEDS_CRYPTO_ANY, names[i], &pxd, &qtyd);
-		syms[i] = (struct exec_bn_symbol){ names[i], (uint8_t)pxd, (uint8_t)qtyd };
+			(void)feeds_crypto_table_scale(&table, FEEDS_CRYPTO_ANY, e->bn_syms[i], &pxd,
+			                               &qtyd);
+		syms[i] = (struct exec_bn_symbol){ e->bn_syms[i], (uint8_t)pxd, (uint8_t)qtyd };
 	}
 	char *keys;
 	size_t len;
@@ -641,7 +640,7 @@ static int create_binance(struct engine *e, struct exec_venue *ret, char *err, s
 			.secret = secret,
 			.ca_file = o->bn_ca[0] ? o->bn_ca : NULL,
 			.symbols = syms,
-			.nsymbols = (unsigned)n,
+			.nsymbols = e->nbn,
 			.drain_ns = o->drain_ms * 1000000ull,
 			.stream_io = bn_stream_io(&e->bn_ws),
 		};
@@ -701,17 +700,11 @@ static int create_venue(struct engine *e, struct exec_venue *ret, char *err, siz
 		return 0;
 	}
 	case ENGINE_MT5: {
-		char buf[sizeof(o->mt5_symbols)];
-		const char *syms[MT5_SYMBOLS];
-		snprintf(buf, sizeof(buf), "%s", o->mt5_symbols);
-		int n = split_list(buf, syms, MT5_SYMBOLS, "[feeds] mt5_symbols", err, errlen);
-		if (n < 0)
-			return n;
 		struct exec_mt5_gw_config mc = {
 			.commands = o->mt5_commands,
 			.answers = o->mt5_answers,
-			.symbols = syms,
-			.nsymbols = (unsigned)n,
+			.symbols = e->mt5_syms,
+			.nsymbols = e->nmt5,
 			.px_decimals = (unsigned)o->mt5_decimals,
 			.lot_units = (uint32_t)o->mt5_lot_units,
 			.drain_ns = o->drain_ms * 1000000ull,

@@ -29,6 +29,8 @@
 #define ENGINE_MAX_INPUTS 16
 #define ENGINE_MAX_THREADS 5
 #define ENGINE_PATH_MAX    256
+#define ENGINE_MT5_SYMBOLS 256 /* [feeds] mt5_symbols at most */
+#define ENGINE_BN_SYMBOLS  64  /* [gateway] binance_symbols at most (the crypto feed's books) */
 
 struct engine_opts {
 	/* [feeds] */

@@ -152,6 +152,12 @@ struct engine {
 	struct exec_mt5_gw *mt5_gw;   /* ... or MetaTrader 5 */
 	struct exec_bn_gw *bn_gw;     /* ... or Binance spot */
 	struct bn_stream bn_ws;       /* its user data stream (exec thread) */
+	/* symbol lists split once (create_feeds), for the feed and the gateway:
+	 * [feeds] mt5_symbols, [gateway] binance_symbols (locates 1, 2, ...) */
+	char mt5_buf[sizeof(((struct engine_opts *)0)->mt5_symbols)];
+	char bn_buf[sizeof(((struct engine_opts *)0)->bn_symbols)];
+	const char *mt5_syms[ENGINE_MT5_SYMBOLS], *bn_syms[ENGINE_BN_SYMBOLS];
+	unsigned nmt5, nbn;
 	struct exec_stage *exec;
 	struct persist *db;
 	struct persist_writer *writer;

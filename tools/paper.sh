@@ -25,6 +25,24 @@ vpid=""
 cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; true; }
 trap cleanup EXIT INT TERM
 
+# The engine on $dir/paper.ini against the venue running as $vpid (its
+# output in $dir/venue.txt), then both summaries: sets $erc and $vrc.
+run_engine() { # VENUE_NAME
+	erc=0
+	"$B/tools/osprey-replay" --config "$dir/paper.ini" --positions "$dir/engine_positions.csv" \
+		>"$dir/engine.txt" 2>"$dir/engine.log" || erc=$?
+	vrc=0
+	wait "$vpid" || vrc=$?
+	vpid=""
+	echo
+	echo "=== engine (osprey-replay, [gateway] protocol = $PROTO): exit $erc"
+	cat "$dir/engine.txt"
+	[ -s "$dir/engine.log" ] && sed 's/^/  engine: /' "$dir/engine.log"
+	echo
+	echo "=== venue ($1): exit $vrc"
+	cat "$dir/venue.txt"
+}
+
 if [ "$PROTO" = binance ]; then
 	cap="$SHARED/data/crypto/cryptofeed_BYBIT.ws.25.0"
 	[ -r "$cap" ] || { echo "paper: $cap is not there: no crypto session to trade" >&2; exit 1; }
@@ -63,19 +81,7 @@ drain_ms = 2000
 INI
 	echo "paper trading the Bybit capture on loopback: osprey-venue at 127.0.0.1:$port" \
 		"(its WebSocket stream, Binance-spot order entry), speed $SPEED"
-	erc=0
-	"$B/tools/osprey-replay" --config "$dir/paper.ini" --positions "$dir/engine_positions.csv" \
-		>"$dir/engine.txt" 2>"$dir/engine.log" || erc=$?
-	vrc=0
-	wait "$vpid" || vrc=$?
-	vpid=""
-	echo
-	echo "=== engine (osprey-replay, [gateway] protocol = binance): exit $erc"
-	cat "$dir/engine.txt"
-	[ -s "$dir/engine.log" ] && sed 's/^/  engine: /' "$dir/engine.log"
-	echo
-	echo "=== venue (osprey-venue --crypto): exit $vrc"
-	cat "$dir/venue.txt"
+	run_engine "osprey-venue --crypto"
 	# the venue's "position SYM Q" (Q at the symbol's step) against the
 	# engine's positions CSV (symbol,position,cash; position in steps)
 	rc=0
@@ -161,20 +167,7 @@ $pin "$B/tools/osprey-venue" $input --mold "127.0.0.1:$MOLD" --serve "127.0.0.1:
 	--drop-copy "$dir/drop_copy.csv" --positions "$dir/venue_positions.csv" \
 	>"$dir/venue.txt" 2>"$dir/venue.log" &
 vpid=$!
-erc=0
-"$B/tools/osprey-replay" --config "$dir/paper.ini" --positions "$dir/engine_positions.csv" \
-	>"$dir/engine.txt" 2>"$dir/engine.log" || erc=$?
-vrc=0
-wait "$vpid" || vrc=$?
-vpid=""
-
-echo
-echo "=== engine (osprey-replay, [gateway] protocol = $PROTO): exit $erc"
-cat "$dir/engine.txt"
-[ -s "$dir/engine.log" ] && sed 's/^/  engine: /' "$dir/engine.log"
-echo
-echo "=== venue (osprey-venue): exit $vrc"
-cat "$dir/venue.txt"
+run_engine osprey-venue
 
 rc=0
 sh "$S/tools/paper-reconcile.sh" "$dir/engine.txt" "$dir/engine_positions.csv" \

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -230,7 +231,8 @@ static void report(struct venue_crypto *v, const struct corder *o, const char *x
 	        o->order_id, dec(l, sizeof(l), last_qty, qtyd), dec(z, sizeof(z), o->cum, qtyd),
 	        dec(lp, sizeof(lp), last_px, pxd), now, trade ? (int64_t)v->trade_id : (int64_t)-1,
 	        !strcmp(status, "NEW") ? "true" : "false", o->created_ms);
-	broadcast(v, C_USER, msg, (size_t)n);
+	if (n > 0 && (size_t)n < sizeof(msg)) /* (its fields are bounded: it always fits) */
+		broadcast(v, C_USER, msg, (size_t)n);
 }
 
 static void fill(struct venue_crypto *v, struct corder *o, uint64_t qty, uint32_t px)
@@ -305,6 +307,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned http, const cha
 	va_start(ap, fmt);
 	int n = vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(body)) /* (the answers are bounded: never) */
+		return MHD_NO;
 	struct MHD_Response *r =
 	        MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
@@ -341,8 +345,8 @@ static const char *param(const char *q, const char *key, char *out, size_t cap)
 	return out;
 }
 
-/* The signed parameters checked as Binance checks them: NULL, answered,
- * when refused. */
+/* The signed parameters checked as Binance checks them: false, answered,
+ * when refused (the signature compared in constant time). */
 static bool signed_ok(struct venue_crypto *v, struct MHD_Connection *c, const char *q,
                       enum MHD_Result *ret)
 {
@@ -355,7 +359,7 @@ static bool signed_ok(struct venue_crypto *v, struct MHD_Connection *c, const ch
 	const char *sig = strstr(q, "&signature=");
 	char hex[EXEC_BN_SIG + 1];
 	if (!sig || exec_bn_sign(v->secret, strlen(v->secret), q, (size_t)(sig - q), hex) < 0 ||
-	    strcmp(sig + 11, hex)) {
+	    strlen(sig + 11) != EXEC_BN_SIG || CRYPTO_memcmp(sig + 11, hex, EXEC_BN_SIG)) {
 		v->st.auth_failures++;
 		*ret = refuse(v, c, 400, -1022, "Signature for this request is not valid.");
 		return false;
@@ -396,21 +400,22 @@ static long locate_of(const struct venue_crypto *v, const char *sym)
 static enum MHD_Result exchange_info(struct venue_crypto *v, struct MHD_Connection *c,
                                      const char *q)
 {
-	char sym[EXEC_BN_TEXT], tick[32], step[32];
+	char sym[EXEC_BN_TEXT], tick[32], step[32], max[32];
 	long loc = locate_of(v, param(q, "symbol", sym, sizeof(sym)));
 	unsigned pxd, qtyd;
 	if (loc < 0 || feeds_crypto_scale(v->instr, (uint16_t)loc, &pxd, &qtyd) < 0)
 		return refuse(v, c, 400, -1121, "Invalid symbol.");
 	dec(tick, sizeof(tick), 1, pxd);
 	dec(step, sizeof(step), 1, qtyd);
+	dec(max, sizeof(max), UINT32_MAX, pxd); /* the largest price an order can carry */
 	return answer(c, 200,
 	              "{\"timezone\":\"UTC\",\"serverTime\":%" PRIu64 ",\"rateLimits\":[],"
 	              "\"exchangeFilters\":[],\"symbols\":[{\"symbol\":\"%s\",\"status\":\"%s\","
 	              "\"orderTypes\":[\"LIMIT\"],\"filters\":[{\"filterType\":\"PRICE_FILTER\","
-	              "\"minPrice\":\"%s\",\"maxPrice\":\"429496.7295\",\"tickSize\":\"%s\"},"
+	              "\"minPrice\":\"%s\",\"maxPrice\":\"%s\",\"tickSize\":\"%s\"},"
 	              "{\"filterType\":\"LOT_SIZE\",\"minQty\":\"%s\",\"maxQty\":\"9000000\","
 	              "\"stepSize\":\"%s\"}]}]}",
-	              wall_ms(), sym, v->closed ? "BREAK" : "TRADING", tick, tick, step, step);
+	              wall_ms(), sym, v->closed ? "BREAK" : "TRADING", tick, max, tick, step, step);
 }
 
 static enum MHD_Result refuse_order(struct venue_crypto *v, struct MHD_Connection *c, unsigned http,

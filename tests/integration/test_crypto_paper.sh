@@ -17,8 +17,6 @@ SHARED=${OSPREY_SHARED:-$S/../shared}
 cap="$SHARED/data/crypto/cryptofeed_BYBIT.ws.25.0"
 . "$S/tests/integration/ws_lib.sh"
 ws_begin crypto-paper --npm "$cap"
-xpid=""
-trap 'ws_cleanup; [ -n "$xpid" ] && kill "$xpid" 2>/dev/null; true' EXIT INT TERM
 
 topics=$(grep -o '"topic":"[^"]*"' "$cap" | sort -u | sed 's/"topic":"\(.*\)"/"\1"/' | paste -sd, -)
 syms=BCHUSDT,XTZUSDT,UNIUSDT,LTCUSDT,DOTUSDT,LINKUSDT,ADAUSDT,ETHUSDT
@@ -35,16 +33,8 @@ cat >"$dir/info.json" <<'JSON'
  "ETHUSDT": {"tickSize": "0.1", "stepSize": "0.000001"}}
 JSON
 printf 'osprey-paper-key\nosprey-paper-secret-0123456789\n' >"$dir/keys"
-node "$W/spot_exchange.js" --cert "$dir/cert.pem" --key "$dir/key.pem" \
-	--api-key osprey-paper-key --secret osprey-paper-secret-0123456789 \
-	--exchange-info "$dir/info.json" >"$dir/exchange.log" 2>&1 &
-xpid=$!
-i=0
-until xport=$(sed -n 's/^listening //p' "$dir/exchange.log") && [ -n "$xport" ]; do
-	kill -0 "$xpid" 2>/dev/null || fail "the exchange did not start"
-	i=$((i + 1)); [ $i -lt 200 ] || fail "the exchange did not start"
-	sleep 0.05
-done
+exchange exchange.log --api-key osprey-paper-key --secret osprey-paper-secret-0123456789 \
+	--exchange-info "$dir/info.json"
 serve "$dir/cert.pem" "$dir/key.pem" server.log --capture "$cap" --speed 6
 cat >"$dir/paper.ini" <<INI
 [feeds]
@@ -73,13 +63,7 @@ grep -q "keys: others may read or write it (mode 0644): chmod 600" "$dir/open.lo
 chmod 600 "$dir/keys"
 "$B/tools/osprey-replay" --config "$dir/paper.ini" --quiet --json >"$dir/paper.json" \
 	2>"$dir/paper.log" || fail "the engine's paper session failed"
-kill "$xpid"
-i=0
-until grep -q '^trades' "$dir/exchange.log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "the exchange said nothing at its end"
-	sleep 0.05
-done
-xpid=""
+exchange_stop
 python3 - "$dir/paper.json" "$dir/exchange.log" "$dir/info.json" <<'PY' || fail "the engine and the exchange disagree"
 import json, sys
 run = json.load(open(sys.argv[1]))

@@ -18,27 +18,12 @@ cat >"$dir/info.json" <<'JSON'
  "SOLUSDT": {"tickSize": "0.01", "stepSize": "0.001"},
  "ADAUSDT": {"tickSize": "0.0001", "stepSize": "0.1"}}
 JSON
-node "$W/spot_exchange.js" --cert "$dir/cert.pem" --key "$dir/key.pem" \
-	--api-key osprey-test-key --secret osprey-test-secret-0123456789 \
+exchange exchange.log --api-key osprey-test-key --secret osprey-test-secret-0123456789 \
 	--exchange-info "$dir/info.json" --usdt 100000 \
-	--drop-before 6-106 --drop-after 7-107 --bad-event-every 5 --wrap 1 >"$dir/exchange.log" 2>&1 &
-spid=$!
-i=0
-until port=$(sed -n 's/^listening //p' "$dir/exchange.log") && [ -n "$port" ]; do
-	kill -0 "$spid" 2>/dev/null || fail "the exchange did not start"
-	i=$((i + 1)); [ $i -lt 200 ] || fail "the exchange did not start"
-	sleep 0.05
-done
-"$B/tests/integration/test_gw_bn" "$port" "$dir/cert.pem" "$dir/keys" >"$dir/gw.txt" \
+	--drop-before 6-106 --drop-after 7-107 --bad-event-every 5 --wrap 1
+"$B/tests/integration/test_gw_bn" "$xport" "$dir/cert.pem" "$dir/keys" >"$dir/gw.txt" \
 	2>"$dir/gw.log" || fail "test_gw_bn failed"
-kill "$spid"
-i=0
-until grep -q '^trades' "$dir/exchange.log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "the exchange said nothing at its end"
-	sleep 0.05
-done
-wait "$spid" 2>/dev/null || true
-spid=""
+exchange_stop
 for s in BTCUSDT ADAUSDT; do
 	got=$(sed -n "s/^net $s //p" "$dir/gw.txt")
 	want=$(sed -n "s/^position $s //p" "$dir/exchange.log")

@@ -8,6 +8,11 @@
 #                                   and ocert.pem + okey.pem (another name)
 #   serve CERT KEY LOG [server.js flags]  start ws_replay/server.js on an
 #                                   ephemeral port: $port, $spid
+#   exchange LOG [spot_exchange.js flags]  start ws_replay/spot_exchange.js
+#                                   (cert.pem, key.pem) on an ephemeral port:
+#                                   $xport, $xpid (stopped at exit too)
+#   exchange_stop                   SIGTERM it and wait for its last words
+#                                   (its positions and "trades N")
 #   fail MSG                        say it, show the logs' tails, exit 1
 ws_begin() {
 	name=$1
@@ -25,10 +30,16 @@ ws_begin() {
 	fi
 	dir=$(mktemp -d "/tmp/osprey-$name.XXXXXX")
 	spid=""
+	xpid=""
 	trap ws_cleanup EXIT INT TERM
 	ws_certs
 }
-ws_cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+ws_cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	[ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$dir"
+}
 fail() {
 	echo "FAIL: $*"
 	for f in "$dir"/*.log "$dir"/*.txt; do
@@ -44,15 +55,38 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=elsewhere.example \
 	-addext subjectAltName=DNS:elsewhere.example -keyout "$dir/okey.pem" -out "$dir/ocert.pem" \
 	>/dev/null 2>&1 || fail "openssl could not make the second certificate"
 }
+# await_listening LOG PID WHAT: $found, the port the server printed
+await_listening() {
+	i=0
+	until found=$(sed -n 's/^listening //p' "$1") && [ -n "$found" ]; do
+		kill -0 "$2" 2>/dev/null || fail "$3 did not start: $(tail -3 "$1")"
+		i=$((i + 1)); [ $i -lt 200 ] || fail "$3 did not start"
+		sleep 0.05
+	done
+}
 serve() {
 	cert=$1 key=$2 log=$3
 	shift 3
 	node "$W/server.js" --cert "$cert" --key "$key" "$@" >"$dir/$log" 2>&1 &
 	spid=$!
+	await_listening "$dir/$log" "$spid" "the server"
+	port=$found
+}
+exchange() {
+	xlog=$dir/$1
+	shift
+	node "$W/spot_exchange.js" --cert "$dir/cert.pem" --key "$dir/key.pem" "$@" >"$xlog" 2>&1 &
+	xpid=$!
+	await_listening "$xlog" "$xpid" "the exchange"
+	xport=$found
+}
+exchange_stop() {
+	kill "$xpid"
 	i=0
-	until port=$(sed -n 's/^listening //p' "$dir/$log") && [ -n "$port" ]; do
-		kill -0 "$spid" 2>/dev/null || fail "the server did not start: $(tail -3 "$dir/$log")"
-		i=$((i + 1)); [ $i -lt 200 ] || fail "the server did not start"
+	until grep -q '^trades' "$xlog"; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "the exchange said nothing at its end"
 		sleep 0.05
 	done
+	wait "$xpid" 2>/dev/null || true
+	xpid=""
 }
