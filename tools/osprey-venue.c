@@ -82,9 +82,11 @@ static void usage(FILE *f)
 	        "  --json               print the summary as one JSON object\n"
 	        "a crypto exchange instead (venue_crypto.h)\n"
 	        "  osprey-venue --crypto CAPTURE --binance ADDR:PORT --key-file FILE\n"
-	        "               [--speed S] [--close-grace-ms N] [--end-wait-ms N]\n"
+	        "               [--rest-capture FILE] [--speed S] [--close-grace-ms N] [--end-wait-ms N]\n"
 	        "  --crypto CAPTURE     replay a cryptofeed capture (Binance or Bybit lines) to\n"
 	        "                       WebSocket clients on ADDR:PORT, at its pace (--speed)\n"
+	        "  --rest-capture FILE  its Binance REST snapshots (cryptofeed's .http file), applied\n"
+	        "                       at their times; GET /api/v3/depth serves the book as it stands\n"
 	        "  --binance ADDR:PORT  take orders there as Binance spot does (signed REST, the\n"
 	        "                       user data stream; plain HTTP: a loopback paper venue),\n"
 	        "                       filled against the replayed book\n"
@@ -329,6 +331,8 @@ static int crypto_main(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--crypto"))
 			cfg.capture = val;
+		else if (!strcmp(a, "--rest-capture"))
+			cfg.rest_capture = val;
 		else if (!strcmp(a, "--binance"))
 			cfg.listen = val;
 		else if (!strcmp(a, "--key-file"))

@@ -68,6 +68,13 @@ struct pos {
 	uint64_t fills;
 };
 
+/* A capture file, whole, and the next line to read. */
+struct src {
+	char *buf;
+	size_t len, off;
+	bool rest; /* "URL -> <ts>: <json>" lines, not "<ts>: <json>" */
+};
+
 /* One HTTP request's state (MHD's req_cls). */
 struct req {
 	char uri[2048]; /* as sent, query included (the signature covers it) */
@@ -81,10 +88,10 @@ struct venue_crypto {
 	struct venue_crypto_cfg cfg;
 	char api_key[128], secret[128];
 	struct feeds_crypto *instr; /* the whole capture read at create: every symbol
-	                                 * and its scales, for exchangeInfo and orders */
+	                             * and its scales, for exchangeInfo and orders */
 	struct feeds_crypto *books; /* the books as replayed (the same locates) */
-	char *cap;                  /* the capture, whole */
-	size_t cap_len, cap_off;
+	struct src cap;             /* the stream's lines */
+	struct src rest;            /* Binance REST snapshots' lines (or none) */
 	double ts_first;
 	bool started, ended, closed;
 	uint64_t t0_ns, ended_ns, closed_ns, start_by_ns;
@@ -418,6 +425,56 @@ static enum MHD_Result exchange_info(struct venue_crypto *v, struct MHD_Connecti
 	              wall_ms(), sym, v->closed ? "BREAK" : "TRADING", tick, max, tick, step, step);
 }
 
+/* GET /api/v3/depth: the book as it stands (lastUpdateId the update id it
+ * is at), limit levels a side (Binance's default 100, at most 5000); 503
+ * (-1001) while the book is out of sync, as an exchange busy resyncing. */
+static enum MHD_Result depth(struct venue_crypto *v, struct MHD_Connection *c, const char *q)
+{
+	char sym[EXEC_BN_TEXT], lim[16];
+	long loc = locate_of(v, param(q, "symbol", sym, sizeof(sym)));
+	unsigned pxd, qtyd;
+	if (loc < 0 || feeds_crypto_scale(v->instr, (uint16_t)loc, &pxd, &qtyd) < 0)
+		return refuse(v, c, 400, -1121, "Invalid symbol.");
+	unsigned long limit = strtoul(param(q, "limit", lim, sizeof(lim)), NULL, 10);
+	limit = !limit ? 100 : limit > 5000 ? 5000 : limit;
+	uint64_t id;
+	if (feeds_crypto_update_id(v->books, (uint16_t)loc, &id) < 0)
+		return refuse(v, c, 503, -1001,
+		              "Internal error; unable to process your request. Please try again.");
+	size_t cap = 128 + limit * 2 * 64;
+	struct feeds_level *lv = malloc(limit * sizeof(*lv));
+	char *body = malloc(cap);
+	if (!lv || !body) {
+		free(lv);
+		free(body);
+		return MHD_NO;
+	}
+	size_t n = (size_t)snprintf(body, cap, "{\"lastUpdateId\":%" PRIu64, id);
+	for (int side = 0; side < 2; side++) {
+		int k = feeds_crypto_depth(v->books, (uint16_t)loc, side ? 'S' : 'B', lv,
+		                           (unsigned)limit);
+		n += (size_t)snprintf(body + n, cap - n, ",\"%s\":[", side ? "asks" : "bids");
+		for (int i = 0; i < k; i++) {
+			char p[32], s[32];
+			n += (size_t)snprintf(body + n, cap - n, "%s[\"%s\",\"%s\"]", i ? "," : "",
+			                      dec(p, sizeof(p), lv[i].px, pxd),
+			                      dec(s, sizeof(s), lv[i].qty, qtyd));
+		}
+		n += (size_t)snprintf(body + n, cap - n, "]");
+	}
+	n += (size_t)snprintf(body + n, cap - n, "}");
+	free(lv);
+	struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(c, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result refuse_order(struct venue_crypto *v, struct MHD_Connection *c, unsigned http,
                                     int code, const char *msg)
 {
@@ -601,6 +658,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return refuse(v, c, 400, -1101, "Too many parameters.");
 	if (!strcmp(url, "/api/v3/exchangeInfo") && !strcmp(method, "GET"))
 		return exchange_info(v, c, q);
+	if (!strcmp(url, "/api/v3/depth") && !strcmp(method, "GET"))
+		return depth(v, c, q);
 	if (!strcmp(url, "/api/v3/userDataStream")) {
 		const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-MBX-APIKEY");
 		if (!key || strcmp(key, v->api_key)) {
@@ -630,21 +689,43 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 /* ------------------------------------------------------------------------- */
 /* The capture */
 
-/* The line at v->cap_off: its span, and its capture time (0: a line with
- * none, applied at once). */
-static bool next_line(struct venue_crypto *v, const char **line, size_t *len, double *ts)
+/* The next line of f: its span, and its capture time (0: a line with none,
+ * applied at once). false at the end. */
+static bool next_line(const struct src *f, const char **line, size_t *len, double *ts)
 {
-	if (v->cap_off >= v->cap_len)
+	if (f->off >= f->len)
 		return false;
-	const char *p = v->cap + v->cap_off;
-	const char *nl = memchr(p, '\n', v->cap_len - v->cap_off);
-	*len = nl ? (size_t)(nl - p) : v->cap_len - v->cap_off;
+	const char *p = f->buf + f->off;
+	const char *nl = memchr(p, '\n', f->len - f->off);
+	*len = nl ? (size_t)(nl - p) : f->len - f->off;
 	*line = p;
+	const char *t = p;
+	if (f->rest) { /* the time after the URL */
+		const char *arrow = memmem(p, *len, " -> ", 4);
+		t = arrow ? arrow + 4 : p + *len;
+	}
 	char *end;
-	*ts = strtod(p, &end);
-	if (end == p || end >= p + *len || *end != ':')
+	*ts = t < p + *len ? strtod(t, &end) : 0;
+	if (*ts && (end == t || end >= p + *len || *end != ':'))
 		*ts = 0;
 	return true;
+}
+
+/* The REST snapshots recorded up to capture time ts (all: ts < 0) applied to
+ * the books, as the exchange's own book had them. */
+static void apply_rest(struct venue_crypto *v, double ts)
+{
+	const char *line;
+	size_t len;
+	double at;
+	const struct md_event *ev;
+	char err[256];
+	while (next_line(&v->rest, &line, &len, &at) && (ts < 0 || at <= ts)) {
+		v->rest.off += len + 1;
+		if (feeds_crypto_line(v->books, line, len, &ev, err, sizeof(err)) < 0 &&
+		    v->st.bad_lines++ < 5)
+			logf_(v, "%s: %s", v->cfg.rest_capture, err);
+	}
 }
 
 /* Apply and publish every line due by now; the books' events then touch
@@ -654,15 +735,16 @@ static void publish(struct venue_crypto *v, uint64_t now)
 	const char *line;
 	size_t len;
 	double ts;
-	for (int n = 0; n < 256 && next_line(v, &line, &len, &ts); n++) {
+	for (int n = 0; n < 256 && next_line(&v->cap, &line, &len, &ts); n++) {
 		if (ts > 0) {
 			if (v->ts_first == 0)
 				v->ts_first = ts;
 			if (v->cfg.speed > 0 &&
 			    now < v->t0_ns + (uint64_t)((ts - v->ts_first) / v->cfg.speed * 1e9))
 				return;
+			apply_rest(v, ts);
 		}
-		v->cap_off += len + 1;
+		v->cap.off += len + 1;
 		v->st.lines++;
 		const struct md_event *ev;
 		char err[256];
@@ -696,7 +778,7 @@ static void publish(struct venue_crypto *v, uint64_t now)
  * the same order, so a locate is the same in both. */
 static int read_instruments(struct venue_crypto *v, char *err, size_t errlen)
 {
-	if (!feeds_crypto_sniff(v->cap, v->cap_len < 64 ? v->cap_len : 64)) {
+	if (!feeds_crypto_sniff(v->cap.buf, v->cap.len < 64 ? v->cap.len : 64)) {
 		core_errf(err, errlen, "%s: not a cryptofeed capture", v->cfg.capture);
 		return -EINVAL;
 	}
@@ -708,11 +790,13 @@ static int read_instruments(struct venue_crypto *v, char *err, size_t errlen)
 	double ts;
 	const struct md_event *ev;
 	char why[256];
-	while (next_line(v, &line, &len, &ts)) {
-		v->cap_off += len + 1;
-		(void)feeds_crypto_line(v->instr, line, len, &ev, why, sizeof(why));
+	for (struct src *f = &v->rest; f; f = f == &v->rest ? &v->cap : NULL) {
+		while (next_line(f, &line, &len, &ts)) {
+			f->off += len + 1;
+			(void)feeds_crypto_line(v->instr, line, len, &ev, why, sizeof(why));
+		}
+		f->off = 0;
 	}
-	v->cap_off = 0;
 	unsigned n = feeds_crypto_nsymbols(v->instr);
 	if (!n) {
 		core_errf(err, errlen, "%s: no symbol in the capture", v->cfg.capture);
@@ -759,7 +843,12 @@ int venue_crypto_create(const struct venue_crypto_cfg *cfg, struct venue_crypto 
 	snprintf(v->api_key, sizeof(v->api_key), "%s", cfg->api_key);
 	snprintf(v->secret, sizeof(v->secret), "%s", cfg->secret);
 	v->next_order_id = 1000;
-	int r = core_file_read(cfg->capture, (size_t)1 << 30, &v->cap, &v->cap_len, err, errlen);
+	v->rest.rest = true;
+	int r = core_file_read(cfg->capture, (size_t)1 << 30, &v->cap.buf, &v->cap.len, err,
+	                       errlen);
+	if (r == 0 && cfg->rest_capture)
+		r = core_file_read(cfg->rest_capture, (size_t)1 << 30, &v->rest.buf, &v->rest.len,
+		                   err, errlen);
 	if (r < 0 || (r = read_instruments(v, err, errlen)) < 0) {
 		venue_crypto_destroy(v);
 		return r;
@@ -806,7 +895,8 @@ int venue_crypto_run(struct venue_crypto *v, volatile sig_atomic_t *stop, char *
 		}
 		if (v->started && !v->ended) {
 			publish(v, now);
-			if (v->cap_off >= v->cap_len) {
+			if (v->cap.off >= v->cap.len) {
+				apply_rest(v, -1);
 				v->ended = true;
 				v->ended_ns = now;
 				logf_(v,
@@ -891,7 +981,8 @@ struct venue_crypto *venue_crypto_destroy(struct venue_crypto *v)
 		MHD_stop_daemon(v->d);
 	feeds_crypto_destroy(v->books);
 	feeds_crypto_destroy(v->instr);
-	free(v->cap);
+	free(v->cap.buf);
+	free(v->rest.buf);
 	free(v->orders);
 	explicit_bzero(v->secret, sizeof(v->secret));
 	free(v);

@@ -48,7 +48,10 @@
 #include <stdint.h>
 
 struct venue_crypto_cfg {
-	const char *capture; /* a cryptofeed capture; required */
+	const char *capture;      /* a cryptofeed capture; required */
+	const char *rest_capture; /* its Binance REST snapshots ("URL -> ts: JSON" lines:
+	                           * cryptofeed's .http file), applied to the books at
+	                           * their times; NULL: none (Bybit needs none) */
 	const char *listen;  /* "A.B.C.D:PORT" (port 0: any free one); required */
 	const char *api_key; /* the one account's key and secret; required */
 	const char *secret;

@@ -1047,6 +1047,10 @@ int feeds_crypto_bbo(const struct feeds_crypto *c, uint16_t locate, struct feeds
  * Returns the count, -ERANGE (locate) or -EINVAL (side). */
 int feeds_crypto_depth(const struct feeds_crypto *c, uint16_t locate, char side,
 		       struct feeds_level *out, unsigned n);
+/* feeds_crypto_update_id - the update id the book stands at (Binance: the
+ * snapshot's lastUpdateId, then each applied diff's u; Bybit: the last
+ * cross_seq): 0 and *ret, -EAGAIN while it is out of sync, -ERANGE. */
+int feeds_crypto_update_id(const struct feeds_crypto *c, uint16_t locate, uint64_t *ret);
 /* feeds_crypto_stale - true while the book is out of sync (no snapshot, gap, level error). */
 bool feeds_crypto_stale(const struct feeds_crypto *c, uint16_t locate);
 void feeds_crypto_stats(const struct feeds_crypto *c, struct feeds_crypto_stats *ret);

@@ -414,6 +414,17 @@ int feeds_crypto_depth(const struct feeds_crypto *c, uint16_t locate, char side,
 	return (int)k;
 }
 
+int feeds_crypto_update_id(const struct feeds_crypto *c, uint16_t locate, uint64_t *ret)
+{
+	const struct sym *y = sym_at(c, locate);
+	if (!y)
+		return -ERANGE;
+	if (y->state != ST_LIVE && y->state != ST_SYNCING)
+		return -EAGAIN;
+	*ret = y->last_id;
+	return 0;
+}
+
 bool feeds_crypto_stale(const struct feeds_crypto *c, uint16_t locate)
 {
 	const struct sym *y = sym_at(c, locate);

@@ -9,7 +9,9 @@
 # symbol; the venue refuses requests with a wrong key, a bad signature, a
 # stale timestamp, an unknown symbol or a malformed body, and stays up; an
 # engine with the wrong secret has every order refused (-1022) and trades
-# nothing.
+# nothing. Last, a Binance session (the stream and its REST snapshots,
+# --rest-capture): a client reading the venue's stream with depth snapshots
+# from its /api/v3/depth ends with the books the capture's files give.
 set -eu
 B=${OSPREY_BUILD:?}
 S=${OSPREY_SOURCE:?}
@@ -138,3 +140,37 @@ assert "Signature for this request is not valid" in v["last_refusal"], v
 assert "auth_failures %d" % v["orders"] in out and "position" not in out, (v, out)
 print("wrong secret: %d orders refused (%s)" % (v["rejects"], v["last_refusal"]))
 PY
+
+# a Binance session: the stream, and snapshots of the venue's book as it stands
+D="$SHARED/data/crypto"
+if [ -r "$D/cryptofeed_BINANCE.ws.1.0" ] && [ -r "$D/cryptofeed_BINANCE.http.0.0" ]; then
+	"$B/tools/osprey-venue" --crypto "$D/cryptofeed_BINANCE.ws.1.0" \
+		--rest-capture "$D/cryptofeed_BINANCE.http.0.0" --binance 127.0.0.1:0 \
+		--key-file "$dir/keys" --speed 4x --close-grace-ms 500 >"$dir/bvenue.out" \
+		2>"$dir/bvenue.log" &
+	vpid=$!
+	i=0
+	until port=$(sed -n 's/.*listening 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/bvenue.log") &&
+		[ -n "$port" ]; do
+		kill -0 "$vpid" 2>/dev/null || fail "the Binance venue did not start"
+		i=$((i + 1)); [ $i -lt 200 ] || fail "the Binance venue did not start"
+		sleep 0.05
+	done
+	streams=$(head -1 "$D/cryptofeed_BINANCE.ws.1.0" | sed 's/.*streams=\([^ ]*\) .*/\1/')
+	"$B/tools/osprey-feedcat" "$D/cryptofeed_BINANCE.http.0.0" "$D/cryptofeed_BINANCE.ws.1.0" \
+		--depth 1000 >"$dir/bwant.txt" || fail "feedcat on the Binance capture"
+	"$B/tools/osprey-feedcat" --ws "ws://127.0.0.1:$port/stream?streams=$streams" \
+		--rest "http://127.0.0.1:$port" --snapshot NKNUSDT --snapshot BLZETH \
+		--snapshot LRCBTC --snapshot RUNEEUR --idle-ms 2500 --seconds 60 --depth 1000 \
+		>"$dir/bgot.txt" 2>"$dir/bclient.log" || fail "feedcat --ws against the venue"
+	wait "$vpid" || fail "the Binance venue failed"
+	vpid=""
+	grep -q "snapshots [4-9][0-9]* of .*exchangeInfo 4" "$dir/bclient.log" ||
+		fail "no snapshots from the venue: $(tail -1 "$dir/bclient.log")"
+	[ "$(grep -c '^book' "$dir/bwant.txt")" = 4 ] || fail "feedcat's books of the capture"
+	if ! cmp -s "$dir/bwant.txt" "$dir/bgot.txt"; then
+		diff "$dir/bwant.txt" "$dir/bgot.txt" | head -20
+		fail "the books read from the venue differ from the capture's"
+	fi
+	echo "binance session: 4 books from the venue's stream and depth snapshots equal the capture's"
+fi
