@@ -29,12 +29,15 @@ fail() {
 }
 printf 'osprey-venue-key\nosprey-venue-secret-0123456789\n' >"$dir/keys"
 chmod 600 "$dir/keys"
-start_venue() { # NAME
-	"$B/tools/osprey-venue" --crypto "$cap" --binance 127.0.0.1:0 --key-file "$dir/keys" \
-		--speed 6x --close-grace-ms 500 --end-wait-ms 3000 >"$dir/$1.out" 2>"$dir/$1.log" &
+start_venue() { # NAME [osprey-venue flags: default the Bybit capture at 6x]
+	name=$1
+	shift
+	[ $# -gt 0 ] || set -- --crypto "$cap" --speed 6x
+	"$B/tools/osprey-venue" "$@" --binance 127.0.0.1:0 --key-file "$dir/keys" \
+		--close-grace-ms 500 --end-wait-ms 3000 >"$dir/$name.out" 2>"$dir/$name.log" &
 	vpid=$!
 	i=0
-	until port=$(sed -n 's/.*listening 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/$1.log") &&
+	until port=$(sed -n 's/.*listening 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/$name.log") &&
 		[ -n "$port" ]; do
 		kill -0 "$vpid" 2>/dev/null || fail "the venue did not start"
 		i=$((i + 1)); [ $i -lt 200 ] || fail "the venue did not start"
@@ -144,18 +147,8 @@ PY
 # a Binance session: the stream, and snapshots of the venue's book as it stands
 D="$SHARED/data/crypto"
 if [ -r "$D/cryptofeed_BINANCE.ws.1.0" ] && [ -r "$D/cryptofeed_BINANCE.http.0.0" ]; then
-	"$B/tools/osprey-venue" --crypto "$D/cryptofeed_BINANCE.ws.1.0" \
-		--rest-capture "$D/cryptofeed_BINANCE.http.0.0" --binance 127.0.0.1:0 \
-		--key-file "$dir/keys" --speed 4x --close-grace-ms 500 >"$dir/bvenue.out" \
-		2>"$dir/bvenue.log" &
-	vpid=$!
-	i=0
-	until port=$(sed -n 's/.*listening 127.0.0.1:\([0-9]*\).*/\1/p' "$dir/bvenue.log") &&
-		[ -n "$port" ]; do
-		kill -0 "$vpid" 2>/dev/null || fail "the Binance venue did not start"
-		i=$((i + 1)); [ $i -lt 200 ] || fail "the Binance venue did not start"
-		sleep 0.05
-	done
+	start_venue bvenue --crypto "$D/cryptofeed_BINANCE.ws.1.0" \
+		--rest-capture "$D/cryptofeed_BINANCE.http.0.0" --speed 4x
 	streams=$(head -1 "$D/cryptofeed_BINANCE.ws.1.0" | sed 's/.*streams=\([^ ]*\) .*/\1/')
 	"$B/tools/osprey-feedcat" "$D/cryptofeed_BINANCE.http.0.0" "$D/cryptofeed_BINANCE.ws.1.0" \
 		--depth 1000 >"$dir/bwant.txt" || fail "feedcat on the Binance capture"
