@@ -47,13 +47,13 @@ struct ea {
 	int out; /* its stdout, open until it has ended (it prints at exit) */
 };
 
-static struct exec_report log_[4096];
-static unsigned nlog;
-static struct exec_venue v;
 static struct exec_mt5_gw *gw_now; /* for fail()'s account */
 static pid_t ea_pid;                /* the running stand-in: fail() stops it */
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define VD_POLL_US 500
+#include "venue_driver.h"
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -138,67 +138,6 @@ static void ea_stop(struct ea *e)
 
 /* ------------------------------------------------------------------------- */
 
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void poll_once(void)
-{
-	struct exec_report out[64];
-	int n = v.ops->poll(v.ctx, out, 64);
-	if (n < 0)
-		fail("poll: %s", strerror(-n));
-	for (int i = 0; i < n; i++) {
-		assert(nlog < sizeof(log_) / sizeof(log_[0]));
-		log_[nlog++] = out[i];
-	}
-	usleep(500);
-}
-
-static const struct exec_report *find(uint64_t id, uint8_t kind)
-{
-	for (unsigned i = 0; i < nlog; i++)
-		if (log_[i].order_id == id && log_[i].kind == kind)
-			return &log_[i];
-	return NULL;
-}
-
-#define WAIT_FOR(cond, ms, what)                                       \
-	do {                                                           \
-		uint64_t until_ = now_ms() + (ms);                     \
-		while (!(cond)) {                                      \
-			if (now_ms() > until_)                         \
-				fail("%s: not within %d ms", what, ms); \
-			poll_once();                                   \
-		}                                                      \
-	} while (0)
-
-static void send_msg(struct order_msg m)
-{
-	int r;
-	uint64_t until = now_ms() + 5000;
-	while ((r = v.ops->send(v.ctx, &m)) == EXEC_VENUE_BUSY) {
-		if (now_ms() > until)
-			fail("order %llu: the venue stayed busy", (unsigned long long)m.order_id);
-		poll_once();
-	}
-	assert(r == 0);
-}
-
-static void new_order(uint64_t id, uint16_t locate, char side, uint32_t qty, uint32_t px, int tif)
-{
-	send_msg((struct order_msg){ .kind = ORDER_NEW, .order_id = id, .seq = id, .locate = locate,
-	                             .side = (uint8_t)side, .qty = qty, .px = px, .tif = (uint8_t)tif });
-}
-
-static void cancel(uint64_t id)
-{
-	send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = id });
-}
 
 /* The EA's ticks: wait until EURUSD's ask is above px (in 10^-5), so a buy
  * limit at px is not marketable. */

@@ -43,19 +43,12 @@
 
 /* ------------------------------------------------------------------------- */
 
-static struct exec_report log_[512];
-static unsigned nlog;
-static struct exec_venue v;
 static struct exec_bn_gw *gw;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#define VD_SEQ_BASE 100 /* the client ids "<id>-<100 + id>" the exchange is told to drop */
+#include "../exec/venue_driver.h"
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
@@ -75,58 +68,6 @@ static void fail(const char *fmt, ...)
 	        st.orders, st.cancels, st.rejects, st.last_code, st.last_msg, st.rest_failures,
 	        st.events, st.bad_events, st.last_bad, st.reason);
 	exit(1);
-}
-
-static void poll_once(void)
-{
-	struct exec_report out[32];
-	int n = v.ops->poll(v.ctx, out, 32);
-	if (n < 0)
-		fail("poll: %s", strerror(-n));
-	for (int i = 0; i < n; i++) {
-		assert(nlog < sizeof(log_) / sizeof(log_[0]));
-		log_[nlog++] = out[i];
-	}
-	usleep(200);
-}
-
-static const struct exec_report *find(uint64_t id, uint8_t kind)
-{
-	for (unsigned i = 0; i < nlog; i++)
-		if (log_[i].order_id == id && log_[i].kind == kind)
-			return &log_[i];
-	return NULL;
-}
-
-#define WAIT_FOR(cond, ms, what)                                       \
-	do {                                                           \
-		uint64_t until_ = now_ms() + (ms);                     \
-		while (!(cond)) {                                      \
-			if (now_ms() > until_)                         \
-				fail("%s: not within %d ms", what, ms); \
-			poll_once();                                   \
-		}                                                      \
-	} while (0)
-
-static void send_msg(struct order_msg m)
-{
-	int r;
-	uint64_t until = now_ms() + 5000;
-	while ((r = v.ops->send(v.ctx, &m)) == EXEC_VENUE_BUSY) {
-		if (now_ms() > until)
-			fail("order %" PRIu64 ": the venue stayed busy", m.order_id);
-		poll_once();
-	}
-	if (r != 0)
-		fail("send: %d", r);
-}
-
-static void new_order(uint64_t id, uint16_t locate, char side, uint32_t qty, uint32_t px,
-                      int tif)
-{
-	send_msg((struct order_msg){ .kind = ORDER_NEW, .order_id = id, .seq = 100 + id,
-	                             .locate = locate, .side = (uint8_t)side, .qty = qty, .px = px,
-	                             .tif = (uint8_t)tif });
 }
 
 int main(int argc, char **argv)
@@ -184,7 +125,7 @@ int main(int argc, char **argv)
 		fail("%" PRIu64 " orders refused for their symbol, %" PRIu64 " symbols ready, %" PRIu64
 		     " refused",
 		     st.no_symbol, st.symbols_ready, st.symbols_refused);
-	send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 3 });
+	cancel(3);
 	WAIT_FOR(find(3, EXEC_CANCELED), 3000, "order 3 cancelled");
 	assert(find(3, EXEC_CANCELED)->reason == EXEC_REASON_USER_CANCEL);
 	WAIT_FOR(find(6, EXEC_REJECTED), 15000, "order 6 found never there");
@@ -193,7 +134,7 @@ int main(int argc, char **argv)
 	 * sent it again and heard -2010, it is open here and we cancel it */
 	WAIT_FOR(find(7, EXEC_ACK), 15000, "order 7 acknowledged");
 	if (!find(7, EXEC_CANCELED))
-		send_msg((struct order_msg){ .kind = ORDER_CANCEL, .order_id = 7 });
+		cancel(7);
 	WAIT_FOR(find(7, EXEC_CANCELED), 15000, "order 7 cancelled");
 	/* the filters: minNotional here; maxQty and the balance at the exchange */
 	new_order(9, 1, 'B', 1, 6400000, EXEC_TIF_DAY); /* 0.00001 BTC: 0.64 USDT < 5 */
