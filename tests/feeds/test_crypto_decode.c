@@ -5,6 +5,7 @@
  * zero-length, oversized, wrong types -- each with its outcome. */
 #undef NDEBUG
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,6 +79,9 @@ int main(void)
 	feeds_crypto_stats(c, &st);
 	assert(st.diffs_unsynced == 1);
 	assert(feeds_crypto_stale(c, 1));
+	uint64_t uid;
+	assert(feeds_crypto_update_id(c, 1, &uid) == -EAGAIN);
+	assert(feeds_crypto_update_id(c, 9, &uid) == -ERANGE);
 
 	/* Snapshot L=100. */
 	assert(line(SNAP(100, "[[\"1.0000\",\"5.00\"],[\"0.9990\",\"7\"]]",
@@ -90,6 +94,7 @@ int main(void)
 	assert(!strcmp(feeds_crypto_symbol(c, 1), "TEST") &&
 	       feeds_crypto_venue(c, 1) == FEEDS_CRYPTO_BINANCE &&
 	       feeds_crypto_lookup(c, FEEDS_CRYPTO_BINANCE, "TEST") == 1);
+	assert(feeds_crypto_update_id(c, 1, &uid) == 0 && uid == 100); /* the snapshot's */
 
 	/* u <= lastUpdateId: old, dropped. */
 	assert(line(DIFF(95, 100, "[[\"1.0000\",\"0\"]]", "[]")) == 0);
@@ -116,6 +121,7 @@ int main(void)
 	/* Next in sequence. */
 	assert(line(DIFF(104, 104, "[]", "[[\"1.0015\",\"4\"]]")) == 1);
 	bbo(1, 10005, 200, 10015, 400);
+	assert(feeds_crypto_update_id(c, 1, &uid) == 0 && uid == 104); /* the last diff's u */
 
 	/* A bookTicker at u=104 matches; at 105 it waits for the diff. */
 	assert(line("1600000001.4: {\"stream\":\"test@bookTicker\",\"data\":{\"u\":104,\"s\":\"TEST\","

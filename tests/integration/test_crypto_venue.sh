@@ -90,7 +90,31 @@ assert call("POST", "/api/v3/order", "x" * 20000)[1]["code"] == -1101
 assert call("GET", "/api/v3/exchangeInfo?symbol=NOPE")[1]["code"] == -1121
 info = call("GET", "/api/v3/exchangeInfo?symbol=LTCUSDT")[1]["symbols"][0]["filters"]
 assert info[0]["tickSize"] == "0.01" and info[1]["stepSize"] == "0.000001", info
-print("refusals: -2015 -1022 -1021 -1121 -1013 -1101, exchangeInfo at the book's scales")
+# a user data stream client that breaks RFC 6455 (an unmasked frame) is cut;
+# one that pings is answered; the venue serves on
+import base64, os, socket
+key = call("POST", "/api/v3/userDataStream")[1]["listenKey"]
+def ws(path):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    k = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, k)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    want = base64.b64encode(hashlib.sha1((k + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    assert head.startswith(b"HTTP/1.1 101") and want in head, head
+    return s
+s = ws("/ws/" + key)
+s.sendall(bytes([0x89, 0x84, 1, 2, 3, 4]) + bytes(b ^ m for b, m in zip(b"ping", [1, 2, 3, 4])))
+assert s.recv(6) == b"\x8a\x04ping"
+s.sendall(b"\x81\x02hi")  # unmasked
+assert s.recv(16) == b""   # cut
+s = ws("/ws/" + key)
+s.close()
+assert call("GET", "/api/v3/exchangeInfo?symbol=LTCUSDT")[0] == 200
+print("refusals: -2015 -1022 -1021 -1121 -1013 -1101, exchangeInfo at the book's scales; "
+      "an unmasked frame cuts its client, a ping is answered")
 PY
 config "$dir/keys" >"$dir/paper.ini"
 "$B/tools/osprey-replay" --config "$dir/paper.ini" --quiet --json >"$dir/paper.json" \
