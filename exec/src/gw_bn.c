@@ -264,6 +264,12 @@ static int ask_cancel(struct exec_bn_gw *g, struct gw_order *o)
 	return e;
 }
 
+/* Room in the report queue for two more. */
+static bool room2(const struct exec_bn_gw *g)
+{
+	return g->gw.q_cap - (g->gw.q_tail - g->gw.q_head) >= 2;
+}
+
 /* Up: every symbol's exchangeInfo settled, and the stream up. */
 static bool up(const struct exec_bn_gw *g)
 {
@@ -490,7 +496,7 @@ static void on_report(struct exec_bn_gw *g, const struct exec_bn_report *r)
 static void on_stream(struct exec_bn_gw *g)
 {
 	for (int n = 0; n < EVENTS; n++) {
-		if (g->gw.q_cap - (g->gw.q_tail - g->gw.q_head) < 2)
+		if (!room2(g)) /* an event queues at most two reports */
 			return;
 		const char *msg;
 		size_t len;
@@ -617,11 +623,8 @@ static int bn_poll(void *ctx, struct exec_report *out, uint32_t cap)
 			if (ask(g, &r) == 0)
 				g->listen_asked = true;
 		}
-		struct ans a;
-		for (int n = 0; n < EVENTS && gw_q_room(&g->gw) &&
-		                g->gw.q_cap - (g->gw.q_tail - g->gw.q_head) >= 2 &&
-		                core_ring_pop(g->answers, &a) == 0;
-		     n++)
+		struct ans a; /* each answer queues at most two reports */
+		for (int n = 0; n < EVENTS && room2(g) && core_ring_pop(g->answers, &a) == 0; n++)
 			on_answer(g, &a, now);
 		if (g->stream_opened && !g->fatal)
 			on_stream(g);
