@@ -26,10 +26,20 @@
 #define BATCH 16
 #define SECRET "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 
-enum bench_case { C_OUCH, C_BN_ORDER, C_BN_EVENT, C_MT5_OPEN, C_MT5_EXEC, C_MT5_TRADES, NCASES };
+enum bench_case {
+	C_OUCH,
+	C_BN_ORDER,
+	C_BN_EVENT,
+	C_BN_EVENT_RAW,
+	C_MT5_OPEN,
+	C_MT5_EXEC,
+	C_MT5_TRADES,
+	NCASES
+};
 static const char *const names[NCASES] = {
 	"OUCH Enter encode (anchor)", "Binance order + HMAC",  "Binance executionReport",
-	"MT5 TRADE;OPEN build",       "MT5 EXECUTION answer", "MT5 OPEN_TRADES (3)",
+	"Binance exec.Report (raw)",  "MT5 TRADE;OPEN build",  "MT5 EXECUTION answer",
+	"MT5 OPEN_TRADES (3)",
 };
 
 static char texts[NMSG][1024];
@@ -42,8 +52,9 @@ static double p50s[NCASES];
 static void prepare(int c)
 {
 	for (uint32_t i = 0; i < NMSG; i++) {
-		const char *s = c == C_BN_EVENT     ? BN_TRADE_WRAPPED
-		                : c == C_MT5_EXEC   ? MT5_EXECUTION
+		const char *s = c == C_BN_EVENT       ? BN_TRADE_WRAPPED
+		                : c == C_BN_EVENT_RAW ? BN_EXECUTION_REPORT
+		                : c == C_MT5_EXEC     ? MT5_EXECUTION
 		                : c == C_MT5_TRADES ? MT5_OPEN_TRADES
 		                                    : "";
 		snprintf(texts[i], sizeof(texts[i]), "%s", s);
@@ -76,7 +87,8 @@ static uint64_t one(int c, uint32_t i)
 		return (uint64_t)exec_bn_new_order(out, sizeof(out), &o, 5000,
 		                                   1700000000000ull + i, SECRET, sizeof(SECRET) - 1);
 	}
-	case C_BN_EVENT: {
+	case C_BN_EVENT:
+	case C_BN_EVENT_RAW: {
 		struct exec_bn_report r;
 		return (uint64_t)exec_bn_event_parse(texts[i], lens[i], &r, other, err,
 		                                     sizeof(err)) + r.order_id;

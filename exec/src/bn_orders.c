@@ -348,24 +348,31 @@ int exec_bn_event_parse(const char *s, size_t len, struct exec_bn_report *ret,
 	int e = root(&r, s, len, &obj);
 	if (e < 0)
 		return e;
-	/* the WebSocket API's wrapper: {"subscriptionId":N,"event":{...}} */
+	/* One walk over the members of a raw event (the user data stream's
+	 * own form); the WebSocket API's wrapper, {"subscriptionId":N,
+	 * "event":{...}}, has its event walked instead. */
 	struct core_json_cur c;
-	core_json_open(&obj, &c);
-	while ((e = core_json_obj_next(&r.j, &c, &k, &v)) == 1)
-		if (CORE_JSON_KEY(&k, "event")) {
-			if (v.type != CORE_JSON_OBJECT)
-				return bad(&r, at(&v), "\"event\" is not an object");
-			obj = v;
-		}
-	if (e < 0)
-		return scan_bad(&r);
+	struct core_json_val inner = { 0 };
 	char type[EXEC_BN_TEXT] = "";
-	core_json_open(&obj, &c);
-	while ((e = core_json_obj_next(&r.j, &c, &k, &v)) == 1)
-		if (!k.escaped && (e = report_member(&r, &k, &v, ret, type)) < 0)
-			return e;
-	if (e < 0)
-		return scan_bad(&r);
+	for (bool wrapped = false;; wrapped = true) {
+		core_json_open(&obj, &c);
+		while ((e = core_json_obj_next(&r.j, &c, &k, &v)) == 1) {
+			if (!wrapped && CORE_JSON_KEY(&k, "event")) {
+				if (v.type != CORE_JSON_OBJECT)
+					return bad(&r, at(&v), "\"event\" is not an object");
+				inner = v;
+			} else if (!k.escaped && (e = report_member(&r, &k, &v, ret, type)) < 0) {
+				return e;
+			}
+		}
+		if (e < 0)
+			return scan_bad(&r);
+		if (wrapped || !inner.type)
+			break;
+		obj = inner; /* what the wrapper itself held is not the event's */
+		*ret = (struct exec_bn_report){ .trade_id = -1 };
+		type[0] = '\0';
+	}
 	if (!type[0])
 		return bad(&r, obj.s, "an event with no \"e\"");
 	if (strcmp(type, "executionReport")) {
