@@ -13,6 +13,10 @@
  * the kept-alive connection it used dies before any answer; a new order sent
  * twice gets "Duplicate order sent." (-2010) the second time, which says the
  * first one is open there.
+ *
+ * One file past 800 lines: the REST thread and the stage's side share the
+ * request and answer records and each transition's rule reads best beside
+ * the request that causes it; the codec is bn_orders.c, the order table gw.c.
  */
 #define _GNU_SOURCE
 #include "gw.h"
@@ -298,17 +302,15 @@ static void end(struct exec_bn_gw *g, struct gw_order *o, uint8_t kind, uint8_t 
 	gw_retire(&g->gw, o);
 }
 
-/* A filter's text at decimals; false (and why noted) when the scale cannot
- * hold it: then the exchange checks it alone. */
-static bool filter_units(struct exec_bn_gw *g, const char *sym, const char *name,
+/* A filter's text at decimals into *ret; 0 (and why noted) when the scale
+ * cannot hold it: then the exchange checks it alone. */
+static void filter_units(struct exec_bn_gw *g, const char *sym, const char *name,
                          const char *text, unsigned decimals, uint64_t *ret)
 {
 	*ret = 0;
-	if (!text[0] || exec_bn_decimal(text, decimals, UINT64_MAX, ret) == 0)
-		return true;
-	note(g, "%s: %s %s does not fit %u decimals: left to the exchange", sym, name, text,
-	     decimals);
-	return false;
+	if (text[0] && exec_bn_decimal(text, decimals, UINT64_MAX, ret) < 0)
+		note(g, "%s: %s %s does not fit %u decimals: left to the exchange", sym, name,
+		     text, decimals);
 }
 
 /* A symbol's exchangeInfo: its scales (checked against the configured
@@ -331,11 +333,11 @@ static void on_info(struct exec_bn_gw *g, const struct ans *a, uint64_t now)
 			y->state = SYM_READY;
 			y->px_decimals = in->px_decimals;
 			y->qty_decimals = in->qty_decimals;
-			(void)filter_units(g, name, "tickSize", in->tick, y->px_decimals, &y->tick);
-			(void)filter_units(g, name, "stepSize", in->step, y->qty_decimals, &y->step);
-			(void)filter_units(g, name, "minQty", in->min_qty, y->qty_decimals, &y->min_qty);
-			(void)filter_units(g, name, "minNotional", in->min_notional,
-			                   (unsigned)y->px_decimals + y->qty_decimals, &y->min_notional);
+			filter_units(g, name, "tickSize", in->tick, y->px_decimals, &y->tick);
+			filter_units(g, name, "stepSize", in->step, y->qty_decimals, &y->step);
+			filter_units(g, name, "minQty", in->min_qty, y->qty_decimals, &y->min_qty);
+			filter_units(g, name, "minNotional", in->min_notional,
+			             (unsigned)y->px_decimals + y->qty_decimals, &y->min_notional);
 			g->st.symbols_ready++;
 			if (strcmp(in->status, "TRADING"))
 				note(g, "%s is %s at the exchange", name, in->status);
