@@ -11,6 +11,10 @@
 
 BUILD   ?= build
 MESON   ?= meson
+# DPDK=enabled: the MoldUDP64 receive path on DPDK too ([feeds] mold_dpdk; Debian
+# libdpdk-dev, installed by make deps then), in a build dir of its own, e.g.
+#   make test DPDK=enabled BUILD=build-dpdk
+DPDK    ?= disabled
 SHARED  ?= $(CURDIR)/../shared
 DEMO    := $(CURDIR)/.osprey-demo
 
@@ -30,7 +34,7 @@ PAPER_PROTOCOL ?= ouch
 .PHONY: demo test paper build bench deps test-deps clean
 
 deps:
-	@sh tools/ensure-deps.sh $(DEB_PKGS)
+	@sh tools/ensure-deps.sh $(DEB_PKGS) $(if $(filter enabled,$(DPDK)),libdpdk-dev ethtool iproute2)
 
 test-deps: deps
 	@sh tools/ensure-deps.sh $(DEB_TEST_PKGS)
@@ -40,7 +44,7 @@ test-deps: deps
 		npm ci --prefix tests/integration/ws_replay --no-audit --no-fund --loglevel=error
 
 $(BUILD)/build.ninja:
-	$(MESON) setup $(BUILD) --buildtype=release -Dshared_dir=$(SHARED)
+	$(MESON) setup $(BUILD) --buildtype=release -Dshared_dir=$(SHARED) -Ddpdk=$(DPDK)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

@@ -454,7 +454,11 @@ static int create_feeds(struct engine *e, char *err, size_t errlen)
 		.stream_min = (size_t)o->stream_min_mb << 20,
 	};
 	struct feeds_mold_live_cfg mold = {
-		.udp = { .bind = o->mold, .iface = o->mold_iface[0] ? o->mold_iface : NULL },
+		.udp = { .bind = o->mold,
+		         .iface = o->mold_iface[0] ? o->mold_iface : NULL,
+		         .mode = o->mold_dpdk[0] ? FEEDS_UDP_DPDK : FEEDS_UDP_MULTISHOT,
+		         .dpdk_eal = o->mold_dpdk[0] ? o->mold_dpdk : NULL,
+		         .dpdk_port = o->mold_dpdk_port[0] ? o->mold_dpdk_port : NULL },
 		.rerequest = o->mold_rerequest[0] ? o->mold_rerequest : NULL,
 		.seq = { .max_msg = 64, .gap_timeout_ns = o->gap_timeout_ms * 1000000ull },
 		.idle_timeout_ns = o->idle_timeout_ms * 1000000ull,

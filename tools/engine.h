@@ -43,6 +43,8 @@ struct engine_opts {
 				       or a multicast group) */
 	char mold_iface[64];        /* feeds.mold_iface: multicast interface address */
 	char mold_rerequest[64];    /* feeds.mold_rerequest: re-request server "ADDR:PORT" */
+	char mold_dpdk[1024];       /* feeds.mold_dpdk: EAL arguments: receive on DPDK */
+	char mold_dpdk_port[64];    /* feeds.mold_dpdk_port: the device ("": the first) */
 	uint64_t gap_timeout_ms;    /* feeds.gap_timeout_ms: an unfilled gap halts its books */
 	uint64_t idle_timeout_ms;   /* feeds.idle_timeout_ms: no packet for this long: error (0: never) */
 	char soup[64];              /* feeds.soup: SoupBinTCP server "ADDR:PORT" */

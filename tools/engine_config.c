@@ -170,6 +170,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	                    errlen));
 	TRY(core_config_str(cfg, "feeds.mold_rerequest", o->mold_rerequest,
 	                    sizeof(o->mold_rerequest), err, errlen));
+	TRY(core_config_str(cfg, "feeds.mold_dpdk", o->mold_dpdk, sizeof(o->mold_dpdk), err, errlen));
+	TRY(core_config_str(cfg, "feeds.mold_dpdk_port", o->mold_dpdk_port,
+	                    sizeof(o->mold_dpdk_port), err, errlen));
 	TRY(core_config_u64(cfg, "feeds.gap_timeout_ms", 1, 3600000, &o->gap_timeout_ms, err,
 	                    errlen));
 	TRY(core_config_u64(cfg, "feeds.idle_timeout_ms", 0, 86400000, &o->idle_timeout_ms, err,
@@ -218,6 +221,13 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	}
 	if (o->mt5_ticks[0] && !o->mt5_symbols[0]) {
 		core_errf(err, errlen, "%s: key 'feeds.mt5' needs 'feeds.mt5_symbols'", cfg->path);
+		return -EINVAL;
+	}
+	if ((o->mold_dpdk[0] || o->mold_dpdk_port[0]) && !o->mold[0]) {
+		core_errf(err, errlen,
+		          "%s: key 'feeds.mold_dpdk' needs 'feeds.mold' (the address and port to "
+		          "receive)",
+		          cfg->path);
 		return -EINVAL;
 	}
 	if (o->fx_base[0] && (!o->fx_pairs[0] || !o->fx_key_file[0])) {

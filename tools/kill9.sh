@@ -57,6 +57,9 @@ fail() {
 	for f in "$dir"/engine.*.txt "$dir"/venue.log; do
 		[ -s "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
 	done
+	# every run appends to one log: when each run's venue session went down
+	# and came back up
+	[ -s "$dir/engine.log" ] && { echo "--- $dir/engine.log (exec)"; grep " exec " "$dir/engine.log" | tail -n 40; }
 	exit 1
 }
 
@@ -104,6 +107,7 @@ spin_limit = 100
 db = $dir/db
 auto_resume = ${AUTO_RESUME:-true}
 control_socket = $dir/ctl.sock
+log = $dir/engine.log
 INI
 
 case $KILL in

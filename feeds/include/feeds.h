@@ -132,6 +132,9 @@ struct feeds_mold_stats {
 	uint64_t bad_packets;      /* failed feeds_mold_decode (counted by the caller's path) */
 	uint64_t request_packets;  /* request packets seen in a capture (skipped) */
 	uint16_t local_port;       /* live receive: the bound UDP port */
+	/* live receive on DPDK (feeds_udp_stats): frames of other traffic,
+	 * malformed or failing a checksum, dropped by the device */
+	uint64_t rx_not_ours, rx_bad_frames, rx_missed;
 	char last_loss[160];       /* why the last gap was given up, "" if never */
 };
 
@@ -823,6 +826,8 @@ struct feeds_ip_view {
 	uint8_t proto;            /* 17 UDP, 6 TCP, else other (ports 0, payload = IP payload) */
 	const unsigned char *payload;
 	size_t len;
+	const unsigned char *l3;  /* the IPv4 header (l3_len bytes) */
+	size_t l3_len;
 };
 /*
  * feeds_pcap_ip - decode the link, IPv4 and UDP/TCP headers of a record.
@@ -1487,13 +1492,36 @@ int feeds_reader_dayfile(const char *path, unsigned char **ret, size_t *ret_len,
  *    BENCHMARKS.md "MoldUDP64 over loopback");
  *  - FEEDS_UDP_RECVMSG: a recvmsg SQE per buffer, resubmitted in batches;
  *  - FEEDS_UDP_RECVMMSG: plain non-blocking recvmmsg, no io_uring (the
- *    baseline; also the fallback when io_uring is unavailable).
+ *    baseline; also the fallback when io_uring is unavailable);
+ *  - FEEDS_UDP_DPDK: a DPDK device's receive queue, polled with
+ *    rte_eth_rx_burst on the calling thread: no syscall, no interrupt, no
+ *    kernel stack (built with `meson configure -Ddpdk=enabled`; otherwise
+ *    feeds_udp_open refuses it with -ENOTSUP). See "DPDK" below.
  * Buffers are allocated at open. Owner thread only.
+ *
+ * DPDK. EAL starts at the first open, with cfg.dpdk_eal's arguments (the
+ * calling thread's CPU affinity is put back afterwards: EAL pins it, the
+ * engine pins its own threads); it can start once per process, so one
+ * FEEDS_UDP_DPDK receiver may be open at a time and not reopened after
+ * feeds_udp_close (-EALREADY). EAL's log goes to memory, never to stderr: a
+ * failing start quotes its last line in err. The device (cfg.dpdk_port, or
+ * the first) gets one receive queue and is put in promiscuous and
+ * all-multicast mode; IPv4 and UDP checksum offloads are used where the
+ * device has them. Each frame is checked and parsed here (feeds_udp_frame):
+ * datagrams to the bind address and port are delivered in the device's
+ * mbufs, held until feeds_udp_release; other traffic is counted (not_ours)
+ * and freed, malformed frames and bad checksums counted (bad_frames) and
+ * freed, frames longer than one mbuf counted as truncated. Re-requests go
+ * out through a kernel socket (bound to cfg.iface, or 0.0.0.0, on an
+ * ephemeral port; the answers come back to it unicast), which recv polls
+ * every 100 us beside the device. No IGMP join is sent for a multicast
+ * group: the network must deliver the group to the port.
  */
 enum feeds_udp_mode {
 	FEEDS_UDP_MULTISHOT = 0,
 	FEEDS_UDP_RECVMSG = 1,
 	FEEDS_UDP_RECVMMSG = 2,
+	FEEDS_UDP_DPDK = 3,
 };
 
 struct feeds_udp_cfg {
@@ -1504,6 +1532,11 @@ struct feeds_udp_cfg {
 	uint32_t nbufs;            /* receive buffers, power of two (0: 256) */
 	uint32_t buf_size;         /* bytes each (0: 2048; larger datagrams are truncated: counted) */
 	int rcvbuf;                /* SO_RCVBUF bytes (0: 4 MiB, best effort) */
+	/* FEEDS_UDP_DPDK only */
+	const char *dpdk_eal;      /* EAL arguments, separated by spaces, e.g. "--no-huge
+				      --no-pci --no-shconf -l 0 --vdev=net_pcap0,rx_pcap=F" */
+	const char *dpdk_port;     /* the device by name ("net_pcap0", "0000:3b:00.0"); NULL: the
+				      first one EAL found */
 };
 
 struct feeds_udp_pkt {
@@ -1515,6 +1548,10 @@ struct feeds_udp_pkt {
 
 struct feeds_udp_stats {
 	uint64_t packets, bytes, truncated, recv_calls, submits, no_buffers, errors;
+	/* FEEDS_UDP_DPDK: frames that were other traffic, frames malformed or
+	 * failing a checksum, frames the device dropped for want of receive
+	 * descriptors (imissed: the receiver fell behind) */
+	uint64_t not_ours, bad_frames, missed;
 	enum feeds_udp_mode mode;  /* the mode in use (after any fallback) */
 };
 
@@ -1535,9 +1572,25 @@ void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt);
  * caller via feeds_udp_addr). 0 or -errno. */
 int feeds_udp_sendto(struct feeds_udp *u, const void *buf, size_t len, uint32_t ip,
 		     uint16_t port);
+/*
+ * feeds_udp_frame - the UDP payload of an Ethernet frame (802.1Q / QinQ tags
+ * allowed) that carries an unfragmented IPv4 UDP datagram to ip:port (host
+ * order; ip 0: any address). Checked: the IPv4 version, header and total
+ * lengths against the frame, the header checksum (unless flags has
+ * FEEDS_FRAME_IP_CSUM_OK: the device checked it), the UDP length against the
+ * IP packet, and the UDP checksum when the sender set one (unless
+ * FEEDS_FRAME_UDP_CSUM_OK). Returns 0 and *ret (pointing into frame);
+ * -ENOENT when it is not such a datagram (other traffic: skip it); -EBADMSG
+ * when a header is truncated or inconsistent or a checksum fails (err names
+ * the layer). Reads only frame[0, len). Any thread.
+ */
+#define FEEDS_FRAME_IP_CSUM_OK 1u
+#define FEEDS_FRAME_UDP_CSUM_OK 2u
+int feeds_udp_frame(const unsigned char *frame, size_t len, uint32_t ip, uint16_t port,
+		    unsigned flags, struct feeds_ip_view *ret, char *err, size_t errlen);
 /* feeds_udp_addr - parse "A.B.C.D:PORT" into host-order ip and port. 0 or -EINVAL. */
 int feeds_udp_addr(const char *s, uint32_t *ret_ip, uint16_t *ret_port);
-uint16_t feeds_udp_port(const struct feeds_udp *u); /* the bound port */
+uint16_t feeds_udp_port(const struct feeds_udp *u); /* the bound port (DPDK: the bind port) */
 void feeds_udp_stats(const struct feeds_udp *u, struct feeds_udp_stats *ret);
 struct feeds_udp *feeds_udp_close(struct feeds_udp *u); /* accepts NULL; returns NULL */
 

@@ -194,8 +194,14 @@ static void src_stats(const struct feeds_src *base, struct feeds_stats *ret)
 	const struct mold_src *s = (const struct mold_src *)base;
 	struct feeds_mold_stats st;
 	feeds_mold_seq_stats(s->seq, &st);
-	if (s->udp)
+	if (s->udp) {
+		struct feeds_udp_stats us;
+		feeds_udp_stats(s->udp, &us);
 		st.local_port = feeds_udp_port(s->udp);
+		st.rx_not_ours = us.not_ours;
+		st.rx_bad_frames = us.bad_frames;
+		st.rx_missed = us.missed;
+	}
 	st.request_packets += s->request_packets;
 	ret->gap_events += s->gap_events;
 	feeds__mold_stats_add(&ret->mold, &st);
@@ -375,4 +381,7 @@ void feeds__mold_stats_add(struct feeds_mold_stats *d, const struct feeds_mold_s
 	d->request_packets += s->request_packets;
 	if (s->local_port)
 		d->local_port = s->local_port;
+	d->rx_not_ours += s->rx_not_ours;
+	d->rx_bad_frames += s->rx_bad_frames;
+	d->rx_missed += s->rx_missed;
 }

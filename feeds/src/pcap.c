@@ -331,6 +331,8 @@ int feeds_pcap_ip(const struct feeds_pcap_rec *rec, struct feeds_ip_view *ret, c
 	if (core_be16(d + 6) & 0x3fff)
 		return -ENOENT; /* a fragment */
 	memset(ret, 0, sizeof(*ret));
+	ret->l3 = d;
+	ret->l3_len = ihl;
 	ret->proto = d[9];
 	ret->src_ip = core_be32(d + 12);
 	ret->dst_ip = core_be32(d + 16);

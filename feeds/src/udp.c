@@ -1,5 +1,7 @@
 /* udp.c - live UDP receive in batches: io_uring multishot recv with a
- * provided-buffer ring, io_uring recvmsg, or plain recvmmsg. */
+ * provided-buffer ring, io_uring recvmsg, plain recvmmsg, or a DPDK device
+ * (udp_dpdk.c) beside a kernel socket for re-requests; and the Ethernet /
+ * IPv4 / UDP frame check the DPDK path parses with. */
 #define _GNU_SOURCE /* recvmmsg */
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -11,8 +13,10 @@
 #include <unistd.h>
 
 #include "feeds.h"
+#include "udp_dpdk.h"
 
 #define BGID 7
+#define KERNEL_POLL_NS 100000 /* DPDK: the re-request socket is read this often */
 
 struct feeds_udp {
 	int fd;
@@ -37,6 +41,9 @@ struct feeds_udp {
 	struct mmsghdr *mm;
 	uint32_t *free_ids;
 	uint32_t nfree;
+	/* DPDK: the device; the socket above (recvmmsg) takes re-request answers */
+	struct feeds_udp_dpdk *dpdk;
+	uint64_t kernel_poll_ns;
 
 	struct feeds_udp_stats st;
 };
@@ -61,6 +68,73 @@ int feeds_udp_addr(const char *s, uint32_t *ret_ip, uint16_t *ret_port)
 		return -EINVAL;
 	*ret_ip = ntohl(a.s_addr);
 	*ret_port = (uint16_t)p;
+	return 0;
+}
+
+/* The ones' complement sum of len bytes at p, in native byte order (which is
+ * the network-order sum byte-swapped: a check against 0xffff needs no swap).
+ * Eight bytes a step, as two 32-bit halves into 64 bits: 65536 = 1 mod 65535. */
+static uint64_t csum_add(uint64_t s, const unsigned char *p, size_t len)
+{
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		s += (uint32_t)w;
+		s += w >> 32;
+	}
+	for (; len >= 2; p += 2, len -= 2) {
+		uint16_t w;
+		memcpy(&w, p, 2);
+		s += w;
+	}
+	if (len) {
+		unsigned char last[2] = { p[0], 0 };
+		uint16_t w;
+		memcpy(&w, last, 2);
+		s += w;
+	}
+	return s;
+}
+
+static bool csum_ok(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
+int feeds_udp_frame(const unsigned char *frame, size_t len, uint32_t ip, uint16_t port,
+		    unsigned flags, struct feeds_ip_view *ret, char *err, size_t errlen)
+{
+	struct feeds_pcap_rec rec = { .data = frame, .caplen = (uint32_t)len, .linktype = 1 };
+	if (len > UINT32_MAX)
+		return -EBADMSG;
+	memset(ret, 0, sizeof(*ret));
+	int r = feeds_pcap_ip(&rec, ret, err, errlen);
+	if (r == -EBADMSG && ret->l3 && ret->proto != 17)
+		return -ENOENT; /* someone's TCP (or other) segment, however shaped */
+	if (r < 0)
+		return r;
+	if (ret->proto != 17 || ret->dport != port || (ip && ret->dst_ip != ip))
+		return -ENOENT;
+	if (!(flags & FEEDS_FRAME_IP_CSUM_OK) && !csum_ok(csum_add(0, ret->l3, ret->l3_len))) {
+		core_errf(err, errlen, "ipv4 header checksum fails");
+		return -EBADMSG;
+	}
+	const unsigned char *udp = ret->payload - 8;
+	if (!(flags & FEEDS_FRAME_UDP_CSUM_OK) && (udp[6] | udp[7])) {
+		/* the pseudo header: addresses, zero, protocol, UDP length */
+		size_t ulen = ret->len + 8;
+		unsigned char ph[12];
+		memcpy(ph, ret->l3 + 12, 8);
+		ph[8] = 0;
+		ph[9] = 17;
+		core_put_be16(ph + 10, (uint16_t)ulen);
+		if (!csum_ok(csum_add(csum_add(0, ph, sizeof(ph)), udp, ulen))) {
+			core_errf(err, errlen, "udp checksum fails");
+			return -EBADMSG;
+		}
+	}
 	return 0;
 }
 
@@ -218,11 +292,17 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	uint32_t nbufs = cfg->nbufs ? cfg->nbufs : 256;
 	uint32_t bsz = cfg->buf_size ? cfg->buf_size : 2048;
 	if (nbufs & (nbufs - 1) || nbufs > 32768 || bsz < 64 || bsz > 65536 ||
-	    cfg->mode > FEEDS_UDP_RECVMMSG) {
+	    cfg->mode > FEEDS_UDP_DPDK) {
 		core_errf(err, errlen,
 		          "udp: nbufs %u must be a power of two <= 32768, buf_size %u within "
-		          "64..65536, mode 0..2",
+		          "64..65536, mode 0..3",
 		          nbufs, bsz);
+		return -EINVAL;
+	}
+	bool dpdk = cfg->mode == FEEDS_UDP_DPDK;
+	if (dpdk && !port) {
+		core_errf(err, errlen, "udp: %s: DPDK receives on a given port (a device has no "
+		          "ephemeral one)", cfg->bind);
 		return -EINVAL;
 	}
 	struct feeds_udp *u = core_alloc(sizeof(*u), CORE_CACHE_LINE);
@@ -250,15 +330,16 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	if (setsockopt(u->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb)) < 0)
 		(void)setsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &rb, sizeof(rb));
 	bool mcast = (ip >> 28) == 14;
+	/* DPDK: the device takes the feed; this socket only re-requests */
 	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(mcast ? INADDR_ANY : ip) };
+				  .sin_port = htons(dpdk ? 0 : port),
+				  .sin_addr.s_addr = htonl(dpdk ? iface : mcast ? INADDR_ANY : ip) };
 	if (bind(u->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = -errno;
 		core_errf(err, errlen, "udp: bind %s: %s", cfg->bind, strerror(-r));
 		goto fail_close;
 	}
-	if (mcast) {
+	if (mcast && !dpdk) {
 		struct ip_mreq mr = { .imr_multiaddr.s_addr = htonl(ip),
 				      .imr_interface.s_addr = htonl(iface) };
 		if (setsockopt(u->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
@@ -270,7 +351,7 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 	socklen_t sl = sizeof(sa);
 	if (getsockname(u->fd, (struct sockaddr *)&sa, &sl) == 0)
 		u->port = ntohs(sa.sin_port);
-	if (u->mode != FEEDS_UDP_RECVMMSG) {
+	if (u->mode != FEEDS_UDP_RECVMMSG && !dpdk) {
 		char tmp[160];
 		r = setup_uring(u, tmp, sizeof(tmp));
 		if (r < 0) {
@@ -279,9 +360,15 @@ int feeds_udp_open(const struct feeds_udp_cfg *cfg, struct feeds_udp **ret, char
 			u->mode = FEEDS_UDP_RECVMMSG;
 		}
 	}
-	if (u->mode == FEEDS_UDP_RECVMMSG && (r = setup_mmsg(u)) < 0) {
+	if ((u->mode == FEEDS_UDP_RECVMMSG || dpdk) && (r = setup_mmsg(u)) < 0) {
 		core_errf(err, errlen, "udp: out of memory");
 		goto fail_close;
+	}
+	if (dpdk) {
+		r = feeds__dpdk_open(cfg, ip, port, nbufs, &u->dpdk, err, errlen);
+		if (r < 0)
+			goto fail_close;
+		u->port = port;
 	}
 	u->st.mode = u->mode;
 	*ret = u;
@@ -304,6 +391,7 @@ struct feeds_udp *feeds_udp_close(struct feeds_udp *u)
 	if (!u)
 		return NULL;
 	teardown_uring(u);
+	feeds__dpdk_close(u->dpdk);
 	close(u->fd);
 	core_free(u->mm);
 	core_free(u->free_ids);
@@ -434,10 +522,27 @@ static int recv_mmsg(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned m
 	return n;
 }
 
+/* The device's burst; every KERNEL_POLL_NS, the re-request socket's answers
+ * too (a syscall per poll would cost the device path its point). */
+static int recv_dpdk(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max)
+{
+	int n = feeds__dpdk_recv(u->dpdk, pkts, max, u->nbufs, &u->st);
+	if ((unsigned)n == max)
+		return n;
+	uint64_t now = core_now_ns();
+	if (now - u->kernel_poll_ns < KERNEL_POLL_NS)
+		return n;
+	u->kernel_poll_ns = now;
+	int k = recv_mmsg(u, pkts + n, max - (unsigned)n);
+	return k < 0 ? (n ? n : k) : n + k;
+}
+
 int feeds_udp_recv(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max)
 {
 	if (!max)
 		return 0;
+	if (u->mode == FEEDS_UDP_DPDK)
+		return recv_dpdk(u, pkts, max);
 	if (u->mode == FEEDS_UDP_RECVMMSG)
 		return recv_mmsg(u, pkts, max);
 	u->st.recv_calls++;
@@ -447,9 +552,13 @@ int feeds_udp_recv(struct feeds_udp *u, struct feeds_udp_pkt *pkts, unsigned max
 void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt)
 {
 	uint32_t id = pkt->buf_;
+	if (u->dpdk && id >= u->nbufs && id - u->nbufs < u->nbufs) {
+		feeds__dpdk_release(u->dpdk, id - u->nbufs);
+		return;
+	}
 	if (id >= u->nbufs)
 		return;
-	if (u->mode != FEEDS_UDP_RECVMMSG)
+	if (u->mode == FEEDS_UDP_MULTISHOT || u->mode == FEEDS_UDP_RECVMSG)
 		u->held--;
 	switch (u->mode) {
 	case FEEDS_UDP_MULTISHOT:
@@ -461,6 +570,7 @@ void feeds_udp_release(struct feeds_udp *u, const struct feeds_udp_pkt *pkt)
 		prep_recvmsg(u, id);
 		break;
 	case FEEDS_UDP_RECVMMSG:
+	case FEEDS_UDP_DPDK: /* the re-request socket's buffers */
 		u->free_ids[u->nfree++] = id;
 		break;
 	}
@@ -485,4 +595,6 @@ uint16_t feeds_udp_port(const struct feeds_udp *u)
 void feeds_udp_stats(const struct feeds_udp *u, struct feeds_udp_stats *ret)
 {
 	*ret = u->st;
+	if (u->dpdk)
+		ret->missed = feeds__dpdk_missed(u->dpdk);
 }

@@ -1,5 +1,6 @@
 /* fuzz_pcap - LLVMFuzzerTestOneInput over the pcap/pcapng reader, the
- * link/IPv4/UDP decoder and the MoldUDP64 capture source (through a feed
+ * link/IPv4/UDP decoder, the DPDK path's frame check (feeds_udp_frame) and
+ * the MoldUDP64 capture source (through a feed
  * stage over memory, which picks the source by content). Any outcome but a
  * crash, a hang or an unterminated error is fine.
  *
@@ -34,6 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (k == 0)
 				assert(ip.payload >= rec.data &&
 				       ip.payload + ip.len <= rec.data + rec.caplen);
+			/* the DPDK path's frame check, on Ethernet frames */
+			if (rec.linktype == 1) {
+				uint32_t dst = k == 0 ? ip.dst_ip : 0;
+				uint16_t port = k == 0 ? ip.dport : 26477;
+				k = feeds_udp_frame(rec.data, rec.caplen, dst, port, 0, &ip, err,
+				                    sizeof(err));
+				assert(k == 0 || k == -ENOENT || k == -EBADMSG);
+				if (k == 0)
+					assert(ip.payload >= rec.data && ip.l3 >= rec.data &&
+					       ip.payload + ip.len <= rec.data + rec.caplen);
+			}
 		}
 		assert(r == CORE_EOF || (r == -EBADMSG && strncmp(err, "fuzz: offset ", 13) == 0));
 	} else {
