@@ -1501,13 +1501,16 @@ int feeds_reader_dayfile(const char *path, unsigned char **ret, size_t *ret_len,
  *
  * DPDK. EAL starts at the first open, with cfg.dpdk_eal's arguments (the
  * calling thread's CPU affinity is put back afterwards: EAL pins it, the
- * engine pins its own threads); it can start once per process, so one
- * FEEDS_UDP_DPDK receiver may be open at a time and not reopened after
- * feeds_udp_close (-EALREADY). EAL's log goes to memory, never to stderr: a
- * failing start quotes its last line in err. The device (cfg.dpdk_port, or
- * the first) gets one receive queue and is put in promiscuous and
- * all-multicast mode; IPv4 and UDP checksum offloads are used where the
- * device has them. Each frame is checked and parsed here (feeds_udp_frame):
+ * engine pins its own threads), and stays up until the process exits: it
+ * starts once per process, so later opens must pass the same arguments
+ * (else -EALREADY, as after a failed start). EAL's log goes to memory, never
+ * to stderr: a failing start quotes its last line in err (EAL itself prints
+ * its usage on an option it does not know). The device (cfg.dpdk_port, or
+ * the first) has one receiver at a time (else -EBUSY); it gets one receive
+ * queue and is put in promiscuous and all-multicast mode; IPv4 and UDP
+ * checksum offloads are used where the device has them. feeds_udp_close
+ * stops it; a later open starts it again (its mbuf pool, sized by its first
+ * open, stays: a later open may not ask for more buffers). Each frame is checked and parsed here (feeds_udp_frame):
  * datagrams to the bind address and port are delivered in the device's
  * mbufs, held until feeds_udp_release; other traffic is counted (not_ours)
  * and freed, malformed frames and bad checksums counted (bad_frames) and

@@ -1,7 +1,13 @@
 /* udp_dpdk.c - FEEDS_UDP_DPDK's device side: EAL, one receive queue polled
  * with rte_eth_rx_burst on the feed thread, frames checked by
  * feeds_udp_frame, datagrams handed out in their mbufs (a slot each) until
- * released. Built only with -Ddpdk=enabled. */
+ * released. Built only with -Ddpdk=enabled.
+ *
+ * EAL starts once per process and stays up (it cannot start again); so do
+ * the devices and their mbuf pools: a close stops the device, a later open
+ * configures and starts it again on the same pool (a virtual device, once
+ * closed, would be gone), and an atexit handler closes them all and cleans
+ * EAL up. */
 #define _GNU_SOURCE /* pthread_*affinity_np, open_memstream */
 #include <pthread.h>
 #include <sched.h>
@@ -26,11 +32,10 @@ struct feeds_udp_dpdk {
 	uint16_t dev;
 	uint16_t port; /* UDP */
 	uint32_t ip;
-	unsigned frame_flags; /* checksums the device verifies: FEEDS_FRAME_* */
-	bool ip_offload, udp_offload;
-	bool registered; /* the polling thread has an lcore id (mempool cache) */
-	bool configured; /* the device needs closing */
-	struct rte_mempool *pool;
+	bool ip_offload, udp_offload; /* the device checks these checksums */
+	bool registered;              /* the polling thread has an lcore id (mempool cache) */
+	bool owner;                   /* this receiver holds the device (dev_busy) */
+	bool started;                 /* the device needs stopping */
 	uint32_t nslots;
 	struct rte_mbuf **slot;
 	uint32_t *free_slots;
@@ -38,11 +43,20 @@ struct feeds_udp_dpdk {
 	uint64_t missed0;
 };
 
-/* EAL runs once per process; its log is kept here, never on stderr. */
-static bool eal_started;
+/* EAL, once per process: its arguments (EAL may keep pointers into its argv:
+ * they stay), why it failed, its log (kept here, never on stderr). Per
+ * device: the mbuf pool (kept for reopening, sized by the first open) and
+ * whether a receiver has it. Opens and closes come from one thread at a
+ * time (the feed stage's creator or its thread). */
+static enum { EAL_NOT_STARTED, EAL_UP, EAL_FAILED } eal_state;
+static char *eal_args, *eal_argv_copy;
+static char eal_error[320];
 static char *eal_log;
 static size_t eal_log_len;
 static FILE *eal_log_f;
+static struct rte_mempool *dev_pool[RTE_MAX_ETHPORTS];
+static uint32_t dev_pool_slots[RTE_MAX_ETHPORTS];
+static bool dev_busy[RTE_MAX_ETHPORTS];
 
 static void close_log(void)
 {
@@ -70,28 +84,54 @@ static const char *eal_last_line(char *buf, size_t cap)
 	return buf;
 }
 
+static void stop_eal(void)
+{
+	uint16_t id;
+	RTE_ETH_FOREACH_DEV(id)
+	{
+		(void)rte_eth_dev_stop(id);
+		(void)rte_eth_dev_close(id);
+	}
+	for (unsigned i = 0; i < RTE_MAX_ETHPORTS; i++)
+		rte_mempool_free(dev_pool[i]);
+	(void)rte_eal_cleanup();
+	close_log();
+	free(eal_args);
+	free(eal_argv_copy);
+}
+
 static int start_eal(const char *args, char *err, size_t errlen)
 {
-	if (eal_started) {
+	args = args ? args : "";
+	if (eal_state == EAL_UP) {
+		if (strcmp(args, eal_args) == 0)
+			return 0;
 		core_errf(err, errlen,
-		          "dpdk: EAL has already run in this process (one DPDK "
-		          "receiver per process, not reopened)");
+		          "dpdk: EAL runs with other arguments (%s): one set per process",
+		          eal_args);
 		return -EALREADY;
 	}
-	eal_started = true;
-	char *copy = strdup(args ? args : "");
-	if (!copy) {
-		core_errf(err, errlen, "dpdk: out of memory");
+	if (eal_state == EAL_FAILED) {
+		core_errf(err, errlen, "%s (EAL starts once per process)", eal_error);
+		return -EALREADY;
+	}
+	eal_state = EAL_FAILED;
+	snprintf(eal_error, sizeof(eal_error), "dpdk: EAL did not start (out of memory)");
+	eal_args = strdup(args);
+	eal_argv_copy = strdup(args);
+	if (!eal_args || !eal_argv_copy) {
+		core_errf(err, errlen, "%s", eal_error);
 		return -ENOMEM;
 	}
 	char *argv[MAX_EAL_ARGS + 2];
 	int argc = 0;
 	argv[argc++] = "osprey";
-	for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t;
+	for (char *save = NULL, *t = strtok_r(eal_argv_copy, " \t\n", &save); t;
 	     t = strtok_r(NULL, " \t\n", &save)) {
 		if (argc > MAX_EAL_ARGS) {
-			free(copy);
-			core_errf(err, errlen, "dpdk: more than %d EAL arguments", MAX_EAL_ARGS);
+			snprintf(eal_error, sizeof(eal_error), "dpdk: more than %d EAL arguments",
+			         MAX_EAL_ARGS);
+			core_errf(err, errlen, "%s", eal_error);
 			return -E2BIG;
 		}
 		argv[argc++] = t;
@@ -107,14 +147,16 @@ static int start_eal(const char *args, char *err, size_t errlen)
 	int e = rte_errno;
 	if (have_cpus)
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
-	free(copy); /* EAL copies what it keeps */
 	if (r < 0) {
 		char last[200];
-		core_errf(err, errlen, "dpdk: EAL did not start (%s): %s%s%s", args ? args : "",
-		          rte_strerror(e), eal_last_line(last, sizeof(last))[0] ? ": " : "", last);
+		snprintf(eal_error, sizeof(eal_error), "dpdk: EAL did not start (%s): %s%s%s", args,
+		         rte_strerror(e), eal_last_line(last, sizeof(last))[0] ? ": " : "", last);
+		core_errf(err, errlen, "%s", eal_error);
 		close_log();
 		return e > 0 ? -e : -EINVAL;
 	}
+	eal_state = EAL_UP;
+	atexit(stop_eal);
 	return 0;
 }
 
@@ -138,6 +180,35 @@ static int find_device(const char *name, uint16_t *ret, char *err, size_t errlen
 	return -ENODEV;
 }
 
+/* The device's pool: made at its first open, kept after (its queue holds
+ * mbufs of it while stopped). */
+static int device_pool(struct feeds_udp_dpdk *d, uint16_t nrx, int socket, char *err, size_t errlen)
+{
+	if (dev_pool[d->dev]) {
+		if (d->nslots <= dev_pool_slots[d->dev])
+			return 0;
+		core_errf(err, errlen,
+		          "dpdk: device %u opened again with %u buffers, more than the %u of its "
+		          "first open",
+		          d->dev, d->nslots, dev_pool_slots[d->dev]);
+		return -ENOMEM;
+	}
+	/* the ring, the slots held downstream, a burst and the lcore cache */
+	uint32_t want = nrx + d->nslots + BURST + 512, n = 1;
+	while (n < want)
+		n <<= 1;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	snprintf(name, sizeof(name), "osprey_rx%u", d->dev);
+	dev_pool[d->dev] = rte_pktmbuf_pool_create(name, n - 1, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                                           socket < 0 ? (int)SOCKET_ID_ANY : socket);
+	if (!dev_pool[d->dev]) {
+		core_errf(err, errlen, "dpdk: mbuf pool of %u: %s", n - 1, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	dev_pool_slots[d->dev] = d->nslots;
+	return 0;
+}
+
 /* One rx queue (and the tx queue some drivers insist on), checksum offloads
  * where offered, promiscuous and all-multicast, started. */
 static int start_device(struct feeds_udp_dpdk *d, char *err, size_t errlen)
@@ -157,28 +228,18 @@ static int start_device(struct feeds_udp_dpdk *d, char *err, size_t errlen)
 	if (d->udp_offload)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	uint16_t nrx = RX_DESC, ntx = 64;
+	int socket = rte_eth_dev_socket_id(d->dev);
 	const char *what = "configure";
 	if ((r = rte_eth_dev_configure(d->dev, 1, 1, &conf)) != 0)
 		goto fail;
-	d->configured = true;
 	what = "descriptor counts";
 	if ((r = rte_eth_dev_adjust_nb_rx_tx_desc(d->dev, &nrx, &ntx)) != 0)
 		goto fail;
-	/* the ring, the slots held downstream, a burst and the lcore cache */
-	uint32_t want = nrx + d->nslots + BURST + 512, n = 1;
-	while (n < want)
-		n <<= 1;
-	char name[RTE_MEMPOOL_NAMESIZE];
-	snprintf(name, sizeof(name), "osprey_rx%u", d->dev);
-	int socket = rte_eth_dev_socket_id(d->dev);
-	d->pool = rte_pktmbuf_pool_create(name, n - 1, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-	                                  socket < 0 ? (int)SOCKET_ID_ANY : socket);
-	if (!d->pool) {
-		core_errf(err, errlen, "dpdk: mbuf pool of %u: %s", n - 1, rte_strerror(rte_errno));
-		return -ENOMEM;
-	}
+	if ((r = device_pool(d, nrx, socket, err, errlen)) < 0)
+		return r;
 	what = "rx queue";
-	if ((r = rte_eth_rx_queue_setup(d->dev, 0, nrx, (unsigned)socket, NULL, d->pool)) != 0)
+	if ((r = rte_eth_rx_queue_setup(d->dev, 0, nrx, (unsigned)socket, NULL,
+	                                dev_pool[d->dev])) != 0)
 		goto fail;
 	what = "tx queue";
 	if ((r = rte_eth_tx_queue_setup(d->dev, 0, ntx, (unsigned)socket, NULL)) != 0)
@@ -189,6 +250,7 @@ static int start_device(struct feeds_udp_dpdk *d, char *err, size_t errlen)
 	what = "start";
 	if ((r = rte_eth_dev_start(d->dev)) != 0)
 		goto fail;
+	d->started = true;
 	struct rte_eth_stats es;
 	if (rte_eth_stats_get(d->dev, &es) == 0)
 		d->missed0 = es.imissed;
@@ -221,11 +283,21 @@ int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port
 		r = -ENOMEM;
 		goto fail;
 	}
+	memset(d->slot, 0, nbufs * sizeof(*d->slot));
 	for (uint32_t i = 0; i < nbufs; i++)
 		d->free_slots[i] = nbufs - 1 - i;
 	d->nfree = nbufs;
-	if ((r = find_device(cfg->dpdk_port, &d->dev, err, errlen)) < 0 ||
-	    (r = start_device(d, err, errlen)) < 0)
+	if ((r = find_device(cfg->dpdk_port, &d->dev, err, errlen)) < 0)
+		goto fail;
+	if (dev_busy[d->dev]) {
+		core_errf(err, errlen, "dpdk: device %u is open already (one receiver each)",
+		          d->dev);
+		r = -EBUSY;
+		goto fail;
+	}
+	dev_busy[d->dev] = true;
+	d->owner = true;
+	if ((r = start_device(d, err, errlen)) < 0)
 		goto fail;
 	*ret = d;
 	return 0;
@@ -320,18 +392,14 @@ void feeds__dpdk_close(struct feeds_udp_dpdk *d)
 {
 	if (!d)
 		return;
-	if (d->configured) {
+	if (d->started)
 		(void)rte_eth_dev_stop(d->dev);
-		(void)rte_eth_dev_close(d->dev);
-	}
 	for (uint32_t i = 0; d->slot && i < d->nslots; i++)
 		if (d->slot[i])
 			rte_pktmbuf_free(d->slot[i]);
-	rte_mempool_free(d->pool);
+	if (d->owner)
+		dev_busy[d->dev] = false;
 	core_free(d->slot);
 	core_free(d->free_slots);
 	core_free(d);
-	/* EAL cannot start again: clean it up now rather than at exit */
-	(void)rte_eal_cleanup();
-	close_log();
 }

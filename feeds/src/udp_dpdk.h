@@ -14,8 +14,9 @@ struct feeds_udp_dpdk;
  * feeds__dpdk_open - start EAL (first call in the process), configure and
  * start the device with one receive queue; datagrams to ip:port (ip 0: any)
  * are delivered, up to nbufs held at once. 0, or -errno with err set
- * ("dpdk: what"): -EALREADY when EAL has run in this process before,
- * -ENODEV when the device is not there.
+ * ("dpdk: what"): -EALREADY when EAL failed to start earlier or runs with
+ * other arguments, -ENODEV when the device is not there, -EBUSY when
+ * another receiver has it, -ENOMEM when nbufs exceeds its first open's.
  */
 int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port, uint32_t nbufs,
                      struct feeds_udp_dpdk **ret, char *err, size_t errlen);
@@ -25,7 +26,7 @@ int feeds__dpdk_recv(struct feeds_udp_dpdk *d, struct feeds_udp_pkt *pkts, unsig
                      uint32_t id_base, struct feeds_udp_stats *st);
 void feeds__dpdk_release(struct feeds_udp_dpdk *d, uint32_t slot);
 uint64_t feeds__dpdk_missed(const struct feeds_udp_dpdk *d); /* imissed since open */
-void feeds__dpdk_close(struct feeds_udp_dpdk *d);            /* accepts NULL */
+void feeds__dpdk_close(struct feeds_udp_dpdk *d); /* stops the device; accepts NULL */
 #else
 static inline int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port,
                                    uint32_t nbufs, struct feeds_udp_dpdk **ret, char *err,

@@ -14,7 +14,8 @@
  *   test_feeds_mold_dpdk bad
  *     EAL arguments it refuses: a clear error quoting EAL, no crash (EAL
  *     itself prints its usage first: DPDK's doing, before its log is ours);
- *     then a second open: refused (EAL starts once per process).
+ *     then a second open: refused with the first one's reason (EAL starts
+ *     once per process).
  *   test_feeds_mold_dpdk live BIND IFACE SERVE EAL|uring
  *     osprey-gen publishes the capture to BIND (dropping and reordering 2%
  *     of its packets) and serves re-requests on SERVE; the receiver is DPDK
@@ -246,7 +247,8 @@ int main(int argc, char **argv)
 		       strstr(err, "--bogus-flag"));
 		r = feeds_udp_open(&uc, &u, err, sizeof(err));
 		printf("again: %d: %s\n", r, err);
-		assert(r == -EALREADY && strstr(err, "already run"));
+		assert(r == -EALREADY && strstr(err, "--bogus-flag") &&
+		       strstr(err, "once per process"));
 		return 0;
 	}
 	bool live = !strcmp(mode, "live");
@@ -340,6 +342,29 @@ int main(int argc, char **argv)
 	       (unsigned long long)rx.hash);
 	assert(rx.hash == file.hash);
 	if (!live) {
+		/* closed, then opened again: the device restarts (net_pcap from the
+		 * top of its file) on the pool it had */
+		static struct run again;
+		drain(&cfg, shared, &again, 0);
+		assert(again.hash == file.hash);
+		/* one receiver a device; EAL keeps its first arguments */
+		char err[512];
+		struct feeds_udp *u1, *u2;
+		assert(feeds_udp_open(&mc.udp, &u1, err, sizeof(err)) == 0);
+		assert(feeds_udp_open(&mc.udp, &u2, err, sizeof(err)) == -EBUSY &&
+		       strstr(err, "open already"));
+		struct feeds_udp_cfg other = mc.udp;
+		other.dpdk_eal = "--no-huge --no-pci";
+		assert(feeds_udp_open(&other, &u2, err, sizeof(err)) == -EALREADY &&
+		       strstr(err, "other arguments"));
+		other = mc.udp;
+		other.nbufs = 4096;
+		feeds_udp_close(u1);
+		assert(feeds_udp_open(&other, &u2, err, sizeof(err)) == -ENOMEM &&
+		       strstr(err, "more than the 1024"));
+		printf("pcap: opened again, the same events; a second receiver, other EAL "
+		       "arguments "
+		       "and more buffers refused\n");
 		unlink(tmp);
 		printf("pcap: injected %u damaged, %u foreign, %u tagged duplicates\n", dmg.bad,
 		       dmg.foreign, dmg.tagged);
