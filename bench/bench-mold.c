@@ -1,8 +1,17 @@
 /* bench-mold - MoldUDP64 over loopback UDP into the feed stage (decode +
  * book), per receive mode: io_uring multishot recv (provided buffers),
- * io_uring recvmsg, and a plain recvmmsg loop, measured in the same run.
+ * io_uring recvmsg, and a plain recvmmsg loop, measured in the same run;
+ * with --dpdk, DPDK's poll-mode receive too (a build with -Ddpdk=enabled).
  *
  *   bench-mold [--smoke] [--messages N] [--rate PPS]
+ *              [--dest A.B.C.D] [--sender-netns PATH] [--dpdk EAL-ARGS]
+ *
+ * --dest: the receivers' address (default 127.0.0.1); --sender-netns: the
+ * sender thread joins that network namespace first (bench-mold-dpdk.sh puts
+ * the sender behind a veth, the receivers on its other end: DPDK's
+ * net_af_packet on the veth, the kernel modes on its address); --dpdk: EAL's
+ * arguments for a fourth mode, bound to --dest port 26477 (a kernel socket
+ * holds that port too, so the kernel does not answer port-unreachable).
  *
  * A sender thread (pinned to cpu 0) sends a generated ITCH session as
  * MoldUDP64 packets of 20 messages with sendmmsg, stamping each message's
@@ -23,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,6 +44,9 @@ static const unsigned char *msgs;
 static size_t msgs_len;
 static uint64_t nmsgs;
 static uint64_t base_ns;
+static uint32_t dest_ip = 0x7f000001;
+static const char *sender_netns, *dpdk_eal;
+#define DPDK_PORT 26477
 
 struct sender {
 	uint16_t port;
@@ -45,12 +59,24 @@ static void *send_main(void *arg)
 {
 	struct sender *s = arg;
 	core_thread_pin(0, "mold-send");
+	if (sender_netns) {
+		int ns = open(sender_netns, O_RDONLY | O_CLOEXEC);
+		if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+			s->result = -errno;
+			fprintf(stderr, "bench-mold: network namespace %s: %s\n", sender_netns,
+				strerror(errno));
+			if (ns >= 0)
+				close(ns);
+			return NULL;
+		}
+		close(ns);
+	}
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	int sb = 8 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(s->port),
-				  .sin_addr.s_addr = htonl(0x7f000001) };
+				  .sin_addr.s_addr = htonl(dest_ip) };
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		s->result = -errno;
 		close(fd);
@@ -123,15 +149,44 @@ struct result {
 	enum feeds_udp_mode used;
 };
 
+/* A receiver's config: --dest and an ephemeral port, or DPDK's fixed one. */
+static struct feeds_udp_cfg udp_cfg(enum feeds_udp_mode mode, char *bind, size_t n)
+{
+	struct in_addr a = { .s_addr = htonl(dest_ip) };
+	snprintf(bind, n, "%s:%u", inet_ntoa(a), mode == FEEDS_UDP_DPDK ? DPDK_PORT : 0);
+	return (struct feeds_udp_cfg){ .bind = bind, .mode = mode, .nbufs = 1024,
+				       .rcvbuf = 32 << 20,
+				       .dpdk_eal = mode == FEEDS_UDP_DPDK ? dpdk_eal : NULL };
+}
+
+/* DPDK: a kernel socket on the port it receives (the kernel sees the
+ * datagrams too: without one it would answer each with port-unreachable,
+ * which fails the sender's next send). Its queue fills and the rest drop. */
+static int sink_open(enum feeds_udp_mode mode)
+{
+	if (mode != FEEDS_UDP_DPDK)
+		return -1;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), small = 4096;
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(DPDK_PORT),
+				  .sin_addr.s_addr = htonl(dest_ip) };
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 {
-	char err[512];
+	char err[512], bind_to[64];
 	struct core_ring *ring = core_ring_create("md", 8192, sizeof(struct md_event));
 	struct core_hist_pair *hp = core_alloc(sizeof(*hp), CORE_CACHE_LINE);
 	if (!ring || !hp || core_hist_pair_init(hp) < 0)
 		return -ENOMEM;
 	struct feeds_mold_live_cfg mc = {
-		.udp = { .bind = "127.0.0.1:0", .mode = mode, .nbufs = 1024, .rcvbuf = 32 << 20 },
+		.udp = udp_cfg(mode, bind_to, sizeof(bind_to)),
 		.seq = { .gap_timeout_ns = 20000000 },
 		.idle_timeout_ns = 5000000000ull,
 	};
@@ -145,6 +200,7 @@ static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 	struct feeds_stats fs;
 	feeds_stage_stats(st, &fs);
 	struct sender snd = { .port = fs.mold.local_port, .rate_pps = rate };
+	int sink = sink_open(mode);
 	core_hist_init(&res->s2b);
 	pthread_t th;
 	pthread_create(&th, NULL, send_main, &snd);
@@ -166,8 +222,12 @@ static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 			break;
 	}
 	pthread_join(th, NULL);
+	if (sink >= 0)
+		close(sink);
 	if (r < 0)
 		fprintf(stderr, "bench-mold: %s\n", feeds_stage_error(st));
+	if (snd.result < 0 && r >= 0)
+		r = snd.result;
 	feeds_stage_stats(st, &fs);
 	res->delivered = n;
 	res->lost = fs.mold.lost_messages;
@@ -186,13 +246,13 @@ static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 /* ns per received packet inside feeds_udp_recv, sender at max rate. */
 static uint64_t recv_cost(enum feeds_udp_mode mode)
 {
-	char err[256];
+	char err[256], bind_to[64];
 	struct feeds_udp *u;
-	struct feeds_udp_cfg uc = { .bind = "127.0.0.1:0", .mode = mode, .nbufs = 1024,
-				    .rcvbuf = 32 << 20 };
+	struct feeds_udp_cfg uc = udp_cfg(mode, bind_to, sizeof(bind_to));
 	if (feeds_udp_open(&uc, &u, err, sizeof(err)) < 0)
 		return 0;
 	struct sender snd = { .port = feeds_udp_port(u) };
+	int sink = sink_open(mode);
 	pthread_t th;
 	pthread_create(&th, NULL, send_main, &snd);
 	struct feeds_udp_pkt pk[32];
@@ -209,11 +269,14 @@ static uint64_t recv_cost(enum feeds_udp_mode mode)
 		}
 	}
 	pthread_join(th, NULL);
+	if (sink >= 0)
+		close(sink);
 	feeds_udp_close(u);
 	return pkts ? in_recv / pkts : 0;
 }
 
-static const char *mode_name[] = { "io_uring multishot", "io_uring recvmsg", "recvmmsg loop" };
+static const char *mode_name[] = { "io_uring multishot", "io_uring recvmsg", "recvmmsg loop",
+				   "DPDK rx burst" };
 
 static void print_hist(const char *what, const struct core_hist *h)
 {
@@ -234,8 +297,20 @@ int main(int argc, char **argv)
 			messages = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
 			rate = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--dest") && i + 1 < argc) {
+			struct in_addr a;
+			if (inet_pton(AF_INET, argv[++i], &a) != 1) {
+				fprintf(stderr, "bench-mold: --dest %s is not A.B.C.D\n", argv[i]);
+				return 2;
+			}
+			dest_ip = ntohl(a.s_addr);
+		} else if (!strcmp(argv[i], "--sender-netns") && i + 1 < argc)
+			sender_netns = argv[++i];
+		else if (!strcmp(argv[i], "--dpdk") && i + 1 < argc)
+			dpdk_eal = argv[++i];
 		else {
-			fprintf(stderr, "usage: bench-mold [--smoke] [--messages N] [--rate PPS]\n");
+			fprintf(stderr, "usage: bench-mold [--smoke] [--messages N] [--rate PPS] "
+					"[--dest A.B.C.D] [--sender-netns PATH] [--dpdk EAL-ARGS]\n");
 			return 2;
 		}
 	}
@@ -254,11 +329,15 @@ int main(int argc, char **argv)
 	msgs = buf;
 	nmsgs = messages;
 	base_ns = core_now_ns();
-	printf("MoldUDP64 over loopback: %" PRIu64 " ITCH messages, 20 per packet, receiver on cpu 1, "
+	struct in_addr a = { .s_addr = htonl(dest_ip) };
+	printf("MoldUDP64 to %s%s%s: %" PRIu64 " ITCH messages, 20 per packet, receiver on cpu 1, "
 	       "sender on cpu 0\n",
-	       messages);
+	       inet_ntoa(a), sender_netns ? ", sender in " : " (loopback)",
+	       sender_netns ? sender_netns : "", messages);
+	if (dpdk_eal)
+		printf("DPDK: EAL %s; the kernel modes read the same wire's datagrams\n", dpdk_eal);
 	int rc = 0;
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < (dpdk_eal ? 4 : 3); m++) {
 		struct result mx = { 0 }, pc = { 0 };
 		if (run((enum feeds_udp_mode)m, 0, &mx) < 0 ||
 		    run((enum feeds_udp_mode)m, rate, &pc) < 0) {

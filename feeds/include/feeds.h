@@ -1508,9 +1508,10 @@ int feeds_reader_dayfile(const char *path, unsigned char **ret, size_t *ret_len,
  * its usage on an option it does not know). The device (cfg.dpdk_port, or
  * the first) has one receiver at a time (else -EBUSY); it gets one receive
  * queue and is put in promiscuous and all-multicast mode; IPv4 and UDP
- * checksum offloads are used where the device has them. feeds_udp_close
- * stops it; a later open starts it again (its mbuf pool, sized by its first
- * open, stays: a later open may not ask for more buffers). Each frame is checked and parsed here (feeds_udp_frame):
+ * checksum offloads are used where the device has them. Once started it
+ * runs until the process exits: feeds_udp_close leaves it running, a later
+ * open drops what it received meanwhile and goes on (its mbuf pool, sized by
+ * the first open, stays: a later open may not ask for more buffers). Each frame is checked and parsed here (feeds_udp_frame):
  * datagrams to the bind address and port are delivered in the device's
  * mbufs, held until feeds_udp_release; other traffic is counted (not_ours)
  * and freed, malformed frames and bad checksums counted (bad_frames) and

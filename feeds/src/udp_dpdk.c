@@ -4,10 +4,11 @@
  * released. Built only with -Ddpdk=enabled.
  *
  * EAL starts once per process and stays up (it cannot start again); so do
- * the devices and their mbuf pools: a close stops the device, a later open
- * configures and starts it again on the same pool (a virtual device, once
- * closed, would be gone), and an atexit handler closes them all and cleans
- * EAL up. */
+ * the devices, once started, and their mbuf pools: a close leaves the device
+ * running, a later open drops what it received meanwhile and goes on (a
+ * stop and start is not safe on every driver: net_af_packet's ring index
+ * restarts at 0 while the kernel's does not, and packets are lost), and an
+ * atexit handler closes them all and cleans EAL up. */
 #define _GNU_SOURCE /* pthread_*affinity_np, open_memstream */
 #include <pthread.h>
 #include <sched.h>
@@ -35,7 +36,6 @@ struct feeds_udp_dpdk {
 	bool ip_offload, udp_offload; /* the device checks these checksums */
 	bool registered;              /* the polling thread has an lcore id (mempool cache) */
 	bool owner;                   /* this receiver holds the device (dev_busy) */
-	bool started;                 /* the device needs stopping */
 	uint32_t nslots;
 	struct rte_mbuf **slot;
 	uint32_t *free_slots;
@@ -57,6 +57,8 @@ static FILE *eal_log_f;
 static struct rte_mempool *dev_pool[RTE_MAX_ETHPORTS];
 static uint32_t dev_pool_slots[RTE_MAX_ETHPORTS];
 static bool dev_busy[RTE_MAX_ETHPORTS];
+static bool dev_started[RTE_MAX_ETHPORTS];
+static bool dev_ip_offload[RTE_MAX_ETHPORTS], dev_udp_offload[RTE_MAX_ETHPORTS];
 
 static void close_log(void)
 {
@@ -250,7 +252,9 @@ static int start_device(struct feeds_udp_dpdk *d, char *err, size_t errlen)
 	what = "start";
 	if ((r = rte_eth_dev_start(d->dev)) != 0)
 		goto fail;
-	d->started = true;
+	dev_started[d->dev] = true;
+	dev_ip_offload[d->dev] = d->ip_offload;
+	dev_udp_offload[d->dev] = d->udp_offload;
 	struct rte_eth_stats es;
 	if (rte_eth_stats_get(d->dev, &es) == 0)
 		d->missed0 = es.imissed;
@@ -259,6 +263,20 @@ fail:
 	core_errf(err, errlen, "dpdk: device %u %s: %s", d->dev, what,
 	          rte_strerror(r < 0 ? -r : r));
 	return r < 0 ? r : -r;
+}
+
+/* A device an earlier receiver started: what it took in since is stale. */
+static void resume_device(struct feeds_udp_dpdk *d)
+{
+	d->ip_offload = dev_ip_offload[d->dev];
+	d->udp_offload = dev_udp_offload[d->dev];
+	struct rte_mbuf *mb[BURST];
+	uint16_t n;
+	while ((n = rte_eth_rx_burst(d->dev, 0, mb, BURST)) > 0)
+		rte_pktmbuf_free_bulk(mb, n);
+	struct rte_eth_stats es;
+	if (rte_eth_stats_get(d->dev, &es) == 0)
+		d->missed0 = es.imissed;
 }
 
 int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port, uint32_t nbufs,
@@ -297,7 +315,17 @@ int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port
 	}
 	dev_busy[d->dev] = true;
 	d->owner = true;
-	if ((r = start_device(d, err, errlen)) < 0)
+	if (dev_started[d->dev] && d->nslots > dev_pool_slots[d->dev]) {
+		core_errf(err, errlen,
+		          "dpdk: device %u opened again with %u buffers, more than the %u of its "
+		          "first open",
+		          d->dev, d->nslots, dev_pool_slots[d->dev]);
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (dev_started[d->dev])
+		resume_device(d);
+	else if ((r = start_device(d, err, errlen)) < 0)
 		goto fail;
 	*ret = d;
 	return 0;
@@ -392,8 +420,6 @@ void feeds__dpdk_close(struct feeds_udp_dpdk *d)
 {
 	if (!d)
 		return;
-	if (d->started)
-		(void)rte_eth_dev_stop(d->dev);
 	for (uint32_t i = 0; d->slot && i < d->nslots; i++)
 		if (d->slot[i])
 			rte_pktmbuf_free(d->slot[i]);

@@ -26,7 +26,9 @@ int feeds__dpdk_recv(struct feeds_udp_dpdk *d, struct feeds_udp_pkt *pkts, unsig
                      uint32_t id_base, struct feeds_udp_stats *st);
 void feeds__dpdk_release(struct feeds_udp_dpdk *d, uint32_t slot);
 uint64_t feeds__dpdk_missed(const struct feeds_udp_dpdk *d); /* imissed since open */
-void feeds__dpdk_close(struct feeds_udp_dpdk *d); /* stops the device; accepts NULL */
+/* feeds__dpdk_close - the receiver's mbufs back; the device keeps running
+ * (a later open drops what came meanwhile). Accepts NULL. */
+void feeds__dpdk_close(struct feeds_udp_dpdk *d);
 #else
 static inline int feeds__dpdk_open(const struct feeds_udp_cfg *cfg, uint32_t ip, uint16_t port,
                                    uint32_t nbufs, struct feeds_udp_dpdk **ret, char *err,
