@@ -24,6 +24,8 @@ ip -n send link set lo up
 ip -n send link set osp0 up
 # a NIC would finish the UDP checksums veth leaves half-made
 ip netns exec send ethtool -K osp0 tx off >/dev/null
-eal="--no-huge -m 512 --no-pci --no-shconf --file-prefix=osprey$$ -l 1 --vdev=net_af_packet0,iface=osp1"
+# the packet ring: 32 MiB, the size of the kernel modes SO_RCVBUF
+eal="--no-huge -m 512 --no-pci --no-shconf --file-prefix=osprey$$ -l 1"
+eal="$eal --vdev=net_af_packet0,iface=osp1,blocksz=4096,framesz=2048,framecnt=16384"
 "$B/bench/bench-mold" --dest 10.77.0.2 --sender-netns /run/netns/send --dpdk "$eal" "$@"
 ' sh "$B" "$@"

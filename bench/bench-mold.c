@@ -143,7 +143,7 @@ static void *send_main(void *arg)
 
 struct result {
 	double msgs_per_s;
-	uint64_t delivered, lost;
+	uint64_t delivered, lost, missed;
 	struct core_hist r2b, s2b;
 	uint64_t recv_ns_per_pkt;
 	enum feeds_udp_mode used;
@@ -231,6 +231,7 @@ static int run(enum feeds_udp_mode mode, uint64_t rate, struct result *res)
 	feeds_stage_stats(st, &fs);
 	res->delivered = n;
 	res->lost = fs.mold.lost_messages;
+	res->missed = fs.mold.rx_missed;
 	res->msgs_per_s = last > first ? (double)n * 1e9 / (double)(last - first) : 0;
 	core_hist_init(&res->r2b);
 	core_hist_merge(&res->r2b, &hp->h[0]);
@@ -347,8 +348,10 @@ int main(int argc, char **argv)
 		uint64_t cost = smoke ? 0 : recv_cost((enum feeds_udp_mode)m);
 		printf("%s:\n", mode_name[m]);
 		printf("    max rate: %.2f M messages/s into the book (%" PRIu64 " delivered, %" PRIu64
-		       " lost to kernel drops)\n",
-		       mx.msgs_per_s / 1e6, mx.delivered, mx.lost);
+		       " lost to drops%s",
+		       mx.msgs_per_s / 1e6, mx.delivered, mx.lost, m == FEEDS_UDP_DPDK ? "" : ")\n");
+		if (m == FEEDS_UDP_DPDK)
+			printf("; %" PRIu64 " packets dropped by the device)\n", mx.missed);
 		if (!smoke)
 			printf("    receive call: %" PRIu64 " ns per packet\n", cost);
 		printf("    paced %" PRIu64 " packets/s (%" PRIu64 " delivered, %" PRIu64 " lost):\n",
