@@ -228,6 +228,8 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_f64(&j, "messages_per_sec", s->secs > 0 ? (double)s->fs.total / s->secs : 0.0, 0);
 	json_str(&j, "model", e->model_name);
 	json_u64(&j, "regime_switches", s->ds.regime_switches);
+	json_u64(&j, "ensemble_votes", s->ds.votes);
+	json_u64(&j, "ensemble_votes_cut", s->ds.votes_cut);
 	json_u64(&j, "intents", s->ds.buys + s->ds.sells);
 	json_u64(&j, "orders", s->xs.sent);
 	json_u64(&j, "fills", s->xs.fills);
@@ -562,9 +564,11 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 	}
 	fprintf(f, "  model          %s", e->model_name);
 	if (strat_model_ensemble(e->model))
-		fprintf(f, " (ensemble of %u, %" PRIu64 " regime switches)",
+		fprintf(f,
+		        " (ensemble of %u, %" PRIu64 " regime switches; %" PRIu64 " votes, %" PRIu64
+		        " decided before every member was asked)",
 		        strat_ensemble_members(strat_model_ensemble(e->model)),
-		        s->ds.regime_switches);
+		        s->ds.regime_switches, s->ds.votes, s->ds.votes_cut);
 	fprintf(f, "\n  intents        %" PRIu64 "\n", s->ds.buys + s->ds.sells);
 	fprintf(f, "  orders sent    %" PRIu64 "\n", s->xs.sent);
 	fprintf(f, "  fills          %" PRIu64 " (%" PRIu64 " shares)\n", s->xs.fills,

@@ -232,6 +232,9 @@ struct strat_decide_stats {
 	uint64_t last_seq;    /* seq of the last consumed event */
 	uint64_t swaps;       /* models picked up from strat_decide_swap */
 	uint64_t regime_switches; /* ensemble models: instrument regime changes */
+	uint64_t votes;       /* ensemble models: votes taken */
+	uint64_t votes_cut;   /* of them, stopped before every member was asked (the rest
+				 could not have reached the confidence needed) */
 };
 
 struct strat_decide;
@@ -360,6 +363,17 @@ unsigned strat_ensemble_members(const struct strat_ensemble *e);
 /* strat_ensemble_vote - V in Q16 [-65536, 65536]; votes (may be NULL) gets each
  * member's vote. Any thread. */
 int32_t strat_ensemble_vote(const struct strat_ensemble *e, const int32_t *f, int32_t *votes);
+/*
+ * strat_ensemble_vote_reaching - the vote when its magnitude can reach need
+ * (Q16), else 0: members are asked cheapest first (linear, then policies,
+ * then trees) and the asking stops once those not yet asked, voting +-1,
+ * could not lift the rounded weighted mean to need. Whenever strat_ensemble_
+ * vote's magnitude is >= need, this returns the same value; below need it
+ * returns that value, or 0 when the asking stopped early. *ret_asked (may be
+ * NULL): the members asked. Any thread.
+ */
+int32_t strat_ensemble_vote_reaching(const struct strat_ensemble *e, const int32_t *f,
+				     int32_t need, unsigned *ret_asked);
 
 /* ------------------------------------------------------------------------- */
 /* Tree ensembles: XGBoost's boosted trees and random forests (imported by

@@ -141,7 +141,7 @@ enum verdict {
  * An ensemble's decision: the regime (*rs, already stepped for this vector)
  * picks the profile; the weighted vote must reach the profile's confidence.
  */
-static enum verdict evaluate_ensemble(const struct strat_decide *s, const struct feature_vec *fv,
+static enum verdict evaluate_ensemble(struct strat_decide *s, const struct feature_vec *fv,
 				      const struct cool *c, const struct strat_regime_state *rs,
 				      uint8_t *side, uint32_t *qty, uint16_t *conf)
 {
@@ -153,10 +153,15 @@ static enum verdict evaluate_ensemble(const struct strat_decide *s, const struct
 	 * decision is the same; the tree members are the expensive part) */
 	if (c && c->events_since < hold)
 		return V_COOLDOWN;
-	int32_t v = strat_ensemble_vote(e, fv->f, NULL);
-	int32_t a = v < 0 ? -v : v;
 	int32_t need = pr->min_confidence > cfg->min_confidence ? pr->min_confidence
 								 : cfg->min_confidence;
+	/* the members asked cheapest first, until the rest could not reach need
+	 * (the trees are rarely asked: the decision is the same) */
+	unsigned asked;
+	int32_t v = strat_ensemble_vote_reaching(e, fv->f, need, &asked);
+	s->st.votes++;
+	s->st.votes_cut += asked < strat_ensemble_members(e);
+	int32_t a = v < 0 ? -v : v;
 	if (a == 0 || a < need)
 		return V_QUIET;
 	bool up = (v > 0) != pr->invert;
@@ -173,7 +178,7 @@ static enum verdict evaluate_ensemble(const struct strat_decide *s, const struct
 	return V_FIRE;
 }
 
-static enum verdict evaluate(const struct strat_decide *s, const struct feature_vec *fv,
+static enum verdict evaluate(struct strat_decide *s, const struct feature_vec *fv,
 			     const struct cool *c, const struct strat_regime_state *rs,
 			     struct order_intent *it)
 {

@@ -91,6 +91,10 @@ struct strat_ensemble {
 	unsigned nmembers;
 	struct member members[STRAT_ENSEMBLE_MAX_MEMBERS];
 	int64_t weight_sum; /* Q16 */
+	/* strat_ensemble_vote_reaching's plan: the members cheapest first
+	 * (linear, policy, trees), and the weight of those after each */
+	uint8_t order[STRAT_ENSEMBLE_MAX_MEMBERS];
+	int64_t rest[STRAT_ENSEMBLE_MAX_MEMBERS];
 };
 
 static int32_t clamp_q16(__int128 v)
@@ -137,6 +141,46 @@ int32_t strat_ensemble_vote(const struct strat_ensemble *e, const int32_t *f, in
 	}
 	/* weighted mean, rounded half away from zero */
 	__int128 w = e->weight_sum, q = acc / w, r = acc % w;
+	if (2 * (r < 0 ? -r : r) >= w)
+		q += acc < 0 ? -1 : 1;
+	return clamp_q16(q);
+}
+
+/* The members to ask cheapest first, and what the rest could still add. */
+static void plan(struct strat_ensemble *e)
+{
+	static const enum member_kind by_cost[] = { MEMBER_LINEAR, MEMBER_POLICY, MEMBER_TREE };
+	unsigned k = 0;
+	for (unsigned c = 0; c < sizeof(by_cost) / sizeof(by_cost[0]); c++)
+		for (unsigned i = 0; i < e->nmembers; i++)
+			if (e->members[i].kind == by_cost[c])
+				e->order[k++] = (uint8_t)i;
+	int64_t rest = e->weight_sum;
+	for (unsigned j = 0; j < k; j++) {
+		rest -= e->members[e->order[j]].weight;
+		e->rest[j] = rest;
+	}
+}
+
+int32_t strat_ensemble_vote_reaching(const struct strat_ensemble *e, const int32_t *f,
+                                     int32_t need, unsigned *ret_asked)
+{
+	__int128 acc = 0, w = e->weight_sum;
+	for (unsigned j = 0; j < e->nmembers; j++) {
+		const struct member *m = &e->members[e->order[j]];
+		acc += (__int128)member_vote(m, f) * m->weight;
+		/* the rest vote within [-1, 1]: |acc| can end at most rest higher,
+		 * and the rounded mean at most half a unit above |acc| / w */
+		__int128 best = (acc < 0 ? -acc : acc) + (__int128)e->rest[j] * FEATURE_ONE;
+		if (j + 1 < e->nmembers && 2 * best < (2 * (__int128)need - 1) * w) {
+			if (ret_asked)
+				*ret_asked = j + 1;
+			return 0;
+		}
+	}
+	if (ret_asked)
+		*ret_asked = e->nmembers;
+	__int128 q = acc / w, r = acc % w;
 	if (2 * (r < 0 ? -r : r) >= w)
 		q += acc < 0 ? -1 : 1;
 	return clamp_q16(q);
@@ -609,6 +653,7 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 		why = "an ensemble needs at least one member";
 		goto fail_line;
 	}
+	plan(e);
 	*ret = e;
 	return 0;
 
@@ -674,6 +719,7 @@ int strat__ensemble_single(const char *name, struct strat_tree_model *tree,
 	}
 	e->nmembers = 1;
 	e->weight_sum = m->weight;
+	plan(e);
 	*ret = e;
 	return 0;
 }

@@ -316,6 +316,54 @@ static void test_policy_member(const char *src)
 	parse(text, -EINVAL, "ens.model:2: member dqn");
 }
 
+/* strat_ensemble_vote_reaching on the demo ensemble (linear, trees, DQN):
+ * whenever the full vote reaches need it is returned unchanged, with every
+ * member asked; below need the answer stays below need (0 when cut short).
+ * need is put at the vote's own magnitude and one unit either side, where
+ * the bound's rounding has no slack, and at the usual confidences. */
+static void test_vote_reaching(const char *src)
+{
+	char path[4096], err[256];
+	snprintf(path, sizeof(path), "%s/models/demo.model", src);
+	struct strat_model *m = NULL;
+	assert(strat_model_load(path, &m, err, sizeof(err)) == 0);
+	const struct strat_ensemble *e = strat_model_ensemble(m);
+	unsigned n = strat_ensemble_members(e), cut = 0, full = 0, reached = 0;
+	assert(n == 3);
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (int i = 0; i < 20000; i++) {
+		struct feature_vec v = vec((i % 41 - 20) / 20.0, 1 + i % 5, (i % 7) / 2.0, (i % 13) - 6);
+		for (int k = 0; k < STRAT_FEATURE_COUNT; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if (i % 3) /* two rows in three: every feature anywhere in +-4 */
+				v.f[k] = (int32_t)(x % (8 * FEATURE_ONE)) - 4 * FEATURE_ONE;
+		}
+		int32_t V = strat_ensemble_vote(e, v.f, NULL), a = V < 0 ? -V : V;
+		int32_t needs[] = { 0, a - 1, a, a + 1, Q(0.1), Q(0.3), Q(0.5), Q(0.6), Q(0.8) };
+		for (size_t j = 0; j < sizeof(needs) / sizeof(needs[0]); j++) {
+			int32_t need = needs[j];
+			if (need < 0)
+				continue;
+			unsigned asked = 0;
+			int32_t r = strat_ensemble_vote_reaching(e, v.f, need, &asked);
+			assert(asked >= 1 && asked <= n);
+			if (a >= need) {
+				assert(r == V && asked == n);
+				reached++;
+			} else {
+				assert(r == V || r == 0);
+				assert(asked == n ? r == V : r == 0);
+			}
+			cut += asked < n;
+			full += asked == n;
+		}
+	}
+	printf("vote reaching: %u answers cut short, %u with every member (%u reached need)\n",
+	       cut, full, reached);
+	assert(cut > 0 && reached > 0);
+	strat_model_free(m);
+}
+
 int main(void)
 {
 	core_clock_init(1);
@@ -330,6 +378,7 @@ int main(void)
 		return 77;
 	}
 	test_policy_member(src);
+	test_vote_reaching(src);
 	printf("ensemble: ok\n");
 	return 0;
 }
