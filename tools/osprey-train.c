@@ -721,23 +721,40 @@ static int weigh_members(const struct opts *o, const struct row *rows, size_t *c
 			  : got == 8 && !memcmp(magic, "OSPRYNN", 8) ? "policy"
 			  : strat_model_ensemble(m)		   ? "ensemble"
 								   : "linear";
-		for (int q = 1; q < 3; q++) {
-			double *score = malloc(part_n[q] * sizeof(double));
-			if (!score) {
-				strat_model_free(m);
-				return -1;
-			}
-			for (size_t k = 0; k < part_n[q]; k++)
-				score[k] = (double)strat_model_score(m, rows[part[q][k]].f);
-			aucs[i][q] = auc(score, py[q], part_n[q]);
-			free(score);
+		/* every labelled row too (a day the member never saw is unseen
+		 * whole): AUC, and accuracy where it votes (sign of its score) */
+		size_t nall = part_n[0] + part_n[1] + part_n[2], voted = 0, right = 0, at = 0;
+		double *all = malloc(nall * sizeof(double));
+		float *yall = malloc(nall * sizeof(float));
+		if (!all || !yall) {
+			free(all);
+			free(yall);
+			strat_model_free(m);
+			return -1;
 		}
+		for (int q = 0; q < 3; q++) {
+			for (size_t k = 0; k < part_n[q]; k++, at++) {
+				all[at] = (double)strat_model_score(m, rows[part[q][k]].f);
+				yall[at] = py[q][k];
+				voted += all[at] != 0;
+				right += (all[at] > 0 && py[q][k] > 0.5) || (all[at] < 0 && py[q][k] < 0.5);
+			}
+			if (q > 0)
+				aucs[i][q] = auc(all + at - part_n[q], py[q], part_n[q]);
+		}
+		double auc_all = auc(all, yall, nall);
+		free(all);
+		free(yall);
 		strat_model_free(m);
 		w[i] = aucs[i][1] > 0.5 ? aucs[i][1] - 0.5 : 0; /* NaN: 0 */
 		useful += w[i] > 0;
 		sum += w[i];
 		printf("    %-12s %-8s validation AUC %.4f  test AUC %.4f%s\n", names[i], kind[i],
 		       aucs[i][1], aucs[i][2], w[i] > 0 ? "" : "  (no better than chance: weight 0)");
+		printf("    %-12s %-8s all rows: AUC %.4f  accuracy %.4f where it votes (%.1f%% of "
+		       "%zu rows)\n",
+		       "", "", auc_all, voted ? (double)right / (double)voted : 0.0,
+		       nall ? 100.0 * (double)voted / (double)nall : 0.0, nall);
 	}
 	if (useful == 0) {
 		printf("  no member ranks the validation period better than chance: no ensemble\n");
