@@ -52,6 +52,7 @@
 
 #include "feeds.h"
 #include "progress.h"
+#include "train_calibrate.h"
 #include "train_report.h"
 #include "persist.h"
 #include "learn.h"
@@ -69,6 +70,7 @@ struct opts {
 	const char *kind, *itch, *csv, *out, *json_out, *features_out, *tree_method;
 	const char *db, *name; /* register the model in this LMDB registry under name */
 	const char *weigh[STRAT_ENSEMBLE_MAX_MEMBERS]; /* --kind weigh: "NAME=FILE" members */
+	const char *model; /* --kind calibrate: the ensemble to calibrate */
 	unsigned nweigh;
 	long horizon, trees, depth, threads, walk;
 	unsigned long long seed;
@@ -101,6 +103,9 @@ static void usage(FILE *f)
 		   "  --report F     write the training report (HTML, self-contained): loss and AUC per\n"
 		   "                 round, metrics next to the baselines, walk-forward folds, feature\n"
 		   "                 importance, the reliability table\n"
+		   "  --kind calibrate --model ENSEMBLE [-o OUT]  no training: Platt-scale the\n"
+		   "                 ensemble's vote on the validation period, judge it on the test\n"
+		   "                 period (reliability, log loss, Brier), write OUT with 'calibrate A B'\n"
 		   "  --kind weigh --member NAME=FILE ...  no training: score existing models (linear,\n"
 		   "                 ensemble, .otree, .onn) on the validation and test periods and\n"
 		   "                 print ensemble member lines weighted by validation AUC - 0.5\n"
@@ -612,7 +617,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->weigh[o->nweigh++] = v;
-		} else if (!strcmp(a, "--db"))
+		} else if (!strcmp(a, "--model"))
+			o->model = v;
+		else if (!strcmp(a, "--db"))
 			o->db = v;
 		else if (!strcmp(a, "--name"))
 			o->name = v;
@@ -664,9 +671,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf") &&
-			 strcmp(o->kind, "weigh"))) {
-		fprintf(stderr, "osprey-train: --kind gbtree, rf or weigh is required\n");
+			 strcmp(o->kind, "weigh") && strcmp(o->kind, "calibrate"))) {
+		fprintf(stderr, "osprey-train: --kind gbtree, rf, weigh or calibrate is required\n");
 		return -1;
+	}
+	bool calibrate = !strcmp(o->kind, "calibrate");
+	if (calibrate != !!o->model) {
+		fprintf(stderr, "osprey-train: --model goes with --kind calibrate (and it needs one)\n");
+		return -1;
+	}
+	if (calibrate) {
+		if (!o->itch == !o->csv) {
+			fprintf(stderr, "osprey-train: one of --itch or --csv is required\n");
+			return -1;
+		}
+		return 0; /* -o optional: where the calibrated model goes */
 	}
 	bool weigh = !strcmp(o->kind, "weigh");
 	if (weigh != (o->nweigh > 0)) {
@@ -772,6 +791,41 @@ static int weigh_members(const struct opts *o, const struct row *rows, size_t *c
 			       files[i]);
 	}
 	return 0;
+}
+
+/* --kind calibrate: the ensemble's votes on the validation and test rows,
+ * Platt-scaled (train_calibrate.c). */
+static int calibrate_model(const struct opts *o, const struct row *rows, size_t *const part[3],
+			   float *const py[3], const size_t part_n[3])
+{
+	char err[512];
+	struct strat_model *m;
+	if (strat_model_load(o->model, &m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "osprey-train: %s\n", err);
+		return -1;
+	}
+	if (!strat_model_ensemble(m) || strat_model_format(m, err, 8) == -ENOTSUP) {
+		fprintf(stderr, "osprey-train: %s: not an ensemble file ('calibrate' is an ensemble's "
+				"line; make one with --kind weigh)\n", o->model);
+		strat_model_free(m);
+		return -1;
+	}
+	double *v[3] = { NULL, NULL, NULL };
+	int r = -1;
+	for (int q = 1; q < 3; q++) {
+		if (!(v[q] = malloc(part_n[q] * sizeof(double)))) {
+			fprintf(stderr, "osprey-train: out of memory\n");
+			goto out;
+		}
+		for (size_t k = 0; k < part_n[q]; k++)
+			v[q][k] = (double)strat_model_score(m, rows[part[q][k]].f) / FEATURE_ONE;
+	}
+	r = train_calibrate(o->model, o->out, v[1], py[1], part_n[1], v[2], py[2], part_n[2]);
+out:
+	free(v[1]);
+	free(v[2]);
+	strat_model_free(m);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -914,6 +968,10 @@ int main(int argc, char **argv)
 		train_report_purged(tr, purged);
 	if (o.nweigh) {
 		rc = weigh_members(&o, rows, part, py, part_n) ? 1 : 0;
+		goto fail;
+	}
+	if (o.model) {
+		rc = calibrate_model(&o, rows, part, py, part_n) ? 1 : 0;
 		goto fail;
 	}
 

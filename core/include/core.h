@@ -454,10 +454,11 @@ struct order_intent {
 	uint16_t locate;
 	uint8_t side;     /* 'B' or 'S' */
 	uint8_t kind;     /* enum intent_kind */
-	uint16_t confidence; /* 0..10000 */
+	uint16_t confidence; /* 0..10000: with calibrated, the probability that side is right */
 	uint8_t flags;    /* MD_F_* of the source event */
 	uint8_t model;    /* which model produced it */
-	uint8_t pad_[8];
+	uint8_t calibrated; /* 1: confidence is a calibrated probability (Kelly sizing reads it) */
+	uint8_t pad_[7];
 	uint64_t order_id; /* INTENT_CANCEL: the order (risk's id) */
 };
 static_assert(sizeof(struct order_intent) == 64, "order_intent is one cache line");

@@ -173,7 +173,12 @@
  * down (a smaller cap lets only reducing orders through); with kelly_ppm in
  * the limits and a valid Kelly fraction, a new order's quantity becomes
  * kelly_ppm * f * capital / px (rounded down to a lot, at most
- * max_order_qty; 0 -> RISK_R_KELLY). In a replay the stage waits for the
+ * max_order_qty; 0 -> RISK_R_KELLY). When the intent carries a calibrated
+ * probability p that its side is right (order_intent.calibrated: an
+ * ensemble with "calibrate A B") and the trades have given b (kelly_b_ppm,
+ * wins and losses both seen), f is that order's own: p - (1 - p) / b, and an
+ * order whose f is not positive is refused (RISK_R_KELLY): its model does
+ * not expect to win enough at the payoff the trades show. In a replay the stage waits for the
  * caps it needs before deciding (risk_stats.model_waits), so a replay
  * decides the same way every run.
  *
@@ -526,7 +531,8 @@ struct risk_caps {
 	uint32_t kelly_valid;   /* enough trades */
 	uint32_t ninst;         /* instruments with returns */
 	uint32_t nreturns;      /* returns in the window (the shortest instrument's) */
-	uint32_t pad_;
+	uint32_t kelly_b_ppm;   /* b, the average win over the average loss, millionths
+				   (saturated); 0 until both a win and a loss */
 	int64_t var95_hist, var99_hist, es95_hist, es99_hist; /* money, positive = loss */
 	int64_t var95_param, var99_param, es95_param, es99_param;
 	int64_t corr_exposure;  /* sqrt(e' C e), money */

@@ -254,6 +254,8 @@ static void compute(struct risk_model *m, uint64_t seq, uint64_t interval)
 		if (nw && nl) {
 			double b = (win / nw) / (loss / nl);
 			f = p - (1 - p) / b;
+			c.kelly_b_ppm = b * 1e6 >= (double)UINT32_MAX ? UINT32_MAX
+			                                               : (uint32_t)llround(b * 1e6);
 		} else if (nw) {
 			f = 1; /* no loss yet: capped by every other limit */
 		}

@@ -392,8 +392,18 @@ enum risk_reason risk__check(struct risk_stage *s, const struct order_intent *it
 	if ((it->side != 'B' && it->side != 'S') || q == 0 || it->px == 0)
 		return RISK_R_BAD_ORDER;
 	if (l->kelly_ppm && s->caps_seq && s->caps.kelly_valid && !reduces) {
-		/* kelly_fraction * f * capital / px shares */
-		__int128 v = (__int128)l->capital * l->kelly_ppm * s->caps.kelly_ppm /
+		/* f: this order's from its calibrated probability and the trades'
+		 * payoff, else the trades' own; kelly_fraction * f * capital / px shares */
+		int64_t f = s->caps.kelly_ppm;
+		if (it->calibrated && s->caps.kelly_b_ppm) {
+			int64_t pw = (int64_t)it->confidence * 100; /* millionths */
+			f = pw - (1000000 - pw) * 1000000 / (int64_t)s->caps.kelly_b_ppm;
+			if (f <= 0)
+				return RISK_R_KELLY;
+			if (f > 1000000)
+				f = 1000000;
+		}
+		__int128 v = (__int128)l->capital * l->kelly_ppm * f /
 		             ((__int128)1000000 * 1000000) / it->px;
 		uint64_t kq = v > l->max_order_qty ? l->max_order_qty : (uint64_t)v;
 		if (l->lot > 1)

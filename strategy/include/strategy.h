@@ -342,8 +342,19 @@ struct strat_ensemble_cfg {
 	struct strat_regime_cfg regime;
 	struct strat_profile_cfg profile[STRAT_PROFILE_COUNT];
 	enum strat_profile select[STRAT_REGIME_COUNT];
+	/* "calibrate A B" (osprey-train --kind calibrate): the probability of an
+	 * up move given the vote v in [-1, 1] is 1 / (1 + exp(-(A v + B))),
+	 * fitted on a validation period; intents then carry the probability
+	 * that their side is right (order_intent.calibrated), which Kelly sizing
+	 * reads. Without it (calibrated 0) the confidence is |v|. */
+	bool calibrated;
+	double calib_a, calib_b;
 };
 struct strat_ensemble;
+/* strat_ensemble_p_side - the calibrated probability (0..10000) that an order
+ * on side ('B' or 'S') is right, given the ensemble's vote (Q16); 0 if the
+ * configuration has no calibration. Any thread. */
+uint16_t strat_ensemble_p_side(const struct strat_ensemble_cfg *c, int32_t vote, uint8_t side);
 
 /* Names ("ranging", "conservative", ...), or "?". Any thread. */
 const char *strat_regime_name(enum strat_regime r);

@@ -167,7 +167,10 @@ static enum verdict evaluate_ensemble(struct strat_decide *s, const struct featu
 	bool up = (v > 0) != pr->invert;
 	*side = up ? 'B' : 'S';
 	*qty = pr->qty;
-	*conf = (uint16_t)(((int64_t)a * 10000 + FEATURE_ONE / 2) / FEATURE_ONE);
+	/* calibrated: the probability that this side is right (a contrarian's
+	 * is below one half); else the vote's magnitude */
+	*conf = cfg->calibrated ? strat_ensemble_p_side(cfg, v, *side)
+	                        : (uint16_t)(((int64_t)a * 10000 + FEATURE_ONE / 2) / FEATURE_ONE);
 	if (c) {
 		uint64_t dt = fv->ts_ns >= c->last_ts ? fv->ts_ns - c->last_ts : 0;
 		if (c->events_since < hold || dt < s->cooldown_ns)
@@ -223,6 +226,7 @@ static enum verdict evaluate(struct strat_decide *s, const struct feature_vec *f
 	it->px = px;
 	it->qty = qty;
 	it->confidence = conf;
+	it->calibrated = m->ens && strat_ensemble_cfg(m->ens)->calibrated;
 	return V_FIRE;
 }
 

@@ -7,6 +7,7 @@
 #include "trees_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 
 static const char *const regime_names[STRAT_REGIME_COUNT] = {
@@ -184,6 +185,16 @@ int32_t strat_ensemble_vote_reaching(const struct strat_ensemble *e, const int32
 	if (2 * (r < 0 ? -r : r) >= w)
 		q += acc < 0 ? -1 : 1;
 	return clamp_q16(q);
+}
+
+uint16_t strat_ensemble_p_side(const struct strat_ensemble_cfg *c, int32_t vote, uint8_t side)
+{
+	if (!c->calibrated)
+		return 0;
+	double v = (double)vote / FEATURE_ONE;
+	double up = 1 / (1 + exp(-(c->calib_a * v + c->calib_b)));
+	double p = side == 'B' ? up : 1 - up;
+	return (uint16_t)lround(p * 10000);
 }
 
 const struct strat_ensemble_cfg *strat_ensemble_cfg(const struct strat_ensemble *e)
@@ -383,6 +394,18 @@ int strat__ensemble_parse(const char *name, const char *text, struct strat_ensem
 				goto fail_line;
 			}
 			e->cfg.id = (uint8_t)u;
+		} else if (!strcmp(tok[0], "calibrate") && n == 3) {
+			char *end1, *end2;
+			double a = strtod(tok[1], &end1), b = strtod(tok[2], &end2);
+			if (*end1 || *end2 || end1 == tok[1] || end2 == tok[2] || !isfinite(a) ||
+			    !isfinite(b) || fabs(a) > 1e6 || fabs(b) > 1e6) {
+				why = "calibrate: want two finite numbers A B (p = 1 / (1 + "
+				      "exp(-(A v + B))))";
+				goto fail_line;
+			}
+			e->cfg.calibrated = true;
+			e->cfg.calib_a = a;
+			e->cfg.calib_b = b;
 		} else if (!strcmp(tok[0], "price") && n == 2) {
 			if (!strcmp(tok[1], "opposite"))
 				e->cfg.price = STRAT_PRICE_OPPOSITE;

@@ -265,6 +265,82 @@ static void test_atr_exit(void)
 	}
 }
 
+/* Kelly sizing from a calibrated probability: with b = 2 from the trades
+ * (history f = 0.4), an intent whose side is right with p = 0.7 is sized by
+ * its own f = 0.7 - 0.3 / 2 = 0.55, one with p = 0.3 (f < 0) is refused, an
+ * uncalibrated one takes the history's f; without b yet, the history's f. */
+static void test_calibrated_kelly(void)
+{
+	struct rig g;
+	struct risk_limits lim = { .max_order_qty = 100000, .max_position = 1000000,
+		                   .collar_bps = 500, .capital = 10000000000LL,
+		                   .kelly_ppm = 250000 };
+	rig_init_with(&g, 64, 0, NULL, 0, &lim, false);
+	risk_stage_destroy(g.s);
+	struct core_ring *mr = core_ring_create("model", 256, sizeof(struct risk_model_msg));
+	static struct risk_caps_board board;
+	memset(&board, 0, sizeof(board));
+	struct risk_stage_cfg cfg = { .intents_in = g.in, .reports_in = g.rep, .orders_out = g.out,
+		                      .limits = lim, .ctl = &g.ctl, .model_out = mr, .caps = &board };
+	char err[200];
+	assert(risk_stage_create(&cfg, &g.s, err, sizeof(err)) == 0);
+	struct risk_caps c = { .seq = 0, .position_ppm = 1000000, .kelly_ppm = 400000,
+		               .kelly_valid = 1, .kelly_b_ppm = 2000000 };
+	put_caps(&board, &c);
+	struct {
+		uint8_t calibrated;
+		uint16_t p;
+		uint32_t want; /* 0: refused by Kelly */
+	} cases[] = {
+		{ 1, 7000, 1375 }, /* 0.25 * 0.55 * 1e10 / 1e6 */
+		{ 1, 3000, 0 },
+		{ 0, 3000, 1000 }, /* 0.25 * 0.4 * 1e10 / 1e6 */
+		{ 1, 5000, 625 },  /* 0.5 - 0.5 / 2 = 0.25 */
+	};
+	uint32_t w;
+	struct order_msg om;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct order_intent it = intent(&g, 1, 'B', BID, 10);
+		it.calibrated = cases[k].calibrated;
+		it.confidence = cases[k].p;
+		assert(core_ring_push(g.in, &it) == 0);
+		risk_stage_poll(g.s, &w);
+		uint32_t got = 0;
+		while (core_ring_pop(g.out, &om) == 0)
+			if (om.kind == ORDER_NEW)
+				got = om.qty;
+		if (got != cases[k].want)
+			fprintf(stderr, "case %zu: qty %u, want %u\n", k, got, cases[k].want);
+		assert(got == cases[k].want);
+		/* every order is cancelled at once: exposure stays clear */
+		if (got) {
+			struct exec_report x = { .kind = EXEC_CANCELED, .order_id = om.order_id,
+				                 .locate = 1, .side = 'B', .qty = got, .px = BID,
+				                 .ts_ns = it.ts_ns };
+			assert(core_ring_push(g.rep, &x) == 0);
+		}
+	}
+	struct risk_stats st;
+	risk_stage_stats(g.s, &st);
+	assert(st.rejects[RISK_R_KELLY] == 1);
+	/* no payoff from the trades yet (no loss seen): the history's f */
+	c.seq = 1;
+	c.kelly_b_ppm = 0;
+	put_caps(&board, &c);
+	struct order_intent it = intent(&g, 1, 'B', BID, 10);
+	it.calibrated = 1;
+	it.confidence = 3000;
+	assert(core_ring_push(g.in, &it) == 0);
+	risk_stage_poll(g.s, &w);
+	uint32_t got = 0;
+	while (core_ring_pop(g.out, &om) == 0)
+		if (om.kind == ORDER_NEW)
+			got = om.qty;
+	assert(got == 1000);
+	rig_fini(&g);
+	core_ring_destroy(mr);
+}
+
 /* The stage with the model: closes at boundaries, caps after the lag. */
 static void test_stage_with_model(void)
 {
@@ -372,6 +448,7 @@ int main(void)
 	test_var_two_instruments();
 	test_atr();
 	test_atr_exit();
+	test_calibrated_kelly();
 	test_stage_with_model();
 	printf("risk model: ok\n");
 	return 0;

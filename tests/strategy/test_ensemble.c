@@ -7,6 +7,7 @@
 
 #include "../stage_poll.h"
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,48 @@ static void test_profiles(void)
 	strat_model_free(m);
 }
 
+/* "calibrate A B": intents carry the probability that their side is right,
+ * 1 / (1 + exp(-(A v + B))) for a buy and its complement for a sell (a
+ * contrarian's is below one half); the decisions are the same. */
+static void test_calibrated(void)
+{
+	char text[sizeof(ENS) + 64];
+	const char *nl = strchr(ENS, '\n');
+	snprintf(text, sizeof(text), "%.*s\ncalibrate 2 -0.5%s", (int)(nl - ENS), ENS, nl);
+	struct strat_model *m = parse(text, 0, NULL);
+	const struct strat_ensemble_cfg *c = strat_ensemble_cfg(strat_model_ensemble(m));
+	assert(c->calibrated && c->calib_a == 2 && c->calib_b == -0.5);
+	char buf[4096];
+	assert(strat_model_format(m, buf, sizeof(buf)) > 0 && strstr(buf, "\ncalibrate 2 -0.5\n"));
+	struct rig g;
+	g.in = core_ring_create("fv", 64, sizeof(struct feature_vec));
+	g.out = core_ring_create("intent", 64, sizeof(struct order_intent));
+	struct strat_decide_cfg cfg = { .in = g.in, .out = g.out, .model = m, .burst = 8 };
+	char err[256];
+	assert(strat_decide_create(&cfg, &g.d, err, sizeof(err)) == 0);
+	/* ranging -> contrarian: V = 0.8, faded: a sell, p(up) = s(2 * 0.8 - 0.5) */
+	struct order_intent it = step(&g, vec(1, 2, 1, 0));
+	uint16_t want = (uint16_t)lround((1 - 1 / (1 + exp(-(2 * 0.8 - 0.5)))) * 10000);
+	assert(it.kind == INTENT_NEW && it.side == 'S' && it.calibrated && it.confidence == want);
+	assert(want < 5000);
+	/* trending -> aggressive: a buy at V = 0.8 */
+	step(&g, vec(1, 2, 1, 8));
+	it = step(&g, vec(1, 2, 1, 8));
+	want = (uint16_t)lround(1 / (1 + exp(-(2 * 0.8 - 0.5))) * 10000);
+	assert(it.kind == INTENT_NEW && it.side == 'B' && it.calibrated && it.confidence == want);
+	strat_decide_destroy(g.d);
+	core_ring_destroy(g.in);
+	core_ring_destroy(g.out);
+	strat_model_free(m);
+	/* refused: not two finite numbers */
+	static const char *const bad[] = { "calibrate 2", "calibrate x 1", "calibrate inf 0",
+		                           "calibrate 1e7 0", "calibrate 1 2 3" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%.*s\n%s%s", (int)(nl - ENS), ENS, bad[i], nl);
+		parse(text, -EINVAL, "ens.model:2:");
+	}
+}
+
 static void test_bad_files(void)
 {
 	parse("osprey-model ensemble v1\nmember a weight 1 linear\nfeatures 1\nweights 1\n"
@@ -370,6 +413,7 @@ int main(void)
 	test_regime();
 	test_vote();
 	test_profiles();
+	test_calibrated();
 	test_bad_files();
 	const char *src = getenv("OSPREY_SOURCE");
 	if (!src) {

@@ -66,6 +66,17 @@ static inline float strat_rng_uniform(struct strat_rng *r)
  * fsync or rename, with "PATH: what" in err.
  */
 
+/*
+ * strat_platt_fit - Platt scaling: a and b such that p = 1 / (1 + exp(-(a x +
+ * b))) is the probability that y is 1 given the score x, fitted on (x[i],
+ * y[i]) (y 0 or 1) by maximum likelihood with Platt's smoothed targets
+ * (Newton's method, backtracking line search: Lin, Lin and Weng 2007). Fit
+ * it on a period the model was not trained on. Returns 0; -EINVAL when n < 2
+ * or y holds one class only; -ENOMEM; -EDOM when it does not converge in 100
+ * iterations. Pure; any thread.
+ */
+int strat_platt_fit(const double *x, const float *y, size_t n, double *ret_a, double *ret_b);
+
 /* strat_model_format - write the model as text strat_model_parse accepts
  * (Q16 values as exact decimals). Returns the length written (excluding
  * NUL), or -ENOSPC if buf is too small (4096 bytes always suffice for a
