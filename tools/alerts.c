@@ -43,6 +43,9 @@ struct alerts {
 	_Atomic bool stop;
 	struct seen seen;
 	bool ever_up; /* the venue session has been up: a later up is a recovery */
+	bool drifted[STRAT_FEATURE_COUNT]; /* said shifted, not yet said back */
+	uint64_t drift_base[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS]; /* the window's start */
+	uint64_t drift_base_rows;
 	/* the queue: any thread adds (alerts_event), the alerts thread takes; under lock */
 	struct alert q[ALERT_Q];
 	unsigned head, n;
@@ -121,6 +124,7 @@ static const char *component(const char *event)
 		{ "gateway", "exec" },      { "recovery", "exec" },  { "feed_loss", "feeds" },
 		{ "feed_gap", "feeds" },    { "persistence", "persist" }, { "store_behind", "persist" },
 		{ "failure", "engine" },    { "control_refused", "control" }, { "model", "strategy" },
+		{ "drift", "strategy" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(event, map[i][0]))
@@ -271,6 +275,44 @@ static void drain_hot(struct alerts *a)
 	}
 }
 
+/* The drift monitor, over windows of DRIFT_WINDOW counted vectors (the
+ * session's whole counts would hide a late shift), with hysteresis: a
+ * feature whose window's PSI reaches DRIFT_SHIFTED is said shifted once,
+ * and said back when a window's falls below DRIFT_STABLE. */
+#define DRIFT_WINDOW 2000
+#define DRIFT_SHIFTED 0.25
+#define DRIFT_STABLE 0.1
+static void drift(struct alerts *a)
+{
+	uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS], rows;
+	unsigned nf = engine__drift_counts(a->e, c, &rows);
+	if (rows < a->drift_base_rows + DRIFT_WINDOW)
+		return;
+	double psi[STRAT_FEATURE_COUNT];
+	for (unsigned i = 0; i < nf; i++) {
+		uint64_t w[STRAT_DRIFT_BINS];
+		for (unsigned b = 0; b < STRAT_DRIFT_BINS; b++)
+			w[b] = c[i][b] - a->drift_base[i][b];
+		psi[i] = strat_drift_psi(a->e->drift, i, w);
+	}
+	memcpy(a->drift_base, c, sizeof(c));
+	rows -= a->drift_base_rows;
+	a->drift_base_rows += rows;
+	for (unsigned i = 0; i < nf; i++) {
+		if (!a->drifted[i] && psi[i] >= DRIFT_SHIFTED) {
+			a->drifted[i] = true;
+			add(a, "drift", "warning",
+			    "feature %s has shifted from the training period: PSI %.3f over the last %" PRIu64
+			    " vectors counted (the model reads inputs it was not trained on)",
+			    strat_feature_name(i), psi[i], rows);
+		} else if (a->drifted[i] && psi[i] < DRIFT_STABLE) {
+			a->drifted[i] = false;
+			add(a, "drift", "info", "feature %s is back in its training range: PSI %.3f",
+			    strat_feature_name(i), psi[i]);
+		}
+	}
+}
+
 /* The state of the other threads now, against what was seen: one alert per
  * change (the hot threads' changes come through their rings). */
 static void watch(struct alerts *a, bool first)
@@ -289,6 +331,7 @@ static void watch(struct alerts *a, bool first)
 		return;
 	}
 	drain_hot(a);
+	drift(a);
 	if (now.persist_failed && !was->persist_failed)
 		add(a, "persistence", "critical", "database failed: %s; trading halted",
 		    e->persist_error);

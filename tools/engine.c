@@ -64,6 +64,37 @@ static void publish_model(struct engine *e, struct engine_gauged *g)
 	struct strat_decide_stats st;
 	strat_decide_stats(e->decide, &st);
 	atomic_store_explicit(&e->g.intents, st.buys + st.sells, memory_order_relaxed);
+	if (e->drift) { /* 130 counters, at most once a millisecond */
+		uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS], rows;
+		strat_decide_drift(e->decide, c, &rows);
+		for (unsigned i = 0; i < e->drift->nfeatures; i++)
+			for (unsigned b = 0; b < STRAT_DRIFT_BINS; b++)
+				atomic_store_explicit(&e->g.drift[i][b], c[i][b], memory_order_relaxed);
+		/* rows last (release): a reader that sees them sees counts at least as new */
+		atomic_store_explicit(&e->g.drift_rows, rows, memory_order_release);
+	}
+}
+
+unsigned engine__drift_counts(struct engine *e, uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS],
+                              uint64_t *ret_rows)
+{
+	*ret_rows = 0;
+	if (!e->drift)
+		return 0;
+	*ret_rows = atomic_load_explicit(&e->g.drift_rows, memory_order_acquire);
+	for (unsigned i = 0; i < e->drift->nfeatures; i++)
+		for (unsigned b = 0; b < STRAT_DRIFT_BINS; b++)
+			c[i][b] = atomic_load_explicit(&e->g.drift[i][b], memory_order_relaxed);
+	return e->drift->nfeatures;
+}
+
+unsigned engine__drift_psi(struct engine *e, double psi[STRAT_FEATURE_COUNT], uint64_t *ret_rows)
+{
+	uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS];
+	unsigned nf = engine__drift_counts(e, c, ret_rows);
+	for (unsigned i = 0; i < nf; i++)
+		psi[i] = strat_drift_psi(e->drift, i, c[i]);
+	return nf;
 }
 
 static void publish_risk(struct engine *e, struct engine_gauged *g)
@@ -553,6 +584,18 @@ static int create_strategy(struct engine *e, uint32_t drain, char *err, size_t e
 	int r = strat_features_create(&sc, &e->features, err, errlen);
 	if (r < 0 || (r = load_start_model(e, err, errlen)) < 0)
 		return r;
+	if (e->o.drift_reference[0]) {
+		e->drift = core_alloc(sizeof(*e->drift), CORE_CACHE_LINE);
+		if (!e->drift) {
+			core_errf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		char derr[300];
+		if ((r = strat_drift_ref_load(e->o.drift_reference, e->drift, derr, sizeof(derr))) < 0) {
+			core_errf(err, errlen, "[strategy] drift_reference: %s", derr);
+			return r;
+		}
+	}
 	struct strat_decide_cfg dc = {
 		.in = e->feat,
 		.out = e->intents,
@@ -560,6 +603,8 @@ static int create_strategy(struct engine *e, uint32_t drain, char *err, size_t e
 		.burst = drain,
 		.cooldown_events = (uint32_t)e->o.cooldown_events,
 		.hist = e->hist[ST_MODEL],
+		.drift = e->drift,
+		.drift_every = (uint32_t)e->o.drift_every,
 	};
 	return strat_decide_create(&dc, &e->decide, err, errlen);
 }
@@ -1178,6 +1223,8 @@ struct engine *engine_destroy(struct engine *e)
 	backtest_destroy(e->backtest);
 	e->decide = strat_decide_destroy(e->decide);
 	e->model = strat_model_free(e->model);
+	core_free(e->drift);
+	e->drift = NULL;
 	for (unsigned i = 0; i < e->nretired; i++)
 		strat_model_free(e->retired[i]);
 	e->features = strat_features_destroy(e->features);

@@ -76,6 +76,8 @@ struct engine_opts {
 	/* [strategy] */
 	char model[256];
 	uint64_t cooldown_events;
+	char drift_reference[256]; /* strategy.drift_reference: osprey-train --kind reference */
+	uint64_t drift_every;      /* strategy.drift_every: count one warm vector in this many */
 	/* [risk]: every limit (risk.h), by the keys risk_limits_set knows */
 	struct risk_limits risk;
 	bool flatten_at_end;        /* risk.flatten_at_end: close every position at the end */

@@ -243,6 +243,9 @@ int engine_opts_config(struct engine_opts *o, struct core_config *cfg, char *err
 	TRY(core_config_str(cfg, "strategy.model", o->model, sizeof(o->model), err, errlen));
 	TRY(core_config_u64(cfg, "strategy.cooldown_events", 0, 1000000, &o->cooldown_events, err,
 	                    errlen));
+	TRY(core_config_str(cfg, "strategy.drift_reference", o->drift_reference,
+	                    sizeof(o->drift_reference), err, errlen));
+	TRY(core_config_u64(cfg, "strategy.drift_every", 1, 1000000, &o->drift_every, err, errlen));
 	/* every [risk] limit by its key; the set must hold together (risk_limits_check) */
 	for (unsigned i = 0; risk_limits_key(i); i++) {
 		char key[64], rerr[200];

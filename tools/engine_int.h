@@ -32,6 +32,8 @@ extern const char *const engine__stage_names[ST_COUNT];
 #define ENGINE_POS_GAUGES 64 /* instruments whose positions /metrics shows */
 
 struct engine_gauges {
+	_Atomic uint64_t drift[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS]; /* strat_decide_drift */
+	_Atomic uint64_t drift_rows;
 	_Atomic uint64_t messages;
 	_Atomic uint64_t md_bytes, md_input_bytes; /* feeds_stats.bytes and .input_bytes */
 	_Atomic uint64_t md_gaps, md_lost; /* MoldUDP64 gaps opened, messages given up */
@@ -184,6 +186,10 @@ struct engine {
 	 * create; replaced only by the control thread (model activate), which is
 	 * joined before anything else reads these. */
 	struct strat_model *model;
+	/* [strategy] drift_reference: the features' training distribution (NULL:
+	 * none); the model stage counts into its bins, publish_model copies the
+	 * counts to g.drift for the metrics and alerts threads */
+	struct strat_drift_ref *drift;
 	char model_name[256]; /* "NAME@VERSION" from the registry, or the file's path */
 	struct strat_model *retired[ENGINE_MAX_RETIRED]; /* replaced, not yet known unused */
 	unsigned nretired;
@@ -271,6 +277,13 @@ void engine__publish_all(struct engine *e);
 void engine__kill_timeline(struct engine *e, char **p, size_t *left);
 /* engine_control.c: the recovery's status line, appended at *p (none without one). */
 void engine__recovery_line(struct engine *e, char **p, size_t *left);
+/* The drift monitor: the published counts (features x bins) and the
+ * vectors counted since the start; each feature's PSI over them against
+ * [strategy] drift_reference. The number of features (0: no reference).
+ * Any thread. */
+unsigned engine__drift_counts(struct engine *e, uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS],
+                              uint64_t *ret_rows);
+unsigned engine__drift_psi(struct engine *e, double psi[STRAT_FEATURE_COUNT], uint64_t *ret_rows);
 /* engine_control.c: the control socket's handler (control_handler). */
 int engine__control(void *arg, uid_t uid, const char *cmd, char *reply, size_t cap);
 /* engine_control.c: snprintf at the end of a reply being built; stops quietly when full. */

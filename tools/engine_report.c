@@ -31,12 +31,23 @@ struct snapshot {
 	struct position pos[256];
 	unsigned npos;
 	double secs;
+	unsigned ndrift; /* features with a drift PSI (0: no reference) */
+	uint64_t drift_rows;
+	double psi[STRAT_FEATURE_COUNT];
 };
 
 static void take(struct engine *e, struct snapshot *s)
 {
 	feeds_stage_stats(e->feeds, &s->fs);
 	strat_decide_stats(e->decide, &s->ds);
+	s->ndrift = 0;
+	if (e->drift) { /* the stage's own counts: the run is over */
+		uint64_t c[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS];
+		strat_decide_drift(e->decide, c, &s->drift_rows);
+		s->ndrift = e->drift->nfeatures;
+		for (unsigned i = 0; i < s->ndrift; i++)
+			s->psi[i] = strat_drift_psi(e->drift, i, c[i]);
+	}
 	risk_stage_stats(e->risk, &s->rs);
 	exec_stage_stats(e->exec, &s->xs);
 	s->npos = exec_stage_positions(e->exec, s->pos, 256);
@@ -228,6 +239,15 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 	json_f64(&j, "messages_per_sec", s->secs > 0 ? (double)s->fs.total / s->secs : 0.0, 0);
 	json_str(&j, "model", e->model_name);
 	json_u64(&j, "regime_switches", s->ds.regime_switches);
+	if (s->ndrift) {
+		json_obj(&j, "drift");
+		json_u64(&j, "rows", s->drift_rows);
+		json_obj(&j, "psi");
+		for (unsigned i = 0; i < s->ndrift; i++)
+			json_f64(&j, strat_feature_name(i), s->psi[i], 6);
+		json_end(&j);
+		json_end(&j);
+	}
 	json_u64(&j, "ensemble_votes", s->ds.votes);
 	json_u64(&j, "ensemble_votes_cut", s->ds.votes_cut);
 	json_u64(&j, "intents", s->ds.buys + s->ds.sells);
@@ -569,7 +589,29 @@ static void report_text(struct engine *e, const struct snapshot *s, FILE *f)
 		        " decided before every member was asked)",
 		        strat_ensemble_members(strat_model_ensemble(e->model)),
 		        s->ds.regime_switches, s->ds.votes, s->ds.votes_cut);
-	fprintf(f, "\n  intents        %" PRIu64 "\n", s->ds.buys + s->ds.sells);
+	fprintf(f, "\n");
+	if (s->ndrift) {
+		/* the features against the training period, most shifted first */
+		unsigned ord[STRAT_FEATURE_COUNT];
+		for (unsigned i = 0; i < s->ndrift; i++)
+			ord[i] = i;
+		for (unsigned i = 1; i < s->ndrift; i++)
+			for (unsigned k = i; k > 0 && s->psi[ord[k]] > s->psi[ord[k - 1]]; k--) {
+				unsigned t = ord[k];
+				ord[k] = ord[k - 1];
+				ord[k - 1] = t;
+			}
+		unsigned shifted = 0;
+		for (unsigned i = 0; i < s->ndrift; i++)
+			shifted += s->psi[i] >= 0.25;
+		fprintf(f, "  drift          %" PRIu64 " vectors against %s: %u of %u features shifted "
+		        "(PSI >= 0.25); highest",
+		        s->drift_rows, e->o.drift_reference, shifted, s->ndrift);
+		for (unsigned i = 0; i < s->ndrift && i < 4; i++)
+			fprintf(f, "%s %s %.3f", i ? "," : "", strat_feature_name(ord[i]), s->psi[ord[i]]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  intents        %" PRIu64 "\n", s->ds.buys + s->ds.sells);
 	fprintf(f, "  orders sent    %" PRIu64 "\n", s->xs.sent);
 	fprintf(f, "  fills          %" PRIu64 " (%" PRIu64 " shares)\n", s->xs.fills,
 	        s->xs.filled_qty);

@@ -180,6 +180,19 @@ size_t metrics_render(struct engine *e, char *buf, size_t cap)
 	for (uint32_t i = 0; i < np; i++)
 		put(&o, "osprey_position_realized_pnl{symbol=\"%s\"} %.4f\n",
 		    symbol(e, (uint16_t)U(g->pos_locate[i])), (double)(int64_t)U(g->pos_realized[i]) / 1e4);
+	double psi[STRAT_FEATURE_COUNT];
+	uint64_t drows;
+	unsigned nf = engine__drift_psi(e, psi, &drows);
+	if (nf) {
+		gauge(&o, "osprey_drift_rows", "Feature vectors counted by the drift monitor.",
+		      (double)drows);
+		head(&o, "osprey_feature_psi", "gauge",
+		     "Population stability index of each feature against the training period's "
+		     "deciles ([strategy] drift_reference): < 0.1 stable, > 0.25 shifted.");
+		for (unsigned i = 0; i < nf; i++)
+			put(&o, "osprey_feature_psi{feature=\"%s\"} %.6f\n", strat_feature_name(i),
+			    psi[i]);
+	}
 	head(&o, "osprey_ring_fill_ratio", "gauge",
 	     "How full each ring between the stages is (0 empty, 1 full: the stage after it is behind).");
 	const struct { const char *name; struct core_ring *r; } rings[] = {

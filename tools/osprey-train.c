@@ -103,6 +103,8 @@ static void usage(FILE *f)
 		   "  --report F     write the training report (HTML, self-contained): loss and AUC per\n"
 		   "                 round, metrics next to the baselines, walk-forward folds, feature\n"
 		   "                 importance, the reliability table\n"
+		   "  --kind reference -o REF  no training: every feature's deciles over the training\n"
+		   "                 period, for the engine's drift monitor ([strategy] drift_reference)\n"
 		   "  --kind calibrate --model ENSEMBLE [-o OUT]  no training: Platt-scale the\n"
 		   "                 ensemble's vote on the validation period, judge it on the test\n"
 		   "                 period (reliability, log loss, Brier), write OUT with 'calibrate A B'\n"
@@ -671,8 +673,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf") &&
-			 strcmp(o->kind, "weigh") && strcmp(o->kind, "calibrate"))) {
-		fprintf(stderr, "osprey-train: --kind gbtree, rf, weigh or calibrate is required\n");
+			 strcmp(o->kind, "weigh") && strcmp(o->kind, "calibrate") &&
+			 strcmp(o->kind, "reference"))) {
+		fprintf(stderr,
+			"osprey-train: --kind gbtree, rf, weigh, calibrate or reference is required\n");
 		return -1;
 	}
 	bool calibrate = !strcmp(o->kind, "calibrate");
@@ -790,6 +794,74 @@ static int weigh_members(const struct opts *o, const struct row *rows, size_t *c
 			printf("    member %s weight %.4f %s %s\n", names[i], scaled, kind[i],
 			       files[i]);
 	}
+	return 0;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* --kind reference: the deciles of every feature over the training rows
+ * (each edge moved to the widest nearby gap) and each bin's share of them,
+ * for the engine's drift monitor. */
+static int write_reference(const struct opts *o, const struct row *rows, const size_t *train,
+			   size_t n)
+{
+	static struct strat_drift_ref r;
+	int32_t *v = malloc(n * sizeof(int32_t));
+	if (!v) {
+		fprintf(stderr, "osprey-train: out of memory\n");
+		return -1;
+	}
+	r.nfeatures = NF;
+	r.schema = strat_feature_schema_hash(NF);
+	r.rows = n;
+	printf("  reference over the %zu training rows (feature: deciles' range; the largest bin's share):\n", n);
+	for (unsigned i = 0; i < NF; i++) {
+		for (size_t k = 0; k < n; k++)
+			v[k] = rows[train[k]].f[i];
+		qsort(v, n, sizeof(int32_t), cmp_i32);
+		/* each decile's edge in the middle of the widest gap between
+		 * neighbouring values within 5% of the rows around it: a feature
+		 * on a lattice (a one-tick return in bps of a price that moves
+		 * through the day) comes in clusters whose spread is the price's
+		 * drift, and an edge inside a cluster would read that drift as a
+		 * shift; between clusters it reads the lattice step */
+		size_t w = n / 20 ? n / 20 : 1;
+		for (unsigned j = 0; j < STRAT_DRIFT_BINS - 1; j++) {
+			size_t q = (j + 1) * n / STRAT_DRIFT_BINS, best = 0;
+			int64_t gap = 0;
+			for (size_t k = q > w ? q - w : 1; k < n && k <= q + w; k++) {
+				int64_t g = (int64_t)v[k] - v[k - 1];
+				size_t dk = k > q ? k - q : q - k, db = best > q ? best - q : q - best;
+				if (g > gap || (g == gap && g > 0 && dk < db))
+					gap = g, best = k;
+			}
+			int32_t e = gap ? (int32_t)(v[best - 1] + (gap + 1) / 2) : v[q];
+			r.edge[i][j] = j && e < r.edge[i][j - 1] ? r.edge[i][j - 1] : e;
+		}
+		uint64_t cnt[STRAT_DRIFT_BINS] = { 0 };
+		for (size_t k = 0; k < n; k++)
+			cnt[strat_drift_bin(&r, i, v[k])]++;
+		double top = 0;
+		for (unsigned b = 0; b < STRAT_DRIFT_BINS; b++) {
+			r.share[i][b] = (double)cnt[b] / (double)n;
+			top = r.share[i][b] > top ? r.share[i][b] : top;
+		}
+		printf("    %-14s %10.4f .. %10.4f  %.3f\n", strat_feature_name(i),
+		       r.edge[i][0] / 65536.0, r.edge[i][STRAT_DRIFT_BINS - 2] / 65536.0, top);
+	}
+	free(v);
+	static char text[32768];
+	int len = strat_drift_ref_format(&r, text, sizeof(text));
+	FILE *f = len > 0 ? fopen(o->out, "w") : NULL;
+	if (!f || fwrite(text, 1, (size_t)len, f) != (size_t)len || fclose(f)) {
+		fprintf(stderr, "osprey-train: %s: %s\n", o->out, len > 0 ? strerror(errno) : "format");
+		return -1;
+	}
+	printf("  wrote %s ([strategy] drift_reference)\n", o->out);
 	return 0;
 }
 
@@ -972,6 +1044,10 @@ int main(int argc, char **argv)
 	}
 	if (o.model) {
 		rc = calibrate_model(&o, rows, part, py, part_n) ? 1 : 0;
+		goto fail;
+	}
+	if (!strcmp(o.kind, "reference")) {
+		rc = write_reference(&o, rows, part[0], part_n[0]) ? 1 : 0;
 		goto fail;
 	}
 

@@ -209,6 +209,39 @@ int64_t strat_model_score(const struct strat_model *m, const int32_t *f);
  * - MD_EOS: INTENT_EOS (after any pending watermark), then CORE_EOF.
  * A full intent ring stops consumption (out_full counts it): nothing is dropped.
  */
+/* ------------------------------------------------------------------------- */
+/* Drift: the features' distribution live against a training period's.
+ * A reference holds, per feature, the 9 decile edges of the training rows
+ * (bin b: edge[b-1] <= f < edge[b]; ties can leave bins empty) and each
+ * bin's share of those rows (osprey-train --kind reference writes it). The
+ * decision stage counts warm vectors into the bins (one in drift_every); the
+ * population stability index of the counts against the shares,
+ * sum (a - e) ln(a / e) (empty bins as 1e-4), reads: below 0.1 stable,
+ * 0.1-0.25 moving, above 0.25 shifted. */
+#define STRAT_DRIFT_BINS 10
+struct strat_drift_ref {
+	uint64_t schema;   /* strat_feature_schema_hash(nfeatures) */
+	uint32_t nfeatures;
+	uint64_t rows;     /* training rows it was made from */
+	int32_t edge[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS - 1];
+	double share[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS];
+};
+/* strat_drift_ref_parse / _load - read a reference (text; caller-owned
+ * struct). 0; -EINVAL with "NAME:LINE: what" (or "NAME: what") in err for a
+ * malformed file, one whose schema is not the features', edges that
+ * decrease or shares that do not add up to 1; _load also -errno of the open,
+ * -EFBIG past 64 KiB. Setup calls, any thread. */
+int strat_drift_ref_parse(const char *name, const char *text, struct strat_drift_ref *ret,
+			  char *err, size_t errlen);
+int strat_drift_ref_load(const char *path, struct strat_drift_ref *ret, char *err, size_t errlen);
+/* strat_drift_ref_format - the text _parse reads; its length, or -ENOSPC. */
+int strat_drift_ref_format(const struct strat_drift_ref *r, char *buf, size_t len);
+/* strat_drift_bin - the bin of value v of feature i; strat_drift_psi - the
+ * PSI of counts against feature i's shares (0 with no counts). Pure. */
+unsigned strat_drift_bin(const struct strat_drift_ref *r, unsigned feature, int32_t v);
+double strat_drift_psi(const struct strat_drift_ref *r, unsigned feature,
+		       const uint64_t counts[STRAT_DRIFT_BINS]);
+
 struct strat_decide_cfg {
 	struct core_ring *in;  /* feature_vec slots; only consumer */
 	struct core_ring *out; /* order_intent slots; only producer */
@@ -218,6 +251,8 @@ struct strat_decide_cfg {
 	uint32_t cooldown_events; /* override the model's value when nonzero */
 	uint64_t cooldown_ns;     /* override the model's value when nonzero */
 	struct core_hist_pair *hist; /* per-event ns; may be NULL */
+	const struct strat_drift_ref *drift; /* borrowed, may be NULL: count the features */
+	uint32_t drift_every;     /* count one warm vector in this many (0: 16) */
 };
 
 struct strat_decide_stats {
@@ -246,6 +281,10 @@ int strat_decide_create(const struct strat_decide_cfg *cfg, struct strat_decide 
 struct strat_decide *strat_decide_destroy(struct strat_decide *s);
 int strat_decide_poll(void *ctx, uint32_t *ret_work);
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret);
+/* strat_decide_drift - the drift counts (cfg.drift's features x bins) and
+ * the vectors counted; 0 rows without a reference. The stage's thread. */
+void strat_decide_drift(const struct strat_decide *s,
+			uint64_t ret_counts[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS], uint64_t *ret_rows);
 
 /* The run's timeline: a regime change of an instrument (ensemble models)
  * or a model swap, at the event time it took effect. */

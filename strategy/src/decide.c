@@ -38,6 +38,11 @@ struct strat_decide {
 	struct strat__span warm[STRAT__MAX_SPANS];
 	unsigned nwarm, warm_span;
 	size_t warm_off;
+	/* drift: one warm vector in drift_every counted into the reference's bins */
+	const struct strat_drift_ref *drift;
+	uint32_t drift_every, drift_tick;
+	uint64_t drift_rows;
+	uint64_t drift_counts[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS];
 
 	/* Hot swap (quiescent-state reclamation). The swapper stores the new
 	 * model into `next`, then increments `gen` (release RMW: ordered after
@@ -281,6 +286,13 @@ int strat_decide_poll(void *ctx, uint32_t *ret_work)
 		if (v == V_FIRE && !push(s, &it))
 			break; /* evaluate() changed nothing: the vector stays for the next poll */
 		/* consumed: account for it */
+		if (s->drift && fv->warm && fv->n >= s->drift->nfeatures &&
+		    ++s->drift_tick >= s->drift_every) {
+			s->drift_tick = 0;
+			s->drift_rows++;
+			for (unsigned i = 0; i < s->drift->nfeatures; i++)
+				s->drift_counts[i][strat_drift_bin(s->drift, i, fv->f[i])]++;
+		}
 		s->st.scored += v != V_SKIP;
 		s->st.signals += v >= V_COOLDOWN;
 		s->st.cooldown += v == V_COOLDOWN;
@@ -378,6 +390,8 @@ CORE_COLD int strat_decide_create(const struct strat_decide_cfg *cfg, struct str
 	s->in = cfg->in;
 	s->out = cfg->out;
 	s->hist = cfg->hist;
+	s->drift = cfg->drift;
+	s->drift_every = cfg->drift_every ? cfg->drift_every : 16;
 	s->burst = cfg->burst ? cfg->burst : 32;
 	s->ov_events = cfg->cooldown_events;
 	s->ov_ns = cfg->cooldown_ns;
@@ -398,6 +412,13 @@ struct strat_decide *strat_decide_destroy(struct strat_decide *s)
 void strat_decide_stats(const struct strat_decide *s, struct strat_decide_stats *ret)
 {
 	*ret = s->st;
+}
+
+void strat_decide_drift(const struct strat_decide *s,
+                        uint64_t ret_counts[STRAT_FEATURE_COUNT][STRAT_DRIFT_BINS], uint64_t *ret_rows)
+{
+	memcpy(ret_counts, s->drift_counts, sizeof(s->drift_counts));
+	*ret_rows = s->drift_rows;
 }
 
 unsigned strat_decide_changes(const struct strat_decide *s, struct strat_decide_change *out,

@@ -23,8 +23,17 @@ PPORT=$(free_port "$MPORT")
 M="http://127.0.0.1:$MPORT/metrics"
 
 session 7 200000
+# the drift monitor's series, where osprey-train (XGBoost) is built to make its reference
+drift=""
+if [ -x "$B/tools/osprey-train" ]; then
+	"$B/tools/osprey-train" --kind reference --itch "$dir/session.itch" -o "$dir/features.ref" \
+		--quiet >"$dir/ref.txt" 2>&1 || { cat "$dir/ref.txt"; fail "osprey-train --kind reference"; }
+	drift="[strategy]
+drift_reference = $dir/features.ref"
+fi
 engine_ini 100x "" "[metrics]
-listen = 127.0.0.1:$MPORT"
+listen = 127.0.0.1:$MPORT
+$drift"
 start "$dir/engine.ini"
 
 # the counters move while it trades
@@ -48,6 +57,11 @@ for s in feeds features model risk exec; do
 		fail "no latency histogram for stage $s"
 done
 grep -q '^osprey_mode 0$' "$dir/m2.txt" || fail "mode is not active"
+if [ -n "$drift" ]; then
+	[ "$(grep -c '^osprey_feature_psi{feature="[a-z0-9_]*"} [0-9.]*$' "$dir/m2.txt")" = 13 ] ||
+		fail "no PSI for each of the 13 features"
+	grep -q '^osprey_drift_rows [0-9]' "$dir/m2.txt" || fail "no osprey_drift_rows"
+fi
 # positions by instrument, once something has filled: one line per symbol
 # with a position, its shares equal to what the engine's positions say
 i=0

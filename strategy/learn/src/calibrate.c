@@ -12,8 +12,8 @@
 
 #define MAX_ITER 100
 #define MIN_STEP 1e-10
-#define SIGMA 1e-12 /* keeps the Hessian positive definite */
-#define EPS 1e-5    /* gradient small enough: done (LIBSVM's test) */
+#define SIGMA    1e-12 /* keeps the Hessian positive definite */
+#define EPS      1e-5  /* gradient small enough: done (LIBSVM's test) */
 
 /* log(1 + exp(-t)) + (1 - target) t, written both ways so neither exp overflows;
  * here t = -(a x + b) in Lin's sign (p = 1 / (1 + exp(t))) */
