@@ -2,7 +2,7 @@
  * engine.c - the pipeline assembled from its stages, and run: rings, stages,
  * the stage-to-thread mapping, the hot threads, the risk model's thread, the
  * aux thread (persistence, telemetry) and the control thread
- * (engine_control.c). About 1000 lines as one file because creation, the run
+ * (engine_control.c). About 1,250 lines as one file because creation, the run
  * and teardown walk the same objects in one order that is easiest to check
  * read top to bottom; faults and recovery are in engine_faults.c, operator
  * commands in engine_control.c/engine_risk.c, the reports in engine_report.c.
