@@ -400,6 +400,7 @@ static void report_json(struct engine *e, const struct snapshot *s, FILE *f)
 		json_u64(&j, "adopted", g.adopted);
 		json_u64(&j, "status_reports", g.status_reports);
 		json_u64(&j, "status_timeouts", g.status_timeouts);
+		json_u64(&j, "replay_timeouts", g.replay_timeouts);
 		json_u64(&j, "resend_requests_sent", g.session.resend_requests_sent);
 		json_str(&j, "last_event", g.reason);
 		recovery_json(&j, &g.recovery);

@@ -1628,7 +1628,11 @@ const char *exec_fix_session_reason(const struct exec_fix_session *s);
  *      here but not there ended without our hearing it, or never arrived.
  *      No complete answer within status_timeout_ns (or a Reject / a
  *      BusinessMessageReject of the AF): reconcile without one
- *      (status_timeouts), taking the accepted orders as open.
+ *      (status_timeouts), taking the accepted orders as open. The whole
+ *      replay, resend and answer, is bounded too: replay_timeout_ns after
+ *      the logon it reconciles with what came (replay_timeouts; the reason
+ *      says what it was still waiting for), rather than stay HALTED; what
+ *      the venue resends later is applied as it comes.
  *   3. Reconcile: an order open here that the venue does not hold open is
  *      closed with EXEC_REASON_RECOVERY (EXEC_REJECTED if never accepted,
  *      else EXEC_CANCELED); every order open at the venue, restored or
@@ -1661,6 +1665,7 @@ struct exec_fix_gw_config {
 	const struct exec_open_order *restore; /* copied at create; NULL with nrestore 0 */
 	unsigned nrestore;                     /* at most max_orders */
 	uint64_t status_timeout_ns; /* wait for the status answer (0: 2 s) */
+	uint64_t replay_timeout_ns; /* the whole replay after a logon (0: 10 s) */
 };
 
 struct exec_fix_gw_stats {
@@ -1681,6 +1686,7 @@ struct exec_fix_gw_stats {
 	uint64_t adopted;         /* orders of ours the venue had and we had not */
 	uint64_t status_reports;  /* ExecutionReports 150=I read */
 	uint64_t status_timeouts; /* no (complete) answer to OrderMassStatusRequest in time */
+	uint64_t replay_timeouts; /* replays cut short after replay_timeout_ns */
 	struct exec_recovery_stats recovery;
 	struct exec_fix_session_stats session;
 	char reason[200]; /* the last notable event, or the connection's last failure */

@@ -43,6 +43,7 @@ struct exec_fix_gw {
 	/* recovery: after the logon, the venue's resend, then its answer to an
 	 * OrderMassStatusRequest, then the reconciliation */
 	uint64_t status_timeout_ns, status_until_ns, status_n;
+	uint64_t replay_timeout_ns, replay_until_ns; /* 0: not logged on for the replay yet */
 	bool status_sent, status_done;
 	char status_id[24];
 	bool have_stash;      /* an adoption waiting for its symbol: reading stops */
@@ -101,6 +102,7 @@ static void lost(struct exec_fix_gw *g, uint64_t now, const char *why)
 	note(g, "%s", r);
 	exec_fix_session_disconnected(&g->ses);
 	g->status_sent = g->status_done = false; /* asked again after the next logon */
+	g->replay_until_ns = 0;
 	gw_conn_close(&g->conn, now, r);
 	g->rx_len = 0;
 	if (g->eos)
@@ -491,6 +493,26 @@ static bool reconcile(struct exec_fix_gw *g, uint64_t now)
  * reconcile. */
 static void recovery_poll(struct exec_fix_gw *g, uint64_t now)
 {
+	if (!g->replay_until_ns)
+		g->replay_until_ns = now + g->replay_timeout_ns;
+	if (now >= g->replay_until_ns && !g->have_stash) {
+		/* a replay that never ends must not keep the engine HALTED */
+		bool resend = exec_fix_session_awaiting_resend(&g->ses);
+		char why[200], what[200];
+		snprintf(why, sizeof(why),
+		         "the replay did not end %" PRIu64 " ms after the logon (%s): reconciling "
+		         "with what came",
+		         g->replay_timeout_ns / 1000000,
+		         resend            ? "the venue's resend was not complete"
+		         : !g->status_sent ? "the status request was not sent"
+		                           : "no status answer");
+		if (reconcile(g, now)) {
+			g->st.replay_timeouts++;
+			snprintf(what, sizeof(what), "%s", g->st.reason); /* reconcile's account */
+			note(g, "%s; %s", why, what);
+		}
+		return;
+	}
 	if (g->have_stash || exec_fix_session_awaiting_resend(&g->ses))
 		return;
 	if (!g->status_sent) {
@@ -749,6 +771,7 @@ CORE_COLD int exec_fix_gw_create(const struct exec_fix_gw_config *cfg, struct ex
 	g->drain_ns = cfg->drain_ns ? cfg->drain_ns : 2000000000ull;
 	g->recv_every_ns = cfg->recv_every_ns ? cfg->recv_every_ns : 10000;
 	g->status_timeout_ns = cfg->status_timeout_ns ? cfg->status_timeout_ns : 2000000000ull;
+	g->replay_timeout_ns = cfg->replay_timeout_ns ? cfg->replay_timeout_ns : 10000000000ull;
 	if (cfg->recover || cfg->nrestore) {
 		/* ask again for what the store may not have kept: the venue resends it */
 		uint64_t in = exec_fix_session_next_in(&g->ses);
