@@ -14,24 +14,13 @@ for t in unshare ip ethtool; do
 	command -v $t >/dev/null || { echo "skip: $t absent"; exit 77; }
 done
 unshare -mn true 2>/dev/null || { echo "skip: cannot make network namespaces here"; exit 77; }
+S=${OSPREY_SOURCE:?}
 exec unshare -mn sh -eu -c '
 B=$1
-# named namespaces live in /run/netns: a tmpfs private to this mount namespace
-mkdir -p /run/netns
-mount -t tmpfs osprey-netns /run/netns
-ip link set lo up
-ip netns add pub
-ip link add osp1 type veth peer name osp0 netns pub
-ip addr add 10.77.0.2/24 dev osp1
-ip link set osp1 up
-ip -n pub addr add 10.77.0.1/24 dev osp0
-ip -n pub link set lo up
-ip -n pub link set osp0 up
-# veth leaves UDP checksums for a NIC to finish: without one, the frames a
-# packet socket sees carry half-made sums that every check fails
-ip netns exec pub ethtool -K osp0 tx off >/dev/null
+. "$2/tools/netns-veth.sh"
+netns_veth pub
 export OSPREY_GEN_PREFIX="ip netns exec pub"
 eal="--no-huge -m 256 --no-pci --no-shconf --file-prefix=osprey$$ -l 0 --vdev=net_af_packet0,iface=osp1"
 "$B/tests/feeds/test_feeds_mold_dpdk" live 10.77.0.2:26477 10.77.0.2 10.77.0.1:26478 "$eal"
 "$B/tests/feeds/test_feeds_mold_dpdk" live 10.77.0.2:26479 10.77.0.2 10.77.0.1:26480 uring
-' sh "$B"
+' sh "$B" "$S"
