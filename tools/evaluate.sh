@@ -6,6 +6,8 @@
 # fees, against the backtest's baselines).
 #
 #   tools/evaluate.sh BUILD_DIR SHARED_DIR [OUT_DIR]
+#   HORIZON=N (default 50): the trees' label and the classifier columns look
+#   N feature vectors ahead
 #
 # Per direction: gbtree and rf (osprey-train, 100 trees of depth 6, horizon
 # 50, seed 1), the double-DQN policy (osprey-train-dqn, seed 1, 10 episodes),
@@ -25,6 +27,7 @@ B=${1:?build dir}
 SHARED=${2:?shared dir}
 S=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${3:-$(mktemp -d /tmp/osprey-evaluate.XXXXXX)}
+H=${HORIZON:-50} # the label: the mid's move over the next H vectors
 mkdir -p "$OUT"
 AMZN=$SHARED/data/itch/lobster_AMZN_20120621_L5.itch50
 GOOG=$SHARED/data/itch/lobster_GOOG_20120621_L10.itch50
@@ -38,7 +41,7 @@ train() { # NAME: every model trained on NAME's day, into $OUT/NAME/
 	d=$OUT/$1 cap=$(day "$1")
 	mkdir -p "$d"
 	for k in gbtree rf; do
-		"$B/tools/osprey-train" --kind $k --itch "$cap" --trees 100 --depth 6 --horizon 50 \
+		"$B/tools/osprey-train" --kind $k --itch "$cap" --trees 100 --depth 6 --horizon "$H" \
 			--seed 1 --quiet -o "$d/$k.otree" >"$d/$k.train.txt" 2>&1 ||
 			{ echo "evaluate: osprey-train --kind $k on $1 failed:" >&2; cat "$d/$k.train.txt" >&2; exit 1; }
 	done
@@ -47,7 +50,7 @@ train() { # NAME: every model trained on NAME's day, into $OUT/NAME/
 		{ echo "evaluate: osprey-train-dqn on $1 failed:" >&2; cat "$d/dqn.train.txt" >&2; exit 1; }
 	cp "$S/models/default.model" "$d/flow.model"
 	# the ensemble: weights from this day's validation period, demo.model's profiles
-	"$B/tools/osprey-train" --kind weigh --itch "$cap" --quiet --member flow="$d/flow.model" \
+	"$B/tools/osprey-train" --kind weigh --itch "$cap" --horizon "$H" --quiet --member flow="$d/flow.model" \
 		--member gbtree="$d/gbtree.otree" --member dqn="$d/dqn.onn" >"$d/weigh.txt" 2>&1 ||
 		{ echo "evaluate: osprey-train --kind weigh on $1 failed:" >&2; cat "$d/weigh.txt" >&2; exit 1; }
 	{
@@ -63,7 +66,7 @@ train() { # NAME: every model trained on NAME's day, into $OUT/NAME/
 judge() { # TRAIN TEST: the models of TRAIN on TEST's day
 	d=$OUT/$1 cap=$(day "$2") j=$OUT/$1-on-$2
 	mkdir -p "$j"
-	"$B/tools/osprey-train" --kind weigh --itch "$cap" --quiet --member flow="$d/flow.model" \
+	"$B/tools/osprey-train" --kind weigh --itch "$cap" --horizon "$H" --quiet --member flow="$d/flow.model" \
 		--member gbtree="$d/gbtree.otree" --member rf="$d/rf.otree" --member dqn="$d/dqn.onn" \
 		--member ensemble="$d/ensemble.model" --member passive="$d/passive.model" \
 		>"$j/classify.txt" 2>&1 ||
