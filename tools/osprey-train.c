@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <xgboost/c_api.h>
@@ -75,6 +76,8 @@ struct opts {
 	long horizon, trees, depth, threads, walk;
 	unsigned long long seed;
 	double eta;
+	bool activate;  /* --activate-margin given: the registry's activation gate */
+	double margin;  /* the test AUC the new version must add to the active one's */
 	bool quiet; /* no progress line */
 	const char *report; /* --report FILE.html */
 };
@@ -111,6 +114,8 @@ static void usage(FILE *f)
 		   "  --kind weigh --member NAME=FILE ...  no training: score existing models (linear,\n"
 		   "                 ensemble, .otree, .onn) on the validation and test periods and\n"
 		   "                 print ensemble member lines weighted by validation AUC - 0.5\n"
+		   "  --activate-margin X  with --db: make the new version the active one only if it\n"
+		   "                 beats its baselines and the active model's test AUC by X\n"
 		   "  --db DIR --name NAME  also store the model in the engine's registry (LMDB) as\n"
 		   "                 NAME's next version, with its data range and test metrics\n"
 		   "  --features-out F  the test rows as CSV (features, then the label)\n",
@@ -656,6 +661,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "osprey-train: --seed: '%s' is not in 0..2^31-1\n", v);
 				return -1;
 			}
+		} else if (!strcmp(a, "--activate-margin")) {
+			char *end;
+			o->margin = strtod(v, &end);
+			if (*end || !(o->margin >= 0 && o->margin < 1)) {
+				fprintf(stderr, "osprey-train: --activate-margin: '%s' is not in [0, 1)\n",
+					v);
+				return -1;
+			}
+			o->activate = true;
 		} else if (!strcmp(a, "--eta")) {
 			char *end;
 			o->eta = strtod(v, &end);
@@ -670,6 +684,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (!o->db != !o->name) {
 		fprintf(stderr, "osprey-train: --db and --name go together\n");
+		return -1;
+	}
+	if (o->activate && !o->db) {
+		fprintf(stderr, "osprey-train: --activate-margin needs --db and --name\n");
 		return -1;
 	}
 	if (!o->kind || (strcmp(o->kind, "gbtree") && strcmp(o->kind, "rf") &&
@@ -793,6 +811,102 @@ static int weigh_members(const struct opts *o, const struct row *rows, size_t *c
 		else
 			printf("    member %s weight %.4f %s %s\n", names[i], scaled, kind[i],
 			       files[i]);
+	}
+	return 0;
+}
+
+/*
+ * --activate-margin: the version just registered goes live (the registry's
+ * active model, the one the engine starts with) only if it beats its
+ * baselines on the test period and the active model's AUC on the same test
+ * rows by the margin; otherwise the active one stays, and the line says why.
+ * An active model that cannot be scored here (an ensemble whose members'
+ * files are elsewhere) stays too. 0 (either way), or -errno with err.
+ */
+/* The AUC of the model file at path on the test rows, through the engine's
+ * own loader and score (the same reading for every kind). */
+static int file_auc(const char *path, const struct row *rows, const size_t *test, const float *y,
+		    size_t n, double *ret, char *err, size_t errlen)
+{
+	struct strat_model *m = NULL;
+	int r = strat_model_load(path, &m, err, errlen);
+	if (r < 0)
+		return r;
+	double *s = malloc(n * sizeof(double));
+	if (!s) {
+		strat_model_free(m);
+		core_errf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < n; k++)
+		s[k] = (double)strat_model_score(m, rows[test[k]].f);
+	*ret = auc(s, y, n);
+	free(s);
+	strat_model_free(m);
+	return 0;
+}
+
+static int activation_gate(const struct opts *o, struct persist *db,
+			   const struct persist_model_meta *nm, bool beats, const struct row *rows,
+			   const size_t *test, const float *y, size_t n, char *err, size_t errlen)
+{
+	double new_auc;
+	int r = file_auc(o->out, rows, test, y, n, &new_auc, err, errlen);
+	if (r < 0)
+		return r;
+	struct persist_model_meta am;
+	void *blob = NULL;
+	r = persist_model_active(db, &am, &blob);
+	if (r < 0 && r != -ENOENT) {
+		core_errf(err, errlen, "%s: the active model: %s", o->db, strerror(-r));
+		return r;
+	}
+	double old_auc = NAN;
+	char why[256] = "";
+	if (r == 0) {
+		char path[] = "/tmp/osprey-active-XXXXXX";
+		int fd = mkstemp(path);
+		bool wrote = fd >= 0 && write(fd, blob, am.blob_len) == (ssize_t)am.blob_len;
+		if (fd >= 0)
+			close(fd);
+		char lerr[300] = "";
+		if (!wrote || file_auc(path, rows, test, y, n, &old_auc, lerr, sizeof(lerr)) < 0)
+			snprintf(why, sizeof(why), "the active %s@%u cannot be scored here (%s)",
+			         am.name, am.version, lerr[0] ? lerr : "could not write it out");
+		if (fd >= 0)
+			unlink(path);
+		free(blob);
+	}
+	bool go = false;
+	if (!beats)
+		snprintf(why, sizeof(why), "it does not beat its baselines on the test period");
+	else if (r == -ENOENT)
+		go = true;
+	else if (!why[0] && new_auc >= old_auc + o->margin)
+		go = true;
+	else if (!why[0])
+		snprintf(why, sizeof(why),
+		         "test AUC %.4f is not the active %s@%u's %.4f + the margin %.4f", new_auc,
+		         am.name, am.version, old_auc, o->margin);
+	if (go) {
+		if ((r = persist_model_activate(db, nm->name, nm->version)) < 0) {
+			core_errf(err, errlen, "%s: activating %s@%u: %s", o->db, nm->name, nm->version,
+			          strerror(-r));
+			return r;
+		}
+		if (isnan(old_auc))
+			printf("  activated %s@%u (test AUC %.4f; no model was active)\n", nm->name,
+			       nm->version, new_auc);
+		else
+			printf("  activated %s@%u: test AUC %.4f >= the active %s@%u's %.4f + the "
+			       "margin %.4f\n",
+			       nm->name, nm->version, new_auc, am.name, am.version, old_auc, o->margin);
+	} else if (r == -ENOENT) {
+		printf("  registered %s@%u, not activated: %s (no model is active)\n", nm->name,
+		       nm->version, why);
+	} else {
+		printf("  registered %s@%u, kept %s@%u active: %s\n", nm->name, nm->version, am.name,
+		       am.version, why);
 	}
 	return 0;
 }
@@ -1235,14 +1349,18 @@ int main(int argc, char **argv)
 			r = persist_model_put(db, &meta, img1, n1);
 			if (r < 0)
 				snprintf(err, sizeof(err), "%s: model registry: %s", o.db, strerror(-r));
+			else if (o.activate)
+				r = activation_gate(&o, db, &meta, beats, rows, part[2], py[2], part_n[2],
+				                    err, sizeof(err));
 			persist_close(db);
 		}
 		if (r < 0) {
 			fprintf(stderr, "osprey-train: %s\n", err);
 			goto fail;
 		}
-		printf("  registered %s@%u in %s (not active: osprey-ctl model activate %s@%u)\n",
-		       meta.name, meta.version, o.db, meta.name, meta.version);
+		if (!o.activate)
+			printf("  registered %s@%u in %s (not active: osprey-ctl model activate %s@%u)\n",
+			       meta.name, meta.version, o.db, meta.name, meta.version);
 	}
 	if (tr) {
 		if (train_report_write(tr, o.report, err, sizeof(err)) < 0) {
