@@ -72,6 +72,35 @@ static void json_hist(struct json_out *j, const char *key, const struct core_his
 
 /* Regime changes and model swaps, in event time (the decide stage's last
  * STRAT_DECIDE_CHANGES). */
+/* Why a regime switch happened, from the detector's inputs and levels, and
+ * the profile (agent) the new regime hands the instrument to. */
+static void regime_reason(struct engine *e, const struct strat_decide_change *c, char *out,
+                          size_t cap)
+{
+	const struct strat_ensemble *ens = strat_model_ensemble(e->model);
+	if (!ens) {
+		snprintf(out, cap, "vol_bps %.2f, trend %.2f", c->vol / 65536.0, c->trend / 65536.0);
+		return;
+	}
+	const struct strat_ensemble_cfg *cfg = strat_ensemble_cfg(ens);
+	const struct strat_regime_cfg *r = &cfg->regime;
+	double vol = c->vol / 65536.0, trend = c->trend / 65536.0;
+	int n;
+	if (c->to == STRAT_REGIME_VOLATILE)
+		n = snprintf(out, cap, "vol_bps %.2f >= vol_enter %.2f", vol, r->vol_enter / 65536.0);
+	else if (c->to == STRAT_REGIME_TRENDING)
+		n = snprintf(out, cap, "|ema_cross_bps| %.2f >= trend_enter %.2f, vol_bps %.2f below %s %.2f",
+		             trend, r->trend_enter / 65536.0, vol,
+		             c->from == STRAT_REGIME_VOLATILE ? "vol_exit" : "vol_enter",
+		             (c->from == STRAT_REGIME_VOLATILE ? r->vol_exit : r->vol_enter) / 65536.0);
+	else
+		n = snprintf(out, cap, "vol_bps %.2f and |ema_cross_bps| %.2f below their levels", vol,
+		             trend);
+	if (n > 0 && (size_t)n < cap)
+		snprintf(out + n, cap - (size_t)n, " for %u events: the %s profile", r->dwell,
+		         strat_profile_name(cfg->select[c->to]));
+}
+
 static void json_timeline(struct json_out *j, struct engine *e)
 {
 	static struct strat_decide_change ch[STRAT_DECIDE_CHANGES];
@@ -92,6 +121,9 @@ static void json_timeline(struct json_out *j, struct engine *e)
 			json_str(j, "symbol", engine__symbol(e, ch[i].locate, sym, sizeof(sym)));
 			json_str(j, "from", strat_regime_name(ch[i].from));
 			json_str(j, "to", strat_regime_name(ch[i].to));
+			char why[200];
+			regime_reason(e, &ch[i], why, sizeof(why));
+			json_str(j, "reason", why);
 		}
 		json_end(j);
 	}

@@ -295,6 +295,9 @@ struct strat_decide_change {
 	uint16_t locate;    /* STRAT_CHANGE_REGIME */
 	uint8_t kind;
 	uint8_t from, to;   /* STRAT_CHANGE_REGIME: enum strat_regime */
+	/* STRAT_CHANGE_REGIME: why, the detector's inputs on the vector that
+	 * completed the dwell (Q16 bps): STRAT_F_VOL_BPS and |STRAT_F_EMA_CROSS_BPS| */
+	int32_t vol, trend;
 };
 #define STRAT_DECIDE_CHANGES 4096
 /* strat_decide_changes - the last STRAT_DECIDE_CHANGES changes (oldest

@@ -314,9 +314,12 @@ int strat_decide_poll(void *ctx, uint32_t *ret_work)
 		}
 		if (rs.switches != s->regime[fv->locate].switches) {
 			s->st.regime_switches++;
+			int32_t cross = fv->f[STRAT_F_EMA_CROSS_BPS];
 			note_change(s, &(struct strat_decide_change){
 				.ts_ns = fv->ts_ns, .locate = fv->locate, .kind = STRAT_CHANGE_REGIME,
-				.from = s->regime[fv->locate].regime, .to = rs.regime });
+				.from = s->regime[fv->locate].regime, .to = rs.regime,
+				.vol = fv->f[STRAT_F_VOL_BPS],
+				.trend = cross == INT32_MIN ? INT32_MAX : cross < 0 ? -cross : cross });
 		}
 		if (__builtin_expect(s->swap_pending, 0)) {
 			s->swap_pending = false;

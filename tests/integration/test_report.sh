@@ -55,6 +55,16 @@ check(len(regimes) == min(10, len(syms)), "%d regime lines for %d symbols" % (le
 for a in regimes:  # a step line: start, two points per change, end
     n = sum(1 for e in tl["events"] if e["symbol"] == a["data-series"])
     check(int(a["data-points"]) == 2 * n + 2, "regime points of " + a["data-series"])
+# every switch in a table, with its reason
+import html as htmlmod, re
+dom = open(sys.argv[2]).read()
+m = re.search(r'<table data-table="regimes">(.*?)</table>', dom, re.S)
+check(m is not None, "no regime switch table")
+if m:
+    nrows = m.group(1).count("<tr>") - 1
+    check(nrows == min(200, tl["total"]), "%d regime rows for %d switches" % (nrows, tl["total"]))
+    check(all(e.get("reason") for e in tl["events"]), "a switch without its reason")
+    check(htmlmod.escape(tl["events"][0]["reason"], quote=False) in m.group(1), "the first reason is not on the page")
 for name in ["percentiles-stages", "percentiles-tick", "latency-over-time", "equity", "positions",
              "pnl-by-instrument", "rejects", "timeline"]:
     check(name in p.svg, "plot " + name + " missing")

@@ -197,6 +197,13 @@ static void test_profiles(void)
 	struct strat_decide_stats st;
 	strat_decide_stats(g.d, &st);
 	assert(st.regime_switches == 2);
+	/* each switch keeps the detector's inputs that made it (the report's reason) */
+	struct strat_decide_change ch[4];
+	uint64_t total;
+	assert(strat_decide_changes(g.d, ch, 4, &total) == 2 && total == 2);
+	assert(ch[0].kind == STRAT_CHANGE_REGIME && ch[0].to == STRAT_REGIME_TRENDING &&
+	       ch[0].trend == Q(8) && ch[0].vol == Q(1));
+	assert(ch[1].to == STRAT_REGIME_VOLATILE && ch[1].vol == Q(5) && ch[1].trend == Q(8));
 	strat_decide_destroy(g.d);
 	core_ring_destroy(g.in);
 	core_ring_destroy(g.out);
