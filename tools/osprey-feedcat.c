@@ -446,6 +446,7 @@ static int ws_cat(const struct ws_opts *w, const struct cat_opts *o)
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is a lost link, not the end */
 	if (o->bbo)
 		printf("ts_ns,locate,symbol,bid_px,bid_qty,ask_px,ask_qty\n");
 	uint64_t by_kind[16] = { 0 }, t0 = core_now_ns(), last = 0;
@@ -526,6 +527,7 @@ static int fx_cat(const struct fx_opts *x, const struct ws_opts *w)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is a lost link, not the end */
 	uint64_t t0 = core_now_ns(), last = 0;
 	for (;;) {
 		uint64_t now = core_now_ns();

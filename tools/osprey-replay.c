@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	running = e;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is a lost link, not the end */
 	signal(SIGHUP, on_hup);
 	struct progress *pl = progress_start("replay", NULL, quiet, sample, e);
 	int r = engine_run(e, err, sizeof(err));

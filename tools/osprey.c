@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a peer that hangs up is a lost link, not the end */
 	struct sigaction hup = { .sa_handler = on_hup, .sa_flags = SA_RESTART };
 	sigaction(SIGHUP, &hup, NULL);
 	fprintf(stderr, "osprey: running; control socket %s\n", o.control_socket);

@@ -23,6 +23,8 @@
 #include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +296,44 @@ static const char *ssl_reason(void)
 /* Bytes in and out: TLS or not. n > 0, 0 (would block), or -1 (lost: why
  * in *why). */
 
+/*
+ * OpenSSL writes to the socket with write(2): to a peer that has hung up,
+ * that raises SIGPIPE, whose default ends the process (a library must not
+ * change the disposition). So the calls that write run with SIGPIPE blocked
+ * for this thread, and a SIGPIPE they raised is taken back before the mask
+ * is restored (one that was already pending is left alone): the failure
+ * comes back as EPIPE and the link is lost, reported, reconnected. (SSL_read
+ * writes only to answer a TLS 1.3 KeyUpdate; it is left unwrapped, off the
+ * per-message path's extra syscalls.)
+ */
+struct nopipe {
+	sigset_t old;
+	bool was_pending;
+};
+
+static void nopipe_begin(struct nopipe *np)
+{
+	sigset_t pipe, pend;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pend);
+	np->was_pending = sigismember(&pend, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &np->old);
+}
+
+static void nopipe_end(struct nopipe *np)
+{
+	sigset_t pipe, pend;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (!np->was_pending && sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &np->old, NULL);
+}
+
 /* What SSL_read / SSL_write's result k means, as io_read / io_write say it. */
 static ssize_t ssl_outcome(struct feeds_ws_client *c, int k, const char **why)
 {
@@ -335,7 +375,13 @@ static ssize_t io_write(struct feeds_ws_client *c, const void *p, size_t n, cons
 		return -1;
 	}
 	ERR_clear_error();
-	return ssl_outcome(c, SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n), why);
+	struct nopipe np;
+	nopipe_begin(&np);
+	int k = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	int e = errno;
+	nopipe_end(&np);
+	errno = e;
+	return ssl_outcome(c, k, why);
 }
 
 static int flush(struct feeds_ws_client *c, uint64_t now)
@@ -440,7 +486,12 @@ static void tcp_done(struct feeds_ws_client *c, uint64_t now)
 static void tls_step(struct feeds_ws_client *c, uint64_t now)
 {
 	ERR_clear_error();
+	struct nopipe np;
+	nopipe_begin(&np);
 	int k = SSL_connect(c->ssl);
+	int err = errno;
+	nopipe_end(&np);
+	errno = err;
 	if (k == 1) {
 		send_upgrade(c, now);
 		return;
