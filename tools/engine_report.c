@@ -1,6 +1,9 @@
 /* engine_report.c - the latency table and trading summary, as text or as one
  * JSON object (json.h); and the result tests compare. Main thread, after
- * engine_run. */
+ * engine_run. One file of about 830 lines on purpose: the text summary and
+ * the JSON render the same snapshot of the stages (take()), and keeping the
+ * snapshot and both renderings in one file is how a fact added to one
+ * reaches the other. */
 #include "engine_int.h"
 #include "json.h"
 

@@ -1,7 +1,10 @@
 /* gw_bn.c - the Binance spot order gateway (exec.h, "Binance spot order
- * entry: the gateway"): orders over signed REST calls made by a thread of
- * its own (libcurl), fills and cancels from the user data stream the caller
- * supplies.
+ * entry: the gateway"), one file of about 800 lines on purpose: the REST
+ * thread and the stage's side share the request and answer records, and
+ * each transition's rule reads best beside the request that causes it (the
+ * codec is bn_orders.c, the order table gw.c). Orders over signed REST calls
+ * made by a thread of its own (libcurl), fills and cancels from the user data
+ * stream the caller supplies.
  *
  * Who says what: a REST answer to a new order acknowledges it or refuses
  * it; everything after (fills, cancels, expiries) comes from the stream's
@@ -13,10 +16,6 @@
  * the kept-alive connection it used dies before any answer; a new order sent
  * twice gets "Duplicate order sent." (-2010) the second time, which says the
  * first one is open there.
- *
- * One file past 800 lines: the REST thread and the stage's side share the
- * request and answer records and each transition's rule reads best beside
- * the request that causes it; the codec is bn_orders.c, the order table gw.c.
  */
 #define _GNU_SOURCE
 #include "gw.h"
