@@ -183,23 +183,14 @@ bad:
 
 int strat_drift_ref_load(const char *path, struct strat_drift_ref *ret, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-		core_errf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	bool more = !feof(f) && fgetc(f) != EOF;
-	fclose(f);
-	if (more) {
-		core_errf(err, errlen, "%s: larger than %zu bytes: not a features reference", path,
-		          sizeof(buf) - 1);
-		return -EFBIG;
-	}
-	buf[n] = 0;
-	return strat_drift_ref_parse(path, buf, ret, err, errlen);
+	char *buf;
+	size_t n;
+	int r = core_file_read(path, 65536, &buf, &n, err, errlen);
+	if (r < 0)
+		return r;
+	r = strat_drift_ref_parse(path, buf, ret, err, errlen);
+	free(buf);
+	return r;
 }
 
 int strat_drift_ref_format(const struct strat_drift_ref *r, char *buf, size_t len)

@@ -113,20 +113,6 @@ static void drain(const struct feeds_stage_cfg *cfg, const char *shared, struct 
 	assert(out->fs.mold.lost_messages == 0 && c->stale_events == 0 && out->fs.book.errors == 0);
 }
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert(f);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *b = malloc((size_t)n);
-	assert(b && fread(b, 1, (size_t)n, f) == (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
 static void put_rec(FILE *f, uint64_t ts_ns, const unsigned char *d, size_t n)
 {
 	uint32_t h[4] = { (uint32_t)(ts_ns / 1000000000u), (uint32_t)(ts_ns % 1000000000u / 1000),
@@ -279,11 +265,12 @@ int main(int argc, char **argv)
 	pid_t pid = 0;
 	if (!live) {
 		size_t len;
-		unsigned char *src = read_file(path, &len);
+		char *src, ferr[300];
+		assert(core_file_read(path, 1u << 30, &src, &len, ferr, sizeof(ferr)) == 0);
 		int fd = mkstemp(tmp);
 		assert(fd >= 0);
 		close(fd);
-		write_damaged(src, len, tmp, &dmg);
+		write_damaged((const unsigned char *)src, len, tmp, &dmg);
 		free(src);
 		snprintf(eal, sizeof(eal),
 		         "--no-huge -m 256 --no-pci --no-shconf --file-prefix=osprey%d -l 0 "

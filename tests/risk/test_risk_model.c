@@ -265,6 +265,27 @@ static void test_atr_exit(void)
 	}
 }
 
+/* A buy intent with (calibrated) probability p through the stage: the
+ * quantity of the order it became (0: none), its id and time. */
+static uint32_t kelly_order(struct rig *g, uint8_t calibrated, uint16_t p, uint64_t *ret_id,
+			    uint64_t *ret_ts)
+{
+	struct order_intent it = intent(g, 1, 'B', BID, 10);
+	it.calibrated = calibrated;
+	it.confidence = p;
+	assert(core_ring_push(g->in, &it) == 0);
+	uint32_t w, qty = 0;
+	risk_stage_poll(g->s, &w);
+	struct order_msg om;
+	while (core_ring_pop(g->out, &om) == 0)
+		if (om.kind == ORDER_NEW) {
+			qty = om.qty;
+			*ret_id = om.order_id;
+		}
+	*ret_ts = it.ts_ns;
+	return qty;
+}
+
 /* Kelly sizing from a calibrated probability: with b = 2 from the trades
  * (history f = 0.4), an intent whose side is right with p = 0.7 is sized by
  * its own f = 0.7 - 0.3 / 2 = 0.55, one with p = 0.3 (f < 0) is refused, an
@@ -297,26 +318,16 @@ static void test_calibrated_kelly(void)
 		{ 0, 3000, 1000 }, /* 0.25 * 0.4 * 1e10 / 1e6 */
 		{ 1, 5000, 625 },  /* 0.5 - 0.5 / 2 = 0.25 */
 	};
-	uint32_t w;
-	struct order_msg om;
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		struct order_intent it = intent(&g, 1, 'B', BID, 10);
-		it.calibrated = cases[k].calibrated;
-		it.confidence = cases[k].p;
-		assert(core_ring_push(g.in, &it) == 0);
-		risk_stage_poll(g.s, &w);
-		uint32_t got = 0;
-		while (core_ring_pop(g.out, &om) == 0)
-			if (om.kind == ORDER_NEW)
-				got = om.qty;
+		uint64_t id, ts;
+		uint32_t got = kelly_order(&g, cases[k].calibrated, cases[k].p, &id, &ts);
 		if (got != cases[k].want)
 			fprintf(stderr, "case %zu: qty %u, want %u\n", k, got, cases[k].want);
 		assert(got == cases[k].want);
 		/* every order is cancelled at once: exposure stays clear */
 		if (got) {
-			struct exec_report x = { .kind = EXEC_CANCELED, .order_id = om.order_id,
-				                 .locate = 1, .side = 'B', .qty = got, .px = BID,
-				                 .ts_ns = it.ts_ns };
+			struct exec_report x = { .kind = EXEC_CANCELED, .order_id = id, .locate = 1,
+				                 .side = 'B', .qty = got, .px = BID, .ts_ns = ts };
 			assert(core_ring_push(g.rep, &x) == 0);
 		}
 	}
@@ -327,16 +338,8 @@ static void test_calibrated_kelly(void)
 	c.seq = 1;
 	c.kelly_b_ppm = 0;
 	put_caps(&board, &c);
-	struct order_intent it = intent(&g, 1, 'B', BID, 10);
-	it.calibrated = 1;
-	it.confidence = 3000;
-	assert(core_ring_push(g.in, &it) == 0);
-	risk_stage_poll(g.s, &w);
-	uint32_t got = 0;
-	while (core_ring_pop(g.out, &om) == 0)
-		if (om.kind == ORDER_NEW)
-			got = om.qty;
-	assert(got == 1000);
+	uint64_t id, ts;
+	assert(kelly_order(&g, 1, 3000, &id, &ts) == 1000);
 	rig_fini(&g);
 	core_ring_destroy(mr);
 }
